@@ -1,0 +1,31 @@
+//! Connections and migrations.
+
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub type Conn = AsyncPgConnection;
+pub type Pool = deadpool::Pool<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// A pool of at most `size` connections to `url`.
+pub fn pool(url: &str, size: usize) -> anyhow::Result<Pool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    Ok(Pool::builder(manager).max_size(size).build()?)
+}
+
+/// Applies every pending migration. Needs a multi-threaded Tokio runtime.
+pub async fn migrate(url: &str) -> anyhow::Result<()> {
+    use diesel_async::AsyncConnection;
+    let conn = AsyncPgConnection::establish(url).await?;
+    let mut harness = diesel_async::AsyncMigrationHarness::new(conn);
+    harness
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    Ok(())
+}
+
+/// A connection checked out of the pool.
+pub type PooledConn = deadpool::Object<AsyncPgConnection>;

@@ -1,0 +1,130 @@
+//! The records the pages show: a workflow as stored, a member as signed in, an event as recorded.
+
+use crate::id::{EventId, OrgId, UserId, WorkflowId};
+use crate::role::Role;
+use crate::status::Status;
+use crate::workflow::{ErrorHandling, WorkflowFields};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A workflow as stored, with the engine's counters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(diesel::Queryable, diesel::Selectable))]
+#[cfg_attr(feature = "db", diesel(table_name = crate::schema::workflows, check_for_backend(diesel::pg::Pg)))]
+pub struct Workflow {
+    pub id: WorkflowId,
+    pub org_id: OrgId,
+    pub name: String,
+    pub description: String,
+    pub trigger_event: String,
+    pub steps: String,
+    pub retry_policy: Option<String>,
+    pub error_handling: ErrorHandling,
+    pub timeout_ms: Option<i64>,
+    pub status: Status,
+    pub version: i32,
+    pub last_run_at: Option<OffsetDateTime>,
+    pub run_count: i64,
+    pub success_count: i64,
+    pub failure_count: i64,
+    pub created_by: Option<UserId>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+impl Workflow {
+    /// The editable fields, as the edit form and the version snapshots see them.
+    pub fn fields(&self) -> WorkflowFields {
+        WorkflowFields {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            trigger_event: self.trigger_event.clone(),
+            steps: self.steps.clone(),
+            retry_policy: self.retry_policy.clone(),
+            error_handling: self.error_handling,
+            timeout_ms: self.timeout_ms,
+        }
+    }
+
+    /// The number of steps, or zero when the steps cannot be read.
+    pub fn step_count(&self) -> usize {
+        serde_json::from_str::<Vec<serde_json::Value>>(&self.steps).map_or(0, |s| s.len())
+    }
+
+    /// Successful runs over all finished runs, when any have finished.
+    pub fn success_rate(&self) -> Option<f64> {
+        let finished = self.success_count + self.failure_count;
+        (finished > 0).then(|| self.success_count as f64 / finished as f64)
+    }
+}
+
+/// An organization a user belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: OrgId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A signed-in user acting inside one organization: who acts, where, and with which role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub org: Organization,
+    pub role: Role,
+}
+
+/// Where an event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventSource {
+    Api,
+    Verb,
+    Step,
+    Manual,
+    Hook,
+}
+
+impl EventSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventSource::Api => "api",
+            EventSource::Verb => "verb",
+            EventSource::Step => "step",
+            EventSource::Manual => "manual",
+            EventSource::Hook => "hook",
+        }
+    }
+}
+
+impl std::str::FromStr for EventSource {
+    type Err = crate::status::UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            EventSource::Api,
+            EventSource::Verb,
+            EventSource::Step,
+            EventSource::Manual,
+            EventSource::Hook,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
+        .ok_or_else(|| crate::status::UnknownName {
+            kind: "event source",
+            value: s.to_owned(),
+        })
+    }
+}
+
+/// One recorded event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: EventId,
+    pub event_type: String,
+    pub data: serde_json::Value,
+    pub source: EventSource,
+    pub actor: Option<String>,
+    pub created_at: OffsetDateTime,
+}

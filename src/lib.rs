@@ -1,0 +1,37 @@
+//! Switchyard's domain: the Workflow entity, its verbs, hooks and state machine, the mapping
+//! language, and (behind the `db` feature) the Diesel repositories. No web code lives here.
+
+pub mod entity;
+pub mod error;
+pub mod id;
+pub mod mapping;
+pub mod query;
+pub mod role;
+mod sql_text;
+pub mod status;
+pub mod workflow;
+
+#[cfg(feature = "db")]
+pub mod auth;
+#[cfg(feature = "db")]
+pub mod db;
+#[cfg(feature = "db")]
+pub mod hooks;
+#[cfg(feature = "db")]
+pub mod repo;
+#[cfg(feature = "db")]
+pub mod schema;
+#[cfg(feature = "db")]
+pub mod seed;
+#[cfg(feature = "db")]
+pub mod setup;
+#[cfg(feature = "db")]
+pub mod testing;
+#[cfg(feature = "db")]
+pub mod verbs;
+
+pub use entity::{Member, Organization, Workflow};
+pub use error::{DomainError, DomainResult};
+pub use id::{OrgId, UserId, WorkflowId};
+pub use role::Role;
+pub use status::{Status, Verb};

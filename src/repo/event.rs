@@ -1,0 +1,82 @@
+//! Recorded events: inserted by verbs, hooks and (later) the API and the engine.
+
+use crate::db::Conn;
+use crate::entity::{Event, EventSource};
+use crate::id::{EventId, OrgId};
+use crate::schema::events;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// An event about to be recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub data: Value,
+    pub source: EventSource,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+}
+
+pub async fn insert(conn: &mut Conn, org: &OrgId, event: &NewEvent) -> QueryResult<EventId> {
+    let id = EventId::generate();
+    diesel::insert_into(events::table)
+        .values((
+            events::id.eq(&id),
+            events::org_id.eq(org),
+            events::type_.eq(&event.event_type),
+            events::data.eq(&event.data),
+            events::source.eq(event.source.as_str()),
+            events::actor.eq(&event.actor),
+            events::subject.eq(&event.subject),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+type Row = (
+    EventId,
+    String,
+    Value,
+    String,
+    Option<String>,
+    OffsetDateTime,
+);
+
+/// The newest events about one subject (a workflow id), newest first.
+pub async fn for_subject(
+    conn: &mut Conn,
+    org: &OrgId,
+    subject: &str,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let rows: Vec<Row> = events::table
+        .filter(events::org_id.eq(org))
+        .filter(events::subject.eq(subject))
+        .order(events::seq.desc())
+        .limit(limit)
+        .select((
+            events::id,
+            events::type_,
+            events::data,
+            events::source,
+            events::actor,
+            events::created_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_event).collect())
+}
+
+fn to_event((id, event_type, data, source, actor, created_at): Row) -> Event {
+    Event {
+        id,
+        event_type,
+        data,
+        source: source.parse().unwrap_or(EventSource::Api),
+        actor,
+        created_at,
+    }
+}

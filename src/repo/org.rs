@@ -1,0 +1,154 @@
+//! Organizations, users and memberships.
+
+use crate::db::Conn;
+use crate::entity::{Member, Organization};
+use crate::id::{OrgId, UserId};
+use crate::role::Role;
+use crate::schema::{memberships, organizations, users};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+/// A user's stored credentials.
+#[derive(Clone, Debug, Queryable)]
+pub struct Credentials {
+    pub id: UserId,
+    pub password_hash: String,
+}
+
+pub async fn insert_org(conn: &mut Conn, id: &OrgId, slug: &str, name: &str) -> QueryResult<()> {
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::id.eq(id),
+            organizations::slug.eq(slug),
+            organizations::name.eq(name),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn org_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Organization>> {
+    organizations::table
+        .filter(organizations::slug.eq(slug))
+        .select((organizations::id, organizations::slug, organizations::name))
+        .first::<(OrgId, String, String)>(conn)
+        .await
+        .optional()
+        .map(|row| row.map(|(id, slug, name)| Organization { id, slug, name }))
+}
+
+pub async fn insert_user(
+    conn: &mut Conn,
+    id: &UserId,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(id),
+            users::email.eq(email),
+            users::display_name.eq(display_name),
+            users::password_hash.eq(password_hash),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn user_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserId>> {
+    users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                .bind::<diesel::sql_types::Text, _>(email.to_lowercase()),
+        )
+        .select(users::id)
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn credentials(conn: &mut Conn, email: &str) -> QueryResult<Option<Credentials>> {
+    users::table
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(email) = ")
+                .bind::<diesel::sql_types::Text, _>(email.to_lowercase()),
+        )
+        .select((users::id, users::password_hash))
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn add_member(
+    conn: &mut Conn,
+    user: &UserId,
+    org: &OrgId,
+    role: Role,
+) -> QueryResult<()> {
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::user_id.eq(user),
+            memberships::org_id.eq(org),
+            memberships::role.eq(role.as_str()),
+        ))
+        .on_conflict((memberships::user_id, memberships::org_id))
+        .do_update()
+        .set(memberships::role.eq(role.as_str()))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+type MemberRow = (UserId, String, String, OrgId, String, String, String);
+
+#[diesel::dsl::auto_type]
+fn member_rows() -> _ {
+    memberships::table
+        .inner_join(users::table)
+        .inner_join(organizations::table)
+        .select((
+            users::id,
+            users::email,
+            users::display_name,
+            organizations::id,
+            organizations::slug,
+            organizations::name,
+            memberships::role,
+        ))
+}
+
+fn to_member((user_id, email, display_name, org_id, slug, name, role): MemberRow) -> Member {
+    Member {
+        user_id,
+        email,
+        display_name,
+        org: Organization {
+            id: org_id,
+            slug,
+            name,
+        },
+        role: role.parse().unwrap_or(Role::Viewer),
+    }
+}
+
+/// The user as a member of the org with this slug, if they are one.
+pub async fn member(conn: &mut Conn, user: &UserId, org_slug: &str) -> QueryResult<Option<Member>> {
+    member_rows()
+        .filter(memberships::user_id.eq(user))
+        .filter(organizations::slug.eq(org_slug))
+        .first::<MemberRow>(conn)
+        .await
+        .optional()
+        .map(|row| row.map(to_member))
+}
+
+/// Every organization the user belongs to, by name.
+pub async fn memberships_of(conn: &mut Conn, user: &UserId) -> QueryResult<Vec<Member>> {
+    let rows: Vec<MemberRow> = member_rows()
+        .filter(memberships::user_id.eq(user))
+        .order(organizations::name.asc())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_member).collect())
+}

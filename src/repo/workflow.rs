@@ -1,0 +1,245 @@
+//! Workflow rows: always read and written inside one organization, deleted rows hidden.
+
+use crate::db::Conn;
+use crate::entity::Workflow;
+use crate::id::{OrgId, UserId, WorkflowId};
+use crate::query::{Page, Sort, WorkflowQuery};
+use crate::schema::{workflow_versions, workflows};
+use crate::status::Status;
+use crate::workflow::WorkflowFields;
+use diesel::dsl::sql;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::{Double, Nullable};
+use diesel_async::RunQueryDsl;
+use time::OffsetDateTime;
+
+type Live<'a> = workflows::BoxedQuery<'a, Pg>;
+
+/// The org's live workflows matching the query's filters; shared by the list and its count.
+fn filtered<'a>(org: &'a OrgId, query: &'a WorkflowQuery) -> Live<'a> {
+    let mut q = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .into_boxed();
+    if let Some(status) = query.status {
+        q = q.filter(workflows::status.eq(status));
+    }
+    if let Some(trigger) = query.trigger_event.as_deref().filter(|t| !t.is_empty()) {
+        q = q.filter(workflows::trigger_event.eq(trigger));
+    }
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        q = q.filter(
+            workflows::name
+                .ilike(pattern.clone())
+                .or(workflows::description.ilike(pattern)),
+        );
+    }
+    q
+}
+
+/// One page of the org's workflows.
+pub async fn find(
+    conn: &mut Conn,
+    org: &OrgId,
+    query: &WorkflowQuery,
+) -> QueryResult<Page<Workflow>> {
+    let total: i64 = filtered(org, query).count().get_result(conn).await?;
+    let limit = query.limit();
+    let offset = query.offset();
+    let mut q = filtered(org, query).select(Workflow::as_select());
+    q = match query.sort {
+        Sort::Created => q.order((workflows::created_at.desc(), workflows::id.desc())),
+        Sort::Name => q.order((
+            sql::<diesel::sql_types::Text>("lower(name)").asc(),
+            workflows::id.asc(),
+        )),
+        Sort::LastRun => q.order((
+            workflows::last_run_at.desc().nulls_last(),
+            workflows::id.asc(),
+        )),
+        Sort::FailureRate => q.order((
+            sql::<Nullable<Double>>(
+                "failure_count::float8 / NULLIF(success_count + failure_count, 0)",
+            )
+            .desc()
+            .nulls_last(),
+            workflows::id.asc(),
+        )),
+    };
+    let results: Vec<Workflow> = q.limit(limit).offset(offset).load(conn).await?;
+    let next = offset + results.len() as i64;
+    let has_more = next < total;
+    Ok(Page {
+        results,
+        total,
+        has_more,
+        cursor: has_more.then(|| WorkflowQuery::cursor_for(next)),
+        offset,
+    })
+}
+
+/// The org's live workflow, or `NotFound` (also for another org's id).
+pub async fn get(conn: &mut Conn, org: &OrgId, id: &WorkflowId) -> QueryResult<Workflow> {
+    workflows::table
+        .filter(workflows::id.eq(id))
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .select(Workflow::as_select())
+        .first(conn)
+        .await
+}
+
+/// Like `get`, but takes a row lock for the rest of the transaction.
+pub async fn get_for_update(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+) -> QueryResult<Workflow> {
+    workflows::table
+        .filter(workflows::id.eq(id))
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .select(Workflow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    fields: &WorkflowFields,
+    by: &UserId,
+) -> QueryResult<Workflow> {
+    diesel::insert_into(workflows::table)
+        .values((
+            workflows::id.eq(id),
+            workflows::org_id.eq(org),
+            workflows::name.eq(&fields.name),
+            workflows::description.eq(&fields.description),
+            workflows::trigger_event.eq(&fields.trigger_event),
+            workflows::steps.eq(&fields.steps),
+            workflows::retry_policy.eq(&fields.retry_policy),
+            workflows::error_handling.eq(fields.error_handling),
+            workflows::timeout_ms.eq(fields.timeout_ms),
+            workflows::status.eq(Status::Draft),
+            workflows::created_by.eq(by),
+        ))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Writes new fields if the row is still at `version`; `None` when it is not (someone else saved).
+pub async fn update_fields(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    version: i32,
+    fields: &WorkflowFields,
+) -> QueryResult<Option<Workflow>> {
+    diesel::update(workflows::table)
+        .filter(workflows::id.eq(id))
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .filter(workflows::version.eq(version))
+        .set((
+            workflows::name.eq(&fields.name),
+            workflows::description.eq(&fields.description),
+            workflows::trigger_event.eq(&fields.trigger_event),
+            workflows::steps.eq(&fields.steps),
+            workflows::retry_policy.eq(&fields.retry_policy),
+            workflows::error_handling.eq(fields.error_handling),
+            workflows::timeout_ms.eq(fields.timeout_ms),
+            workflows::version.eq(version + 1),
+            workflows::updated_at.eq(OffsetDateTime::now_utc()),
+        ))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Moves the status from `from` to `to`; `None` when the row is no longer in `from`.
+pub async fn set_status(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    from: Status,
+    to: Status,
+) -> QueryResult<Option<Workflow>> {
+    diesel::update(workflows::table)
+        .filter(workflows::id.eq(id))
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .filter(workflows::status.eq(from))
+        .set((
+            workflows::status.eq(to),
+            workflows::updated_at.eq(OffsetDateTime::now_utc()),
+        ))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Hides the workflow from every list; its runs and events stay.
+pub async fn soft_delete(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    from: Status,
+) -> QueryResult<Option<Workflow>> {
+    let now = OffsetDateTime::now_utc();
+    diesel::update(workflows::table)
+        .filter(workflows::id.eq(id))
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .filter(workflows::status.eq(from))
+        .set((workflows::deleted_at.eq(now), workflows::updated_at.eq(now)))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Keeps the editable fields of `workflow` as its version's snapshot.
+pub async fn insert_version(conn: &mut Conn, workflow: &Workflow, by: &UserId) -> QueryResult<()> {
+    let snapshot = serde_json::to_value(workflow.fields())
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::insert_into(workflow_versions::table)
+        .values((
+            workflow_versions::workflow_id.eq(&workflow.id),
+            workflow_versions::version.eq(workflow.version),
+            workflow_versions::org_id.eq(&workflow.org_id),
+            workflow_versions::snapshot.eq(snapshot),
+            workflow_versions::created_by.eq(by),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The versions kept for a workflow, newest first.
+pub async fn versions(conn: &mut Conn, org: &OrgId, id: &WorkflowId) -> QueryResult<Vec<i32>> {
+    workflow_versions::table
+        .filter(workflow_versions::workflow_id.eq(id))
+        .filter(workflow_versions::org_id.eq(org))
+        .select(workflow_versions::version)
+        .order(workflow_versions::version.desc())
+        .load(conn)
+        .await
+}

@@ -1,0 +1,111 @@
+//! Diesel's view of the tables in `migrations/`.
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, org_id) {
+        user_id -> Text,
+        org_id -> Text,
+        role -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        data -> Jsonb,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sign_in_failures (email, failed_at) {
+        email -> Text,
+        failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    workflows (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        description -> Text,
+        trigger_event -> Text,
+        steps -> Text,
+        retry_policy -> Nullable<Text>,
+        error_handling -> Text,
+        timeout_ms -> Nullable<Int8>,
+        status -> Text,
+        version -> Int4,
+        last_run_at -> Nullable<Timestamptz>,
+        run_count -> Int8,
+        success_count -> Int8,
+        failure_count -> Int8,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    workflow_versions (workflow_id, version) {
+        workflow_id -> Text,
+        version -> Int4,
+        org_id -> Text,
+        snapshot -> Jsonb,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        seq -> Int8,
+        org_id -> Text,
+        #[sql_name = "type"]
+        type_ -> Text,
+        data -> Jsonb,
+        source -> Text,
+        actor -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        depth -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> organizations (org_id));
+diesel::joinable!(workflows -> organizations (org_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    memberships,
+    sessions,
+    sign_in_failures,
+    workflows,
+    workflow_versions,
+    events,
+);

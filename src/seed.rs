@@ -1,0 +1,121 @@
+//! The demo organization `acme`: an Admin, an Editor, a Viewer and workflows in several statuses.
+
+use crate::db::Conn;
+use crate::hooks::Hooks;
+use crate::repo;
+use crate::role::Role;
+use crate::setup::{self, NewOrg};
+use crate::verbs;
+use crate::workflow::{MappingRow, StepInput, WorkflowInput};
+
+pub const DEMO_SLUG: &str = "acme";
+pub const DEMO_ADMIN_EMAIL: &str = "admin@acme.test";
+pub const DEMO_PASSWORD: &str = "switchyard-demo";
+
+fn step(action: &str, rows: &[(&str, &str)]) -> StepInput {
+    StepInput {
+        action: action.into(),
+        mapping: rows
+            .iter()
+            .map(|(f, e)| MappingRow {
+                field: (*f).into(),
+                expr: (*e).into(),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn demo_workflows() -> Vec<(WorkflowInput, &'static [&'static str])> {
+    let onboarding = WorkflowInput {
+        name: "Customer Onboarding".into(),
+        description: "When a deal is won: create the customer, open an onboarding project, book the welcome call.".into(),
+        trigger_event: "Deal.won".into(),
+        steps: vec![
+            step("Customer.create", &[("name", "deal.name"), ("contact", "deal.contact")]),
+            step("Subscription.create", &[("plan", "deal.plan"), ("customer", "step.0.$id")]),
+            step("Project.create", &[("name", "\"Onboarding: \" + deal.name")]),
+            step("Activity.create", &[("subject", "\"Welcome call with \" + deal.contact.name"), ("type", "Call")]),
+        ],
+        error_handling: "Fallback".into(),
+        timeout_ms: "30000".into(),
+        ..Default::default()
+    };
+    let lead = WorkflowInput {
+        name: "Lead Assignment".into(),
+        description: "Assign each new lead and create a follow-up task.".into(),
+        trigger_event: "Lead.created".into(),
+        steps: vec![
+            step("Contact.assign", &[("assignee", "round-robin")]),
+            step(
+                "Activity.create",
+                &[("subject", "\"Follow up: \" + lead.name"), ("type", "Task")],
+            ),
+        ],
+        error_handling: "Continue".into(),
+        ..Default::default()
+    };
+    let escalation = WorkflowInput {
+        name: "Ticket Escalation".into(),
+        description: "Draft: escalate urgent tickets to the on-call lead.".into(),
+        trigger_event: "Ticket.created".into(),
+        ..Default::default()
+    };
+    let legacy = WorkflowInput {
+        name: "Old Newsletter Signup".into(),
+        description: "Replaced by the marketing tool; kept for reference.".into(),
+        trigger_event: "Form.submitted".into(),
+        steps: vec![step("Contact.create", &[("email", "form.email")])],
+        ..Default::default()
+    };
+    vec![
+        (onboarding, &["activate"]),
+        (lead, &["activate", "pause"]),
+        (escalation, &[]),
+        (legacy, &["archive"]),
+    ]
+}
+
+/// Creates the demo organization unless it exists. Returns whether it was created.
+pub async fn seed_demo(conn: &mut Conn) -> anyhow::Result<bool> {
+    if repo::org::org_by_slug(conn, DEMO_SLUG).await?.is_some() {
+        return Ok(false);
+    }
+    let admin = setup::create_org(
+        conn,
+        &NewOrg {
+            slug: DEMO_SLUG.into(),
+            name: "Acme Inc".into(),
+            admin_email: DEMO_ADMIN_EMAIL.into(),
+            admin_name: "Ada Admin".into(),
+            admin_password: DEMO_PASSWORD.into(),
+        },
+    )
+    .await?;
+    setup::add_user(
+        conn,
+        &admin.org,
+        "editor@acme.test",
+        "Eddie Editor",
+        DEMO_PASSWORD,
+        Role::Editor,
+    )
+    .await?;
+    setup::add_user(
+        conn,
+        &admin.org,
+        "viewer@acme.test",
+        "Vera Viewer",
+        DEMO_PASSWORD,
+        Role::Viewer,
+    )
+    .await?;
+    let hooks = Hooks::with_defaults();
+    for (input, verbs_to_apply) in demo_workflows() {
+        let workflow = verbs::create(conn, &hooks, &admin, &input).await?;
+        for verb in verbs_to_apply.iter() {
+            verbs::apply(conn, &hooks, &admin, &workflow.id, verb.parse()?).await?;
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,272 @@
+//! The workflow status, its verbs and the one transition table that knows every legal move.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where a workflow is in its life (the spec's state machine).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
+pub enum Status {
+    Draft,
+    /// Legacy twin of `Activated`: listens for events and accepts the same verbs.
+    Active,
+    Activated,
+    Paused,
+    /// Transient: a run is in flight.
+    Triggered,
+    Archived,
+}
+
+/// The verbs that act on an existing workflow (`create` has no status to start from).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verb {
+    /// Makes a new workflow in Draft; it has no status to start from.
+    Create,
+    Update,
+    Delete,
+    Activate,
+    Pause,
+    Trigger,
+    Archive,
+}
+
+/// What a verb does to the status when it is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The status stays as it is (update, delete).
+    Unchanged,
+    /// The status becomes this one.
+    To(Status),
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Draft,
+        Status::Active,
+        Status::Activated,
+        Status::Paused,
+        Status::Triggered,
+        Status::Archived,
+    ];
+
+    /// The transition table of PRODUCT.md: `None` when `verb` is not allowed from `self`
+    /// (always for `create`, which starts a new workflow in Draft).
+    pub fn apply(self, verb: Verb) -> Option<Outcome> {
+        use Status::*;
+        use Verb::*;
+        match (verb, self) {
+            (Update, Draft | Active | Activated | Paused) => Some(Outcome::Unchanged),
+            (Delete, Draft | Paused | Archived) => Some(Outcome::Unchanged),
+            (Activate, Draft | Paused | Active) => Some(Outcome::To(Activated)),
+            (Pause, Active | Activated | Triggered) => Some(Outcome::To(Paused)),
+            (Trigger, Active | Activated) => Some(Outcome::To(Triggered)),
+            (Archive, Draft | Paused) => Some(Outcome::To(Archived)),
+            _ => None,
+        }
+    }
+
+    /// The status after applying `verb`, if it is allowed.
+    pub fn next(self, verb: Verb) -> Option<Status> {
+        self.apply(verb).map(|outcome| match outcome {
+            Outcome::Unchanged => self,
+            Outcome::To(status) => status,
+        })
+    }
+
+    /// Every verb allowed from this status, in the table's order.
+    pub fn allowed_verbs(self) -> Vec<Verb> {
+        Verb::ALL
+            .into_iter()
+            .filter(|verb| self.apply(*verb).is_some())
+            .collect()
+    }
+
+    /// Whether a workflow in this status runs when its trigger event arrives.
+    pub fn listens(self) -> bool {
+        matches!(self, Status::Active | Status::Activated | Status::Triggered)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "Draft",
+            Status::Active => "Active",
+            Status::Activated => "Activated",
+            Status::Paused => "Paused",
+            Status::Triggered => "Triggered",
+            Status::Archived => "Archived",
+        }
+    }
+}
+
+impl Verb {
+    pub const ALL: [Verb; 7] = [
+        Verb::Create,
+        Verb::Update,
+        Verb::Delete,
+        Verb::Activate,
+        Verb::Pause,
+        Verb::Trigger,
+        Verb::Archive,
+    ];
+
+    /// The verbs that have a button of their own (update is the edit form).
+    pub fn is_button(self) -> bool {
+        !matches!(self, Verb::Create | Verb::Update)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Create => "create",
+            Verb::Update => "update",
+            Verb::Delete => "delete",
+            Verb::Activate => "activate",
+            Verb::Pause => "pause",
+            Verb::Trigger => "trigger",
+            Verb::Archive => "archive",
+        }
+    }
+
+    /// The label on the verb's button.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verb::Create => "Create",
+            Verb::Update => "Edit",
+            Verb::Delete => "Delete",
+            Verb::Activate => "Activate",
+            Verb::Pause => "Pause",
+            Verb::Trigger => "Trigger",
+            Verb::Archive => "Archive",
+        }
+    }
+
+    /// The past tense used in event types (`Workflow.activated`).
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Verb::Create => "created",
+            Verb::Update => "updated",
+            Verb::Delete => "deleted",
+            Verb::Activate => "activated",
+            Verb::Pause => "paused",
+            Verb::Trigger => "triggered",
+            Verb::Archive => "archived",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status or verb name that is not one of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{value}`")]
+pub struct UnknownName {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+impl FromStr for Status {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "status",
+                value: s.to_owned(),
+            })
+    }
+}
+
+impl FromStr for Verb {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Verb::ALL
+            .into_iter()
+            .find(|verb| verb.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                kind: "verb",
+                value: s.to_owned(),
+            })
+    }
+}
+
+#[cfg(feature = "db")]
+crate::text_sql!(Status);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+    use Verb::*;
+
+    /// The table as PRODUCT.md writes it, row by row, to check `apply` against.
+    fn expected(status: Status, verb: Verb) -> Option<Status> {
+        let rows: [(Verb, &[Status], Option<Status>); 7] = [
+            (Create, &[], None),
+            (Update, &[Draft, Active, Activated, Paused], None),
+            (Delete, &[Draft, Paused, Archived], None),
+            (Activate, &[Draft, Paused, Active], Some(Activated)),
+            (Pause, &[Active, Activated, Triggered], Some(Paused)),
+            (Trigger, &[Active, Activated], Some(Triggered)),
+            (Archive, &[Draft, Paused], Some(Archived)),
+        ];
+        let (_, from, to) = rows.iter().find(|(v, _, _)| *v == verb)?;
+        from.contains(&status).then(|| to.unwrap_or(status))
+    }
+
+    #[test]
+    fn every_status_and_verb_pair_follows_the_table() {
+        let mut allowed = 0;
+        for status in Status::ALL {
+            for verb in Verb::ALL {
+                assert_eq!(status.next(verb), expected(status, verb), "{status} {verb}");
+                allowed += usize::from(status.next(verb).is_some());
+            }
+        }
+        assert_eq!(allowed, 17, "the table has 17 allowed pairs");
+    }
+
+    #[test]
+    fn archived_is_read_only_but_deletable() {
+        assert_eq!(Archived.allowed_verbs(), vec![Delete]);
+    }
+
+    #[test]
+    fn active_accepts_what_activated_accepts_and_more() {
+        for verb in Activated.allowed_verbs() {
+            assert!(Active.apply(verb).is_some(), "{verb}");
+        }
+        assert_eq!(Active.next(Activate), Some(Activated));
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_refused() {
+        for status in Status::ALL {
+            assert_eq!(status.as_str().parse::<Status>(), Ok(status));
+        }
+        for verb in Verb::ALL {
+            assert_eq!(verb.as_str().parse::<Verb>(), Ok(verb));
+        }
+        assert!("Running".parse::<Status>().is_err());
+        assert!("activated".parse::<Status>().is_err());
+        assert!("explode".parse::<Verb>().is_err());
+    }
+
+    #[test]
+    fn only_listening_statuses_listen() {
+        let listening: Vec<_> = Status::ALL.into_iter().filter(|s| s.listens()).collect();
+        assert_eq!(listening, vec![Active, Activated, Triggered]);
+    }
+}

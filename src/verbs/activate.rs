@@ -1,0 +1,18 @@
+//! The `activate` verb.
+
+use crate::db::Conn;
+use crate::entity::{Member, Workflow};
+use crate::error::DomainResult;
+use crate::hooks::Hooks;
+use crate::id::WorkflowId;
+use crate::status::Verb;
+
+/// Applies `activate` through the transition table, its hooks and its event.
+pub async fn activate(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &Member,
+    id: &WorkflowId,
+) -> DomainResult<Workflow> {
+    super::transition(conn, hooks, actor, id, Verb::Activate).await
+}

@@ -1,0 +1,18 @@
+//! The `delete` verb: a soft delete; the workflow leaves every list, its runs and events stay.
+
+use crate::db::Conn;
+use crate::entity::{Member, Workflow};
+use crate::error::DomainResult;
+use crate::hooks::Hooks;
+use crate::id::WorkflowId;
+use crate::status::Verb;
+
+/// Applies `delete` through the transition table, its hooks and its event.
+pub async fn delete(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &Member,
+    id: &WorkflowId,
+) -> DomainResult<Workflow> {
+    super::transition(conn, hooks, actor, id, Verb::Delete).await
+}

@@ -1,0 +1,56 @@
+//! The `update` verb: new fields, version + 1, a snapshot per version, and an optimistic lock.
+
+use crate::db::Conn;
+use crate::entity::{Member, Workflow};
+use crate::error::{DomainError, DomainResult};
+use crate::hooks::Hooks;
+use crate::id::WorkflowId;
+use crate::repo;
+use crate::status::Verb;
+use crate::workflow::WorkflowInput;
+use diesel_async::AsyncConnection;
+
+/// Saves `input` over the workflow if it is still at `based_on` (the version the editor loaded).
+pub async fn update(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &Member,
+    id: &WorkflowId,
+    based_on: i32,
+    input: &WorkflowInput,
+) -> DomainResult<Workflow> {
+    super::authorize(actor)?;
+    let fields = input.validate().map_err(DomainError::Validation)?;
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let current = repo::workflow::get_for_update(conn, &actor.org.id, id).await?;
+        if current.status.apply(Verb::Update).is_none() {
+            return Err(DomainError::InvalidTransition {
+                from: current.status,
+                verb: Verb::Update,
+            });
+        }
+        if current.version != based_on {
+            return Err(DomainError::Conflict {
+                current_version: current.version,
+            });
+        }
+        let mut proposed = current.clone();
+        let f = fields.clone();
+        (proposed.name, proposed.description, proposed.trigger_event) =
+            (f.name, f.description, f.trigger_event);
+        (proposed.steps, proposed.retry_policy) = (f.steps, f.retry_policy);
+        (proposed.error_handling, proposed.timeout_ms) = (f.error_handling, f.timeout_ms);
+        hooks
+            .run_before(Verb::Update, &proposed)
+            .map_err(DomainError::Vetoed)?;
+        let updated = repo::workflow::update_fields(conn, &actor.org.id, id, based_on, &fields)
+            .await?
+            .ok_or(DomainError::Conflict {
+                current_version: current.version,
+            })?;
+        repo::workflow::insert_version(conn, &updated, &actor.user_id).await?;
+        super::record(conn, hooks, Verb::Update, &updated, actor).await?;
+        Ok(updated)
+    })
+    .await
+}

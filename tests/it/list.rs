@@ -1,0 +1,151 @@
+use super::create;
+use switchyard::hooks::Hooks;
+use switchyard::query::{Sort, WorkflowQuery};
+use switchyard::repo;
+use switchyard::testing::{TestDb, member};
+use switchyard::{Role, Status, verbs as v};
+
+fn names(page: &switchyard::query::Page<switchyard::Workflow>) -> Vec<&str> {
+    page.results.iter().map(|w| w.name.as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filters_by_status_trigger_and_text() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let hooks = Hooks::with_defaults();
+    let onboarding = create(&mut conn, &admin, "Customer Onboarding", 1).await;
+    create(&mut conn, &admin, "Renewal reminder", 1).await;
+    let mut lead = super::input("Lead assignment", 1);
+    lead.trigger_event = "Lead.created".into();
+    lead.steps[0].mapping[0].expr = "lead.name".into();
+    lead.description = "round-robin for new leads".into();
+    v::create(&mut conn, &hooks, &admin, &lead)
+        .await
+        .expect("create");
+    v::activate(&mut conn, &hooks, &admin, &onboarding.id)
+        .await
+        .expect("activate");
+
+    let q = |f: fn(&mut WorkflowQuery)| {
+        let mut q = WorkflowQuery {
+            sort: Sort::Name,
+            ..Default::default()
+        };
+        f(&mut q);
+        q
+    };
+    let org = &admin.org.id;
+    let page = repo::workflow::find(&mut conn, org, &q(|q| q.status = Some(Status::Activated)))
+        .await
+        .expect("find");
+    assert_eq!(names(&page), vec!["Customer Onboarding"]);
+    let page = repo::workflow::find(
+        &mut conn,
+        org,
+        &q(|q| q.trigger_event = Some("Lead.created".into())),
+    )
+    .await
+    .expect("find");
+    assert_eq!(names(&page), vec!["Lead assignment"]);
+    let page = repo::workflow::find(&mut conn, org, &q(|q| q.text = Some("ROUND-robin".into())))
+        .await
+        .expect("find");
+    assert_eq!(
+        names(&page),
+        vec!["Lead assignment"],
+        "text searches the description, any case"
+    );
+    let page = repo::workflow::find(&mut conn, org, &q(|q| q.text = Some("%".into())))
+        .await
+        .expect("find");
+    assert_eq!(page.total, 0, "% is matched literally");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sorts_and_pages_with_a_cursor() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    for name in ["delta", "Alpha", "charlie", "bravo", "echo"] {
+        create(&mut conn, &admin, name, 0).await;
+    }
+    let org = &admin.org.id;
+    let mut query = WorkflowQuery {
+        sort: Sort::Name,
+        limit: Some(2),
+        ..Default::default()
+    };
+    let first = repo::workflow::find(&mut conn, org, &query)
+        .await
+        .expect("find");
+    assert_eq!(
+        (names(&first), first.total, first.has_more),
+        (vec!["Alpha", "bravo"], 5, true)
+    );
+    query.cursor = first.cursor.clone();
+    let second = repo::workflow::find(&mut conn, org, &query)
+        .await
+        .expect("find");
+    assert_eq!(names(&second), vec!["charlie", "delta"]);
+    query.cursor = second.cursor.clone();
+    let last = repo::workflow::find(&mut conn, org, &query)
+        .await
+        .expect("find");
+    assert_eq!(
+        (names(&last), last.has_more, last.cursor.clone()),
+        (vec!["echo"], false, None)
+    );
+
+    let newest = repo::workflow::find(&mut conn, org, &WorkflowQuery::default())
+        .await
+        .expect("find");
+    assert_eq!(
+        names(&newest),
+        vec!["echo", "bravo", "charlie", "Alpha", "delta"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sorts_by_failure_rate_and_last_run_with_never_run_last() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::workflows;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let counters = [
+        ("never", 0, 0, None),
+        ("flaky", 6, 4, Some(2)),
+        ("solid", 10, 0, Some(1)),
+        ("broken", 0, 3, Some(3)),
+    ];
+    for (name, ok, failed, hours_ago) in counters {
+        let w = create(&mut conn, &admin, name, 0).await;
+        let last = hours_ago.map(|h| time::OffsetDateTime::now_utc() - time::Duration::hours(h));
+        diesel::update(workflows::table.find(&w.id))
+            .set((
+                workflows::run_count.eq(ok + failed),
+                workflows::success_count.eq(ok),
+                workflows::failure_count.eq(failed),
+                workflows::last_run_at.eq(last),
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("counters");
+    }
+    let org = &admin.org.id;
+    let by = |sort| WorkflowQuery {
+        sort,
+        ..Default::default()
+    };
+    let page = repo::workflow::find(&mut conn, org, &by(Sort::FailureRate))
+        .await
+        .expect("find");
+    assert_eq!(names(&page), vec!["broken", "flaky", "solid", "never"]);
+    let page = repo::workflow::find(&mut conn, org, &by(Sort::LastRun))
+        .await
+        .expect("find");
+    assert_eq!(names(&page), vec!["solid", "flaky", "broken", "never"]);
+}
