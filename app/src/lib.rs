@@ -1,1 +1,76 @@
-pub fn x() {}
+//! Switchyard's pages, components and server functions. Every page renders on the server
+//! and works with JavaScript off; hydration adds convenience.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod form_ops;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use components::layout::OrgLayout;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+use pages::{login::Login, logout::Logout, not_found::NotFound, orgs::Orgs};
+use pages::{
+    workflow_detail::WorkflowDetail,
+    workflow_form::{EditWorkflow, NewWorkflow},
+    workflow_list::WorkflowList,
+};
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Browser tests wait for this mark: a click before hydration would be lost.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/switchyard.css" />
+        <Title formatter=|page: String| if page.is_empty() { "Switchyard".to_owned() } else { format!("{page} · Switchyard") } />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/") view=Orgs ssr=SsrMode::Async />
+                <Route path=path!("/login") view=Login ssr=SsrMode::Async />
+                <Route path=path!("/logout") view=Logout ssr=SsrMode::Async />
+                <Route path=path!("/orgs") view=Orgs ssr=SsrMode::Async />
+                <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
+                    <Route path=path!("workflows") view=WorkflowList ssr=SsrMode::Async />
+                    <Route path=path!("workflows/new") view=NewWorkflow ssr=SsrMode::Async />
+                    <Route path=path!("workflows/:id") view=WorkflowDetail ssr=SsrMode::Async />
+                    <Route path=path!("workflows/:id/edit") view=EditWorkflow ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,4 @@
+//! Server functions: short bodies that find the member, call one domain function, map the error.
+
+pub mod auth;
+pub mod workflows;

@@ -1,0 +1,6 @@
+//! Pieces shared by pages.
+
+pub mod field;
+pub mod format;
+pub mod layout;
+pub mod steps_editor;

@@ -1,0 +1,115 @@
+//! `AppError`: the one error every server function returns, serializable so that a page can
+//! say "Name is required" next to the field, with or without JavaScript.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+use switchyard::workflow::{FieldError, WorkflowInput};
+use switchyard::{DomainError, Workflow};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    /// Missing, deleted, or another organization's.
+    #[error("This page does not exist, or you do not have access to it.")]
+    NotFound,
+    #[error("Your role does not allow this. Ask an Admin of your organization.")]
+    Forbidden,
+    /// A refused verb or a BEFORE hook's veto; the message is shown as it is.
+    #[error("{0}")]
+    Refused(String),
+    /// Fields to fix; `input` is what was sent, so that the form shows it again.
+    #[error("Some fields need attention.")]
+    Invalid {
+        errors: Vec<FieldError>,
+        input: Option<Box<WorkflowInput>>,
+    },
+    /// The save was based on an older version; `current` is what is stored now.
+    #[error("Someone else changed this workflow while you were editing it.")]
+    Conflict {
+        current: Box<Workflow>,
+        input: Box<WorkflowInput>,
+    },
+    /// Not an error: the form's step rows were edited (added, removed, moved) without saving.
+    #[error("The form was changed and not saved yet.")]
+    Draft { input: Box<WorkflowInput> },
+    #[error("{0}")]
+    SignIn(String),
+    #[error("Something went wrong on our side (reference {0}). Please try again.")]
+    Internal(String),
+    #[error("The request could not be handled: {0}")]
+    Request(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Request(value.to_string())
+    }
+}
+
+impl AppError {
+    /// The message for one field, if this error has one.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { errors, .. } => errors
+                .iter()
+                .find(|e| e.field == name)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The form input this error carries back, if any.
+    pub fn input(&self) -> Option<&WorkflowInput> {
+        match self {
+            AppError::Invalid { input, .. } => input.as_deref(),
+            AppError::Conflict { input, .. } | AppError::Draft { input } => Some(input),
+            _ => None,
+        }
+    }
+
+    /// Maps a domain error, keeping the input that caused it.
+    pub fn from_domain(err: DomainError, input: Option<&WorkflowInput>) -> Self {
+        match err {
+            DomainError::NotFound => AppError::NotFound,
+            DomainError::Forbidden => AppError::Forbidden,
+            DomainError::InvalidTransition { .. } | DomainError::Vetoed(_) => {
+                AppError::Refused(err.to_string())
+            }
+            DomainError::Validation(errors) => AppError::Invalid {
+                errors,
+                input: input.cloned().map(Box::new),
+            },
+            DomainError::Conflict { .. } => {
+                AppError::Request("conflict without the current workflow".into())
+            }
+            DomainError::Internal(message) => AppError::internal(message),
+        }
+    }
+
+    /// Logs the cause once and answers with a short reference.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let reference = format!("{:08x}", fastrand_u32());
+        #[cfg(feature = "ssr")]
+        tracing::error!(error.reference = %reference, "{cause}");
+        #[cfg(not(feature = "ssr"))]
+        let _ = cause.to_string();
+        AppError::Internal(reference)
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(err: DomainError) -> Self {
+        AppError::from_domain(err, None)
+    }
+}
+
+fn fastrand_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(u64::from(std::process::id()));
+    hasher.finish() as u32
+}

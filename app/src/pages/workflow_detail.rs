@@ -1,0 +1,191 @@
+//! `/o/{org}/workflows/{id}`: every field, status, version, counters, recent events, and the
+//! verbs the status allows as buttons. Destructive verbs ask first.
+
+use crate::api::workflows::{ApplyVerb, WorkflowView, get_workflow};
+use crate::components::format::{StatusBadge, maybe_time, rate, time};
+use crate::components::layout::org_param;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use switchyard::Verb;
+use switchyard::workflow::steps_from_json;
+
+fn asks_first(verb: Verb) -> bool {
+    matches!(verb, Verb::Delete | Verb::Archive)
+}
+
+fn consequence(verb: Verb) -> &'static str {
+    match verb {
+        Verb::Delete => "The workflow leaves every list. Its runs and events are kept.",
+        Verb::Archive => {
+            "An archived workflow is read-only for ever: it can no longer be edited, activated or triggered."
+        }
+        _ => "",
+    }
+}
+
+#[component]
+pub fn WorkflowDetail() -> impl IntoView {
+    let org = org_param();
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let apply = ServerAction::<ApplyVerb>::new();
+    let data = Resource::new(
+        move || (org.get(), id.get(), apply.version().get()),
+        |(org, id, _)| get_workflow(org, id),
+    );
+    let refused = move || {
+        apply
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => {
+                        let confirm = query.read_untracked().get("confirm").and_then(|v| v.parse::<Verb>().ok());
+                        view! {
+                            <Overview view=view.clone() />
+                            {move || refused().map(|m| view! { <p class="error refused" role="alert" id="verb-error">{m}</p> })}
+                            <Verbs view=view.clone() apply=apply confirm=confirm />
+                            <Details view=view />
+                        }
+                            .into_any()
+                    }
+                    Err(err) => crate::pages::error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Overview(view: WorkflowView) -> impl IntoView {
+    let w = view.workflow;
+    view! {
+        <Title text=w.name.clone() />
+        <p class="crumbs"><a href=format!("/o/{}/workflows", view.member.org.slug)>"← Workflows"</a></p>
+        <div class="page-head">
+            <h1>{w.name.clone()}</h1>
+            <StatusBadge status=w.status />
+            <span class="version">{format!("Version {}", w.version)}</span>
+        </div>
+        {(!w.description.is_empty()).then(|| view! { <p class="description">{w.description.clone()}</p> })}
+        <dl class="counters">
+            <div><dt>"Runs"</dt><dd>{w.run_count}</dd></div>
+            <div><dt>"Succeeded"</dt><dd>{w.success_count}</dd></div>
+            <div><dt>"Failed"</dt><dd>{w.failure_count}</dd></div>
+            <div><dt>"Success rate"</dt><dd>{rate(w.success_rate())}</dd></div>
+            <div><dt>"Last run"</dt><dd>{maybe_time(w.last_run_at)}</dd></div>
+        </dl>
+    }
+}
+
+#[component]
+fn Verbs(
+    view: WorkflowView,
+    apply: ServerAction<ApplyVerb>,
+    confirm: Option<Verb>,
+) -> impl IntoView {
+    let w = view.workflow.clone();
+    let org = view.member.org.slug.clone();
+    let base = format!("/o/{org}/workflows/{}", w.id);
+    if !view.member.role.can_edit() {
+        return view! { <p class="hint">"You can look at this workflow; your role does not allow changes."</p> }.into_any();
+    }
+    if view.verbs.is_empty() {
+        return view! { <p class="hint">{format!("A workflow that is {} accepts no changes.", w.status)}</p> }.into_any();
+    }
+    let id = w.id.to_string();
+    let name = w.name.clone();
+    let confirming = confirm.filter(|v| view.verbs.contains(v) && asks_first(*v));
+    view! {
+        <div class="verbs" role="group" aria-label="Actions">
+            {view.verbs.iter().copied().filter(|v| v.is_button()).map(|verb| {
+                if asks_first(verb) {
+                    view! { <a class="button danger" href=format!("{base}?confirm={verb}")>{verb.label()}</a> }.into_any()
+                } else {
+                    view! { <VerbForm apply org=org.clone() id=id.clone() verb class="primary" /> }.into_any()
+                }
+            }).collect_view()}
+            {view.verbs.contains(&Verb::Update).then(|| view! { <a class="button" href=format!("{base}/edit")>"Edit"</a> })}
+        </div>
+        {confirming.map(|verb| view! {
+            <div class="confirm" role="alertdialog" aria-labelledby="confirm-title">
+                <h2 id="confirm-title">{format!("{} “{}”?", verb.label(), name)}</h2>
+                <p>{consequence(verb)}</p>
+                <VerbForm apply org=org.clone() id=id.clone() verb class="danger" />
+                <a href=base.clone()>"Cancel"</a>
+            </div>
+        })}
+    }
+    .into_any()
+}
+
+/// One verb's button: a form posting to `apply_verb`, so it works without JavaScript.
+#[component]
+fn VerbForm(
+    apply: ServerAction<ApplyVerb>,
+    org: String,
+    id: String,
+    verb: Verb,
+    class: &'static str,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=apply attr:class="inline">
+            <input type="hidden" name="org" value=org />
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="verb" value=verb.as_str() />
+            <button type="submit" class=class>{verb.label()}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Details(view: WorkflowView) -> impl IntoView {
+    let w = view.workflow;
+    let steps = steps_from_json(&w.steps).unwrap_or_default();
+    view! {
+        <section>
+            <h2>"Trigger"</h2>
+            <p>"Runs when " <code>{w.trigger_event.clone()}</code> " happens."</p>
+            <h2>"Steps"</h2>
+            {if steps.is_empty() {
+                view! { <p class="empty">"No steps yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="step-summary">
+                        {steps.into_iter().map(|s| view! {
+                            <li>
+                                <strong>{if s.name.is_empty() { s.action.clone() } else { format!("{} ({})", s.name, s.action) }}</strong>
+                                {(!s.condition.is_empty()).then(|| view! { <span class="condition">" only when " <code>{s.condition.clone()}</code></span> })}
+                                <ul>
+                                    {s.mapping.into_iter().map(|r| view! { <li><span class="field-name">{r.field}</span> " ← " <code>{r.expr}</code></li> }).collect_view()}
+                                </ul>
+                                {(!s.fallback_action.is_empty()).then(|| view! { <p class="fallback">"If it fails: " <code>{s.fallback_action.clone()}</code></p> })}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+            <h2>"Settings"</h2>
+            <dl class="settings">
+                <dt>"If a step fails"</dt><dd>{w.error_handling.describe()}</dd>
+                <dt>"Time limit"</dt><dd>{w.timeout_ms.map(|t| format!("{t} ms")).unwrap_or_else(|| "None".into())}</dd>
+                <dt>"Retries"</dt><dd>{w.retry_policy.clone().unwrap_or_else(|| "One attempt, no retry".into())}</dd>
+                <dt>"Created"</dt><dd>{time(w.created_at)}</dd>
+                <dt>"Updated"</dt><dd>{time(w.updated_at)}</dd>
+            </dl>
+            <h2>"Recent activity"</h2>
+            <ul class="events">
+                {view.events.into_iter().map(|e| view! {
+                    <li><code>{e.event_type.clone()}</code> " · " {time(e.created_at)}</li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,206 @@
+//! `/o/{org}/workflows/new` and `/o/{org}/workflows/{id}/edit`: every editable field and the
+//! steps editor. Invalid input comes back with a message next to each field and nothing saved.
+
+use crate::api::workflows::{SaveWorkflow, get_workflow};
+use crate::components::field::{FieldMessage, TextField};
+use crate::components::format::StatusBadge;
+use crate::components::layout::org_param;
+use crate::components::steps_editor::StepsEditor;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use switchyard::Workflow;
+use switchyard::mapping::root_for_trigger;
+use switchyard::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowInput};
+
+#[component]
+pub fn NewWorkflow() -> impl IntoView {
+    let org = org_param();
+    let blank = WorkflowInput {
+        steps: vec![StepInput {
+            mapping: vec![MappingRow::default()],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    view! {
+        <Title text="New workflow" />
+        <h1>"New workflow"</h1>
+        {move || view! { <WorkflowForm org=org.get() existing=None initial=blank.clone() /> }}
+    }
+}
+
+#[component]
+pub fn EditWorkflow() -> impl IntoView {
+    let org = org_param();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let view_data = Resource::new(
+        move || (org.get(), id.get()),
+        |(org, id)| get_workflow(org, id),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match view_data.await {
+                    Ok(data) => {
+                        let w = data.workflow;
+                        let initial = WorkflowInput::from_fields(&w.fields());
+                        view! {
+                            <Title text=format!("Edit {}", w.name) />
+                            <p class="crumbs"><a href=format!("/o/{}/workflows/{}", org.get_untracked(), w.id)>"← " {w.name.clone()}</a></p>
+                            <h1>"Edit workflow"</h1>
+                            <WorkflowForm org=org.get_untracked() existing=Some(w) initial=initial />
+                        }
+                            .into_any()
+                    }
+                    Err(err) => crate::pages::error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The form itself. What it shows: the input an error brought back, else `initial`.
+#[component]
+fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput) -> impl IntoView {
+    let save = ServerAction::<SaveWorkflow>::new();
+    let body = move || {
+        let (org, existing) = (org.clone(), existing.clone());
+        let outcome = save.value().get().and_then(|r| r.err());
+        let input = outcome
+            .as_ref()
+            .and_then(|e| e.input())
+            .cloned()
+            .unwrap_or_else(|| initial.clone());
+        let version = match &outcome {
+            // Saving again after a conflict overwrites the version the user has now seen.
+            Some(AppError::Conflict { current, .. }) => Some(current.version),
+            _ => existing.as_ref().map(|w| w.version),
+        };
+        let errors = outcome
+            .clone()
+            .filter(|e| !matches!(e, AppError::Draft { .. }));
+        let cancel = match &existing {
+            Some(w) => format!("/o/{org}/workflows/{}", w.id),
+            None => format!("/o/{org}/workflows"),
+        };
+        let id = existing
+            .as_ref()
+            .map(|w| w.id.to_string())
+            .unwrap_or_default();
+        let submit = if existing.is_some() {
+            "Save changes"
+        } else {
+            "Create workflow"
+        };
+        view! {
+            {errors.clone().map(|e| view! { <FormProblem error=e /> })}
+            <ActionForm action=save attr:class="workflow-form" attr:novalidate="true">
+                // Enter in a text field presses the first submit button: make it Save.
+                <button type="submit" name="op" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Save"</button>
+                <input type="hidden" name="org" value=org />
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="version" value=version.map(|v| v.to_string()).unwrap_or_default() />
+                <Fields input=input errors=errors />
+                <div class="actions">
+                    <button type="submit" name="op" value="save" class="primary">{submit}</button>
+                    <a href=cancel>"Cancel"</a>
+                </div>
+            </ActionForm>
+        }
+    };
+    view! { <div>{body}</div> }
+}
+
+/// The message above the form: what to fix, or who else saved.
+#[component]
+fn FormProblem(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Conflict { current, .. } => view! {
+            <div class="problem conflict" role="alert">
+                <h2>"Someone else changed this workflow while you were editing it"</h2>
+                <p>{format!("It is now at version {}. What is saved now:", current.version)}</p>
+                <dl class="current">
+                    <dt>"Name"</dt><dd>{current.name.clone()}</dd>
+                    <dt>"Trigger event"</dt><dd><code>{current.trigger_event.clone()}</code></dd>
+                    <dt>"Status"</dt><dd><StatusBadge status=current.status /></dd>
+                    <dt>"Steps"</dt><dd>{current.step_count()}</dd>
+                    <dt>"Description"</dt><dd>{current.description.clone()}</dd>
+                </dl>
+                <p>"Your edits are kept in the form below. Save again to replace the current version with them, or cancel to keep it."</p>
+            </div>
+        }
+        .into_any(),
+        AppError::Invalid { errors, .. } => {
+            let count = errors.len();
+            view! {
+                <div class="problem" role="alert">
+                    <h2>{if count == 1 { "1 field needs attention".to_owned() } else { format!("{count} fields need attention") }}</h2>
+                    <p>"Nothing was saved. Each message is next to its field."</p>
+                </div>
+            }
+            .into_any()
+        }
+        other => view! { <div class="problem" role="alert"><p>{other.to_string()}</p></div> }.into_any(),
+    }
+}
+
+#[component]
+fn Fields(input: WorkflowInput, errors: Option<AppError>) -> impl IntoView {
+    let message = |key: &str| errors.as_ref().and_then(|e| e.field(key));
+    let trigger_root = match root_for_trigger(&input.trigger_event) {
+        root if root.is_empty() => "deal".to_owned(),
+        root => root,
+    };
+    let handling = input.error_handling.clone();
+    let backoff = input.retry.backoff.clone();
+    view! {
+        <div class="grid two">
+            <TextField id="name" name="name" label="Name" value=input.name required=true error=message("name") />
+            <TextField id="trigger_event" name="trigger_event" label="Trigger event" value=input.trigger_event
+                required=true placeholder="Deal.won" hint="The event that starts this workflow, as Noun.verb: Deal.won, Contact.created."
+                error=message("triggerEvent") />
+        </div>
+        <div class="field" class:invalid=message("description").is_some()>
+            <label for="description">"Description"</label>
+            <textarea id="description" name="description" rows="2">{input.description}</textarea>
+            <FieldMessage id="description" message=message("description") />
+        </div>
+        <StepsEditor steps=input.steps errors=errors.clone() trigger_root=trigger_root />
+        <fieldset class="grid three">
+            <legend>"When something goes wrong"</legend>
+            <div class="field" class:invalid=message("errorHandling").is_some()>
+                <label for="error_handling">"If a step fails"</label>
+                <select id="error_handling" name="error_handling">
+                    {ErrorHandling::ALL.into_iter().map(|e| {
+                        let selected = handling == e.as_str() || (handling.is_empty() && e == ErrorHandling::Stop);
+                        view! { <option value=e.as_str() selected=selected>{e.describe()}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldMessage id="error_handling" message=message("errorHandling") />
+            </div>
+            <TextField id="timeout_ms" name="timeout_ms" label="Time limit for a run (ms, optional)" value=input.timeout_ms
+                placeholder="30000" error=message("timeout") />
+            <TextField id="retry_max_attempts" name="retry[max_attempts]" label="Attempts per step (optional)"
+                value=input.retry.max_attempts placeholder="1" hint="From 1 to 10. Leave empty for a single attempt."
+                error=message("retryPolicy.maxAttempts") />
+            <div class="field" class:invalid=message("retryPolicy.backoff").is_some()>
+                <label for="retry_backoff">"Wait between attempts"</label>
+                <select id="retry_backoff" name="retry[backoff]">
+                    {[("", "Same each time (default)"), ("fixed", "Same each time"), ("linear", "Longer each time"), ("exponential", "Doubling each time")]
+                        .into_iter()
+                        .map(|(value, label)| view! { <option value=value selected=backoff == value>{label}</option> })
+                        .collect_view()}
+                </select>
+                <FieldMessage id="retry_backoff" message=message("retryPolicy.backoff") />
+            </div>
+            <TextField id="retry_delay_ms" name="retry[delay_ms]" label="First wait (ms)" value=input.retry.delay_ms
+                placeholder="1000" error=message("retryPolicy.delayMs") />
+            <TextField id="retry_max_delay_ms" name="retry[max_delay_ms]" label="Longest wait (ms, optional)"
+                value=input.retry.max_delay_ms error=message("retryPolicy.maxDelayMs") />
+        </fieldset>
+        <FieldMessage id="version" message=message("version") />
+    }
+}

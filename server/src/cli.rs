@@ -1,0 +1,170 @@
+//! The command line: `serve` (the default), `migrate`, `create-org`, `seed-demo`, `help`.
+
+use crate::config::Config;
+use anyhow::{Context, bail};
+use app::state::AppState;
+use switchyard::hooks::Hooks;
+use switchyard::seed;
+use switchyard::setup::{self, NewOrg};
+
+const HELP: &str = "\
+switchyard: event-triggered workflows for operations teams
+
+USAGE
+  switchyard [serve]        migrate the database and serve the app
+  switchyard migrate        apply pending database migrations and exit
+  switchyard seed-demo      create the demo organization `acme` if it is missing
+  switchyard create-org --slug SLUG --name NAME --admin-email EMAIL
+                        [--admin-name NAME] [--admin-password PASSWORD]
+                            create an organization and its first Admin; the password
+                            may also come from SWITCHYARD_ADMIN_PASSWORD
+  switchyard help           show this text
+
+Configuration comes from the environment: DATABASE_URL, LEPTOS_SITE_ADDR,
+LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_SEED_DEMO.";
+
+/// Reads `--flag value` pairs; unknown flags are errors.
+fn flags(
+    args: &[String],
+    known: &[&str],
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let name = flag
+            .strip_prefix("--")
+            .filter(|n| known.contains(n))
+            .with_context(|| format!("unknown argument `{flag}`; see `switchyard help`"))?;
+        let value = it
+            .next()
+            .with_context(|| format!("`{flag}` needs a value"))?;
+        out.insert(name.to_owned(), value.clone());
+    }
+    Ok(out)
+}
+
+pub async fn run(args: &[String]) -> anyhow::Result<()> {
+    let (command, rest) = args
+        .split_first()
+        .map_or(("serve", &[][..]), |(c, r)| (c.as_str(), r));
+    match command {
+        "serve" => serve().await,
+        "migrate" => {
+            let config = Config::from_env()?;
+            switchyard::db::migrate(&config.database_url).await?;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        "seed-demo" => {
+            let config = Config::from_env()?;
+            switchyard::db::migrate(&config.database_url).await?;
+            seed_demo(&config).await
+        }
+        "create-org" => create_org(rest).await,
+        "help" | "--help" | "-h" => {
+            println!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`; see `switchyard help`"),
+    }
+}
+
+async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    let pool = switchyard::db::pool(&config.database_url, 2)?;
+    let mut conn = pool.get().await?;
+    if seed::seed_demo(&mut conn).await? {
+        println!("Created the demo organization `{}`.", seed::DEMO_SLUG);
+    }
+    println!(
+        "Demo sign-in: {} / {}",
+        seed::DEMO_ADMIN_EMAIL,
+        seed::DEMO_PASSWORD
+    );
+    Ok(())
+}
+
+async fn create_org(args: &[String]) -> anyhow::Result<()> {
+    let mut f = flags(
+        args,
+        &[
+            "slug",
+            "name",
+            "admin-email",
+            "admin-name",
+            "admin-password",
+        ],
+    )?;
+    let mut take = |k: &str| f.remove(k);
+    let slug = take("slug").context("--slug is required")?;
+    let name = take("name").context("--name is required")?;
+    let email = take("admin-email").context("--admin-email is required")?;
+    let admin_name = take("admin-name")
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    let password = take("admin-password")
+        .or_else(|| std::env::var("SWITCHYARD_ADMIN_PASSWORD").ok())
+        .context("give the Admin's password with --admin-password or SWITCHYARD_ADMIN_PASSWORD")?;
+    let config = Config::from_env()?;
+    switchyard::db::migrate(&config.database_url).await?;
+    let pool = switchyard::db::pool(&config.database_url, 2)?;
+    let mut conn = pool.get().await?;
+    let new = NewOrg {
+        slug,
+        name,
+        admin_email: email,
+        admin_name,
+        admin_password: password,
+    };
+    let admin = setup::create_org(&mut conn, &new).await?;
+    println!(
+        "Created organization {} ({}) with slug `{}`.",
+        admin.org.name, admin.org.id, admin.org.slug
+    );
+    println!(
+        "Its Admin is {} <{}> ({}); they sign in at /login.",
+        admin.display_name, admin.email, admin.user_id
+    );
+    Ok(())
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    switchyard::db::migrate(&config.database_url).await?;
+    if config.seed_demo {
+        seed_demo(&config).await?;
+    }
+    let pool = switchyard::db::pool(&config.database_url, config.pool_size)?;
+    switchyard::auth::warm_up();
+    let conf = leptos::config::get_configuration(None)?;
+    let options = conf.leptos_options;
+    let addr = options.site_addr;
+    let state = AppState {
+        pool,
+        hooks: Hooks::with_defaults(),
+    };
+    let app = crate::routes::router(state, options, config.secure_cookies);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!("Switchyard listens on http://{addr}");
+    println!("Switchyard is running at http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

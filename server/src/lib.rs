@@ -1,0 +1,6 @@
+//! The Switchyard server: configuration, the router, the session store and the commands.
+
+pub mod cli;
+pub mod config;
+pub mod routes;
+pub mod session_store;

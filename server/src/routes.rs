@@ -1,0 +1,142 @@
+//! The axum router: Leptos pages, server functions, sessions, and the sign-in guard.
+
+use crate::session_store::DieselStore;
+use app::state::{AppState, USER_KEY};
+use app::{App, shell};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use switchyard::UserId;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+pub const SESSION_COOKIE: &str = "switchyard_session";
+
+/// Builds the whole application.
+pub fn router(state: AppState, options: LeptosOptions, secure_cookies: bool) -> Router {
+    let routes = generate_route_list(App);
+    let sessions = SessionManagerLayer::new(DieselStore::new(state.pool.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+    let fn_state = state.clone();
+    let server_fns = move |req: Request<Body>| {
+        let state = fn_state.clone();
+        async move { handle_server_fns_with_context(move || provide_context(state.clone()), req).await }
+    };
+    Router::new()
+        .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(middleware::from_fn(require_sign_in))
+        .layer(middleware::from_fn(clean_referer))
+        .layer(sessions)
+        .with_state(options)
+}
+
+/// Organization pages need a signed-in user: others go to `/login` and come back after.
+async fn require_sign_in(session: Session, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/o/") || path == "/orgs" || path == "/" {
+        let signed_in = session
+            .get::<UserId>(USER_KEY)
+            .await
+            .ok()
+            .flatten()
+            .is_some();
+        if !signed_in {
+            let wanted = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let next: String = form_urlencoded(wanted);
+            return Redirect::to(&format!("/login?next={next}")).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+fn form_urlencoded(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A form posted without JavaScript comes back to its page; an error from an earlier post
+/// must not stay in that page's address (server functions append theirs, they do not replace).
+async fn clean_referer(mut req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        if let Some(cleaned) = req
+            .headers()
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(strip_error_params)
+        {
+            if let Ok(value) = HeaderValue::from_str(&cleaned) {
+                req.headers_mut().insert(header::REFERER, value);
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// The URL without `__path` and `__err`, when it had them.
+fn strip_error_params(url: &str) -> Option<String> {
+    let (base, query) = url.split_once('?')?;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.starts_with("__path=") && !p.starts_with("__err="))
+        .collect();
+    if kept.len() == query.split('&').count() {
+        return None;
+    }
+    Some(if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_error_params;
+
+    #[test]
+    fn error_params_are_stripped_and_others_kept() {
+        assert_eq!(
+            strip_error_params("http://h/p?a=1&__path=/api/x&__err=abc"),
+            Some("http://h/p?a=1".into())
+        );
+        assert_eq!(
+            strip_error_params("http://h/p?__path=/api/x&__err=abc"),
+            Some("http://h/p".into())
+        );
+        assert_eq!(strip_error_params("http://h/p?a=1"), None);
+        assert_eq!(strip_error_params("http://h/p"), None);
+    }
+}

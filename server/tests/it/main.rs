@@ -1,0 +1,213 @@
+//! The real router (pages, server functions, sessions) against a fresh database per test.
+//! Every server function is called signed out, from another organization, and as a Viewer.
+
+mod pages;
+mod server_fns;
+mod sessions;
+
+use app::error::AppError;
+use app::state::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use switchyard::hooks::Hooks;
+use switchyard::testing::{PASSWORD, TestDb, member};
+use switchyard::{Member, Role};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub db: TestDb,
+    router: Router,
+}
+
+/// What the router answered.
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookie: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    /// The error a server function answered with.
+    pub fn error(&self) -> AppError {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not an AppError ({e}): {} {}", self.status, self.body))
+    }
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
+        let db = TestDb::new().await;
+        let state = AppState {
+            pool: db.pool.clone(),
+            hooks: Hooks::with_defaults(),
+        };
+        let options = LeptosOptions::builder()
+            .output_name("switchyard")
+            .site_root("target/site")
+            .build();
+        let router = server::routes::router(state, options, false);
+        TestApp { db, router }
+    }
+
+    /// A member of `org` with `role` (the org is created on first use).
+    pub async fn member(&self, org: &str, role: Role) -> Member {
+        let mut conn = self.db.conn().await;
+        member(&mut conn, org, role).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (location, set_cookie) = (header(header::LOCATION), header(header::SET_COOKIE));
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Answer {
+            status,
+            location,
+            set_cookie,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, cookie: Option<&str>, path: &str) -> Answer {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Calls a server function as the hydrated app does (JSON back, no redirect).
+    pub async fn call(&self, cookie: Option<&str>, name: &str, form: &[(&str, &str)]) -> Answer {
+        let mut request = Request::post(format!("/api/{name}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(encode(form))).expect("request"))
+            .await
+    }
+
+    /// Posts a form as a browser without JavaScript does.
+    pub async fn post_form(
+        &self,
+        cookie: Option<&str>,
+        name: &str,
+        form: &[(&str, &str)],
+        referer: &str,
+    ) -> Answer {
+        let mut request = Request::post(format!("/api/{name}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, referer);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(encode(form))).expect("request"))
+            .await
+    }
+
+    /// Signs `member` in and returns the session cookie (`name=value`).
+    pub async fn sign_in(&self, member: &Member) -> String {
+        let answer = self
+            .call(
+                None,
+                "login",
+                &[("email", &member.email), ("password", PASSWORD)],
+            )
+            .await;
+        assert!(
+            answer.status.is_success(),
+            "sign in: {} {}",
+            answer.status,
+            answer.body
+        );
+        let cookie = answer.set_cookie.expect("a session cookie");
+        cookie.split(';').next().expect("name=value").to_owned()
+    }
+
+    /// Creates a workflow through the domain, as `member`.
+    pub async fn workflow(
+        &self,
+        member: &Member,
+        name: &str,
+        steps: usize,
+    ) -> switchyard::Workflow {
+        use switchyard::workflow::{MappingRow, StepInput, WorkflowInput};
+        let input = WorkflowInput {
+            name: name.into(),
+            trigger_event: "Deal.won".into(),
+            steps: (0..steps)
+                .map(|_| StepInput {
+                    action: "Customer.create".into(),
+                    mapping: vec![MappingRow {
+                        field: "name".into(),
+                        expr: "deal.name".into(),
+                    }],
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let mut conn = self.db.conn().await;
+        switchyard::verbs::create(&mut conn, &Hooks::with_defaults(), member, &input)
+            .await
+            .expect("create")
+    }
+
+    pub async fn stored(
+        &self,
+        member: &Member,
+        id: &switchyard::WorkflowId,
+    ) -> Option<switchyard::Workflow> {
+        let mut conn = self.db.conn().await;
+        switchyard::repo::workflow::get(&mut conn, &member.org.id, id)
+            .await
+            .ok()
+    }
+}

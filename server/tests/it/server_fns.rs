@@ -1,0 +1,407 @@
+use crate::TestApp;
+use app::error::AppError;
+use switchyard::{Role, Status};
+
+/// Every server function that needs a signed-in user, with arguments that would otherwise work.
+fn calls<'a>(org: &'a str, id: &'a str) -> Vec<(&'static str, Vec<(&'static str, &'a str)>)> {
+    vec![
+        ("my_orgs", vec![]),
+        ("current_member", vec![("org", org)]),
+        ("list_workflows", vec![("org", org)]),
+        ("get_workflow", vec![("org", org), ("id", id)]),
+        (
+            "save_workflow",
+            vec![
+                ("org", org),
+                ("id", id),
+                ("version", "1"),
+                ("name", "Renamed"),
+                ("trigger_event", "Deal.won"),
+            ],
+        ),
+        (
+            "apply_verb",
+            vec![("org", org), ("id", id), ("verb", "archive")],
+        ),
+        ("logout", vec![]),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_out_calls_are_refused_and_change_nothing() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 1).await;
+    for (name, args) in calls("acme", workflow.id.as_str()) {
+        let answer = app.call(None, name, &args).await;
+        if name == "logout" {
+            assert!(
+                answer.status.is_success(),
+                "signing out without a session is harmless"
+            );
+            continue;
+        }
+        assert_eq!(answer.error(), AppError::Unauthorized, "{name}");
+    }
+    let stored = app.stored(&admin, &workflow.id).await.expect("still there");
+    assert_eq!(
+        (stored.name.as_str(), stored.status, stored.version),
+        ("Onboarding", Status::Draft, 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_organization_looks_exactly_like_a_missing_one() {
+    let app = TestApp::new().await;
+    let acme = app.member("acme", Role::Admin).await;
+    let globex = app.member("globex", Role::Admin).await;
+    let theirs = app.workflow(&acme, "Acme only", 1).await;
+    let cookie = app.sign_in(&globex).await;
+    // A workflow of acme's asked for inside globex, and acme itself asked for by a globex member.
+    for (name, args) in calls("globex", theirs.id.as_str())
+        .into_iter()
+        .chain(calls("acme", theirs.id.as_str()))
+    {
+        if matches!(name, "my_orgs" | "logout")
+            || (name == "list_workflows" || name == "current_member") && args[0].1 == "globex"
+        {
+            continue;
+        }
+        let answer = app.call(Some(&cookie), name, &args).await;
+        let missing: Vec<(&str, &str)> = args
+            .iter()
+            .map(|(k, v)| (*k, if *k == "id" { "workflow_Missing0" } else { *v }))
+            .collect();
+        let control = app.call(Some(&cookie), name, &missing).await;
+        assert_eq!(answer.error(), AppError::NotFound, "{name} {args:?}");
+        assert_eq!(
+            (answer.status, answer.body.clone()),
+            (control.status, control.body),
+            "{name}: same answer as a missing id"
+        );
+    }
+    let stored = app.stored(&acme, &theirs.id).await.expect("untouched");
+    assert_eq!(
+        (stored.name.as_str(), stored.status),
+        ("Acme only", Status::Draft)
+    );
+    let listed = app
+        .call(Some(&cookie), "list_workflows", &[("org", "globex")])
+        .await;
+    assert!(
+        !listed.body.contains("Acme only"),
+        "globex's list never shows acme's workflows"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_reads_but_every_change_is_forbidden() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let viewer = app.member("acme", Role::Viewer).await;
+    let workflow = app.workflow(&admin, "Onboarding", 1).await;
+    let cookie = app.sign_in(&viewer).await;
+    let id = workflow.id.as_str();
+    assert!(
+        app.call(Some(&cookie), "list_workflows", &[("org", "acme")])
+            .await
+            .body
+            .contains("Onboarding")
+    );
+    let view = app
+        .call(
+            Some(&cookie),
+            "get_workflow",
+            &[("org", "acme"), ("id", id)],
+        )
+        .await;
+    let view: app::api::workflows::WorkflowView = serde_json::from_str(&view.body).expect("view");
+    assert!(view.verbs.is_empty(), "no buttons for a Viewer");
+    for verb in ["activate", "archive", "delete"] {
+        let answer = app
+            .call(
+                Some(&cookie),
+                "apply_verb",
+                &[("org", "acme"), ("id", id), ("verb", verb)],
+            )
+            .await;
+        assert_eq!(answer.error(), AppError::Forbidden, "{verb}");
+    }
+    let save = [
+        ("org", "acme"),
+        ("id", id),
+        ("version", "1"),
+        ("name", "Mine now"),
+        ("trigger_event", "Deal.won"),
+    ];
+    assert_eq!(
+        app.call(Some(&cookie), "save_workflow", &save)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    let create = [
+        ("org", "acme"),
+        ("name", "New"),
+        ("trigger_event", "Deal.won"),
+    ];
+    assert_eq!(
+        app.call(Some(&cookie), "save_workflow", &create)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    let stored = app.stored(&admin, &workflow.id).await.expect("there");
+    assert_eq!(
+        (stored.name.as_str(), stored.version, stored.status),
+        ("Onboarding", 1, Status::Draft)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_field_messages_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let cookie = app.sign_in(&editor).await;
+    let long = "x".repeat(201);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("name", ""), ("trigger_event", "Deal.won")], "name"),
+        (vec![("name", &long), ("trigger_event", "Deal.won")], "name"),
+        (
+            vec![("name", "Ok"), ("trigger_event", "deal won")],
+            "triggerEvent",
+        ),
+        (
+            vec![
+                ("name", "Ok"),
+                ("trigger_event", "Deal.won"),
+                ("steps[0][action]", "create customer"),
+            ],
+            "steps.0.action",
+        ),
+        (
+            vec![
+                ("name", "Ok"),
+                ("trigger_event", "Deal.won"),
+                ("steps[0][action]", "Customer.create"),
+                ("steps[0][mapping][0][field]", "name"),
+                ("steps[0][mapping][0][expr]", "Follow up"),
+            ],
+            "steps.0.mapping.0.expr",
+        ),
+        (
+            vec![
+                ("name", "Ok"),
+                ("trigger_event", "Deal.won"),
+                ("error_handling", "Explode"),
+            ],
+            "errorHandling",
+        ),
+        (
+            vec![
+                ("name", "Ok"),
+                ("trigger_event", "Deal.won"),
+                ("timeout_ms", "-5"),
+            ],
+            "timeout",
+        ),
+    ];
+    for (fields, field) in cases {
+        let mut form = vec![("org", "acme")];
+        form.extend(fields);
+        let error = app
+            .call(Some(&cookie), "save_workflow", &form)
+            .await
+            .error();
+        assert!(error.field(field).is_some(), "{field}: {error:?}");
+        assert!(
+            error.input().is_some(),
+            "the input comes back to refill the form"
+        );
+    }
+    let list = app
+        .call(Some(&cookie), "list_workflows", &[("org", "acme")])
+        .await;
+    assert!(list.body.contains("\"total\":0"), "{}", list.body);
+    // Unknown status, sort and verb values.
+    let error = app
+        .call(
+            Some(&cookie),
+            "list_workflows",
+            &[("org", "acme"), ("status", "Running"), ("sort", "random")],
+        )
+        .await
+        .error();
+    assert!(
+        error.field("status").is_some() && error.field("sort").is_some(),
+        "{error:?}"
+    );
+    let workflow = app.workflow(&editor, "Onboarding", 1).await;
+    let error = app
+        .call(
+            Some(&cookie),
+            "apply_verb",
+            &[
+                ("org", "acme"),
+                ("id", workflow.id.as_str()),
+                ("verb", "explode"),
+            ],
+        )
+        .await
+        .error();
+    assert!(error.field("verb").is_some(), "{error:?}");
+    // A wrong version is a conflict that shows what is current, and keeps the edit.
+    let stale = [
+        ("org", "acme"),
+        ("id", workflow.id.as_str()),
+        ("version", "7"),
+        ("name", "Stale"),
+        ("trigger_event", "Deal.won"),
+    ];
+    match app
+        .call(Some(&cookie), "save_workflow", &stale)
+        .await
+        .error()
+    {
+        AppError::Conflict { current, input } => {
+            assert_eq!(
+                (current.version, current.name.as_str(), input.name.as_str()),
+                (1, "Onboarding", "Stale")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        app.stored(&editor, &workflow.id).await.expect("there").name,
+        "Onboarding"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_editor_creates_edits_and_moves_a_workflow_through_its_verbs() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let cookie = app.sign_in(&editor).await;
+    let create = [
+        ("org", "acme"),
+        ("name", "Onboarding"),
+        ("trigger_event", "Deal.won"),
+    ];
+    let answer = app.call(Some(&cookie), "save_workflow", &create).await;
+    assert!(
+        answer.status.is_success(),
+        "{} {}",
+        answer.status,
+        answer.body
+    );
+    let list = app
+        .call(Some(&cookie), "list_workflows", &[("org", "acme")])
+        .await;
+    let (_, page): (
+        switchyard::Member,
+        switchyard::query::Page<switchyard::Workflow>,
+    ) = serde_json::from_str(&list.body).expect("page");
+    let id = page.results[0].id.to_string();
+    let refused = app
+        .call(
+            Some(&cookie),
+            "apply_verb",
+            &[("org", "acme"), ("id", &id), ("verb", "activate")],
+        )
+        .await
+        .error();
+    assert_eq!(
+        refused,
+        AppError::Refused("At least one step is required".into())
+    );
+    let edit = [
+        ("org", "acme"),
+        ("id", &id),
+        ("version", "1"),
+        ("name", "Onboarding"),
+        ("trigger_event", "Deal.won"),
+        ("steps[0][action]", "Customer.create"),
+        ("steps[0][mapping][0][field]", "name"),
+        ("steps[0][mapping][0][expr]", "deal.name"),
+        ("steps[1][action]", "Project.create"),
+        ("steps[1][mapping][0][field]", "name"),
+        ("steps[1][mapping][0][expr]", "\"Onboarding: \" + deal.name"),
+    ];
+    let answer = app.call(Some(&cookie), "save_workflow", &edit).await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+    for (verb, status) in [
+        ("activate", Status::Activated),
+        ("pause", Status::Paused),
+        ("archive", Status::Archived),
+    ] {
+        let answer = app
+            .call(
+                Some(&cookie),
+                "apply_verb",
+                &[("org", "acme"), ("id", &id), ("verb", verb)],
+            )
+            .await;
+        assert!(answer.status.is_success(), "{verb}: {}", answer.body);
+        let id = switchyard::WorkflowId::parse(&id).expect("id");
+        let stored = app.stored(&editor, &id).await.expect("there");
+        assert_eq!(
+            (stored.status, stored.version, stored.step_count()),
+            (status, 2, 2)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_step_buttons_hand_the_edited_form_back_unsaved() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let cookie = app.sign_in(&editor).await;
+    let form = [
+        ("org", "acme"),
+        ("op", "move_up:1"),
+        ("name", "Draft"),
+        ("trigger_event", "Deal.won"),
+        ("steps[0][action]", "A.create"),
+        ("steps[1][action]", "B.create"),
+    ];
+    match app
+        .call(Some(&cookie), "save_workflow", &form)
+        .await
+        .error()
+    {
+        AppError::Draft { input } => {
+            let actions: Vec<&str> = input.steps.iter().map(|s| s.action.as_str()).collect();
+            assert_eq!(actions, ["B.create", "A.create"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let list = app
+        .call(Some(&cookie), "list_workflows", &[("org", "acme")])
+        .await;
+    assert!(list.body.contains("\"total\":0"), "nothing saved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_refuses_a_wrong_password_and_an_unknown_email_alike() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let wrong = app
+        .call(
+            None,
+            "login",
+            &[("email", &editor.email), ("password", "nope")],
+        )
+        .await;
+    let unknown = app
+        .call(
+            None,
+            "login",
+            &[("email", "ghost@acme.test"), ("password", "nope")],
+        )
+        .await;
+    assert_eq!(
+        wrong.error(),
+        AppError::SignIn("That email and password do not match.".into())
+    );
+    assert_eq!((wrong.status, wrong.body), (unknown.status, unknown.body));
+}

@@ -1,0 +1,81 @@
+use crate::TestApp;
+use switchyard::Role;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_cookie_is_http_only_lax_and_its_id_changes_at_sign_in() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    // A visit before signing in that stores nothing sets no cookie; sign in sets a fresh one.
+    let answer = app
+        .call(
+            None,
+            "login",
+            &[
+                ("email", &editor.email),
+                ("password", switchyard::testing::PASSWORD),
+            ],
+        )
+        .await;
+    let set_cookie = answer.set_cookie.expect("cookie");
+    assert!(
+        set_cookie.starts_with("switchyard_session="),
+        "{set_cookie}"
+    );
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "not over plain http: {set_cookie}"
+    );
+    let first = set_cookie.split(';').next().expect("pair").to_owned();
+    // Signing in again with the old cookie gives a new id; the old one stops working.
+    let mut request = axum::http::Request::post("/api/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("cookie", &first);
+    request = request.header("x-test", "1");
+    let body = format!(
+        "email={}&password={}",
+        editor.email.replace('@', "%40"),
+        switchyard::testing::PASSWORD.replace(' ', "+")
+    );
+    let again = app
+        .send(request.body(axum::body::Body::from(body)).expect("request"))
+        .await;
+    let second = again
+        .set_cookie
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    assert_ne!(first, second);
+    assert!(
+        app.call(Some(&second), "my_orgs", &[])
+            .await
+            .status
+            .is_success()
+    );
+    assert_eq!(
+        app.call(Some(&first), "my_orgs", &[]).await.error(),
+        app::error::AppError::Unauthorized
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_out_deletes_the_session() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let cookie = app.sign_in(&editor).await;
+    assert!(
+        app.call(Some(&cookie), "my_orgs", &[])
+            .await
+            .status
+            .is_success()
+    );
+    app.call(Some(&cookie), "logout", &[]).await;
+    assert_eq!(
+        app.call(Some(&cookie), "my_orgs", &[]).await.error(),
+        app::error::AppError::Unauthorized
+    );
+}
