@@ -61,4 +61,10 @@ psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres)
 if ! "${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'switchyard'" | grep -q 1; then
   "${psql[@]}" -d postgres -c "CREATE DATABASE switchyard" >/dev/null
 fi
+if [ "${1:-}" = "--sweep-tests" ]; then
+  # Databases left by earlier test runs (each test clones its own).
+  for db in $("${psql[@]}" -d postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'sy_test_%' OR datname LIKE 'sy_e2e%'"); do
+    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null
+  done
+fi
 echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$port/switchyard"

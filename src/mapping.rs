@@ -279,8 +279,7 @@ impl Parser<'_> {
             "null" => return Ok(Expr::Literal(Value::Null)),
             _ => {}
         }
-        let is_root =
-            self.roots.iter().any(|r| *r == word) || (self.any_root && self.peek() == Some('.'));
+        let is_root = self.roots.contains(&word) || (self.any_root && self.peek() == Some('.'));
         if !is_root {
             if self.peek() == Some('.') {
                 return Err(MappingError::UnknownRoot {
@@ -344,10 +343,10 @@ impl Expr {
 
 fn add(left: Value, right: Value) -> Value {
     if let (Value::Number(a), Value::Number(b)) = (&left, &right) {
-        if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
-            if let Some(sum) = x.checked_add(y) {
-                return Value::from(sum);
-            }
+        if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64())
+            && let Some(sum) = x.checked_add(y)
+        {
+            return Value::from(sum);
         }
         let sum = a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0);
         return Number::from_f64(sum)

@@ -355,13 +355,13 @@ impl RetryInput {
                 errors,
             ),
         };
-        if let (Some(d), Some(m)) = (delay, max_delay) {
-            if m < d {
-                errors.push(FieldError::new(
-                    "retryPolicy.maxDelayMs",
-                    "Longest delay must be at least the delay",
-                ));
-            }
+        if let (Some(d), Some(m)) = (delay, max_delay)
+            && m < d
+        {
+            errors.push(FieldError::new(
+                "retryPolicy.maxDelayMs",
+                "Longest delay must be at least the delay",
+            ));
         }
         let mut policy = json!({ "maxAttempts": attempts?, "backoff": backoff, "delayMs": delay? });
         if let Some(m) = max_delay {

@@ -134,8 +134,7 @@ async fn serve() -> anyhow::Result<()> {
     }
     let pool = switchyard::db::pool(&config.database_url, config.pool_size)?;
     switchyard::auth::warm_up();
-    let conf = leptos::config::get_configuration(None)?;
-    let options = conf.leptos_options;
+    let options = leptos_options()?;
     let addr = options.site_addr;
     let state = AppState {
         pool,
@@ -151,6 +150,22 @@ async fn serve() -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(())
+}
+
+/// Leptos' settings from its `LEPTOS_*` variables, with our defaults for those not set.
+fn leptos_options() -> anyhow::Result<leptos::config::LeptosOptions> {
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let addr = var("LEPTOS_SITE_ADDR", "127.0.0.1:3000");
+    Ok(leptos::config::LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "switchyard"))
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(
+            addr.parse::<std::net::SocketAddr>()
+                .with_context(|| format!("LEPTOS_SITE_ADDR `{addr}` is not an address"))?,
+        )
+        .build())
 }
 
 async fn shutdown() {

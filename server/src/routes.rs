@@ -90,17 +90,15 @@ fn form_urlencoded(s: &str) -> String {
 /// A form posted without JavaScript comes back to its page; an error from an earlier post
 /// must not stay in that page's address (server functions append theirs, they do not replace).
 async fn clean_referer(mut req: Request, next: Next) -> Response {
-    if req.uri().path().starts_with("/api/") {
-        if let Some(cleaned) = req
+    if req.uri().path().starts_with("/api/")
+        && let Some(cleaned) = req
             .headers()
             .get(header::REFERER)
             .and_then(|v| v.to_str().ok())
             .and_then(strip_error_params)
-        {
-            if let Ok(value) = HeaderValue::from_str(&cleaned) {
-                req.headers_mut().insert(header::REFERER, value);
-            }
-        }
+        && let Ok(value) = HeaderValue::from_str(&cleaned)
+    {
+        req.headers_mut().insert(header::REFERER, value);
     }
     next.run(req).await
 }

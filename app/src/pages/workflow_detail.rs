@@ -44,10 +44,12 @@ pub fn WorkflowDetail() -> impl IntoView {
     };
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                // Read here, tracked: the confirmation comes and goes with the address.
+                let confirm = query.read().get("confirm").and_then(|v| v.parse::<Verb>().ok());
+                Suspend::new(async move {
                 match data.await {
                     Ok(view) => {
-                        let confirm = query.read_untracked().get("confirm").and_then(|v| v.parse::<Verb>().ok());
                         view! {
                             <Overview view=view.clone() />
                             {move || refused().map(|m| view! { <p class="error refused" role="alert" id="verb-error">{m}</p> })}
@@ -58,7 +60,7 @@ pub fn WorkflowDetail() -> impl IntoView {
                     }
                     Err(err) => crate::pages::error_view(err),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

@@ -68,7 +68,7 @@ fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput)
     let save = ServerAction::<SaveWorkflow>::new();
     let body = move || {
         let (org, existing) = (org.clone(), existing.clone());
-        let outcome = save.value().get().and_then(|r| r.err());
+        let outcome = save.value().get_untracked().and_then(|r| r.err());
         let input = outcome
             .as_ref()
             .and_then(|e| e.input())
@@ -111,7 +111,13 @@ fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput)
             </ActionForm>
         }
     };
-    view! { <div>{body}</div> }
+    // A new form for every answer: updating the old inputs in place would change their
+    // default values only, and the browser would keep showing what was typed before.
+    view! {
+        <For each=move || std::iter::once(save.version().get()) key=|version| *version let:_version>
+            {body()}
+        </For>
+    }
 }
 
 /// The message above the form: what to fix, or who else saved.

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Starts the built server for the browser tests on a database of its own, seeded with `acme`.
+set -euo pipefail
+port=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+: "${DATABASE_URL:?DATABASE_URL must be set (scripts/test.sh sets it)}"
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+psql="${bin:+$bin/}psql"
+db="sy_e2e_$(date +%s)"
+"$psql" -X -q "$DATABASE_URL" -c "CREATE DATABASE $db"
+export DATABASE_URL="${DATABASE_URL%/*}/$db"
+export LEPTOS_OUTPUT_NAME=switchyard LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
+export LEPTOS_SITE_ADDR="127.0.0.1:$port" SWITCHYARD_SEED_DEMO=1 RUST_LOG=${RUST_LOG:-warn}
+exec target/debug/switchyard serve

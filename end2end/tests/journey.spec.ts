@@ -1,0 +1,104 @@
+import { expect, Page, test } from "@playwright/test";
+
+// The same journey runs with JavaScript on (hydrated app) and off (plain forms).
+const jsOn = (page: Page) => test.info().project.name === "javascript";
+
+async function ready(page: Page) {
+  // A click before hydration would be lost; without JavaScript there is nothing to wait for.
+  if (jsOn(page)) await page.locator("body[data-hydrated]").waitFor();
+}
+
+async function signIn(page: Page) {
+  await page.goto("/o/acme/workflows");
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await ready(page);
+  await page.getByLabel("Email").fill("admin@acme.test");
+  await page.getByLabel("Password").fill("switchyard-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/o\/acme\/workflows$/);
+  await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
+}
+
+test("sign in, build a workflow with two steps, and move it through its verbs", async ({ page }) => {
+  const name = `Onboarding ${test.info().project.name} ${Date.now()}`;
+  await signIn(page);
+  await ready(page);
+
+  // Create: an empty name is refused next to its field, and nothing else is lost.
+  await page.getByRole("link", { name: "New workflow" }).click();
+  await expect(page.getByRole("heading", { name: "New workflow" })).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Trigger event").fill("Deal.won");
+  await page.getByRole("button", { name: "Create workflow" }).click();
+  await expect(page.locator("#name-error")).toHaveText("Name is required");
+  await expect(page.getByLabel("Trigger event")).toHaveValue("Deal.won");
+  await ready(page);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Create workflow" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.locator(".page-head .badge")).toHaveText("Draft");
+  await ready(page);
+
+  // Activating without steps is vetoed with the hook's message.
+  await page.getByRole("button", { name: "Activate" }).click();
+  await expect(page.locator("#verb-error")).toHaveText("At least one step is required");
+  await expect(page.locator(".page-head .badge")).toHaveText("Draft");
+  await ready(page);
+
+  // Edit: two steps through the steps editor, no JSON anywhere.
+  await page.getByRole("link", { name: "Edit" }).click();
+  await expect(page.getByRole("heading", { name: "Edit workflow" })).toBeVisible();
+  await ready(page);
+  await page.getByRole("button", { name: "Add step" }).click();
+  await expect(page.locator("#step-0-action")).toBeVisible();
+  await ready(page);
+  await page.locator("#step-0-action").fill("Project.create");
+  await page.locator("#step-0-mapping-0-field").fill("name");
+  await page.locator("#step-0-mapping-0-expr").fill('"Onboarding: " + deal.name');
+  await page.getByRole("button", { name: "Add step" }).click();
+  await expect(page.locator("#step-1-action")).toBeVisible();
+  await expect(page.locator("#step-0-action")).toHaveValue("Project.create");
+  await ready(page);
+  await page.locator("#step-1-action").fill("Customer.create");
+  await page.locator("#step-1-mapping-0-field").fill("name");
+  await page.locator("#step-1-mapping-0-expr").fill("deal.name");
+  await page.getByRole("button", { name: "Move step 2 up" }).click();
+  await expect(page.locator("#step-0-action")).toHaveValue("Customer.create");
+  await expect(page.locator("#step-1-action")).toHaveValue("Project.create");
+  await ready(page);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.locator(".page-head .version")).toHaveText("Version 2");
+  await expect(page.locator(".step-summary > li")).toHaveCount(2);
+  await expect(page.locator(".step-summary > li").first()).toContainText("Customer.create");
+  await ready(page);
+
+  // Activate, pause, archive (archiving asks first).
+  await page.getByRole("button", { name: "Activate" }).click();
+  await expect(page.locator(".page-head .badge")).toHaveText("Activated");
+  await ready(page);
+  await page.getByRole("button", { name: "Pause" }).click();
+  await expect(page.locator(".page-head .badge")).toHaveText("Paused");
+  await ready(page);
+  await page.getByRole("link", { name: "Archive" }).click();
+  await expect(page.getByRole("alertdialog")).toContainText("read-only for ever");
+  await ready(page);
+  await page.getByRole("alertdialog").getByRole("button", { name: "Archive" }).click();
+  await expect(page.locator(".page-head .badge")).toHaveText("Archived");
+  await expect(page.getByRole("button", { name: "Activate" })).toHaveCount(0);
+
+  // The list shows it with its status and version.
+  await page.goto(`/o/acme/workflows?q=${encodeURIComponent(name)}`);
+  const row = page.getByRole("row", { name: new RegExp(name) });
+  await expect(row).toContainText("Archived");
+  await expect(row).toContainText("Deal.won");
+});
+
+test("another organization's workflow is a 404, like a missing one", async ({ page }) => {
+  await signIn(page);
+  const missing = await page.goto("/o/acme/workflows/workflow_Missing0");
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  const stranger = await page.goto("/o/globex/workflows");
+  expect(stranger?.status()).toBe(404);
+});

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up and runs Switchyard with a demo organization. Uses DATABASE_URL when it is set,
+# otherwise a private PostgreSQL cluster under data/pg (see scripts/pg.sh).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/setup.sh
+if [ -z "${DATABASE_URL:-}" ]; then
+  eval "$(scripts/pg.sh)"
+fi
+export DATABASE_URL
+cargo leptos build
+
+export LEPTOS_OUTPUT_NAME=switchyard
+export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
+export LEPTOS_SITE_PKG_DIR=pkg
+export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+export SWITCHYARD_SEED_DEMO=${SWITCHYARD_SEED_DEMO:-1}
+echo
+echo "Open http://$LEPTOS_SITE_ADDR and sign in as admin@acme.test with the password switchyard-demo."
+echo "(editor@acme.test and viewer@acme.test have the same password.) Stop with Ctrl-C."
+echo
+exec target/debug/switchyard serve

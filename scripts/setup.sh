@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what building Switchyard needs, when it is missing: the wasm target, cargo-leptos,
+# the wasm-bindgen CLI matching Cargo.lock, and (with --browser) Chromium and the end-to-end
+# tests' npm packages. Safe to run again: it only installs what is not there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+log() { echo "setup: $*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+leptos_version=0.3.10
+if ! cargo leptos --version 2>/dev/null | grep -q "$leptos_version"; then
+  log "installing cargo-leptos $leptos_version (about ten minutes on two cores)"
+  cargo install cargo-leptos --locked --version "$leptos_version"
+fi
+
+# cargo-leptos would download wasm-bindgen from GitHub, which this network refuses.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$bindgen_version"; then
+  log "installing wasm-bindgen-cli $bindgen_version"
+  cargo install wasm-bindgen-cli --version "=$bindgen_version"
+fi
+
+if [ "${1:-}" = "--browser" ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Debian's Chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -d end2end/node_modules/@playwright/test ]; then
+    log "installing the end-to-end tests' npm packages"
+    (cd end2end && npm ci --no-audit --no-fund)
+  fi
+fi

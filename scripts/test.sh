@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: unit, database (a fresh database per test, cloned from a
+# migrated template) and browser (Playwright driving Debian's Chromium, JavaScript on and off).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/setup.sh --browser
+if [ -z "${DATABASE_URL:-}" ]; then
+  # Durability buys nothing for throw-away test databases; earlier runs' ones are dropped.
+  eval "$(SWITCHYARD_PG_OPTIONS='-c fsync=off -c synchronous_commit=off -c full_page_writes=off' scripts/pg.sh --sweep-tests)"
+fi
+export DATABASE_URL
+
+echo "== build (server and wasm)"
+cargo leptos build
+
+echo "== unit and database tests"
+cargo test --workspace --no-fail-fast
+
+echo "== browser tests"
+cd end2end
+npx playwright test
