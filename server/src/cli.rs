@@ -60,7 +60,9 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
             switchyard::db::migrate(&config.database_url).await?;
             seed_demo(&config).await
         }
-        "create-org" => create_org(rest).await,
+        "create-org" => create_org(rest, &Config::from_env()?.database_url)
+            .await
+            .map(|lines| println!("{lines}")),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
             Ok(())
@@ -83,7 +85,9 @@ async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_org(args: &[String]) -> anyhow::Result<()> {
+/// `create-org`: creates the organization and its Admin in the database at `database_url`,
+/// and returns what to print.
+pub async fn create_org(args: &[String], database_url: &str) -> anyhow::Result<String> {
     let mut f = flags(
         args,
         &[
@@ -103,9 +107,8 @@ async fn create_org(args: &[String]) -> anyhow::Result<()> {
     let password = take("admin-password")
         .or_else(|| std::env::var("SWITCHYARD_ADMIN_PASSWORD").ok())
         .context("give the Admin's password with --admin-password or SWITCHYARD_ADMIN_PASSWORD")?;
-    let config = Config::from_env()?;
-    switchyard::db::migrate(&config.database_url).await?;
-    let pool = switchyard::db::pool(&config.database_url, 2)?;
+    switchyard::db::migrate(database_url).await?;
+    let pool = switchyard::db::pool(database_url, 2)?;
     let mut conn = pool.get().await?;
     let new = NewOrg {
         slug,
@@ -115,15 +118,15 @@ async fn create_org(args: &[String]) -> anyhow::Result<()> {
         admin_password: password,
     };
     let admin = setup::create_org(&mut conn, &new).await?;
-    println!(
-        "Created organization {} ({}) with slug `{}`.",
-        admin.org.name, admin.org.id, admin.org.slug
-    );
-    println!(
-        "Its Admin is {} <{}> ({}); they sign in at /login.",
-        admin.display_name, admin.email, admin.user_id
-    );
-    Ok(())
+    Ok(format!(
+        "Created organization {} ({}) with slug `{}`.\nIts Admin is {} <{}> ({}); they sign in at /login.",
+        admin.org.name,
+        admin.org.id,
+        admin.org.slug,
+        admin.display_name,
+        admin.email,
+        admin.user_id
+    ))
 }
 
 async fn serve() -> anyhow::Result<()> {

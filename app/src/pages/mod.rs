@@ -32,6 +32,11 @@ pub fn error_view(err: AppError) -> AnyView {
             set_status(401);
             view! { <p>"Please " <a href="/login">"sign in"</a> " to continue."</p> }.into_any()
         }
+        AppError::Forbidden => {
+            set_status(403);
+            view! { <p class="problem" role="alert">{AppError::Forbidden.to_string()}</p> }
+                .into_any()
+        }
         other => view! { <p class="error" role="alert">{other.to_string()}</p> }.into_any(),
     }
 }

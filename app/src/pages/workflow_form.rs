@@ -1,6 +1,7 @@
 //! `/o/{org}/workflows/new` and `/o/{org}/workflows/{id}/edit`: every editable field and the
 //! steps editor. Invalid input comes back with a message next to each field and nothing saved.
 
+use crate::api::auth::current_member;
 use crate::api::workflows::{SaveWorkflow, get_workflow};
 use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::StatusBadge;
@@ -10,9 +11,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use switchyard::Workflow;
 use switchyard::mapping::root_for_trigger;
 use switchyard::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowInput};
+use switchyard::{Verb, Workflow};
 
 #[component]
 pub fn NewWorkflow() -> impl IntoView {
@@ -24,10 +25,22 @@ pub fn NewWorkflow() -> impl IntoView {
         }],
         ..Default::default()
     };
+    let member = Resource::new(move || org.get(), current_member);
     view! {
         <Title text="New workflow" />
         <h1>"New workflow"</h1>
-        {move || view! { <WorkflowForm org=org.get() existing=None initial=blank.clone() /> }}
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let blank = blank.clone();
+                Suspend::new(async move {
+                    match member.await {
+                        Ok(m) if m.role.can_edit() => view! { <WorkflowForm org=m.org.slug existing=None initial=blank /> }.into_any(),
+                        Ok(_) => crate::pages::error_view(AppError::Forbidden),
+                        Err(err) => crate::pages::error_view(err),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
@@ -44,6 +57,21 @@ pub fn EditWorkflow() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
+                    Ok(data) if !data.verbs.contains(&Verb::Update) => {
+                        let w = data.workflow;
+                        let why = if data.member.role.can_edit() {
+                            format!("A workflow that is {} cannot be edited.", w.status)
+                        } else {
+                            AppError::Forbidden.to_string()
+                        };
+                        view! {
+                            <Title text=format!("Edit {}", w.name) />
+                            <h1>"Edit workflow"</h1>
+                            <p class="problem" role="alert">{why}</p>
+                            <p><a href=format!("/o/{}/workflows/{}", data.member.org.slug, w.id)>"Back to " {w.name.clone()}</a></p>
+                        }
+                            .into_any()
+                    }
                     Ok(data) => {
                         let w = data.workflow;
                         let initial = WorkflowInput::from_fields(&w.fields());

@@ -179,3 +179,102 @@ fn without_nonces(body: &str) -> String {
     out.push_str(rest);
     out
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_of_several_organizations_chooses_one_and_can_switch() {
+    let app = TestApp::new().await;
+    let acme = app.member("acme", Role::Editor).await;
+    let globex_admin = app.member("globex", Role::Admin).await;
+    let mut conn = app.db.conn().await;
+    switchyard::setup::add_user(
+        &mut conn,
+        &globex_admin.org,
+        &acme.email,
+        "Ed",
+        "unused",
+        Role::Viewer,
+    )
+    .await
+    .expect("add");
+    let form = [
+        ("email", acme.email.as_str()),
+        ("password", switchyard::testing::PASSWORD),
+    ];
+    let answer = app
+        .post_form(None, "login", &form, "http://localhost/login")
+        .await;
+    assert_eq!(
+        answer.location.as_deref(),
+        Some("/orgs"),
+        "several organizations: choose one"
+    );
+    let cookie = answer
+        .set_cookie
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let chooser = app.get(Some(&cookie), "/orgs").await;
+    assert!(
+        chooser.body.contains("href=\"/o/acme/workflows\"")
+            && chooser.body.contains("href=\"/o/globex/workflows\""),
+        "{}",
+        chooser.body
+    );
+    for org in ["acme", "globex"] {
+        assert_eq!(
+            app.get(Some(&cookie), &format!("/o/{org}/workflows"))
+                .await
+                .status,
+            StatusCode::OK,
+            "{org}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forms_a_member_cannot_use_say_why_instead() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let viewer = app.member("acme", Role::Viewer).await;
+    let workflow = app.workflow(&admin, "Onboarding", 0).await;
+    let cookie = app.sign_in(&viewer).await;
+    let new = app.get(Some(&cookie), "/o/acme/workflows/new").await;
+    assert_eq!(new.status, StatusCode::FORBIDDEN);
+    assert!(
+        new.body.contains("Your role does not allow this") && !new.body.contains("Create workflow"),
+        "{}",
+        new.body
+    );
+    let edit = app
+        .get(
+            Some(&cookie),
+            &format!("/o/acme/workflows/{}/edit", workflow.id),
+        )
+        .await;
+    assert!(
+        edit.body.contains("Your role does not allow this") && !edit.body.contains("Save changes")
+    );
+    let mut conn = app.db.conn().await;
+    switchyard::verbs::archive(
+        &mut conn,
+        &switchyard::hooks::Hooks::with_defaults(),
+        &admin,
+        &workflow.id,
+    )
+    .await
+    .expect("archive");
+    let cookie = app.sign_in(&admin).await;
+    let edit = app
+        .get(
+            Some(&cookie),
+            &format!("/o/acme/workflows/{}/edit", workflow.id),
+        )
+        .await;
+    assert!(
+        edit.body
+            .contains("A workflow that is Archived cannot be edited.")
+            && !edit.body.contains("Save changes")
+    );
+}

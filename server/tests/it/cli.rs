@@ -1,0 +1,133 @@
+use crate::TestApp;
+use switchyard::Role;
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_org_makes_an_organization_and_an_admin_who_can_sign_in() {
+    let app = TestApp::new().await;
+    let out = server::cli::create_org(
+        &args(&[
+            "--slug",
+            "globex",
+            "--name",
+            "Globex Corp",
+            "--admin-email",
+            "hank@globex.test",
+            "--admin-name",
+            "Hank",
+            "--admin-password",
+            "long enough pw",
+        ]),
+        &app.db.url,
+    )
+    .await
+    .expect("created");
+    assert!(
+        out.contains("Globex Corp") && out.contains("`globex`") && out.contains("hank@globex.test"),
+        "{out}"
+    );
+    let answer = app
+        .call(
+            None,
+            "login",
+            &[
+                ("email", "hank@globex.test"),
+                ("password", "long enough pw"),
+            ],
+        )
+        .await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+    let cookie = answer
+        .set_cookie
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let me: switchyard::Member = serde_json::from_str(
+        &app.call(Some(&cookie), "current_member", &[("org", "globex")])
+            .await
+            .body,
+    )
+    .expect("member");
+    assert_eq!(me.role, Role::Admin);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_org_refuses_bad_arguments_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let url = app.db.url.clone();
+    let cases: [(&[&str], &str); 5] = [
+        (&["--slug", "x"], "--name is required"),
+        (&["--slugg", "x"], "unknown argument `--slugg`"),
+        (
+            &[
+                "--slug",
+                "Bad Slug",
+                "--name",
+                "B",
+                "--admin-email",
+                "a@b.test",
+                "--admin-password",
+                "long enough pw",
+            ],
+            "Slug must be",
+        ),
+        (
+            &[
+                "--slug",
+                "ok",
+                "--name",
+                "B",
+                "--admin-email",
+                "not-an-email",
+                "--admin-password",
+                "long enough pw",
+            ],
+            "Email must",
+        ),
+        (
+            &[
+                "--slug",
+                "ok",
+                "--name",
+                "B",
+                "--admin-email",
+                "a@b.test",
+                "--admin-password",
+                "short",
+            ],
+            "at least 8",
+        ),
+    ];
+    for (list, expected) in cases {
+        let err = server::cli::create_org(&args(list), &url)
+            .await
+            .expect_err("refused");
+        assert!(err.to_string().contains(expected), "{list:?}: {err}");
+    }
+    app.member("acme", Role::Admin).await;
+    let again = server::cli::create_org(
+        &args(&[
+            "--slug",
+            "acme",
+            "--name",
+            "Again",
+            "--admin-email",
+            "x@y.test",
+            "--admin-password",
+            "long enough pw",
+        ]),
+        &url,
+    )
+    .await;
+    assert!(
+        again
+            .expect_err("taken")
+            .to_string()
+            .contains("already exists")
+    );
+}
