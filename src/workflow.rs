@@ -520,6 +520,28 @@ fn validate_steps(steps: &[StepInput], trigger: &str, errors: &mut Vec<FieldErro
     Value::Array(out)
 }
 
+/// The retry policy in words, for people: "Up to 3 attempts, 500 ms apart, doubling, at most 4000 ms".
+pub fn describe_retry_policy(policy: Option<&str>) -> String {
+    let Some(policy) = policy.and_then(|p| serde_json::from_str::<Value>(p).ok()) else {
+        return "One attempt, no retry".to_owned();
+    };
+    let number = |key: &str| policy.get(key).and_then(Value::as_i64);
+    let attempts = number("maxAttempts").unwrap_or(1);
+    if attempts <= 1 {
+        return "One attempt, no retry".to_owned();
+    }
+    let delay = number("delayMs").unwrap_or(0);
+    let growth = match policy.get("backoff").and_then(Value::as_str) {
+        Some("linear") => ", longer each time",
+        Some("exponential") => ", doubling each time",
+        _ => "",
+    };
+    let cap = number("maxDelayMs")
+        .map(|m| format!(", at most {m} ms"))
+        .unwrap_or_default();
+    format!("Up to {attempts} attempts, waiting {delay} ms{growth}{cap}")
+}
+
 /// Reads a stored steps column into inputs, for callers that only have the JSON text.
 pub fn steps_from_json(text: &str) -> Result<Vec<StepInput>, FieldError> {
     let steps: Vec<Value> = serde_json::from_str(text)
@@ -662,6 +684,31 @@ mod tests {
                 "retryPolicy.backoff"
             ]
         );
+    }
+
+    #[test]
+    fn retry_policies_read_as_words() {
+        assert_eq!(describe_retry_policy(None), "One attempt, no retry");
+        let policy =
+            r#"{"maxAttempts": 3, "backoff": "exponential", "delayMs": 500, "maxDelayMs": 4000}"#;
+        assert_eq!(
+            describe_retry_policy(Some(policy)),
+            "Up to 3 attempts, waiting 500 ms, doubling each time, at most 4000 ms"
+        );
+    }
+
+    #[test]
+    fn mapping_rows_keep_their_order() {
+        let mut input = onboarding();
+        input.steps[0].mapping.reverse();
+        let fields = input.validate().expect("valid");
+        let again = WorkflowInput::from_fields(&fields);
+        let order: Vec<&str> = again.steps[0]
+            .mapping
+            .iter()
+            .map(|r| r.field.as_str())
+            .collect();
+        assert_eq!(order, ["contact", "name"]);
     }
 
     #[test]

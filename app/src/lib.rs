@@ -9,6 +9,18 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
 
+/// Percent-encodes `s` for a query string value (`/` stays as it is, as RFC 3986 allows).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 use components::layout::OrgLayout;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

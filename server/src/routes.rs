@@ -69,22 +69,11 @@ async fn require_sign_in(session: Session, req: Request, next: Next) -> Response
                 .path_and_query()
                 .map(|p| p.as_str())
                 .unwrap_or("/");
-            let next: String = form_urlencoded(wanted);
+            let next = app::urlencode(wanted);
             return Redirect::to(&format!("/login?next={next}")).into_response();
         }
     }
     next.run(req).await
-}
-
-fn form_urlencoded(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A form posted without JavaScript comes back to its page; an error from an earlier post

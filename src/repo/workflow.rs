@@ -16,6 +16,15 @@ use time::OffsetDateTime;
 
 type Live<'a> = workflows::BoxedQuery<'a, Pg>;
 
+/// The row of workflow `id` in `org`, unless deleted: every read and change by id goes through it.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn live<'a>(org: &'a OrgId, id: &'a WorkflowId) -> _ {
+    workflows::id
+        .eq(id)
+        .and(workflows::org_id.eq(org))
+        .and(workflows::deleted_at.is_null())
+}
+
 /// The org's live workflows matching the query's filters; shared by the list and its count.
 fn filtered<'a>(org: &'a OrgId, query: &'a WorkflowQuery) -> Live<'a> {
     let mut q = workflows::table
@@ -93,9 +102,7 @@ pub async fn find(
 /// The org's live workflow, or `NotFound` (also for another org's id).
 pub async fn get(conn: &mut Conn, org: &OrgId, id: &WorkflowId) -> QueryResult<Workflow> {
     workflows::table
-        .filter(workflows::id.eq(id))
-        .filter(workflows::org_id.eq(org))
-        .filter(workflows::deleted_at.is_null())
+        .filter(live(org, id))
         .select(Workflow::as_select())
         .first(conn)
         .await
@@ -108,9 +115,7 @@ pub async fn get_for_update(
     id: &WorkflowId,
 ) -> QueryResult<Workflow> {
     workflows::table
-        .filter(workflows::id.eq(id))
-        .filter(workflows::org_id.eq(org))
-        .filter(workflows::deleted_at.is_null())
+        .filter(live(org, id))
         .select(Workflow::as_select())
         .for_update()
         .first(conn)
@@ -152,9 +157,7 @@ pub async fn update_fields(
     fields: &WorkflowFields,
 ) -> QueryResult<Option<Workflow>> {
     diesel::update(workflows::table)
-        .filter(workflows::id.eq(id))
-        .filter(workflows::org_id.eq(org))
-        .filter(workflows::deleted_at.is_null())
+        .filter(live(org, id))
         .filter(workflows::version.eq(version))
         .set((
             workflows::name.eq(&fields.name),
@@ -182,9 +185,7 @@ pub async fn set_status(
     to: Status,
 ) -> QueryResult<Option<Workflow>> {
     diesel::update(workflows::table)
-        .filter(workflows::id.eq(id))
-        .filter(workflows::org_id.eq(org))
-        .filter(workflows::deleted_at.is_null())
+        .filter(live(org, id))
         .filter(workflows::status.eq(from))
         .set((
             workflows::status.eq(to),
@@ -205,9 +206,7 @@ pub async fn soft_delete(
 ) -> QueryResult<Option<Workflow>> {
     let now = OffsetDateTime::now_utc();
     diesel::update(workflows::table)
-        .filter(workflows::id.eq(id))
-        .filter(workflows::org_id.eq(org))
-        .filter(workflows::deleted_at.is_null())
+        .filter(live(org, id))
         .filter(workflows::status.eq(from))
         .set((workflows::deleted_at.eq(now), workflows::updated_at.eq(now)))
         .returning(Workflow::as_returning())

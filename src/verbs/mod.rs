@@ -45,24 +45,25 @@ pub(crate) async fn record(
     workflow: &Workflow,
     actor: &Member,
 ) -> DomainResult<()> {
-    let event = NewEvent {
-        event_type: format!("Workflow.{}", verb.past_tense()),
-        data: json!({
+    let verb_event = (
+        EventSource::Verb,
+        format!("Workflow.{}", verb.past_tense()),
+        json!({
             "workflow": workflow.id,
             "name": workflow.name,
             "status": workflow.status,
             "version": workflow.version,
         }),
-        source: EventSource::Verb,
-        actor: Some(actor.user_id.to_string()),
-        subject: Some(workflow.id.to_string()),
-    };
-    repo::event::insert(conn, &workflow.org_id, &event).await?;
-    for (event_type, data) in hooks.run_after(verb, workflow) {
+    );
+    let hook_events = hooks
+        .run_after(verb, workflow)
+        .into_iter()
+        .map(|(t, d)| (EventSource::Hook, t, d));
+    for (source, event_type, data) in std::iter::once(verb_event).chain(hook_events) {
         let event = NewEvent {
             event_type,
             data,
-            source: EventSource::Hook,
+            source,
             actor: Some(actor.user_id.to_string()),
             subject: Some(workflow.id.to_string()),
         };

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::Verb;
-use switchyard::workflow::steps_from_json;
+use switchyard::workflow::{describe_retry_policy, steps_from_json};
 
 fn asks_first(verb: Verb) -> bool {
     matches!(verb, Verb::Delete | Verb::Archive)
@@ -178,7 +178,7 @@ fn Details(view: WorkflowView) -> impl IntoView {
             <dl class="settings">
                 <dt>"If a step fails"</dt><dd>{w.error_handling.describe()}</dd>
                 <dt>"Time limit"</dt><dd>{w.timeout_ms.map(|t| format!("{t} ms")).unwrap_or_else(|| "None".into())}</dd>
-                <dt>"Retries"</dt><dd>{w.retry_policy.clone().unwrap_or_else(|| "One attempt, no retry".into())}</dd>
+                <dt>"Retries"</dt><dd>{describe_retry_policy(w.retry_policy.as_deref())}</dd>
                 <dt>"Created"</dt><dd>{time(w.created_at)}</dd>
                 <dt>"Updated"</dt><dd>{time(w.updated_at)}</dd>
             </dl>

@@ -35,24 +35,13 @@ impl Filters {
         let mut query: Vec<String> = pairs
             .iter()
             .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .map(|(k, v)| format!("{k}={}", crate::urlencode(v)))
             .collect();
         if !cursor.is_empty() {
             query.push(format!("cursor={cursor}"));
         }
         format!("/o/{org}/workflows?{}", query.join("&"))
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

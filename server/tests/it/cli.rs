@@ -40,13 +40,7 @@ async fn create_org_makes_an_organization_and_an_admin_who_can_sign_in() {
         )
         .await;
     assert!(answer.status.is_success(), "{}", answer.body);
-    let cookie = answer
-        .set_cookie
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie = answer.cookie();
     let me: switchyard::Member = serde_json::from_str(
         &app.call(Some(&cookie), "current_member", &[("org", "globex")])
             .await

@@ -32,6 +32,12 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The session cookie it set, as `name=value`.
+    pub fn cookie(&self) -> String {
+        let set_cookie = self.set_cookie.as_deref().expect("a session cookie");
+        set_cookie.split(';').next().expect("name=value").to_owned()
+    }
+
     /// The error a server function answered with.
     pub fn error(&self) -> AppError {
         serde_json::from_str(&self.body)
@@ -42,20 +48,9 @@ impl Answer {
 fn encode(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .map(|(k, v)| format!("{}={}", app::urlencode(k), app::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 impl TestApp {
@@ -168,8 +163,7 @@ impl TestApp {
             answer.status,
             answer.body
         );
-        let cookie = answer.set_cookie.expect("a session cookie");
-        cookie.split(';').next().expect("name=value").to_owned()
+        answer.cookie()
     }
 
     /// Creates a workflow through the domain, as `member`.

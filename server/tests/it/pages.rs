@@ -208,13 +208,7 @@ async fn a_member_of_several_organizations_chooses_one_and_can_switch() {
         Some("/orgs"),
         "several organizations: choose one"
     );
-    let cookie = answer
-        .set_cookie
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie = answer.cookie();
     let chooser = app.get(Some(&cookie), "/orgs").await;
     assert!(
         chooser.body.contains("href=\"/o/acme/workflows\"")

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Benchmarks the server-rendered pages: requests/s and latency of the workflow list (1,000
+# workflows in the organization) and of a workflow page, sign-in time (Argon2id), and the
+# server's memory. Release build, load from wrk on loopback. Figures go to BENCHMARKS.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+port=${BENCH_PORT:-3200}
+duration=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-16}
+
+command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+if [ -z "${DATABASE_URL:-}" ]; then eval "$(scripts/pg.sh)"; fi
+bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1)
+db=sy_bench
+"${psql[@]}" "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+url="${DATABASE_URL%/*}/$db"
+
+cargo build --release -p server --bin switchyard 2>&1 | tail -1
+DATABASE_URL=$url LEPTOS_SITE_ADDR=127.0.0.1:$port SWITCHYARD_SEED_DEMO=1 RUST_LOG=warn \
+  target/release/switchyard serve >/tmp/switchyard-bench.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/login" >/dev/null && break; sleep 0.2; done
+
+# 1,000 more workflows with counters, so that sorting and paging have work to do.
+"${psql[@]}" "$url" <<'SQL'
+INSERT INTO workflows (id, org_id, name, trigger_event, steps, status, run_count, success_count, failure_count, last_run_at)
+SELECT 'workflow_b' || lpad(i::text, 7, '0'), o.id, 'Bench workflow ' || i, 'Deal.won',
+       '[{"action":"Customer.create","mapping":{"name":"deal.name"}}]',
+       (ARRAY['Draft','Activated','Paused'])[1 + i % 3], i, i - i / 10, i / 10, now() - i * interval '1 minute'
+FROM generate_series(1, 1000) AS i, organizations o WHERE o.slug = 'acme';
+SQL
+
+jar=$(mktemp)
+curl -s -c "$jar" -o /dev/null -H 'Accept: application/json' \
+  --data-urlencode email=admin@acme.test --data-urlencode password=switchyard-demo "http://127.0.0.1:$port/api/login"
+cookie=$(awk '$6 == "switchyard_session" { print $6 "=" $7 }' "$jar")
+detail=$("${psql[@]}" -tA "$url" -c "SELECT id FROM workflows WHERE name = 'Customer Onboarding'")
+
+load() {
+  echo "## GET $1 ($connections connections, ${duration}s)"
+  wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$1" \
+    | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors'
+}
+load "/o/acme/workflows"
+load "/o/acme/workflows?sort=failureRate&status=Activated&q=bench"
+load "/o/acme/workflows/$detail"
+
+echo "## sign-in (Argon2id m=19456 t=2 p=1), 10 in a row"
+start=$(date +%s%N)
+for _ in $(seq 10); do
+  curl -s -o /dev/null -H 'Accept: application/json' \
+    --data-urlencode email=admin@acme.test --data-urlencode password=switchyard-demo "http://127.0.0.1:$port/api/login"
+done
+echo "mean $(( ($(date +%s%N) - start) / 10000000 )) ms per sign-in"
+
+echo "## server memory"
+grep -E 'VmRSS|VmHWM' "/proc/$server/status"
