@@ -110,6 +110,14 @@ pub async fn sign_in(conn: &mut Conn, email: &str, password: &str) -> Result<Use
     }
 }
 
+/// Forgets failed sign-ins older than the throttle's hour; returns how many.
+pub async fn prune_failures(conn: &mut Conn) -> diesel::QueryResult<usize> {
+    let before = OffsetDateTime::now_utc() - Duration::hours(1);
+    diesel::delete(sign_in_failures::table.filter(sign_in_failures::failed_at.lt(before)))
+        .execute(conn)
+        .await
+}
+
 /// Computes the decoy hash now, so that the first unknown email is not slower than the rest.
 pub fn warm_up() {
     LazyLock::force(&DECOY_HASH);

@@ -114,3 +114,34 @@ async fn failed_sign_ins_are_throttled_per_account() {
             .is_ok()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn old_failures_are_pruned_and_recent_ones_kept() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::sign_in_failures;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let old = time::OffsetDateTime::now_utc() - time::Duration::minutes(61);
+    diesel::insert_into(sign_in_failures::table)
+        .values(vec![
+            (
+                sign_in_failures::email.eq("a@x.test"),
+                sign_in_failures::failed_at.eq(old),
+            ),
+            (
+                sign_in_failures::email.eq("b@x.test"),
+                sign_in_failures::failed_at.eq(time::OffsetDateTime::now_utc()),
+            ),
+        ])
+        .execute(&mut conn)
+        .await
+        .expect("insert");
+    assert_eq!(auth::prune_failures(&mut conn).await.expect("prune"), 1);
+    let left: Vec<String> = sign_in_failures::table
+        .select(sign_in_failures::email)
+        .load(&mut conn)
+        .await
+        .expect("load");
+    assert_eq!(left, vec!["b@x.test".to_owned()]);
+}

@@ -73,3 +73,31 @@ async fn sign_out_deletes_the_session() {
         app::error::AppError::Unauthorized
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_sessions_are_neither_loaded_nor_kept() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::sessions;
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let cookie = app.sign_in(&editor).await;
+    let mut conn = app.db.conn().await;
+    diesel::update(sessions::table)
+        .set(sessions::expires_at.eq(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)))
+        .execute(&mut conn)
+        .await
+        .expect("expire");
+    assert_eq!(
+        app.call(Some(&cookie), "my_orgs", &[]).await.error(),
+        app::error::AppError::Unauthorized
+    );
+    let store = server::session_store::DieselStore::new(app.db.pool.clone());
+    assert_eq!(store.delete_expired().await.expect("delete"), 1);
+    let left: i64 = sessions::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
+}
