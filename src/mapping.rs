@@ -218,19 +218,31 @@ impl Parser<'_> {
         Err(self.error("Text in quotes is never closed: add the closing quote"))
     }
 
+    /// Reads a string's body with JSON's escapes, plus `\'` for a quote in single-quoted text.
     fn unescape(&self, body: &str, start: usize) -> Result<Expr, MappingError> {
-        // JSON rules for escapes; a single-quoted string may hold a bare `"`.
-        let json = format!(
-            "\"{}\"",
-            body.replace("\\'", "'")
-                .replace('"', "\\\"")
-                .replace("\\\\\"", "\\\"")
-        );
+        let mut json = String::with_capacity(body.len() + 2);
+        json.push('"');
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('\'') => json.push('\''),
+                    Some(next) => {
+                        json.push('\\');
+                        json.push(next);
+                    }
+                    None => json.push_str("\\\\"),
+                },
+                '"' => json.push_str("\\\""),
+                other => json.push(other),
+            }
+        }
+        json.push('"');
         serde_json::from_str::<String>(&json)
             .map(|s| Expr::Literal(Value::String(s)))
             .map_err(|_| MappingError::Syntax {
                 position: start + 1,
-                message: "This text has a backslash that is not a valid escape".into(),
+                message: "This text has a backslash that is not a valid escape, or a line break: write \\n for one".into(),
             })
     }
 
@@ -394,10 +406,17 @@ impl fmt::Display for Expr {
                 f.write_str(root)?;
                 segments.iter().try_for_each(|s| write!(f, ".{s}"))
             }
-            Expr::Add(left, right) => match **right {
-                Expr::Add(..) | Expr::Compare(..) => write!(f, "{left} + ({right})"),
-                _ => write!(f, "{left} + {right}"),
-            },
+            Expr::Add(left, right) => {
+                // `+` binds tighter than a comparison and groups to the left.
+                match **left {
+                    Expr::Compare(..) => write!(f, "({left})")?,
+                    _ => write!(f, "{left}")?,
+                }
+                match **right {
+                    Expr::Add(..) | Expr::Compare(..) => write!(f, " + ({right})"),
+                    _ => write!(f, " + {right}"),
+                }
+            }
             Expr::Compare(op, left, right) => {
                 let op = match op {
                     CompareOp::Eq => "==",
@@ -471,6 +490,105 @@ mod tests {
             err.to_string().contains("deal, event, step, workflow, org"),
             "{err}"
         );
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn roots() -> Vec<String> {
+            known_roots("Deal.won")
+        }
+
+        fn segment() -> impl Strategy<Value = String> {
+            prop_oneof!["[a-z][a-z0-9_-]{0,8}", "[0-9]{1,3}", "\\$[a-z]{1,5}",]
+        }
+
+        fn leaf() -> impl Strategy<Value = Expr> {
+            prop_oneof![
+                any::<String>().prop_map(|s| Expr::Literal(Value::String(s))),
+                any::<i64>().prop_map(|n| Expr::Literal(Value::from(n))),
+                (-1.0e9f64..1.0e9).prop_map(|x| Expr::Literal(
+                    Number::from_f64(x).map_or(Value::Null, Value::Number)
+                )),
+                any::<bool>().prop_map(|b| Expr::Literal(Value::Bool(b))),
+                Just(Expr::Literal(Value::Null)),
+                (
+                    prop::sample::select(roots()),
+                    prop::collection::vec(segment(), 0..4)
+                )
+                    .prop_map(|(root, segments)| Expr::Path { root, segments }),
+            ]
+        }
+
+        fn compare_op() -> impl Strategy<Value = CompareOp> {
+            prop::sample::select(vec![
+                CompareOp::Eq,
+                CompareOp::Ne,
+                CompareOp::Gt,
+                CompareOp::Ge,
+                CompareOp::Lt,
+                CompareOp::Le,
+            ])
+        }
+
+        /// Trees the grammar can write: comparisons only at the top or inside parentheses.
+        fn expr() -> impl Strategy<Value = Expr> {
+            leaf().prop_recursive(4, 24, 2, |inner| {
+                prop_oneof![
+                    (inner.clone(), inner.clone())
+                        .prop_map(|(l, r)| Expr::Add(Box::new(l), Box::new(r))),
+                    (compare_op(), inner.clone(), inner).prop_map(|(op, l, r)| Expr::Compare(
+                        op,
+                        Box::new(l),
+                        Box::new(r)
+                    )),
+                ]
+            })
+        }
+
+        fn context() -> Value {
+            let cases: Value =
+                serde_json::from_str(include_str!("../spec/mapping-cases.json")).expect("json");
+            cases["context"].clone()
+        }
+
+        proptest! {
+            #[test]
+            fn parsing_any_text_never_panics(source in any::<String>()) {
+                if let Ok(expr) = parse(&source, &roots()) {
+                    let _ = expr.eval(&context());
+                }
+                let _ = parse_any_root(&source);
+            }
+
+            #[test]
+            fn parsing_near_miss_text_never_panics(source in "[a-z.$ +=<>!()'\"0-9eE-]{0,24}") {
+                if let Ok(expr) = parse(&source, &roots()) {
+                    let _ = expr.eval(&context());
+                }
+            }
+
+            #[test]
+            fn printed_expressions_parse_back_to_the_same_tree(expr in expr()) {
+                let printed = expr.to_string();
+                prop_assert_eq!(parse(&printed, &roots()), Ok(expr), "printed as {}", printed);
+            }
+        }
+    }
+
+    #[test]
+    fn quotes_and_backslashes_inside_text_survive() {
+        let roots = known_roots("Deal.won");
+        let eval = |src: &str| parse(src, &roots).map(|e| e.eval(&Value::Null));
+        assert_eq!(eval(r#"'it\'s'"#), Ok(serde_json::json!("it's")));
+        assert_eq!(eval(r#"'say "hi"'"#), Ok(serde_json::json!("say \"hi\"")));
+        assert_eq!(eval(r#""back\\'""#), Ok(serde_json::json!("back\\'")));
+        assert_eq!(
+            eval("-918931961.1181935"),
+            Ok(serde_json::json!(-918931961.1181935))
+        );
+        assert_eq!(eval(r#""bad \q""#).map_err(|e| e.kind()), Err("syntax"));
     }
 
     #[test]
