@@ -1,6 +1,6 @@
 //! The records the pages show: a workflow as stored, a member as signed in, an event as recorded.
 
-use crate::id::{EventId, OrgId, UserId, WorkflowId};
+use crate::id::{ApiKeyId, EventId, OrgId, UserId, WorkflowId};
 use crate::role::Role;
 use crate::status::Status;
 use crate::workflow::{ErrorHandling, WorkflowFields};
@@ -127,4 +127,25 @@ pub struct Event {
     pub source: EventSource,
     pub actor: Option<String>,
     pub created_at: OffsetDateTime,
+}
+
+/// An organization's API key as lists show it: never the secret, only its first characters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(diesel::Queryable, diesel::Selectable))]
+#[cfg_attr(feature = "db", diesel(table_name = crate::schema::api_keys, check_for_backend(diesel::pg::Pg)))]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// One member of an organization, for the settings page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
 }

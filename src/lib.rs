@@ -12,6 +12,8 @@ pub mod status;
 pub mod workflow;
 
 #[cfg(feature = "db")]
+pub mod api_key;
+#[cfg(feature = "db")]
 pub mod auth;
 #[cfg(feature = "db")]
 pub mod db;

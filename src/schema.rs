@@ -95,9 +95,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        prefix -> Text,
+        hash -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(workflows -> organizations (org_id));
+diesel::joinable!(api_keys -> organizations (org_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -108,4 +123,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     workflows,
     workflow_versions,
     events,
+    api_keys,
 );

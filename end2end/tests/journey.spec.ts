@@ -102,3 +102,29 @@ test("another organization's workflow is a 404, like a missing one", async ({ pa
   const stranger = await page.goto("/o/globex/workflows");
   expect(stranger?.status()).toBe(404);
 });
+
+test("an Admin creates an API key, sees it once, and revokes it", async ({ page }) => {
+  const name = `Zapier ${test.info().project.name} ${Date.now()}`;
+  await signIn(page);
+  await ready(page);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await ready(page);
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.locator("#key_name-error")).toContainText("Name is required");
+  await ready(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create key" }).click();
+  const secret = page.locator("#new-key code.secret");
+  await expect(secret).toHaveText(/^sy_[0-9A-Za-z]{40}$/);
+  const row = page.getByRole("row", { name: new RegExp(name) });
+  await expect(row).toContainText("Active");
+
+  await page.goto("/o/acme/settings");
+  await expect(page.locator("#new-key")).toHaveCount(0);
+  await ready(page);
+  await row.getByRole("link", { name: "Revoke" }).click();
+  await ready(page);
+  await row.getByRole("button", { name: "Revoke for good" }).click();
+  await expect(row).toContainText("Revoked");
+});

@@ -18,6 +18,8 @@ USAGE
                         [--admin-name NAME] [--admin-password PASSWORD]
                             create an organization and its first Admin; the password
                             may also come from SWITCHYARD_ADMIN_PASSWORD
+  switchyard create-api-key --org SLUG --name NAME
+                            create an API key for an organization and print it (once)
   switchyard help           show this text
 
 Configuration comes from the environment: DATABASE_URL, LEPTOS_SITE_ADDR,
@@ -55,6 +57,9 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
             println!("Migrations applied.");
             Ok(())
         }
+        "create-api-key" => create_api_key(rest, &Config::from_env()?.database_url)
+            .await
+            .map(|key| println!("{key}")),
         "seed-demo" => {
             let config = Config::from_env()?;
             switchyard::db::migrate(&config.database_url).await?;
@@ -126,6 +131,29 @@ pub async fn create_org(args: &[String], database_url: &str) -> anyhow::Result<S
         admin.display_name,
         admin.email,
         admin.user_id
+    ))
+}
+
+/// `create-api-key`: creates a key for the organization and returns what to print.
+pub async fn create_api_key(args: &[String], database_url: &str) -> anyhow::Result<String> {
+    let mut f = flags(args, &["org", "name"])?;
+    let slug = f.remove("org").context("--org is required")?;
+    let name = f.remove("name").context("--name is required")?;
+    switchyard::db::migrate(database_url).await?;
+    let pool = switchyard::db::pool(database_url, 2)?;
+    let mut conn = pool.get().await?;
+    let org = switchyard::repo::org::org_by_slug(&mut conn, &slug)
+        .await?
+        .with_context(|| format!("there is no organization with slug `{slug}`"))?;
+    let (key, secret) = switchyard::api_key::create_for(&mut conn, &org.id, &name, None)
+        .await
+        .map_err(|e| match e {
+            switchyard::DomainError::Validation(fields) => anyhow::anyhow!("{}", fields[0].message),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    Ok(format!(
+        "Created API key “{}” ({}) for {}.\n{secret}\nIt is shown only now: keep it somewhere safe.",
+        key.name, key.id, org.name
     ))
 }
 

@@ -152,3 +152,25 @@ pub async fn memberships_of(conn: &mut Conn, user: &UserId) -> QueryResult<Vec<M
         .await?;
     Ok(rows.into_iter().map(to_member).collect())
 }
+
+/// Everyone in the organization, by name.
+pub async fn members_of(
+    conn: &mut Conn,
+    org: &OrgId,
+) -> QueryResult<Vec<crate::entity::MemberRow>> {
+    let rows: Vec<(String, String, String)> = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::org_id.eq(org))
+        .order(users::display_name.asc())
+        .select((users::display_name, users::email, memberships::role))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(display_name, email, role)| crate::entity::MemberRow {
+            display_name,
+            email,
+            role: role.parse().unwrap_or(Role::Viewer),
+        })
+        .collect())
+}

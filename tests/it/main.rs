@@ -2,6 +2,7 @@
 //! version conflict, the veto, soft delete, the list, and signing in. Each test has its own
 //! database cloned from a migrated template.
 
+mod api_keys;
 mod auth;
 mod list;
 mod verbs;

@@ -1,4 +1,5 @@
 //! Server functions: short bodies that find the member, call one domain function, map the error.
 
 pub mod auth;
+pub mod settings;
 pub mod workflows;

@@ -4,6 +4,7 @@ pub mod login;
 pub mod logout;
 pub mod not_found;
 pub mod orgs;
+pub mod settings;
 pub mod workflow_detail;
 pub mod workflow_form;
 pub mod workflow_list;

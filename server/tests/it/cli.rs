@@ -125,3 +125,31 @@ async fn create_org_refuses_bad_arguments_and_writes_nothing() {
             .contains("already exists")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_api_key_prints_a_key_that_opens_its_organization() {
+    let app = TestApp::new().await;
+    app.member("acme", Role::Admin).await;
+    let out =
+        server::cli::create_api_key(&args(&["--org", "acme", "--name", "Zapier"]), &app.db.url)
+            .await
+            .expect("created");
+    let secret = out.lines().nth(1).expect("the key on its own line");
+    let mut conn = app.db.conn().await;
+    let org = switchyard::api_key::authenticate(&mut conn, "acme", secret)
+        .await
+        .expect("auth");
+    assert_eq!(org.map(|o| o.slug), Some("acme".to_owned()));
+    let err =
+        server::cli::create_api_key(&args(&["--org", "nope", "--name", "Zapier"]), &app.db.url)
+            .await
+            .expect_err("no org");
+    assert!(
+        err.to_string().contains("no organization with slug `nope`"),
+        "{err}"
+    );
+    let err = server::cli::create_api_key(&args(&["--org", "acme", "--name", " "]), &app.db.url)
+        .await
+        .expect_err("name");
+    assert!(err.to_string().contains("Name is required"), "{err}");
+}

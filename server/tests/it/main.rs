@@ -5,6 +5,7 @@ mod cli;
 mod pages;
 mod server_fns;
 mod sessions;
+mod settings;
 
 use app::error::AppError;
 use app::state::AppState;

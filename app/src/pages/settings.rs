@@ -1,0 +1,144 @@
+//! `/o/{org}/settings`: the members and their roles, and the API keys (Admins only).
+
+use crate::api::settings::{CreateApiKey, RevokeApiKey, SettingsView, get_settings};
+use crate::components::field::TextField;
+use crate::components::format::{maybe_time, time};
+use crate::components::layout::org_param;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    let org = org_param();
+    let query = use_query_map();
+    let create = ServerAction::<CreateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let data = Resource::new(
+        move || (org.get(), create.version().get(), revoke.version().get()),
+        |(org, _, _)| get_settings(org),
+    );
+    view! {
+        <Title text="Settings" />
+        <h1>"Settings"</h1>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let confirm = query.read().get("revoke");
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(view) => view! { <SettingsBody view create revoke confirm /> }.into_any(),
+                        Err(err) => crate::pages::error_view(err),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SettingsBody(
+    view: SettingsView,
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+    confirm: Option<String>,
+) -> impl IntoView {
+    let org = view.member.org.slug.clone();
+    view! {
+        <section>
+            <h2>"Members"</h2>
+            <table class="workflows">
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th></tr></thead>
+                <tbody>
+                    {view.members.into_iter().map(|m| view! {
+                        <tr><td>{m.display_name}</td><td>{m.email}</td><td>{m.role.as_str()}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section>
+            <h2>"API keys"</h2>
+            {match view.keys {
+                None => view! { <p class="hint">"Only Admins of this organization see and manage its API keys."</p> }.into_any(),
+                Some(keys) => view! {
+                    <p class="hint">"A key lets another system send events to this organization. Keep it secret; revoke it when it is no longer used."</p>
+                    {view.new_key.map(|(name, secret)| view! {
+                        <div class="problem conflict" role="status" id="new-key">
+                            <h3>{format!("Your new key “{name}”")}</h3>
+                            <p><code class="secret">{secret}</code></p>
+                            <p>"Copy it now: it will not be shown again."</p>
+                        </div>
+                    })}
+                    <KeyTable keys org=org.clone() revoke confirm />
+                    <NewKey org create />
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn KeyTable(
+    keys: Vec<switchyard::entity::ApiKey>,
+    org: String,
+    revoke: ServerAction<RevokeApiKey>,
+    confirm: Option<String>,
+) -> impl IntoView {
+    if keys.is_empty() {
+        return view! { <p class="empty">"No API keys yet."</p> }.into_any();
+    }
+    view! {
+        <table class="workflows keys">
+            <thead><tr>
+                <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Created"</th>
+                <th scope="col">"Last used"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+            </tr></thead>
+            <tbody>
+                {keys.into_iter().map(|k| {
+                    let id = k.id.to_string();
+                    let asking = confirm.as_deref() == Some(id.as_str());
+                    let (page, ask, org) = (format!("/o/{org}/settings"), format!("/o/{org}/settings?revoke={id}"), org.clone());
+                    let action = match (k.revoked_at, asking) {
+                        (Some(_), _) => ().into_any(),
+                        (None, false) => view! { <a class="button danger small" href=ask>"Revoke"</a> }.into_any(),
+                        (None, true) => view! {
+                            <ActionForm action=revoke attr:class="inline">
+                                <input type="hidden" name="org" value=org />
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="danger small">"Revoke for good"</button>
+                            </ActionForm>
+                            " " <a href=page>"Cancel"</a>
+                        }.into_any(),
+                    };
+                    view! {
+                        <tr>
+                            <td>{k.name.clone()}</td>
+                            <td><code>{format!("{}…", k.prefix)}</code></td>
+                            <td>{time(k.created_at)}</td>
+                            <td>{maybe_time(k.last_used_at)}</td>
+                            <td>{k.revoked_at.map(|t| format!("Revoked {}", time(t))).unwrap_or_else(|| "Active".into())}</td>
+                            <td>{action}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewKey(org: String, create: ServerAction<CreateApiKey>) -> impl IntoView {
+    let error = move || create.value().get().and_then(|r| r.err());
+    view! {
+        <h3>"New key"</h3>
+        <ActionForm action=create attr:class="filters">
+            <input type="hidden" name="org" value=org />
+            {move || {
+                let error = error();
+                let message = error.as_ref().and_then(|e| e.field("name").or_else(|| Some(e.to_string())));
+                view! { <TextField id="key_name" name="name" label="Name" value="" placeholder="Zapier" error=message /> }
+            }}
+            <button type="submit" class="primary">"Create key"</button>
+        </ActionForm>
+    }
+}

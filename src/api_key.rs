@@ -1,0 +1,161 @@
+//! API keys: created and revoked by an organization's Admins, shown once, stored as a hash,
+//! recognisable by their `sy_` prefix, and good for one organization only.
+
+use crate::db::Conn;
+use crate::entity::{ApiKey, EventSource, Member, Organization};
+use crate::error::{DomainError, DomainResult};
+use crate::id::{ApiKeyId, OrgId, UserId, random_base62};
+use crate::repo;
+use crate::repo::event::NewEvent;
+use crate::schema::{api_keys, organizations};
+use blake2::{Blake2b512, Digest};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// Every key starts with this, so that a leaked one is easy to recognise.
+pub const KEY_PREFIX: &str = "sy_";
+const SECRET_LEN: usize = 40;
+/// How many leading characters are stored in clear, to find and show the key.
+const SHOWN_LEN: usize = 12;
+pub const NAME_MAX: usize = 100;
+
+/// Keys are long random strings, so a fast hash is as good as a slow one here.
+fn hash(secret: &str) -> String {
+    Blake2b512::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn require_admin(actor: &Member) -> DomainResult<()> {
+    if actor.role.can_manage() {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
+
+fn audit(org: &OrgId, event_type: &str, key: &ApiKey, actor: Option<&UserId>) -> (OrgId, NewEvent) {
+    let event = NewEvent {
+        event_type: event_type.to_owned(),
+        data: json!({ "key": key.id, "name": key.name, "prefix": key.prefix }),
+        source: EventSource::Verb,
+        actor: actor.map(ToString::to_string),
+        subject: Some(key.id.to_string()),
+    };
+    (org.clone(), event)
+}
+
+/// Creates a key for the actor's organization; returns it and its secret, shown only now.
+pub async fn create(conn: &mut Conn, actor: &Member, name: &str) -> DomainResult<(ApiKey, String)> {
+    require_admin(actor)?;
+    create_for(conn, &actor.org.id, name, Some(&actor.user_id)).await
+}
+
+/// Creates a key without a signed-in Admin (the server's command line).
+pub async fn create_for(
+    conn: &mut Conn,
+    org: &OrgId,
+    name: &str,
+    by: Option<&UserId>,
+) -> DomainResult<(ApiKey, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        return Err(DomainError::field(
+            "name",
+            format!("Name is required (at most {NAME_MAX} characters), like Zapier or CI"),
+        ));
+    }
+    let secret = format!("{KEY_PREFIX}{}", random_base62(SECRET_LEN));
+    let key: ApiKey = diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::id.eq(ApiKeyId::generate()),
+            api_keys::org_id.eq(org),
+            api_keys::name.eq(name),
+            api_keys::prefix.eq(&secret[..SHOWN_LEN]),
+            api_keys::hash.eq(hash(&secret)),
+            api_keys::created_by.eq(by),
+        ))
+        .returning(ApiKey::as_returning())
+        .get_result(conn)
+        .await?;
+    let (org, event) = audit(org, "ApiKey.created", &key, by);
+    repo::event::insert(conn, &org, &event).await?;
+    Ok((key, secret))
+}
+
+/// The organization's keys, newest first (Admins only).
+pub async fn list(conn: &mut Conn, actor: &Member) -> DomainResult<Vec<ApiKey>> {
+    require_admin(actor)?;
+    Ok(api_keys::table
+        .filter(api_keys::org_id.eq(&actor.org.id))
+        .order((api_keys::created_at.desc(), api_keys::id.desc()))
+        .select(ApiKey::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Revokes a key of the actor's organization; another organization's key is `NotFound`.
+/// Revoking a revoked key changes nothing.
+pub async fn revoke(conn: &mut Conn, actor: &Member, id: &ApiKeyId) -> DomainResult<ApiKey> {
+    require_admin(actor)?;
+    let mine = api_keys::table
+        .filter(api_keys::id.eq(id))
+        .filter(api_keys::org_id.eq(&actor.org.id));
+    let revoked: Option<ApiKey> = diesel::update(mine.filter(api_keys::revoked_at.is_null()))
+        .set(api_keys::revoked_at.eq(OffsetDateTime::now_utc()))
+        .returning(ApiKey::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    match revoked {
+        Some(key) => {
+            let (org, event) = audit(&actor.org.id, "ApiKey.revoked", &key, Some(&actor.user_id));
+            repo::event::insert(conn, &org, &event).await?;
+            Ok(key)
+        }
+        None => Ok(mine.select(ApiKey::as_select()).first(conn).await?),
+    }
+}
+
+/// The organization `org_slug` if `secret` is one of its live keys; `None` otherwise, whatever
+/// the reason (unknown, revoked, another organization's).
+pub async fn authenticate(
+    conn: &mut Conn,
+    org_slug: &str,
+    secret: &str,
+) -> DomainResult<Option<Organization>> {
+    if !secret.starts_with(KEY_PREFIX) || secret.len() != KEY_PREFIX.len() + SECRET_LEN {
+        return Ok(None);
+    }
+    let found: Option<(ApiKeyId, String, OrgId, String, String)> = api_keys::table
+        .inner_join(organizations::table)
+        .filter(api_keys::prefix.eq(&secret[..SHOWN_LEN]))
+        .filter(api_keys::revoked_at.is_null())
+        .filter(organizations::slug.eq(org_slug))
+        .select((
+            api_keys::id,
+            api_keys::hash,
+            organizations::id,
+            organizations::slug,
+            organizations::name,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((id, _, org_id, slug, name)) = found.filter(|(_, stored, ..)| *stored == hash(secret))
+    else {
+        return Ok(None);
+    };
+    diesel::update(api_keys::table.find(&id))
+        .set(api_keys::last_used_at.eq(OffsetDateTime::now_utc()))
+        .execute(conn)
+        .await?;
+    Ok(Some(Organization {
+        id: org_id,
+        slug,
+        name,
+    }))
+}
