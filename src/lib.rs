@@ -20,6 +20,8 @@ pub mod db;
 #[cfg(feature = "db")]
 pub mod hooks;
 #[cfg(feature = "db")]
+pub mod ingest;
+#[cfg(feature = "db")]
 pub mod repo;
 #[cfg(feature = "db")]
 pub mod schema;

@@ -92,6 +92,28 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         depth -> Int4,
         created_at -> Timestamptz,
+        ignored_by -> Jsonb,
+    }
+}
+
+diesel::table! {
+    runs (id) {
+        id -> Text,
+        org_id -> Text,
+        workflow_id -> Text,
+        workflow_version -> Int4,
+        event_id -> Text,
+        status -> Text,
+        next_step -> Int4,
+        run_at -> Timestamptz,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamptz>,
+        fence -> Int8,
+        error -> Nullable<Text>,
+        failed_step -> Nullable<Int4>,
+        queued_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -124,4 +146,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     workflow_versions,
     events,
     api_keys,
+    runs,
 );

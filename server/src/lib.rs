@@ -1,5 +1,6 @@
 //! The Switchyard server: configuration, the router, the session store and the commands.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod routes;

@@ -34,6 +34,7 @@ pub fn router(state: AppState, options: LeptosOptions, secure_cookies: bool) -> 
     };
     Router::new()
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
+        .merge(crate::api::router(state.clone()))
         .leptos_routes_with_context(
             &options,
             routes,

@@ -80,3 +80,35 @@ fn to_event((id, event_type, data, source, actor, created_at): Row) -> Event {
         created_at,
     }
 }
+
+/// The organization's events, newest first, optionally after `since` and of one type.
+/// Returns one more than `limit` when there are more.
+pub async fn list(
+    conn: &mut Conn,
+    org: &OrgId,
+    since: Option<OffsetDateTime>,
+    event_type: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let mut q = events::table.filter(events::org_id.eq(org)).into_boxed();
+    if let Some(since) = since {
+        q = q.filter(events::created_at.gt(since));
+    }
+    if let Some(t) = event_type {
+        q = q.filter(events::type_.eq(t));
+    }
+    let rows: Vec<Row> = q
+        .order(events::seq.desc())
+        .limit(limit + 1)
+        .select((
+            events::id,
+            events::type_,
+            events::data,
+            events::source,
+            events::actor,
+            events::created_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_event).collect())
+}

@@ -2,6 +2,7 @@
 //! Every server function is called signed out, from another organization, and as a Viewer.
 
 mod cli;
+mod ingest;
 mod pages;
 mod server_fns;
 mod sessions;
@@ -86,15 +87,20 @@ impl TestApp {
             .oneshot(request)
             .await
             .expect("router answers");
-        let status = response.status();
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+        let (status, location, set_cookie) = {
+            let header = |name| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            (
+                response.status(),
+                header(header::LOCATION),
+                header(header::SET_COOKIE),
+            )
         };
-        let (location, set_cookie) = (header(header::LOCATION), header(header::SET_COOKIE));
         let bytes = response
             .into_body()
             .collect()

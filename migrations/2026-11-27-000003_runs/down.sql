@@ -1,0 +1,2 @@
+ALTER TABLE events DROP COLUMN ignored_by;
+DROP TABLE runs;

@@ -1,0 +1,239 @@
+//! The REST API under `/~{org}`, authenticated with an organization's API key. Errors are
+//! `{"error": {"code", "message", "field"?}}`; another organization's key opens nothing.
+
+use app::state::AppState;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, Query, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use leptos::prelude::LeptosOptions;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use switchyard::entity::{EventSource, Organization};
+use switchyard::ingest::{self, PostedEvent};
+use switchyard::{DomainError, api_key};
+
+/// At most this much body per request.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// An API error in the PRODUCT.md shape.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("api: {cause}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side.",
+        )
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Validation(fields) => {
+                let first = fields.into_iter().next();
+                ApiError {
+                    status: StatusCode::BAD_REQUEST,
+                    code: "invalid",
+                    message: first
+                        .as_ref()
+                        .map_or_else(|| "invalid input".into(), |f| f.message.clone()),
+                    field: first.map(|f| f.field),
+                }
+            }
+            DomainError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found"),
+            DomainError::Forbidden => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "not allowed")
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(field) = self.field {
+            error["field"] = json!(field);
+        }
+        (self.status, axum::Json(json!({ "error": error }))).into_response()
+    }
+}
+
+pub fn router(state: AppState) -> Router<LeptosOptions> {
+    let (ingest_state, list_state) = (state.clone(), state);
+    Router::new().route(
+        "/~{org}/events",
+        post(move |Path(org): Path<String>, req: Request| {
+            post_event(ingest_state.clone(), org, req)
+        })
+        .get(
+            move |Path(org): Path<String>, headers: HeaderMap, Query(q): Query<EventQuery>| {
+                list_events(list_state.clone(), org, headers, q)
+            },
+        ),
+    )
+}
+
+/// The organization whose API key the request carries, or 401.
+async fn authenticate(
+    state: &AppState,
+    org: &str,
+    headers: &HeaderMap,
+) -> Result<Organization, ApiError> {
+    let unauthorized = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Send an API key of this organization as `Authorization: Bearer <key>`.",
+        )
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(unauthorized)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    api_key::authenticate(&mut conn, org, token.trim())
+        .await?
+        .ok_or_else(unauthorized)
+}
+
+async fn read_event(req: Request) -> Result<PostedEvent, ApiError> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the event as `Content-Type: application/json`.",
+        ));
+    }
+    let body: Body = req.into_body();
+    let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "An event may have at most 1 MiB.",
+        )
+    })?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        let code = if e.to_string().contains("recursion limit") {
+            "too_deep"
+        } else {
+            "invalid_json"
+        };
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            format!("The body is not valid JSON: {e}"),
+        )
+    })?;
+    if ingest::depth(&value) > ingest::MAX_DEPTH {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "too_deep",
+            format!("JSON may nest at most {} levels.", ingest::MAX_DEPTH),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            format!("The body must be {{\"type\", \"data\"?, \"id\"?}}: {e}"),
+        )
+    })
+}
+
+async fn post_event(state: AppState, org: String, req: Request) -> Result<Response, ApiError> {
+    let org = authenticate(&state, &org, req.headers()).await?;
+    let posted = read_event(req).await?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let accepted = ingest::ingest(&mut conn, &org.id, &posted, EventSource::Api, None).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventQuery {
+    since: Option<String>,
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_events(
+    state: AppState,
+    org: String,
+    headers: HeaderMap,
+    q: EventQuery,
+) -> Result<Response, ApiError> {
+    let org = authenticate(&state, &org, &headers).await?;
+    let since = match q.since.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| ApiError {
+                    status: StatusCode::BAD_REQUEST,
+                    code: "invalid",
+                    message: "since must be a date and time like 2026-11-27T10:00:00Z".into(),
+                    field: Some("since".into()),
+                })?,
+        ),
+    };
+    let limit = q.limit.unwrap_or(25);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid",
+            message: "limit must be from 1 to 100".into(),
+            field: Some("limit".into()),
+        });
+    }
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let mut events =
+        switchyard::repo::event::list(&mut conn, &org.id, since, q.event_type.as_deref(), limit)
+            .await
+            .map_err(ApiError::internal)?;
+    let has_more = events.len() as i64 > limit;
+    events.truncate(limit as usize);
+    let results: Vec<Value> = events
+        .into_iter()
+        .map(|e| {
+            json!({
+                "$id": e.id,
+                "$type": "Event",
+                "type": e.event_type,
+                "data": e.data,
+                "source": e.source.as_str(),
+                "$createdAt": e.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "results": results, "hasMore": has_more })).into_response())
+}
