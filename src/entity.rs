@@ -1,7 +1,8 @@
 //! The records the pages show: a workflow as stored, a member as signed in, an event as recorded.
 
-use crate::id::{ApiKeyId, EventId, OrgId, UserId, WorkflowId};
+use crate::id::{ApiKeyId, EventId, OrgId, RunId, UserId, WorkflowId};
 use crate::role::Role;
+use crate::run::RunStatus;
 use crate::status::Status;
 use crate::workflow::{ErrorHandling, WorkflowFields};
 use serde::{Deserialize, Serialize};
@@ -148,4 +149,36 @@ pub struct MemberRow {
     pub display_name: String,
     pub email: String,
     pub role: Role,
+}
+
+/// A run an event started, as the event log shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggeredRun {
+    pub run: RunId,
+    pub workflow: WorkflowId,
+    pub workflow_name: String,
+    pub status: RunStatus,
+}
+
+/// A workflow named by the event log (one that ignored an event while paused).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowRef {
+    pub id: WorkflowId,
+    pub name: String,
+}
+
+/// One event of the log, with what it triggered and which paused workflows ignored it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventLogEntry {
+    pub event: Event,
+    pub seq: i64,
+    pub triggered: Vec<TriggeredRun>,
+    pub ignored: Vec<WorkflowRef>,
+}
+
+/// A page of the event log, newest first; `before` fetches the next (older) page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventLogPage {
+    pub entries: Vec<EventLogEntry>,
+    pub before: Option<i64>,
 }

@@ -7,6 +7,7 @@ pub mod id;
 pub mod mapping;
 pub mod query;
 pub mod role;
+pub mod run;
 mod sql_text;
 pub mod status;
 pub mod workflow;
@@ -17,6 +18,8 @@ pub mod api_key;
 pub mod auth;
 #[cfg(feature = "db")]
 pub mod db;
+#[cfg(feature = "db")]
+pub mod event_log;
 #[cfg(feature = "db")]
 pub mod hooks;
 #[cfg(feature = "db")]

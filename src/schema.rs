@@ -135,6 +135,7 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(workflows -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
+diesel::joinable!(runs -> workflows (workflow_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,

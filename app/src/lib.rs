@@ -26,7 +26,10 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
-use pages::{login::Login, logout::Logout, not_found::NotFound, orgs::Orgs, settings::Settings};
+use pages::{
+    events::Events, login::Login, logout::Logout, not_found::NotFound, orgs::Orgs,
+    settings::Settings,
+};
 use pages::{
     workflow_detail::WorkflowDetail,
     workflow_form::{EditWorkflow, NewWorkflow},
@@ -72,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("workflows") view=WorkflowList ssr=SsrMode::Async />
                     <Route path=path!("settings") view=Settings ssr=SsrMode::Async />
+                    <Route path=path!("events") view=Events ssr=SsrMode::Async />
                     <Route path=path!("workflows/new") view=NewWorkflow ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id") view=WorkflowDetail ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id/edit") view=EditWorkflow ssr=SsrMode::Async />

@@ -1,5 +1,6 @@
 //! Server functions: short bodies that find the member, call one domain function, map the error.
 
 pub mod auth;
+pub mod events;
 pub mod settings;
 pub mod workflows;

@@ -40,6 +40,7 @@ fn TopBar(member: switchyard::Member) -> impl IntoView {
             <a class="brand" href=format!("/o/{slug}/workflows")>"Switchyard"</a>
             <nav aria-label="Main">
                 <A href=format!("/o/{slug}/workflows")>"Workflows"</A>
+                <A href=format!("/o/{slug}/events")>"Events"</A>
                 <A href=format!("/o/{slug}/settings")>"Settings"</A>
             </nav>
             <div class="who">

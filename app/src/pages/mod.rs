@@ -1,5 +1,6 @@
 //! One file per route.
 
+pub mod events;
 pub mod login;
 pub mod logout;
 pub mod not_found;

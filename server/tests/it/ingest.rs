@@ -323,3 +323,135 @@ async fn the_event_list_filters_and_is_closed_to_other_keys() {
     assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
     assert!(!stranger.body.contains("Lead.created"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_event_log_shows_what_an_event_started_and_who_ignored_it() {
+    let app = TestApp::new().await;
+    let made = workflows(&app).await;
+    let key = key(&app, "acme").await;
+    let body = json!({"type": "Deal.won", "data": {"name": "Acme"}}).to_string();
+    assert_eq!(
+        app.send(post("acme", Some(&key), "application/json", body))
+            .await
+            .status,
+        StatusCode::ACCEPTED
+    );
+
+    let viewer = app.member("acme", Role::Viewer).await;
+    let cookie = app.sign_in(&viewer).await;
+    let answer = app
+        .call(
+            Some(&cookie),
+            "event_log",
+            &[("org", "acme"), ("event_type", "Deal.won")],
+        )
+        .await;
+    let page: switchyard::entity::EventLogPage =
+        serde_json::from_str(&answer.body).expect(&answer.body);
+    assert_eq!(page.entries.len(), 1);
+    let entry = &page.entries[0];
+    assert_eq!(
+        entry
+            .triggered
+            .iter()
+            .map(|r| r.workflow_name.as_str())
+            .collect::<Vec<_>>(),
+        ["listening"]
+    );
+    assert_eq!(
+        entry.triggered[0].status,
+        switchyard::run::RunStatus::Queued
+    );
+    assert_eq!(
+        entry.ignored.iter().map(|w| &w.id).collect::<Vec<_>>(),
+        [&made[1].id]
+    );
+    let html = app.get(Some(&cookie), "/o/acme/events").await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(
+        html.body.contains("Sent through the API") && html.body.contains(">paused<"),
+        "{}",
+        html.body
+    );
+
+    // Signed out, and from another organization: refused like a missing org.
+    assert_eq!(
+        app.call(None, "event_log", &[("org", "acme")])
+            .await
+            .error(),
+        app::error::AppError::Unauthorized
+    );
+    let globex = app.member("globex", Role::Admin).await;
+    let stranger = app.sign_in(&globex).await;
+    assert_eq!(
+        app.call(Some(&stranger), "event_log", &[("org", "acme")])
+            .await
+            .error(),
+        app::error::AppError::NotFound
+    );
+    let theirs = app
+        .call(
+            Some(&stranger),
+            "event_log",
+            &[("org", "globex"), ("event_type", "Deal.won")],
+        )
+        .await;
+    let page: switchyard::entity::EventLogPage =
+        serde_json::from_str(&theirs.body).expect(&theirs.body);
+    assert!(page.entries.is_empty(), "globex never sees acme's events");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_event_log_pages_back_by_position() {
+    let app = TestApp::new().await;
+    let key = key(&app, "acme").await;
+    for i in 0..(switchyard::event_log::PAGE + 5) {
+        let body = json!({"type": "Tick.happened", "data": {"i": i}}).to_string();
+        app.send(post("acme", Some(&key), "application/json", body))
+            .await;
+    }
+    let admin = app.member("acme", Role::Admin).await;
+    let cookie = app.sign_in(&admin).await;
+    let first: switchyard::entity::EventLogPage = serde_json::from_str(
+        &app.call(
+            Some(&cookie),
+            "event_log",
+            &[("org", "acme"), ("event_type", "Tick.happened")],
+        )
+        .await
+        .body,
+    )
+    .expect("page");
+    assert_eq!(first.entries.len() as i64, switchyard::event_log::PAGE);
+    assert_eq!(
+        first.entries[0].event.data["i"],
+        json!(switchyard::event_log::PAGE + 4),
+        "newest first"
+    );
+    let before = first.before.expect("more").to_string();
+    let rest: switchyard::entity::EventLogPage = serde_json::from_str(
+        &app.call(
+            Some(&cookie),
+            "event_log",
+            &[
+                ("org", "acme"),
+                ("event_type", "Tick.happened"),
+                ("before", &before),
+            ],
+        )
+        .await
+        .body,
+    )
+    .expect("page");
+    assert_eq!((rest.entries.len(), rest.before), (5, None));
+    assert_eq!(rest.entries[4].event.data["i"], json!(0));
+    let bad = app
+        .call(
+            Some(&cookie),
+            "event_log",
+            &[("org", "acme"), ("before", "yesterday")],
+        )
+        .await
+        .error();
+    assert!(bad.field("before").is_some());
+}

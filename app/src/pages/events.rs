@@ -1,0 +1,103 @@
+//! `/o/{org}/events`: every event, newest first, with what it started and which paused
+//! workflows ignored it.
+
+use crate::api::events::event_log;
+use crate::components::format::time;
+use crate::components::layout::org_param;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use switchyard::entity::{EventLogEntry, EventSource};
+
+fn source_label(source: EventSource) -> &'static str {
+    match source {
+        EventSource::Api => "Sent through the API",
+        EventSource::Verb => "A change in Switchyard",
+        EventSource::Step => "A workflow step",
+        EventSource::Manual => "Triggered by hand",
+        EventSource::Hook => "A workflow rule",
+    }
+}
+
+#[component]
+pub fn Events() -> impl IntoView {
+    let org = org_param();
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        let q = query.read();
+        (
+            q.get("type").unwrap_or_default(),
+            q.get("before").unwrap_or_default(),
+        )
+    });
+    let page = Resource::new(
+        move || (org.get(), filters.get()),
+        |(org, (t, before))| event_log(org, t, before),
+    );
+    view! {
+        <Title text="Events" />
+        <h1>"Events"</h1>
+        <form method="get" class="filters" role="search">
+            <div class="field">
+                <label for="type">"Event type"</label>
+                <input type="text" id="type" name="type" value=move || filters.get().0 placeholder="Deal.won" />
+            </div>
+            <button type="submit">"Show"</button>
+        </form>
+        <Suspense fallback=|| view! { <p>"Loading events…"</p> }>
+            {move || Suspend::new(async move {
+                let org = org.get_untracked();
+                let (event_type, _) = filters.get_untracked();
+                match page.await {
+                    Ok(page) if page.entries.is_empty() => view! {
+                        <div class="empty">
+                            <p>{if event_type.is_empty() { "No events yet.".to_owned() } else { format!("No {event_type} events.") }}</p>
+                            <p>"Events arrive from other systems through the API (create a key in " <a href=format!("/o/{org}/settings")>"Settings"</a> "), and from changes made here."</p>
+                        </div>
+                    }.into_any(),
+                    Ok(page) => {
+                        let older = page.before.map(|b| format!("/o/{org}/events?type={}&before={b}", crate::urlencode(&event_type)));
+                        view! {
+                            <table class="workflows events-log">
+                                <thead><tr>
+                                    <th scope="col">"When"</th><th scope="col">"Event"</th>
+                                    <th scope="col">"Started"</th><th scope="col">"Ignored while paused"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.entries.into_iter().map(|entry| view! { <EventRow org=org.clone() entry /> }).collect_view()}
+                                </tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages">
+                                {older.map(|href| view! { <a href=href rel="next">"Older events"</a> })}
+                            </nav>
+                        }.into_any()
+                    }
+                    Err(err) => crate::pages::error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EventRow(org: String, entry: EventLogEntry) -> impl IntoView {
+    let e = entry.event;
+    view! {
+        <tr>
+            <td>{time(e.created_at)}</td>
+            <td><code>{e.event_type.clone()}</code><br /><span class="hint">{source_label(e.source)}</span></td>
+            <td>
+                {if entry.triggered.is_empty() { view! { <span class="hint">"Nothing"</span> }.into_any() } else {
+                    view! { <ul class="plain">{entry.triggered.into_iter().map(|r| view! {
+                        <li><a href=format!("/o/{org}/workflows/{}", r.workflow)>{r.workflow_name}</a> " · " {r.status.as_str()}</li>
+                    }).collect_view()}</ul> }.into_any()
+                }}
+            </td>
+            <td>
+                <ul class="plain">{entry.ignored.into_iter().map(|w| view! {
+                    <li><a href=format!("/o/{org}/workflows/{}", w.id)>{w.name}</a></li>
+                }).collect_view()}</ul>
+            </td>
+        </tr>
+    }
+}

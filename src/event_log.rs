@@ -1,0 +1,134 @@
+//! The event log: an organization's events, newest first, each with the runs it started and
+//! the paused workflows that ignored it. Three queries a page, whatever its length.
+
+use crate::db::Conn;
+use crate::entity::{Event, EventLogEntry, EventLogPage, EventSource, TriggeredRun, WorkflowRef};
+use crate::id::{EventId, OrgId, RunId, WorkflowId};
+use crate::run::RunStatus;
+use crate::schema::{events, runs, workflows};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::Value;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+pub const PAGE: i64 = 50;
+
+type Row = (
+    i64,
+    EventId,
+    String,
+    Value,
+    String,
+    Option<String>,
+    OffsetDateTime,
+    Value,
+);
+
+/// One page of the log, older than `before` (a `seq`) when given, of one type when given.
+pub async fn page(
+    conn: &mut Conn,
+    org: &OrgId,
+    event_type: Option<&str>,
+    before: Option<i64>,
+) -> QueryResult<EventLogPage> {
+    let mut q = events::table.filter(events::org_id.eq(org)).into_boxed();
+    if let Some(t) = event_type {
+        q = q.filter(events::type_.eq(t));
+    }
+    if let Some(before) = before {
+        q = q.filter(events::seq.lt(before));
+    }
+    let mut rows: Vec<Row> = q
+        .order(events::seq.desc())
+        .limit(PAGE + 1)
+        .select((
+            events::seq,
+            events::id,
+            events::type_,
+            events::data,
+            events::source,
+            events::actor,
+            events::created_at,
+            events::ignored_by,
+        ))
+        .load(conn)
+        .await?;
+    let more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    let ids: Vec<&EventId> = rows.iter().map(|r| &r.1).collect();
+    let started: Vec<(EventId, RunId, WorkflowId, String, RunStatus)> = runs::table
+        .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
+        .filter(runs::org_id.eq(org))
+        .filter(runs::event_id.eq_any(ids))
+        .order((runs::event_id, workflows::name))
+        .select((
+            runs::event_id,
+            runs::id,
+            runs::workflow_id,
+            workflows::name,
+            runs::status,
+        ))
+        .load(conn)
+        .await?;
+    let mut triggered: HashMap<EventId, Vec<TriggeredRun>> = HashMap::new();
+    for (event, run, workflow, workflow_name, status) in started {
+        triggered.entry(event).or_default().push(TriggeredRun {
+            run,
+            workflow,
+            workflow_name,
+            status,
+        });
+    }
+    let ignoring: Vec<String> = rows
+        .iter()
+        .flat_map(|r| {
+            r.7.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+        })
+        .collect();
+    let names: HashMap<String, String> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::id.eq_any(&ignoring))
+        .select((workflows::id, workflows::name))
+        .load::<(String, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let before = more.then(|| rows.last().map(|r| r.0)).flatten();
+    let entries = rows
+        .into_iter()
+        .map(
+            |(seq, id, event_type, data, source, actor, created_at, ignored_by)| {
+                let ignored = ignored_by
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .filter_map(|w| {
+                        Some(WorkflowRef {
+                            id: WorkflowId::parse(w)?,
+                            name: names.get(w)?.clone(),
+                        })
+                    })
+                    .collect();
+                EventLogEntry {
+                    triggered: triggered.remove(&id).unwrap_or_default(),
+                    event: Event {
+                        id,
+                        event_type,
+                        data,
+                        source: source.parse().unwrap_or(EventSource::Api),
+                        actor,
+                        created_at,
+                    },
+                    seq,
+                    ignored,
+                }
+            },
+        )
+        .collect();
+    Ok(EventLogPage { entries, before })
+}
