@@ -101,29 +101,6 @@ pub async fn ingest(
         posted.data.clone()
     };
     conn.transaction::<_, DomainError, _>(async |conn| {
-        let listening: Vec<(WorkflowId, i32, Status)> = workflows::table
-            .filter(workflows::org_id.eq(org))
-            .filter(workflows::deleted_at.is_null())
-            .filter(workflows::trigger_event.eq(&posted.event_type))
-            .filter(workflows::status.eq_any([
-                Status::Active,
-                Status::Activated,
-                Status::Triggered,
-                Status::Paused,
-            ]))
-            .order(workflows::id.asc())
-            .select((workflows::id, workflows::version, workflows::status))
-            .load(conn)
-            .await?;
-        let (run_for, ignored): (Vec<_>, Vec<_>) = listening
-            .into_iter()
-            .partition(|(_, _, status)| status.listens());
-        let ignored_by = Value::from(
-            ignored
-                .iter()
-                .map(|(id, ..)| id.to_string())
-                .collect::<Vec<_>>(),
-        );
         let event_id = EventId::generate();
         let inserted: Option<EventId> = diesel::insert_into(events::table)
             .values((
@@ -134,7 +111,6 @@ pub async fn ingest(
                 events::source.eq(source.as_str()),
                 events::actor.eq(actor),
                 events::idempotency_key.eq(&posted.id),
-                events::ignored_by.eq(&ignored_by),
             ))
             .on_conflict_do_nothing()
             .returning(events::id)
@@ -145,32 +121,89 @@ pub async fn ingest(
             // Seen before: the first answer, whatever the workflows are now.
             return first_answer(conn, org, posted.id.as_deref().unwrap_or_default()).await;
         };
-        let mut queued = Vec::with_capacity(run_for.len());
-        for (workflow, version, _) in run_for {
-            let run = RunId::generate();
-            diesel::insert_into(runs::table)
-                .values((
-                    runs::id.eq(&run),
-                    runs::org_id.eq(org),
-                    runs::workflow_id.eq(&workflow),
-                    runs::workflow_version.eq(version),
-                    runs::event_id.eq(&event),
-                ))
-                .execute(conn)
-                .await?;
-            queued.push(run);
-        }
-        if !queued.is_empty() {
-            diesel::sql_query(format!("NOTIFY {RUNS_CHANNEL}"))
-                .execute(conn)
-                .await?;
-        }
-        Ok(Accepted {
-            event,
-            runs: queued,
-        })
+        let (runs, _) = queue_runs(conn, org, &event, &posted.event_type, 0).await?;
+        Ok(Accepted { event, runs })
     })
     .await
+}
+
+/// Chains of events stop here: an event this deep starts no more runs.
+pub const MAX_CHAIN: i32 = 8;
+
+/// Queues a run for each workflow of `org` listening for `event_type`, for an event already
+/// recorded at chain depth `depth` (0 for a posted one). Returns the runs and the paused
+/// workflows that ignored it.
+pub async fn queue_runs(
+    conn: &mut Conn,
+    org: &OrgId,
+    event: &EventId,
+    event_type: &str,
+    depth: i32,
+) -> QueryResult<(Vec<RunId>, Vec<WorkflowId>)> {
+    let listening: Vec<(WorkflowId, i32, Status)> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .filter(workflows::trigger_event.eq(event_type))
+        .filter(workflows::status.eq_any([
+            Status::Active,
+            Status::Activated,
+            Status::Triggered,
+            Status::Paused,
+        ]))
+        .order(workflows::id.asc())
+        .select((workflows::id, workflows::version, workflows::status))
+        .load(conn)
+        .await?;
+    let mut queued = Vec::new();
+    let mut ignored = Vec::new();
+    for (workflow, version, status) in listening {
+        if !status.listens() {
+            ignored.push(workflow);
+            continue;
+        }
+        let run = RunId::generate();
+        diesel::insert_into(runs::table)
+            .values((
+                runs::id.eq(&run),
+                runs::org_id.eq(org),
+                runs::workflow_id.eq(&workflow),
+                runs::workflow_version.eq(version),
+                runs::event_id.eq(event),
+                runs::depth.eq(depth),
+            ))
+            .execute(conn)
+            .await?;
+        queued.push(run);
+    }
+    if !ignored.is_empty() {
+        let ids = Value::from(ignored.iter().map(ToString::to_string).collect::<Vec<_>>());
+        diesel::update(events::table.find(event))
+            .set(events::ignored_by.eq(ids))
+            .execute(conn)
+            .await?;
+    }
+    if !queued.is_empty() {
+        diesel::sql_query(format!("NOTIFY {RUNS_CHANNEL}"))
+            .execute(conn)
+            .await?;
+    }
+    Ok((queued, ignored))
+}
+
+/// Records an event that Switchyard itself produces (a step's, a run's) and starts the
+/// workflows listening for it, unless the chain is already `MAX_CHAIN` deep.
+pub async fn record_and_queue(
+    conn: &mut Conn,
+    org: &OrgId,
+    new: &crate::repo::event::NewEvent,
+    depth: i32,
+) -> QueryResult<(EventId, Vec<RunId>)> {
+    let event = crate::repo::event::insert_at_depth(conn, org, new, depth).await?;
+    if depth > MAX_CHAIN {
+        return Ok((event, Vec::new()));
+    }
+    let (runs, _) = queue_runs(conn, org, &event, &new.event_type, depth).await?;
+    Ok((event, runs))
 }
 
 async fn first_answer(conn: &mut Conn, org: &OrgId, key: &str) -> DomainResult<Accepted> {

@@ -19,6 +19,8 @@ pub mod auth;
 #[cfg(feature = "db")]
 pub mod db;
 #[cfg(feature = "db")]
+pub mod engine;
+#[cfg(feature = "db")]
 pub mod event_log;
 #[cfg(feature = "db")]
 pub mod hooks;

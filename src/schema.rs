@@ -114,6 +114,36 @@ diesel::table! {
         queued_at -> Timestamptz,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
+        attempt -> Int4,
+        depth -> Int4,
+    }
+}
+
+diesel::table! {
+    run_steps (run_id, idx) {
+        run_id -> Text,
+        idx -> Int4,
+        org_id -> Text,
+        action -> Text,
+        status -> Text,
+        input -> Nullable<Jsonb>,
+        output -> Nullable<Jsonb>,
+        error -> Nullable<Text>,
+        attempts -> Int4,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    things (id) {
+        id -> Text,
+        org_id -> Text,
+        #[sql_name = "type"]
+        type_ -> Text,
+        data -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -148,4 +178,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     api_keys,
     runs,
+    run_steps,
+    things,
 );

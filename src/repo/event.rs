@@ -20,6 +20,16 @@ pub struct NewEvent {
 }
 
 pub async fn insert(conn: &mut Conn, org: &OrgId, event: &NewEvent) -> QueryResult<EventId> {
+    insert_at_depth(conn, org, event, 0).await
+}
+
+/// Records an event `depth` links down a chain of events (0: not caused by another event).
+pub async fn insert_at_depth(
+    conn: &mut Conn,
+    org: &OrgId,
+    event: &NewEvent,
+    depth: i32,
+) -> QueryResult<EventId> {
     let id = EventId::generate();
     diesel::insert_into(events::table)
         .values((
@@ -30,6 +40,7 @@ pub async fn insert(conn: &mut Conn, org: &OrgId, event: &NewEvent) -> QueryResu
             events::source.eq(event.source.as_str()),
             events::actor.eq(&event.actor),
             events::subject.eq(&event.subject),
+            events::depth.eq(depth),
         ))
         .execute(conn)
         .await?;

@@ -4,6 +4,7 @@
 
 mod api_keys;
 mod auth;
+mod engine;
 mod list;
 mod verbs;
 

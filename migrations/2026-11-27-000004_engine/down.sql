@@ -1,0 +1,4 @@
+ALTER TABLE runs DROP COLUMN depth;
+ALTER TABLE runs DROP COLUMN attempt;
+DROP TABLE things;
+DROP TABLE run_steps;

@@ -1,0 +1,649 @@
+//! The engine: workers claim ready runs (`FOR UPDATE SKIP LOCKED`, a lease and a fencing
+//! token) and advance them one step per transaction, so that a completed step is never run
+//! twice and a worker that lost its lease can no longer write. Time comes in as an argument:
+//! tests move it instead of sleeping.
+
+mod action;
+mod retry;
+
+pub use action::past_tense;
+pub use retry::{Backoff, RetryPolicy};
+
+use crate::db::Conn;
+use crate::entity::EventSource;
+use crate::error::{DomainError, DomainResult};
+use crate::id::{EventId, OrgId, RunId, WorkflowId};
+use crate::ingest::record_and_queue;
+use crate::mapping;
+use crate::repo::event::NewEvent;
+use crate::run::RunStatus;
+use crate::schema::{events, organizations, run_steps, runs, workflow_versions, workflows};
+use crate::status::Status;
+use crate::workflow::{ErrorHandling, WorkflowFields};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamptz};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde_json::{Map, Value, json};
+use time::{Duration, OffsetDateTime};
+
+/// A run a worker holds, with the fencing token of its claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub run: RunId,
+    pub fence: i64,
+}
+
+/// What one call to `advance` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// A step was done (or skipped); call again.
+    Continue,
+    /// The step failed and will be tried again at this time; the lease is handed back.
+    Rescheduled(OffsetDateTime),
+    /// The run ended.
+    Finished(RunStatus),
+    /// The lease was lost to another worker: nothing was written.
+    Lost,
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = BigInt)]
+    fence: i64,
+    #[diesel(sql_type = Text)]
+    was: String,
+}
+
+/// Claims the oldest ready run: queued, waiting for a retry, or held by a worker whose lease
+/// ran out. A run claimed for the first time starts: counters, status, `Workflow.triggered`.
+pub async fn claim(
+    conn: &mut Conn,
+    worker: &str,
+    lease: Duration,
+    now: OffsetDateTime,
+) -> DomainResult<Option<Claim>> {
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let claimed: Option<Claimed> = diesel::sql_query(
+            "WITH next AS (
+                SELECT id, status FROM runs
+                WHERE status IN ('Queued', 'Running') AND run_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+                ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+             UPDATE runs r SET status = 'Running', lease_owner = $2, lease_until = $3, fence = r.fence + 1,
+                 started_at = COALESCE(r.started_at, $1)
+             FROM next WHERE r.id = next.id
+             RETURNING r.id, r.fence, next.status AS was",
+        )
+        .bind::<Timestamptz, _>(now)
+        .bind::<Text, _>(worker)
+        .bind::<Timestamptz, _>(now + lease)
+        .get_result(conn)
+        .await
+        .optional()?;
+        let Some(claimed) = claimed else { return Ok(None) };
+        let run = RunId::parse(&claimed.id).ok_or_else(|| DomainError::Internal(format!("bad run id {}", claimed.id)))?;
+        if claimed.was == RunStatus::Queued.as_str() {
+            start(conn, &run, now).await?;
+        }
+        Ok(Some(Claim { run, fence: claimed.fence }))
+    })
+    .await
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = runs, check_for_backend(diesel::pg::Pg))]
+struct RunRow {
+    id: RunId,
+    org_id: OrgId,
+    workflow_id: WorkflowId,
+    workflow_version: i32,
+    event_id: EventId,
+    next_step: i32,
+    attempt: i32,
+    depth: i32,
+    failed_step: Option<i32>,
+    started_at: Option<OffsetDateTime>,
+}
+
+async fn start(conn: &mut Conn, run: &RunId, now: OffsetDateTime) -> DomainResult<()> {
+    let row: RunRow = runs::table
+        .find(run)
+        .select(RunRow::as_select())
+        .first(conn)
+        .await?;
+    let (name, status): (String, Status) = diesel::update(workflows::table.find(&row.workflow_id))
+        .set((
+            workflows::last_run_at.eq(now),
+            workflows::run_count.eq(workflows::run_count + 1),
+        ))
+        .returning((workflows::name, workflows::status))
+        .get_result(conn)
+        .await?;
+    if matches!(status, Status::Active | Status::Activated) {
+        diesel::update(workflows::table.find(&row.workflow_id))
+            .set(workflows::status.eq(Status::Triggered))
+            .execute(conn)
+            .await?;
+    }
+    let event = NewEvent {
+        event_type: "Workflow.triggered".into(),
+        data: json!({ "workflow": row.workflow_id, "name": name, "run": row.id, "version": row.workflow_version }),
+        source: EventSource::Verb,
+        actor: None,
+        subject: Some(row.workflow_id.to_string()),
+    };
+    record_and_queue(conn, &row.org_id, &event, row.depth + 1).await?;
+    Ok(())
+}
+
+/// What a run needs to know about its workflow version, event and organization.
+struct Plan {
+    fields: WorkflowFields,
+    steps: Vec<Value>,
+    name: String,
+    context: Value,
+}
+
+async fn plan(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
+    let snapshot: Value = workflow_versions::table
+        .find((&run.workflow_id, run.workflow_version))
+        .select(workflow_versions::snapshot)
+        .first(conn)
+        .await?;
+    let fields: WorkflowFields = serde_json::from_value(snapshot)
+        .map_err(|e| DomainError::Internal(format!("snapshot: {e}")))?;
+    let steps: Vec<Value> = serde_json::from_str(&fields.steps).unwrap_or_default();
+    let (event_type, data, created_at): (String, Value, OffsetDateTime) = events::table
+        .find(&run.event_id)
+        .select((events::type_, events::data, events::created_at))
+        .first(conn)
+        .await?;
+    let org_name: String = organizations::table
+        .find(&run.org_id)
+        .select(organizations::name)
+        .first(conn)
+        .await?;
+    let outputs: Vec<Option<Value>> = run_steps::table
+        .filter(run_steps::run_id.eq(&run.id))
+        .order(run_steps::idx.asc())
+        .select(run_steps::output)
+        .load(conn)
+        .await?;
+    let stamp = created_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let mut context = json!({
+        "event": { "id": run.event_id, "type": event_type, "data": data, "createdAt": stamp },
+        "step": outputs.into_iter().map(|o| o.unwrap_or(Value::Null)).collect::<Vec<_>>(),
+        "workflow": { "id": run.workflow_id, "name": fields.name, "version": run.workflow_version },
+        "org": { "id": run.org_id, "name": org_name },
+    });
+    let root = mapping::root_for_trigger(&fields.trigger_event);
+    if !root.is_empty() && context.get(&root).is_none() {
+        context[root] = data;
+    }
+    Ok(Plan {
+        name: fields.name.clone(),
+        fields,
+        steps,
+        context,
+    })
+}
+
+/// Resolves a step's mapping; the error names the field.
+fn resolve(
+    mapping_json: Option<&Value>,
+    roots: &[String],
+    context: &Value,
+) -> Result<Map<String, Value>, String> {
+    let mut input = Map::new();
+    for (field, expr) in mapping_json
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let source = expr.as_str().unwrap_or_default();
+        let parsed = mapping::parse(source, roots)
+            .map_err(|e| format!("The field {field} cannot be worked out: {e}"))?;
+        input.insert(field.clone(), parsed.eval(context));
+    }
+    Ok(input)
+}
+
+fn truthy(v: &Value) -> bool {
+    !matches!(v, Value::Null | Value::Bool(false))
+}
+
+/// Runs one action in a savepoint: a failed action leaves nothing behind.
+async fn attempt(
+    conn: &mut Conn,
+    run: &RunRow,
+    action: &str,
+    input: &Map<String, Value>,
+) -> Result<Value, String> {
+    let result = conn
+        .transaction::<_, DomainError, _>(async |conn| {
+            let done = match action::perform(conn, &run.org_id, action, input).await {
+                Ok(done) => done,
+                Err(message) => return Ok(Err(message)),
+            };
+            if let Some((event_type, data)) = done.event {
+                if run.depth + 1 > crate::ingest::MAX_CHAIN {
+                    return Err(DomainError::Vetoed(format!(
+                        "Stopped: this is the {}th event in a chain of workflows starting each other (at most {}). Check for a loop.",
+                        run.depth + 1,
+                        crate::ingest::MAX_CHAIN
+                    )));
+                }
+                let event = NewEvent { event_type, data, source: action::SOURCE, actor: None, subject: Some(run.id.to_string()) };
+                record_and_queue(conn, &run.org_id, &event, run.depth + 1).await?;
+            }
+            Ok(Ok(done.output))
+        })
+        .await;
+    match result {
+        Ok(outcome) => outcome,
+        Err(DomainError::Vetoed(message)) => Err(message),
+        Err(other) => Err(format!("The step could not be saved: {other}")),
+    }
+}
+
+struct StepRecord<'a> {
+    idx: i32,
+    action: &'a str,
+    status: &'a str,
+    input: Option<Value>,
+    output: Option<Value>,
+    error: Option<String>,
+    attempts: i32,
+}
+
+async fn write_step(
+    conn: &mut Conn,
+    run: &RunRow,
+    s: StepRecord<'_>,
+    now: OffsetDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(run_steps::table)
+        .values((
+            run_steps::run_id.eq(&run.id),
+            run_steps::idx.eq(s.idx),
+            run_steps::org_id.eq(&run.org_id),
+            run_steps::action.eq(s.action),
+            run_steps::status.eq(s.status),
+            run_steps::input.eq(&s.input),
+            run_steps::output.eq(&s.output),
+            run_steps::error.eq(&s.error),
+            run_steps::attempts.eq(s.attempts),
+            run_steps::started_at.eq(now),
+            run_steps::finished_at.eq(now),
+        ))
+        .on_conflict((run_steps::run_id, run_steps::idx))
+        .do_update()
+        .set((
+            run_steps::status.eq(s.status),
+            run_steps::input.eq(&s.input),
+            run_steps::output.eq(&s.output),
+            run_steps::error.eq(&s.error),
+            run_steps::attempts.eq(s.attempts),
+            run_steps::finished_at.eq(now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Moves past step `idx`, resetting the attempt count.
+async fn next(conn: &mut Conn, run: &RunRow, failed: bool) -> QueryResult<Progress> {
+    let failed_step = if failed {
+        run.failed_step.or(Some(run.next_step))
+    } else {
+        run.failed_step
+    };
+    diesel::update(runs::table.find(&run.id))
+        .set((
+            runs::next_step.eq(run.next_step + 1),
+            runs::attempt.eq(0),
+            runs::failed_step.eq(failed_step),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(Progress::Continue)
+}
+
+/// Advances the claimed run by one step (or ends it), in one transaction fenced by the claim.
+pub async fn advance(
+    conn: &mut Conn,
+    worker: &str,
+    claim: &Claim,
+    lease: Duration,
+    now: OffsetDateTime,
+) -> DomainResult<Progress> {
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let held: Option<RunRow> = runs::table
+            .filter(runs::id.eq(&claim.run))
+            .filter(runs::fence.eq(claim.fence))
+            .filter(runs::lease_owner.eq(worker))
+            .filter(runs::status.eq(RunStatus::Running.as_str()))
+            .select(RunRow::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let Some(run) = held else {
+            return Ok(Progress::Lost);
+        };
+        diesel::update(runs::table.find(&run.id))
+            .set(runs::lease_until.eq(now + lease))
+            .execute(conn)
+            .await?;
+        let plan = plan(conn, &run).await?;
+        let started = run.started_at.unwrap_or(now);
+        if let Some(limit) = plan
+            .fields
+            .timeout_ms
+            .filter(|limit| now - started > Duration::milliseconds(*limit))
+        {
+            let error = format!("The run took longer than its time limit of {limit} ms.");
+            return finish(conn, &run, &plan, RunStatus::TimedOut, Some(error), now).await;
+        }
+        let idx = run.next_step;
+        let Some(step) = plan.steps.get(idx as usize) else {
+            let status = if run.failed_step.is_some() {
+                RunStatus::Failed
+            } else {
+                RunStatus::Succeeded
+            };
+            let error = run
+                .failed_step
+                .map(|i| format!("Step {} failed; the steps after it still ran.", i + 1));
+            return finish(conn, &run, &plan, status, error, now).await;
+        };
+        let roots = mapping::known_roots(&plan.fields.trigger_event);
+        let action = step
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if let Some(condition) = step
+            .get("condition")
+            .and_then(Value::as_str)
+            .filter(|c| !c.trim().is_empty())
+        {
+            let holds = mapping::parse(condition, &roots)
+                .map(|e| truthy(&e.eval(&plan.context)))
+                .unwrap_or(false);
+            if !holds {
+                let record = StepRecord {
+                    idx,
+                    action,
+                    status: "Skipped",
+                    input: None,
+                    output: None,
+                    error: None,
+                    attempts: 0,
+                };
+                write_step(conn, &run, record, now).await?;
+                return Ok(next(conn, &run, false).await?);
+            }
+        }
+        let attempts = run.attempt + 1;
+        let outcome = match resolve(step.get("mapping"), &roots, &plan.context) {
+            Ok(input) => (
+                Some(Value::Object(input.clone())),
+                attempt(conn, &run, action, &input).await,
+            ),
+            Err(message) => (None, Err(message)),
+        };
+        let (input, result) = outcome;
+        match result {
+            Ok(output) => {
+                let record = StepRecord {
+                    idx,
+                    action,
+                    status: "Succeeded",
+                    input,
+                    output: Some(output),
+                    error: None,
+                    attempts,
+                };
+                write_step(conn, &run, record, now).await?;
+                Ok(next(conn, &run, false).await?)
+            }
+            Err(message) => fail_step(conn, &run, &plan, step, input, message, attempts, now).await,
+        }
+    })
+    .await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one step's whole failure path, kept in one place"
+)]
+async fn fail_step(
+    conn: &mut Conn,
+    run: &RunRow,
+    plan: &Plan,
+    step: &Value,
+    input: Option<Value>,
+    message: String,
+    attempts: i32,
+    now: OffsetDateTime,
+) -> DomainResult<Progress> {
+    let idx = run.next_step;
+    let action = step
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let policy = RetryPolicy::from_json(plan.fields.retry_policy.as_deref());
+    let error = format!("Step {} ({action}): {message}", idx + 1);
+    if attempts < policy.max_attempts {
+        let at = now + policy.delay_after(attempts);
+        let record = StepRecord {
+            idx,
+            action,
+            status: "Pending",
+            input,
+            output: None,
+            error: Some(error),
+            attempts,
+        };
+        write_step(conn, run, record, now).await?;
+        diesel::update(runs::table.find(&run.id))
+            .set((
+                runs::attempt.eq(attempts),
+                runs::run_at.eq(at),
+                runs::lease_owner.eq(None::<String>),
+                runs::lease_until.eq(None::<OffsetDateTime>),
+            ))
+            .execute(conn)
+            .await?;
+        return Ok(Progress::Rescheduled(at));
+    }
+    match plan.fields.error_handling {
+        ErrorHandling::Continue => {
+            let record = StepRecord {
+                idx,
+                action,
+                status: "Failed",
+                input,
+                output: None,
+                error: Some(error),
+                attempts,
+            };
+            write_step(conn, run, record, now).await?;
+            Ok(next(conn, run, true).await?)
+        }
+        ErrorHandling::Fallback if step.get("fallback").is_some() => {
+            let fallback = &step["fallback"];
+            let fallback_action = fallback
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let roots = mapping::known_roots(&plan.fields.trigger_event);
+            let recovered = match resolve(fallback.get("mapping"), &roots, &plan.context) {
+                Ok(fallback_input) => attempt(conn, run, fallback_action, &fallback_input).await,
+                Err(m) => Err(m),
+            };
+            match recovered {
+                Ok(output) => {
+                    let note = Some(format!(
+                        "{error} — recovered by its fallback {fallback_action}"
+                    ));
+                    let record = StepRecord {
+                        idx,
+                        action,
+                        status: "Recovered",
+                        input,
+                        output: Some(output),
+                        error: note,
+                        attempts,
+                    };
+                    write_step(conn, run, record, now).await?;
+                    Ok(next(conn, run, false).await?)
+                }
+                Err(fallback_error) => {
+                    let error = format!(
+                        "{error}; its fallback {fallback_action} failed too: {fallback_error}"
+                    );
+                    stop(conn, run, plan, action, input, error, attempts, now).await
+                }
+            }
+        }
+        ErrorHandling::Stop | ErrorHandling::Fallback => {
+            stop(conn, run, plan, action, input, error, attempts, now).await
+        }
+    }
+}
+
+/// Ends the run Failed at its current step; the steps after it are Skipped.
+#[expect(clippy::too_many_arguments, reason = "mirrors fail_step")]
+async fn stop(
+    conn: &mut Conn,
+    run: &RunRow,
+    plan: &Plan,
+    action: &str,
+    input: Option<Value>,
+    error: String,
+    attempts: i32,
+    now: OffsetDateTime,
+) -> DomainResult<Progress> {
+    let idx = run.next_step;
+    let record = StepRecord {
+        idx,
+        action,
+        status: "Failed",
+        input,
+        output: None,
+        error: Some(error.clone()),
+        attempts,
+    };
+    write_step(conn, run, record, now).await?;
+    for (later, step) in plan.steps.iter().enumerate().skip(idx as usize + 1) {
+        let action = step
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let record = StepRecord {
+            idx: later as i32,
+            action,
+            status: "Skipped",
+            input: None,
+            output: None,
+            error: None,
+            attempts: 0,
+        };
+        write_step(conn, run, record, now).await?;
+    }
+    diesel::update(runs::table.find(&run.id))
+        .set(runs::failed_step.eq(idx))
+        .execute(conn)
+        .await?;
+    let run = RunRow {
+        failed_step: Some(idx),
+        ..run.clone()
+    };
+    finish(conn, &run, plan, RunStatus::Failed, Some(error), now).await
+}
+
+/// Ends the run: its status, the workflow's counters and status, `Run.succeeded` or `Run.failed`.
+async fn finish(
+    conn: &mut Conn,
+    run: &RunRow,
+    plan: &Plan,
+    status: RunStatus,
+    error: Option<String>,
+    now: OffsetDateTime,
+) -> DomainResult<Progress> {
+    diesel::update(runs::table.find(&run.id))
+        .set((
+            runs::status.eq(status.as_str()),
+            runs::finished_at.eq(now),
+            runs::error.eq(&error),
+            runs::lease_owner.eq(None::<String>),
+            runs::lease_until.eq(None::<OffsetDateTime>),
+        ))
+        .execute(conn)
+        .await?;
+    let succeeded = status == RunStatus::Succeeded;
+    diesel::update(workflows::table.find(&run.workflow_id))
+        .set((
+            workflows::success_count.eq(workflows::success_count + i64::from(succeeded)),
+            workflows::failure_count.eq(workflows::failure_count + i64::from(!succeeded)),
+        ))
+        .execute(conn)
+        .await?;
+    let others: i64 = runs::table
+        .filter(runs::workflow_id.eq(&run.workflow_id))
+        .filter(runs::status.eq(RunStatus::Running.as_str()))
+        .filter(runs::id.ne(&run.id))
+        .count()
+        .get_result(conn)
+        .await?;
+    if others == 0 {
+        diesel::update(
+            workflows::table
+                .find(&run.workflow_id)
+                .filter(workflows::status.eq(Status::Triggered)),
+        )
+        .set(workflows::status.eq(Status::Activated))
+        .execute(conn)
+        .await?;
+    }
+    let duration = (now - run.started_at.unwrap_or(now)).whole_milliseconds() as i64;
+    let event = NewEvent {
+        event_type: if succeeded {
+            "Run.succeeded".into()
+        } else {
+            "Run.failed".into()
+        },
+        data: json!({ "workflow": run.workflow_id, "name": plan.name, "run": run.id, "status": status, "duration": duration, "error": error }),
+        source: EventSource::Verb,
+        actor: None,
+        subject: Some(run.workflow_id.to_string()),
+    };
+    record_and_queue(conn, &run.org_id, &event, run.depth + 1).await?;
+    Ok(Progress::Finished(status))
+}
+
+/// Claims and advances runs until none is ready at `now`; returns how many it finished.
+/// The test suite's worker, and the body of the server's workers' loop.
+pub async fn drain(
+    conn: &mut Conn,
+    worker: &str,
+    lease: Duration,
+    now: OffsetDateTime,
+) -> DomainResult<usize> {
+    let mut finished = 0;
+    while let Some(claim) = claim(conn, worker, lease, now).await? {
+        loop {
+            match advance(conn, worker, &claim, lease, now).await? {
+                Progress::Continue => continue,
+                Progress::Finished(_) => finished += 1,
+                Progress::Rescheduled(_) | Progress::Lost => {}
+            }
+            break;
+        }
+    }
+    Ok(finished)
+}
