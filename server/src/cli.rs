@@ -168,6 +168,7 @@ async fn serve() -> anyhow::Result<()> {
     let options = leptos_options()?;
     let addr = options.site_addr;
     tokio::spawn(housekeeping(pool.clone()));
+    let pool_for_workers = pool.clone();
     let state = AppState {
         pool,
         hooks: Hooks::with_defaults(),
@@ -178,9 +179,16 @@ async fn serve() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("Switchyard listens on http://{addr}");
     println!("Switchyard is running at http://{addr}");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = crate::workers::start(&pool_for_workers, config.workers, &stop_rx);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
+    // Workers finish the run in hand; one stopped mid-way is taken over when its lease ends.
+    let _ = stop_tx.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
     Ok(())
 }
 

@@ -9,6 +9,8 @@ pub struct Config {
     /// Marks the session cookie Secure; set when the app is served over https.
     pub secure_cookies: bool,
     pub seed_demo: bool,
+    /// Engine workers in this process.
+    pub workers: usize,
 }
 
 fn flag(name: &str) -> bool {
@@ -25,12 +27,19 @@ impl Config {
                 .context("SWITCHYARD_DB_POOL_SIZE must be a whole number")?,
             Err(_) => 10,
         };
+        let workers = match std::env::var("SWITCHYARD_WORKERS") {
+            Ok(v) => v
+                .parse()
+                .context("SWITCHYARD_WORKERS must be a whole number")?,
+            Err(_) => 2,
+        };
         let public_url = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
         Ok(Config {
             database_url,
             pool_size,
             secure_cookies: public_url.starts_with("https://") || flag("SWITCHYARD_SECURE_COOKIES"),
             seed_demo: flag("SWITCHYARD_SEED_DEMO"),
+            workers,
         })
     }
 }

@@ -5,3 +5,4 @@ pub mod cli;
 pub mod config;
 pub mod routes;
 pub mod session_store;
+pub mod workers;

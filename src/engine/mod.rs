@@ -126,6 +126,15 @@ async fn start(conn: &mut Conn, run: &RunId, now: OffsetDateTime) -> DomainResul
             .execute(conn)
             .await?;
     }
+    // A run started by hand already has its Workflow.triggered, from the trigger verb.
+    let source: String = events::table
+        .find(&row.event_id)
+        .select(events::source)
+        .first(conn)
+        .await?;
+    if source == EventSource::Manual.as_str() {
+        return Ok(());
+    }
     let event = NewEvent {
         event_type: "Workflow.triggered".into(),
         data: json!({ "workflow": row.workflow_id, "name": name, "run": row.id, "version": row.workflow_version }),
@@ -634,8 +643,22 @@ pub async fn drain(
     lease: Duration,
     now: OffsetDateTime,
 ) -> DomainResult<usize> {
+    drain_at_most(conn, worker, lease, now, usize::MAX).await
+}
+
+/// Like `drain`, but claims at most `max` runs, so that a worker can look up between batches.
+pub async fn drain_at_most(
+    conn: &mut Conn,
+    worker: &str,
+    lease: Duration,
+    now: OffsetDateTime,
+    max: usize,
+) -> DomainResult<usize> {
     let mut finished = 0;
-    while let Some(claim) = claim(conn, worker, lease, now).await? {
+    for _ in 0..max {
+        let Some(claim) = claim(conn, worker, lease, now).await? else {
+            break;
+        };
         loop {
             match advance(conn, worker, &claim, lease, now).await? {
                 Progress::Continue => continue,

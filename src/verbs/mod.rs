@@ -134,7 +134,9 @@ pub async fn apply(
         Verb::Delete => delete(conn, hooks, actor, id).await,
         Verb::Activate => activate(conn, hooks, actor, id).await,
         Verb::Pause => pause(conn, hooks, actor, id).await,
-        Verb::Trigger => trigger(conn, hooks, actor, id).await,
+        Verb::Trigger => trigger(conn, hooks, actor, id, serde_json::Value::Null)
+            .await
+            .map(|(w, _)| w),
         Verb::Archive => archive(conn, hooks, actor, id).await,
         Verb::Create | Verb::Update => Err(DomainError::field(
             "verb",

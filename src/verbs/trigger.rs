@@ -1,34 +1,64 @@
 //! The `trigger` verb: runs the workflow by hand, outside its normal event.
 
 use crate::db::Conn;
-use crate::entity::{Member, Workflow};
+use crate::entity::{EventSource, Member, Workflow};
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
-use crate::id::WorkflowId;
+use crate::id::{RunId, WorkflowId};
 use crate::repo;
-use crate::status::{Status, Verb};
-use diesel_async::AsyncConnection;
+use crate::repo::event::NewEvent;
+use crate::schema::runs;
+use crate::status::Verb;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde_json::Value;
 
-/// Moves the workflow to Triggered and records `Workflow.triggered`. Until the engine runs
-/// steps no run stays in flight, so the workflow returns to Activated in the same transaction.
+/// Moves the workflow to Triggered, records `Workflow.triggered` and a manual event of the
+/// workflow's trigger type carrying `payload`, and queues one run of this workflow for it.
+/// The workflow goes back to Activated when the run ends.
 pub async fn trigger(
     conn: &mut Conn,
     hooks: &Hooks,
     actor: &Member,
     id: &WorkflowId,
-) -> DomainResult<Workflow> {
+    payload: Value,
+) -> DomainResult<(Workflow, RunId)> {
     super::authorize(actor)?;
+    if !matches!(payload, Value::Object(_) | Value::Null) {
+        return Err(DomainError::field(
+            "payload",
+            "The sample data must be a JSON object, like {\"name\": \"Acme\"}",
+        ));
+    }
     conn.transaction::<_, DomainError, _>(async |conn| {
         let triggered = super::transition_in(conn, hooks, actor, id, Verb::Trigger).await?;
-        let settled = repo::workflow::set_status(
-            conn,
-            &actor.org.id,
-            id,
-            Status::Triggered,
-            Status::Activated,
-        )
-        .await?;
-        Ok(settled.unwrap_or(triggered))
+        let event = NewEvent {
+            event_type: triggered.trigger_event.clone(),
+            data: if payload.is_null() {
+                Value::Object(Default::default())
+            } else {
+                payload
+            },
+            source: EventSource::Manual,
+            actor: Some(actor.user_id.to_string()),
+            subject: Some(triggered.id.to_string()),
+        };
+        let event = repo::event::insert(conn, &actor.org.id, &event).await?;
+        let run = RunId::generate();
+        diesel::insert_into(runs::table)
+            .values((
+                runs::id.eq(&run),
+                runs::org_id.eq(&actor.org.id),
+                runs::workflow_id.eq(&triggered.id),
+                runs::workflow_version.eq(triggered.version),
+                runs::event_id.eq(&event),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::sql_query(format!("NOTIFY {}", crate::ingest::RUNS_CHANNEL))
+            .execute(conn)
+            .await?;
+        Ok((triggered, run))
     })
     .await
 }

@@ -179,15 +179,21 @@ async fn delete_is_soft_hides_the_workflow_and_keeps_its_events() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn trigger_passes_through_triggered_records_its_event_and_warns_on_failures() {
+async fn trigger_queues_a_run_stays_triggered_until_it_ends_and_warns_on_failures() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
     let hooks = Hooks::with_defaults();
     let workflow = create(&mut conn, &admin, "Onboarding", 1).await;
-    let err = v::trigger(&mut conn, &hooks, &admin, &workflow.id)
-        .await
-        .expect_err("draft");
+    let err = v::trigger(
+        &mut conn,
+        &hooks,
+        &admin,
+        &workflow.id,
+        serde_json::Value::Null,
+    )
+    .await
+    .expect_err("draft");
     assert_eq!(
         err,
         DomainError::InvalidTransition {
@@ -218,7 +224,8 @@ async fn trigger_passes_through_triggered_records_its_event_and_warns_on_failure
     spy.after(Verb::Trigger, move |w, _| {
         sink.lock().expect("lock").push(w.status)
     });
-    let after = v::trigger(&mut conn, &spy, &admin, &workflow.id)
+    let sample = serde_json::json!({"name": "Acme"});
+    let (after, run) = v::trigger(&mut conn, &spy, &admin, &workflow.id, sample.clone())
         .await
         .expect("trigger");
     seen.extend(probe.lock().expect("lock").iter().copied());
@@ -227,7 +234,27 @@ async fn trigger_passes_through_triggered_records_its_event_and_warns_on_failure
         vec![Status::Triggered],
         "AFTER hooks see the transient status"
     );
-    assert_eq!(after.status, Status::Activated);
+    assert_eq!(
+        after.status,
+        Status::Triggered,
+        "while its run is in flight"
+    );
+    let err = v::trigger(
+        &mut conn,
+        &hooks,
+        &admin,
+        &workflow.id,
+        serde_json::Value::Null,
+    )
+    .await
+    .expect_err("busy");
+    assert_eq!(
+        err,
+        DomainError::InvalidTransition {
+            from: Status::Triggered,
+            verb: Verb::Trigger
+        }
+    );
     let types: Vec<String> = events(&mut conn, &workflow)
         .await
         .into_iter()
@@ -235,8 +262,38 @@ async fn trigger_passes_through_triggered_records_its_event_and_warns_on_failure
         .collect();
     assert_eq!(
         &types[3..],
-        ["Workflow.triggered", "workflow.high_failure_rate"]
+        [
+            "Workflow.triggered",
+            "workflow.high_failure_rate",
+            "Deal.won"
+        ],
+        "the manual event carries the sample"
     );
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    assert_eq!(
+        switchyard::engine::drain(&mut conn, "w1", time::Duration::seconds(30), later)
+            .await
+            .expect("drain"),
+        1
+    );
+    let done = switchyard::repo::workflow::get(&mut conn, &admin.org.id, &workflow.id)
+        .await
+        .expect("get");
+    assert_eq!(
+        (done.status, done.run_count, done.success_count),
+        (Status::Activated, 11, 9)
+    );
+    let types: Vec<String> = events(&mut conn, &workflow)
+        .await
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(
+        types.iter().filter(|t| *t == "Workflow.triggered").count(),
+        1,
+        "one start event for a run by hand"
+    );
+    let _ = run;
 }
 
 #[tokio::test(flavor = "multi_thread")]

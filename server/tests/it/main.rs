@@ -7,6 +7,7 @@ mod pages;
 mod server_fns;
 mod sessions;
 mod settings;
+mod workers;
 
 use app::error::AppError;
 use app::state::AppState;

@@ -1,0 +1,64 @@
+use crate::TestApp;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use switchyard::Role;
+use switchyard::schema::runs;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_servers_workers_run_a_posted_event_to_the_end_and_stop_when_asked() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 2).await;
+    let mut conn = app.db.conn().await;
+    switchyard::verbs::activate(
+        &mut conn,
+        &switchyard::hooks::Hooks::with_defaults(),
+        &admin,
+        &workflow.id,
+    )
+    .await
+    .expect("activate");
+    let (_, key) = switchyard::api_key::create(&mut conn, &admin, "test")
+        .await
+        .expect("key");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = server::workers::start(&app.db.pool, 2, &stopped);
+    let request = Request::post("/~acme/events")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {key}"))
+        .body(Body::from(
+            json!({"type": "Deal.won", "data": {"name": "Acme"}}).to_string(),
+        ))
+        .expect("request");
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    let run: String =
+        serde_json::from_str::<serde_json::Value>(&answer.body).expect("json")["runs"][0]
+            .as_str()
+            .expect("run")
+            .to_owned();
+    let mut status = String::new();
+    for _ in 0..200 {
+        status = runs::table
+            .find(&run)
+            .select(runs::status)
+            .first(&mut conn)
+            .await
+            .expect("run");
+        if status == "Succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "Succeeded");
+    stop.send(true).expect("stop");
+    for worker in workers {
+        tokio::time::timeout(std::time::Duration::from_secs(5), worker)
+            .await
+            .expect("stops")
+            .expect("joins");
+    }
+}
