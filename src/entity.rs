@@ -182,3 +182,50 @@ pub struct EventLogPage {
     pub entries: Vec<EventLogEntry>,
     pub before: Option<i64>,
 }
+
+/// A run as lists show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub id: RunId,
+    pub workflow: WorkflowId,
+    pub workflow_name: String,
+    pub workflow_version: i32,
+    pub status: RunStatus,
+    pub event_type: String,
+    pub queued_at: OffsetDateTime,
+    pub started_at: Option<OffsetDateTime>,
+    pub finished_at: Option<OffsetDateTime>,
+    pub error: Option<String>,
+    pub failed_step: Option<i32>,
+}
+
+impl RunSummary {
+    /// How long it ran, once it has ended.
+    pub fn duration_ms(&self) -> Option<i64> {
+        Some((self.finished_at? - self.started_at?).whole_milliseconds() as i64)
+    }
+}
+
+/// One step of a run, done or still to come.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunStepView {
+    pub index: i32,
+    pub label: String,
+    pub action: String,
+    /// Pending, Running, Succeeded, Failed, Recovered or Skipped.
+    pub status: String,
+    pub input: Option<serde_json::Value>,
+    pub output: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// A run step by step, with the event that started it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub run: RunSummary,
+    pub event_id: EventId,
+    pub event_data: serde_json::Value,
+    pub steps: Vec<RunStepView>,
+}

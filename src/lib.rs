@@ -29,6 +29,8 @@ pub mod ingest;
 #[cfg(feature = "db")]
 pub mod repo;
 #[cfg(feature = "db")]
+pub mod run_view;
+#[cfg(feature = "db")]
 pub mod schema;
 #[cfg(feature = "db")]
 pub mod seed;

@@ -26,6 +26,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use pages::runs::{RunPage, WorkflowRuns};
 use pages::{
     events::Events, login::Login, logout::Logout, not_found::NotFound, orgs::Orgs,
     settings::Settings,
@@ -79,6 +80,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("workflows/new") view=NewWorkflow ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id") view=WorkflowDetail ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id/edit") view=EditWorkflow ssr=SsrMode::Async />
+                    <Route path=path!("workflows/:id/runs") view=WorkflowRuns ssr=SsrMode::Async />
+                    <Route path=path!("runs/:id") view=RunPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -2,5 +2,6 @@
 
 pub mod auth;
 pub mod events;
+pub mod runs;
 pub mod settings;
 pub mod workflows;

@@ -16,6 +16,8 @@ pub struct WorkflowView {
     /// The verbs the status allows and the member's role may apply, in the table's order.
     pub verbs: Vec<Verb>,
     pub events: Vec<Event>,
+    /// The latest runs, newest first.
+    pub runs: Vec<switchyard::entity::RunSummary>,
 }
 
 /// A page of the org's workflows. Filters come as the list page's query string has them.
@@ -82,6 +84,9 @@ pub async fn get_workflow(org: String, id: String) -> Result<WorkflowView, AppEr
     let events = switchyard::repo::event::for_subject(&mut conn, &member.org.id, id.as_str(), 20)
         .await
         .map_err(AppError::internal)?;
+    let (runs, _) = switchyard::run_view::history(&mut conn, &member.org.id, &id, None, None, 5)
+        .await
+        .map_err(AppError::internal)?;
     let verbs = if member.role.can_edit() {
         workflow.status.allowed_verbs()
     } else {
@@ -92,6 +97,7 @@ pub async fn get_workflow(org: String, id: String) -> Result<WorkflowView, AppEr
         member,
         verbs,
         events,
+        runs,
     })
 }
 

@@ -4,3 +4,4 @@ pub mod field;
 pub mod format;
 pub mod layout;
 pub mod steps_editor;
+pub mod value;

@@ -5,6 +5,7 @@ pub mod login;
 pub mod logout;
 pub mod not_found;
 pub mod orgs;
+pub mod runs;
 pub mod settings;
 pub mod workflow_detail;
 pub mod workflow_form;

@@ -182,6 +182,13 @@ fn Details(view: WorkflowView) -> impl IntoView {
                 <dt>"Created"</dt><dd>{time(w.created_at)}</dd>
                 <dt>"Updated"</dt><dd>{time(w.updated_at)}</dd>
             </dl>
+            <h2>"Recent runs"</h2>
+            {if view.runs.is_empty() {
+                view! { <p class="empty">"No runs yet."</p> }.into_any()
+            } else {
+                view! { <crate::pages::runs::RunTable org=view.member.org.slug.clone() runs=view.runs.clone() /> }.into_any()
+            }}
+            <p><a href=format!("/o/{}/workflows/{}/runs", view.member.org.slug, w.id)>"All runs"</a></p>
             <h2>"Recent activity"</h2>
             <ul class="events">
                 {view.events.into_iter().map(|e| view! {

@@ -4,6 +4,7 @@
 mod cli;
 mod ingest;
 mod pages;
+mod runs;
 mod server_fns;
 mod sessions;
 mod settings;

@@ -1,0 +1,167 @@
+//! `/o/{org}/workflows/{id}/runs` (a workflow's run history) and `/o/{org}/runs/{id}` (one run
+//! step by step).
+
+use crate::api::runs::{get_run, workflow_runs};
+use crate::components::format::time;
+use crate::components::layout::org_param;
+use crate::components::value::Fields;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use switchyard::entity::RunSummary;
+use switchyard::run::RunStatus;
+
+fn duration(run: &RunSummary) -> String {
+    match run.duration_ms() {
+        Some(ms) if ms < 1000 => format!("{ms} ms"),
+        Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
+        None => "—".to_owned(),
+    }
+}
+
+/// A coloured run or step status.
+#[component]
+pub fn RunBadge(#[prop(into)] status: String) -> impl IntoView {
+    let class = format!("badge run-{}", status.to_lowercase());
+    view! { <span class=class>{status}</span> }
+}
+
+#[component]
+pub fn WorkflowRuns() -> impl IntoView {
+    let org = org_param();
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = Memo::new(move |_| {
+        let (p, q) = (params.read(), query.read());
+        (
+            p.get("id").unwrap_or_default(),
+            q.get("status").unwrap_or_default(),
+            q.get("before").unwrap_or_default(),
+        )
+    });
+    let page = Resource::new(
+        move || (org.get(), key.get()),
+        |(org, (id, status, before))| workflow_runs(org, id, status, before),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
+            {move || Suspend::new(async move {
+                let org = org.get_untracked();
+                let (id, status, _) = key.get_untracked();
+                match page.await {
+                    Ok(history) => {
+                        let base = format!("/o/{org}/workflows/{id}");
+                        let older = history.next.as_ref().map(|n| format!("{base}/runs?status={status}&before={n}"));
+                        view! {
+                            <Title text=format!("Runs of {}", history.workflow_name) />
+                            <p class="crumbs"><a href=base.clone()>"← " {history.workflow_name.clone()}</a></p>
+                            <h1>"Run history"</h1>
+                            <form method="get" class="filters">
+                                <div class="field">
+                                    <label for="status">"Status"</label>
+                                    <select id="status" name="status">
+                                        <option value="" selected=status.is_empty()>"Any status"</option>
+                                        {RunStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=status == s.as_str()>{s.as_str()}</option> }).collect_view()}
+                                    </select>
+                                </div>
+                                <button type="submit">"Show"</button>
+                            </form>
+                            {if history.runs.is_empty() {
+                                view! { <p class="empty">"No runs yet. A run starts when the trigger event arrives, or with Trigger on the workflow's page."</p> }.into_any()
+                            } else {
+                                view! { <RunTable org=org.clone() runs=history.runs /> }.into_any()
+                            }}
+                            <nav class="pager" aria-label="Pages">{older.map(|href| view! { <a href=href rel="next">"Older runs"</a> })}</nav>
+                        }.into_any()
+                    }
+                    Err(err) => crate::pages::error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Runs as a table: status, start, duration, event, failed step.
+#[component]
+pub fn RunTable(org: String, runs: Vec<RunSummary>) -> impl IntoView {
+    view! {
+        <table class="workflows runs">
+            <thead><tr>
+                <th scope="col">"Status"</th><th scope="col">"Started"</th><th scope="col" class="num">"Duration"</th>
+                <th scope="col">"Trigger event"</th><th scope="col">"Failed step"</th>
+            </tr></thead>
+            <tbody>
+                {runs.into_iter().map(|r| view! {
+                    <tr>
+                        <td><a href=format!("/o/{org}/runs/{}", r.id)><RunBadge status=r.status.as_str() /></a></td>
+                        <td>{r.started_at.map(time).unwrap_or_else(|| format!("Queued {}", time(r.queued_at)))}</td>
+                        <td class="num">{duration(&r)}</td>
+                        <td><code>{r.event_type.clone()}</code></td>
+                        <td>{r.failed_step.map(|s| format!("Step {}", s + 1)).unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+pub fn RunPage() -> impl IntoView {
+    let org = org_param();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let run = Resource::new(move || (org.get(), id.get()), |(org, id)| get_run(org, id));
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the run…"</p> }>
+            {move || Suspend::new(async move {
+                let org = org.get_untracked();
+                match run.await {
+                    Ok(detail) => {
+                        let r = detail.run;
+                        view! {
+                            <Title text=format!("Run of {}", r.workflow_name) />
+                            <p class="crumbs">
+                                <a href=format!("/o/{org}/workflows/{}", r.workflow)>"← " {r.workflow_name.clone()}</a>
+                                " · " <a href=format!("/o/{org}/workflows/{}/runs", r.workflow)>"Run history"</a>
+                            </p>
+                            <div class="page-head">
+                                <h1>{format!("Run of {}", r.workflow_name)}</h1>
+                                <RunBadge status=r.status.as_str() />
+                                <span class="version">{format!("Version {}", r.workflow_version)}</span>
+                            </div>
+                            {r.error.clone().map(|e| view! { <p class="problem" role="alert">{e}</p> })}
+                            <dl class="settings">
+                                <dt>"Queued"</dt><dd>{time(r.queued_at)}</dd>
+                                <dt>"Started"</dt><dd>{r.started_at.map(time).unwrap_or_else(|| "Not yet".into())}</dd>
+                                <dt>"Duration"</dt><dd>{duration(&r)}</dd>
+                            </dl>
+                            <h2>"What started it"</h2>
+                            <p><code>{r.event_type.clone()}</code></p>
+                            <Fields value=detail.event_data />
+                            <h2>"Steps"</h2>
+                            <ol class="timeline">
+                                {detail.steps.into_iter().map(|s| view! {
+                                    <li class=format!("step-{}", s.status.to_lowercase())>
+                                        <div class="step-head">
+                                            <h3>{format!("{}. {}", s.index + 1, s.label)}</h3>
+                                            <RunBadge status=s.status.clone() />
+                                        </div>
+                                        <p class="hint">
+                                            <code>{s.action.clone()}</code>
+                                            {(s.attempts > 1).then(|| format!(" · {} attempts", s.attempts))}
+                                            {s.finished_at.map(|t| format!(" · {}", time(t)))}
+                                        </p>
+                                        {s.error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
+                                        {s.input.clone().map(|v| view! { <h4>"Sent"</h4> <Fields value=v /> })}
+                                        {s.output.clone().map(|v| view! { <h4>"Result"</h4> <Fields value=v /> })}
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        }.into_any()
+                    }
+                    Err(err) => crate::pages::error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,206 @@
+use crate::TestApp;
+use app::api::runs::RunHistory;
+use app::error::AppError;
+use axum::http::StatusCode;
+use switchyard::Role;
+use switchyard::entity::{EventSource, RunDetail};
+use switchyard::ingest::{self, PostedEvent};
+
+/// An acme workflow with two steps, activated, and `n` finished runs of it.
+async fn with_runs(app: &TestApp, n: usize) -> (switchyard::Workflow, Vec<String>) {
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 2).await;
+    let mut conn = app.db.conn().await;
+    switchyard::verbs::activate(
+        &mut conn,
+        &switchyard::hooks::Hooks::with_defaults(),
+        &admin,
+        &workflow.id,
+    )
+    .await
+    .expect("activate");
+    let mut runs = Vec::new();
+    for i in 0..n {
+        let posted = PostedEvent {
+            event_type: "Deal.won".into(),
+            data: serde_json::json!({"name": format!("Deal {i}")}),
+            id: None,
+        };
+        let accepted = ingest::ingest(&mut conn, &admin.org.id, &posted, EventSource::Api, None)
+            .await
+            .expect("ingest");
+        runs.push(accepted.runs[0].to_string());
+    }
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    switchyard::engine::drain(&mut conn, "w", time::Duration::seconds(30), later)
+        .await
+        .expect("drain");
+    (workflow, runs)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_reads_step_by_step() {
+    let app = TestApp::new().await;
+    let (workflow, runs) = with_runs(&app, 1).await;
+    let viewer = app.member("acme", Role::Viewer).await;
+    let cookie = app.sign_in(&viewer).await;
+    let detail: RunDetail = serde_json::from_str(
+        &app.call(
+            Some(&cookie),
+            "get_run",
+            &[("org", "acme"), ("id", &runs[0])],
+        )
+        .await
+        .body,
+    )
+    .expect("run");
+    assert_eq!(detail.run.status, switchyard::run::RunStatus::Succeeded);
+    assert_eq!(
+        detail
+            .steps
+            .iter()
+            .map(|s| s.status.as_str())
+            .collect::<Vec<_>>(),
+        ["Succeeded", "Succeeded"]
+    );
+    assert_eq!(
+        detail.steps[0].input.as_ref().expect("input")["name"],
+        "Deal 0"
+    );
+    let page = app
+        .get(Some(&cookie), &format!("/o/acme/runs/{}", runs[0]))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Run of Onboarding")
+            && page.body.contains("Deal 0")
+            && page.body.contains("customer_"),
+        "{}",
+        page.body
+    );
+    let overview = app
+        .get(Some(&cookie), &format!("/o/acme/workflows/{}", workflow.id))
+        .await;
+    assert!(
+        overview.body.contains(&format!("/o/acme/runs/{}", runs[0])),
+        "the workflow page lists its recent runs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_history_pages_by_position_and_filters_by_status() {
+    let app = TestApp::new().await;
+    let (workflow, runs) = with_runs(&app, switchyard::run_view::PAGE as usize + 3).await;
+    let admin = app.member("acme", Role::Admin).await;
+    let cookie = app.sign_in(&admin).await;
+    let id = workflow.id.to_string();
+    let first: RunHistory = serde_json::from_str(
+        &app.call(
+            Some(&cookie),
+            "workflow_runs",
+            &[("org", "acme"), ("id", &id)],
+        )
+        .await
+        .body,
+    )
+    .expect("page");
+    assert_eq!(first.runs.len() as i64, switchyard::run_view::PAGE);
+    let next = first.next.clone().expect("older runs");
+    let rest: RunHistory = serde_json::from_str(
+        &app.call(
+            Some(&cookie),
+            "workflow_runs",
+            &[("org", "acme"), ("id", &id), ("before", &next)],
+        )
+        .await
+        .body,
+    )
+    .expect("page");
+    assert_eq!((rest.runs.len(), rest.next.clone()), (3, None));
+    let mut seen: Vec<String> = first
+        .runs
+        .iter()
+        .chain(&rest.runs)
+        .map(|r| r.id.to_string())
+        .collect();
+    seen.sort();
+    let mut all = runs.clone();
+    all.sort();
+    assert_eq!(seen, all, "every run once, none twice");
+    let failed: RunHistory = serde_json::from_str(
+        &app.call(
+            Some(&cookie),
+            "workflow_runs",
+            &[("org", "acme"), ("id", &id), ("status", "Failed")],
+        )
+        .await
+        .body,
+    )
+    .expect("page");
+    assert!(failed.runs.is_empty());
+    let bad = app
+        .call(
+            Some(&cookie),
+            "workflow_runs",
+            &[("org", "acme"), ("id", &id), ("status", "Exploded")],
+        )
+        .await
+        .error();
+    assert!(bad.field("status").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_are_closed_to_strangers_and_the_signed_out() {
+    let app = TestApp::new().await;
+    let (workflow, runs) = with_runs(&app, 1).await;
+    let globex = app.member("globex", Role::Admin).await;
+    let cookie = app.sign_in(&globex).await;
+    let id = workflow.id.to_string();
+    for (name, args) in [
+        ("get_run", vec![("id", runs[0].as_str())]),
+        ("workflow_runs", vec![("id", id.as_str())]),
+    ] {
+        let mut acme = vec![("org", "acme")];
+        acme.extend(args.iter().copied());
+        assert_eq!(
+            app.call(None, name, &acme).await.error(),
+            AppError::Unauthorized,
+            "{name}"
+        );
+        assert_eq!(
+            app.call(Some(&cookie), name, &acme).await.error(),
+            AppError::NotFound,
+            "{name}"
+        );
+        let mut own = vec![("org", "globex")];
+        own.extend(args.iter().copied());
+        let theirs = app.call(Some(&cookie), name, &own).await;
+        let missing: Vec<(&str, &str)> = own
+            .iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    if *k == "id" {
+                        if name == "get_run" {
+                            "run_Missing0"
+                        } else {
+                            "workflow_Missing0"
+                        }
+                    } else {
+                        *v
+                    },
+                )
+            })
+            .collect();
+        let control = app.call(Some(&cookie), name, &missing).await;
+        assert_eq!(
+            (theirs.status, theirs.body),
+            (control.status, control.body),
+            "{name}: like a missing id"
+        );
+    }
+    let page = app
+        .get(Some(&cookie), &format!("/o/globex/runs/{}", runs[0]))
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
