@@ -31,7 +31,7 @@ pub fn start(
                             &mut conn,
                             &name,
                             LEASE,
-                            OffsetDateTime::now_utc(),
+                            &OffsetDateTime::now_utc,
                             BATCH,
                         )
                         .await

@@ -636,31 +636,32 @@ async fn finish(
 }
 
 /// Claims and advances runs until none is ready at `now`; returns how many it finished.
-/// The test suite's worker, and the body of the server's workers' loop.
+/// The test suite's worker: time stands still at `now`.
 pub async fn drain(
     conn: &mut Conn,
     worker: &str,
     lease: Duration,
     now: OffsetDateTime,
 ) -> DomainResult<usize> {
-    drain_at_most(conn, worker, lease, now, usize::MAX).await
+    drain_at_most(conn, worker, lease, &|| now, usize::MAX).await
 }
 
-/// Like `drain`, but claims at most `max` runs, so that a worker can look up between batches.
+/// Claims at most `max` ready runs and takes each to its end or its next retry, reading the
+/// time from `clock` before every claim and step; returns how many runs ended.
 pub async fn drain_at_most(
     conn: &mut Conn,
     worker: &str,
     lease: Duration,
-    now: OffsetDateTime,
+    clock: &(dyn Fn() -> OffsetDateTime + Sync),
     max: usize,
 ) -> DomainResult<usize> {
     let mut finished = 0;
     for _ in 0..max {
-        let Some(claim) = claim(conn, worker, lease, now).await? else {
+        let Some(claim) = claim(conn, worker, lease, clock()).await? else {
             break;
         };
         loop {
-            match advance(conn, worker, &claim, lease, now).await? {
+            match advance(conn, worker, &claim, lease, clock()).await? {
                 Progress::Continue => continue,
                 Progress::Finished(_) => finished += 1,
                 Progress::Rescheduled(_) | Progress::Lost => {}
