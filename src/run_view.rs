@@ -29,6 +29,24 @@ type SummaryRow = (
     Option<i32>,
 );
 
+/// The columns a `RunSummary` is read from, in `SummaryRow`'s order.
+#[diesel::dsl::auto_type]
+fn summary_columns() -> _ {
+    (
+        runs::id,
+        runs::workflow_id,
+        workflows::name,
+        runs::workflow_version,
+        runs::status,
+        events::type_,
+        runs::queued_at,
+        runs::started_at,
+        runs::finished_at,
+        runs::error,
+        runs::failed_step,
+    )
+}
+
 fn to_summary(r: SummaryRow) -> RunSummary {
     RunSummary {
         id: r.0,
@@ -78,19 +96,7 @@ pub async fn history(
     let mut rows: Vec<SummaryRow> = q
         .order((runs::queued_at.desc(), runs::id.desc()))
         .limit(limit + 1)
-        .select((
-            runs::id,
-            runs::workflow_id,
-            workflows::name,
-            runs::workflow_version,
-            runs::status,
-            events::type_,
-            runs::queued_at,
-            runs::started_at,
-            runs::finished_at,
-            runs::error,
-            runs::failed_step,
-        ))
+        .select(summary_columns())
         .load(conn)
         .await?;
     let more = rows.len() as i64 > limit;
@@ -107,23 +113,7 @@ pub async fn detail(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Run
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
         .filter(runs::id.eq(id))
         .filter(runs::org_id.eq(org))
-        .select((
-            (
-                runs::id,
-                runs::workflow_id,
-                workflows::name,
-                runs::workflow_version,
-                runs::status,
-                events::type_,
-                runs::queued_at,
-                runs::started_at,
-                runs::finished_at,
-                runs::error,
-                runs::failed_step,
-            ),
-            events::id,
-            events::data,
-        ))
+        .select((summary_columns(), events::id, events::data))
         .first(conn)
         .await?;
     let run = to_summary(row);

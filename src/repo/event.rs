@@ -68,17 +68,23 @@ pub async fn for_subject(
         .filter(events::subject.eq(subject))
         .order(events::seq.desc())
         .limit(limit)
-        .select((
-            events::id,
-            events::type_,
-            events::data,
-            events::source,
-            events::actor,
-            events::created_at,
-        ))
+        .select(columns())
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(to_event).collect())
+}
+
+/// The columns an `Event` is read from, in `Row`'s order.
+#[diesel::dsl::auto_type]
+pub(crate) fn columns() -> _ {
+    (
+        events::id,
+        events::type_,
+        events::data,
+        events::source,
+        events::actor,
+        events::created_at,
+    )
 }
 
 fn to_event((id, event_type, data, source, actor, created_at): Row) -> Event {
@@ -111,14 +117,7 @@ pub async fn list(
     let rows: Vec<Row> = q
         .order(events::seq.desc())
         .limit(limit + 1)
-        .select((
-            events::id,
-            events::type_,
-            events::data,
-            events::source,
-            events::actor,
-            events::created_at,
-        ))
+        .select(columns())
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(to_event).collect())
