@@ -53,6 +53,35 @@ impl Workflow {
         serde_json::from_str::<Vec<serde_json::Value>>(&self.steps).map_or(0, |s| s.len())
     }
 
+    /// Every expression the steps use: mappings, conditions and fallbacks.
+    pub fn expressions(&self) -> Vec<String> {
+        let steps: Vec<serde_json::Value> = serde_json::from_str(&self.steps).unwrap_or_default();
+        let mut out = Vec::new();
+        for step in &steps {
+            for part in [step, &step["fallback"]] {
+                let mapping = part.get("mapping").and_then(|m| m.as_object());
+                out.extend(
+                    mapping
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(_, e)| e.as_str().map(str::to_owned)),
+                );
+            }
+            out.extend(
+                step.get("condition")
+                    .and_then(|c| c.as_str())
+                    .map(str::to_owned),
+            );
+        }
+        out
+    }
+
+    /// An example of the trigger event's data for a run by hand, from what the steps read.
+    pub fn sample_data(&self) -> serde_json::Value {
+        let expressions = self.expressions();
+        crate::mapping::sample_data(&self.trigger_event, expressions.iter().map(String::as_str))
+    }
+
     /// Successful runs over all finished runs, when any have finished.
     pub fn success_rate(&self) -> Option<f64> {
         let finished = self.success_count + self.failure_count;

@@ -69,6 +69,49 @@ pub fn known_roots(trigger_event: &str) -> Vec<String> {
     roots
 }
 
+/// An example of the trigger event's data, built from the paths the steps read under the
+/// trigger's root (`deal.contact.name` gives `{"contact": {"name": "Example name"}}`).
+pub fn sample_data<'a>(
+    trigger_event: &str,
+    expressions: impl IntoIterator<Item = &'a str>,
+) -> Value {
+    let roots = known_roots(trigger_event);
+    let root = root_for_trigger(trigger_event);
+    let mut sample = Value::Object(Default::default());
+    fn collect(expr: &Expr, root: &str, out: &mut Vec<Vec<String>>) {
+        match expr {
+            Expr::Path { root: r, segments } if r == root && !segments.is_empty() => {
+                out.push(segments.clone())
+            }
+            Expr::Add(a, b) | Expr::Compare(_, a, b) => {
+                collect(a, root, out);
+                collect(b, root, out);
+            }
+            _ => {}
+        }
+    }
+    let mut paths = Vec::new();
+    for source in expressions {
+        if let Ok(expr) = parse(source, &roots) {
+            collect(&expr, &root, &mut paths);
+        }
+    }
+    for path in paths {
+        let mut at = &mut sample;
+        for (i, segment) in path.iter().enumerate() {
+            let last = i + 1 == path.len();
+            let Value::Object(map) = at else { break };
+            let example = if last {
+                Value::String(format!("Example {segment}"))
+            } else {
+                Value::Object(Default::default())
+            };
+            at = map.entry(segment.clone()).or_insert(example);
+        }
+    }
+    sample
+}
+
 /// Parses `source` for a workflow whose trigger root list is `roots`.
 pub fn parse(source: &str, roots: &[String]) -> Result<Expr, MappingError> {
     parse_with(source, roots, false)
@@ -589,6 +632,25 @@ mod tests {
             Ok(serde_json::json!(-918931961.1181935))
         );
         assert_eq!(eval(r#""bad \q""#).map_err(|e| e.kind()), Err("syntax"));
+    }
+
+    #[test]
+    fn sample_data_follows_what_the_steps_read() {
+        let exprs = [
+            "deal.name",
+            "\"Welcome \" + deal.contact.name",
+            "deal.contact.email",
+            "step.0.$id",
+            "Call",
+        ];
+        assert_eq!(
+            sample_data("Deal.won", exprs),
+            serde_json::json!({"name": "Example name", "contact": {"name": "Example name", "email": "Example email"}})
+        );
+        assert_eq!(
+            sample_data("Lead.created", ["deal.name"]),
+            serde_json::json!({})
+        );
     }
 
     #[test]

@@ -191,3 +191,31 @@ pub async fn apply_verb(org: String, id: String, verb: String) -> Result<(), App
     }
     Ok(())
 }
+
+/// Runs the workflow by hand with `payload` (JSON text, empty for none) as the event's data,
+/// then shows the run.
+#[server(endpoint = "trigger_workflow")]
+pub async fn trigger_workflow(
+    org: String,
+    id: String,
+    #[server(default)] payload: String,
+) -> Result<(), AppError> {
+    use switchyard::workflow::FieldError;
+    let member = crate::state::member(&org).await?;
+    let id = switchyard::WorkflowId::parse(&id).ok_or(AppError::NotFound)?;
+    let data: serde_json::Value = match payload.trim() {
+        "" => serde_json::Value::Null,
+        text => serde_json::from_str(text).map_err(|e| AppError::Invalid {
+            errors: vec![FieldError::new(
+                "payload",
+                format!("The sample data is not valid JSON: {e}"),
+            )],
+            input: None,
+        })?,
+    };
+    let state = crate::state::state()?;
+    let mut conn = crate::state::conn().await?;
+    let (_, run) = switchyard::verbs::trigger(&mut conn, &state.hooks, &member, &id, data).await?;
+    leptos_axum::redirect(&format!("/o/{org}/runs/{run}"));
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! `/o/{org}/workflows/{id}`: every field, status, version, counters, recent events, and the
 //! verbs the status allows as buttons. Destructive verbs ask first.
 
-use crate::api::workflows::{ApplyVerb, WorkflowView, get_workflow};
+use crate::api::workflows::{ApplyVerb, TriggerWorkflow, WorkflowView, get_workflow};
 use crate::components::format::{StatusBadge, maybe_time, rate, time};
 use crate::components::layout::org_param;
 use leptos::prelude::*;
@@ -107,7 +107,7 @@ fn Verbs(
     let confirming = confirm.filter(|v| view.verbs.contains(v) && asks_first(*v));
     view! {
         <div class="verbs" role="group" aria-label="Actions">
-            {view.verbs.iter().copied().filter(|v| v.is_button()).map(|verb| {
+            {view.verbs.iter().copied().filter(|v| v.is_button() && *v != Verb::Trigger).map(|verb| {
                 if asks_first(verb) {
                     view! { <a class="button danger" href=format!("{base}?confirm={verb}")>{verb.label()}</a> }.into_any()
                 } else {
@@ -116,6 +116,7 @@ fn Verbs(
             }).collect_view()}
             {view.verbs.contains(&Verb::Update).then(|| view! { <a class="button" href=format!("{base}/edit")>"Edit"</a> })}
         </div>
+        {view.verbs.contains(&Verb::Trigger).then(|| view! { <TriggerForm org=org.clone() workflow=w.clone() /> })}
         {confirming.map(|verb| view! {
             <div class="confirm" role="alertdialog" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{format!("{} “{}”?", verb.label(), name)}</h2>
@@ -126,6 +127,36 @@ fn Verbs(
         })}
     }
     .into_any()
+}
+
+/// Runs the workflow by hand with sample data, prefilled from what its steps read.
+#[component]
+fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
+    let trigger = ServerAction::<TriggerWorkflow>::new();
+    let sample = serde_json::to_string_pretty(&workflow.sample_data()).unwrap_or_default();
+    let error = move || {
+        trigger
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.field("payload").unwrap_or_else(|| e.to_string()))
+    };
+    view! {
+        <details class="trigger">
+            <summary>"Trigger by hand"</summary>
+            <ActionForm action=trigger>
+                <input type="hidden" name="org" value=org />
+                <input type="hidden" name="id" value=workflow.id.to_string() />
+                <div class="field">
+                    <label for="payload">{format!("Sample {} data", workflow.trigger_event)}</label>
+                    <textarea id="payload" name="payload" rows="6">{sample}</textarea>
+                    <p class="hint">"The run gets this as the event's data. Change the examples to real values."</p>
+                    {move || error().map(|m| view! { <p class="field-error" id="payload-error" role="alert">{m}</p> })}
+                </div>
+                <button type="submit" class="primary">"Trigger now"</button>
+            </ActionForm>
+        </details>
+    }
 }
 
 /// One verb's button: a form posting to `apply_verb`, so it works without JavaScript.

@@ -204,3 +204,111 @@ async fn runs_are_closed_to_strangers_and_the_signed_out() {
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_runs_by_hand_with_sample_data_and_shows_its_run() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::{events, runs};
+    let app = TestApp::new().await;
+    let (workflow, _) = with_runs(&app, 0).await;
+    let admin = app.member("acme", Role::Admin).await;
+    let cookie = app.sign_in(&admin).await;
+    let id = workflow.id.to_string();
+    let page = app
+        .get(Some(&cookie), &format!("/o/acme/workflows/{id}"))
+        .await;
+    assert!(
+        page.body.contains("Trigger now") && page.body.contains("Example name"),
+        "the sample comes from what the steps read"
+    );
+
+    let bad = app
+        .call(
+            Some(&cookie),
+            "trigger_workflow",
+            &[("org", "acme"), ("id", &id), ("payload", "{name: oops")],
+        )
+        .await
+        .error();
+    assert!(
+        bad.field("payload")
+            .is_some_and(|m| m.contains("not valid JSON")),
+        "{bad:?}"
+    );
+    let mut conn = app.db.conn().await;
+    let queued: i64 = runs::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(queued, 0, "nothing queued for bad data");
+
+    let form = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("payload", r#"{"name": "Globex"}"#),
+    ];
+    let answer = app
+        .post_form(
+            Some(&cookie),
+            "trigger_workflow",
+            &form,
+            &format!("http://localhost/o/acme/workflows/{id}"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+    let location = answer.location.expect("to the run");
+    let run = location
+        .strip_prefix("/o/acme/runs/")
+        .expect("a run page")
+        .to_owned();
+    let (event_type, data, source): (String, serde_json::Value, String) = runs::table
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::id.eq(&run))
+        .select((events::type_, events::data, events::source))
+        .first(&mut conn)
+        .await
+        .expect("run and event");
+    assert_eq!(
+        (event_type.as_str(), data, source.as_str()),
+        ("Deal.won", serde_json::json!({"name": "Globex"}), "manual")
+    );
+
+    let viewer = app.member("acme", Role::Viewer).await;
+    let viewer = app.sign_in(&viewer).await;
+    let args = [("org", "acme"), ("id", id.as_str())];
+    assert_eq!(
+        app.call(Some(&viewer), "trigger_workflow", &args)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    assert_eq!(
+        app.call(None, "trigger_workflow", &args).await.error(),
+        AppError::Unauthorized
+    );
+    let globex = app.member("globex", Role::Admin).await;
+    let stranger = app.sign_in(&globex).await;
+    assert_eq!(
+        app.call(Some(&stranger), "trigger_workflow", &args)
+            .await
+            .error(),
+        AppError::NotFound
+    );
+    let theirs = app
+        .call(
+            Some(&stranger),
+            "trigger_workflow",
+            &[("org", "globex"), ("id", id.as_str())],
+        )
+        .await;
+    let missing = app
+        .call(
+            Some(&stranger),
+            "trigger_workflow",
+            &[("org", "globex"), ("id", "workflow_Missing0")],
+        )
+        .await;
+    assert_eq!((theirs.status, theirs.body), (missing.status, missing.body));
+}
