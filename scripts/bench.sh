@@ -10,7 +10,7 @@ duration=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-16}
 
 command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-if [ -z "${DATABASE_URL:-}" ]; then eval "$(scripts/pg.sh)"; fi
+if [ -z "${DATABASE_URL:-}" ]; then pg_env=$(scripts/pg.sh); eval "$pg_env"; fi
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 psql=("$bin/psql" -X -q -v ON_ERROR_STOP=1)
 db=sy_bench

@@ -50,11 +50,27 @@ if [ ! -f "$cluster/PG_VERSION" ]; then
   "${as_owner[@]}" "$bin/initdb" -D "$cluster" -U postgres -A trust -E UTF8 --no-instructions >/dev/null
 fi
 
-if ! "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then
+  port=$(cat "$data/port" 2>/dev/null || echo "$port")
+else
+  # Another server on the port (another checkout's cluster, say): take the next free one.
+  for _ in $(seq 20); do
+    port_taken "$port" || break
+    log "port $port is taken; trying $((port + 1))"
+    port=$((port + 1))
+  done
+  echo "$port" > "$data/port"
   log "starting PostgreSQL on 127.0.0.1:$port"
-  "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster" -l "$data/postgres.log" -w -t 60 \
+  if ! "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster" -l "$data/postgres.log" -w -t 60 \
     -o "-p $port -k $sockets -c listen_addresses=127.0.0.1 -c max_connections=200 ${SWITCHYARD_PG_OPTIONS:-}" \
-    start >/dev/null
+    start >/dev/null; then
+    log "PostgreSQL did not start. The end of $data/postgres.log:"
+    tail -n 5 "$data/postgres.log" >&2
+    log "If port $port is taken, choose another with SWITCHYARD_PG_PORT."
+    exit 1
+  fi
 fi
 
 psql=("$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres)

@@ -7,7 +7,9 @@ cd "$root"
 
 scripts/setup.sh
 if [ -z "${DATABASE_URL:-}" ]; then
-  eval "$(scripts/pg.sh)"
+  # An assignment first: `eval "$(failing)"` would succeed and hide the failure.
+  pg_env=$(scripts/pg.sh)
+  eval "$pg_env"
 fi
 export DATABASE_URL
 cargo leptos build

@@ -8,7 +8,9 @@ cd "$root"
 scripts/setup.sh --browser
 if [ -z "${DATABASE_URL:-}" ]; then
   # Durability buys nothing for throw-away test databases; earlier runs' ones are dropped.
-  eval "$(SWITCHYARD_PG_OPTIONS='-c fsync=off -c synchronous_commit=off -c full_page_writes=off' scripts/pg.sh --sweep-tests)"
+  # An assignment first: `eval "$(failing)"` would succeed and hide the failure.
+  pg_env=$(SWITCHYARD_PG_OPTIONS='-c fsync=off -c synchronous_commit=off -c full_page_writes=off' scripts/pg.sh --sweep-tests)
+  eval "$pg_env"
 fi
 export DATABASE_URL
 

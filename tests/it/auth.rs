@@ -46,7 +46,8 @@ async fn an_unknown_email_takes_as_long_as_a_wrong_password() {
     let mut conn = db.conn().await;
     member(&mut conn, "acme", Role::Editor).await;
     auth::warm_up();
-    // Both paths run one Argon2 verification; compare medians of a few tries.
+    // Both paths run one Argon2 verification (about 50 ms); without the decoy an unknown email
+    // would answer in about 1 ms. Medians of a few tries, with room for a busy machine.
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for _ in 0..5 {
@@ -61,7 +62,7 @@ async fn an_unknown_email_takes_as_long_as_a_wrong_password() {
     unknown.sort();
     let (k, u) = (known[2].as_secs_f64(), unknown[2].as_secs_f64());
     assert!(
-        u > k * 0.5 && u < k * 2.0,
+        u > k * 0.3 && u < k * 3.0,
         "known {k:.3}s vs unknown {u:.3}s"
     );
 }
