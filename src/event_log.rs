@@ -2,7 +2,7 @@
 //! the paused workflows that ignored it. Three queries a page, whatever its length.
 
 use crate::db::Conn;
-use crate::entity::{Event, EventLogEntry, EventLogPage, EventSource, TriggeredRun, WorkflowRef};
+use crate::entity::{EventLogEntry, EventLogPage, TriggeredRun, WorkflowRef};
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
@@ -10,20 +10,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 use std::collections::HashMap;
-use time::OffsetDateTime;
 
 pub const PAGE: i64 = 50;
 
-type Row = (
-    i64,
-    EventId,
-    String,
-    Value,
-    String,
-    Option<String>,
-    OffsetDateTime,
-    Value,
-);
+type Row = (i64, crate::repo::event::Row, Value);
 
 /// One page of the log, older than `before` (a `seq`) when given, of one type when given.
 pub async fn page(
@@ -44,19 +34,14 @@ pub async fn page(
         .limit(PAGE + 1)
         .select((
             events::seq,
-            events::id,
-            events::type_,
-            events::data,
-            events::source,
-            events::actor,
-            events::created_at,
+            crate::repo::event::columns(),
             events::ignored_by,
         ))
         .load(conn)
         .await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
-    let ids: Vec<&EventId> = rows.iter().map(|r| &r.1).collect();
+    let ids: Vec<&EventId> = rows.iter().map(|r| &r.1.0).collect();
     let started: Vec<(EventId, RunId, WorkflowId, String, RunStatus)> = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
         .filter(runs::org_id.eq(org))
@@ -83,7 +68,7 @@ pub async fn page(
     let ignoring: Vec<String> = rows
         .iter()
         .flat_map(|r| {
-            r.7.as_array()
+            r.2.as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(|v| v.as_str().map(str::to_owned))
@@ -100,35 +85,27 @@ pub async fn page(
     let before = more.then(|| rows.last().map(|r| r.0)).flatten();
     let entries = rows
         .into_iter()
-        .map(
-            |(seq, id, event_type, data, source, actor, created_at, ignored_by)| {
-                let ignored = ignored_by
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str())
-                    .filter_map(|w| {
-                        Some(WorkflowRef {
-                            id: WorkflowId::parse(w)?,
-                            name: names.get(w)?.clone(),
-                        })
+        .map(|(seq, row, ignored_by)| {
+            let event = crate::repo::event::to_event(row);
+            let ignored = ignored_by
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .filter_map(|w| {
+                    Some(WorkflowRef {
+                        id: WorkflowId::parse(w)?,
+                        name: names.get(w)?.clone(),
                     })
-                    .collect();
-                EventLogEntry {
-                    triggered: triggered.remove(&id).unwrap_or_default(),
-                    event: Event {
-                        id,
-                        event_type,
-                        data,
-                        source: source.parse().unwrap_or(EventSource::Api),
-                        actor,
-                        created_at,
-                    },
-                    seq,
-                    ignored,
-                }
-            },
-        )
+                })
+                .collect();
+            EventLogEntry {
+                triggered: triggered.remove(&event.id).unwrap_or_default(),
+                event,
+                seq,
+                ignored,
+            }
+        })
         .collect();
     Ok(EventLogPage { entries, before })
 }

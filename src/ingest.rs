@@ -161,19 +161,7 @@ pub async fn queue_runs(
             ignored.push(workflow);
             continue;
         }
-        let run = RunId::generate();
-        diesel::insert_into(runs::table)
-            .values((
-                runs::id.eq(&run),
-                runs::org_id.eq(org),
-                runs::workflow_id.eq(&workflow),
-                runs::workflow_version.eq(version),
-                runs::event_id.eq(event),
-                runs::depth.eq(depth),
-            ))
-            .execute(conn)
-            .await?;
-        queued.push(run);
+        queued.push(queue_run(conn, org, &workflow, version, event, depth).await?);
     }
     if !ignored.is_empty() {
         let ids = Value::from(ignored.iter().map(ToString::to_string).collect::<Vec<_>>());
@@ -183,11 +171,41 @@ pub async fn queue_runs(
             .await?;
     }
     if !queued.is_empty() {
-        diesel::sql_query(format!("NOTIFY {RUNS_CHANNEL}"))
-            .execute(conn)
-            .await?;
+        notify_workers(conn).await?;
     }
     Ok((queued, ignored))
+}
+
+/// Queues one run of `workflow` at `version` for `event`; workers see it once committed.
+pub async fn queue_run(
+    conn: &mut Conn,
+    org: &OrgId,
+    workflow: &WorkflowId,
+    version: i32,
+    event: &EventId,
+    depth: i32,
+) -> QueryResult<RunId> {
+    let run = RunId::generate();
+    diesel::insert_into(runs::table)
+        .values((
+            runs::id.eq(&run),
+            runs::org_id.eq(org),
+            runs::workflow_id.eq(workflow),
+            runs::workflow_version.eq(version),
+            runs::event_id.eq(event),
+            runs::depth.eq(depth),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(run)
+}
+
+/// Tells listening workers, at commit, that runs were queued.
+pub async fn notify_workers(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query(format!("NOTIFY {RUNS_CHANNEL}"))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Records an event that Switchyard itself produces (a step's, a run's) and starts the

@@ -47,7 +47,8 @@ pub async fn insert_at_depth(
     Ok(id)
 }
 
-type Row = (
+/// An event row as `columns()` reads it.
+pub(crate) type Row = (
     EventId,
     String,
     Value,
@@ -87,7 +88,7 @@ pub(crate) fn columns() -> _ {
     )
 }
 
-fn to_event((id, event_type, data, source, actor, created_at): Row) -> Event {
+pub(crate) fn to_event((id, event_type, data, source, actor, created_at): Row) -> Event {
     Event {
         id,
         event_type,

@@ -7,10 +7,8 @@ use crate::hooks::Hooks;
 use crate::id::{RunId, WorkflowId};
 use crate::repo;
 use crate::repo::event::NewEvent;
-use crate::schema::runs;
 use crate::status::Verb;
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::AsyncConnection;
 use serde_json::Value;
 
 /// Moves the workflow to Triggered, records `Workflow.triggered` and a manual event of the
@@ -44,20 +42,16 @@ pub async fn trigger(
             subject: Some(triggered.id.to_string()),
         };
         let event = repo::event::insert(conn, &actor.org.id, &event).await?;
-        let run = RunId::generate();
-        diesel::insert_into(runs::table)
-            .values((
-                runs::id.eq(&run),
-                runs::org_id.eq(&actor.org.id),
-                runs::workflow_id.eq(&triggered.id),
-                runs::workflow_version.eq(triggered.version),
-                runs::event_id.eq(&event),
-            ))
-            .execute(conn)
-            .await?;
-        diesel::sql_query(format!("NOTIFY {}", crate::ingest::RUNS_CHANNEL))
-            .execute(conn)
-            .await?;
+        let run = crate::ingest::queue_run(
+            conn,
+            &actor.org.id,
+            &triggered.id,
+            triggered.version,
+            &event,
+            0,
+        )
+        .await?;
+        crate::ingest::notify_workers(conn).await?;
         Ok((triggered, run))
     })
     .await

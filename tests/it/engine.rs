@@ -420,7 +420,7 @@ async fn a_taken_over_run_resumes_and_the_stale_worker_writes_nothing() {
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
     active(&mut conn, &admin, onboarding()).await;
-    let accepted = post(&mut conn, &admin, "Deal.won", deal()).await;
+    post(&mut conn, &admin, "Deal.won", deal()).await;
     let t0 = OffsetDateTime::now_utc();
     let first = engine::claim(&mut conn, "w1", LEASE, t0)
         .await
@@ -472,7 +472,6 @@ async fn a_taken_over_run_resumes_and_the_stale_worker_writes_nothing() {
         .await
         .expect("count");
     assert_eq!(w_count, 1, "the take-over is not a new start");
-    let _ = accepted;
 }
 
 #[tokio::test(flavor = "multi_thread")]

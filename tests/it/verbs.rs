@@ -225,7 +225,7 @@ async fn trigger_queues_a_run_stays_triggered_until_it_ends_and_warns_on_failure
         sink.lock().expect("lock").push(w.status)
     });
     let sample = serde_json::json!({"name": "Acme"});
-    let (after, run) = v::trigger(&mut conn, &spy, &admin, &workflow.id, sample.clone())
+    let (after, _run) = v::trigger(&mut conn, &spy, &admin, &workflow.id, sample.clone())
         .await
         .expect("trigger");
     seen.extend(probe.lock().expect("lock").iter().copied());
@@ -293,7 +293,6 @@ async fn trigger_queues_a_run_stays_triggered_until_it_ends_and_warns_on_failure
         1,
         "one start event for a run by hand"
     );
-    let _ = run;
 }
 
 #[tokio::test(flavor = "multi_thread")]
