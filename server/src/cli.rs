@@ -23,7 +23,8 @@ USAGE
   switchyard help           show this text
 
 Configuration comes from the environment: DATABASE_URL, LEPTOS_SITE_ADDR,
-LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_SEED_DEMO.";
+LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_SEED_DEMO,
+SWITCHYARD_WORKERS, SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS.";
 
 /// Reads `--flag value` pairs; unknown flags are errors.
 fn flags(
@@ -180,11 +181,16 @@ async fn serve() -> anyhow::Result<()> {
     tracing::info!("Switchyard listens on http://{addr}");
     println!("Switchyard is running at http://{addr}");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = crate::workers::start(&pool_for_workers, config.workers, &stop_rx);
+    let workers = crate::workers::start(
+        &pool_for_workers,
+        &config.database_url,
+        &config.workers,
+        &stop_rx,
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
-    // Workers finish the run in hand; one stopped mid-way is taken over when its lease ends.
+    // Workers finish the step in hand and hand their runs back for another process to take.
     let _ = stop_tx.send(true);
     for worker in workers {
         let _ = worker.await;

@@ -9,12 +9,23 @@ pub struct Config {
     /// Marks the session cookie Secure; set when the app is served over https.
     pub secure_cookies: bool,
     pub seed_demo: bool,
-    /// Engine workers in this process.
-    pub workers: usize,
+    /// The engine's workers in this process.
+    pub workers: crate::workers::Settings,
 }
 
 fn flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+}
+
+/// A whole number from the environment, or `default` when the variable is not set.
+fn number(name: &str, default: u64) -> anyhow::Result<u64> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{name} must be a whole number, not `{v}`")),
+        Err(_) => Ok(default),
+    }
 }
 
 impl Config {
@@ -27,12 +38,22 @@ impl Config {
                 .context("SWITCHYARD_DB_POOL_SIZE must be a whole number")?,
             Err(_) => 10,
         };
-        let workers = match std::env::var("SWITCHYARD_WORKERS") {
-            Ok(v) => v
-                .parse()
-                .context("SWITCHYARD_WORKERS must be a whole number")?,
-            Err(_) => 2,
+        let defaults = crate::workers::Settings::default();
+        let workers = crate::workers::Settings {
+            count: number("SWITCHYARD_WORKERS", defaults.count as u64)? as usize,
+            lease: time::Duration::milliseconds(number(
+                "SWITCHYARD_LEASE_MS",
+                defaults.lease.whole_milliseconds() as u64,
+            )? as i64),
+            poll: std::time::Duration::from_millis(number(
+                "SWITCHYARD_POLL_MS",
+                defaults.poll.as_millis() as u64,
+            )?),
+            step_pause: std::time::Duration::from_millis(number("SWITCHYARD_STEP_PAUSE_MS", 0)?),
         };
+        if workers.lease < time::Duration::milliseconds(100) {
+            anyhow::bail!("SWITCHYARD_LEASE_MS must be at least 100");
+        }
         let public_url = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
         Ok(Config {
             database_url,

@@ -1,60 +1,192 @@
 //! The engine's workers inside the server process. Each claims ready runs and takes them to
-//! their end (or their next retry). New runs are found by polling every quarter second; several
-//! server processes may share one database, the claim's SKIP LOCKED keeps them apart.
+//! their end (or their next retry), one step per transaction. They wake when PostgreSQL
+//! passes on a `NOTIFY` for a new run, and poll as well, so a lost notification or a retry
+//! that came due still gets picked up. Several server processes may share one database: the
+//! claim's `SKIP LOCKED` keeps them apart. Asked to stop, a worker finishes the step in hand
+//! and hands its run back, so another process can take it over at once.
 
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
 use switchyard::db::Pool;
-use switchyard::engine;
+use switchyard::engine::{self, Claim, Progress};
+use switchyard::ingest::RUNS_CHANNEL;
 use time::{Duration, OffsetDateTime};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
-/// How long a claim holds a run without news from its worker.
-pub const LEASE: Duration = Duration::seconds(30);
-/// Runs a worker takes before it looks whether the server is stopping.
-const BATCH: usize = 16;
-const IDLE: std::time::Duration = std::time::Duration::from_millis(250);
+/// How the workers of one process behave.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How many runs this process advances at the same time.
+    pub count: usize,
+    /// How long a claim holds a run without news from its worker; every step renews it.
+    pub lease: Duration,
+    /// How often an idle worker looks for work without being woken.
+    pub poll: StdDuration,
+    /// A pause after every step, to watch runs move or to test crashes mid-run.
+    pub step_pause: StdDuration,
+}
 
-/// Starts `count` workers; they stop between runs once `stop` turns true.
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            count: 2,
+            lease: Duration::seconds(30),
+            poll: StdDuration::from_secs(1),
+            step_pause: StdDuration::ZERO,
+        }
+    }
+}
+
+/// Runs a worker takes before it waits again.
+const BATCH: usize = 64;
+
+/// Starts the listener and `settings.count` workers; all stop once `stop` turns true.
 pub fn start(
     pool: &Pool,
-    count: usize,
+    database_url: &str,
+    settings: &Settings,
     stop: &watch::Receiver<bool>,
-) -> Vec<tokio::task::JoinHandle<()>> {
+) -> Vec<JoinHandle<()>> {
+    let wake = Arc::new(Notify::new());
+    let mut tasks = vec![tokio::spawn(listen(
+        database_url.to_owned(),
+        wake.clone(),
+        stop.clone(),
+    ))];
     let host = std::process::id();
-    (0..count)
-        .map(|n| {
-            let (pool, mut stop) = (pool.clone(), stop.clone());
-            let name = format!("worker-{host}-{n}-{}", switchyard::id::random_base62(4));
-            tokio::spawn(async move {
-                while !*stop.borrow() {
-                    let busy = match pool.get().await {
-                        Ok(mut conn) => match engine::drain_at_most(
-                            &mut conn,
-                            &name,
-                            LEASE,
-                            &OffsetDateTime::now_utc,
-                            BATCH,
-                        )
-                        .await
-                        {
-                            Ok(finished) => finished > 0,
-                            Err(e) => {
-                                tracing::warn!(worker = %name, "a run could not be advanced: {e}");
-                                false
+    tasks.extend((0..settings.count).map(|n| {
+        let worker = Worker {
+            name: format!("worker-{host}-{n}-{}", switchyard::id::random_base62(4)),
+            pool: pool.clone(),
+            settings: settings.clone(),
+            stop: stop.clone(),
+        };
+        tokio::spawn(worker.run(wake.clone()))
+    }));
+    tasks
+}
+
+/// Passes every notification on the runs channel to the workers; reconnects after a loss.
+async fn listen(url: String, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        match AsyncPgConnection::establish(&url).await {
+            Ok(mut conn) => {
+                match diesel::sql_query(format!("LISTEN {RUNS_CHANNEL}"))
+                    .execute(&mut conn)
+                    .await
+                {
+                    Ok(_) => {
+                        // Runs queued while nobody listened: look now.
+                        wake.notify_waiters();
+                        let mut notifications = std::pin::pin!(conn.notifications_stream());
+                        loop {
+                            tokio::select! {
+                                next = notifications.next() => match next {
+                                    Some(Ok(_)) => wake.notify_waiters(),
+                                    Some(Err(e)) => {
+                                        tracing::warn!("listening for new runs failed: {e}");
+                                        break;
+                                    }
+                                    None => break,
+                                },
+                                _ = stop.changed() => return,
                             }
-                        },
-                        Err(e) => {
-                            tracing::warn!(worker = %name, "no database connection: {e}");
-                            false
-                        }
-                    };
-                    if !busy {
-                        tokio::select! {
-                            _ = tokio::time::sleep(IDLE) => {}
-                            _ = stop.changed() => {}
                         }
                     }
+                    Err(e) => tracing::warn!("cannot listen for new runs: {e}"),
                 }
-            })
-        })
-        .collect()
+            }
+            Err(e) => tracing::warn!("no connection to listen for new runs: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(StdDuration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+struct Worker {
+    name: String,
+    pool: Pool,
+    settings: Settings,
+    stop: watch::Receiver<bool>,
+}
+
+impl Worker {
+    async fn run(mut self, wake: Arc<Notify>) {
+        while !self.stopping() {
+            // Armed before looking, so a notification sent while busy is not missed.
+            let woken = wake.notified();
+            let mut woken = std::pin::pin!(woken);
+            woken.as_mut().enable();
+            let busy = match self.work().await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(worker = %self.name, "a run could not be advanced: {e}");
+                    false
+                }
+            };
+            if !busy {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.settings.poll) => {}
+                    _ = woken => {}
+                    changed = self.stop.changed() => if changed.is_err() { return },
+                }
+            }
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// Takes up to `BATCH` ready runs to their end; true when it found any.
+    async fn work(&mut self) -> anyhow::Result<bool> {
+        let mut conn = self.pool.get().await?;
+        let mut found = false;
+        for _ in 0..BATCH {
+            if self.stopping() {
+                break;
+            }
+            let now = OffsetDateTime::now_utc();
+            let Some(claim) =
+                engine::claim(&mut conn, &self.name, self.settings.lease, now).await?
+            else {
+                break;
+            };
+            found = true;
+            self.advance(&mut conn, &claim).await?;
+        }
+        Ok(found)
+    }
+
+    /// Advances one claimed run until it ends, waits for a retry, is lost, or the process stops.
+    async fn advance(
+        &mut self,
+        conn: &mut switchyard::db::Conn,
+        claim: &Claim,
+    ) -> anyhow::Result<()> {
+        let lease = self.settings.lease;
+        loop {
+            let now = OffsetDateTime::now_utc();
+            match engine::advance(conn, &self.name, claim, lease, now).await? {
+                Progress::Continue => {}
+                Progress::Finished(_) | Progress::Rescheduled(_) | Progress::Lost => return Ok(()),
+            }
+            if !self.settings.step_pause.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.settings.step_pause) => {}
+                    _ = self.stop.changed() => {}
+                }
+            }
+            if self.stopping() {
+                engine::release(conn, &self.name, claim).await?;
+                tracing::info!(worker = %self.name, run = %claim.run, "handed the run back at shutdown");
+                return Ok(());
+            }
+        }
+    }
 }

@@ -635,6 +635,25 @@ async fn finish(
     Ok(Progress::Finished(status))
 }
 
+/// Hands a claimed run back (a worker stopping between steps): the next claim takes it at
+/// once and resumes after its last completed step. False when the claim was already lost.
+pub async fn release(conn: &mut Conn, worker: &str, claim: &Claim) -> DomainResult<bool> {
+    let released = diesel::update(
+        runs::table
+            .filter(runs::id.eq(&claim.run))
+            .filter(runs::fence.eq(claim.fence))
+            .filter(runs::lease_owner.eq(worker))
+            .filter(runs::status.eq(RunStatus::Running.as_str())),
+    )
+    .set((
+        runs::lease_owner.eq(None::<String>),
+        runs::lease_until.eq(None::<OffsetDateTime>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(released == 1)
+}
+
 /// Claims and advances runs until none is ready at `now`; returns how many it finished.
 /// The test suite's worker: time stands still at `now`.
 pub async fn drain(

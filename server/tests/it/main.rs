@@ -4,6 +4,7 @@
 mod cli;
 mod ingest;
 mod pages;
+mod process;
 mod runs;
 mod server_fns;
 mod sessions;

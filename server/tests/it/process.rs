@@ -1,0 +1,186 @@
+//! The real server process: killed with SIGKILL mid-run, or stopped with SIGTERM, and started
+//! again. The run must end with each of its steps done exactly once.
+
+use crate::TestApp;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use switchyard::Role;
+use switchyard::entity::EventSource;
+use switchyard::id::RunId;
+use switchyard::ingest::{self, PostedEvent};
+use switchyard::schema::{run_steps, runs, things};
+
+const STEPS: usize = 8;
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Starts `switchyard serve` on the test's database with one worker.
+fn serve(url: &str, env: &[(&str, &str)]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    command
+        .arg("serve")
+        .env("DATABASE_URL", url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("SWITCHYARD_WORKERS", "1")
+        .env("SWITCHYARD_POLL_MS", "100")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.spawn().expect("the server starts")
+}
+
+/// An activated workflow of `STEPS` `Customer.create` steps and one event for it.
+async fn queued_run(app: &TestApp) -> RunId {
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", STEPS).await;
+    let mut conn = app.db.conn().await;
+    let hooks = switchyard::hooks::Hooks::with_defaults();
+    switchyard::verbs::activate(&mut conn, &hooks, &admin, &workflow.id)
+        .await
+        .expect("activate");
+    let posted = PostedEvent {
+        event_type: "Deal.won".into(),
+        data: json!({"name": "Acme"}),
+        id: None,
+    };
+    let accepted = ingest::ingest(&mut conn, &admin.org.id, &posted, EventSource::Api, None)
+        .await
+        .expect("ingest");
+    accepted.runs.into_iter().next().expect("one run")
+}
+
+async fn steps_done(app: &TestApp, run: &RunId) -> i64 {
+    let mut conn = app.db.conn().await;
+    run_steps::table
+        .filter(run_steps::run_id.eq(run))
+        .filter(run_steps::status.eq("Succeeded"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count")
+}
+
+/// Waits until `done` holds, at most `limit`.
+async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done().await {
+        assert!(Instant::now() < deadline, "waited {limit:?} for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The run's status and lease holder.
+async fn state(app: &TestApp, run: &RunId) -> (String, Option<String>, i64) {
+    let mut conn = app.db.conn().await;
+    runs::table
+        .find(run)
+        .select((runs::status, runs::lease_owner, runs::fence))
+        .first(&mut conn)
+        .await
+        .expect("run")
+}
+
+/// Every step succeeded once, each on its first attempt, and made exactly one customer.
+async fn assert_each_step_done_once(app: &TestApp, run: &RunId) {
+    let mut conn = app.db.conn().await;
+    let steps: Vec<(i32, String, i32)> = run_steps::table
+        .filter(run_steps::run_id.eq(run))
+        .order(run_steps::idx.asc())
+        .select((run_steps::idx, run_steps::status, run_steps::attempts))
+        .load(&mut conn)
+        .await
+        .expect("steps");
+    let expected: Vec<(i32, String, i32)> = (0..STEPS as i32)
+        .map(|i| (i, "Succeeded".to_owned(), 1))
+        .collect();
+    assert_eq!(steps, expected);
+    let customers: i64 = things::table
+        .filter(things::type_.eq("Customer"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(customers, STEPS as i64, "a step ran twice or not at all");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_mid_run_is_taken_over_and_no_step_runs_twice() {
+    let app = TestApp::new().await;
+    let run = queued_run(&app).await;
+    let mut first = serve(
+        &app.db.url,
+        &[
+            ("SWITCHYARD_STEP_PAUSE_MS", "250"),
+            ("SWITCHYARD_LEASE_MS", "1500"),
+        ],
+    );
+    wait_for("two steps", Duration::from_secs(60), async || {
+        steps_done(&app, &run).await >= 2
+    })
+    .await;
+    first.kill().expect("SIGKILL");
+    first.wait().expect("the killed server is gone");
+    let done_before = steps_done(&app, &run).await;
+    let (status, owner, fence) = state(&app, &run).await;
+    assert!(done_before < STEPS as i64, "the run ended before the kill");
+    assert_eq!(status, "Running");
+    assert!(owner.is_some(), "the killed worker still holds the lease");
+
+    let mut second = serve(&app.db.url, &[]);
+    let finished = async || state(&app, &run).await.0 == "Succeeded";
+    wait_for("the run to finish", Duration::from_secs(60), finished).await;
+    second.kill().expect("stop");
+    second.wait().expect("stopped");
+    let (_, owner, fence_after) = state(&app, &run).await;
+    assert_eq!(owner, None);
+    assert!(fence_after > fence, "another claim took the run over");
+    assert_each_step_done_once(&app, &run).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_asked_to_stop_hands_its_run_back_for_the_next_to_finish_at_once() {
+    let app = TestApp::new().await;
+    let run = queued_run(&app).await;
+    // A lease far longer than the test: only a handed-back run can be taken over in time.
+    let long_lease = [
+        ("SWITCHYARD_STEP_PAUSE_MS", "250"),
+        ("SWITCHYARD_LEASE_MS", "600000"),
+    ];
+    let mut first = serve(&app.db.url, &long_lease);
+    wait_for("two steps", Duration::from_secs(60), async || {
+        steps_done(&app, &run).await >= 2
+    })
+    .await;
+    let term = Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let exit = first.wait().expect("the server stops");
+    assert!(exit.success(), "a clean stop: {exit:?}");
+    let (status, owner, _) = state(&app, &run).await;
+    assert!(
+        steps_done(&app, &run).await < STEPS as i64,
+        "the run ended before the stop"
+    );
+    assert_eq!((status.as_str(), owner), ("Running", None), "handed back");
+
+    let mut second = serve(&app.db.url, &long_lease);
+    let finished = async || state(&app, &run).await.0 == "Succeeded";
+    wait_for("the run to finish", Duration::from_secs(60), finished).await;
+    second.kill().expect("stop");
+    second.wait().expect("stopped");
+    assert_each_step_done_once(&app, &run).await;
+}
