@@ -2,7 +2,7 @@
 //! recognisable by their `sy_` prefix, and good for one organization only.
 
 use crate::db::Conn;
-use crate::entity::{ApiKey, EventSource, Member, Organization};
+use crate::entity::{ApiKey, EventSource, KeyHolder, Member, Organization};
 use crate::error::{DomainError, DomainResult};
 use crate::id::{ApiKeyId, OrgId, UserId, random_base62};
 use crate::repo;
@@ -120,13 +120,14 @@ pub async fn revoke(conn: &mut Conn, actor: &Member, id: &ApiKeyId) -> DomainRes
     }
 }
 
-/// The organization `org_slug` if `secret` is one of its live keys; `None` otherwise, whatever
-/// the reason (unknown, revoked, another organization's).
+/// The key and its organization `org_slug` if `secret` is one of its live keys; `None`
+/// otherwise, whatever the reason (unknown, revoked, another organization's). The key's
+/// last use is written at most once a minute, so busy clients do not queue on its row.
 pub async fn authenticate(
     conn: &mut Conn,
     org_slug: &str,
     secret: &str,
-) -> DomainResult<Option<Organization>> {
+) -> DomainResult<Option<KeyHolder>> {
     if !secret.starts_with(KEY_PREFIX) || secret.len() != KEY_PREFIX.len() + SECRET_LEN {
         return Ok(None);
     }
@@ -149,13 +150,23 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
-    diesel::update(api_keys::table.find(&id))
-        .set(api_keys::last_used_at.eq(OffsetDateTime::now_utc()))
-        .execute(conn)
-        .await?;
-    Ok(Some(Organization {
-        id: org_id,
-        slug,
-        name,
+    let now = OffsetDateTime::now_utc();
+    diesel::update(
+        api_keys::table.find(&id).filter(
+            api_keys::last_used_at
+                .is_null()
+                .or(api_keys::last_used_at.lt(now - time::Duration::minutes(1))),
+        ),
+    )
+    .set(api_keys::last_used_at.eq(now))
+    .execute(conn)
+    .await?;
+    Ok(Some(KeyHolder {
+        org: Organization {
+            id: org_id,
+            slug,
+            name,
+        },
+        key: id,
     }))
 }

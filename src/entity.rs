@@ -107,6 +107,50 @@ pub struct Member {
     pub role: Role,
 }
 
+/// Who acts on a workflow: a signed-in member, or another system holding an API key.
+pub trait Actor: Sync {
+    fn org(&self) -> &Organization;
+    /// May change workflows (members whose role only reads may not).
+    fn may_edit(&self) -> bool;
+    /// Who the events of the act name: a user id or an API key id.
+    fn reference(&self) -> String;
+}
+
+impl Actor for Member {
+    fn org(&self) -> &Organization {
+        &self.org
+    }
+
+    fn may_edit(&self) -> bool {
+        self.role.can_edit()
+    }
+
+    fn reference(&self) -> String {
+        self.user_id.to_string()
+    }
+}
+
+/// An API key of one organization, as the REST API authenticated it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyHolder {
+    pub org: Organization,
+    pub key: crate::id::ApiKeyId,
+}
+
+impl Actor for KeyHolder {
+    fn org(&self) -> &Organization {
+        &self.org
+    }
+
+    fn may_edit(&self) -> bool {
+        true
+    }
+
+    fn reference(&self) -> String {
+        self.key.to_string()
+    }
+}
+
 /// Where an event came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventSource {

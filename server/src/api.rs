@@ -11,9 +11,9 @@ use axum::routing::post;
 use leptos::prelude::LeptosOptions;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use switchyard::entity::{EventSource, Organization};
+use switchyard::entity::{EventSource, KeyHolder};
 use switchyard::ingest::{self, PostedEvent};
-use switchyard::{DomainError, api_key};
+use switchyard::{DomainError, WorkflowId, api_key};
 
 /// At most this much body per request.
 pub const BODY_LIMIT: usize = 1 << 20;
@@ -48,7 +48,7 @@ impl ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
-        match err {
+        match err.clone() {
             DomainError::Validation(fields) => {
                 let first = fields.into_iter().next();
                 ApiError {
@@ -63,6 +63,15 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found"),
             DomainError::Forbidden => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", "not allowed")
+            }
+            DomainError::InvalidTransition { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", err.to_string())
+            }
+            DomainError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string())
+            }
+            DomainError::Vetoed(message) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "vetoed", message)
             }
             other => ApiError::internal(other),
         }
@@ -80,26 +89,35 @@ impl IntoResponse for ApiError {
 }
 
 pub fn router(state: AppState) -> Router<LeptosOptions> {
-    let (ingest_state, list_state) = (state.clone(), state);
-    Router::new().route(
-        "/~{org}/events",
-        post(move |Path(org): Path<String>, req: Request| {
-            post_event(ingest_state.clone(), org, req)
-        })
-        .get(
-            move |Path(org): Path<String>, headers: HeaderMap, Query(q): Query<EventQuery>| {
-                list_events(list_state.clone(), org, headers, q)
-            },
-        ),
-    )
+    let (ingest_state, list_state, trigger_state) = (state.clone(), state.clone(), state);
+    Router::new()
+        .route(
+            "/~{org}/events",
+            post(move |Path(org): Path<String>, req: Request| {
+                post_event(ingest_state.clone(), org, req)
+            })
+            .get(
+                move |Path(org): Path<String>, headers: HeaderMap, Query(q): Query<EventQuery>| {
+                    list_events(list_state.clone(), org, headers, q)
+                },
+            ),
+        )
+        .route(
+            "/~{org}/workflows/{id}/trigger",
+            post(
+                move |Path((org, id)): Path<(String, String)>, req: Request| {
+                    trigger(trigger_state.clone(), org, id, req)
+                },
+            ),
+        )
 }
 
-/// The organization whose API key the request carries, or 401.
+/// The API key the request carries, with its organization, or 401.
 async fn authenticate(
     state: &AppState,
     org: &str,
     headers: &HeaderMap,
-) -> Result<Organization, ApiError> {
+) -> Result<KeyHolder, ApiError> {
     let unauthorized = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -118,7 +136,9 @@ async fn authenticate(
         .ok_or_else(unauthorized)
 }
 
-async fn read_event(req: Request) -> Result<PostedEvent, ApiError> {
+/// The body as JSON, refused unless it says it is JSON, fits `BODY_LIMIT` and nests at most
+/// `MAX_DEPTH` levels. An empty body is `None`.
+async fn read_json(req: Request) -> Result<Option<Value>, ApiError> {
     let json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -128,21 +148,24 @@ async fn read_event(req: Request) -> Result<PostedEvent, ApiError> {
                 .next()
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
         });
-    if !json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the event as `Content-Type: application/json`.",
-        ));
-    }
     let body: Body = req.into_body();
     let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            "An event may have at most 1 MiB.",
+            "A request may have at most 1 MiB.",
         )
     })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send JSON, with `Content-Type: application/json`.",
+        ));
+    }
     let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
         let code = if e.to_string().contains("recursion limit") {
             "too_deep"
@@ -162,6 +185,17 @@ async fn read_event(req: Request) -> Result<PostedEvent, ApiError> {
             format!("JSON may nest at most {} levels.", ingest::MAX_DEPTH),
         ));
     }
+    Ok(Some(value))
+}
+
+async fn read_event(req: Request) -> Result<PostedEvent, ApiError> {
+    let value = read_json(req).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            "The body must be {\"type\", \"data\"?, \"id\"?}.",
+        )
+    })?;
     serde_json::from_value(value).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -172,10 +206,11 @@ async fn read_event(req: Request) -> Result<PostedEvent, ApiError> {
 }
 
 async fn post_event(state: AppState, org: String, req: Request) -> Result<Response, ApiError> {
-    let org = authenticate(&state, &org, req.headers()).await?;
+    let holder = authenticate(&state, &org, req.headers()).await?;
     let posted = read_event(req).await?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let accepted = ingest::ingest(&mut conn, &org.id, &posted, EventSource::Api, None).await?;
+    let accepted =
+        ingest::ingest(&mut conn, &holder.org.id, &posted, EventSource::Api, None).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
 }
 
@@ -193,7 +228,7 @@ async fn list_events(
     headers: HeaderMap,
     q: EventQuery,
 ) -> Result<Response, ApiError> {
-    let org = authenticate(&state, &org, &headers).await?;
+    let org = authenticate(&state, &org, &headers).await?.org;
     let since = match q.since.as_deref() {
         None | Some("") => None,
         Some(s) => Some(
@@ -236,4 +271,26 @@ async fn list_events(
         })
         .collect();
     Ok(axum::Json(json!({ "results": results, "hasMore": has_more })).into_response())
+}
+
+/// The trigger verb: one run of the workflow now, with the body as its sample payload.
+async fn trigger(
+    state: AppState,
+    org: String,
+    id: String,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let holder = authenticate(&state, &org, req.headers()).await?;
+    let payload = read_json(req).await?.unwrap_or(Value::Null);
+    let id = WorkflowId::parse(&id).ok_or(DomainError::NotFound)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let (workflow, run) =
+        switchyard::verbs::trigger(&mut conn, &state.hooks, &holder, &id, payload).await?;
+    let answer = json!({
+        "$id": run,
+        "$type": "Run",
+        "status": "Queued",
+        "workflow": { "$id": workflow.id, "$type": "Workflow", "name": workflow.name, "status": workflow.status, "$version": workflow.version },
+    });
+    Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }

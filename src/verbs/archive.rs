@@ -1,7 +1,7 @@
 //! The `archive` verb.
 
 use crate::db::Conn;
-use crate::entity::{Member, Workflow};
+use crate::entity::{Actor, Workflow};
 use crate::error::DomainResult;
 use crate::hooks::Hooks;
 use crate::id::WorkflowId;
@@ -11,7 +11,7 @@ use crate::status::Verb;
 pub async fn archive(
     conn: &mut Conn,
     hooks: &Hooks,
-    actor: &Member,
+    actor: &impl Actor,
     id: &WorkflowId,
 ) -> DomainResult<Workflow> {
     super::transition(conn, hooks, actor, id, Verb::Archive).await

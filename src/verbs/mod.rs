@@ -18,7 +18,7 @@ pub use trigger::trigger;
 pub use update::update;
 
 use crate::db::Conn;
-use crate::entity::{EventSource, Member, Workflow};
+use crate::entity::{Actor, EventSource, Workflow};
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
 use crate::id::WorkflowId;
@@ -29,8 +29,8 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 
 /// Refuses members whose role only reads.
-pub(crate) fn authorize(actor: &Member) -> DomainResult<()> {
-    if actor.role.can_edit() {
+pub(crate) fn authorize(actor: &impl Actor) -> DomainResult<()> {
+    if actor.may_edit() {
         Ok(())
     } else {
         Err(DomainError::Forbidden)
@@ -43,7 +43,7 @@ pub(crate) async fn record(
     hooks: &Hooks,
     verb: Verb,
     workflow: &Workflow,
-    actor: &Member,
+    actor: &impl Actor,
 ) -> DomainResult<()> {
     let verb_event = (
         EventSource::Verb,
@@ -64,7 +64,7 @@ pub(crate) async fn record(
             event_type,
             data,
             source,
-            actor: Some(actor.user_id.to_string()),
+            actor: Some(actor.reference()),
             subject: Some(workflow.id.to_string()),
         };
         repo::event::insert(conn, &workflow.org_id, &event).await?;
@@ -76,7 +76,7 @@ pub(crate) async fn record(
 pub(crate) async fn transition(
     conn: &mut Conn,
     hooks: &Hooks,
-    actor: &Member,
+    actor: &impl Actor,
     id: &WorkflowId,
     verb: Verb,
 ) -> DomainResult<Workflow> {
@@ -91,13 +91,13 @@ pub(crate) async fn transition(
 pub(crate) async fn transition_in(
     conn: &mut Conn,
     hooks: &Hooks,
-    actor: &Member,
+    actor: &impl Actor,
     id: &WorkflowId,
     verb: Verb,
 ) -> DomainResult<Workflow> {
     {
         {
-            let current = repo::workflow::get_for_update(conn, &actor.org.id, id).await?;
+            let current = repo::workflow::get_for_update(conn, &actor.org().id, id).await?;
             let next = current
                 .status
                 .next(verb)
@@ -109,9 +109,9 @@ pub(crate) async fn transition_in(
                 .run_before(verb, &current)
                 .map_err(DomainError::Vetoed)?;
             let changed = if verb == Verb::Delete {
-                repo::workflow::soft_delete(conn, &actor.org.id, id, current.status).await?
+                repo::workflow::soft_delete(conn, &actor.org().id, id, current.status).await?
             } else {
-                repo::workflow::set_status(conn, &actor.org.id, id, current.status, next).await?
+                repo::workflow::set_status(conn, &actor.org().id, id, current.status, next).await?
             };
             let changed = changed.ok_or(DomainError::Conflict {
                 current_version: current.version,
@@ -126,7 +126,7 @@ pub(crate) async fn transition_in(
 pub async fn apply(
     conn: &mut Conn,
     hooks: &Hooks,
-    actor: &Member,
+    actor: &impl Actor,
     id: &WorkflowId,
     verb: Verb,
 ) -> DomainResult<Workflow> {

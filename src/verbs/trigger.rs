@@ -1,7 +1,7 @@
 //! The `trigger` verb: runs the workflow by hand, outside its normal event.
 
 use crate::db::Conn;
-use crate::entity::{EventSource, Member, Workflow};
+use crate::entity::{Actor, EventSource, Workflow};
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
 use crate::id::{RunId, WorkflowId};
@@ -17,7 +17,7 @@ use serde_json::Value;
 pub async fn trigger(
     conn: &mut Conn,
     hooks: &Hooks,
-    actor: &Member,
+    actor: &impl Actor,
     id: &WorkflowId,
     payload: Value,
 ) -> DomainResult<(Workflow, RunId)> {
@@ -38,13 +38,13 @@ pub async fn trigger(
                 payload
             },
             source: EventSource::Manual,
-            actor: Some(actor.user_id.to_string()),
+            actor: Some(actor.reference()),
             subject: Some(triggered.id.to_string()),
         };
-        let event = repo::event::insert(conn, &actor.org.id, &event).await?;
+        let event = repo::event::insert(conn, &actor.org().id, &event).await?;
         let run = crate::ingest::queue_run(
             conn,
-            &actor.org.id,
+            &actor.org().id,
             &triggered.id,
             triggered.version,
             &event,

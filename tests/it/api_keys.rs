@@ -26,11 +26,12 @@ async fn a_key_is_shown_once_stored_hashed_and_opens_its_own_organization_only()
         .expect("hash");
     assert!(!stored.contains(&secret[3..]), "the secret is not stored");
 
-    let org = api_key::authenticate(&mut conn, "acme", &secret)
+    let holder = api_key::authenticate(&mut conn, "acme", &secret)
         .await
         .expect("auth")
         .expect("acme");
-    assert_eq!(org.id, admin.org.id);
+    assert_eq!(holder.org.id, admin.org.id);
+    assert_eq!(holder.key, key.id);
     assert_eq!(
         api_key::authenticate(&mut conn, "globex", &secret)
             .await

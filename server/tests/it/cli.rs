@@ -136,10 +136,10 @@ async fn create_api_key_prints_a_key_that_opens_its_organization() {
             .expect("created");
     let secret = out.lines().nth(1).expect("the key on its own line");
     let mut conn = app.db.conn().await;
-    let org = switchyard::api_key::authenticate(&mut conn, "acme", secret)
+    let holder = switchyard::api_key::authenticate(&mut conn, "acme", secret)
         .await
         .expect("auth");
-    assert_eq!(org.map(|o| o.slug), Some("acme".to_owned()));
+    assert_eq!(holder.map(|h| h.org.slug), Some("acme".to_owned()));
     let err =
         server::cli::create_api_key(&args(&["--org", "nope", "--name", "Zapier"]), &app.db.url)
             .await

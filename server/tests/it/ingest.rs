@@ -15,11 +15,11 @@ fn post(org: &str, key: Option<&str>, content_type: &str, body: impl Into<Body>)
     request.body(body.into()).expect("request")
 }
 
-fn json_body(answer: &Answer) -> Value {
+pub(crate) fn json_body(answer: &Answer) -> Value {
     serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("{e}: {}", answer.body))
 }
 
-async fn key(app: &TestApp, org: &str) -> String {
+pub(crate) async fn key(app: &TestApp, org: &str) -> String {
     let admin = app.member(org, Role::Admin).await;
     let mut conn = app.db.conn().await;
     switchyard::api_key::create(&mut conn, &admin, "test")
@@ -46,7 +46,7 @@ async fn written(app: &TestApp) -> (i64, i64) {
 }
 
 /// Workflows on Deal.won in every status that matters, in acme; one in globex.
-async fn workflows(app: &TestApp) -> Vec<switchyard::Workflow> {
+pub(crate) async fn workflows(app: &TestApp) -> Vec<switchyard::Workflow> {
     use switchyard::verbs;
     let admin = app.member("acme", Role::Admin).await;
     let hooks = switchyard::hooks::Hooks::with_defaults();

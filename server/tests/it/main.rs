@@ -1,6 +1,7 @@
 //! The real router (pages, server functions, sessions) against a fresh database per test.
 //! Every server function is called signed out, from another organization, and as a Viewer.
 
+mod api_trigger;
 mod cli;
 mod ingest;
 mod pages;
