@@ -17,11 +17,10 @@ use crate::ingest::record_and_queue;
 use crate::mapping;
 use crate::repo::event::NewEvent;
 use crate::run::RunStatus;
-use crate::schema::{events, organizations, run_steps, runs, workflow_versions, workflows};
-use crate::status::Status;
+use crate::schema::{events, organizations, run_steps, runs, workflow_versions};
 use crate::workflow::{ErrorHandling, WorkflowFields};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
@@ -46,49 +45,58 @@ pub enum Progress {
     Lost,
 }
 
+/// The engine's own transactions commit without waiting for the disk. A crash of the database
+/// can then lose the last few milliseconds of them, but only whole transactions: a step's
+/// record goes with its effects (all in this database), so a lost step is simply done again
+/// and never twice. Events posted through the API still wait for the disk before their answer.
+async fn relaxed_commit(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL synchronous_commit = off")
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 #[derive(QueryableByName)]
 struct Claimed {
     #[diesel(sql_type = Text)]
     id: String,
     #[diesel(sql_type = BigInt)]
     fence: i64,
-    #[diesel(sql_type = Text)]
-    was: String,
 }
 
 /// Claims the oldest ready run: queued, waiting for a retry, or held by a worker whose lease
-/// ran out. A run claimed for the first time starts: counters, status, `Workflow.triggered`.
+/// ran out. One statement; the run starts (counters, status, `Workflow.triggered`) in the
+/// same transaction as its first step.
 pub async fn claim(
     conn: &mut Conn,
     worker: &str,
     lease: Duration,
     now: OffsetDateTime,
 ) -> DomainResult<Option<Claim>> {
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        let claimed: Option<Claimed> = diesel::sql_query(
-            "WITH next AS (
-                SELECT id, status FROM runs
-                WHERE status IN ('Queued', 'Running') AND run_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
-                ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-             UPDATE runs r SET status = 'Running', lease_owner = $2, lease_until = $3, fence = r.fence + 1,
-                 started_at = COALESCE(r.started_at, $1)
-             FROM next WHERE r.id = next.id
-             RETURNING r.id, r.fence, next.status AS was",
-        )
-        .bind::<Timestamptz, _>(now)
-        .bind::<Text, _>(worker)
-        .bind::<Timestamptz, _>(now + lease)
-        .get_result(conn)
-        .await
-        .optional()?;
-        let Some(claimed) = claimed else { return Ok(None) };
-        let run = RunId::parse(&claimed.id).ok_or_else(|| DomainError::Internal(format!("bad run id {}", claimed.id)))?;
-        if claimed.was == RunStatus::Queued.as_str() {
-            start(conn, &run, now).await?;
-        }
-        Ok(Some(Claim { run, fence: claimed.fence }))
-    })
+    let claimed: Option<Claimed> = diesel::sql_query(
+        "WITH next AS (
+            SELECT id FROM runs
+            WHERE status IN ('Queued', 'Running') AND run_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+            ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+         UPDATE runs r SET status = 'Running', lease_owner = $2, lease_until = $3, fence = r.fence + 1
+         FROM next WHERE r.id = next.id
+         RETURNING r.id, r.fence",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(worker)
+    .bind::<Timestamptz, _>(now + lease)
+    .get_result(conn)
     .await
+    .optional()?;
+    let Some(claimed) = claimed else {
+        return Ok(None);
+    };
+    let run = RunId::parse(&claimed.id)
+        .ok_or_else(|| DomainError::Internal(format!("bad run id {}", claimed.id)))?;
+    Ok(Some(Claim {
+        run,
+        fence: claimed.fence,
+    }))
 }
 
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -106,79 +114,48 @@ struct RunRow {
     started_at: Option<OffsetDateTime>,
 }
 
-async fn start(conn: &mut Conn, run: &RunId, now: OffsetDateTime) -> DomainResult<()> {
-    let row: RunRow = runs::table
-        .find(run)
-        .select(RunRow::as_select())
-        .first(conn)
-        .await?;
-    let (name, status): (String, Status) = diesel::update(workflows::table.find(&row.workflow_id))
-        .set((
-            workflows::last_run_at.eq(now),
-            workflows::run_count.eq(workflows::run_count + 1),
-        ))
-        .returning((workflows::name, workflows::status))
-        .get_result(conn)
-        .await?;
-    if matches!(status, Status::Active | Status::Activated) {
-        diesel::update(workflows::table.find(&row.workflow_id))
-            .set(workflows::status.eq(Status::Triggered))
-            .execute(conn)
-            .await?;
-    }
-    // A run started by hand already has its Workflow.triggered, from the trigger verb.
-    let source: String = events::table
-        .find(&row.event_id)
-        .select(events::source)
-        .first(conn)
-        .await?;
-    if source == EventSource::Manual.as_str() {
-        return Ok(());
-    }
-    let event = NewEvent {
-        event_type: "Workflow.triggered".into(),
-        data: json!({ "workflow": row.workflow_id, "name": name, "run": row.id, "version": row.workflow_version }),
-        source: EventSource::Verb,
-        actor: None,
-        subject: Some(row.workflow_id.to_string()),
-    };
-    record_and_queue(conn, &row.org_id, &event, row.depth + 1).await?;
-    Ok(())
-}
-
 /// What a run needs to know about its workflow version, event and organization.
 struct Plan {
     fields: WorkflowFields,
     steps: Vec<Value>,
     name: String,
     context: Value,
+    /// The event came from the trigger verb, which recorded `Workflow.triggered` itself.
+    manual: bool,
 }
 
+type PlanRow = (Value, String, Value, OffsetDateTime, String, String);
+
 async fn plan(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
-    let snapshot: Value = workflow_versions::table
-        .find((&run.workflow_id, run.workflow_version))
-        .select(workflow_versions::snapshot)
-        .first(conn)
-        .await?;
+    let (snapshot, event_type, data, created_at, source, org_name): PlanRow =
+        workflow_versions::table
+            .inner_join(events::table.on(events::id.eq(run.event_id.clone())))
+            .inner_join(organizations::table.on(organizations::id.eq(run.org_id.clone())))
+            .filter(workflow_versions::workflow_id.eq(run.workflow_id.clone()))
+            .filter(workflow_versions::version.eq(run.workflow_version))
+            .select((
+                workflow_versions::snapshot,
+                events::type_,
+                events::data,
+                events::created_at,
+                events::source,
+                organizations::name,
+            ))
+            .first(conn)
+            .await?;
     let fields: WorkflowFields = serde_json::from_value(snapshot)
         .map_err(|e| DomainError::Internal(format!("snapshot: {e}")))?;
     let steps: Vec<Value> = serde_json::from_str(&fields.steps).unwrap_or_default();
-    let (event_type, data, created_at): (String, Value, OffsetDateTime) = events::table
-        .find(&run.event_id)
-        .select((events::type_, events::data, events::created_at))
-        .first(conn)
-        .await?;
-    let org_name: String = organizations::table
-        .find(&run.org_id)
-        .select(organizations::name)
-        .first(conn)
-        .await?;
-    let outputs: Vec<Option<Value>> = run_steps::table
-        .filter(run_steps::run_id.eq(&run.id))
-        .order(run_steps::idx.asc())
-        .select(run_steps::output)
-        .load(conn)
-        .await?;
+    let outputs: Vec<Option<Value>> = if run.next_step > 0 {
+        run_steps::table
+            .filter(run_steps::run_id.eq(&run.id))
+            .order(run_steps::idx.asc())
+            .select(run_steps::output)
+            .load(conn)
+            .await?
+    } else {
+        Vec::new()
+    };
     let stamp = created_at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -197,6 +174,7 @@ async fn plan(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
         fields,
         steps,
         context,
+        manual: source == EventSource::Manual.as_str(),
     })
 }
 
@@ -303,25 +281,23 @@ async fn write_step(
         .map(drop)
 }
 
-/// Moves past step `idx`, resetting the attempt count.
-async fn next(conn: &mut Conn, run: &RunRow, failed: bool) -> QueryResult<Progress> {
-    let failed_step = if failed {
-        run.failed_step.or(Some(run.next_step))
-    } else {
-        run.failed_step
-    };
-    diesel::update(runs::table.find(&run.id))
-        .set((
-            runs::next_step.eq(run.next_step + 1),
-            runs::attempt.eq(0),
-            runs::failed_step.eq(failed_step),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(Progress::Continue)
+/// Where the run goes after this transaction's step.
+enum Move {
+    /// Past the step; `failed` when it failed and the run goes on (errorHandling Continue).
+    Next { failed: bool },
+    /// The step waits for its next attempt at `at`, the claim handed back meanwhile.
+    Retry { at: OffsetDateTime, attempts: i32 },
+    /// The run ends now.
+    End {
+        status: RunStatus,
+        error: Option<String>,
+        failed_step: Option<i32>,
+    },
 }
 
-/// Advances the claimed run by one step (or ends it), in one transaction fenced by the claim.
+/// Advances the claimed run by one step, in one transaction fenced by the claim: the run's
+/// start (with its first step) and its end (with its last) included, so a one-step run is one
+/// transaction. The workflow's row is written last, to hold its lock for as short as can be.
 pub async fn advance(
     conn: &mut Conn,
     worker: &str,
@@ -330,6 +306,7 @@ pub async fn advance(
     now: OffsetDateTime,
 ) -> DomainResult<Progress> {
     conn.transaction::<_, DomainError, _>(async |conn| {
+        relaxed_commit(conn).await?;
         let held: Option<RunRow> = runs::table
             .filter(runs::id.eq(&claim.run))
             .filter(runs::fence.eq(claim.fence))
@@ -343,86 +320,229 @@ pub async fn advance(
         let Some(run) = held else {
             return Ok(Progress::Lost);
         };
-        diesel::update(runs::table.find(&run.id))
-            .set(runs::lease_until.eq(now + lease))
-            .execute(conn)
-            .await?;
         let plan = plan(conn, &run).await?;
         let started = run.started_at.unwrap_or(now);
-        if let Some(limit) = plan
+        let idx = run.next_step;
+        let timed_out = plan
             .fields
             .timeout_ms
-            .filter(|limit| now - started > Duration::milliseconds(*limit))
-        {
-            let error = format!("The run took longer than its time limit of {limit} ms.");
-            return finish(conn, &run, &plan, RunStatus::TimedOut, Some(error), now).await;
-        }
-        let idx = run.next_step;
-        let Some(step) = plan.steps.get(idx as usize) else {
-            let status = if run.failed_step.is_some() {
-                RunStatus::Failed
-            } else {
-                RunStatus::Succeeded
+            .filter(|limit| now - started > Duration::milliseconds(*limit));
+        // A run's start is recorded before its first step's events.
+        let fresh = run.started_at.is_none();
+        if fresh && !plan.manual {
+            let event = NewEvent {
+                event_type: "Workflow.triggered".into(),
+                data: json!({ "workflow": run.workflow_id, "name": plan.name, "run": run.id, "version": run.workflow_version }),
+                source: EventSource::Verb,
+                actor: None,
+                subject: Some(run.workflow_id.to_string()),
             };
-            let error = run
-                .failed_step
-                .map(|i| format!("Step {} failed; the steps after it still ran.", i + 1));
-            return finish(conn, &run, &plan, status, error, now).await;
-        };
-        let roots = mapping::known_roots(&plan.fields.trigger_event);
-        let action = step
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if let Some(condition) = step
-            .get("condition")
-            .and_then(Value::as_str)
-            .filter(|c| !c.trim().is_empty())
-        {
-            let holds = mapping::parse(condition, &roots)
-                .map(|e| truthy(&e.eval(&plan.context)))
-                .unwrap_or(false);
-            if !holds {
-                let record = StepRecord {
-                    idx,
-                    action,
-                    status: "Skipped",
-                    input: None,
-                    output: None,
-                    error: None,
-                    attempts: 0,
-                };
-                write_step(conn, &run, record, now).await?;
-                return Ok(next(conn, &run, false).await?);
-            }
+            record_and_queue(conn, &run.org_id, &event, run.depth + 1).await?;
         }
-        let attempts = run.attempt + 1;
-        let outcome = match resolve(step.get("mapping"), &roots, &plan.context) {
-            Ok(input) => (
-                Some(Value::Object(input.clone())),
-                attempt(conn, &run, action, &input).await,
-            ),
-            Err(message) => (None, Err(message)),
-        };
-        let (input, result) = outcome;
-        match result {
-            Ok(output) => {
-                let record = StepRecord {
-                    idx,
-                    action,
-                    status: "Succeeded",
-                    input,
-                    output: Some(output),
-                    error: None,
-                    attempts,
-                };
-                write_step(conn, &run, record, now).await?;
-                Ok(next(conn, &run, false).await?)
+        let mut step_moved = None;
+        let mv = if let Some(limit) = timed_out {
+            Move::End {
+                status: RunStatus::TimedOut,
+                error: Some(format!("The run took longer than its time limit of {limit} ms.")),
+                failed_step: run.failed_step,
             }
-            Err(message) => fail_step(conn, &run, &plan, step, input, message, attempts, now).await,
+        } else if let Some(step) = plan.steps.get(idx as usize) {
+            step_moved = Some(idx);
+            perform_step(conn, &run, &plan, step, now).await?
+        } else {
+            Move::Next { failed: false }
+        };
+        // Past the last step, the run ends with this transaction.
+        let mv = match mv {
+            Move::Next { failed } => {
+                let failed_step = if failed {
+                    run.failed_step.or(step_moved)
+                } else {
+                    run.failed_step
+                };
+                if idx as usize + 1 >= plan.steps.len() || step_moved.is_none() {
+                    Move::End {
+                        status: if failed_step.is_some() {
+                            RunStatus::Failed
+                        } else {
+                            RunStatus::Succeeded
+                        },
+                        error: failed_step
+                            .map(|i| format!("Step {} failed; the steps after it still ran.", i + 1)),
+                        failed_step,
+                    }
+                } else {
+                    diesel::update(runs::table.find(&run.id))
+                        .set((
+                            runs::next_step.eq(idx + 1),
+                            runs::attempt.eq(0),
+                            runs::failed_step.eq(failed_step),
+                            runs::lease_until.eq(now + lease),
+                            runs::started_at.eq(started),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    Move::Next { failed }
+                }
+            }
+            other => other,
+        };
+        let progress = match &mv {
+            Move::Next { .. } => Progress::Continue,
+            Move::Retry { at, attempts } => {
+                diesel::update(runs::table.find(&run.id))
+                    .set((
+                        runs::attempt.eq(attempts),
+                        runs::run_at.eq(at),
+                        runs::lease_owner.eq(None::<String>),
+                        runs::lease_until.eq(None::<OffsetDateTime>),
+                        runs::started_at.eq(started),
+                    ))
+                    .execute(conn)
+                    .await?;
+                Progress::Rescheduled(*at)
+            }
+            Move::End {
+                status,
+                error,
+                failed_step,
+            } => {
+                diesel::update(runs::table.find(&run.id))
+                    .set((
+                        runs::next_step.eq(if step_moved.is_some() { idx + 1 } else { idx }),
+                        runs::status.eq(status.as_str()),
+                        runs::started_at.eq(started),
+                        runs::finished_at.eq(now),
+                        runs::error.eq(error),
+                        runs::failed_step.eq(failed_step),
+                        runs::lease_owner.eq(None::<String>),
+                        runs::lease_until.eq(None::<OffsetDateTime>),
+                    ))
+                    .execute(conn)
+                    .await?;
+                Progress::Finished(*status)
+            }
+        };
+        let ended = match &mv {
+            Move::End { status, error, .. } => {
+                let duration = (now - started).whole_milliseconds() as i64;
+                let succeeded = *status == RunStatus::Succeeded;
+                let event = NewEvent {
+                    event_type: if succeeded { "Run.succeeded" } else { "Run.failed" }.into(),
+                    data: json!({ "workflow": run.workflow_id, "name": plan.name, "run": run.id, "status": status, "duration": duration, "error": error }),
+                    source: EventSource::Verb,
+                    actor: None,
+                    subject: Some(run.workflow_id.to_string()),
+                };
+                record_and_queue(conn, &run.org_id, &event, run.depth + 1).await?;
+                Some(succeeded)
+            }
+            _ => None,
+        };
+        if fresh || ended.is_some() {
+            count(conn, &run, fresh, ended, now).await?;
         }
+        Ok(progress)
     })
     .await
+}
+
+/// The workflow's counters and status: a run's start sets `lastRunAt`, adds to `runCount` and
+/// moves an Activated workflow to Triggered; its end adds to `successCount` or `failureCount`
+/// and moves it back once no other run of it is running.
+async fn count(
+    conn: &mut Conn,
+    run: &RunRow,
+    started: bool,
+    ended: Option<bool>,
+    now: OffsetDateTime,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE workflows SET
+            last_run_at = CASE WHEN $1 THEN $2 ELSE last_run_at END,
+            run_count = run_count + CASE WHEN $1 THEN 1 ELSE 0 END,
+            success_count = success_count + CASE WHEN $3 THEN 1 ELSE 0 END,
+            failure_count = failure_count + CASE WHEN $4 THEN 1 ELSE 0 END,
+            status = CASE
+                WHEN ($3 OR $4) AND (status = 'Triggered' OR ($1 AND status IN ('Active', 'Activated')))
+                    THEN CASE WHEN EXISTS (SELECT 1 FROM runs r WHERE r.workflow_id = $5 AND r.status = 'Running' AND r.id <> $6)
+                        THEN 'Triggered' ELSE 'Activated' END
+                WHEN $1 AND status IN ('Active', 'Activated') THEN 'Triggered'
+                ELSE status END
+         WHERE id = $5",
+    )
+    .bind::<Bool, _>(started)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Bool, _>(ended == Some(true))
+    .bind::<Bool, _>(ended == Some(false))
+    .bind::<Text, _>(run.workflow_id.as_str())
+    .bind::<Text, _>(run.id.as_str())
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Does the run's current step (or skips it, when its condition does not hold), records it,
+/// and says where the run goes.
+async fn perform_step(
+    conn: &mut Conn,
+    run: &RunRow,
+    plan: &Plan,
+    step: &Value,
+    now: OffsetDateTime,
+) -> DomainResult<Move> {
+    let idx = run.next_step;
+    let roots = mapping::known_roots(&plan.fields.trigger_event);
+    let action = step
+        .get("action")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Some(condition) = step
+        .get("condition")
+        .and_then(Value::as_str)
+        .filter(|c| !c.trim().is_empty())
+    {
+        let holds = mapping::parse(condition, &roots)
+            .map(|e| truthy(&e.eval(&plan.context)))
+            .unwrap_or(false);
+        if !holds {
+            let record = StepRecord {
+                idx,
+                action,
+                status: "Skipped",
+                input: None,
+                output: None,
+                error: None,
+                attempts: 0,
+            };
+            write_step(conn, run, record, now).await?;
+            return Ok(Move::Next { failed: false });
+        }
+    }
+    let attempts = run.attempt + 1;
+    let (input, result) = match resolve(step.get("mapping"), &roots, &plan.context) {
+        Ok(input) => (
+            Some(Value::Object(input.clone())),
+            attempt(conn, run, action, &input).await,
+        ),
+        Err(message) => (None, Err(message)),
+    };
+    match result {
+        Ok(output) => {
+            let record = StepRecord {
+                idx,
+                action,
+                status: "Succeeded",
+                input,
+                output: Some(output),
+                error: None,
+                attempts,
+            };
+            write_step(conn, run, record, now).await?;
+            Ok(Move::Next { failed: false })
+        }
+        Err(message) => fail_step(conn, run, plan, step, input, message, attempts, now).await,
+    }
 }
 
 #[expect(
@@ -438,7 +558,7 @@ async fn fail_step(
     message: String,
     attempts: i32,
     now: OffsetDateTime,
-) -> DomainResult<Progress> {
+) -> DomainResult<Move> {
     let idx = run.next_step;
     let action = step
         .get("action")
@@ -447,7 +567,6 @@ async fn fail_step(
     let policy = RetryPolicy::from_json(plan.fields.retry_policy.as_deref());
     let error = format!("Step {} ({action}): {message}", idx + 1);
     if attempts < policy.max_attempts {
-        let at = now + policy.delay_after(attempts);
         let record = StepRecord {
             idx,
             action,
@@ -458,16 +577,8 @@ async fn fail_step(
             attempts,
         };
         write_step(conn, run, record, now).await?;
-        diesel::update(runs::table.find(&run.id))
-            .set((
-                runs::attempt.eq(attempts),
-                runs::run_at.eq(at),
-                runs::lease_owner.eq(None::<String>),
-                runs::lease_until.eq(None::<OffsetDateTime>),
-            ))
-            .execute(conn)
-            .await?;
-        return Ok(Progress::Rescheduled(at));
+        let at = now + policy.delay_after(attempts);
+        return Ok(Move::Retry { at, attempts });
     }
     match plan.fields.error_handling {
         ErrorHandling::Continue => {
@@ -481,7 +592,7 @@ async fn fail_step(
                 attempts,
             };
             write_step(conn, run, record, now).await?;
-            Ok(next(conn, run, true).await?)
+            Ok(Move::Next { failed: true })
         }
         ErrorHandling::Fallback if step.get("fallback").is_some() => {
             let fallback = &step["fallback"];
@@ -509,7 +620,7 @@ async fn fail_step(
                         attempts,
                     };
                     write_step(conn, run, record, now).await?;
-                    Ok(next(conn, run, false).await?)
+                    Ok(Move::Next { failed: false })
                 }
                 Err(fallback_error) => {
                     let error = format!(
@@ -536,7 +647,7 @@ async fn stop(
     error: String,
     attempts: i32,
     now: OffsetDateTime,
-) -> DomainResult<Progress> {
+) -> DomainResult<Move> {
     let idx = run.next_step;
     let record = StepRecord {
         idx,
@@ -564,75 +675,11 @@ async fn stop(
         };
         write_step(conn, run, record, now).await?;
     }
-    diesel::update(runs::table.find(&run.id))
-        .set(runs::failed_step.eq(idx))
-        .execute(conn)
-        .await?;
-    let run = RunRow {
+    Ok(Move::End {
+        status: RunStatus::Failed,
+        error: Some(error),
         failed_step: Some(idx),
-        ..run.clone()
-    };
-    finish(conn, &run, plan, RunStatus::Failed, Some(error), now).await
-}
-
-/// Ends the run: its status, the workflow's counters and status, `Run.succeeded` or `Run.failed`.
-async fn finish(
-    conn: &mut Conn,
-    run: &RunRow,
-    plan: &Plan,
-    status: RunStatus,
-    error: Option<String>,
-    now: OffsetDateTime,
-) -> DomainResult<Progress> {
-    diesel::update(runs::table.find(&run.id))
-        .set((
-            runs::status.eq(status.as_str()),
-            runs::finished_at.eq(now),
-            runs::error.eq(&error),
-            runs::lease_owner.eq(None::<String>),
-            runs::lease_until.eq(None::<OffsetDateTime>),
-        ))
-        .execute(conn)
-        .await?;
-    let succeeded = status == RunStatus::Succeeded;
-    diesel::update(workflows::table.find(&run.workflow_id))
-        .set((
-            workflows::success_count.eq(workflows::success_count + i64::from(succeeded)),
-            workflows::failure_count.eq(workflows::failure_count + i64::from(!succeeded)),
-        ))
-        .execute(conn)
-        .await?;
-    let others: i64 = runs::table
-        .filter(runs::workflow_id.eq(&run.workflow_id))
-        .filter(runs::status.eq(RunStatus::Running.as_str()))
-        .filter(runs::id.ne(&run.id))
-        .count()
-        .get_result(conn)
-        .await?;
-    if others == 0 {
-        diesel::update(
-            workflows::table
-                .find(&run.workflow_id)
-                .filter(workflows::status.eq(Status::Triggered)),
-        )
-        .set(workflows::status.eq(Status::Activated))
-        .execute(conn)
-        .await?;
-    }
-    let duration = (now - run.started_at.unwrap_or(now)).whole_milliseconds() as i64;
-    let event = NewEvent {
-        event_type: if succeeded {
-            "Run.succeeded".into()
-        } else {
-            "Run.failed".into()
-        },
-        data: json!({ "workflow": run.workflow_id, "name": plan.name, "run": run.id, "status": status, "duration": duration, "error": error }),
-        source: EventSource::Verb,
-        actor: None,
-        subject: Some(run.workflow_id.to_string()),
-    };
-    record_and_queue(conn, &run.org_id, &event, run.depth + 1).await?;
-    Ok(Progress::Finished(status))
+    })
 }
 
 /// Hands a claimed run back (a worker stopping between steps): the next claim takes it at
