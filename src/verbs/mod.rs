@@ -67,7 +67,8 @@ pub(crate) async fn record(
             actor: Some(actor.reference()),
             subject: Some(workflow.id.to_string()),
         };
-        repo::event::insert(conn, &workflow.org_id, &event).await?;
+        // Verbs' events start the workflows listening for them, like posted ones.
+        crate::ingest::record_and_queue(conn, &workflow.org_id, &event, 0).await?;
     }
     Ok(())
 }

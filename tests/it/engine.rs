@@ -525,3 +525,37 @@ async fn chains_of_workflows_are_cut_at_depth_eight() {
         .expect("count");
     assert!(pings <= 9, "{pings}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verbs_event_starts_the_workflows_listening_for_it() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let watcher = WorkflowInput {
+        name: "Tell ops about pauses".into(),
+        trigger_event: "Workflow.paused".into(),
+        steps: vec![step("Activity.create", &[("subject", "workflow.name")])],
+        ..Default::default()
+    };
+    let watcher = active(&mut conn, &admin, watcher).await;
+    let onboarding = active(&mut conn, &admin, onboarding()).await;
+    verbs::pause(&mut conn, &Hooks::with_defaults(), &admin, &onboarding.id)
+        .await
+        .expect("pause");
+    let started: Vec<(String, String)> = runs::table
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .select((runs::workflow_id, events::type_))
+        .load(&mut conn)
+        .await
+        .expect("runs");
+    assert_eq!(
+        started,
+        [(watcher.id.to_string(), "Workflow.paused".to_owned())]
+    );
+    assert_eq!(
+        engine::drain(&mut conn, "w1", LEASE, OffsetDateTime::now_utc())
+            .await
+            .expect("drain"),
+        1
+    );
+}
