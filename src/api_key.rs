@@ -131,7 +131,15 @@ pub async fn authenticate(
     if !secret.starts_with(KEY_PREFIX) || secret.len() != KEY_PREFIX.len() + SECRET_LEN {
         return Ok(None);
     }
-    let found: Option<(ApiKeyId, String, OrgId, String, String)> = api_keys::table
+    type Found = (
+        ApiKeyId,
+        String,
+        OrgId,
+        String,
+        String,
+        Option<OffsetDateTime>,
+    );
+    let found: Option<Found> = api_keys::table
         .inner_join(organizations::table)
         .filter(api_keys::prefix.eq(&secret[..SHOWN_LEN]))
         .filter(api_keys::revoked_at.is_null())
@@ -142,25 +150,30 @@ pub async fn authenticate(
             organizations::id,
             organizations::slug,
             organizations::name,
+            api_keys::last_used_at,
         ))
         .first(conn)
         .await
         .optional()?;
-    let Some((id, _, org_id, slug, name)) = found.filter(|(_, stored, ..)| *stored == hash(secret))
+    let Some((id, _, org_id, slug, name, last_used)) =
+        found.filter(|(_, stored, ..)| *stored == hash(secret))
     else {
         return Ok(None);
     };
     let now = OffsetDateTime::now_utc();
-    diesel::update(
-        api_keys::table.find(&id).filter(
-            api_keys::last_used_at
-                .is_null()
-                .or(api_keys::last_used_at.lt(now - time::Duration::minutes(1))),
-        ),
-    )
-    .set(api_keys::last_used_at.eq(now))
-    .execute(conn)
-    .await?;
+    let stale = now - time::Duration::minutes(1);
+    if last_used.is_none_or(|at| at < stale) {
+        diesel::update(
+            api_keys::table.find(&id).filter(
+                api_keys::last_used_at
+                    .is_null()
+                    .or(api_keys::last_used_at.lt(stale)),
+            ),
+        )
+        .set(api_keys::last_used_at.eq(now))
+        .execute(conn)
+        .await?;
+    }
     Ok(Some(KeyHolder {
         org: Organization {
             id: org_id,

@@ -1,8 +1,10 @@
 //! Connections and migrations.
 
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::pooled_connection::deadpool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub type Conn = AsyncPgConnection;
@@ -10,9 +12,12 @@ pub type Pool = deadpool::Pool<AsyncPgConnection>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// A pool of at most `size` connections to `url`.
+/// A pool of at most `size` connections to `url`. A connection handed back is reused without
+/// a test query (a broken one is still dropped): the query cost a round trip per checkout.
 pub fn pool(url: &str, size: usize) -> anyhow::Result<Pool> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     Ok(Pool::builder(manager).max_size(size).build()?)
 }
 
