@@ -11,16 +11,35 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
+};
 use switchyard::UserId;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 pub const SESSION_COOKIE: &str = "switchyard_session";
 
+/// The pages' routes. Generating them renders the app with resources held back, process-wide
+/// (leptos-rs/leptos#4773): a page rendered meanwhile would wait for ever. Generate them once,
+/// before serving anything.
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    generate_route_list(App)
+}
+
 /// Builds the whole application.
 pub fn router(state: AppState, options: LeptosOptions, secure_cookies: bool) -> Router {
-    let routes = generate_route_list(App);
+    router_with(state, options, secure_cookies, page_routes())
+}
+
+/// Builds the whole application around routes generated beforehand (tests build many routers
+/// in one process, and must not generate routes while another test renders a page).
+pub fn router_with(
+    state: AppState,
+    options: LeptosOptions,
+    secure_cookies: bool,
+    routes: Vec<AxumRouteListing>,
+) -> Router {
     let sessions = SessionManagerLayer::new(DieselStore::new(state.pool.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)

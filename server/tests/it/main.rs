@@ -74,7 +74,11 @@ impl TestApp {
             .output_name("switchyard")
             .site_root("target/site")
             .build();
-        let router = server::routes::router(state, options, false);
+        // Generated once for the whole process: see `page_routes`.
+        static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+            std::sync::OnceLock::new();
+        let routes = ROUTES.get_or_init(server::routes::page_routes).clone();
+        let router = server::routes::router_with(state, options, false, routes);
         TestApp { db, router }
     }
 
