@@ -12,13 +12,20 @@ pub type Pool = deadpool::Pool<AsyncPgConnection>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
+/// How long a request waits for a free connection before it fails instead of hanging.
+pub const CHECKOUT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A pool of at most `size` connections to `url`. A connection handed back is reused without
 /// a test query (a broken one is still dropped): the query cost a round trip per checkout.
 pub fn pool(url: &str, size: usize) -> anyhow::Result<Pool> {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
-    Ok(Pool::builder(manager).max_size(size).build()?)
+    Ok(Pool::builder(manager)
+        .max_size(size)
+        .runtime(::deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(CHECKOUT_WAIT))
+        .build()?)
 }
 
 /// Applies every pending migration. Needs a multi-threaded Tokio runtime.
