@@ -128,3 +128,50 @@ test("an Admin creates an API key, sees it once, and revokes it", async ({ page 
   await row.getByRole("button", { name: "Revoke for good" }).click();
   await expect(row).toContainText("Revoked");
 });
+
+test("trigger the demo workflow by hand and follow its run step by step", async ({ page }) => {
+  const customer = `Initech ${test.info().project.name}`;
+  await signIn(page);
+  await ready(page);
+  await page.getByRole("link", { name: "Customer Onboarding", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Customer Onboarding" })).toBeVisible();
+  await ready(page);
+
+  // Sample data that is not JSON is refused next to its field, and nothing runs.
+  await page.getByText("Trigger by hand").click();
+  await expect(page.getByLabel("Sample Deal.won data")).toContainText('"name"');
+  await page.getByLabel("Sample Deal.won data").fill("{ not json");
+  await page.getByRole("button", { name: "Trigger now" }).click();
+  await expect(page.locator("#payload-error")).toContainText("not valid JSON");
+  await expect(page).toHaveURL(/\/o\/acme\/workflows\/workflow_/);
+  await ready(page);
+
+  // Good sample data: the run page opens, and the workers take the run to its end.
+  if (!(await page.getByLabel("Sample Deal.won data").isVisible())) {
+    await page.getByText("Trigger by hand").click();
+  }
+  await page
+    .getByLabel("Sample Deal.won data")
+    .fill(JSON.stringify({ name: customer, plan: "pro", contact: { name: "Ada" } }));
+  await page.getByRole("button", { name: "Trigger now" }).click();
+  await expect(page).toHaveURL(/\/o\/acme\/runs\/run_/);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator(".page-head .badge")).toHaveText("Succeeded", { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+
+  // Every step, with what it was sent and what it made, in words rather than JSON.
+  const steps = page.locator("ol.timeline > li");
+  await expect(steps).toHaveCount(4);
+  await expect(steps.nth(0)).toContainText("Customer.create");
+  await expect(steps.nth(0)).toContainText("Succeeded");
+  await expect(steps.nth(0)).toContainText(customer);
+  await expect(steps.nth(2)).toContainText(`Onboarding: ${customer}`);
+  await expect(steps.nth(3)).toContainText("Welcome call with Ada");
+  await expect(page.getByText("{")).toHaveCount(0);
+
+  // The run history lists it.
+  await page.getByRole("link", { name: "Run history" }).click();
+  await expect(page.getByRole("heading", { name: "Run history" })).toBeVisible();
+  await expect(page.locator("tbody tr").first()).toContainText("Succeeded");
+});

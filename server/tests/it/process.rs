@@ -23,8 +23,18 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A server process, killed if the test ends early, so none outlives a failed test.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `switchyard serve` on the test's database with one worker.
-fn serve(url: &str, env: &[(&str, &str)]) -> Child {
+fn serve(url: &str, env: &[(&str, &str)]) -> Served {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
     command
         .arg("serve")
@@ -38,7 +48,7 @@ fn serve(url: &str, env: &[(&str, &str)]) -> Child {
     for (name, value) in env {
         command.env(name, value);
     }
-    command.spawn().expect("the server starts")
+    Served(command.spawn().expect("the server starts"))
 }
 
 /// An activated workflow of `STEPS` `Customer.create` steps and one event for it.
@@ -130,19 +140,18 @@ async fn a_server_killed_mid_run_is_taken_over_and_no_step_runs_twice() {
         steps_done(&app, &run).await >= 2
     })
     .await;
-    first.kill().expect("SIGKILL");
-    first.wait().expect("the killed server is gone");
+    first.0.kill().expect("SIGKILL");
+    first.0.wait().expect("the killed server is gone");
     let done_before = steps_done(&app, &run).await;
     let (status, owner, fence) = state(&app, &run).await;
     assert!(done_before < STEPS as i64, "the run ended before the kill");
     assert_eq!(status, "Running");
     assert!(owner.is_some(), "the killed worker still holds the lease");
 
-    let mut second = serve(&app.db.url, &[]);
+    let second = serve(&app.db.url, &[]);
     let finished = async || state(&app, &run).await.0 == "Succeeded";
     wait_for("the run to finish", Duration::from_secs(60), finished).await;
-    second.kill().expect("stop");
-    second.wait().expect("stopped");
+    drop(second);
     let (_, owner, fence_after) = state(&app, &run).await;
     assert_eq!(owner, None);
     assert!(fence_after > fence, "another claim took the run over");
@@ -164,11 +173,11 @@ async fn a_server_asked_to_stop_hands_its_run_back_for_the_next_to_finish_at_onc
     })
     .await;
     let term = Command::new("kill")
-        .args(["-TERM", &first.id().to_string()])
+        .args(["-TERM", &first.0.id().to_string()])
         .status()
         .expect("kill -TERM");
     assert!(term.success());
-    let exit = first.wait().expect("the server stops");
+    let exit = first.0.wait().expect("the server stops");
     assert!(exit.success(), "a clean stop: {exit:?}");
     let (status, owner, _) = state(&app, &run).await;
     assert!(
@@ -177,10 +186,9 @@ async fn a_server_asked_to_stop_hands_its_run_back_for_the_next_to_finish_at_onc
     );
     assert_eq!((status.as_str(), owner), ("Running", None), "handed back");
 
-    let mut second = serve(&app.db.url, &long_lease);
+    let second = serve(&app.db.url, &long_lease);
     let finished = async || state(&app, &run).await.0 == "Succeeded";
     wait_for("the run to finish", Duration::from_secs(60), finished).await;
-    second.kill().expect("stop");
-    second.wait().expect("stopped");
+    drop(second);
     assert_each_step_done_once(&app, &run).await;
 }
