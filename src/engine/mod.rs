@@ -246,6 +246,21 @@ struct StepRecord<'a> {
     attempts: i32,
 }
 
+impl<'a> StepRecord<'a> {
+    /// A step passed over: its condition did not hold, or an earlier step stopped the run.
+    fn skipped(idx: i32, action: &'a str) -> Self {
+        StepRecord {
+            idx,
+            action,
+            status: "Skipped",
+            input: None,
+            output: None,
+            error: None,
+            attempts: 0,
+        }
+    }
+}
+
 async fn write_step(
     conn: &mut Conn,
     run: &RunRow,
@@ -506,16 +521,7 @@ async fn perform_step(
             .map(|e| truthy(&e.eval(&plan.context)))
             .unwrap_or(false);
         if !holds {
-            let record = StepRecord {
-                idx,
-                action,
-                status: "Skipped",
-                input: None,
-                output: None,
-                error: None,
-                attempts: 0,
-            };
-            write_step(conn, run, record, now).await?;
+            write_step(conn, run, StepRecord::skipped(idx, action), now).await?;
             return Ok(Move::Next { failed: false });
         }
     }
@@ -664,16 +670,7 @@ async fn stop(
             .get("action")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let record = StepRecord {
-            idx: later as i32,
-            action,
-            status: "Skipped",
-            input: None,
-            output: None,
-            error: None,
-            attempts: 0,
-        };
-        write_step(conn, run, record, now).await?;
+        write_step(conn, run, StepRecord::skipped(later as i32, action), now).await?;
     }
     Ok(Move::End {
         status: RunStatus::Failed,
