@@ -6,7 +6,7 @@ use crate::components::format::time;
 use crate::components::layout::org_param;
 use crate::components::value::Fields;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::entity::RunSummary;
 use switchyard::run::RunStatus;
@@ -118,8 +118,12 @@ pub fn RunPage() -> impl IntoView {
                 match run.await {
                     Ok(detail) => {
                         let r = detail.run;
+                        // A run in flight: the page reloads itself until it ends, with or
+                        // without JavaScript.
+                        let in_flight = matches!(r.status, RunStatus::Queued | RunStatus::Running);
                         view! {
                             <Title text=format!("Run of {}", r.workflow_name) />
+                            {in_flight.then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
                             <p class="crumbs">
                                 <a href=format!("/o/{org}/workflows/{}", r.workflow)>"← " {r.workflow_name.clone()}</a>
                                 " · " <a href=format!("/o/{org}/workflows/{}/runs", r.workflow)>"Run history"</a>
@@ -129,6 +133,7 @@ pub fn RunPage() -> impl IntoView {
                                 <RunBadge status=r.status.as_str() />
                                 <span class="version">{format!("Version {}", r.workflow_version)}</span>
                             </div>
+                            {in_flight.then(|| view! { <p class="hint">"Still running: this page refreshes every few seconds until the run ends."</p> })}
                             {r.error.clone().map(|e| view! { <p class="problem" role="alert">{e}</p> })}
                             <dl class="settings">
                                 <dt>"Queued"</dt><dd>{time(r.queued_at)}</dd>

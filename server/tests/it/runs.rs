@@ -78,6 +78,32 @@ async fn a_run_reads_step_by_step() {
         "{}",
         page.body
     );
+    assert!(
+        !page.body.contains("http-equiv=\"refresh\""),
+        "a finished run's page stays put"
+    );
+    // A run still queued: its page reloads itself until the run ends.
+    let admin = app.member("acme", Role::Admin).await;
+    let mut conn = app.db.conn().await;
+    let posted = PostedEvent {
+        event_type: "Deal.won".into(),
+        data: serde_json::json!({"name": "Later"}),
+        id: None,
+    };
+    let queued = ingest::ingest(&mut conn, &admin.org.id, &posted, EventSource::Api, None)
+        .await
+        .expect("ingest")
+        .runs[0]
+        .to_string();
+    drop(conn);
+    let page = app
+        .get(Some(&cookie), &format!("/o/acme/runs/{queued}"))
+        .await;
+    assert!(
+        page.body.contains("http-equiv=\"refresh\"") && page.body.contains("Still running"),
+        "{}",
+        page.body
+    );
     let overview = app
         .get(Some(&cookie), &format!("/o/acme/workflows/{}", workflow.id))
         .await;
