@@ -9,7 +9,6 @@ use crate::schema::{events, runs, workflows};
 use crate::status::Status;
 use crate::workflow::{FieldError, is_event_type};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Jsonb, Nullable, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -141,7 +140,7 @@ pub async fn queue_runs(
     event_type: &str,
     depth: i32,
 ) -> QueryResult<(Vec<RunId>, Vec<WorkflowId>)> {
-    let listening: Vec<Listener> = workflows::table
+    let listening: Vec<(WorkflowId, i32, Status)> = workflows::table
         .filter(workflows::org_id.eq(org))
         .filter(workflows::deleted_at.is_null())
         .filter(workflows::trigger_event.eq(event_type))
@@ -153,45 +152,16 @@ pub async fn queue_runs(
         ]))
         .order(workflows::id.asc())
         .select((workflows::id, workflows::version, workflows::status))
-        .load::<(WorkflowId, i32, Status)>(conn)
-        .await?
-        .into_iter()
-        .map(|(id, version, status)| Listener {
-            id,
-            version,
-            status,
-        })
-        .collect();
-    queue_for(conn, org, event, listening, depth).await
-}
-
-/// A workflow listening for an event's type (or paused, and ignoring it).
-#[derive(QueryableByName)]
-struct Listener {
-    #[diesel(sql_type = Text)]
-    id: WorkflowId,
-    #[diesel(sql_type = Integer)]
-    version: i32,
-    #[diesel(sql_type = Text)]
-    status: Status,
-}
-
-/// Queues the runs of the listening workflows and notes the paused ones on the event.
-async fn queue_for(
-    conn: &mut Conn,
-    org: &OrgId,
-    event: &EventId,
-    listening: Vec<Listener>,
-    depth: i32,
-) -> QueryResult<(Vec<RunId>, Vec<WorkflowId>)> {
+        .load(conn)
+        .await?;
     let mut queued = Vec::new();
     let mut ignored = Vec::new();
-    for listener in listening {
-        if !listener.status.listens() {
-            ignored.push(listener.id);
+    for (workflow, version, status) in listening {
+        if !status.listens() {
+            ignored.push(workflow);
             continue;
         }
-        queued.push(queue_run(conn, org, &listener.id, listener.version, event, depth).await?);
+        queued.push(queue_run(conn, org, &workflow, version, event, depth).await?);
     }
     if !ignored.is_empty() {
         let ids = Value::from(ignored.iter().map(ToString::to_string).collect::<Vec<_>>());
@@ -246,29 +216,11 @@ pub async fn record_and_queue(
     new: &crate::repo::event::NewEvent,
     depth: i32,
 ) -> QueryResult<(EventId, Vec<RunId>)> {
-    let event = EventId::generate();
-    // One round trip: the event is recorded and its listeners found by the same statement.
-    let listening: Vec<Listener> = diesel::sql_query(
-        "WITH recorded AS (
-            INSERT INTO events (id, org_id, type, data, source, actor, subject, depth)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8))
-         SELECT id, version, status FROM workflows
-         WHERE org_id = $2 AND deleted_at IS NULL AND trigger_event = $3 AND $9
-           AND status IN ('Active', 'Activated', 'Triggered', 'Paused')
-         ORDER BY id",
-    )
-    .bind::<Text, _>(event.as_str())
-    .bind::<Text, _>(org.as_str())
-    .bind::<Text, _>(&new.event_type)
-    .bind::<Jsonb, _>(&new.data)
-    .bind::<Text, _>(new.source.as_str())
-    .bind::<Nullable<Text>, _>(&new.actor)
-    .bind::<Nullable<Text>, _>(&new.subject)
-    .bind::<Integer, _>(depth)
-    .bind::<Bool, _>(depth <= MAX_CHAIN)
-    .load(conn)
-    .await?;
-    let (runs, _) = queue_for(conn, org, &event, listening, depth).await?;
+    let event = crate::repo::event::insert_at_depth(conn, org, new, depth).await?;
+    if depth > MAX_CHAIN {
+        return Ok((event, Vec::new()));
+    }
+    let (runs, _) = queue_runs(conn, org, &event, &new.event_type, depth).await?;
     Ok((event, runs))
 }
 
