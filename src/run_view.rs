@@ -6,6 +6,7 @@ use crate::entity::{RunDetail, RunStepView, RunSummary};
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::{events, run_steps, runs, workflow_versions, workflows};
+use crate::workflow::steps_from_json;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -123,12 +124,10 @@ pub async fn detail(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Run
         .first(conn)
         .await
         .optional()?;
-    let planned: Vec<Value> = snapshot
-        .and_then(|s| {
-            s.get("steps")
-                .and_then(Value::as_str)
-                .and_then(|t| serde_json::from_str(t).ok())
-        })
+    let planned = snapshot
+        .as_ref()
+        .and_then(|s| s.get("steps").and_then(Value::as_str))
+        .and_then(|text| steps_from_json(text).ok())
         .unwrap_or_default();
     type StepRow = (
         i32,
@@ -160,15 +159,11 @@ pub async fn detail(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Run
         .iter()
         .enumerate()
         .map(|(i, step)| {
-            let action = step
-                .get("action")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let label = step
-                .get("name")
-                .and_then(Value::as_str)
-                .map_or_else(|| action.clone(), str::to_owned);
+            let action = step.action.clone();
+            let label = match step.name.trim() {
+                "" => action.clone(),
+                name => name.to_owned(),
+            };
             match done.iter().find(|d| d.0 == i as i32) {
                 Some(d) => RunStepView {
                     index: d.0,

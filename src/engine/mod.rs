@@ -18,7 +18,7 @@ use crate::mapping;
 use crate::repo::event::NewEvent;
 use crate::run::RunStatus;
 use crate::schema::{events, organizations, run_steps, runs, workflow_versions};
-use crate::workflow::{ErrorHandling, WorkflowFields};
+use crate::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowFields, steps_from_json};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -117,8 +117,9 @@ struct RunRow {
 /// What a run needs to know about its workflow version, event and organization.
 struct Plan {
     fields: WorkflowFields,
-    steps: Vec<Value>,
-    name: String,
+    steps: Vec<StepInput>,
+    /// The names a mapping may start with, for this trigger event.
+    roots: Vec<String>,
     context: Value,
     /// The event came from the trigger verb, which recorded `Workflow.triggered` itself.
     manual: bool,
@@ -145,7 +146,7 @@ async fn plan(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
             .await?;
     let fields: WorkflowFields = serde_json::from_value(snapshot)
         .map_err(|e| DomainError::Internal(format!("snapshot: {e}")))?;
-    let steps: Vec<Value> = serde_json::from_str(&fields.steps).unwrap_or_default();
+    let steps = steps_from_json(&fields.steps).unwrap_or_default();
     let outputs: Vec<Option<Value>> = if run.next_step > 0 {
         run_steps::table
             .filter(run_steps::run_id.eq(&run.id))
@@ -170,7 +171,7 @@ async fn plan(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
         context[root] = data;
     }
     Ok(Plan {
-        name: fields.name.clone(),
+        roots: mapping::known_roots(&fields.trigger_event),
         fields,
         steps,
         context,
@@ -179,21 +180,12 @@ async fn plan(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
 }
 
 /// Resolves a step's mapping; the error names the field.
-fn resolve(
-    mapping_json: Option<&Value>,
-    roots: &[String],
-    context: &Value,
-) -> Result<Map<String, Value>, String> {
+fn resolve(rows: &[MappingRow], plan: &Plan) -> Result<Map<String, Value>, String> {
     let mut input = Map::new();
-    for (field, expr) in mapping_json
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let source = expr.as_str().unwrap_or_default();
-        let parsed = mapping::parse(source, roots)
+    for MappingRow { field, expr } in rows {
+        let parsed = mapping::parse(expr, &plan.roots)
             .map_err(|e| format!("The field {field} cannot be worked out: {e}"))?;
-        input.insert(field.clone(), parsed.eval(context));
+        input.insert(field.clone(), parsed.eval(&plan.context));
     }
     Ok(input)
 }
@@ -345,65 +337,54 @@ pub async fn advance(
         // A run's start is recorded before its first step's events.
         let fresh = run.started_at.is_none();
         if fresh && !plan.manual {
-            let event = NewEvent {
-                event_type: "Workflow.triggered".into(),
-                data: json!({ "workflow": run.workflow_id, "name": plan.name, "run": run.id, "version": run.workflow_version }),
-                source: EventSource::Verb,
-                actor: None,
-                subject: Some(run.workflow_id.to_string()),
-            };
-            record_and_queue(conn, &run.org_id, &event, run.depth + 1).await?;
+            let data = json!({ "workflow": run.workflow_id, "name": plan.fields.name, "run": run.id, "version": run.workflow_version });
+            record_run_event(conn, &run, "Workflow.triggered", data).await?;
         }
-        let mut step_moved = None;
-        let mv = if let Some(limit) = timed_out {
-            Move::End {
+        let step = plan.steps.get(idx as usize).filter(|_| timed_out.is_none());
+        let mv = match (timed_out, step) {
+            (Some(limit), _) => Move::End {
                 status: RunStatus::TimedOut,
                 error: Some(format!("The run took longer than its time limit of {limit} ms.")),
                 failed_step: run.failed_step,
-            }
-        } else if let Some(step) = plan.steps.get(idx as usize) {
-            step_moved = Some(idx);
-            perform_step(conn, &run, &plan, step, now).await?
-        } else {
-            Move::Next { failed: false }
+            },
+            (None, Some(step)) => perform_step(conn, &run, &plan, step, now).await?,
+            (None, None) => Move::Next { failed: false },
+        };
+        let failed_step = match mv {
+            Move::Next { failed: true } => run.failed_step.or(Some(idx)),
+            _ => run.failed_step,
         };
         // Past the last step, the run ends with this transaction.
         let mv = match mv {
-            Move::Next { failed } => {
-                let failed_step = if failed {
-                    run.failed_step.or(step_moved)
-                } else {
-                    run.failed_step
-                };
-                if idx as usize + 1 >= plan.steps.len() || step_moved.is_none() {
-                    Move::End {
-                        status: if failed_step.is_some() {
-                            RunStatus::Failed
-                        } else {
-                            RunStatus::Succeeded
-                        },
-                        error: failed_step
-                            .map(|i| format!("Step {} failed; the steps after it still ran.", i + 1)),
-                        failed_step,
-                    }
-                } else {
-                    diesel::update(runs::table.find(&run.id))
-                        .set((
-                            runs::next_step.eq(idx + 1),
-                            runs::attempt.eq(0),
-                            runs::failed_step.eq(failed_step),
-                            runs::lease_until.eq(now + lease),
-                            runs::started_at.eq(started),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    Move::Next { failed }
+            Move::Next { .. } if step.is_none() || idx as usize + 1 >= plan.steps.len() => {
+                Move::End {
+                    status: if failed_step.is_some() {
+                        RunStatus::Failed
+                    } else {
+                        RunStatus::Succeeded
+                    },
+                    error: failed_step
+                        .map(|i| format!("Step {} failed; the steps after it still ran.", i + 1)),
+                    failed_step,
                 }
             }
             other => other,
         };
+        let next_step = if step.is_some() { idx + 1 } else { idx };
         let progress = match &mv {
-            Move::Next { .. } => Progress::Continue,
+            Move::Next { .. } => {
+                diesel::update(runs::table.find(&run.id))
+                    .set((
+                        runs::next_step.eq(next_step),
+                        runs::attempt.eq(0),
+                        runs::failed_step.eq(failed_step),
+                        runs::lease_until.eq(now + lease),
+                        runs::started_at.eq(started),
+                    ))
+                    .execute(conn)
+                    .await?;
+                Progress::Continue
+            }
             Move::Retry { at, attempts } => {
                 diesel::update(runs::table.find(&run.id))
                     .set((
@@ -424,7 +405,7 @@ pub async fn advance(
             } => {
                 diesel::update(runs::table.find(&run.id))
                     .set((
-                        runs::next_step.eq(if step_moved.is_some() { idx + 1 } else { idx }),
+                        runs::next_step.eq(next_step),
                         runs::status.eq(status.as_str()),
                         runs::started_at.eq(started),
                         runs::finished_at.eq(now),
@@ -442,14 +423,9 @@ pub async fn advance(
             Move::End { status, error, .. } => {
                 let duration = (now - started).whole_milliseconds() as i64;
                 let succeeded = *status == RunStatus::Succeeded;
-                let event = NewEvent {
-                    event_type: if succeeded { "Run.succeeded" } else { "Run.failed" }.into(),
-                    data: json!({ "workflow": run.workflow_id, "name": plan.name, "run": run.id, "status": status, "duration": duration, "error": error }),
-                    source: EventSource::Verb,
-                    actor: None,
-                    subject: Some(run.workflow_id.to_string()),
-                };
-                record_and_queue(conn, &run.org_id, &event, run.depth + 1).await?;
+                let event_type = if succeeded { "Run.succeeded" } else { "Run.failed" };
+                let data = json!({ "workflow": run.workflow_id, "name": plan.fields.name, "run": run.id, "status": status, "duration": duration, "error": error });
+                record_run_event(conn, &run, event_type, data).await?;
                 Some(succeeded)
             }
             _ => None,
@@ -460,6 +436,25 @@ pub async fn advance(
         Ok(progress)
     })
     .await
+}
+
+/// Records an event about the run's workflow, one link further down the run's chain.
+async fn record_run_event(
+    conn: &mut Conn,
+    run: &RunRow,
+    event_type: &str,
+    data: Value,
+) -> QueryResult<()> {
+    let event = NewEvent {
+        event_type: event_type.into(),
+        data,
+        source: EventSource::Verb,
+        actor: None,
+        subject: Some(run.workflow_id.to_string()),
+    };
+    record_and_queue(conn, &run.org_id, &event, run.depth + 1)
+        .await
+        .map(drop)
 }
 
 /// The workflow's counters and status: a run's start sets `lastRunAt`, adds to `runCount` and
@@ -503,21 +498,14 @@ async fn perform_step(
     conn: &mut Conn,
     run: &RunRow,
     plan: &Plan,
-    step: &Value,
+    step: &StepInput,
     now: OffsetDateTime,
 ) -> DomainResult<Move> {
     let idx = run.next_step;
-    let roots = mapping::known_roots(&plan.fields.trigger_event);
-    let action = step
-        .get("action")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if let Some(condition) = step
-        .get("condition")
-        .and_then(Value::as_str)
-        .filter(|c| !c.trim().is_empty())
-    {
-        let holds = mapping::parse(condition, &roots)
+    let action = step.action.as_str();
+    let condition = step.condition.trim();
+    if !condition.is_empty() {
+        let holds = mapping::parse(condition, &plan.roots)
             .map(|e| truthy(&e.eval(&plan.context)))
             .unwrap_or(false);
         if !holds {
@@ -526,7 +514,7 @@ async fn perform_step(
         }
     }
     let attempts = run.attempt + 1;
-    let (input, result) = match resolve(step.get("mapping"), &roots, &plan.context) {
+    let (input, result) = match resolve(&step.mapping, plan) {
         Ok(input) => (
             Some(Value::Object(input.clone())),
             attempt(conn, run, action, &input).await,
@@ -559,17 +547,14 @@ async fn fail_step(
     conn: &mut Conn,
     run: &RunRow,
     plan: &Plan,
-    step: &Value,
+    step: &StepInput,
     input: Option<Value>,
     message: String,
     attempts: i32,
     now: OffsetDateTime,
 ) -> DomainResult<Move> {
     let idx = run.next_step;
-    let action = step
-        .get("action")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let action = step.action.as_str();
     let policy = RetryPolicy::from_json(plan.fields.retry_policy.as_deref());
     let error = format!("Step {} ({action}): {message}", idx + 1);
     if attempts < policy.max_attempts {
@@ -600,14 +585,9 @@ async fn fail_step(
             write_step(conn, run, record, now).await?;
             Ok(Move::Next { failed: true })
         }
-        ErrorHandling::Fallback if step.get("fallback").is_some() => {
-            let fallback = &step["fallback"];
-            let fallback_action = fallback
-                .get("action")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let roots = mapping::known_roots(&plan.fields.trigger_event);
-            let recovered = match resolve(fallback.get("mapping"), &roots, &plan.context) {
+        ErrorHandling::Fallback if !step.fallback_action.trim().is_empty() => {
+            let fallback_action = step.fallback_action.as_str();
+            let recovered = match resolve(&step.fallback_mapping, plan) {
                 Ok(fallback_input) => attempt(conn, run, fallback_action, &fallback_input).await,
                 Err(m) => Err(m),
             };
@@ -666,11 +646,13 @@ async fn stop(
     };
     write_step(conn, run, record, now).await?;
     for (later, step) in plan.steps.iter().enumerate().skip(idx as usize + 1) {
-        let action = step
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        write_step(conn, run, StepRecord::skipped(later as i32, action), now).await?;
+        write_step(
+            conn,
+            run,
+            StepRecord::skipped(later as i32, &step.action),
+            now,
+        )
+        .await?;
     }
     Ok(Move::End {
         status: RunStatus::Failed,
