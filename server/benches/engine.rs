@@ -20,6 +20,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use switchyard::hooks::Hooks;
+use switchyard::testing::with_database;
 use switchyard::workflow::{MappingRow, StepInput, WorkflowInput};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -32,10 +33,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    switchyard::testing::with_database(url, name)
 }
 
 #[tokio::main]
