@@ -38,12 +38,11 @@ fn require_admin(actor: &Member) -> DomainResult<()> {
 }
 
 fn audit(org: &OrgId, event_type: &str, key: &ApiKey, actor: Option<&UserId>) -> (OrgId, NewEvent) {
+    let data = json!({ "key": key.id, "name": key.name, "prefix": key.prefix });
     let event = NewEvent {
-        event_type: event_type.to_owned(),
-        data: json!({ "key": key.id, "name": key.name, "prefix": key.prefix }),
-        source: EventSource::Verb,
         actor: actor.map(ToString::to_string),
         subject: Some(key.id.to_string()),
+        ..NewEvent::new(event_type, data, EventSource::Verb)
     };
     (org.clone(), event)
 }

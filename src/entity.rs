@@ -1,10 +1,11 @@
 //! The records the pages show: a workflow as stored, a member as signed in, an event as recorded.
 
+use crate::definition::{ErrorHandling, RetryPolicy, Steps};
 use crate::id::{ApiKeyId, EventId, OrgId, RunId, UserId, WorkflowId};
 use crate::role::Role;
 use crate::run::RunStatus;
 use crate::status::Status;
-use crate::workflow::{ErrorHandling, WorkflowFields};
+use crate::workflow::WorkflowFields;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -18,8 +19,8 @@ pub struct Workflow {
     pub name: String,
     pub description: String,
     pub trigger_event: String,
-    pub steps: String,
-    pub retry_policy: Option<String>,
+    pub steps: Steps,
+    pub retry_policy: Option<RetryPolicy>,
     pub error_handling: ErrorHandling,
     pub timeout_ms: Option<i64>,
     pub status: Status,
@@ -42,50 +43,35 @@ impl Workflow {
             description: self.description.clone(),
             trigger_event: self.trigger_event.clone(),
             steps: self.steps.clone(),
-            retry_policy: self.retry_policy.clone(),
+            retry_policy: self.retry_policy,
             error_handling: self.error_handling,
             timeout_ms: self.timeout_ms,
         }
     }
 
-    /// The number of steps, or zero when the steps cannot be read.
+    /// The number of steps.
     pub fn step_count(&self) -> usize {
-        serde_json::from_str::<Vec<serde_json::Value>>(&self.steps).map_or(0, |s| s.len())
+        self.steps.len()
     }
 
     /// Every expression the steps use: mappings, conditions and fallbacks.
-    pub fn expressions(&self) -> Vec<String> {
-        let steps: Vec<serde_json::Value> = serde_json::from_str(&self.steps).unwrap_or_default();
-        let mut out = Vec::new();
-        for step in &steps {
-            for part in [step, &step["fallback"]] {
-                let mapping = part.get("mapping").and_then(|m| m.as_object());
-                out.extend(
-                    mapping
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|(_, e)| e.as_str().map(str::to_owned)),
-                );
-            }
-            out.extend(
-                step.get("condition")
-                    .and_then(|c| c.as_str())
-                    .map(str::to_owned),
-            );
-        }
-        out
+    pub fn expressions(&self) -> impl Iterator<Item = &str> {
+        self.steps.iter().flat_map(|step| step.expressions())
     }
 
     /// An example of the trigger event's data for a run by hand, from what the steps read.
     pub fn sample_data(&self) -> serde_json::Value {
-        let expressions = self.expressions();
-        crate::mapping::sample_data(&self.trigger_event, expressions.iter().map(String::as_str))
+        crate::mapping::sample_data(&self.trigger_event, self.expressions())
     }
 
-    /// Successful runs over all finished runs, when any have finished.
+    /// Failed runs over finished runs, all time (see `rate::failure_rate`).
+    pub fn failure_rate(&self) -> Option<f64> {
+        crate::rate::failure_rate(self.failure_count, self.success_count + self.failure_count)
+    }
+
+    /// Succeeded runs over finished runs: what the failure rate leaves.
     pub fn success_rate(&self) -> Option<f64> {
-        let finished = self.success_count + self.failure_count;
-        (finished > 0).then(|| self.success_count as f64 / finished as f64)
+        self.failure_rate().map(|rate| 1.0 - rate)
     }
 }
 
@@ -114,6 +100,8 @@ pub trait Actor: Sync {
     fn may_edit(&self) -> bool;
     /// Who the events of the act name: a user id or an API key id.
     fn reference(&self) -> String;
+    /// The signed-in user acting, if it is one (what a workflow's `createdBy` names).
+    fn user(&self) -> Option<&UserId>;
 }
 
 impl Actor for Member {
@@ -127,6 +115,10 @@ impl Actor for Member {
 
     fn reference(&self) -> String {
         self.user_id.to_string()
+    }
+
+    fn user(&self) -> Option<&UserId> {
+        Some(&self.user_id)
     }
 }
 
@@ -149,10 +141,16 @@ impl Actor for KeyHolder {
     fn reference(&self) -> String {
         self.key.to_string()
     }
+
+    fn user(&self) -> Option<&UserId> {
+        None
+    }
 }
 
 /// Where an event came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
+#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum EventSource {
     Api,
     Verb,
@@ -162,6 +160,25 @@ pub enum EventSource {
 }
 
 impl EventSource {
+    pub const ALL: [EventSource; 5] = [
+        EventSource::Api,
+        EventSource::Verb,
+        EventSource::Step,
+        EventSource::Manual,
+        EventSource::Hook,
+    ];
+
+    /// Where it came from, in the event log's words.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventSource::Api => "Sent through the API",
+            EventSource::Verb => "A change in Switchyard",
+            EventSource::Step => "A workflow step",
+            EventSource::Manual => "Triggered by hand",
+            EventSource::Hook => "A workflow rule",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventSource::Api => "api",
@@ -176,21 +193,12 @@ impl EventSource {
 impl std::str::FromStr for EventSource {
     type Err = crate::status::UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            EventSource::Api,
-            EventSource::Verb,
-            EventSource::Step,
-            EventSource::Manual,
-            EventSource::Hook,
-        ]
-        .into_iter()
-        .find(|e| e.as_str() == s)
-        .ok_or_else(|| crate::status::UnknownName {
-            kind: "event source",
-            value: s.to_owned(),
-        })
+        crate::status::find_name("event source", &Self::ALL, Self::as_str, s)
     }
 }
+
+#[cfg(feature = "db")]
+crate::text_sql!(EventSource);
 
 /// One recorded event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -201,6 +209,8 @@ pub struct Event {
     pub source: EventSource,
     pub actor: Option<String>,
     pub created_at: OffsetDateTime,
+    /// Why it started fewer workflows than listen for it (a chain's limits), when it did.
+    pub note: Option<String>,
 }
 
 /// An organization's API key as lists show it: never the secret, only its first characters.
@@ -270,6 +280,8 @@ pub struct RunSummary {
     pub finished_at: Option<OffsetDateTime>,
     pub error: Option<String>,
     pub failed_step: Option<i32>,
+    /// What happened beside its outcome (some of its events started no workflows).
+    pub notice: Option<String>,
 }
 
 impl RunSummary {
@@ -285,8 +297,7 @@ pub struct RunStepView {
     pub index: i32,
     pub label: String,
     pub action: String,
-    /// Pending, Running, Succeeded, Failed, Recovered or Skipped.
-    pub status: String,
+    pub status: crate::run::StepStatus,
     pub input: Option<serde_json::Value>,
     pub output: Option<serde_json::Value>,
     pub error: Option<String>,

@@ -1,8 +1,11 @@
-//! The errors the domain's callers branch on.
+//! The errors the domain's callers branch on, and the one table that says how each front
+//! door (pages, REST, MCP) answers them.
 
+use crate::entity::Workflow;
 use crate::status::{Status, Verb};
 use crate::workflow::FieldError;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum DomainError {
@@ -15,14 +18,58 @@ pub enum DomainError {
     InvalidTransition { from: Status, verb: Verb },
     #[error("some fields are not valid")]
     Validation(Vec<FieldError>),
-    /// The edit was based on an older version.
-    #[error("someone else changed this workflow (it is now at version {current_version})")]
-    Conflict { current_version: i32 },
+    /// The edit was based on an older version; `current` is the workflow as it is now.
+    #[error("someone else changed this workflow (it is now at version {})", current.version)]
+    Conflict { current: Box<Workflow> },
     /// A BEFORE hook said no; its message reaches the user verbatim.
     #[error("{0}")]
     Vetoed(String),
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[source] Internal),
+}
+
+/// A failure that is ours, not the caller's: its message for the log, and its cause.
+#[derive(Clone, Debug, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct Internal {
+    pub message: String,
+    #[serde(skip)]
+    #[source]
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl PartialEq for Internal {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message
+    }
+}
+
+/// What kind of answer an error gets at every front door.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 422, with the field.
+    Invalid,
+    /// 404: missing, or another organization's.
+    NotFound,
+    /// 403.
+    Forbidden,
+    /// 409: a stale version or a verb the status does not allow.
+    Conflict,
+    /// 500.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The HTTP status every front door answers with.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::Invalid => 422,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Internal => 500,
+        }
+    }
 }
 
 fn transition_message(from: Status, verb: Verb) -> String {
@@ -39,6 +86,51 @@ impl DomainError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         DomainError::Validation(vec![FieldError::new(field, message)])
     }
+
+    /// An internal error with its message only.
+    pub fn internal(message: impl Into<String>) -> Self {
+        DomainError::Internal(Internal {
+            message: message.into(),
+            source: None,
+        })
+    }
+
+    /// An internal error that keeps its cause.
+    pub fn caused_by(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        DomainError::Internal(Internal {
+            message: format!("{}: {source}", message.into()),
+            source: Some(Arc::new(source)),
+        })
+    }
+
+    /// The row of the one table of answers.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DomainError::Validation(_) | DomainError::Vetoed(_) => ErrorKind::Invalid,
+            DomainError::NotFound => ErrorKind::NotFound,
+            DomainError::Forbidden => ErrorKind::Forbidden,
+            DomainError::InvalidTransition { .. } | DomainError::Conflict { .. } => {
+                ErrorKind::Conflict
+            }
+            DomainError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The code the REST API and the MCP tools name the error with.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::Validation(_) => "invalid",
+            DomainError::Vetoed(_) => "vetoed",
+            DomainError::NotFound => "not_found",
+            DomainError::Forbidden => "forbidden",
+            DomainError::InvalidTransition { .. } => "invalid_transition",
+            DomainError::Conflict { .. } => "conflict",
+            DomainError::Internal(_) => "internal",
+        }
+    }
 }
 
 #[cfg(feature = "db")]
@@ -46,7 +138,7 @@ impl From<diesel::result::Error> for DomainError {
     fn from(err: diesel::result::Error) -> Self {
         match err {
             diesel::result::Error::NotFound => DomainError::NotFound,
-            other => DomainError::Internal(other.to_string()),
+            other => DomainError::caused_by("database", other),
         }
     }
 }
@@ -54,7 +146,7 @@ impl From<diesel::result::Error> for DomainError {
 #[cfg(feature = "db")]
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for DomainError {
     fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        DomainError::Internal(format!("database pool: {err}"))
+        DomainError::caused_by("database pool", err)
     }
 }
 
@@ -74,5 +166,35 @@ mod tests {
             err.to_string(),
             "Cannot activate a workflow that is Archived. Allowed now: delete."
         );
+    }
+
+    #[test]
+    fn every_error_has_one_status() {
+        let cases = [
+            (DomainError::field("name", "Name is required"), 422),
+            (DomainError::Vetoed("no steps".into()), 422),
+            (DomainError::NotFound, 404),
+            (DomainError::Forbidden, 403),
+            (
+                DomainError::InvalidTransition {
+                    from: Status::Draft,
+                    verb: Verb::Pause,
+                },
+                409,
+            ),
+            (DomainError::internal("boom"), 500),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.kind().http_status(), status, "{err}");
+        }
+    }
+
+    #[cfg(feature = "db")]
+    #[test]
+    fn a_database_error_keeps_its_source() {
+        use std::error::Error;
+        let err = DomainError::from(diesel::result::Error::BrokenTransactionManager);
+        let source = err.source().expect("the internal part");
+        assert!(source.source().is_some(), "the diesel error is kept");
     }
 }

@@ -58,14 +58,13 @@ impl Hooks {
             );
         });
         hooks.after(Verb::Trigger, |w, ctx| {
-            if w.failure_count > 0 && w.run_count > 0 {
-                let failure_rate = w.failure_count as f64 / w.run_count as f64;
-                if failure_rate > 0.1 {
-                    ctx.create_event(
-                        "workflow.high_failure_rate",
-                        json!({ "workflow": w.id, "failureRate": failure_rate, "runCount": w.run_count }),
-                    );
-                }
+            if let Some(failure_rate) = w.failure_rate()
+                && failure_rate > 0.1
+            {
+                ctx.create_event(
+                    "workflow.high_failure_rate",
+                    json!({ "workflow": w.id, "failureRate": failure_rate, "runCount": w.run_count }),
+                );
             }
         });
         hooks

@@ -53,6 +53,12 @@ macro_rules! prefixed_id {
                 is_base62(rest, $len).then(|| Self(s.to_owned()))
             }
 
+            /// Parses an id taken from an address or a request: one that is not even well
+            /// formed is simply not found, like one that does not exist.
+            pub fn from_path(s: &str) -> Result<Self, $crate::error::DomainError> {
+                Self::parse(s).ok_or($crate::error::DomainError::NotFound)
+            }
+
             pub fn as_str(&self) -> &str {
                 &self.0
             }

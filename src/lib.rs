@@ -1,11 +1,14 @@
 //! Switchyard's domain: the Workflow entity, its verbs, hooks and state machine, the mapping
 //! language, and (behind the `db` feature) the Diesel repositories. No web code lives here.
 
+pub mod definition;
 pub mod entity;
 pub mod error;
 pub mod id;
 pub mod mapping;
+pub mod payload;
 pub mod query;
+pub mod rate;
 pub mod role;
 pub mod run;
 mod sql_text;
@@ -21,15 +24,11 @@ pub mod db;
 #[cfg(feature = "db")]
 pub mod engine;
 #[cfg(feature = "db")]
-pub mod event_log;
-#[cfg(feature = "db")]
 pub mod hooks;
 #[cfg(feature = "db")]
 pub mod ingest;
 #[cfg(feature = "db")]
 pub mod repo;
-#[cfg(feature = "db")]
-pub mod run_view;
 #[cfg(feature = "db")]
 pub mod schema;
 #[cfg(feature = "db")]
@@ -40,6 +39,7 @@ pub mod setup;
 pub mod testing;
 #[cfg(feature = "db")]
 pub mod verbs;
+pub mod view;
 
 pub use entity::{Member, Organization, Workflow};
 pub use error::{DomainError, DomainResult};

@@ -1,6 +1,12 @@
-//! What a list of workflows asks for (filters, sort, page) and what it gets back.
+//! What a list asks for (filters, sort, page) and what it gets back. Every list's address
+//! (a page's query string, a REST query, a server function's arguments) becomes one of these
+//! query types by one parse here, which lists every bad value by its field.
 
+use crate::error::{DomainError, DomainResult};
+use crate::id::RunId;
+use crate::run::RunStatus;
 use crate::status::Status;
+use crate::workflow::FieldError;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -44,14 +50,44 @@ impl Sort {
 impl FromStr for Sort {
     type Err = crate::status::UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Sort::ALL
-            .into_iter()
-            .find(|sort| sort.as_str() == s)
-            .ok_or_else(|| crate::status::UnknownName {
-                kind: "sort",
-                value: s.to_owned(),
-            })
+        crate::status::find_name("sort", &Sort::ALL, Sort::as_str, s)
     }
+}
+
+/// Collects a query's bad values, each next to its field.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn parse<T: FromStr>(&mut self, field: &str, value: &str, what: &str) -> Option<T> {
+        match value.trim() {
+            "" => None,
+            v => v.parse().map_or_else(
+                |_| {
+                    self.0
+                        .push(FieldError::new(field, format!("`{v}` is not {what}")));
+                    None
+                },
+                Some,
+            ),
+        }
+    }
+
+    fn done<T>(self, query: T) -> DomainResult<T> {
+        if self.0.is_empty() {
+            Ok(query)
+        } else {
+            Err(DomainError::Validation(self.0))
+        }
+    }
+}
+
+/// The non-empty value of `key` among `pairs`, trimmed.
+fn value<'a>(pairs: &[(&'a str, &'a str)], keys: &[&str]) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, v)| keys.contains(k) && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
 }
 
 /// Filters, sort and page of a workflow list. Built by the caller, checked by `normalized`.
@@ -67,6 +103,43 @@ pub struct WorkflowQuery {
 }
 
 impl WorkflowQuery {
+    /// Reads a workflow list's address: `status`, `trigger` (or `triggerEvent`), `q`, `sort`,
+    /// `limit`, `cursor`. Empty values are absent; every bad one is listed by its field.
+    pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
+        let mut problems = Problems::default();
+        let status = problems.parse(
+            "status",
+            value(pairs, &["status"]).unwrap_or(""),
+            "a status",
+        );
+        let sort = problems
+            .parse(
+                "sort",
+                value(pairs, &["sort"]).unwrap_or(""),
+                "a way to sort",
+            )
+            .unwrap_or_default();
+        let limit = problems.parse::<i64>(
+            "limit",
+            value(pairs, &["limit"]).unwrap_or(""),
+            "a number of results",
+        );
+        if limit.is_some_and(|l| !(1..=LIMIT_MAX).contains(&l)) {
+            problems.0.push(FieldError::new(
+                "limit",
+                format!("limit must be from 1 to {LIMIT_MAX}"),
+            ));
+        }
+        problems.done(WorkflowQuery {
+            status,
+            trigger_event: value(pairs, &["trigger", "triggerEvent"]).map(str::to_owned),
+            text: value(pairs, &["q"]).map(str::to_owned),
+            sort,
+            limit,
+            cursor: value(pairs, &["cursor"]).map(str::to_owned),
+        })
+    }
+
     /// The page size, clamped to 1..=100.
     pub fn limit(&self) -> i64 {
         self.limit.unwrap_or(LIMIT_DEFAULT).clamp(1, LIMIT_MAX)
@@ -97,4 +170,148 @@ pub struct Page<T> {
     pub cursor: Option<String>,
     /// Where this page started (0 for the first).
     pub offset: i64,
+}
+
+/// Filters and page of one workflow's run history.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunQuery {
+    pub status: Option<RunStatus>,
+    /// The run to continue after, for the next (older) page.
+    pub before: Option<RunId>,
+}
+
+impl RunQuery {
+    /// Reads a run history's address: `status`, `before`.
+    pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
+        let mut problems = Problems::default();
+        let status = problems.parse(
+            "status",
+            value(pairs, &["status"]).unwrap_or(""),
+            "a run status",
+        );
+        let before = value(pairs, &["before"]).and_then(|b| {
+            RunId::parse(b).or_else(|| {
+                problems.0.push(FieldError::new(
+                    "before",
+                    "This page address is damaged: go back to the newest runs",
+                ));
+                None
+            })
+        });
+        problems.done(RunQuery { status, before })
+    }
+}
+
+/// Filters and page of the event log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventQuery {
+    pub event_type: Option<String>,
+    /// The position to continue before, for the next (older) page.
+    pub before: Option<i64>,
+}
+
+impl EventQuery {
+    /// Reads the event log's address: `type` (or `event_type`), `before`.
+    pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
+        let mut problems = Problems::default();
+        let before = value(pairs, &["before"]).and_then(|b| {
+            b.parse::<i64>().ok().or_else(|| {
+                problems.0.push(FieldError::new(
+                    "before",
+                    "This page address is damaged: go back to the newest events",
+                ));
+                None
+            })
+        });
+        problems.done(EventQuery {
+            event_type: value(pairs, &["type", "event_type"]).map(str::to_owned),
+            before,
+        })
+    }
+}
+
+/// The filters of the REST event feed: `since` (a time), `type` and `limit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventFeedQuery {
+    pub since: Option<time::OffsetDateTime>,
+    pub event_type: Option<String>,
+    pub limit: i64,
+}
+
+impl EventFeedQuery {
+    pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
+        let mut problems = Problems::default();
+        let since = value(pairs, &["since"]).and_then(|s| {
+            let rfc3339 = &time::format_description::well_known::Rfc3339;
+            time::OffsetDateTime::parse(s, rfc3339).ok().or_else(|| {
+                problems.0.push(FieldError::new(
+                    "since",
+                    "since must be a date and time like 2026-11-27T10:00:00Z",
+                ));
+                None
+            })
+        });
+        let limit = problems
+            .parse::<i64>("limit", value(pairs, &["limit"]).unwrap_or(""), "a number")
+            .unwrap_or(LIMIT_DEFAULT);
+        if !(1..=LIMIT_MAX).contains(&limit) {
+            problems.0.push(FieldError::new(
+                "limit",
+                format!("limit must be from 1 to {LIMIT_MAX}"),
+            ));
+        }
+        problems.done(EventFeedQuery {
+            since,
+            event_type: value(pairs, &["type"]).map(str::to_owned),
+            limit,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(err: DomainError) -> Vec<String> {
+        match err {
+            DomainError::Validation(f) => f.into_iter().map(|f| f.field).collect(),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_list_address_reads_into_a_query_and_empty_values_are_absent() {
+        let q = WorkflowQuery::parse(&[
+            ("status", "Paused"),
+            ("trigger", " Deal.won "),
+            ("q", ""),
+            ("sort", "name"),
+            ("cursor", "o25"),
+            ("other", "ignored"),
+        ])
+        .expect("query");
+        assert_eq!(q.status, Some(Status::Paused));
+        assert_eq!(q.trigger_event.as_deref(), Some("Deal.won"));
+        assert_eq!(q.text, None);
+        assert_eq!(q.sort, Sort::Name);
+        assert_eq!(q.offset(), 25);
+    }
+
+    #[test]
+    fn every_bad_value_is_named_by_its_field() {
+        let err =
+            WorkflowQuery::parse(&[("status", "Running"), ("sort", "random"), ("limit", "0")])
+                .expect_err("bad");
+        assert_eq!(fields(err), ["status", "sort", "limit"]);
+        let err = RunQuery::parse(&[("status", "Paused"), ("before", "run_x")]).expect_err("bad");
+        assert_eq!(fields(err), ["status", "before"]);
+        let err = EventQuery::parse(&[("before", "yesterday")]).expect_err("bad");
+        assert_eq!(fields(err), ["before"]);
+        assert_eq!(
+            RunQuery::parse(&[("status", "TimedOut")])
+                .expect("ok")
+                .status,
+            Some(RunStatus::TimedOut)
+        );
+    }
 }

@@ -93,6 +93,15 @@ diesel::table! {
         depth -> Int4,
         created_at -> Timestamptz,
         ignored_by -> Jsonb,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    event_chains (root_event_id) {
+        root_event_id -> Text,
+        org_id -> Text,
+        runs -> Int4,
     }
 }
 
@@ -116,6 +125,10 @@ diesel::table! {
         finished_at -> Nullable<Timestamptz>,
         attempt -> Int4,
         depth -> Int4,
+        chain_root -> Nullable<Text>,
+        events_recorded -> Int4,
+        stalls -> Int4,
+        notice -> Nullable<Text>,
     }
 }
 
@@ -176,6 +189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     workflows,
     workflow_versions,
     events,
+    event_chains,
     api_keys,
     runs,
     run_steps,

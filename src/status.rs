@@ -1,4 +1,6 @@
-//! The workflow status, its verbs and the one transition table that knows every legal move.
+//! The workflow status, its verbs and the one transition table that knows every legal move:
+//! the verbs' moves and the moves a workflow's runs make (a run starts; the last run in flight
+//! ends).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -33,6 +35,16 @@ pub enum Verb {
     Archive,
 }
 
+/// What moves a workflow: a verb, or one of its runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cause {
+    Verb(Verb),
+    /// A run of the workflow starts.
+    RunStarted,
+    /// A run ends and no other run of the workflow is in flight.
+    LastRunEnded,
+}
+
 /// What a verb does to the status when it is allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -52,19 +64,36 @@ impl Status {
         Status::Archived,
     ];
 
-    /// The transition table of PRODUCT.md: `None` when `verb` is not allowed from `self`
-    /// (always for `create`, which starts a new workflow in Draft).
-    pub fn apply(self, verb: Verb) -> Option<Outcome> {
+    /// The transition table of PRODUCT.md, with the run-driven rows: `None` when `cause`
+    /// has no row from `self` (a verb is then refused; a run leaves the status as it is).
+    pub fn transition(self, cause: Cause) -> Option<Outcome> {
         use Status::*;
         use Verb::*;
-        match (verb, self) {
-            (Update, Draft | Active | Activated | Paused) => Some(Outcome::Unchanged),
-            (Delete, Draft | Paused | Archived) => Some(Outcome::Unchanged),
-            (Activate, Draft | Paused | Active) => Some(Outcome::To(Activated)),
-            (Pause, Active | Activated | Triggered) => Some(Outcome::To(Paused)),
-            (Trigger, Active | Activated) => Some(Outcome::To(Triggered)),
-            (Archive, Draft | Paused) => Some(Outcome::To(Archived)),
+        match (cause, self) {
+            (Cause::Verb(Update), Draft | Active | Activated | Paused) => Some(Outcome::Unchanged),
+            (Cause::Verb(Delete), Draft | Paused | Archived) => Some(Outcome::Unchanged),
+            (Cause::Verb(Activate), Draft | Paused | Active) => Some(Outcome::To(Activated)),
+            (Cause::Verb(Pause), Active | Activated | Triggered) => Some(Outcome::To(Paused)),
+            (Cause::Verb(Trigger), Active | Activated) => Some(Outcome::To(Triggered)),
+            (Cause::Verb(Archive), Draft | Paused) => Some(Outcome::To(Archived)),
+            (Cause::RunStarted, Active | Activated) => Some(Outcome::To(Triggered)),
+            (Cause::LastRunEnded, Triggered) => Some(Outcome::To(Activated)),
             _ => None,
+        }
+    }
+
+    /// The verb's row of the table: `None` when `verb` is not allowed from `self` (always for
+    /// `create`, which starts a new workflow in Draft).
+    pub fn apply(self, verb: Verb) -> Option<Outcome> {
+        self.transition(Cause::Verb(verb))
+    }
+
+    /// The status after a run's move: a row of the table, or the same status when it has none
+    /// (a paused workflow stays paused while its last run ends).
+    pub fn after_run(self, cause: Cause) -> Status {
+        match self.transition(cause) {
+            Some(Outcome::To(status)) => status,
+            Some(Outcome::Unchanged) | None => self,
         }
     }
 
@@ -176,29 +205,33 @@ pub struct UnknownName {
     pub value: String,
 }
 
+/// The member of `all` whose name is `s`: every closed list's `FromStr` reads through it.
+pub(crate) fn find_name<T: Copy>(
+    kind: &'static str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    s: &str,
+) -> Result<T, UnknownName> {
+    all.iter()
+        .copied()
+        .find(|item| name(*item) == s)
+        .ok_or_else(|| UnknownName {
+            kind,
+            value: s.to_owned(),
+        })
+}
+
 impl FromStr for Status {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| UnknownName {
-                kind: "status",
-                value: s.to_owned(),
-            })
+        find_name("status", &Status::ALL, Status::as_str, s)
     }
 }
 
 impl FromStr for Verb {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Verb::ALL
-            .into_iter()
-            .find(|verb| verb.as_str() == s)
-            .ok_or_else(|| UnknownName {
-                kind: "verb",
-                value: s.to_owned(),
-            })
+        find_name("verb", &Verb::ALL, Verb::as_str, s)
     }
 }
 
@@ -236,6 +269,47 @@ mod tests {
             }
         }
         assert_eq!(allowed, 17, "the table has 17 allowed pairs");
+    }
+
+    /// The run-driven rows as PRODUCT.md words them: a run's start moves a listening workflow
+    /// to Triggered; the end of its last run in flight moves it back to Activated.
+    fn expected_after_run(status: Status, cause: Cause) -> Option<Status> {
+        match cause {
+            Cause::RunStarted => [Active, Activated].contains(&status).then_some(Triggered),
+            Cause::LastRunEnded => (status == Triggered).then_some(Activated),
+            Cause::Verb(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn every_status_and_run_move_follows_the_table() {
+        let mut moves = 0;
+        for status in Status::ALL {
+            for cause in [Cause::RunStarted, Cause::LastRunEnded] {
+                let expected = expected_after_run(status, cause);
+                let row = status.transition(cause).map(|o| match o {
+                    Outcome::To(s) => s,
+                    Outcome::Unchanged => status,
+                });
+                assert_eq!(row, expected, "{status} {cause:?}");
+                assert_eq!(status.after_run(cause), expected.unwrap_or(status));
+                moves += usize::from(expected.is_some());
+            }
+        }
+        assert_eq!(moves, 3, "three run-driven rows");
+    }
+
+    #[test]
+    fn a_workflow_triggered_by_hand_and_by_a_run_ends_activated() {
+        let by_hand = Activated.next(Trigger).expect("trigger");
+        let running = by_hand.after_run(Cause::RunStarted);
+        assert_eq!(running, Triggered, "a run starting keeps Triggered");
+        assert_eq!(running.after_run(Cause::LastRunEnded), Activated);
+        assert_eq!(
+            Paused.after_run(Cause::LastRunEnded),
+            Paused,
+            "paused mid-run stays paused"
+        );
     }
 
     #[test]

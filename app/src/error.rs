@@ -4,6 +4,7 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use switchyard::error::ErrorKind;
 use switchyard::workflow::{FieldError, WorkflowInput};
 use switchyard::{DomainError, Workflow};
 
@@ -51,6 +52,21 @@ impl FromServerFnError for AppError {
 }
 
 impl AppError {
+    /// The HTTP status a server function answers this error with (the domain's table, for
+    /// the errors that come from the domain). A form posted without JavaScript is redirected
+    /// back to its page instead, with the error in the address.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::SignIn(_) => 401,
+            AppError::NotFound => ErrorKind::NotFound.http_status(),
+            AppError::Forbidden => ErrorKind::Forbidden.http_status(),
+            AppError::Refused(_) | AppError::Conflict { .. } => ErrorKind::Conflict.http_status(),
+            AppError::Invalid { .. } | AppError::Draft { .. } => ErrorKind::Invalid.http_status(),
+            AppError::Internal(_) => ErrorKind::Internal.http_status(),
+            AppError::Request(_) => 400,
+        }
+    }
+
     /// The message for one field, if this error has one.
     pub fn field(&self, name: &str) -> Option<String> {
         match self {
@@ -83,10 +99,14 @@ impl AppError {
                 errors,
                 input: input.cloned().map(Box::new),
             },
-            DomainError::Conflict { .. } => {
-                AppError::Request("conflict without the current workflow".into())
-            }
-            DomainError::Internal(message) => AppError::internal(message),
+            DomainError::Conflict { current } => match input {
+                Some(input) => AppError::Conflict {
+                    current,
+                    input: Box::new(input.clone()),
+                },
+                None => AppError::Refused(DomainError::Conflict { current }.to_string()),
+            },
+            DomainError::Internal(internal) => AppError::internal(internal),
         }
     }
 

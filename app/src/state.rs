@@ -41,12 +41,14 @@ pub async fn user_id() -> Result<UserId, AppError> {
         .ok_or(AppError::Unauthorized)
 }
 
-/// The signed-in user as a member of `org`; not a member looks exactly like a missing org.
-pub async fn member(org: &str) -> Result<Member, AppError> {
+/// The signed-in user as a member of `org`, with the connection the rest of the call uses;
+/// not a member looks exactly like a missing org.
+pub async fn member(org: &str) -> Result<(Member, PooledConn), AppError> {
     let user = user_id().await?;
     let mut conn = conn().await?;
-    switchyard::repo::org::member(&mut conn, &user, org)
+    let member = switchyard::repo::org::member(&mut conn, &user, org)
         .await
         .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok((member, conn))
 }

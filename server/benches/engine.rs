@@ -20,6 +20,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use switchyard::hooks::Hooks;
+use switchyard::run::RunStatus;
 use switchyard::testing::with_database;
 use switchyard::workflow::{MappingRow, StepInput, WorkflowInput};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -281,13 +282,14 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 impl Load {
     fn line(&self, what: &str, runs: &Runs) -> String {
         format!(
-            "{what}: ingested {:.0} events/s ({} refused); ingest p50 {:.1} ms, p99 {:.1} ms; completed {:.0} runs/s ({} runs); event to run completed p50 {:.0} ms, p99 {:.0} ms",
+            "{what}: ingested {:.0} events/s ({} refused); ingest p50 {:.1} ms, p99 {:.1} ms; completed {:.0} runs/s ({} succeeded, {} failed); event to run completed p50 {:.0} ms, p99 {:.0} ms",
             self.latencies.len() as f64 / self.elapsed.as_secs_f64(),
             self.refused,
             percentile(&self.latencies, 0.5),
             percentile(&self.latencies, 0.99),
             runs.runs_per_second,
             runs.count,
+            runs.failed,
             runs.p50_ms,
             runs.p99_ms,
         )
@@ -348,7 +350,9 @@ async fn load(
 
 /// The runs of one phase, measured in the database once all of them ended.
 struct Runs {
+    /// Runs that succeeded: the only ones counted as completed.
     count: i64,
+    failed: i64,
     runs_per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -358,6 +362,8 @@ struct Runs {
 struct RunFigures {
     #[diesel(sql_type = Double)]
     count: f64,
+    #[diesel(sql_type = Double)]
+    failed: f64,
     #[diesel(sql_type = Double)]
     span: f64,
     #[diesel(sql_type = Double)]
@@ -373,22 +379,29 @@ async fn settle(url: &str, load: &Load) -> anyhow::Result<Runs> {
     let since = load
         .started
         .format(&time::format_description::well_known::Rfc3339)?;
-    let query = "SELECT count(*)::float8 AS count,
+    // Only runs that succeeded count as completed; failed ones are reported beside them.
+    let query = format!(
+        "SELECT count(*) FILTER (WHERE r.status = '{succeeded}')::float8 AS count,
+            count(*) FILTER (WHERE r.finished_at IS NOT NULL AND r.status <> '{succeeded}')::float8 AS failed,
             COALESCE(extract(epoch FROM max(r.finished_at) - min(e.created_at)), 0)::float8 AS span,
             COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - e.created_at)), 0)::float8 * 1000 AS p50,
             COALESCE(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - e.created_at)), 0)::float8 * 1000 AS p99,
             count(*) FILTER (WHERE r.finished_at IS NULL)::float8 AS open
          FROM runs r JOIN events e ON e.id = r.event_id
-         WHERE e.source = 'api' AND e.type = 'Deal.won' AND e.created_at >= $1::timestamptz";
+         WHERE e.source = '{api}' AND e.type = 'Deal.won' AND e.created_at >= $1::timestamptz",
+        succeeded = RunStatus::Succeeded.as_str(),
+        api = switchyard::entity::EventSource::Api.as_str(),
+    );
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let figures: RunFigures = sql_query(query)
+        let figures: RunFigures = sql_query(&query)
             .bind::<Text, _>(&since)
             .get_result(&mut conn)
             .await?;
         if figures.open == 0.0 {
             return Ok(Runs {
                 count: figures.count as i64,
+                failed: figures.failed as i64,
                 runs_per_second: if figures.span > 0.0 {
                     figures.count / figures.span
                 } else {
@@ -447,14 +460,16 @@ async fn forty_steps(url: &str, port: u16, key: &str) -> anyhow::Result<String> 
         #[diesel(sql_type = Double)]
         steps: f64,
     }
-    let db: Steps = sql_query(
+    let db: Steps = sql_query(format!(
         "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.finished_at - e.created_at))::float8 * 1000 AS p50,
                 max(extract(epoch FROM r.finished_at - e.created_at))::float8 * 1000 AS max,
                 (SELECT count(*) FROM run_steps s JOIN runs r2 ON r2.id = s.run_id JOIN events e2 ON e2.id = r2.event_id
-                  WHERE e2.type = 'Order.placed' AND s.status = 'Succeeded')::float8 AS steps
+                  WHERE e2.type = 'Order.placed' AND s.status = '{step_succeeded}')::float8 AS steps
          FROM runs r JOIN events e ON e.id = r.event_id
-         WHERE e.type = 'Order.placed' AND r.status = 'Succeeded'",
-    )
+         WHERE e.type = 'Order.placed' AND r.status = '{succeeded}'",
+        step_succeeded = switchyard::run::StepStatus::Succeeded.as_str(),
+        succeeded = RunStatus::Succeeded.as_str(),
+    ))
     .get_result(&mut conn)
     .await?;
     times.sort();
@@ -503,14 +518,16 @@ async fn million_runs(url: &str, workflow: &switchyard::WorkflowId) -> anyhow::R
     let pool = switchyard::db::pool(url, 2)?;
     let mut conn = pool.get().await?;
     let filled = Instant::now();
-    sql_query(
+    sql_query(format!(
         "INSERT INTO runs (id, org_id, workflow_id, workflow_version, event_id, status, next_step, run_at, fence, queued_at, started_at, finished_at, attempt, depth, failed_step, error)
          SELECT 'run_m' || lpad(i::text, 7, '0'), r.org_id, r.workflow_id, r.workflow_version, r.event_id,
-                CASE WHEN i % 1000 = 0 THEN 'Failed' ELSE 'Succeeded' END, 1, r.run_at, 1,
+                CASE WHEN i % 1000 = 0 THEN '{failed}' ELSE '{succeeded}' END, 1, r.run_at, 1,
                 now() - i * interval '1 second', now() - i * interval '1 second', now() - i * interval '1 second' + interval '20 milliseconds',
                 0, 0, CASE WHEN i % 1000 = 0 THEN 0 END, CASE WHEN i % 1000 = 0 THEN 'Step 1 failed' END
          FROM generate_series(1, 1000000) AS i, (SELECT * FROM runs WHERE workflow_id = $1 LIMIT 1) r",
-    )
+        failed = RunStatus::Failed.as_str(),
+        succeeded = RunStatus::Succeeded.as_str(),
+    ))
     .bind::<Text, _>(workflow.as_str())
     .execute(&mut conn)
     .await?;
@@ -532,46 +549,34 @@ async fn million_runs(url: &str, workflow: &switchyard::WorkflowId) -> anyhow::R
     let timed = |label: &'static str| (label, Instant::now());
     let mut lines = Vec::new();
     let (label, t) = timed("first page");
-    let (_, mut cursor) =
-        switchyard::run_view::history(&mut conn, &org, workflow, None, None, 25).await?;
+    let mut cursor = history_page(&mut conn, &org, workflow, None, None).await?;
     lines.push(format!(
         "{label} {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0
     ));
     for _ in 0..400 {
-        let (_, next) =
-            switchyard::run_view::history(&mut conn, &org, workflow, None, cursor.as_ref(), 25)
-                .await?;
-        cursor = next;
+        cursor = history_page(&mut conn, &org, workflow, None, cursor.as_ref()).await?;
     }
     let (label, t) = timed("page 402 (10,000 runs in)");
-    switchyard::run_view::history(&mut conn, &org, workflow, None, cursor.as_ref(), 25).await?;
+    history_page(&mut conn, &org, workflow, None, cursor.as_ref()).await?;
     lines.push(format!(
         "{label} {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0
     ));
     let (label, t) = timed("first page of Failed (1 run in 1,000)");
-    let (_, failed_cursor) = switchyard::run_view::history(
-        &mut conn,
-        &org,
-        workflow,
-        Some(switchyard::run::RunStatus::Failed),
-        None,
-        25,
-    )
-    .await?;
+    let failed_cursor =
+        history_page(&mut conn, &org, workflow, Some(RunStatus::Failed), None).await?;
     lines.push(format!(
         "{label} {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0
     ));
     let (label, t) = timed("second page of Failed");
-    switchyard::run_view::history(
+    history_page(
         &mut conn,
         &org,
         workflow,
-        Some(switchyard::run::RunStatus::Failed),
+        Some(RunStatus::Failed),
         failed_cursor.as_ref(),
-        25,
     )
     .await?;
     lines.push(format!(
@@ -583,6 +588,19 @@ async fn million_runs(url: &str, workflow: &switchyard::WorkflowId) -> anyhow::R
         fill.as_secs_f64(),
         lines.join(", ")
     ))
+}
+
+/// One page of the run history, as the page reads it; the cursor of the next.
+async fn history_page(
+    conn: &mut switchyard::db::Conn,
+    org: &switchyard::OrgId,
+    workflow: &switchyard::WorkflowId,
+    status: Option<RunStatus>,
+    before: Option<&switchyard::id::RunId>,
+) -> anyhow::Result<Option<switchyard::id::RunId>> {
+    let (runs, more) =
+        switchyard::repo::run::history(conn, org, workflow, status, before, 25).await?;
+    Ok(more.then(|| runs.last().map(|r| r.id.clone())).flatten())
 }
 
 /// CPU seconds used so far by PostgreSQL's processes, the server and this process, from /proc.

@@ -9,11 +9,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use leptos::prelude::LeptosOptions;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use switchyard::entity::{EventSource, KeyHolder};
 use switchyard::ingest::{self, PostedEvent};
-use switchyard::{DomainError, WorkflowId, api_key};
+use switchyard::{DomainError, WorkflowId, api_key, payload};
 
 /// At most this much body per request.
 pub const BODY_LIMIT: usize = 1 << 20;
@@ -47,33 +46,25 @@ impl ApiError {
 }
 
 impl From<DomainError> for ApiError {
+    /// The domain's one table of answers: its status and code, and the first field's message.
     fn from(err: DomainError) -> Self {
-        match err.clone() {
-            DomainError::Validation(fields) => {
-                let first = fields.into_iter().next();
-                ApiError {
-                    status: StatusCode::BAD_REQUEST,
-                    code: "invalid",
-                    message: first
-                        .as_ref()
-                        .map_or_else(|| "invalid input".into(), |f| f.message.clone()),
-                    field: first.map(|f| f.field),
-                }
-            }
-            DomainError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found"),
-            DomainError::Forbidden => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "not allowed")
-            }
-            DomainError::InvalidTransition { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "invalid_transition", err.to_string())
-            }
-            DomainError::Conflict { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", err.to_string())
-            }
-            DomainError::Vetoed(message) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "vetoed", message)
-            }
-            other => ApiError::internal(other),
+        let status = StatusCode::from_u16(err.kind().http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (message, field) = match &err {
+            DomainError::Validation(fields) => match fields.first() {
+                Some(first) => (first.message.clone(), Some(first.field.clone())),
+                None => ("invalid input".to_owned(), None),
+            },
+            DomainError::NotFound => ("not found".to_owned(), None),
+            DomainError::Forbidden => ("not allowed".to_owned(), None),
+            DomainError::Internal(_) => return ApiError::internal(err),
+            other => (other.to_string(), None),
+        };
+        ApiError {
+            status,
+            code: err.code(),
+            message,
+            field,
         }
     }
 }
@@ -97,8 +88,10 @@ pub fn router(state: AppState) -> Router<LeptosOptions> {
                 post_event(ingest_state.clone(), org, req)
             })
             .get(
-                move |Path(org): Path<String>, headers: HeaderMap, Query(q): Query<EventQuery>| {
-                    list_events(list_state.clone(), org, headers, q)
+                move |Path(org): Path<String>,
+                      headers: HeaderMap,
+                      Query(pairs): Query<Vec<(String, String)>>| {
+                    list_events(list_state.clone(), org, headers, pairs)
                 },
             ),
         )
@@ -137,7 +130,8 @@ async fn authenticate(
 }
 
 /// The body as JSON, refused unless it says it is JSON, fits `BODY_LIMIT` and nests at most
-/// `MAX_DEPTH` levels. An empty body is `None`.
+/// `payload::DEPTH_MAX` levels (and more deeply nested JSON is never built). An empty body
+/// is `None`.
 async fn read_json(req: Request) -> Result<Option<Value>, ApiError> {
     let json = req
         .headers()
@@ -178,11 +172,11 @@ async fn read_json(req: Request) -> Result<Option<Value>, ApiError> {
             format!("The body is not valid JSON: {e}"),
         )
     })?;
-    if ingest::depth(&value) > ingest::MAX_DEPTH {
+    if payload::depth(&value) > payload::DEPTH_MAX {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "too_deep",
-            format!("JSON may nest at most {} levels.", ingest::MAX_DEPTH),
+            format!("JSON may nest at most {} levels.", payload::DEPTH_MAX),
         ));
     }
     Ok(Some(value))
@@ -214,49 +208,20 @@ async fn post_event(state: AppState, org: String, req: Request) -> Result<Respon
     Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EventQuery {
-    since: Option<String>,
-    #[serde(rename = "type")]
-    event_type: Option<String>,
-    limit: Option<i64>,
-}
-
 async fn list_events(
     state: AppState,
     org: String,
     headers: HeaderMap,
-    q: EventQuery,
+    pairs: Vec<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let org = authenticate(&state, &org, &headers).await?.org;
-    let since = match q.since.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(
-            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| ApiError {
-                    status: StatusCode::BAD_REQUEST,
-                    code: "invalid",
-                    message: "since must be a date and time like 2026-11-27T10:00:00Z".into(),
-                    field: Some("since".into()),
-                })?,
-        ),
-    };
-    let limit = q.limit.unwrap_or(25);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid",
-            message: "limit must be from 1 to 100".into(),
-            field: Some("limit".into()),
-        });
-    }
+    let holder = authenticate(&state, &org, &headers).await?;
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let query = switchyard::query::EventFeedQuery::parse(&pairs)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let mut events =
-        switchyard::repo::event::list(&mut conn, &org.id, since, q.event_type.as_deref(), limit)
-            .await
-            .map_err(ApiError::internal)?;
-    let has_more = events.len() as i64 > limit;
-    events.truncate(limit as usize);
+    let (events, has_more) = switchyard::view::event::feed(&mut conn, &holder, &query).await?;
     let results: Vec<Value> = events
         .into_iter()
         .map(|e| {
@@ -282,14 +247,14 @@ async fn trigger(
 ) -> Result<Response, ApiError> {
     let holder = authenticate(&state, &org, req.headers()).await?;
     let payload = read_json(req).await?.unwrap_or(Value::Null);
-    let id = WorkflowId::parse(&id).ok_or(DomainError::NotFound)?;
+    let id = WorkflowId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let (workflow, run) =
         switchyard::verbs::trigger(&mut conn, &state.hooks, &holder, &id, payload).await?;
     let answer = json!({
         "$id": run,
         "$type": "Run",
-        "status": "Queued",
+        "status": switchyard::run::RunStatus::Queued,
         "workflow": { "$id": workflow.id, "$type": "Workflow", "name": workflow.name, "status": workflow.status, "$version": workflow.version },
     });
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())

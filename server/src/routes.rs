@@ -6,7 +6,7 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -67,6 +67,7 @@ pub fn router_with(
             },
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(require_sign_in))
         .layer(middleware::from_fn(clean_referer))
         .layer(sessions)
@@ -94,6 +95,27 @@ async fn require_sign_in(session: Session, req: Request, next: Next) -> Response
         }
     }
     next.run(req).await
+}
+
+/// A server function's error answers with the status of the one table of answers (`AppError::
+/// status`, the domain's for domain errors) instead of the 500 every error gets by default. A
+/// form posted without JavaScript is redirected back to its page, so it is not an error here.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let server_fn = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    if !server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(error.status())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// A form posted without JavaScript comes back to its page; an error from an earlier post

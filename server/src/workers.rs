@@ -2,15 +2,17 @@
 //! their end (or their next retry), one step per transaction. They wake when PostgreSQL
 //! passes on a `NOTIFY` for a new run, and poll as well, so a lost notification or a retry
 //! that came due still gets picked up. Several server processes may share one database: the
-//! claim's `SKIP LOCKED` keeps them apart. Asked to stop, a worker finishes the step in hand
-//! and hands its run back, so another process can take it over at once.
+//! claim's `SKIP LOCKED` keeps them apart. Each worker takes organizations in turn. When the
+//! engine fails on a run, the worker records the failed try (a run that keeps failing ends
+//! Failed with the reason) and goes on with other runs. Asked to stop, a worker finishes the
+//! step in hand and hands its run back, so another process can take it over at once.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use switchyard::db::Pool;
-use switchyard::engine::{self, Claim, Progress};
+use switchyard::engine::{self, Claim, Progress, Turn};
 use switchyard::ingest::RUNS_CHANNEL;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Notify, watch};
@@ -63,6 +65,7 @@ pub fn start(
             pool: pool.clone(),
             settings: settings.clone(),
             stop: stop.clone(),
+            turn: Turn::default(),
         };
         tokio::spawn(worker.run(wake.clone()))
     }));
@@ -113,6 +116,7 @@ struct Worker {
     pool: Pool,
     settings: Settings,
     stop: watch::Receiver<bool>,
+    turn: Turn,
 }
 
 impl Worker {
@@ -152,8 +156,9 @@ impl Worker {
                 break;
             }
             let now = OffsetDateTime::now_utc();
+            let lease = self.settings.lease;
             let Some(claim) =
-                engine::claim(&mut conn, &self.name, self.settings.lease, now).await?
+                engine::claim_in_turn(&mut conn, &self.name, lease, now, &mut self.turn).await?
             else {
                 break;
             };
@@ -172,9 +177,16 @@ impl Worker {
         let lease = self.settings.lease;
         loop {
             let now = OffsetDateTime::now_utc();
-            match engine::advance(conn, &self.name, claim, lease, now).await? {
-                Progress::Continue => {}
-                Progress::Finished(_) | Progress::Rescheduled(_) | Progress::Lost => return Ok(()),
+            match engine::advance(conn, &self.name, claim, lease, now).await {
+                Ok(Progress::Continue) => {}
+                Ok(Progress::Finished(_) | Progress::Rescheduled(_) | Progress::Lost) => {
+                    return Ok(());
+                }
+                Err(error) => {
+                    tracing::warn!(worker = %self.name, run = %claim.run, "the engine failed on a run: {error}");
+                    engine::stall(conn, &self.name, claim, &error, now).await?;
+                    return Ok(());
+                }
             }
             if !self.settings.step_pause.is_zero() {
                 tokio::select! {

@@ -49,12 +49,38 @@ pub struct Done {
     pub event: Option<(String, Value)>,
 }
 
+/// The run's trigger event, for actions on a Thing whose mapping does not name it.
+pub struct Trigger<'a> {
+    pub event_type: &'a str,
+    pub data: &'a Value,
+}
+
+impl Trigger<'_> {
+    /// The Thing of type `noun` the event names: the event's own Thing when its noun is
+    /// `noun` (`Contact.assign` on `Contact.created`), else the one its data holds under the
+    /// noun's lower camel case name (`lead.contact` for `Contact.assign` on `Lead.created`).
+    fn names(&self, noun: &str) -> Option<&str> {
+        let own = self.event_type.split('.').next() == Some(noun);
+        let found = if own {
+            self.data.get("$id")
+        } else {
+            self.data.get(crate::mapping::root_for_trigger(noun))
+        }?;
+        match found {
+            Value::String(id) => Some(id),
+            Value::Object(thing) => thing.get("$id").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+}
+
 /// Runs `action` with the resolved `input` for `org`. An `Err` is a message for people.
 pub async fn perform(
     conn: &mut Conn,
     org: &OrgId,
     action: &str,
     input: &Map<String, Value>,
+    trigger: &Trigger<'_>,
 ) -> Result<Done, String> {
     let (noun, verb) = action
         .split_once('.')
@@ -100,10 +126,11 @@ pub async fn perform(
             output,
         });
     }
-    let id = input
-        .get("$id")
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("The field $id must say which {noun} to change"))?;
+    let id = match input.get("$id") {
+        Some(id) => id.as_str(),
+        None => trigger.names(noun),
+    }
+    .ok_or_else(|| format!("The field $id must say which {noun} to change"))?;
     let found: Option<Value> = things::table
         .filter(things::id.eq(id))
         .filter(things::org_id.eq(org))

@@ -1,4 +1,5 @@
-//! Recorded events: inserted by verbs, hooks and (later) the API and the engine.
+//! Recorded events: every event (posted, a verb's, a hook's, a step's, a run's) is inserted by
+//! `insert`, and read back as `Event` through `columns` and `to_event`.
 
 use crate::db::Conn;
 use crate::entity::{Event, EventSource};
@@ -17,19 +18,33 @@ pub struct NewEvent {
     pub source: EventSource,
     pub actor: Option<String>,
     pub subject: Option<String>,
+    /// A client's idempotency key (posted events only).
+    pub idempotency_key: Option<String>,
+    /// Links down the chain of events that caused it (0: not caused by another event).
+    pub depth: i32,
 }
 
-pub async fn insert(conn: &mut Conn, org: &OrgId, event: &NewEvent) -> QueryResult<EventId> {
-    insert_at_depth(conn, org, event, 0).await
+impl NewEvent {
+    /// An event with no key, at the head of its own chain.
+    pub fn new(event_type: impl Into<String>, data: Value, source: EventSource) -> Self {
+        NewEvent {
+            event_type: event_type.into(),
+            data,
+            source,
+            actor: None,
+            subject: None,
+            idempotency_key: None,
+            depth: 0,
+        }
+    }
 }
 
-/// Records an event `depth` links down a chain of events (0: not caused by another event).
-pub async fn insert_at_depth(
+/// Records the event. `None` when its idempotency key was seen before (nothing is written).
+pub async fn insert(
     conn: &mut Conn,
     org: &OrgId,
     event: &NewEvent,
-    depth: i32,
-) -> QueryResult<EventId> {
+) -> QueryResult<Option<EventId>> {
     let id = EventId::generate();
     diesel::insert_into(events::table)
         .values((
@@ -37,14 +52,48 @@ pub async fn insert_at_depth(
             events::org_id.eq(org),
             events::type_.eq(&event.event_type),
             events::data.eq(&event.data),
-            events::source.eq(event.source.as_str()),
+            events::source.eq(event.source),
             events::actor.eq(&event.actor),
             events::subject.eq(&event.subject),
-            events::depth.eq(depth),
+            events::idempotency_key.eq(&event.idempotency_key),
+            events::depth.eq(event.depth),
         ))
+        .on_conflict_do_nothing()
+        .returning(events::id)
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// The event an idempotency key recorded first.
+pub async fn by_key(conn: &mut Conn, org: &OrgId, key: &str) -> QueryResult<EventId> {
+    events::table
+        .filter(events::org_id.eq(org))
+        .filter(events::idempotency_key.eq(key))
+        .select(events::id)
+        .first(conn)
+        .await
+}
+
+/// Notes on the event why it started fewer workflows than listen for it, and which paused
+/// workflows ignored it.
+pub async fn annotate(
+    conn: &mut Conn,
+    event: &EventId,
+    note: Option<&str>,
+    ignored_by: &[crate::id::WorkflowId],
+) -> QueryResult<()> {
+    let ignored = Value::from(
+        ignored_by
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+    );
+    diesel::update(events::table.find(event))
+        .set((events::note.eq(note), events::ignored_by.eq(ignored)))
         .execute(conn)
-        .await?;
-    Ok(id)
+        .await
+        .map(drop)
 }
 
 /// An event row as `columns()` reads it.
@@ -52,10 +101,37 @@ pub(crate) type Row = (
     EventId,
     String,
     Value,
-    String,
+    EventSource,
     Option<String>,
     OffsetDateTime,
+    Option<String>,
 );
+
+/// The columns an `Event` is read from, in `Row`'s order.
+#[diesel::dsl::auto_type]
+pub(crate) fn columns() -> _ {
+    (
+        events::id,
+        events::type_,
+        events::data,
+        events::source,
+        events::actor,
+        events::created_at,
+        events::note,
+    )
+}
+
+pub(crate) fn to_event((id, event_type, data, source, actor, created_at, note): Row) -> Event {
+    Event {
+        id,
+        event_type,
+        data,
+        source,
+        actor,
+        created_at,
+        note,
+    }
+}
 
 /// The newest events about one subject (a workflow id), newest first.
 pub async fn for_subject(
@@ -73,30 +149,6 @@ pub async fn for_subject(
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(to_event).collect())
-}
-
-/// The columns an `Event` is read from, in `Row`'s order.
-#[diesel::dsl::auto_type]
-pub(crate) fn columns() -> _ {
-    (
-        events::id,
-        events::type_,
-        events::data,
-        events::source,
-        events::actor,
-        events::created_at,
-    )
-}
-
-pub(crate) fn to_event((id, event_type, data, source, actor, created_at): Row) -> Event {
-    Event {
-        id,
-        event_type,
-        data,
-        source: source.parse().unwrap_or(EventSource::Api),
-        actor,
-        created_at,
-    }
 }
 
 /// The organization's events, newest first, optionally after `since` and of one type.

@@ -1,6 +1,9 @@
 //! Diesel repositories. Each function takes the connection first and returns `QueryResult`,
 //! so that its caller owns the transaction.
 
+pub mod chain;
 pub mod event;
 pub mod org;
+pub mod run;
+pub mod run_step;
 pub mod workflow;

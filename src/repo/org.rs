@@ -90,17 +90,17 @@ pub async fn add_member(
         .values((
             memberships::user_id.eq(user),
             memberships::org_id.eq(org),
-            memberships::role.eq(role.as_str()),
+            memberships::role.eq(role),
         ))
         .on_conflict((memberships::user_id, memberships::org_id))
         .do_update()
-        .set(memberships::role.eq(role.as_str()))
+        .set(memberships::role.eq(role))
         .execute(conn)
         .await
         .map(drop)
 }
 
-type MemberRow = (UserId, String, String, OrgId, String, String, String);
+type MemberRow = (UserId, String, String, OrgId, String, String, Role);
 
 #[diesel::dsl::auto_type]
 fn member_rows() -> _ {
@@ -128,7 +128,7 @@ fn to_member((user_id, email, display_name, org_id, slug, name, role): MemberRow
             slug,
             name,
         },
-        role: role.parse().unwrap_or(Role::Viewer),
+        role,
     }
 }
 
@@ -158,7 +158,7 @@ pub async fn members_of(
     conn: &mut Conn,
     org: &OrgId,
 ) -> QueryResult<Vec<crate::entity::MemberRow>> {
-    let rows: Vec<(String, String, String)> = memberships::table
+    let rows: Vec<(String, String, Role)> = memberships::table
         .inner_join(users::table)
         .filter(memberships::org_id.eq(org))
         .order(users::display_name.asc())
@@ -170,7 +170,7 @@ pub async fn members_of(
         .map(|(display_name, email, role)| crate::entity::MemberRow {
             display_name,
             email,
-            role: role.parse().unwrap_or(Role::Viewer),
+            role,
         })
         .collect())
 }

@@ -79,11 +79,9 @@ pub async fn find(
             workflows::id.asc(),
         )),
         Sort::FailureRate => q.order((
-            sql::<Nullable<Double>>(
-                "failure_count::float8 / NULLIF(success_count + failure_count, 0)",
-            )
-            .desc()
-            .nulls_last(),
+            sql::<Nullable<Double>>(crate::rate::FAILURE_RATE_SQL)
+                .desc()
+                .nulls_last(),
             workflows::id.asc(),
         )),
     };
@@ -127,7 +125,7 @@ pub async fn insert(
     org: &OrgId,
     id: &WorkflowId,
     fields: &WorkflowFields,
-    by: &UserId,
+    by: Option<&UserId>,
 ) -> QueryResult<Workflow> {
     diesel::insert_into(workflows::table)
         .values((
@@ -216,7 +214,11 @@ pub async fn soft_delete(
 }
 
 /// Keeps the editable fields of `workflow` as its version's snapshot.
-pub async fn insert_version(conn: &mut Conn, workflow: &Workflow, by: &UserId) -> QueryResult<()> {
+pub async fn insert_version(
+    conn: &mut Conn,
+    workflow: &Workflow,
+    by: Option<&UserId>,
+) -> QueryResult<()> {
     let snapshot = serde_json::to_value(workflow.fields())
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     diesel::insert_into(workflow_versions::table)
@@ -240,5 +242,111 @@ pub async fn versions(conn: &mut Conn, org: &OrgId, id: &WorkflowId) -> QueryRes
         .select(workflow_versions::version)
         .order(workflow_versions::version.desc())
         .load(conn)
+        .await
+}
+
+/// The live workflows of `org` triggered by `event_type`: those listening now (id and version,
+/// by id) and the paused ones, which ignore it.
+pub async fn listening(
+    conn: &mut Conn,
+    org: &OrgId,
+    event_type: &str,
+) -> QueryResult<(Vec<(WorkflowId, i32)>, Vec<WorkflowId>)> {
+    let wanted: Vec<Status> = Status::ALL
+        .into_iter()
+        .filter(|s| s.listens() || *s == Status::Paused)
+        .collect();
+    let rows: Vec<(WorkflowId, i32, Status)> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .filter(workflows::trigger_event.eq(event_type))
+        .filter(workflows::status.eq_any(wanted))
+        .order(workflows::id.asc())
+        .select((workflows::id, workflows::version, workflows::status))
+        .load(conn)
+        .await?;
+    let mut listening = Vec::new();
+    let mut ignoring = Vec::new();
+    for (id, version, status) in rows {
+        if status.listens() {
+            listening.push((id, version));
+        } else {
+            ignoring.push(id);
+        }
+    }
+    Ok((listening, ignoring))
+}
+
+/// Locks the workflow's row for the rest of the transaction; its status and last run time.
+/// The lock is `FOR NO KEY UPDATE`, what the counters' update needs: a stronger one would wait
+/// for every transaction holding a key-share lock from a foreign-key check, and two runs
+/// ending together would deadlock.
+pub async fn lock_for_run(
+    conn: &mut Conn,
+    id: &WorkflowId,
+) -> QueryResult<(Status, Option<OffsetDateTime>)> {
+    workflows::table
+        .find(id)
+        .select((workflows::status, workflows::last_run_at))
+        .for_no_key_update()
+        .first(conn)
+        .await
+}
+
+/// What one run changes on its workflow's row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunTally {
+    /// The run started: one more run.
+    pub started: bool,
+    /// The run ended: one more success (true) or failure (false).
+    pub ended: Option<bool>,
+    pub status: Status,
+    pub last_run_at: Option<OffsetDateTime>,
+}
+
+/// Writes a run's start and end onto its workflow: the counters, the last run time and the
+/// status the transition table gave.
+pub async fn tally_run(conn: &mut Conn, id: &WorkflowId, tally: RunTally) -> QueryResult<()> {
+    let (runs, successes, failures) = (
+        i64::from(tally.started),
+        i64::from(tally.ended == Some(true)),
+        i64::from(tally.ended == Some(false)),
+    );
+    diesel::update(workflows::table.find(id))
+        .set((
+            workflows::run_count.eq(workflows::run_count + runs),
+            workflows::success_count.eq(workflows::success_count + successes),
+            workflows::failure_count.eq(workflows::failure_count + failures),
+            workflows::status.eq(tally.status),
+            workflows::last_run_at.eq(tally.last_run_at),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The fields of `workflow` at `version`, as its snapshot kept them.
+pub async fn fields_at(
+    conn: &mut Conn,
+    org: &OrgId,
+    workflow: &WorkflowId,
+    version: i32,
+) -> QueryResult<crate::workflow::WorkflowFields> {
+    let snapshot: serde_json::Value = workflow_versions::table
+        .find((workflow, version))
+        .filter(workflow_versions::org_id.eq(org))
+        .select(workflow_versions::snapshot)
+        .first(conn)
+        .await?;
+    serde_json::from_value(snapshot)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// A workflow's name, deleted or not (for the engine's events about its runs).
+pub async fn name_of(conn: &mut Conn, id: &WorkflowId) -> QueryResult<String> {
+    workflows::table
+        .find(id)
+        .select(workflows::name)
+        .first(conn)
         .await
 }

@@ -1,7 +1,7 @@
 //! The `create` verb: a new workflow in Draft at version 1.
 
 use crate::db::Conn;
-use crate::entity::{Member, Workflow};
+use crate::entity::{Actor, Workflow};
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
 use crate::id::WorkflowId;
@@ -14,24 +14,22 @@ use diesel_async::AsyncConnection;
 pub async fn create(
     conn: &mut Conn,
     hooks: &Hooks,
-    actor: &Member,
+    actor: &impl Actor,
     input: &WorkflowInput,
 ) -> DomainResult<Workflow> {
     super::authorize(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
-        {
-            let id = WorkflowId::generate();
-            let created =
-                repo::workflow::insert(conn, &actor.org.id, &id, &fields, &actor.user_id).await?;
-            // The row exists only inside this transaction, so a veto leaves nothing behind.
-            hooks
-                .run_before(Verb::Create, &created)
-                .map_err(DomainError::Vetoed)?;
-            repo::workflow::insert_version(conn, &created, &actor.user_id).await?;
-            super::record(conn, hooks, Verb::Create, &created, actor).await?;
-            Ok(created)
-        }
+        let id = WorkflowId::generate();
+        let org = &actor.org().id;
+        let created = repo::workflow::insert(conn, org, &id, &fields, actor.user()).await?;
+        // The row exists only inside this transaction, so a veto leaves nothing behind.
+        hooks
+            .run_before(Verb::Create, &created)
+            .map_err(DomainError::Vetoed)?;
+        repo::workflow::insert_version(conn, &created, actor.user()).await?;
+        super::record(conn, hooks, Verb::Create, &created, actor).await?;
+        Ok(created)
     })
     .await
 }

@@ -14,7 +14,7 @@ pub use archive::archive;
 pub use create::create;
 pub use delete::delete;
 pub use pause::pause;
-pub use trigger::trigger;
+pub use trigger::{trigger, trigger_with_text};
 pub use update::update;
 
 use crate::db::Conn;
@@ -22,18 +22,30 @@ use crate::entity::{Actor, EventSource, Workflow};
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
 use crate::id::WorkflowId;
+use crate::ingest::{self, Limits};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::status::Verb;
+use crate::workflow::WorkflowInput;
 use diesel_async::AsyncConnection;
 use serde_json::json;
 
-/// Refuses members whose role only reads.
+/// Refuses actors who may only read.
 pub(crate) fn authorize(actor: &impl Actor) -> DomainResult<()> {
     if actor.may_edit() {
         Ok(())
     } else {
         Err(DomainError::Forbidden)
+    }
+}
+
+/// The verbs `actor` may apply to `workflow` now: those its status allows, if the actor may
+/// change workflows at all; in the table's order.
+pub fn allowed(actor: &impl Actor, workflow: &Workflow) -> Vec<Verb> {
+    if actor.may_edit() {
+        workflow.status.allowed_verbs()
+    } else {
+        Vec::new()
     }
 }
 
@@ -61,14 +73,12 @@ pub(crate) async fn record(
         .map(|(t, d)| (EventSource::Hook, t, d));
     for (source, event_type, data) in std::iter::once(verb_event).chain(hook_events) {
         let event = NewEvent {
-            event_type,
-            data,
-            source,
             actor: Some(actor.reference()),
             subject: Some(workflow.id.to_string()),
+            ..NewEvent::new(event_type, data, source)
         };
         // Verbs' events start the workflows listening for them, like posted ones.
-        crate::ingest::record_and_queue(conn, &workflow.org_id, &event, 0).await?;
+        ingest::record_and_queue(conn, &workflow.org_id, &event, None, &Limits::DEFAULT).await?;
     }
     Ok(())
 }
@@ -96,34 +106,33 @@ pub(crate) async fn transition_in(
     id: &WorkflowId,
     verb: Verb,
 ) -> DomainResult<Workflow> {
-    {
-        {
-            let current = repo::workflow::get_for_update(conn, &actor.org().id, id).await?;
-            let next = current
-                .status
-                .next(verb)
-                .ok_or(DomainError::InvalidTransition {
-                    from: current.status,
-                    verb,
-                })?;
-            hooks
-                .run_before(verb, &current)
-                .map_err(DomainError::Vetoed)?;
-            let changed = if verb == Verb::Delete {
-                repo::workflow::soft_delete(conn, &actor.org().id, id, current.status).await?
-            } else {
-                repo::workflow::set_status(conn, &actor.org().id, id, current.status, next).await?
-            };
-            let changed = changed.ok_or(DomainError::Conflict {
-                current_version: current.version,
-            })?;
-            record(conn, hooks, verb, &changed, actor).await?;
-            Ok(changed)
-        }
-    }
+    let current = repo::workflow::get_for_update(conn, &actor.org().id, id).await?;
+    let next = current
+        .status
+        .next(verb)
+        .ok_or(DomainError::InvalidTransition {
+            from: current.status,
+            verb,
+        })?;
+    hooks
+        .run_before(verb, &current)
+        .map_err(DomainError::Vetoed)?;
+    let changed = if verb == Verb::Delete {
+        repo::workflow::soft_delete(conn, &actor.org().id, id, current.status).await?
+    } else {
+        repo::workflow::set_status(conn, &actor.org().id, id, current.status, next).await?
+    };
+    let Some(changed) = changed else {
+        return Err(DomainError::Conflict {
+            current: Box::new(current),
+        });
+    };
+    record(conn, hooks, verb, &changed, actor).await?;
+    Ok(changed)
 }
 
-/// Applies a verb by name (the buttons of the workflow page). `create` and `update` have forms of their own.
+/// Applies a verb by name (the buttons of the workflow page, `POST .../{verb}`). `create` and
+/// `update` have forms of their own; `trigger` runs with no sample data.
 pub async fn apply(
     conn: &mut Conn,
     hooks: &Hooks,
@@ -144,4 +153,33 @@ pub async fn apply(
             format!("{verb} needs the workflow form"),
         )),
     }
+}
+
+/// Saves the workflow form: creates a workflow when there is no id, else updates the one
+/// with this id if it is still at `based_on`.
+pub async fn save(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    existing: Option<(&WorkflowId, i32)>,
+    input: &WorkflowInput,
+) -> DomainResult<Workflow> {
+    match existing {
+        None => create(conn, hooks, actor, input).await,
+        Some((id, based_on)) => update(conn, hooks, actor, id, based_on, input).await,
+    }
+}
+
+/// `apply` with the verb as a request names it (`activate`); an unknown name is a field error.
+pub async fn apply_named(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    id: &WorkflowId,
+    verb: &str,
+) -> DomainResult<Workflow> {
+    let verb: Verb = verb
+        .parse()
+        .map_err(|_| DomainError::field("verb", format!("`{verb}` is not a verb")))?;
+    apply(conn, hooks, actor, id, verb).await
 }

@@ -12,8 +12,8 @@ use diesel_async::AsyncConnection;
 use serde_json::Value;
 
 /// Moves the workflow to Triggered, records `Workflow.triggered` and a manual event of the
-/// workflow's trigger type carrying `payload`, and queues one run of this workflow for it.
-/// The workflow goes back to Activated when the run ends.
+/// workflow's trigger type carrying `payload` (checked like any event's data), and queues one
+/// run of this workflow for it. The workflow goes back to Activated when the run ends.
 pub async fn trigger(
     conn: &mut Conn,
     hooks: &Hooks,
@@ -22,37 +22,41 @@ pub async fn trigger(
     payload: Value,
 ) -> DomainResult<(Workflow, RunId)> {
     super::authorize(actor)?;
-    if !matches!(payload, Value::Object(_) | Value::Null) {
-        return Err(DomainError::field(
-            "payload",
-            "The sample data must be a JSON object, like {\"name\": \"Acme\"}",
-        ));
-    }
+    let data = crate::payload::check("payload", payload)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
         let triggered = super::transition_in(conn, hooks, actor, id, Verb::Trigger).await?;
         let event = NewEvent {
-            event_type: triggered.trigger_event.clone(),
-            data: if payload.is_null() {
-                Value::Object(Default::default())
-            } else {
-                payload
-            },
-            source: EventSource::Manual,
             actor: Some(actor.reference()),
             subject: Some(triggered.id.to_string()),
+            ..NewEvent::new(triggered.trigger_event.clone(), data, EventSource::Manual)
         };
-        let event = repo::event::insert(conn, &actor.org().id, &event).await?;
-        let run = crate::ingest::queue_run(
-            conn,
-            &actor.org().id,
-            &triggered.id,
-            triggered.version,
-            &event,
-            0,
-        )
-        .await?;
+        let event = repo::event::insert(conn, &actor.org().id, &event)
+            .await?
+            .ok_or_else(|| DomainError::internal("a manual event without a key was refused"))?;
+        let new = repo::run::NewRun {
+            org: &actor.org().id,
+            workflow: &triggered.id,
+            version: triggered.version,
+            event: &event,
+            depth: 0,
+            chain_root: &event,
+        };
+        let run = repo::run::insert(conn, &new).await?;
         crate::ingest::notify_workers(conn).await?;
         Ok((triggered, run))
     })
     .await
+}
+
+/// `trigger` with sample data typed as JSON text (the trigger form): the same limits, and a
+/// message next to the field when the text is not JSON.
+pub async fn trigger_with_text(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    id: &WorkflowId,
+    payload: &str,
+) -> DomainResult<(Workflow, RunId)> {
+    let payload = crate::payload::from_text("payload", payload)?;
+    trigger(conn, hooks, actor, id, payload).await
 }

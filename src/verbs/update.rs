@@ -1,7 +1,7 @@
 //! The `update` verb: new fields, version + 1, a snapshot per version, and an optimistic lock.
 
 use crate::db::Conn;
-use crate::entity::{Member, Workflow};
+use crate::entity::{Actor, Workflow};
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
 use crate::id::WorkflowId;
@@ -14,7 +14,7 @@ use diesel_async::AsyncConnection;
 pub async fn update(
     conn: &mut Conn,
     hooks: &Hooks,
-    actor: &Member,
+    actor: &impl Actor,
     id: &WorkflowId,
     based_on: i32,
     input: &WorkflowInput,
@@ -22,7 +22,8 @@ pub async fn update(
     super::authorize(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
-        let current = repo::workflow::get_for_update(conn, &actor.org.id, id).await?;
+        let org = &actor.org().id;
+        let current = repo::workflow::get_for_update(conn, org, id).await?;
         if current.status.apply(Verb::Update).is_none() {
             return Err(DomainError::InvalidTransition {
                 from: current.status,
@@ -31,7 +32,7 @@ pub async fn update(
         }
         if current.version != based_on {
             return Err(DomainError::Conflict {
-                current_version: current.version,
+                current: Box::new(current),
             });
         }
         let mut proposed = current.clone();
@@ -43,12 +44,13 @@ pub async fn update(
         hooks
             .run_before(Verb::Update, &proposed)
             .map_err(DomainError::Vetoed)?;
-        let updated = repo::workflow::update_fields(conn, &actor.org.id, id, based_on, &fields)
-            .await?
-            .ok_or(DomainError::Conflict {
-                current_version: current.version,
-            })?;
-        repo::workflow::insert_version(conn, &updated, &actor.user_id).await?;
+        let Some(updated) = repo::workflow::update_fields(conn, org, id, based_on, &fields).await?
+        else {
+            return Err(DomainError::Conflict {
+                current: Box::new(current),
+            });
+        };
+        repo::workflow::insert_version(conn, &updated, actor.user()).await?;
         super::record(conn, hooks, Verb::Update, &updated, actor).await?;
         Ok(updated)
     })

@@ -2,9 +2,12 @@
 //! version conflict, the veto, soft delete, the list, and signing in. Each test has its own
 //! database cloned from a migrated template.
 
+mod actions;
 mod api_keys;
 mod auth;
+mod concurrency;
 mod engine;
+mod limits;
 mod list;
 mod verbs;
 

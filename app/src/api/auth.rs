@@ -68,5 +68,5 @@ pub async fn my_orgs() -> Result<Vec<Member>, AppError> {
 /// The signed-in user as a member of `org`.
 #[server(endpoint = "current_member")]
 pub async fn current_member(org: String) -> Result<Member, AppError> {
-    crate::state::member(&org).await
+    Ok(crate::state::member(&org).await?.0)
 }

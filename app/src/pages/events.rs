@@ -7,17 +7,7 @@ use crate::components::layout::org_param;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard::entity::{EventLogEntry, EventSource};
-
-fn source_label(source: EventSource) -> &'static str {
-    match source {
-        EventSource::Api => "Sent through the API",
-        EventSource::Verb => "A change in Switchyard",
-        EventSource::Step => "A workflow step",
-        EventSource::Manual => "Triggered by hand",
-        EventSource::Hook => "A workflow rule",
-    }
-}
+use switchyard::entity::EventLogEntry;
 
 #[component]
 pub fn Events() -> impl IntoView {
@@ -85,11 +75,12 @@ fn EventRow(org: String, entry: EventLogEntry) -> impl IntoView {
     view! {
         <tr>
             <td>{time(e.created_at)}</td>
-            <td><code>{e.event_type.clone()}</code><br /><span class="hint">{source_label(e.source)}</span></td>
+            <td><code>{e.event_type.clone()}</code><br /><span class="hint">{e.source.label()}</span>
+                {e.note.clone().map(|n| view! { <p class="notice">{n}</p> })}</td>
             <td>
                 {if entry.triggered.is_empty() { view! { <span class="hint">"Nothing"</span> }.into_any() } else {
                     view! { <ul class="plain">{entry.triggered.into_iter().map(|r| view! {
-                        <li><a href=format!("/o/{org}/workflows/{}", r.workflow)>{r.workflow_name}</a> " · " {r.status.as_str()}</li>
+                        <li><a href=format!("/o/{org}/workflows/{}", r.workflow)>{r.workflow_name}</a> " · " {r.status.label()}</li>
                     }).collect_view()}</ul> }.into_any()
                 }}
             </td>

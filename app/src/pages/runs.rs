@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::entity::RunSummary;
-use switchyard::run::RunStatus;
+use switchyard::run::{RunStatus, StepStatus};
 
 fn duration(run: &RunSummary) -> String {
     match run.duration_ms() {
@@ -19,11 +19,18 @@ fn duration(run: &RunSummary) -> String {
     }
 }
 
-/// A coloured run or step status.
+/// A coloured run status.
 #[component]
-pub fn RunBadge(#[prop(into)] status: String) -> impl IntoView {
-    let class = format!("badge run-{}", status.to_lowercase());
-    view! { <span class=class>{status}</span> }
+pub fn RunBadge(status: RunStatus) -> impl IntoView {
+    let class = format!("badge run-{}", status.as_str().to_lowercase());
+    view! { <span class=class>{status.label()}</span> }
+}
+
+/// A coloured step status.
+#[component]
+fn StepBadge(status: StepStatus) -> impl IntoView {
+    let class = format!("badge run-{}", status.as_str().to_lowercase());
+    view! { <span class=class>{status.as_str()}</span> }
 }
 
 #[component]
@@ -61,7 +68,7 @@ pub fn WorkflowRuns() -> impl IntoView {
                                     <label for="status">"Status"</label>
                                     <select id="status" name="status">
                                         <option value="" selected=status.is_empty()>"Any status"</option>
-                                        {RunStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=status == s.as_str()>{s.as_str()}</option> }).collect_view()}
+                                        {RunStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=status == s.as_str()>{s.label()}</option> }).collect_view()}
                                     </select>
                                 </div>
                                 <button type="submit">"Show"</button>
@@ -93,7 +100,7 @@ pub fn RunTable(org: String, runs: Vec<RunSummary>) -> impl IntoView {
             <tbody>
                 {runs.into_iter().map(|r| view! {
                     <tr>
-                        <td><a href=format!("/o/{org}/runs/{}", r.id)><RunBadge status=r.status.as_str() /></a></td>
+                        <td><a href=format!("/o/{org}/runs/{}", r.id)><RunBadge status=r.status /></a></td>
                         <td>{r.started_at.map(time).unwrap_or_else(|| format!("Queued {}", time(r.queued_at)))}</td>
                         <td class="num">{duration(&r)}</td>
                         <td><code>{r.event_type.clone()}</code></td>
@@ -120,7 +127,7 @@ pub fn RunPage() -> impl IntoView {
                         let r = detail.run;
                         // A run in flight: the page reloads itself until it ends, with or
                         // without JavaScript.
-                        let in_flight = matches!(r.status, RunStatus::Queued | RunStatus::Running);
+                        let in_flight = r.status.is_in_flight();
                         view! {
                             <Title text=format!("Run of {}", r.workflow_name) />
                             {in_flight.then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
@@ -130,11 +137,12 @@ pub fn RunPage() -> impl IntoView {
                             </p>
                             <div class="page-head">
                                 <h1>{format!("Run of {}", r.workflow_name)}</h1>
-                                <RunBadge status=r.status.as_str() />
+                                <RunBadge status=r.status />
                                 <span class="version">{format!("Version {}", r.workflow_version)}</span>
                             </div>
                             {in_flight.then(|| view! { <p class="hint">"Still running: this page refreshes every few seconds until the run ends."</p> })}
                             {r.error.clone().map(|e| view! { <p class="problem" role="alert">{e}</p> })}
+                            {r.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                             <dl class="settings">
                                 <dt>"Queued"</dt><dd>{time(r.queued_at)}</dd>
                                 <dt>"Started"</dt><dd>{r.started_at.map(time).unwrap_or_else(|| "Not yet".into())}</dd>
@@ -146,10 +154,10 @@ pub fn RunPage() -> impl IntoView {
                             <h2>"Steps"</h2>
                             <ol class="timeline">
                                 {detail.steps.into_iter().map(|s| view! {
-                                    <li class=format!("step-{}", s.status.to_lowercase())>
+                                    <li class=format!("step-{}", s.status.as_str().to_lowercase())>
                                         <div class="step-head">
                                             <h3>{format!("{}. {}", s.index + 1, s.label)}</h3>
-                                            <RunBadge status=s.status.clone() />
+                                            <StepBadge status=s.status />
                                         </div>
                                         <p class="hint">
                                             <code>{s.action.clone()}</code>

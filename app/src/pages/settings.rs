@@ -49,7 +49,7 @@ fn SettingsBody(
             <table class="workflows">
                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th></tr></thead>
                 <tbody>
-                    {view.members.into_iter().map(|m| view! {
+                    {view.settings.members.into_iter().map(|m| view! {
                         <tr><td>{m.display_name}</td><td>{m.email}</td><td>{m.role.as_str()}</td></tr>
                     }).collect_view()}
                 </tbody>
@@ -57,7 +57,7 @@ fn SettingsBody(
         </section>
         <section>
             <h2>"API keys"</h2>
-            {match view.keys {
+            {match view.settings.keys {
                 None => view! { <p class="hint">"Only Admins of this organization see and manage its API keys."</p> }.into_any(),
                 Some(keys) => view! {
                     <p class="hint">"A key lets another system send events to this organization. Keep it secret; revoke it when it is no longer used."</p>

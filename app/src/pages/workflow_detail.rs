@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::Verb;
-use switchyard::workflow::{describe_retry_policy, steps_from_json};
+use switchyard::definition::RetryPolicy;
 
 fn asks_first(verb: Verb) -> bool {
     matches!(verb, Verb::Delete | Verb::Archive)
@@ -67,7 +67,7 @@ pub fn WorkflowDetail() -> impl IntoView {
 
 #[component]
 fn Overview(view: WorkflowView) -> impl IntoView {
-    let w = view.workflow;
+    let w = view.overview.workflow;
     view! {
         <Title text=w.name.clone() />
         <p class="crumbs"><a href=format!("/o/{}/workflows", view.member.org.slug)>"← Workflows"</a></p>
@@ -93,30 +93,31 @@ fn Verbs(
     apply: ServerAction<ApplyVerb>,
     confirm: Option<Verb>,
 ) -> impl IntoView {
-    let w = view.workflow.clone();
+    let w = view.overview.workflow.clone();
+    let verbs = view.overview.verbs.clone();
     let org = view.member.org.slug.clone();
     let base = format!("/o/{org}/workflows/{}", w.id);
-    if !view.member.role.can_edit() {
+    if !view.overview.may_edit {
         return view! { <p class="hint">"You can look at this workflow; your role does not allow changes."</p> }.into_any();
     }
-    if view.verbs.is_empty() {
+    if verbs.is_empty() {
         return view! { <p class="hint">{format!("A workflow that is {} accepts no changes.", w.status)}</p> }.into_any();
     }
     let id = w.id.to_string();
     let name = w.name.clone();
-    let confirming = confirm.filter(|v| view.verbs.contains(v) && asks_first(*v));
+    let confirming = confirm.filter(|v| verbs.contains(v) && asks_first(*v));
     view! {
         <div class="verbs" role="group" aria-label="Actions">
-            {view.verbs.iter().copied().filter(|v| v.is_button() && *v != Verb::Trigger).map(|verb| {
+            {verbs.iter().copied().filter(|v| v.is_button() && *v != Verb::Trigger).map(|verb| {
                 if asks_first(verb) {
                     view! { <a class="button danger" href=format!("{base}?confirm={verb}")>{verb.label()}</a> }.into_any()
                 } else {
                     view! { <VerbForm apply org=org.clone() id=id.clone() verb class="primary" /> }.into_any()
                 }
             }).collect_view()}
-            {view.verbs.contains(&Verb::Update).then(|| view! { <a class="button" href=format!("{base}/edit")>"Edit"</a> })}
+            {verbs.contains(&Verb::Update).then(|| view! { <a class="button" href=format!("{base}/edit")>"Edit"</a> })}
         </div>
-        {view.verbs.contains(&Verb::Trigger).then(|| view! { <TriggerForm org=org.clone() workflow=w.clone() /> })}
+        {verbs.contains(&Verb::Trigger).then(|| view! { <TriggerForm org=org.clone() workflow=w.clone() /> })}
         {confirming.map(|verb| view! {
             <div class="confirm" role="alertdialog" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{format!("{} “{}”?", verb.label(), name)}</h2>
@@ -180,8 +181,9 @@ fn VerbForm(
 
 #[component]
 fn Details(view: WorkflowView) -> impl IntoView {
-    let w = view.workflow;
-    let steps = steps_from_json(&w.steps).unwrap_or_default();
+    let WorkflowView { member, overview } = view;
+    let w = overview.workflow;
+    let steps = w.steps.0.clone();
     view! {
         <section>
             <h2>"Trigger"</h2>
@@ -194,12 +196,12 @@ fn Details(view: WorkflowView) -> impl IntoView {
                     <ol class="step-summary">
                         {steps.into_iter().map(|s| view! {
                             <li>
-                                <strong>{if s.name.is_empty() { s.action.clone() } else { format!("{} ({})", s.name, s.action) }}</strong>
-                                {(!s.condition.is_empty()).then(|| view! { <span class="condition">" only when " <code>{s.condition.clone()}</code></span> })}
+                                <strong>{match &s.name { Some(name) => format!("{name} ({})", s.action), None => s.action.clone() }}</strong>
+                                {s.condition.clone().map(|c| view! { <span class="condition">" only when " <code>{c.0}</code></span> })}
                                 <ul>
-                                    {s.mapping.into_iter().map(|r| view! { <li><span class="field-name">{r.field}</span> " ← " <code>{r.expr}</code></li> }).collect_view()}
+                                    {s.mapping.0.into_iter().map(|(field, expr)| view! { <li><span class="field-name">{field}</span> " ← " <code>{expr}</code></li> }).collect_view()}
                                 </ul>
-                                {(!s.fallback_action.is_empty()).then(|| view! { <p class="fallback">"If it fails: " <code>{s.fallback_action.clone()}</code></p> })}
+                                {s.fallback.map(|f| view! { <p class="fallback">"If it fails: " <code>{f.action}</code></p> })}
                             </li>
                         }).collect_view()}
                     </ol>
@@ -207,22 +209,22 @@ fn Details(view: WorkflowView) -> impl IntoView {
             }}
             <h2>"Settings"</h2>
             <dl class="settings">
-                <dt>"If a step fails"</dt><dd>{w.error_handling.describe()}</dd>
+                <dt>"If a step fails"</dt><dd>{w.error_handling.label()}</dd>
                 <dt>"Time limit"</dt><dd>{w.timeout_ms.map(|t| format!("{t} ms")).unwrap_or_else(|| "None".into())}</dd>
-                <dt>"Retries"</dt><dd>{describe_retry_policy(w.retry_policy.as_deref())}</dd>
+                <dt>"Retries"</dt><dd>{RetryPolicy::describe(w.retry_policy.as_ref())}</dd>
                 <dt>"Created"</dt><dd>{time(w.created_at)}</dd>
                 <dt>"Updated"</dt><dd>{time(w.updated_at)}</dd>
             </dl>
             <h2>"Recent runs"</h2>
-            {if view.runs.is_empty() {
+            {if overview.runs.is_empty() {
                 view! { <p class="empty">"No runs yet."</p> }.into_any()
             } else {
-                view! { <crate::pages::runs::RunTable org=view.member.org.slug.clone() runs=view.runs.clone() /> }.into_any()
+                view! { <crate::pages::runs::RunTable org=member.org.slug.clone() runs=overview.runs.clone() /> }.into_any()
             }}
-            <p><a href=format!("/o/{}/workflows/{}/runs", view.member.org.slug, w.id)>"All runs"</a></p>
+            <p><a href=format!("/o/{}/workflows/{}/runs", member.org.slug, w.id)>"All runs"</a></p>
             <h2>"Recent activity"</h2>
             <ul class="events">
-                {view.events.into_iter().map(|e| view! {
+                {overview.events.into_iter().map(|e| view! {
                     <li><code>{e.event_type.clone()}</code> " · " {time(e.created_at)}</li>
                 }).collect_view()}
             </ul>

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use switchyard::definition::Backoff;
 use switchyard::mapping::root_for_trigger;
 use switchyard::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowInput};
 use switchyard::{Verb, Workflow};
@@ -57,9 +58,9 @@ pub fn EditWorkflow() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
-                    Ok(data) if !data.verbs.contains(&Verb::Update) => {
-                        let w = data.workflow;
-                        let why = if data.member.role.can_edit() {
+                    Ok(data) if !data.overview.verbs.contains(&Verb::Update) => {
+                        let w = data.overview.workflow;
+                        let why = if data.overview.may_edit {
                             format!("A workflow that is {} cannot be edited.", w.status)
                         } else {
                             AppError::Forbidden.to_string()
@@ -73,7 +74,7 @@ pub fn EditWorkflow() -> impl IntoView {
                             .into_any()
                     }
                     Ok(data) => {
-                        let w = data.workflow;
+                        let w = data.overview.workflow;
                         let initial = WorkflowInput::from_fields(&w.fields());
                         view! {
                             <Title text=format!("Edit {}", w.name) />
@@ -210,7 +211,7 @@ fn Fields(input: WorkflowInput, errors: Option<AppError>) -> impl IntoView {
                 <select id="error_handling" name="error_handling">
                     {ErrorHandling::ALL.into_iter().map(|e| {
                         let selected = handling == e.as_str() || (handling.is_empty() && e == ErrorHandling::Stop);
-                        view! { <option value=e.as_str() selected=selected>{e.describe()}</option> }
+                        view! { <option value=e.as_str() selected=selected>{e.label()}</option> }
                     }).collect_view()}
                 </select>
                 <FieldMessage id="error_handling" message=message("errorHandling") />
@@ -223,9 +224,10 @@ fn Fields(input: WorkflowInput, errors: Option<AppError>) -> impl IntoView {
             <div class="field" class:invalid=message("retryPolicy.backoff").is_some()>
                 <label for="retry_backoff">"Wait between attempts"</label>
                 <select id="retry_backoff" name="retry[backoff]">
-                    {[("", "Same each time (default)"), ("fixed", "Same each time"), ("linear", "Longer each time"), ("exponential", "Doubling each time")]
+                    <option value="" selected=backoff.is_empty()>{format!("{} (default)", Backoff::default().label())}</option>
+                    {Backoff::ALL
                         .into_iter()
-                        .map(|(value, label)| view! { <option value=value selected=backoff == value>{label}</option> })
+                        .map(|b| view! { <option value=b.as_str() selected=backoff == b.as_str()>{b.label()}</option> })
                         .collect_view()}
                 </select>
                 <FieldMessage id="retry_backoff" message=message("retryPolicy.backoff") />

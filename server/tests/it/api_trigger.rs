@@ -108,9 +108,10 @@ async fn refused_triggers_get_a_4xx_in_the_error_shape_and_queue_nothing() {
             StatusCode::BAD_REQUEST,
             "invalid_json",
         ),
+        // Well-formed JSON the domain refuses: invalid input, 422 with the field.
         (
             trigger("acme", &listening, Some(&acme), "[1]"),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
         ),
         (

@@ -164,6 +164,7 @@ async fn bad_requests_get_a_4xx_in_the_error_shape_and_write_nothing() {
             StatusCode::BAD_REQUEST,
             "invalid_json",
         ),
+        // A well-formed event the domain refuses: invalid input, 422 with the field.
         (
             post(
                 "acme",
@@ -171,7 +172,7 @@ async fn bad_requests_get_a_4xx_in_the_error_shape_and_write_nothing() {
                 "application/json",
                 json!({"type": "deal won"}).to_string(),
             ),
-            StatusCode::BAD_REQUEST,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
         ),
         (
@@ -314,10 +315,11 @@ async fn the_event_list_filters_and_is_closed_to_other_keys() {
             .await,
     );
     assert_eq!(later["results"], json!([]));
+    // A limit out of range is invalid input: 422 with the field.
     let bad = app.send(get("/~acme/events?limit=500", &acme)).await;
     assert_eq!(
         (bad.status, json_body(&bad)["error"]["field"].clone()),
-        (StatusCode::BAD_REQUEST, json!("limit"))
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("limit"))
     );
     let stranger = app.send(get("/~acme/events", &globex)).await;
     assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
@@ -405,7 +407,7 @@ async fn the_event_log_shows_what_an_event_started_and_who_ignored_it() {
 async fn the_event_log_pages_back_by_position() {
     let app = TestApp::new().await;
     let key = key(&app, "acme").await;
-    for i in 0..(switchyard::event_log::PAGE + 5) {
+    for i in 0..(switchyard::view::event::PAGE + 5) {
         let body = json!({"type": "Tick.happened", "data": {"i": i}}).to_string();
         app.send(post("acme", Some(&key), "application/json", body))
             .await;
@@ -422,10 +424,10 @@ async fn the_event_log_pages_back_by_position() {
         .body,
     )
     .expect("page");
-    assert_eq!(first.entries.len() as i64, switchyard::event_log::PAGE);
+    assert_eq!(first.entries.len() as i64, switchyard::view::event::PAGE);
     assert_eq!(
         first.entries[0].event.data["i"],
-        json!(switchyard::event_log::PAGE + 4),
+        json!(switchyard::view::event::PAGE + 4),
         "newest first"
     );
     let before = first.before.expect("more").to_string();

@@ -4,6 +4,7 @@
 mod api_trigger;
 mod cli;
 mod ingest;
+mod limits;
 mod pages;
 mod process;
 mod runs;
@@ -60,7 +61,17 @@ fn encode(pairs: &[(&str, &str)]) -> String {
 }
 
 impl TestApp {
+    /// The app as served on plain HTTP to localhost: session cookies without `Secure`.
     pub async fn new() -> Self {
+        Self::build(false).await
+    }
+
+    /// The app as served behind HTTPS: session cookies marked `Secure`.
+    pub async fn with_secure_cookies() -> Self {
+        Self::build(true).await
+    }
+
+    async fn build(secure_cookies: bool) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
@@ -78,7 +89,7 @@ impl TestApp {
         static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
             std::sync::OnceLock::new();
         let routes = ROUTES.get_or_init(server::routes::page_routes).clone();
-        let router = server::routes::router_with(state, options, false, routes);
+        let router = server::routes::router_with(state, options, secure_cookies, routes);
         TestApp { db, router }
     }
 

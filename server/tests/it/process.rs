@@ -16,7 +16,7 @@ use switchyard::schema::{run_steps, runs, things};
 const STEPS: usize = 8;
 
 /// A port nobody listens on now.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -24,7 +24,7 @@ fn free_port() -> u16 {
 }
 
 /// A server process, killed if the test ends early, so none outlives a failed test.
-struct Served(Child);
+pub struct Served(Child);
 
 impl Drop for Served {
     fn drop(&mut self) {
@@ -35,11 +35,16 @@ impl Drop for Served {
 
 /// Starts `switchyard serve` on the test's database with one worker.
 fn serve(url: &str, env: &[(&str, &str)]) -> Served {
+    serve_at(url, free_port(), env)
+}
+
+/// Starts `switchyard serve` on the test's database with one worker, listening on `port`.
+pub fn serve_at(url: &str, port: u16, env: &[(&str, &str)]) -> Served {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
     command
         .arg("serve")
         .env("DATABASE_URL", url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("SWITCHYARD_WORKERS", "1")
         .env("SWITCHYARD_POLL_MS", "100")
         .env("RUST_LOG", "warn")
@@ -83,7 +88,7 @@ async fn steps_done(app: &TestApp, run: &RunId) -> i64 {
 }
 
 /// Waits until `done` holds, at most `limit`.
-async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
+pub async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !done().await {
         assert!(Instant::now() < deadline, "waited {limit:?} for {what}");

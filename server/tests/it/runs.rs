@@ -1,10 +1,10 @@
 use crate::TestApp;
-use app::api::runs::RunHistory;
 use app::error::AppError;
 use axum::http::StatusCode;
 use switchyard::Role;
 use switchyard::entity::{EventSource, RunDetail};
 use switchyard::ingest::{self, PostedEvent};
+use switchyard::view::run::RunHistory;
 
 /// An acme workflow with two steps, activated, and `n` finished runs of it.
 async fn with_runs(app: &TestApp, n: usize) -> (switchyard::Workflow, Vec<String>) {
@@ -116,7 +116,7 @@ async fn a_run_reads_step_by_step() {
 #[tokio::test(flavor = "multi_thread")]
 async fn run_history_pages_by_position_and_filters_by_status() {
     let app = TestApp::new().await;
-    let (workflow, runs) = with_runs(&app, switchyard::run_view::PAGE as usize + 3).await;
+    let (workflow, runs) = with_runs(&app, switchyard::view::run::PAGE as usize + 3).await;
     let admin = app.member("acme", Role::Admin).await;
     let cookie = app.sign_in(&admin).await;
     let id = workflow.id.to_string();
@@ -130,8 +130,8 @@ async fn run_history_pages_by_position_and_filters_by_status() {
         .body,
     )
     .expect("page");
-    assert_eq!(first.runs.len() as i64, switchyard::run_view::PAGE);
-    let next = first.next.clone().expect("older runs");
+    assert_eq!(first.runs.len() as i64, switchyard::view::run::PAGE);
+    let next = first.next.clone().expect("older runs").to_string();
     let rest: RunHistory = serde_json::from_str(
         &app.call(
             Some(&cookie),
@@ -153,6 +153,21 @@ async fn run_history_pages_by_position_and_filters_by_status() {
     let mut all = runs.clone();
     all.sort();
     assert_eq!(seen, all, "every run once, none twice");
+    // Two of the runs failed: the filter shows exactly those, and the others show without them.
+    let failed_ids = [runs[3].clone(), runs[7].clone()];
+    {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.db.conn().await;
+        diesel::update(
+            switchyard::schema::runs::table
+                .filter(switchyard::schema::runs::id.eq_any(&failed_ids)),
+        )
+        .set(switchyard::schema::runs::status.eq(switchyard::run::RunStatus::Failed))
+        .execute(&mut conn)
+        .await
+        .expect("fail two runs");
+    }
     let failed: RunHistory = serde_json::from_str(
         &app.call(
             Some(&cookie),
@@ -163,7 +178,35 @@ async fn run_history_pages_by_position_and_filters_by_status() {
         .body,
     )
     .expect("page");
-    assert!(failed.runs.is_empty());
+    let mut got: Vec<String> = failed.runs.iter().map(|r| r.id.to_string()).collect();
+    got.sort();
+    let mut want = failed_ids.to_vec();
+    want.sort();
+    assert_eq!(got, want, "exactly the failed runs");
+    assert!(
+        failed
+            .runs
+            .iter()
+            .all(|r| r.status == switchyard::run::RunStatus::Failed)
+    );
+    let succeeded: RunHistory = serde_json::from_str(
+        &app.call(
+            Some(&cookie),
+            "workflow_runs",
+            &[("org", "acme"), ("id", &id), ("status", "Succeeded")],
+        )
+        .await
+        .body,
+    )
+    .expect("page");
+    assert_eq!(succeeded.runs.len() as i64, switchyard::view::run::PAGE);
+    assert!(
+        succeeded
+            .runs
+            .iter()
+            .all(|r| !failed_ids.contains(&r.id.to_string())),
+        "the failed ones are not among them"
+    );
     let bad = app
         .call(
             Some(&cookie),

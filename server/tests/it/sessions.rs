@@ -2,6 +2,32 @@ use crate::TestApp;
 use switchyard::Role;
 
 #[tokio::test(flavor = "multi_thread")]
+async fn behind_https_the_session_cookie_is_secure_and_the_rest_stays() {
+    let app = TestApp::with_secure_cookies().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let answer = app
+        .call(
+            None,
+            "login",
+            &[
+                ("email", &editor.email),
+                ("password", switchyard::testing::PASSWORD),
+            ],
+        )
+        .await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+    let set_cookie = answer.set_cookie.expect("cookie");
+    let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).collect();
+    assert!(attributes.contains(&"Secure"), "{set_cookie}");
+    assert!(attributes.contains(&"HttpOnly"), "{set_cookie}");
+    assert!(attributes.contains(&"SameSite=Lax"), "{set_cookie}");
+    assert!(
+        set_cookie.starts_with("switchyard_session="),
+        "{set_cookie}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_session_cookie_is_http_only_lax_and_its_id_changes_at_sign_in() {
     let app = TestApp::new().await;
     let editor = app.member("acme", Role::Editor).await;

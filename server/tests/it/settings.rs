@@ -73,9 +73,9 @@ async fn only_admins_see_and_manage_keys() {
                 .await
                 .body,
         );
-        assert_eq!(seen.keys, None, "{role:?} sees no keys");
+        assert_eq!(seen.settings.keys, None, "{role:?} sees no keys");
         assert!(
-            seen.members.iter().any(|m| m.email == admin.email),
+            seen.settings.members.iter().any(|m| m.email == admin.email),
             "but sees the members"
         );
         let answer = app
@@ -118,7 +118,7 @@ async fn a_new_key_is_shown_once_then_only_its_prefix() {
     );
     let (name, secret) = first.new_key.expect("shown once");
     assert_eq!(name, "Zapier");
-    let keys = first.keys.expect("admin sees keys");
+    let keys = first.settings.keys.expect("admin sees keys");
     assert!(secret.starts_with(&keys[0].prefix));
     let second = app.get(Some(&cookie), "/o/acme/settings").await;
     assert!(!second.body.contains(&secret), "not shown again");

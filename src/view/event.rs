@@ -2,8 +2,10 @@
 //! the paused workflows that ignored it. Three queries a page, whatever its length.
 
 use crate::db::Conn;
-use crate::entity::{EventLogEntry, EventLogPage, TriggeredRun, WorkflowRef};
+use crate::entity::{Actor, EventLogEntry, EventLogPage, TriggeredRun, WorkflowRef};
+use crate::error::DomainResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
+use crate::query::EventQuery;
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
 use diesel::prelude::*;
@@ -15,8 +17,38 @@ pub const PAGE: i64 = 50;
 
 type Row = (i64, crate::repo::event::Row, Value);
 
-/// One page of the log, older than `before` (a `seq`) when given, of one type when given.
+/// The actor's organization's newest events for the REST feed, after `since` and of one type
+/// when asked, at most `limit`; and whether there are more.
+pub async fn feed(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    query: &crate::query::EventFeedQuery,
+) -> DomainResult<(Vec<crate::entity::Event>, bool)> {
+    let org = &actor.org().id;
+    let type_ = query.event_type.as_deref();
+    let mut events = crate::repo::event::list(conn, org, query.since, type_, query.limit).await?;
+    let more = events.len() as i64 > query.limit;
+    events.truncate(query.limit as usize);
+    Ok((events, more))
+}
+
+/// One page of the actor's organization's log, older than `query.before` (a `seq`) when
+/// given, of one type when given.
 pub async fn page(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    query: &EventQuery,
+) -> DomainResult<EventLogPage> {
+    Ok(read_page(
+        conn,
+        &actor.org().id,
+        query.event_type.as_deref(),
+        query.before,
+    )
+    .await?)
+}
+
+async fn read_page(
     conn: &mut Conn,
     org: &OrgId,
     event_type: Option<&str>,

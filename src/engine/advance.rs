@@ -1,0 +1,237 @@
+//! Advancing a claimed run by one step, in one transaction fenced by the claim: the run's start
+//! (with its first step) and its end (with its last) included, so a one-step run is one
+//! transaction. The workflow's row is written last, to hold its lock for as short as can be.
+
+use super::plan::{self, Plan};
+use super::step::{self, Ctx, Move};
+use super::{Claim, Progress, STALLS_MAX};
+use crate::db::Conn;
+use crate::entity::EventSource;
+use crate::error::{DomainError, DomainResult};
+use crate::ingest::{self, Limits};
+use crate::repo;
+use crate::repo::event::NewEvent;
+use crate::repo::run::{End, RunRow};
+use crate::repo::workflow::RunTally;
+use crate::run::RunStatus;
+use crate::status::Cause;
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+/// The engine's own transactions commit without waiting for the disk. A crash of the database
+/// can then lose the last few milliseconds of them, but only whole transactions: a step's
+/// record goes with its effects (all in this database), so a lost step is simply done again
+/// and never twice. Events posted through the API still wait for the disk before their answer.
+async fn relaxed_commit(conn: &mut Conn) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL synchronous_commit = off")
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub(super) async fn advance(
+    conn: &mut Conn,
+    worker: &str,
+    claim: &Claim,
+    lease: Duration,
+    now: OffsetDateTime,
+    limits: &Limits,
+) -> DomainResult<Progress> {
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        relaxed_commit(conn).await?;
+        let Some(run) = repo::run::held(conn, worker, claim).await? else {
+            return Ok(Progress::Lost);
+        };
+        if run.stalls >= STALLS_MAX {
+            return give_up(conn, &run, now).await;
+        }
+        let plan = plan::load(conn, &run).await?;
+        one_step(conn, &run, &plan, lease, now, limits).await
+    })
+    .await
+}
+
+async fn one_step(
+    conn: &mut Conn,
+    run: &RunRow,
+    plan: &Plan,
+    lease: Duration,
+    now: OffsetDateTime,
+    limits: &Limits,
+) -> DomainResult<Progress> {
+    let started = run.started_at.unwrap_or(now);
+    let idx = run.next_step;
+    let steps = &plan.fields.steps;
+    let timed_out = plan
+        .fields
+        .timeout_ms
+        .filter(|limit| now - started > Duration::milliseconds(*limit));
+    // A run's start is recorded before its first step's events.
+    let fresh = run.started_at.is_none();
+    if fresh && !plan.manual {
+        let data = json!({ "workflow": run.workflow_id, "name": plan.fields.name, "run": run.id, "version": run.workflow_version });
+        record_run_event(conn, run, "Workflow.triggered", data).await?;
+    }
+    let step = steps.get(idx as usize).filter(|_| timed_out.is_none());
+    let mv = match (timed_out, step) {
+        (Some(limit), _) => Move::End {
+            status: RunStatus::TimedOut,
+            error: Some(format!(
+                "The run took longer than its time limit of {limit} ms."
+            )),
+            failed_step: run.failed_step,
+        },
+        (None, Some(step)) => {
+            let ctx = Ctx {
+                run,
+                plan,
+                limits,
+                now,
+            };
+            step::perform(conn, &ctx, step).await?
+        }
+        (None, None) => Move::Next { failed: false },
+    };
+    let failed_step = match mv {
+        Move::Next { failed: true } => run.failed_step.or(Some(idx)),
+        _ => run.failed_step,
+    };
+    // Past the last step, the run ends with this transaction.
+    let mv = match mv {
+        Move::Next { .. } if step.is_none() || idx as usize + 1 >= steps.len() => Move::End {
+            status: if failed_step.is_some() {
+                RunStatus::Failed
+            } else {
+                RunStatus::Succeeded
+            },
+            error: failed_step
+                .map(|i| format!("Step {} failed; the steps after it still ran.", i + 1)),
+            failed_step,
+        },
+        other => other,
+    };
+    let next_step = if step.is_some() { idx + 1 } else { idx };
+    let progress = match mv {
+        Move::Next { .. } => {
+            repo::run::step_done(conn, run, next_step, failed_step, now + lease, started).await?;
+            Progress::Continue
+        }
+        Move::Retry { at, attempts } => {
+            repo::run::reschedule(conn, run, attempts, at, started).await?;
+            Progress::Rescheduled(at)
+        }
+        Move::End {
+            status,
+            error,
+            failed_step,
+        } => {
+            let end = End {
+                status,
+                next_step,
+                started,
+                finished: now,
+                error: error.as_deref(),
+                failed_step,
+            };
+            finish(conn, run, &plan.fields.name, &end).await?;
+            Progress::Finished(status)
+        }
+    };
+    if fresh && !matches!(progress, Progress::Finished(_)) {
+        settle_workflow(conn, run, true, None, now).await?;
+    }
+    Ok(progress)
+}
+
+/// Ends the run: its row, its `Run.succeeded` or `Run.failed` event, and its workflow.
+async fn finish(conn: &mut Conn, run: &RunRow, name: &str, end: &End<'_>) -> QueryResult<()> {
+    repo::run::end(conn, &run.id, end).await?;
+    let succeeded = end.status == RunStatus::Succeeded;
+    let duration = (end.finished - end.started).whole_milliseconds() as i64;
+    let event_type = if succeeded {
+        "Run.succeeded"
+    } else {
+        "Run.failed"
+    };
+    let data = json!({ "workflow": run.workflow_id, "name": name, "run": run.id, "status": end.status, "duration": duration, "error": end.error });
+    record_run_event(conn, run, event_type, data).await?;
+    let fresh = run.started_at.is_none();
+    settle_workflow(conn, run, fresh, Some(succeeded), end.finished).await
+}
+
+/// Ends a run that stalled `STALLS_MAX` times (its worker died, or the engine failed on it)
+/// as Failed, with the last problem on its page. Reads nothing that could fail again.
+async fn give_up(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainResult<Progress> {
+    let cause = run
+        .error
+        .clone()
+        .unwrap_or_else(|| "the worker running it stopped each time".into());
+    let error = format!(
+        "Switchyard could not carry on with this run: step {} stopped {STALLS_MAX} times without finishing. The last problem: {cause}",
+        run.next_step + 1
+    );
+    let name = repo::workflow::name_of(conn, &run.workflow_id).await?;
+    let end = End {
+        status: RunStatus::Failed,
+        next_step: run.next_step,
+        started: run.started_at.unwrap_or(now),
+        finished: now,
+        error: Some(&error),
+        failed_step: Some(run.next_step),
+    };
+    finish(conn, run, &name, &end).await?;
+    Ok(Progress::Finished(RunStatus::Failed))
+}
+
+/// Records an event about the run's workflow, one link further down the run's chain.
+async fn record_run_event(
+    conn: &mut Conn,
+    run: &RunRow,
+    event_type: &str,
+    data: Value,
+) -> QueryResult<()> {
+    let event = NewEvent {
+        subject: Some(run.workflow_id.to_string()),
+        depth: run.depth + 1,
+        ..NewEvent::new(event_type, data, EventSource::Verb)
+    };
+    ingest::record_and_queue(
+        conn,
+        &run.org_id,
+        &event,
+        Some(run.chain_root()),
+        &Limits::DEFAULT,
+    )
+    .await
+    .map(drop)
+}
+
+/// Writes a run's start and end onto its workflow: `lastRunAt` and the counters, and the
+/// status the transition table gives for the run's moves. The row is locked first, so that
+/// the question "was this the last run in flight?" sees every run that ended before.
+async fn settle_workflow(
+    conn: &mut Conn,
+    run: &RunRow,
+    started: bool,
+    ended: Option<bool>,
+    now: OffsetDateTime,
+) -> QueryResult<()> {
+    let (mut status, mut last_run_at) =
+        repo::workflow::lock_for_run(conn, &run.workflow_id).await?;
+    if started {
+        status = status.after_run(Cause::RunStarted);
+        last_run_at = Some(now);
+    }
+    if ended.is_some() && !repo::run::others_in_flight(conn, &run.workflow_id, &run.id).await? {
+        status = status.after_run(Cause::LastRunEnded);
+    }
+    let tally = RunTally {
+        started,
+        ended,
+        status,
+        last_run_at,
+    };
+    repo::workflow::tally_run(conn, &run.workflow_id, tally).await
+}

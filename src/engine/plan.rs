@@ -1,0 +1,59 @@
+//! What a run needs to know before a step: its workflow version's fields, its event, the
+//! outputs of the steps done so far, and the context expressions are evaluated against.
+
+use crate::db::Conn;
+use crate::entity::EventSource;
+use crate::error::{DomainError, DomainResult};
+use crate::mapping;
+use crate::repo;
+use crate::repo::run::RunRow;
+use crate::workflow::WorkflowFields;
+use serde_json::{Value, json};
+
+/// A run's workflow version and the context its expressions read.
+pub(super) struct Plan {
+    pub fields: WorkflowFields,
+    /// The names a mapping may start with, for this trigger event.
+    pub roots: Vec<String>,
+    pub context: Value,
+    /// The event came from the trigger verb, which recorded `Workflow.triggered` itself.
+    pub manual: bool,
+}
+
+pub(super) async fn load(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
+    let inputs = repo::run::plan_inputs(conn, run).await?;
+    let fields: WorkflowFields = serde_json::from_value(inputs.snapshot).map_err(|e| {
+        DomainError::caused_by(
+            format!(
+                "version {} of the workflow cannot be read",
+                run.workflow_version
+            ),
+            e,
+        )
+    })?;
+    let outputs = if run.next_step > 0 {
+        repo::run_step::outputs(conn, &run.id).await?
+    } else {
+        Vec::new()
+    };
+    let stamp = inputs
+        .event_created_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let mut context = json!({
+        "event": { "id": run.event_id, "type": inputs.event_type, "data": inputs.event_data, "createdAt": stamp },
+        "step": outputs.into_iter().map(|o| o.unwrap_or(Value::Null)).collect::<Vec<_>>(),
+        "workflow": { "id": run.workflow_id, "name": fields.name, "version": run.workflow_version },
+        "org": { "id": run.org_id, "name": inputs.org_name },
+    });
+    let root = mapping::root_for_trigger(&fields.trigger_event);
+    if !root.is_empty() && context.get(&root).is_none() {
+        context[root] = context["event"]["data"].clone();
+    }
+    Ok(Plan {
+        roots: mapping::known_roots(&fields.trigger_event),
+        fields,
+        context,
+        manual: inputs.event_source == EventSource::Manual,
+    })
+}

@@ -1,0 +1,468 @@
+//! Runs: queued by ingest and the trigger verb, claimed and advanced by the engine's workers
+//! (every change fenced by the claim), and read back by the run pages.
+
+use crate::db::Conn;
+use crate::engine::Claim;
+use crate::entity::RunSummary;
+use crate::id::{EventId, OrgId, RunId, WorkflowId};
+use crate::run::RunStatus;
+use crate::schema::{events, runs, workflows};
+use crate::sql_text::quoted;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
+use std::sync::LazyLock;
+use time::OffsetDateTime;
+
+/// A run about to be queued.
+pub struct NewRun<'a> {
+    pub org: &'a OrgId,
+    pub workflow: &'a WorkflowId,
+    pub version: i32,
+    pub event: &'a EventId,
+    /// Links down its chain of events (0 for a posted event's run).
+    pub depth: i32,
+    /// The event its chain started from.
+    pub chain_root: &'a EventId,
+}
+
+/// Queues a run; workers see it once committed.
+pub async fn insert(conn: &mut Conn, new: &NewRun<'_>) -> QueryResult<RunId> {
+    let run = RunId::generate();
+    diesel::insert_into(runs::table)
+        .values((
+            runs::id.eq(&run),
+            runs::org_id.eq(new.org),
+            runs::workflow_id.eq(new.workflow),
+            runs::workflow_version.eq(new.version),
+            runs::event_id.eq(new.event),
+            runs::depth.eq(new.depth),
+            runs::chain_root.eq(new.chain_root),
+            runs::status.eq(RunStatus::Queued),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(run)
+}
+
+/// The runs an event queued, in the order they were queued (by workflow).
+pub async fn for_event(conn: &mut Conn, event: &EventId) -> QueryResult<Vec<RunId>> {
+    runs::table
+        .filter(runs::event_id.eq(event))
+        .order(runs::workflow_id.asc())
+        .select(runs::id)
+        .load(conn)
+        .await
+}
+
+/// A run as the engine holds it.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = runs, check_for_backend(diesel::pg::Pg))]
+pub struct RunRow {
+    pub id: RunId,
+    pub org_id: OrgId,
+    pub workflow_id: WorkflowId,
+    pub workflow_version: i32,
+    pub event_id: EventId,
+    pub next_step: i32,
+    pub attempt: i32,
+    pub depth: i32,
+    pub failed_step: Option<i32>,
+    pub started_at: Option<OffsetDateTime>,
+    pub chain_root: Option<EventId>,
+    pub events_recorded: i32,
+    pub stalls: i32,
+    pub error: Option<String>,
+}
+
+impl RunRow {
+    /// The event its chain started from (runs queued before chains were kept: its own event).
+    pub fn chain_root(&self) -> &EventId {
+        self.chain_root.as_ref().unwrap_or(&self.event_id)
+    }
+}
+
+/// The claim: the oldest ready run of the first organization after `after` (by id) that has
+/// one. Ready means in flight, due, and not held under a live lease. Taking over a run whose
+/// lease ran out counts as a stall.
+static CLAIM: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH next AS (
+            SELECT id FROM runs
+            WHERE status IN ({}) AND org_id > $4 AND run_at <= $1
+              AND (lease_until IS NULL OR lease_until < $1)
+            ORDER BY org_id, run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+         UPDATE runs r SET status = $5, lease_owner = $2, lease_until = $3, fence = r.fence + 1,
+             stalls = r.stalls + CASE WHEN r.lease_until IS NULL THEN 0 ELSE 1 END
+         FROM next WHERE r.id = next.id
+         RETURNING r.id, r.org_id, r.fence",
+        quoted(&RunStatus::IN_FLIGHT, RunStatus::as_str)
+    )
+});
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = Text)]
+    id: RunId,
+    #[diesel(sql_type = Text)]
+    org_id: OrgId,
+    #[diesel(sql_type = BigInt)]
+    fence: i64,
+}
+
+/// Claims a ready run for `worker` until `lease_until`, one statement. See `CLAIM`.
+pub async fn claim_next(
+    conn: &mut Conn,
+    worker: &str,
+    now: OffsetDateTime,
+    lease_until: OffsetDateTime,
+    after: Option<&OrgId>,
+) -> QueryResult<Option<(Claim, OrgId)>> {
+    let claimed: Option<Claimed> = diesel::sql_query(CLAIM.as_str())
+        .bind::<Timestamptz, _>(now)
+        .bind::<Text, _>(worker)
+        .bind::<Timestamptz, _>(lease_until)
+        .bind::<Text, _>(after.map_or("", OrgId::as_str))
+        .bind::<Text, _>(RunStatus::Running)
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(claimed.map(|c| {
+        (
+            Claim {
+                run: c.id,
+                fence: c.fence,
+            },
+            c.org_id,
+        )
+    }))
+}
+
+/// The claimed run, locked for the transaction, if `worker` still holds it under `claim`.
+pub async fn held(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<Option<RunRow>> {
+    runs::table
+        .filter(runs::id.eq(&claim.run))
+        .filter(runs::fence.eq(claim.fence))
+        .filter(runs::lease_owner.eq(worker))
+        .filter(runs::status.eq(RunStatus::Running))
+        .select(RunRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Past a step: the next one is due now, under a renewed lease.
+pub async fn step_done(
+    conn: &mut Conn,
+    run: &RunRow,
+    next_step: i32,
+    failed_step: Option<i32>,
+    lease_until: OffsetDateTime,
+    started: OffsetDateTime,
+) -> QueryResult<()> {
+    diesel::update(runs::table.find(&run.id))
+        .set((
+            runs::next_step.eq(next_step),
+            runs::attempt.eq(0),
+            runs::stalls.eq(0),
+            runs::error.eq(None::<String>),
+            runs::failed_step.eq(failed_step),
+            runs::lease_until.eq(lease_until),
+            runs::started_at.eq(started),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// The step waits for its next attempt at `at`; the claim is handed back meanwhile.
+pub async fn reschedule(
+    conn: &mut Conn,
+    run: &RunRow,
+    attempts: i32,
+    at: OffsetDateTime,
+    started: OffsetDateTime,
+) -> QueryResult<()> {
+    diesel::update(runs::table.find(&run.id))
+        .set((
+            runs::attempt.eq(attempts),
+            runs::stalls.eq(0),
+            runs::error.eq(None::<String>),
+            runs::run_at.eq(at),
+            runs::lease_owner.eq(None::<String>),
+            runs::lease_until.eq(None::<OffsetDateTime>),
+            runs::started_at.eq(started),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// How a run ended.
+pub struct End<'a> {
+    pub status: RunStatus,
+    pub next_step: i32,
+    pub started: OffsetDateTime,
+    pub finished: OffsetDateTime,
+    pub error: Option<&'a str>,
+    pub failed_step: Option<i32>,
+}
+
+pub async fn end(conn: &mut Conn, run: &RunId, end: &End<'_>) -> QueryResult<()> {
+    diesel::update(runs::table.find(run))
+        .set((
+            runs::next_step.eq(end.next_step),
+            runs::status.eq(end.status),
+            runs::started_at.eq(end.started),
+            runs::finished_at.eq(end.finished),
+            runs::error.eq(end.error),
+            runs::failed_step.eq(end.failed_step),
+            runs::lease_owner.eq(None::<String>),
+            runs::lease_until.eq(None::<OffsetDateTime>),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Hands a claimed run back: the next claim takes it at once. False when the claim was lost.
+pub async fn release(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<bool> {
+    let released = diesel::update(
+        runs::table
+            .filter(runs::id.eq(&claim.run))
+            .filter(runs::fence.eq(claim.fence))
+            .filter(runs::lease_owner.eq(worker))
+            .filter(runs::status.eq(RunStatus::Running)),
+    )
+    .set((
+        runs::lease_owner.eq(None::<String>),
+        runs::lease_until.eq(None::<OffsetDateTime>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(released == 1)
+}
+
+/// Records that the engine failed on the claimed run: the error is kept, the claim handed
+/// back, and the run is due again at `retry_at`. Returns the stalls so far, `None` when the
+/// claim was lost meanwhile.
+pub async fn stall(
+    conn: &mut Conn,
+    worker: &str,
+    claim: &Claim,
+    error: &str,
+    retry_at: OffsetDateTime,
+) -> QueryResult<Option<i32>> {
+    diesel::update(
+        runs::table
+            .filter(runs::id.eq(&claim.run))
+            .filter(runs::fence.eq(claim.fence))
+            .filter(runs::lease_owner.eq(worker))
+            .filter(runs::status.eq(RunStatus::Running)),
+    )
+    .set((
+        runs::stalls.eq(runs::stalls + 1),
+        runs::error.eq(error),
+        runs::run_at.eq(retry_at),
+        runs::lease_owner.eq(None::<String>),
+        runs::lease_until.eq(None::<OffsetDateTime>),
+    ))
+    .returning(runs::stalls)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// `runs.status IN ('Queued', 'Running')`, written from `RunStatus::IN_FLIGHT`: constants, so
+/// that the planner matches the partial indexes on in-flight runs.
+static IN_FLIGHT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "runs.status IN ({})",
+        quoted(&RunStatus::IN_FLIGHT, RunStatus::as_str)
+    )
+});
+
+/// Whether another run of `workflow` than `run` is still in flight.
+pub async fn others_in_flight(
+    conn: &mut Conn,
+    workflow: &WorkflowId,
+    run: &RunId,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        runs::table
+            .filter(runs::workflow_id.eq(workflow))
+            .filter(sql::<Bool>(&IN_FLIGHT))
+            .filter(runs::id.ne(run)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// One more event recorded by the run's steps.
+pub async fn count_event(conn: &mut Conn, run: &RunId) -> QueryResult<()> {
+    diesel::update(runs::table.find(run))
+        .set(runs::events_recorded.eq(runs::events_recorded + 1))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Says on the run what happened beside its outcome (the first notice stays).
+pub async fn set_notice(conn: &mut Conn, run: &RunId, notice: &str) -> QueryResult<()> {
+    diesel::update(runs::table.find(run).filter(runs::notice.is_null()))
+        .set(runs::notice.eq(notice))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub(crate) type SummaryRow = (
+    RunId,
+    WorkflowId,
+    String,
+    i32,
+    RunStatus,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+);
+
+/// The columns a `RunSummary` is read from, in `SummaryRow`'s order.
+#[diesel::dsl::auto_type]
+pub(crate) fn summary_columns() -> _ {
+    (
+        runs::id,
+        runs::workflow_id,
+        workflows::name,
+        runs::workflow_version,
+        runs::status,
+        events::type_,
+        runs::queued_at,
+        runs::started_at,
+        runs::finished_at,
+        runs::error,
+        runs::failed_step,
+        runs::notice,
+    )
+}
+
+pub(crate) fn to_summary(r: SummaryRow) -> RunSummary {
+    RunSummary {
+        id: r.0,
+        workflow: r.1,
+        workflow_name: r.2,
+        workflow_version: r.3,
+        status: r.4,
+        event_type: r.5,
+        queued_at: r.6,
+        started_at: r.7,
+        finished_at: r.8,
+        error: r.9,
+        failed_step: r.10,
+        notice: r.11,
+    }
+}
+
+/// A workflow's runs, newest first, older than run `before` when given, at most `limit` and
+/// whether there are more.
+pub async fn history(
+    conn: &mut Conn,
+    org: &OrgId,
+    workflow: &WorkflowId,
+    status: Option<RunStatus>,
+    before: Option<&RunId>,
+    limit: i64,
+) -> QueryResult<(Vec<RunSummary>, bool)> {
+    let mut q = runs::table
+        .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::org_id.eq(org))
+        .filter(runs::workflow_id.eq(workflow))
+        .into_boxed();
+    if let Some(status) = status {
+        q = q.filter(runs::status.eq(status));
+    }
+    if let Some(before) = before {
+        // Keyset: strictly after the given run in (queued_at, id) descending order.
+        q = q.filter(
+            sql::<Bool>(
+                "(runs.queued_at, runs.id) < (SELECT r.queued_at, r.id FROM runs r WHERE r.id = ",
+            )
+            .bind::<Text, _>(before.as_str())
+            .sql(" AND r.org_id = ")
+            .bind::<Text, _>(org.as_str())
+            .sql(")"),
+        );
+    }
+    let mut rows: Vec<SummaryRow> = q
+        .order((runs::queued_at.desc(), runs::id.desc()))
+        .limit(limit + 1)
+        .select(summary_columns())
+        .load(conn)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows.into_iter().map(to_summary).collect(), more))
+}
+
+/// One run of `org` with the event that started it: its id and data.
+pub async fn summary(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &RunId,
+) -> QueryResult<(RunSummary, EventId, serde_json::Value)> {
+    let (row, event_id, event_data): (SummaryRow, EventId, serde_json::Value) = runs::table
+        .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::id.eq(id))
+        .filter(runs::org_id.eq(org))
+        .select((summary_columns(), events::id, events::data))
+        .first(conn)
+        .await?;
+    Ok((to_summary(row), event_id, event_data))
+}
+
+/// What the engine reads about a run before a step, in one query.
+pub struct PlanInputs {
+    /// Its workflow version's fields, as the version's snapshot kept them.
+    pub snapshot: serde_json::Value,
+    pub event_type: String,
+    pub event_data: serde_json::Value,
+    pub event_created_at: OffsetDateTime,
+    pub event_source: crate::entity::EventSource,
+    pub org_name: String,
+}
+
+pub async fn plan_inputs(conn: &mut Conn, run: &RunRow) -> QueryResult<PlanInputs> {
+    use crate::schema::{organizations, workflow_versions};
+    let (snapshot, event_type, event_data, event_created_at, event_source, org_name) =
+        workflow_versions::table
+            .inner_join(events::table.on(events::id.eq(run.event_id.clone())))
+            .inner_join(organizations::table.on(organizations::id.eq(run.org_id.clone())))
+            .filter(workflow_versions::workflow_id.eq(run.workflow_id.clone()))
+            .filter(workflow_versions::version.eq(run.workflow_version))
+            .select((
+                workflow_versions::snapshot,
+                events::type_,
+                events::data,
+                events::created_at,
+                events::source,
+                organizations::name,
+            ))
+            .first(conn)
+            .await?;
+    Ok(PlanInputs {
+        snapshot,
+        event_type,
+        event_data,
+        event_created_at,
+        event_source,
+        org_name,
+    })
+}

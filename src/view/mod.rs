@@ -1,0 +1,9 @@
+//! What the front doors read, each a single call that takes the actor, checks what it may
+//! see, and stays inside its organization: the workflow list and overview, run history and
+//! one run step by step, the event log, the settings.
+
+#[cfg(feature = "db")]
+pub mod event;
+pub mod run;
+pub mod settings;
+pub mod workflow;

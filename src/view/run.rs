@@ -1,0 +1,94 @@
+//! Reading runs back: a workflow's history (keyset pages that stay fast with many runs) and one
+//! run step by step. Always inside the actor's organization.
+
+use crate::entity::RunSummary;
+use crate::id::RunId;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "db")]
+use {
+    crate::db::Conn,
+    crate::entity::{Actor, RunDetail, RunStepView},
+    crate::error::DomainResult,
+    crate::id::WorkflowId,
+    crate::query::RunQuery,
+    crate::repo,
+    crate::run::StepStatus,
+};
+
+pub const PAGE: i64 = 25;
+
+/// A page of a workflow's run history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunHistory {
+    pub workflow_name: String,
+    pub runs: Vec<RunSummary>,
+    /// The run to continue after, for the next (older) page.
+    pub next: Option<RunId>,
+}
+
+/// A workflow's runs, newest first, filtered and paged by `query`.
+#[cfg(feature = "db")]
+pub async fn history(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    workflow: &WorkflowId,
+    query: &RunQuery,
+) -> DomainResult<RunHistory> {
+    let org = &actor.org().id;
+    let found = repo::workflow::get(conn, org, workflow).await?;
+    let before = query.before.as_ref();
+    let (runs, more) = repo::run::history(conn, org, workflow, query.status, before, PAGE).await?;
+    let next = more.then(|| runs.last().map(|r| r.id.clone())).flatten();
+    Ok(RunHistory {
+        workflow_name: found.name,
+        runs,
+        next,
+    })
+}
+
+/// One run with every step of its workflow version: done ones as recorded, the rest Pending.
+#[cfg(feature = "db")]
+pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainResult<RunDetail> {
+    let org = &actor.org().id;
+    let (run, event_id, event_data) = repo::run::summary(conn, org, id).await?;
+    let fields = repo::workflow::fields_at(conn, org, &run.workflow, run.workflow_version).await?;
+    let done = repo::run_step::for_run(conn, org, id).await?;
+    let steps = fields
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let label = step.label().to_owned();
+            match done.iter().find(|d| d.idx == i as i32) {
+                Some(d) => RunStepView {
+                    index: d.idx,
+                    label,
+                    action: d.action.clone(),
+                    status: d.status,
+                    input: d.input.clone(),
+                    output: d.output.clone(),
+                    error: d.error.clone(),
+                    attempts: d.attempts,
+                    finished_at: d.finished_at,
+                },
+                None => RunStepView {
+                    index: i as i32,
+                    label,
+                    action: step.action.clone(),
+                    status: StepStatus::Pending,
+                    input: None,
+                    output: None,
+                    error: None,
+                    attempts: 0,
+                    finished_at: None,
+                },
+            }
+        })
+        .collect();
+    Ok(RunDetail {
+        run,
+        event_id,
+        event_data,
+        steps,
+    })
+}

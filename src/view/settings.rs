@@ -1,0 +1,24 @@
+//! An organization's settings: its members, and its API keys for those who manage them.
+
+use crate::entity::{ApiKey, MemberRow};
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "db")]
+use {crate::db::Conn, crate::entity::Member, crate::error::DomainResult, crate::repo};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub members: Vec<MemberRow>,
+    /// `None` for members who may not manage keys.
+    pub keys: Option<Vec<ApiKey>>,
+}
+
+#[cfg(feature = "db")]
+pub async fn settings(conn: &mut Conn, member: &Member) -> DomainResult<Settings> {
+    let members = repo::org::members_of(conn, &member.org.id).await?;
+    let keys = if member.role.can_manage() {
+        Some(crate::api_key::list(conn, member).await?)
+    } else {
+        None
+    };
+    Ok(Settings { members, keys })
+}

@@ -1,0 +1,237 @@
+//! Runs side by side: several workers claiming at once, runs that overlap, a workflow edited or
+//! paused while its runs are in flight.
+
+use crate::engine::{LEASE, active, deal, onboarding, post, run_status, step};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use switchyard::engine::{self, Progress};
+use switchyard::hooks::Hooks;
+use switchyard::run::RunStatus;
+use switchyard::schema::{run_steps, runs, things};
+use switchyard::testing::{TestDb, member};
+use switchyard::workflow::WorkflowInput;
+use switchyard::{Role, Status, verbs};
+use time::{Duration, OffsetDateTime};
+
+async fn status_of(
+    conn: &mut switchyard::db::Conn,
+    admin: &switchyard::Member,
+    id: &switchyard::WorkflowId,
+) -> switchyard::Workflow {
+    switchyard::repo::workflow::get(conn, &admin.org.id, id)
+        .await
+        .expect("workflow")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_workers_claiming_at_once_run_each_run_once() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = active(&mut conn, &admin, onboarding()).await;
+    let mut queued = Vec::new();
+    for i in 0..40 {
+        let accepted = post(
+            &mut conn,
+            &admin,
+            "Deal.won",
+            json!({"name": format!("Deal {i}")}),
+        )
+        .await;
+        queued.extend(accepted.runs);
+    }
+    drop(conn);
+    let now = OffsetDateTime::now_utc();
+    let workers: Vec<_> = (0..4)
+        .map(|n| {
+            let pool = db.pool.clone();
+            tokio::spawn(async move {
+                let mut conn = pool.get().await.expect("connection");
+                engine::drain(&mut conn, &format!("w{n}"), LEASE, now)
+                    .await
+                    .expect("drain")
+            })
+        })
+        .collect();
+    let mut finished = 0;
+    for worker in workers {
+        finished += worker.await.expect("worker");
+    }
+    assert_eq!(finished, 40, "every run finished by exactly one worker");
+    let mut conn = db.conn().await;
+    let made: i64 = things::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("things");
+    assert_eq!(made, 40 * 4, "each step of each run ran once");
+    let attempts: Vec<i32> = run_steps::table
+        .select(run_steps::attempts)
+        .load(&mut conn)
+        .await
+        .expect("steps");
+    assert_eq!(attempts.len(), 160);
+    assert!(attempts.iter().all(|a| *a == 1), "no step was tried twice");
+    let succeeded: i64 = runs::table
+        .filter(runs::status.eq(RunStatus::Succeeded))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("runs");
+    assert_eq!(succeeded, 40);
+    let w = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!(
+        (w.run_count, w.success_count, w.status),
+        (40, 40, Status::Activated)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_keeps_the_version_it_was_queued_with_while_the_workflow_is_edited() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let input = WorkflowInput {
+        name: "Versioned".into(),
+        trigger_event: "Deal.won".into(),
+        steps: vec![step(
+            "Note.create",
+            &[("text", "\"version one: \" + deal.name")],
+        )],
+        ..Default::default()
+    };
+    let w = active(&mut conn, &admin, input.clone()).await;
+    let accepted = post(&mut conn, &admin, "Deal.won", deal()).await;
+    let mut edited = input;
+    edited.steps = vec![
+        step("Note.create", &[("text", "\"version two: \" + deal.name")]),
+        step("Task.create", &[("subject", "\"more\"")]),
+    ];
+    let hooks = Hooks::with_defaults();
+    let updated = verbs::update(&mut conn, &hooks, &admin, &w.id, w.version, &edited)
+        .await
+        .expect("edit while queued");
+    assert_eq!(updated.version, w.version + 1);
+    engine::drain(&mut conn, "w1", LEASE, OffsetDateTime::now_utc())
+        .await
+        .expect("drain");
+    let run = accepted.runs[0].to_string();
+    let (version, status): (i32, RunStatus) = runs::table
+        .find(&run)
+        .select((runs::workflow_version, runs::status))
+        .first(&mut conn)
+        .await
+        .expect("run");
+    assert_eq!((version, status), (w.version, RunStatus::Succeeded));
+    let outputs: Vec<Option<serde_json::Value>> = run_steps::table
+        .filter(run_steps::run_id.eq(&run))
+        .order(run_steps::idx)
+        .select(run_steps::output)
+        .load(&mut conn)
+        .await
+        .expect("steps");
+    assert_eq!(outputs.len(), 1, "the queued version had one step");
+    assert_eq!(
+        outputs[0].as_ref().expect("note")["text"],
+        "version one: Acme"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn overlapping_runs_keep_the_workflow_triggered_until_the_last_one_ends() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = active(&mut conn, &admin, onboarding()).await;
+    post(&mut conn, &admin, "Deal.won", deal()).await;
+    post(&mut conn, &admin, "Deal.won", deal()).await;
+    let t = OffsetDateTime::now_utc();
+    let a = engine::claim(&mut conn, "wa", LEASE, t)
+        .await
+        .expect("claim")
+        .expect("a");
+    let b = engine::claim(&mut conn, "wb", LEASE, t)
+        .await
+        .expect("claim")
+        .expect("b");
+    assert_ne!(a.run, b.run);
+    // Both start; the workflow is Triggered.
+    for (worker, claim) in [("wa", &a), ("wb", &b)] {
+        let progress = engine::advance(&mut conn, worker, claim, LEASE, t)
+            .await
+            .expect("step");
+        assert_eq!(progress, Progress::Continue);
+    }
+    assert_eq!(
+        status_of(&mut conn, &admin, &w.id).await.status,
+        Status::Triggered
+    );
+    // A ends while B is still in flight: still Triggered.
+    let mut progress = Progress::Continue;
+    while progress == Progress::Continue {
+        progress = engine::advance(&mut conn, "wa", &a, LEASE, t)
+            .await
+            .expect("step");
+    }
+    assert_eq!(progress, Progress::Finished(RunStatus::Succeeded));
+    let now = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!((now.status, now.success_count), (Status::Triggered, 1));
+    // B ends, the last in flight: back to Activated.
+    let mut progress = Progress::Continue;
+    while progress == Progress::Continue {
+        progress = engine::advance(&mut conn, "wb", &b, LEASE, t)
+            .await
+            .expect("step");
+    }
+    let now = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!(
+        (now.status, now.run_count, now.success_count),
+        (Status::Activated, 2, 2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_paused_mid_run_stays_paused_when_the_run_ends() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = active(&mut conn, &admin, onboarding()).await;
+    let accepted = post(&mut conn, &admin, "Deal.won", deal()).await;
+    let t = OffsetDateTime::now_utc();
+    let claim = engine::claim(&mut conn, "w1", LEASE, t)
+        .await
+        .expect("claim")
+        .expect("run");
+    assert_eq!(
+        engine::advance(&mut conn, "w1", &claim, LEASE, t)
+            .await
+            .expect("step"),
+        Progress::Continue
+    );
+    assert_eq!(
+        status_of(&mut conn, &admin, &w.id).await.status,
+        Status::Triggered
+    );
+    let paused = verbs::pause(&mut conn, &Hooks::with_defaults(), &admin, &w.id)
+        .await
+        .expect("pause mid-run");
+    assert_eq!(paused.status, Status::Paused);
+    let mut progress = Progress::Continue;
+    while progress == Progress::Continue {
+        progress = engine::advance(&mut conn, "w1", &claim, LEASE, t + Duration::seconds(1))
+            .await
+            .expect("step");
+    }
+    assert_eq!(progress, Progress::Finished(RunStatus::Succeeded));
+    assert_eq!(
+        run_status(&mut conn, &accepted.runs[0].to_string()).await.0,
+        RunStatus::Succeeded.as_str()
+    );
+    let after = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!(
+        (after.status, after.run_count, after.success_count),
+        (Status::Paused, 1, 1),
+        "the run's end counts, and the pause stays"
+    );
+}
