@@ -32,8 +32,9 @@ if [ "${1:-}" = "--browser" ]; then
     apt-get update -qq
     apt-get install -y -qq chromium >/dev/null
   fi
-  if [ ! -d end2end/node_modules/@playwright/test ]; then
+  # Installed again whenever package-lock.json changed since the last install.
+  if ! cmp -s end2end/package-lock.json end2end/node_modules/.installed-lock.json; then
     log "installing the end-to-end tests' npm packages"
-    (cd end2end && npm ci --no-audit --no-fund)
+    (cd end2end && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json)
   fi
 fi

@@ -6,7 +6,7 @@ use crate::repo;
 use crate::role::Role;
 use crate::setup::{self, NewOrg};
 use crate::verbs;
-use crate::workflow::{MappingRow, StepInput, WorkflowInput};
+use crate::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowInput};
 
 pub const DEMO_SLUG: &str = "acme";
 pub const DEMO_ADMIN_EMAIL: &str = "admin@acme.test";
@@ -37,7 +37,7 @@ fn demo_workflows() -> Vec<(WorkflowInput, &'static [&'static str])> {
             step("Project.create", &[("name", "\"Onboarding: \" + deal.name")]),
             step("Activity.create", &[("subject", "\"Welcome call with \" + deal.contact.name"), ("type", "Call")]),
         ],
-        error_handling: "Fallback".into(),
+        error_handling: ErrorHandling::Fallback.as_str().into(),
         timeout_ms: "30000".into(),
         ..Default::default()
     };
@@ -52,7 +52,7 @@ fn demo_workflows() -> Vec<(WorkflowInput, &'static [&'static str])> {
                 &[("subject", "\"Follow up: \" + lead.name"), ("type", "Task")],
             ),
         ],
-        error_handling: "Continue".into(),
+        error_handling: ErrorHandling::Continue.as_str().into(),
         ..Default::default()
     };
     let escalation = WorkflowInput {
@@ -76,8 +76,14 @@ fn demo_workflows() -> Vec<(WorkflowInput, &'static [&'static str])> {
     ]
 }
 
-/// Creates the demo organization unless it exists. Returns whether it was created.
+/// The neighbouring organization of the demo: nobody of `acme` belongs to it, so it shows
+/// (and the browser tests check) that one organization never sees another's workflows.
+pub const NEIGHBOUR_SLUG: &str = "globex";
+
+/// Creates the demo organization and its neighbour unless they exist. Returns whether the
+/// demo organization was created.
 pub async fn seed_demo(conn: &mut Conn) -> anyhow::Result<bool> {
+    seed_neighbour(conn).await?;
     if repo::org::org_by_slug(conn, DEMO_SLUG).await?.is_some() {
         return Ok(false);
     }
@@ -118,4 +124,36 @@ pub async fn seed_demo(conn: &mut Conn) -> anyhow::Result<bool> {
         }
     }
     Ok(true)
+}
+
+async fn seed_neighbour(conn: &mut Conn) -> anyhow::Result<()> {
+    if repo::org::org_by_slug(conn, NEIGHBOUR_SLUG)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let admin = setup::create_org(
+        conn,
+        &NewOrg {
+            slug: NEIGHBOUR_SLUG.into(),
+            name: "Globex Corporation".into(),
+            admin_email: "admin@globex.test".into(),
+            admin_name: "Gus Globex".into(),
+            admin_password: DEMO_PASSWORD.into(),
+        },
+    )
+    .await?;
+    let renewals = WorkflowInput {
+        name: "Globex Renewals".into(),
+        description: "When a subscription renews, thank the customer.".into(),
+        trigger_event: "Subscription.renewed".into(),
+        steps: vec![step(
+            "Task.create",
+            &[("subject", "\"Thank \" + subscription.customer")],
+        )],
+        ..Default::default()
+    };
+    verbs::create(conn, &Hooks::with_defaults(), &admin, &renewals).await?;
+    Ok(())
 }

@@ -1,4 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
+import { expectAccessible } from "./a11y";
 
 // The same journey runs with JavaScript on (hydrated app) and off (plain forms).
 const jsOn = (page: Page) => test.info().project.name === "javascript";
@@ -8,16 +9,23 @@ async function ready(page: Page) {
   if (jsOn(page)) await page.locator("body[data-hydrated]").waitFor();
 }
 
-async function signIn(page: Page) {
-  await page.goto("/o/acme/workflows");
+async function signIn(page: Page, org = "acme") {
+  await page.goto(`/o/${org}/workflows`);
   await expect(page).toHaveURL(/\/login\?next=/);
   await ready(page);
-  await page.getByLabel("Email").fill("admin@acme.test");
+  await expectAccessible(page);
+  await page.getByLabel("Email").fill(`admin@${org}.test`);
   await page.getByLabel("Password").fill("switchyard-demo");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/o\/acme\/workflows$/);
+  await expect(page).toHaveURL(new RegExp(`/o/${org}/workflows$`));
   await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
 }
+
+/** One step of the steps editor, found by its visible legend ("Step 2"). */
+const step = (page: Page, n: number) => page.getByRole("group", { name: `Step ${n}`, exact: true });
+/** The first mapping row's input of a step, by its visible label ("Field" or "Value"). */
+const mapping = (page: Page, n: number, label: "Field" | "Value") =>
+  step(page, n).getByRole("group", { name: "Fields", exact: true }).getByLabel(label, { exact: true }).first();
 
 test("sign in, build a workflow with two steps, and move it through its verbs", async ({ page }) => {
   const name = `Onboarding ${test.info().project.name} ${Date.now()}`;
@@ -25,9 +33,11 @@ test("sign in, build a workflow with two steps, and move it through its verbs", 
   await ready(page);
 
   // Create: an empty name is refused next to its field, and nothing else is lost.
+  await expectAccessible(page);
   await page.getByRole("link", { name: "New workflow" }).click();
   await expect(page.getByRole("heading", { name: "New workflow" })).toBeVisible();
   await ready(page);
+  await expectAccessible(page);
   await page.getByLabel("Trigger event").fill("Deal.won");
   await page.getByRole("button", { name: "Create workflow" }).click();
   await expect(page.locator("#name-error")).toHaveText("Name is required");
@@ -38,6 +48,7 @@ test("sign in, build a workflow with two steps, and move it through its verbs", 
   await expect(page.getByRole("heading", { name })).toBeVisible();
   await expect(page.locator(".page-head .badge")).toHaveText("Draft");
   await ready(page);
+  await expectAccessible(page);
 
   // Activating without steps is vetoed with the hook's message.
   await page.getByRole("button", { name: "Activate" }).click();
@@ -50,21 +61,23 @@ test("sign in, build a workflow with two steps, and move it through its verbs", 
   await expect(page.getByRole("heading", { name: "Edit workflow" })).toBeVisible();
   await ready(page);
   await page.getByRole("button", { name: "Add step" }).click();
-  await expect(page.locator("#step-0-action")).toBeVisible();
+  await expect(step(page, 1).getByLabel("Action", { exact: true })).toBeVisible();
   await ready(page);
-  await page.locator("#step-0-action").fill("Project.create");
-  await page.locator("#step-0-mapping-0-field").fill("name");
-  await page.locator("#step-0-mapping-0-expr").fill('"Onboarding: " + deal.name');
+  await step(page, 1).getByLabel("Action", { exact: true }).fill("Project.create");
+  await mapping(page, 1, "Field").fill("name");
+  await mapping(page, 1, "Value").fill('"Onboarding: " + deal.name');
   await page.getByRole("button", { name: "Add step" }).click();
-  await expect(page.locator("#step-1-action")).toBeVisible();
-  await expect(page.locator("#step-0-action")).toHaveValue("Project.create");
+  await expect(step(page, 2).getByLabel("Action", { exact: true })).toBeVisible();
+  await expect(step(page, 1).getByLabel("Action", { exact: true })).toHaveValue("Project.create");
   await ready(page);
-  await page.locator("#step-1-action").fill("Customer.create");
-  await page.locator("#step-1-mapping-0-field").fill("name");
-  await page.locator("#step-1-mapping-0-expr").fill("deal.name");
-  await page.getByRole("button", { name: "Move step 2 up" }).click();
-  await expect(page.locator("#step-0-action")).toHaveValue("Customer.create");
-  await expect(page.locator("#step-1-action")).toHaveValue("Project.create");
+  await step(page, 2).getByLabel("Action", { exact: true }).fill("Customer.create");
+  await mapping(page, 2, "Field").fill("name");
+  await mapping(page, 2, "Value").fill("deal.name");
+  await expectAccessible(page);
+  await step(page, 2).getByRole("button", { name: "Move up" }).click();
+  await expect(step(page, 1).getByLabel("Action", { exact: true })).toHaveValue("Customer.create");
+  await expect(step(page, 2).getByLabel("Action", { exact: true })).toHaveValue("Project.create");
+  await expect(mapping(page, 2, "Value")).toHaveValue('"Onboarding: " + deal.name');
   await ready(page);
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByRole("heading", { name })).toBeVisible();
@@ -94,13 +107,31 @@ test("sign in, build a workflow with two steps, and move it through its verbs", 
   await expect(row).toContainText("Deal.won");
 });
 
-test("another organization's workflow is a 404, like a missing one", async ({ page }) => {
+test("another organization's workflow is a 404, like a missing one", async ({ browser, page }) => {
+  // Globex's own Admin sees Globex's workflow: its address is real.
+  const globex = await browser.newPage();
+  await signIn(globex, "globex");
+  await globex.getByRole("link", { name: "Globex Renewals", exact: true }).click();
+  await expect(globex.getByRole("heading", { name: "Globex Renewals" })).toBeVisible();
+  const theirs = new URL(globex.url()).pathname.split("/").pop()!;
+  expect(theirs).toMatch(/^workflow_[0-9A-Za-z]{8}$/);
+  await globex.close();
+
+  // To Acme's Admin, that workflow and that organization answer exactly as missing ones do.
   await signIn(page);
-  const missing = await page.goto("/o/acme/workflows/workflow_Missing0");
-  expect(missing?.status()).toBe(404);
+  const answers = async (path: string) => {
+    const response = await page.goto(path);
+    return { status: response?.status(), text: await page.locator("main").innerText() };
+  };
+  const missing = await answers("/o/acme/workflows/workflow_Missing0");
+  expect(missing.status).toBe(404);
   await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
-  const stranger = await page.goto("/o/globex/workflows");
-  expect(stranger?.status()).toBe(404);
+  await expectAccessible(page);
+  expect(await answers(`/o/acme/workflows/${theirs}`)).toEqual(missing);
+  const noOrg = await answers("/o/initech/workflows");
+  expect(noOrg.status).toBe(404);
+  expect(await answers("/o/globex/workflows")).toEqual(noOrg);
+  expect(await answers(`/o/globex/workflows/${theirs}`)).toEqual(await answers(`/o/initech/workflows/${theirs}`));
 });
 
 test("an Admin creates an API key, sees it once, and revokes it", async ({ page }) => {
@@ -110,6 +141,7 @@ test("an Admin creates an API key, sees it once, and revokes it", async ({ page 
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
   await ready(page);
+  await expectAccessible(page);
   await page.getByRole("button", { name: "Create key" }).click();
   await expect(page.locator("#key_name-error")).toContainText("Name is required");
   await ready(page);
@@ -136,6 +168,7 @@ test("trigger the demo workflow by hand and follow its run step by step", async 
   await page.getByRole("link", { name: "Customer Onboarding", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Customer Onboarding" })).toBeVisible();
   await ready(page);
+  await expectAccessible(page);
 
   // Sample data that is not JSON is refused next to its field, and nothing runs.
   await page.getByText("Trigger by hand").click();
@@ -169,9 +202,17 @@ test("trigger the demo workflow by hand and follow its run step by step", async 
   await expect(steps.nth(2)).toContainText(`Onboarding: ${customer}`);
   await expect(steps.nth(3)).toContainText("Welcome call with Ada");
   await expect(page.getByText("{")).toHaveCount(0);
+  await expectAccessible(page);
 
   // The run history lists it.
   await page.getByRole("link", { name: "Run history" }).click();
   await expect(page.getByRole("heading", { name: "Run history" })).toBeVisible();
   await expect(page.locator("tbody tr").first()).toContainText("Succeeded");
+  await expectAccessible(page);
+
+  // The event log shows the event and the run it started.
+  await page.getByRole("link", { name: "Events" }).click();
+  await expect(page.getByRole("heading", { name: "Events" })).toBeVisible();
+  await expect(page.getByRole("row", { name: /Deal\.won/ }).first()).toContainText("Customer Onboarding");
+  await expectAccessible(page);
 });

@@ -1,6 +1,8 @@
 //! The steps editor: step rows (action, then mapping rows of field and expression) with add,
 //! remove and move buttons. Each button submits the form with its own `op`, so the editor
-//! works without JavaScript; nothing is saved until Save.
+//! works without JavaScript; nothing is saved until Save. Every step is a group named by its
+//! visible legend ("Step 2"), and every button's name is the text it shows, so a person can
+//! reach "Move up" in "Step 2" by what they see.
 
 use crate::components::field::{FieldMessage, TextField};
 use crate::error::AppError;
@@ -52,16 +54,12 @@ fn StepRow(index: usize, count: usize, step: StepInput, errors: Errors) -> impl 
     let open = !step.condition.is_empty() || !step.fallback_action.is_empty();
     view! {
         <li class="step" id=id.clone()>
-            <div class="step-head">
-                <h3>{format!("Step {number}")}</h3>
-                <div class="step-tools">
-                    <button type="submit" name="op" value=format!("move_up:{index}") disabled=index == 0
-                        aria-label=format!("Move step {number} up")>"Move up"</button>
-                    <button type="submit" name="op" value=format!("move_down:{index}") disabled=index + 1 == count
-                        aria-label=format!("Move step {number} down")>"Move down"</button>
-                    <button type="submit" name="op" value=format!("remove_step:{index}") class="danger"
-                        aria-label=format!("Remove step {number}")>"Remove step"</button>
-                </div>
+            <fieldset class="step-group">
+            <legend class="step-title">{format!("Step {number}")}</legend>
+            <div class="step-tools">
+                <button type="submit" name="op" value=format!("move_up:{index}") disabled=index == 0>"Move up"</button>
+                <button type="submit" name="op" value=format!("move_down:{index}") disabled=index + 1 == count>"Move down"</button>
+                <button type="submit" name="op" value=format!("remove_step:{index}") class="danger">"Remove step"</button>
             </div>
             <div class="grid two">
                 <TextField id=format!("{id}-action") name=name("action") label="Action" value=step.action
@@ -83,6 +81,7 @@ fn StepRow(index: usize, count: usize, step: StepInput, errors: Errors) -> impl 
                     error=message(&errors, &format!("{key}.fallbackAction")) />
                 <MappingRows step=index rows=step.fallback_mapping errors=errors fallback=true />
             </details>
+            </fieldset>
         </li>
     }
 }
@@ -106,8 +105,8 @@ fn MappingRows(
     };
     let prefix = format!("step-{step}-{list}");
     view! {
-        <div class="mapping">
-            <h4>{title}</h4>
+        <fieldset class="mapping">
+            <legend>{title}</legend>
             {rows
                 .into_iter()
                 .enumerate()
@@ -121,13 +120,12 @@ fn MappingRows(
                                 label="Field" value=row.field placeholder="name" error=field_error />
                             <TextField id=format!("{prefix}-{j}-expr") name=format!("steps[{step}][{list}][{j}][expr]")
                                 label="Value" value=row.expr placeholder="deal.name" error=expr_error />
-                            <button type="submit" name="op" value=format!("remove_{op}:{step}:{j}") class="danger small"
-                                aria-label=format!("Remove field {} of step {}", j + 1, step + 1)>"Remove"</button>
+                            <button type="submit" name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">"Remove field"</button>
                         </div>
                     }
                 })
                 .collect_view()}
             <button type="submit" name="op" value=format!("add_{op}:{step}") class="secondary small">"Add field"</button>
-        </div>
+        </fieldset>
     }
 }
