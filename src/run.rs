@@ -29,7 +29,8 @@ impl RunStatus {
     ];
 
     /// The statuses of a run that has not ended: workers claim only these, the partial index
-    /// `runs_ready` holds only these, and a workflow stays Triggered while a run is in one.
+    /// `runs_ready` holds only these, and the run page refreshes itself while its run is in one.
+    /// (A workflow is Triggered while one of its runs is `Running`: started, not ended.)
     pub const IN_FLIGHT: [RunStatus; 2] = [RunStatus::Queued, RunStatus::Running];
 
     pub fn as_str(self) -> &'static str {

@@ -1,5 +1,3 @@
-DROP INDEX runs_in_flight;
-CREATE INDEX runs_running ON runs (workflow_id) WHERE status = 'Running';
 DROP INDEX runs_ready;
 CREATE INDEX runs_ready ON runs (run_at) WHERE status IN ('Queued', 'Running');
 DROP TABLE event_chains;

@@ -21,6 +21,3 @@ CREATE TABLE event_chains (
 -- RunStatus::IN_FLIGHT (src/run.rs); a database test checks that the two agree.
 DROP INDEX runs_ready;
 CREATE INDEX runs_ready ON runs (org_id, run_at) WHERE status IN ('Queued', 'Running');
--- A workflow's runs in flight: a run's end asks whether it was the last (RunStatus::IN_FLIGHT).
-DROP INDEX runs_running;
-CREATE INDEX runs_in_flight ON runs (workflow_id) WHERE status IN ('Queued', 'Running');

@@ -18,6 +18,7 @@ use crate::status::Cause;
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde_json::{Value, json};
+use std::sync::Mutex;
 use time::{Duration, OffsetDateTime};
 
 /// The engine's own transactions commit without waiting for the disk. A crash of the database
@@ -75,6 +76,13 @@ async fn one_step(
         record_run_event(conn, run, "Workflow.triggered", data).await?;
     }
     let step = steps.get(idx as usize).filter(|_| timed_out.is_none());
+    let ctx = Ctx {
+        run,
+        plan,
+        limits,
+        now,
+        news: Mutex::new(run.news()),
+    };
     let mv = match (timed_out, step) {
         (Some(limit), _) => Move::End {
             status: RunStatus::TimedOut,
@@ -83,15 +91,7 @@ async fn one_step(
             )),
             failed_step: run.failed_step,
         },
-        (None, Some(step)) => {
-            let ctx = Ctx {
-                run,
-                plan,
-                limits,
-                now,
-            };
-            step::perform(conn, &ctx, step).await?
-        }
+        (None, Some(step)) => step::perform(conn, &ctx, step).await?,
         (None, None) => Move::Next { failed: false },
     };
     let failed_step = match mv {
@@ -113,13 +113,15 @@ async fn one_step(
         other => other,
     };
     let next_step = if step.is_some() { idx + 1 } else { idx };
+    let news = ctx.news.into_inner().unwrap_or_else(|e| e.into_inner());
     let progress = match mv {
         Move::Next { .. } => {
-            repo::run::step_done(conn, run, next_step, failed_step, now + lease, started).await?;
+            let position = (next_step, failed_step);
+            repo::run::step_done(conn, run, position, now + lease, started, &news).await?;
             Progress::Continue
         }
         Move::Retry { at, attempts } => {
-            repo::run::reschedule(conn, run, attempts, at, started).await?;
+            repo::run::reschedule(conn, run, attempts, at, started, &news).await?;
             Progress::Rescheduled(at)
         }
         Move::End {
@@ -128,6 +130,7 @@ async fn one_step(
             failed_step,
         } => {
             let end = End {
+                news,
                 status,
                 next_step,
                 started,
@@ -174,6 +177,7 @@ async fn give_up(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainRe
     );
     let name = repo::workflow::name_of(conn, &run.workflow_id).await?;
     let end = End {
+        news: run.news(),
         status: RunStatus::Failed,
         next_step: run.next_step,
         started: run.started_at.unwrap_or(now),
@@ -210,7 +214,8 @@ async fn record_run_event(
 
 /// Writes a run's start and end onto its workflow: `lastRunAt` and the counters, and the
 /// status the transition table gives for the run's moves. The row is locked first, so that
-/// the question "was this the last run in flight?" sees every run that ended before.
+/// the question "was this the last run in flight (started and not ended)?" sees every run that
+/// ended before.
 async fn settle_workflow(
     conn: &mut Conn,
     run: &RunRow,
@@ -224,13 +229,16 @@ async fn settle_workflow(
         status = status.after_run(Cause::RunStarted);
         last_run_at = Some(now);
     }
-    if ended.is_some() && !repo::run::others_in_flight(conn, &run.workflow_id, &run.id).await? {
+    let while_others_run = status;
+    if ended.is_some() {
         status = status.after_run(Cause::LastRunEnded);
     }
     let tally = RunTally {
+        run: &run.id,
         started,
         ended,
         status,
+        status_while_others_run: while_others_run,
         last_run_at,
     };
     repo::workflow::tally_run(conn, &run.workflow_id, tally).await

@@ -78,10 +78,7 @@ pub async fn claim_in_turn(
     turn: &mut Turn,
 ) -> DomainResult<Option<Claim>> {
     let until = now + lease;
-    let mut claimed = repo::run::claim_next(conn, worker, now, until, turn.last.as_ref()).await?;
-    if claimed.is_none() && turn.last.is_some() {
-        claimed = repo::run::claim_next(conn, worker, now, until, None).await?;
-    }
+    let claimed = repo::run::claim_next(conn, worker, now, until, turn.last.as_ref()).await?;
     Ok(claimed.map(|(claim, org)| {
         turn.last = Some(org);
         claim
@@ -97,18 +94,6 @@ pub async fn advance(
     now: OffsetDateTime,
 ) -> DomainResult<Progress> {
     advance::advance(conn, worker, claim, lease, now, &Limits::DEFAULT).await
-}
-
-/// Like `advance`, within the given limits.
-pub async fn advance_within(
-    conn: &mut Conn,
-    worker: &str,
-    claim: &Claim,
-    lease: Duration,
-    now: OffsetDateTime,
-    limits: &Limits,
-) -> DomainResult<Progress> {
-    advance::advance(conn, worker, claim, lease, now, limits).await
 }
 
 /// Hands a claimed run back (a worker stopping between steps): the next claim takes it at

@@ -10,12 +10,13 @@ use crate::ingest::{self, Limits};
 use crate::mapping::{self, VALUE_MAX_BYTES};
 use crate::repo;
 use crate::repo::event::NewEvent;
-use crate::repo::run::RunRow;
+use crate::repo::run::{News, RunRow};
 use crate::repo::run_step::StepRecord;
 use crate::run::{RunStatus, StepStatus};
 use diesel::QueryResult;
 use diesel_async::AsyncConnection;
 use serde_json::{Map, Value};
+use std::sync::Mutex;
 use time::OffsetDateTime;
 
 /// Where the run goes after this transaction's step.
@@ -32,12 +33,14 @@ pub(super) enum Move {
     },
 }
 
-/// What a step runs with: the run, its plan, the engine's limits and the time.
+/// What a step runs with: the run, its plan, the engine's limits and the time; and what the
+/// step adds to the run, written with the run's move.
 pub(super) struct Ctx<'a> {
     pub run: &'a RunRow,
     pub plan: &'a Plan,
     pub limits: &'a Limits,
     pub now: OffsetDateTime,
+    pub news: Mutex<News>,
 }
 
 impl Ctx<'_> {
@@ -90,6 +93,7 @@ async fn attempt(
     input: &Map<String, Value>,
 ) -> Result<Value, String> {
     let (run, limits) = (ctx.run, ctx.limits);
+    let recorded_so_far = ctx.news.lock().map_or(0, |n| n.events_recorded);
     let result = conn
         .transaction::<_, DomainError, _>(async |conn| {
             let event = &ctx.plan.context["event"];
@@ -102,7 +106,7 @@ async fn attempt(
                 Err(message) => return Ok(Err(message)),
             };
             let Some((event_type, data)) = done.event else {
-                return Ok(Ok(done.output));
+                return Ok(Ok((done.output, None)));
             };
             let depth = run.depth + 1;
             if depth > limits.chain_depth {
@@ -111,7 +115,7 @@ async fn attempt(
                     depth, limits.chain_depth
                 )));
             }
-            if run.events_recorded >= limits.run_events {
+            if recorded_so_far >= limits.run_events {
                 return Err(DomainError::Vetoed(format!(
                     "Stopped: this run has recorded {} events, the most one run may; {event_type} was not recorded.",
                     limits.run_events
@@ -125,16 +129,24 @@ async fn attempt(
             let recorded =
                 ingest::record_and_queue(conn, &run.org_id, &event, Some(run.chain_root()), limits)
                     .await?;
-            repo::run::count_event(conn, &run.id).await?;
-            if let Some(note) = recorded.and_then(|r| r.note) {
-                let notice = format!("An event of this run started no workflows. {note}");
-                repo::run::set_notice(conn, &run.id, &notice).await?;
-            }
-            Ok(Ok(done.output))
+            Ok(Ok((done.output, Some(recorded.and_then(|r| r.note)))))
         })
         .await;
     match result {
-        Ok(outcome) => outcome,
+        Ok(Ok((output, recorded))) => {
+            // The savepoint held: its event counts, and its note goes on the run.
+            if let Some(note) = recorded {
+                let mut news = ctx.news.lock().unwrap_or_else(|e| e.into_inner());
+                news.events_recorded += 1;
+                if let Some(note) = note {
+                    news.notice.get_or_insert_with(|| {
+                        format!("An event of this run started no workflows. {note}")
+                    });
+                }
+            }
+            Ok(output)
+        }
+        Ok(Err(message)) => Err(message),
         Err(DomainError::Vetoed(message)) => Err(message),
         Err(other) => Err(format!("The step could not be saved: {other}")),
     }

@@ -8,7 +8,7 @@ use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
 use crate::sql_text::quoted;
-use diesel::dsl::sql;
+use diesel::dsl::{self, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -74,6 +74,7 @@ pub struct RunRow {
     pub events_recorded: i32,
     pub stalls: i32,
     pub error: Option<String>,
+    pub notice: Option<String>,
 }
 
 impl RunRow {
@@ -81,23 +82,71 @@ impl RunRow {
     pub fn chain_root(&self) -> &EventId {
         self.chain_root.as_ref().unwrap_or(&self.event_id)
     }
+
+    /// What the run has recorded so far, before this transaction's step.
+    pub fn news(&self) -> News {
+        News {
+            events_recorded: self.events_recorded,
+            notice: self.notice.clone(),
+        }
+    }
 }
 
-/// The claim: the oldest ready run of the first organization after `after` (by id) that has
-/// one. Ready means in flight, due, and not held under a live lease. Taking over a run whose
-/// lease ran out counts as a stall.
+/// What a step adds to its run besides moving it: the events its steps recorded, and a notice
+/// when some of them started nothing. Written with the run's move, in the same UPDATE: a second
+/// update of the row in one transaction would make PostgreSQL check its foreign keys again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct News {
+    pub events_recorded: i32,
+    pub notice: Option<String>,
+}
+
+type ClaimedRun<'a> = dsl::And<
+    dsl::And<
+        dsl::And<dsl::Eq<runs::id, &'a RunId>, dsl::Eq<runs::fence, i64>>,
+        dsl::Eq<runs::lease_owner, &'a str>,
+    >,
+    dsl::Eq<runs::status, RunStatus>,
+>;
+
+/// The run `claim` names, while `worker` holds it under that claim: every write of a claimed
+/// run is fenced by it.
+fn claimed<'a>(worker: &'a str, claim: &'a Claim) -> ClaimedRun<'a> {
+    runs::id
+        .eq(&claim.run)
+        .and(runs::fence.eq(claim.fence))
+        .and(runs::lease_owner.eq(worker))
+        .and(runs::status.eq(RunStatus::Running))
+}
+
+/// The claim, one statement: the oldest ready run of the first organization after `$4` (by
+/// id) that has one, else of the first organization of all. Ready means in flight, due, and
+/// not held under a live lease. PostgreSQL reads a `WITH` query only as far as its reader asks,
+/// so the second look runs only when the first found nothing. Taking over a run whose lease ran
+/// out counts as a stall.
 static CLAIM: LazyLock<String> = LazyLock::new(|| {
+    let ready = format!(
+        "SELECT id FROM runs WHERE status IN ({}) AND run_at <= $1
+           AND (lease_until IS NULL OR lease_until < $1)",
+        quoted(&RunStatus::IN_FLIGHT, RunStatus::as_str)
+    );
     format!(
-        "WITH next AS (
-            SELECT id FROM runs
-            WHERE status IN ({}) AND org_id > $4 AND run_at <= $1
-              AND (lease_until IS NULL OR lease_until < $1)
-            ORDER BY org_id, run_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+        "WITH after AS ({ready} AND org_id > $4 ORDER BY org_id, run_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+              round AS ({ready} ORDER BY org_id, run_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+              next AS (SELECT id FROM after UNION ALL SELECT id FROM round LIMIT 1)
          UPDATE runs r SET status = $5, lease_owner = $2, lease_until = $3, fence = r.fence + 1,
              stalls = r.stalls + CASE WHEN r.lease_until IS NULL THEN 0 ELSE 1 END
          FROM next WHERE r.id = next.id
-         RETURNING r.id, r.org_id, r.fence",
-        quoted(&RunStatus::IN_FLIGHT, RunStatus::as_str)
+         RETURNING r.id, r.org_id, r.fence"
+    )
+});
+
+/// `runs.status = 'Running'`, written from the enum: a constant, which the planner matches to
+/// the partial index `runs_running` whatever plan it keeps for the statement.
+pub(crate) static IS_RUNNING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "runs.status = {}",
+        quoted(&[RunStatus::Running], RunStatus::as_str)
     )
 });
 
@@ -142,10 +191,7 @@ pub async fn claim_next(
 /// The claimed run, locked for the transaction, if `worker` still holds it under `claim`.
 pub async fn held(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<Option<RunRow>> {
     runs::table
-        .filter(runs::id.eq(&claim.run))
-        .filter(runs::fence.eq(claim.fence))
-        .filter(runs::lease_owner.eq(worker))
-        .filter(runs::status.eq(RunStatus::Running))
+        .filter(claimed(worker, claim))
         .select(RunRow::as_select())
         .for_update()
         .first(conn)
@@ -157,13 +203,15 @@ pub async fn held(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<O
 pub async fn step_done(
     conn: &mut Conn,
     run: &RunRow,
-    next_step: i32,
-    failed_step: Option<i32>,
+    (next_step, failed_step): (i32, Option<i32>),
     lease_until: OffsetDateTime,
     started: OffsetDateTime,
+    news: &News,
 ) -> QueryResult<()> {
     diesel::update(runs::table.find(&run.id))
         .set((
+            runs::events_recorded.eq(news.events_recorded),
+            runs::notice.eq(&news.notice),
             runs::next_step.eq(next_step),
             runs::attempt.eq(0),
             runs::stalls.eq(0),
@@ -184,9 +232,12 @@ pub async fn reschedule(
     attempts: i32,
     at: OffsetDateTime,
     started: OffsetDateTime,
+    news: &News,
 ) -> QueryResult<()> {
     diesel::update(runs::table.find(&run.id))
         .set((
+            runs::events_recorded.eq(news.events_recorded),
+            runs::notice.eq(&news.notice),
             runs::attempt.eq(attempts),
             runs::stalls.eq(0),
             runs::error.eq(None::<String>),
@@ -202,6 +253,7 @@ pub async fn reschedule(
 
 /// How a run ended.
 pub struct End<'a> {
+    pub news: News,
     pub status: RunStatus,
     pub next_step: i32,
     pub started: OffsetDateTime,
@@ -213,6 +265,8 @@ pub struct End<'a> {
 pub async fn end(conn: &mut Conn, run: &RunId, end: &End<'_>) -> QueryResult<()> {
     diesel::update(runs::table.find(run))
         .set((
+            runs::events_recorded.eq(end.news.events_recorded),
+            runs::notice.eq(&end.news.notice),
             runs::next_step.eq(end.next_step),
             runs::status.eq(end.status),
             runs::started_at.eq(end.started),
@@ -229,19 +283,13 @@ pub async fn end(conn: &mut Conn, run: &RunId, end: &End<'_>) -> QueryResult<()>
 
 /// Hands a claimed run back: the next claim takes it at once. False when the claim was lost.
 pub async fn release(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<bool> {
-    let released = diesel::update(
-        runs::table
-            .filter(runs::id.eq(&claim.run))
-            .filter(runs::fence.eq(claim.fence))
-            .filter(runs::lease_owner.eq(worker))
-            .filter(runs::status.eq(RunStatus::Running)),
-    )
-    .set((
-        runs::lease_owner.eq(None::<String>),
-        runs::lease_until.eq(None::<OffsetDateTime>),
-    ))
-    .execute(conn)
-    .await?;
+    let released = diesel::update(runs::table.filter(claimed(worker, claim)))
+        .set((
+            runs::lease_owner.eq(None::<String>),
+            runs::lease_until.eq(None::<OffsetDateTime>),
+        ))
+        .execute(conn)
+        .await?;
     Ok(released == 1)
 }
 
@@ -255,67 +303,18 @@ pub async fn stall(
     error: &str,
     retry_at: OffsetDateTime,
 ) -> QueryResult<Option<i32>> {
-    diesel::update(
-        runs::table
-            .filter(runs::id.eq(&claim.run))
-            .filter(runs::fence.eq(claim.fence))
-            .filter(runs::lease_owner.eq(worker))
-            .filter(runs::status.eq(RunStatus::Running)),
-    )
-    .set((
-        runs::stalls.eq(runs::stalls + 1),
-        runs::error.eq(error),
-        runs::run_at.eq(retry_at),
-        runs::lease_owner.eq(None::<String>),
-        runs::lease_until.eq(None::<OffsetDateTime>),
-    ))
-    .returning(runs::stalls)
-    .get_result(conn)
-    .await
-    .optional()
-}
-
-/// `runs.status IN ('Queued', 'Running')`, written from `RunStatus::IN_FLIGHT`: constants, so
-/// that the planner matches the partial indexes on in-flight runs.
-static IN_FLIGHT: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "runs.status IN ({})",
-        quoted(&RunStatus::IN_FLIGHT, RunStatus::as_str)
-    )
-});
-
-/// Whether another run of `workflow` than `run` is still in flight.
-pub async fn others_in_flight(
-    conn: &mut Conn,
-    workflow: &WorkflowId,
-    run: &RunId,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        runs::table
-            .filter(runs::workflow_id.eq(workflow))
-            .filter(sql::<Bool>(&IN_FLIGHT))
-            .filter(runs::id.ne(run)),
-    ))
-    .get_result(conn)
-    .await
-}
-
-/// One more event recorded by the run's steps.
-pub async fn count_event(conn: &mut Conn, run: &RunId) -> QueryResult<()> {
-    diesel::update(runs::table.find(run))
-        .set(runs::events_recorded.eq(runs::events_recorded + 1))
-        .execute(conn)
+    diesel::update(runs::table.filter(claimed(worker, claim)))
+        .set((
+            runs::stalls.eq(runs::stalls + 1),
+            runs::error.eq(error),
+            runs::run_at.eq(retry_at),
+            runs::lease_owner.eq(None::<String>),
+            runs::lease_until.eq(None::<OffsetDateTime>),
+        ))
+        .returning(runs::stalls)
+        .get_result(conn)
         .await
-        .map(drop)
-}
-
-/// Says on the run what happened beside its outcome (the first notice stays).
-pub async fn set_notice(conn: &mut Conn, run: &RunId, notice: &str) -> QueryResult<()> {
-    diesel::update(runs::table.find(run).filter(runs::notice.is_null()))
-        .set(runs::notice.eq(notice))
-        .execute(conn)
-        .await
-        .map(drop)
+        .optional()
 }
 
 pub(crate) type SummaryRow = (

@@ -2,7 +2,7 @@
 
 use crate::db::Conn;
 use crate::entity::Workflow;
-use crate::id::{OrgId, UserId, WorkflowId};
+use crate::id::{OrgId, RunId, UserId, WorkflowId};
 use crate::query::{Page, Sort, WorkflowQuery};
 use crate::schema::{workflow_versions, workflows};
 use crate::status::Status;
@@ -295,29 +295,50 @@ pub async fn lock_for_run(
 
 /// What one run changes on its workflow's row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunTally {
+pub struct RunTally<'a> {
+    pub run: &'a RunId,
     /// The run started: one more run.
     pub started: bool,
     /// The run ended: one more success (true) or failure (false).
     pub ended: Option<bool>,
+    /// The status when no other run of the workflow is running.
     pub status: Status,
+    /// The status while another run of it is still running.
+    pub status_while_others_run: Status,
     pub last_run_at: Option<OffsetDateTime>,
 }
 
 /// Writes a run's start and end onto its workflow: the counters, the last run time and the
-/// status the transition table gave.
-pub async fn tally_run(conn: &mut Conn, id: &WorkflowId, tally: RunTally) -> QueryResult<()> {
-    let (runs, successes, failures) = (
+/// status the transition table gave, the one or the other as another run of the workflow is
+/// still `Running` or not. Called with the row locked (`lock_for_run`), so that this statement's
+/// look at the other runs sees every run that ended before it.
+pub async fn tally_run(conn: &mut Conn, id: &WorkflowId, tally: RunTally<'_>) -> QueryResult<()> {
+    use crate::schema::runs;
+    let (count, successes, failures) = (
         i64::from(tally.started),
         i64::from(tally.ended == Some(true)),
         i64::from(tally.ended == Some(false)),
     );
+    let others_running = diesel::dsl::exists(
+        runs::table
+            .filter(runs::workflow_id.eq(id))
+            .filter(sql::<diesel::sql_types::Bool>(
+                &crate::repo::run::IS_RUNNING,
+            ))
+            .filter(runs::id.ne(tally.run))
+            .select(runs::id),
+    );
+    let status = diesel::dsl::case_when::<_, _, diesel::sql_types::Text>(
+        others_running,
+        tally.status_while_others_run,
+    )
+    .otherwise(tally.status);
     diesel::update(workflows::table.find(id))
         .set((
-            workflows::run_count.eq(workflows::run_count + runs),
+            workflows::run_count.eq(workflows::run_count + count),
             workflows::success_count.eq(workflows::success_count + successes),
             workflows::failure_count.eq(workflows::failure_count + failures),
-            workflows::status.eq(tally.status),
+            workflows::status.eq(status),
             workflows::last_run_at.eq(tally.last_run_at),
         ))
         .execute(conn)

@@ -258,7 +258,7 @@ async fn a_run_the_engine_keeps_failing_on_ends_failed_with_the_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_partial_indexes_hold_exactly_the_in_flight_statuses() {
+async fn the_partial_indexes_hold_exactly_the_statuses_their_queries_ask_for() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     #[derive(QueryableByName)]
@@ -270,8 +270,9 @@ async fn the_partial_indexes_hold_exactly_the_in_flight_statuses() {
         .iter()
         .map(|s| format!("'{}'::text", s.as_str()))
         .collect();
-    let predicate = format!("WHERE (status = ANY (ARRAY[{}]))", names.join(", "));
-    for index in ["runs_ready", "runs_in_flight"] {
+    let in_flight = format!("WHERE (status = ANY (ARRAY[{}]))", names.join(", "));
+    let running = format!("WHERE (status = '{}'::text)", RunStatus::Running.as_str());
+    for (index, predicate) in [("runs_ready", in_flight), ("runs_running", running)] {
         let found: Index =
             diesel::sql_query("SELECT indexdef FROM pg_indexes WHERE indexname = $1")
                 .bind::<diesel::sql_types::Text, _>(index)
