@@ -12,6 +12,7 @@ pub mod rate;
 pub mod role;
 pub mod run;
 mod sql_text;
+pub mod stats;
 pub mod status;
 pub mod workflow;
 
@@ -25,6 +26,8 @@ pub mod db;
 pub mod engine;
 #[cfg(feature = "db")]
 pub mod hooks;
+#[cfg(feature = "db")]
+pub mod housekeeping;
 #[cfg(feature = "db")]
 pub mod ingest;
 #[cfg(feature = "db")]

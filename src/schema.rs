@@ -6,6 +6,8 @@ diesel::table! {
         slug -> Text,
         name -> Text,
         created_at -> Timestamptz,
+        failure_threshold -> Float8,
+        time_zone -> Text,
     }
 }
 
@@ -129,6 +131,68 @@ diesel::table! {
         events_recorded -> Int4,
         stalls -> Int4,
         notice -> Nullable<Text>,
+        failure_group -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    run_outcomes (id) {
+        id -> Int8,
+        org_id -> Text,
+        workflow_id -> Text,
+        version -> Int4,
+        hour -> Timestamptz,
+        started -> Bool,
+        outcome -> Nullable<Text>,
+        duration_ms -> Nullable<Int8>,
+        duration_bucket -> Nullable<Int2>,
+        failure_group -> Nullable<Text>,
+        failed_step -> Nullable<Int4>,
+        fingerprint -> Nullable<Text>,
+        error -> Nullable<Text>,
+        run_id -> Nullable<Text>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    run_stats (workflow_id, version, hour) {
+        workflow_id -> Text,
+        version -> Int4,
+        hour -> Timestamptz,
+        org_id -> Text,
+        started -> Int8,
+        succeeded -> Int8,
+        failed -> Int8,
+        timed_out -> Int8,
+        cancelled -> Int8,
+        duration_ms_sum -> Int8,
+        durations -> Array<Int8>,
+    }
+}
+
+diesel::table! {
+    failure_groups (key) {
+        key -> Text,
+        org_id -> Text,
+        workflow_id -> Text,
+        step -> Int4,
+        fingerprint -> Text,
+        error -> Text,
+        runs -> Int8,
+        first_seen -> Timestamptz,
+        last_seen -> Timestamptz,
+        versions -> Array<Int4>,
+        sample_run -> Text,
+    }
+}
+
+diesel::table! {
+    failure_group_hours (key, hour) {
+        key -> Text,
+        hour -> Timestamptz,
+        org_id -> Text,
+        runs -> Int8,
     }
 }
 
@@ -194,4 +258,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     runs,
     run_steps,
     things,
+    run_outcomes,
+    run_stats,
+    failure_groups,
+    failure_group_hours,
 );

@@ -168,7 +168,14 @@ async fn serve() -> anyhow::Result<()> {
     switchyard::auth::warm_up();
     let options = leptos_options()?;
     let addr = options.site_addr;
-    tokio::spawn(housekeeping(pool.clone()));
+    tokio::spawn(crate::housekeeping::quarter_hourly(
+        pool.clone(),
+        config.housekeeping.clone(),
+    ));
+    tokio::spawn(crate::housekeeping::fold_stats(
+        pool.clone(),
+        config.housekeeping.clone(),
+    ));
     let pool_for_workers = pool.clone();
     let state = AppState {
         pool,
@@ -196,26 +203,6 @@ async fn serve() -> anyhow::Result<()> {
         let _ = worker.await;
     }
     Ok(())
-}
-
-/// Every quarter of an hour: drops expired sessions and failed sign-ins past the throttle's hour.
-async fn housekeeping(pool: switchyard::db::Pool) {
-    let store = crate::session_store::DieselStore::new(pool.clone());
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
-    loop {
-        tick.tick().await;
-        if let Err(e) = store.delete_expired().await {
-            tracing::warn!("removing expired sessions failed: {e}");
-        }
-        match pool.get().await {
-            Ok(mut conn) => {
-                if let Err(e) = switchyard::auth::prune_failures(&mut conn).await {
-                    tracing::warn!("pruning failed sign-ins failed: {e}");
-                }
-            }
-            Err(e) => tracing::warn!("housekeeping has no connection: {e}"),
-        }
-    }
 }
 
 /// Leptos' settings from its `LEPTOS_*` variables, with our defaults for those not set.

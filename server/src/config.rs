@@ -11,6 +11,7 @@ pub struct Config {
     pub seed_demo: bool,
     /// The engine's workers in this process.
     pub workers: crate::workers::Settings,
+    pub housekeeping: crate::housekeeping::Settings,
 }
 
 fn flag(name: &str) -> bool {
@@ -54,6 +55,12 @@ impl Config {
         if workers.lease < time::Duration::milliseconds(100) {
             anyhow::bail!("SWITCHYARD_LEASE_MS must be at least 100");
         }
+        let housekeeping = crate::housekeeping::Settings {
+            fold_every: std::time::Duration::from_millis(
+                number("SWITCHYARD_FOLD_MS", 2_000)?.max(100),
+            ),
+            retention: time::Duration::days(number("SWITCHYARD_RETENTION_DAYS", 90)?.max(1) as i64),
+        };
         let public_url = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
         Ok(Config {
             database_url,
@@ -61,6 +68,7 @@ impl Config {
             secure_cookies: public_url.starts_with("https://") || flag("SWITCHYARD_SECURE_COOKIES"),
             seed_demo: flag("SWITCHYARD_SEED_DEMO"),
             workers,
+            housekeeping,
         })
     }
 }

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod housekeeping;
 pub mod routes;
 pub mod session_store;
 pub mod workers;

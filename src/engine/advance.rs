@@ -12,6 +12,7 @@ use crate::ingest::{self, Limits};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::repo::run::{End, RunRow};
+use crate::repo::stats::{Failure, Outcome};
 use crate::repo::workflow::RunTally;
 use crate::run::RunStatus;
 use crate::status::Cause;
@@ -143,14 +144,16 @@ async fn one_step(
         }
     };
     if fresh && !matches!(progress, Progress::Finished(_)) {
-        settle_workflow(conn, run, true, None, now).await?;
+        settle_workflow(conn, run, true, None, None, now).await?;
     }
     Ok(progress)
 }
 
 /// Ends the run: its row, its `Run.succeeded` or `Run.failed` event, and its workflow.
 async fn finish(conn: &mut Conn, run: &RunRow, name: &str, end: &End<'_>) -> QueryResult<()> {
-    repo::run::end(conn, &run.id, end).await?;
+    let failure = failure_of(run, end);
+    let group = failure.as_ref().map(|f| f.group(&run.workflow_id));
+    repo::run::end(conn, &run.id, end, group.as_deref()).await?;
     let succeeded = end.status == RunStatus::Succeeded;
     let duration = (end.finished - end.started).whole_milliseconds() as i64;
     let event_type = if succeeded {
@@ -161,7 +164,17 @@ async fn finish(conn: &mut Conn, run: &RunRow, name: &str, end: &End<'_>) -> Que
     let data = json!({ "workflow": run.workflow_id, "name": name, "run": run.id, "status": end.status, "duration": duration, "error": end.error });
     record_run_event(conn, run, event_type, data).await?;
     let fresh = run.started_at.is_none();
-    settle_workflow(conn, run, fresh, Some(succeeded), end.finished).await
+    let ended = Some((end.status, duration));
+    settle_workflow(conn, run, fresh, ended, failure, end.finished).await
+}
+
+/// Where a run that did not succeed failed, for its failure group: the step and the error.
+fn failure_of(run: &RunRow, end: &End<'_>) -> Option<Failure> {
+    let failed = matches!(end.status, RunStatus::Failed | RunStatus::TimedOut);
+    failed.then(|| Failure {
+        step: end.failed_step.unwrap_or(run.next_step),
+        error: end.error.unwrap_or_default().to_owned(),
+    })
 }
 
 /// Ends a run that stalled `STALLS_MAX` times (its worker died, or the engine failed on it)
@@ -220,9 +233,21 @@ async fn settle_workflow(
     conn: &mut Conn,
     run: &RunRow,
     started: bool,
-    ended: Option<bool>,
+    ended: Option<(RunStatus, i64)>,
+    failure: Option<Failure>,
     now: OffsetDateTime,
 ) -> QueryResult<()> {
+    let outcome = Outcome {
+        org: &run.org_id,
+        workflow: &run.workflow_id,
+        version: run.workflow_version,
+        run: &run.id,
+        at: now,
+        started,
+        ended,
+        failure,
+    };
+    repo::stats::append(conn, &outcome).await?;
     let (mut status, mut last_run_at) =
         repo::workflow::lock_for_run(conn, &run.workflow_id).await?;
     if started {
@@ -236,7 +261,7 @@ async fn settle_workflow(
     let tally = RunTally {
         run: &run.id,
         started,
-        ended,
+        ended: ended.map(|(status, _)| status == RunStatus::Succeeded),
         status,
         status_while_others_run: while_others_run,
         last_run_at,

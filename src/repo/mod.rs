@@ -6,4 +6,5 @@ pub mod event;
 pub mod org;
 pub mod run;
 pub mod run_step;
+pub mod stats;
 pub mod workflow;

@@ -262,9 +262,16 @@ pub struct End<'a> {
     pub failed_step: Option<i32>,
 }
 
-pub async fn end(conn: &mut Conn, run: &RunId, end: &End<'_>) -> QueryResult<()> {
+/// Ends the run; `failure_group` names the group of a failed one.
+pub async fn end(
+    conn: &mut Conn,
+    run: &RunId,
+    end: &End<'_>,
+    failure_group: Option<&str>,
+) -> QueryResult<()> {
     diesel::update(runs::table.find(run))
         .set((
+            runs::failure_group.eq(failure_group),
             runs::events_recorded.eq(end.news.events_recorded),
             runs::notice.eq(&end.news.notice),
             runs::next_step.eq(end.next_step),
@@ -464,4 +471,33 @@ pub async fn plan_inputs(conn: &mut Conn, run: &RunRow) -> QueryResult<PlanInput
         event_source,
         org_name,
     })
+}
+
+/// Removes up to `batch` runs that ended before `before`, with their steps; returns how many.
+/// Small batches, so that housekeeping never holds many locks for long.
+pub async fn prune_ended_before(
+    conn: &mut Conn,
+    before: OffsetDateTime,
+    batch: i64,
+) -> QueryResult<usize> {
+    use crate::schema::run_steps;
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        let old: Vec<RunId> = runs::table
+            .filter(runs::finished_at.lt(before))
+            .order(runs::finished_at.asc())
+            .limit(batch)
+            .select(runs::id)
+            .for_update()
+            .skip_locked()
+            .load(conn)
+            .await?;
+        diesel::delete(run_steps::table.filter(run_steps::run_id.eq_any(&old)))
+            .execute(conn)
+            .await?;
+        diesel::delete(runs::table.filter(runs::id.eq_any(&old)))
+            .execute(conn)
+            .await
+    })
+    .await
 }

@@ -1,0 +1,73 @@
+//! The server's background chores besides the engine: folding run statistics every few
+//! seconds; every quarter of an hour, expired sessions, old failed sign-ins, and runs and
+//! rollups past their retention.
+
+use std::time::Duration;
+use switchyard::db::Pool;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// How often run outcomes are folded into the rollups.
+    pub fold_every: Duration,
+    /// How long ended runs and their steps are kept.
+    pub retention: time::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            fold_every: Duration::from_secs(2),
+            retention: time::Duration::days(90),
+        }
+    }
+}
+
+/// Folds the run outcomes into the rollups, for ever, every `fold_every`.
+pub async fn fold_stats(pool: Pool, settings: Settings) {
+    let mut tick = tokio::time::interval(settings.fold_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match pool.get().await {
+            Ok(mut conn) => {
+                if let Err(e) = switchyard::housekeeping::fold(&mut conn).await {
+                    tracing::warn!("folding run statistics failed: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("folding run statistics has no connection: {e}"),
+        }
+    }
+}
+
+/// Every quarter of an hour: expired sessions, failed sign-ins past the throttle's hour, and
+/// runs and rollups past their retention.
+pub async fn quarter_hourly(pool: Pool, settings: Settings) {
+    let store = crate::session_store::DieselStore::new(pool.clone());
+    let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!("removing expired sessions failed: {e}");
+        }
+        let mut conn = match pool.get().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!("housekeeping has no connection: {e}");
+                continue;
+            }
+        };
+        if let Err(e) = switchyard::auth::prune_failures(&mut conn).await {
+            tracing::warn!("pruning failed sign-ins failed: {e}");
+        }
+        let now = time::OffsetDateTime::now_utc();
+        match switchyard::housekeeping::prune(&mut conn, now, settings.retention).await {
+            Ok(pruned) if pruned.runs + pruned.rollups > 0 => tracing::info!(
+                runs = pruned.runs,
+                rollups = pruned.rollups,
+                "removed what is past its retention"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("removing old runs failed: {e}"),
+        }
+    }
+}

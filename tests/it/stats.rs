@@ -1,0 +1,324 @@
+//! Run statistics: the rollups and what is not folded yet always add up to the runs themselves,
+//! whatever the order of appends and folds, and a run taken over after a crash counts once.
+
+use crate::engine::{LEASE, active, deal, onboarding, post, step};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use proptest::prelude::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+use switchyard::engine::{self, Progress};
+use switchyard::id::RunId;
+use switchyard::repo::stats::{self, Failure, Outcome, Period, Scope};
+use switchyard::run::RunStatus;
+use switchyard::schema::runs;
+use switchyard::stats::Tally;
+use switchyard::testing::{TestDb, member};
+use switchyard::workflow::WorkflowInput;
+use switchyard::{Role, Workflow};
+use time::{Duration, OffsetDateTime};
+
+/// One appended outcome of the generated sequence, and whether a fold of `batch` follows it.
+#[derive(Clone, Debug)]
+struct Step {
+    workflow: usize,
+    version: i32,
+    hour: i64,
+    started: bool,
+    ended: Option<(RunStatus, i64)>,
+    error: usize,
+    fold: Option<i64>,
+}
+
+fn outcome_step() -> impl Strategy<Value = Step> {
+    let ended = prop_oneof![
+        Just(None),
+        (
+            prop::sample::select(vec![
+                RunStatus::Succeeded,
+                RunStatus::Failed,
+                RunStatus::TimedOut,
+                RunStatus::Cancelled,
+            ]),
+            0i64..400_000
+        )
+            .prop_map(Some),
+    ];
+    (
+        0usize..3,
+        1i32..3,
+        0i64..50,
+        any::<bool>(),
+        ended,
+        0usize..3,
+        prop::option::of(1i64..6),
+    )
+        .prop_map(
+            |(workflow, version, hour, started, ended, error, fold)| Step {
+                workflow,
+                version,
+                hour,
+                started,
+                ended,
+                error,
+                fold,
+            },
+        )
+}
+
+const ERRORS: [&str; 3] = [
+    "There is no Customer customer_a1B2c3D4",
+    "There is no Customer customer_x9Y8w7V6",
+    "Could not save the new Project: disk full",
+];
+
+fn base() -> OffsetDateTime {
+    stats::hour_of(OffsetDateTime::now_utc()) - Duration::hours(60)
+}
+
+async fn check(steps: Vec<Step>) {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let mut workflows: Vec<Workflow> = Vec::new();
+    for i in 0..3 {
+        workflows.push(crate::create(&mut conn, &admin, &format!("W{i}"), 1).await);
+    }
+    let mut expected_hours: BTreeMap<OffsetDateTime, Tally> = BTreeMap::new();
+    let mut expected_versions: BTreeMap<(usize, i32), Tally> = BTreeMap::new();
+    let mut expected_groups: BTreeMap<String, i64> = BTreeMap::new();
+    for s in &steps {
+        let at = base() + Duration::hours(s.hour) + Duration::minutes(7);
+        let workflow = &workflows[s.workflow].id;
+        let failure = s.ended.and_then(|(status, _)| {
+            matches!(status, RunStatus::Failed | RunStatus::TimedOut).then(|| Failure {
+                step: 1,
+                error: ERRORS[s.error].into(),
+            })
+        });
+        if let Some(f) = &failure {
+            *expected_groups.entry(f.group(workflow)).or_default() += 1;
+        }
+        let outcome = Outcome {
+            org: &admin.org.id,
+            workflow,
+            version: s.version,
+            run: &RunId::generate(),
+            at,
+            started: s.started,
+            ended: s.ended,
+            failure,
+        };
+        stats::append(&mut conn, &outcome).await.expect("append");
+        expected_hours
+            .entry(stats::hour_of(at))
+            .or_default()
+            .count(s.started, s.ended);
+        expected_versions
+            .entry((s.workflow, s.version))
+            .or_default()
+            .count(s.started, s.ended);
+        if let Some(batch) = s.fold {
+            stats::fold(&mut conn, batch).await.expect("fold");
+        }
+    }
+    let scope = Scope {
+        org: &admin.org.id,
+        workflow: None,
+        from: base(),
+        to: base() + Duration::hours(100),
+    };
+    // Read with part of the outcomes folded and part not, then again with all folded.
+    for pass in 0..2 {
+        let series = stats::series(&mut conn, &scope, Period::Hour, "UTC")
+            .await
+            .expect("series");
+        let histograms = stats::durations(&mut conn, &scope, Period::Hour, "UTC")
+            .await
+            .expect("durations");
+        let got: BTreeMap<OffsetDateTime, Tally> = series
+            .into_iter()
+            .map(|(hour, mut t)| {
+                t.durations = histograms
+                    .get(&hour)
+                    .cloned()
+                    .unwrap_or_else(|| Tally::default().durations);
+                (hour, t)
+            })
+            .collect();
+        assert_eq!(got, expected_hours, "pass {pass}: per hour");
+        let versions: BTreeMap<(usize, i32), Tally> = stats::by_version(&mut conn, &scope)
+            .await
+            .expect("versions")
+            .into_iter()
+            .map(|(w, v, _, mut t)| {
+                let i = workflows.iter().position(|x| x.id == w).expect("ours");
+                t.durations = expected_versions[&(i, v)].durations.clone();
+                ((i, v), t)
+            })
+            .collect();
+        assert_eq!(versions, expected_versions, "pass {pass}: per version");
+        switchyard::housekeeping::fold(&mut conn)
+            .await
+            .expect("fold all");
+    }
+    let groups: BTreeMap<String, i64> = stats::groups(&mut conn, &scope, 100)
+        .await
+        .expect("groups")
+        .into_iter()
+        .map(|g| (g.key, g.runs))
+        .collect();
+    assert_eq!(groups, expected_groups, "failure groups");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn rollups_and_unfolded_outcomes_always_equal_a_recount(
+        steps in prop::collection::vec(outcome_step(), 1..60)
+    ) {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(check(steps));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rollups_of_real_runs_equal_a_recount_of_the_runs() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = active(&mut conn, &admin, onboarding()).await;
+    let flaky = WorkflowInput {
+        name: "Flaky".into(),
+        trigger_event: "Deal.won".into(),
+        steps: vec![step("Customer.update", &[("$id", "deal.customer")])],
+        ..Default::default()
+    };
+    let f = active(&mut conn, &admin, flaky).await;
+    for i in 0..6 {
+        let data = if i % 3 == 0 {
+            json!({"name": "Acme", "customer": format!("customer_Nope{i:04}")})
+        } else {
+            deal()
+        };
+        post(&mut conn, &admin, "Deal.won", data).await;
+    }
+    let now = OffsetDateTime::now_utc();
+    engine::drain(&mut conn, "w1", LEASE, now)
+        .await
+        .expect("drain");
+    switchyard::housekeeping::fold(&mut conn)
+        .await
+        .expect("fold");
+    let scope = Scope {
+        org: &admin.org.id,
+        workflow: None,
+        from: now - Duration::hours(2),
+        to: now + Duration::hours(2),
+    };
+    let mut total = Tally::default();
+    for (_, t) in stats::series(&mut conn, &scope, Period::Day, "UTC")
+        .await
+        .expect("series")
+    {
+        total.add(&t);
+    }
+    let recount: Vec<(RunStatus, i64)> = runs::table
+        .group_by(runs::status)
+        .select((runs::status, diesel::dsl::count_star()))
+        .load(&mut conn)
+        .await
+        .expect("recount");
+    let of = |s: RunStatus| recount.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
+    assert_eq!(total.started, 12);
+    assert_eq!(
+        (total.succeeded, total.failed),
+        (of(RunStatus::Succeeded), of(RunStatus::Failed))
+    );
+    // Onboarding succeeds six times; Flaky fails six: twice on customers that do not exist
+    // (two ids, one group), four times for want of a customer at all (another group).
+    assert_eq!((total.succeeded, total.failed), (6, 6));
+    let groups = stats::groups(&mut conn, &scope, 10).await.expect("groups");
+    let sizes: Vec<(i64, bool)> = groups
+        .iter()
+        .map(|g| (g.runs, g.error.contains("There is no Customer")))
+        .collect();
+    assert_eq!(sizes, [(4, false), (2, true)], "largest first: {groups:?}");
+    assert!(groups.iter().all(|g| g.workflow_id == f.id && g.step == 0));
+    let grouped: i64 = runs::table
+        .filter(runs::failure_group.eq(&groups[1].key))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("grouped");
+    assert_eq!(grouped, 2, "the failed runs carry their group");
+    let w_total = stats::by_version(
+        &mut conn,
+        &Scope {
+            workflow: Some(&w.id),
+            ..scope
+        },
+    )
+    .await
+    .expect("one workflow");
+    assert_eq!(w_total.len(), 1);
+    assert_eq!(w_total[0].3.succeeded, 6);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_taken_over_after_a_crash_counts_once() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    active(&mut conn, &admin, onboarding()).await;
+    post(&mut conn, &admin, "Deal.won", deal()).await;
+    let t0 = OffsetDateTime::now_utc();
+    let first = engine::claim(&mut conn, "w1", LEASE, t0)
+        .await
+        .expect("claim")
+        .expect("ready");
+    assert_eq!(
+        engine::advance(&mut conn, "w1", &first, LEASE, t0)
+            .await
+            .expect("step"),
+        Progress::Continue
+    );
+    // w1 dies; w2 takes the run over after the lease and ends it.
+    let later = t0 + LEASE + Duration::seconds(1);
+    let second = engine::claim(&mut conn, "w2", LEASE, later)
+        .await
+        .expect("claim")
+        .expect("taken over");
+    let mut progress = Progress::Continue;
+    while progress == Progress::Continue {
+        progress = engine::advance(&mut conn, "w2", &second, LEASE, later)
+            .await
+            .expect("step");
+    }
+    assert_eq!(progress, Progress::Finished(RunStatus::Succeeded));
+    switchyard::housekeeping::fold(&mut conn)
+        .await
+        .expect("fold");
+    let scope = Scope {
+        org: &admin.org.id,
+        workflow: None,
+        from: t0 - Duration::hours(1),
+        to: later + Duration::hours(1),
+    };
+    let mut total = Tally::default();
+    for (_, t) in stats::series(&mut conn, &scope, Period::Day, "UTC")
+        .await
+        .expect("series")
+    {
+        total.add(&t);
+    }
+    assert_eq!(
+        (total.started, total.succeeded, total.failures()),
+        (1, 1, 0),
+        "started once and ended once"
+    );
+}
