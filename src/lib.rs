@@ -14,6 +14,7 @@ pub mod run;
 mod sql_text;
 pub mod stats;
 pub mod status;
+pub mod timefmt;
 pub mod workflow;
 
 #[cfg(feature = "db")]

@@ -26,6 +26,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use pages::dashboard::DashboardPage;
 use pages::runs::{RunPage, WorkflowRuns};
 use pages::{
     events::Events, login::Login, logout::Logout, not_found::NotFound, orgs::Orgs,
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/logout") view=Logout ssr=SsrMode::Async />
                 <Route path=path!("/orgs") view=Orgs ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
+                    <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("workflows") view=WorkflowList ssr=SsrMode::Async />
                     <Route path=path!("settings") view=Settings ssr=SsrMode::Async />
                     <Route path=path!("events") view=Events ssr=SsrMode::Async />

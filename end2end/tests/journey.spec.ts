@@ -216,3 +216,32 @@ test("trigger the demo workflow by hand and follow its run step by step", async 
   await expect(page.getByRole("row", { name: /Deal\.won/ }).first()).toContainText("Customer Onboarding");
   await expectAccessible(page);
 });
+
+test("the dashboard puts the failing workflow first, since its version, and its chart marks the change", async ({ page }) => {
+  await signIn(page);
+  await ready(page);
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await expectAccessible(page);
+
+  // Worst first: the demo's Invoice Reminders, failing since its version 2.
+  const attention = page.getByRole("region", { name: "Needs attention" });
+  const worst = attention.getByRole("listitem").first();
+  await expect(worst).toContainText("Invoice Reminders");
+  await expect(worst).toContainText("Failing since version 2");
+  await expect(page.getByRole("region", { name: "Largest failure groups" })).toContainText("email reminder");
+
+  // The range is in the address.
+  await ready(page);
+  await page.getByRole("link", { name: "Last 30 days" }).click();
+  await expect(page).toHaveURL(/range=30d/);
+  await expect(page.getByRole("link", { name: "Last 30 days" })).toHaveAttribute("aria-current", "page");
+
+  // Its page marks version 2 on the time axis and says the same.
+  await ready(page);
+  await attention.getByRole("link", { name: "Invoice Reminders" }).click();
+  await expect(page.getByRole("heading", { name: "Invoice Reminders" })).toBeVisible();
+  await expect(page.getByText(/Failing since version 2, saved/)).toBeVisible();
+  await expect(page.locator("svg .version-mark text").first()).toHaveText("v2");
+  await expectAccessible(page);
+});

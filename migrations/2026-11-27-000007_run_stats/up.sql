@@ -72,6 +72,9 @@ CREATE INDEX failure_group_hours_org ON failure_group_hours (org_id, hour);
 ALTER TABLE runs ADD COLUMN failure_group text;
 CREATE INDEX runs_failure_group ON runs (org_id, failure_group, queued_at DESC, id DESC)
     WHERE failure_group IS NOT NULL;
+-- The runs failing now: an organization's latest failed runs.
+CREATE INDEX runs_failed_latest ON runs (org_id, finished_at DESC)
+    WHERE failure_group IS NOT NULL;
 
 -- What the dashboard calls failing, and the time zone its dates are shown in.
 ALTER TABLE organizations ADD COLUMN failure_threshold double precision NOT NULL DEFAULT 0.1

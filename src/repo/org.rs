@@ -174,3 +174,28 @@ pub async fn members_of(
         })
         .collect())
 }
+
+/// What the dashboard calls failing (a rate), and the time zone dates are shown in.
+pub async fn preferences(conn: &mut Conn, org: &OrgId) -> QueryResult<(f64, String)> {
+    organizations::table
+        .find(org)
+        .select((organizations::failure_threshold, organizations::time_zone))
+        .first(conn)
+        .await
+}
+
+pub async fn set_preferences(
+    conn: &mut Conn,
+    org: &OrgId,
+    threshold: f64,
+    time_zone: &str,
+) -> QueryResult<()> {
+    diesel::update(organizations::table.find(org))
+        .set((
+            organizations::failure_threshold.eq(threshold),
+            organizations::time_zone.eq(time_zone),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}

@@ -501,3 +501,24 @@ pub async fn prune_ended_before(
     })
     .await
 }
+
+/// The organization's latest failed runs that ended at or after `since`, newest first.
+pub async fn latest_failures(
+    conn: &mut Conn,
+    org: &OrgId,
+    since: OffsetDateTime,
+    limit: i64,
+) -> QueryResult<Vec<RunSummary>> {
+    let rows: Vec<SummaryRow> = runs::table
+        .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::org_id.eq(org))
+        .filter(runs::failure_group.is_not_null())
+        .filter(runs::finished_at.ge(since))
+        .order(runs::finished_at.desc())
+        .limit(limit)
+        .select(summary_columns())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_summary).collect())
+}

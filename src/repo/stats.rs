@@ -580,3 +580,66 @@ pub async fn prune_before(conn: &mut Conn, before: OffsetDateTime) -> QueryResul
             .await?;
     Ok(stats + hours)
 }
+
+/// Every period of `[from, to)` in the time zone `tz`, oldest first: its start, and its start
+/// as the zone's clock reads it (`YYYY-MM-DD HH:MM`).
+pub async fn periods(
+    conn: &mut Conn,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    period: Period,
+    tz: &str,
+) -> QueryResult<Vec<(OffsetDateTime, String)>> {
+    #[derive(QueryableByName)]
+    struct Start {
+        #[diesel(sql_type = Timestamptz)]
+        start: OffsetDateTime,
+        #[diesel(sql_type = Text)]
+        local: String,
+    }
+    let sql = format!(
+        "SELECT p.start, to_char(p.start AT TIME ZONE $3, 'YYYY-MM-DD HH24:MI') AS local
+         FROM (SELECT DISTINCT date_trunc('{}', g, $3) AS start
+               FROM (SELECT generate_series($1::timestamptz, $2::timestamptz, interval '1 hour')
+                     UNION ALL SELECT $2::timestamptz - interval '1 microsecond') AS s(g)
+               WHERE g < $2) p
+         ORDER BY 1",
+        period.sql()
+    );
+    let starts: Vec<Start> = diesel::sql_query(sql)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .bind::<Text, _>(tz)
+        .load(conn)
+        .await?;
+    Ok(starts.into_iter().map(|s| (s.start, s.local)).collect())
+}
+
+/// How far the time zone `tz`'s clock is ahead of UTC now, in seconds.
+pub async fn utc_offset(conn: &mut Conn, tz: &str) -> QueryResult<i32> {
+    #[derive(QueryableByName)]
+    struct Offset {
+        #[diesel(sql_type = Integer)]
+        seconds: i32,
+    }
+    let offset: Offset = diesel::sql_query(
+        "SELECT extract(epoch FROM (now() AT TIME ZONE $1) - (now() AT TIME ZONE 'UTC'))::int4 AS seconds",
+    )
+    .bind::<Text, _>(tz)
+    .get_result(conn)
+    .await?;
+    Ok(offset.seconds)
+}
+
+/// Whether PostgreSQL knows the time zone `tz` (`Europe/Paris`, `UTC`).
+pub async fn is_time_zone(conn: &mut Conn, tz: &str) -> QueryResult<bool> {
+    diesel::select(
+        diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = ",
+        )
+        .bind::<Text, _>(tz)
+        .sql(")"),
+    )
+    .get_result(conn)
+    .await
+}

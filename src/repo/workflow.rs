@@ -371,3 +371,40 @@ pub async fn name_of(conn: &mut Conn, id: &WorkflowId) -> QueryResult<String> {
         .first(conn)
         .await
 }
+
+/// One saved version of a workflow: when and by whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionInfo {
+    pub version: i32,
+    pub created_at: OffsetDateTime,
+    pub created_by: Option<String>,
+}
+
+/// The versions of `id` in `org`, oldest first, with who saved each (their display name).
+pub async fn version_history(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+) -> QueryResult<Vec<VersionInfo>> {
+    use crate::schema::users;
+    let rows: Vec<(i32, OffsetDateTime, Option<String>)> = workflow_versions::table
+        .left_join(users::table.on(users::id.nullable().eq(workflow_versions::created_by)))
+        .filter(workflow_versions::workflow_id.eq(id))
+        .filter(workflow_versions::org_id.eq(org))
+        .order(workflow_versions::version.asc())
+        .select((
+            workflow_versions::version,
+            workflow_versions::created_at,
+            users::display_name.nullable(),
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(version, created_at, created_by)| VersionInfo {
+            version,
+            created_at,
+            created_by,
+        })
+        .collect())
+}

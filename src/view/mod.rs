@@ -2,6 +2,7 @@
 //! see, and stays inside its organization: the workflow list and overview, run history and
 //! one run step by step, the event log, the settings.
 
+pub mod dashboard;
 #[cfg(feature = "db")]
 pub mod event;
 pub mod run;

@@ -40,7 +40,7 @@ pub async fn login(
         .map_err(AppError::internal)?;
     let target = match (safe_next(&next), orgs.as_slice()) {
         (Some(next), _) => next,
-        (None, [only]) => format!("/o/{}/workflows", only.org.slug),
+        (None, [only]) => format!("/o/{}/dashboard", only.org.slug),
         (None, _) => "/orgs".to_owned(),
     };
     leptos_axum::redirect(&target);

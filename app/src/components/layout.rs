@@ -37,8 +37,9 @@ fn TopBar(member: switchyard::Member) -> impl IntoView {
     let slug = member.org.slug.clone();
     view! {
         <header class="topbar">
-            <a class="brand" href=format!("/o/{slug}/workflows")>"Switchyard"</a>
+            <a class="brand" href=format!("/o/{slug}/dashboard")>"Switchyard"</a>
             <nav aria-label="Main">
+                <A href=format!("/o/{slug}/dashboard")>"Dashboard"</A>
                 <A href=format!("/o/{slug}/workflows")>"Workflows"</A>
                 <A href=format!("/o/{slug}/events")>"Events"</A>
                 <A href=format!("/o/{slug}/settings")>"Settings"</A>

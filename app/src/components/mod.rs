@@ -1,5 +1,6 @@
 //! Pieces shared by pages.
 
+pub mod chart;
 pub mod field;
 pub mod format;
 pub mod layout;

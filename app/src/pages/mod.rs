@@ -1,5 +1,6 @@
 //! One file per route.
 
+pub mod dashboard;
 pub mod events;
 pub mod login;
 pub mod logout;
@@ -7,6 +8,7 @@ pub mod not_found;
 pub mod orgs;
 pub mod runs;
 pub mod settings;
+pub mod workflow_charts;
 pub mod workflow_detail;
 pub mod workflow_form;
 pub mod workflow_list;

@@ -22,7 +22,7 @@ pub fn Orgs() -> impl IntoView {
                             <ul class="org-list">
                                 {list.into_iter().map(|m| view! {
                                     <li>
-                                        <a href=format!("/o/{}/workflows", m.org.slug)>{m.org.name.clone()}</a>
+                                        <a href=format!("/o/{}/dashboard", m.org.slug)>{m.org.name.clone()}</a>
                                         <span class="role">{m.role.as_str()}</span>
                                     </li>
                                 }).collect_view()}

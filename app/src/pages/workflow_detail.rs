@@ -30,6 +30,7 @@ pub fn WorkflowDetail() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let range = Memo::new(move |_| query.read().get("range").unwrap_or_default());
     let apply = ServerAction::<ApplyVerb>::new();
     let data = Resource::new(
         move || (org.get(), id.get(), apply.version().get()),
@@ -54,6 +55,7 @@ pub fn WorkflowDetail() -> impl IntoView {
                             <Overview view=view.clone() />
                             {move || refused().map(|m| view! { <p class="error refused" role="alert" id="verb-error">{m}</p> })}
                             <Verbs view=view.clone() apply=apply confirm=confirm />
+                            <crate::pages::workflow_charts::WorkflowChartsSection org id range />
                             <Details view=view />
                         }
                             .into_any()

@@ -46,9 +46,10 @@ async fn login_never_sends_anyone_to_another_site() {
         let answer = app
             .post_form(None, "login", &form, "http://localhost/login")
             .await;
+        // Where a member lands: the dashboard (issue 8), never the other site.
         assert_eq!(
             answer.location.as_deref(),
-            Some("/o/acme/workflows"),
+            Some("/o/acme/dashboard"),
             "{next}"
         );
     }
@@ -211,8 +212,8 @@ async fn a_member_of_several_organizations_chooses_one_and_can_switch() {
     let cookie = answer.cookie();
     let chooser = app.get(Some(&cookie), "/orgs").await;
     assert!(
-        chooser.body.contains("href=\"/o/acme/workflows\"")
-            && chooser.body.contains("href=\"/o/globex/workflows\""),
+        chooser.body.contains("href=\"/o/acme/dashboard\"")
+            && chooser.body.contains("href=\"/o/globex/dashboard\""),
         "{}",
         chooser.body
     );

@@ -381,3 +381,44 @@ async fn a_workflow_runs_by_hand_with_sample_data_and_shows_its_run() {
         .await;
     assert_eq!((theirs.status, theirs.body), (missing.status, missing.body));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_counts_from_the_rollups_and_refuses_a_range_it_does_not_know() {
+    let app = TestApp::new().await;
+    let (_, runs) = with_runs(&app, 4).await;
+    let viewer = app.member("acme", Role::Viewer).await;
+    let cookie = app.sign_in(&viewer).await;
+    let answer = app
+        .call(
+            Some(&cookie),
+            "get_dashboard",
+            &[("org", "acme"), ("range", "24h")],
+        )
+        .await;
+    let (_, dashboard): (switchyard::Member, switchyard::view::dashboard::Dashboard) =
+        serde_json::from_str(&answer.body).expect("dashboard");
+    assert_eq!((dashboard.runs, dashboard.failures), (runs.len() as i64, 0));
+    let succeeded: i64 = dashboard.points.iter().map(|p| p.succeeded).sum();
+    assert_eq!(succeeded, 4, "the chart adds up to the runs");
+    assert_eq!(
+        dashboard.points.len(),
+        24,
+        "one point an hour, none missing"
+    );
+    let bad = app
+        .call(
+            Some(&cookie),
+            "get_dashboard",
+            &[("org", "acme"), ("range", "1y")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.error().field("range").is_some());
+    let page = app.get(Some(&cookie), "/o/acme/dashboard?range=24h").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Runs per hour") && page.body.contains("<svg"),
+        "{}",
+        page.body
+    );
+}

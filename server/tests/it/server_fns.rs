@@ -9,7 +9,12 @@ fn calls<'a>(org: &'a str, id: &'a str) -> Vec<(&'static str, Vec<(&'static str,
         ("my_orgs", vec![]),
         ("current_member", vec![("org", org)]),
         ("list_workflows", vec![("org", org)]),
+        ("get_dashboard", vec![("org", org), ("range", "30d")]),
         ("get_workflow", vec![("org", org), ("id", id)]),
+        (
+            "get_workflow_charts",
+            vec![("org", org), ("id", id), ("range", "7d")],
+        ),
         (
             "save_workflow",
             vec![
@@ -104,7 +109,7 @@ async fn another_organization_looks_exactly_like_a_missing_one() {
     }
     assert_eq!(
         compared,
-        3 + 5,
+        4 + 7,
         "every call that names an id or an organization"
     );
     let stored = app.stored(&globex, &theirs.id).await.expect("untouched");
@@ -247,6 +252,17 @@ async fn a_viewer_reads_but_every_change_is_forbidden() {
         .await;
     let view: app::api::workflows::WorkflowView = serde_json::from_str(&view.body).expect("view");
     assert!(view.overview.verbs.is_empty(), "no buttons for a Viewer");
+    for (name, args) in [
+        ("get_dashboard", vec![("org", "acme")]),
+        ("get_workflow_charts", vec![("org", "acme"), ("id", id)]),
+    ] {
+        let answer = app.call(Some(&cookie), name, &args).await;
+        assert!(
+            answer.status.is_success(),
+            "a Viewer reads {name}: {}",
+            answer.body
+        );
+    }
     for verb in ["activate", "archive", "delete"] {
         let answer = app
             .call(

@@ -1,4 +1,7 @@
-//! The demo organization `acme`: an Admin, an Editor, a Viewer and workflows in several statuses.
+//! The demo organization `acme`: an Admin, an Editor, a Viewer, workflows in several statuses
+//! and thirty days of their runs (`history`); and its neighbour `globex`.
+
+mod history;
 
 use crate::db::Conn;
 use crate::hooks::Hooks;
@@ -123,6 +126,7 @@ pub async fn seed_demo(conn: &mut Conn) -> anyhow::Result<bool> {
             verbs::apply(conn, &hooks, &admin, &workflow.id, verb.parse()?).await?;
         }
     }
+    history::seed_history(conn, &admin, time::OffsetDateTime::now_utc()).await?;
     Ok(true)
 }
 

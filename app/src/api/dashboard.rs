@@ -1,0 +1,37 @@
+//! The dashboard.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use switchyard::Member;
+use switchyard::view::dashboard::Dashboard;
+
+#[server(endpoint = "get_dashboard")]
+pub async fn get_dashboard(
+    org: String,
+    #[server(default)] range: String,
+) -> Result<(Member, Dashboard), AppError> {
+    use switchyard::view::dashboard::{Range, dashboard};
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let range = Range::parse_param(&range)?;
+    let now = time::OffsetDateTime::now_utc();
+    let dashboard = dashboard(&mut conn, &member, range, now).await?;
+    Ok((member, dashboard))
+}
+
+/// A workflow's charts over a range (default 30 days).
+#[server(endpoint = "get_workflow_charts")]
+pub async fn get_workflow_charts(
+    org: String,
+    id: String,
+    #[server(default)] range: String,
+) -> Result<switchyard::view::dashboard::WorkflowCharts, AppError> {
+    use switchyard::view::dashboard::{Range, workflow_charts};
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::WorkflowId::from_path(&id)?;
+    let range = match range.as_str() {
+        "" => Range::Month,
+        other => Range::parse_param(other)?,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    Ok(workflow_charts(&mut conn, &member, &id, range, now).await?)
+}

@@ -1,0 +1,15 @@
+import { chromium } from "playwright";
+const base = "http://127.0.0.1:3200";
+const [,, path, out, full] = process.argv;
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await page.goto(base + "/login");
+await page.getByLabel("Email").fill("admin@acme.test");
+await page.getByLabel("Password").fill("switchyard-demo");
+await page.getByRole("button", { name: "Sign in" }).click();
+await page.waitForURL(/dashboard|workflows/);
+const t = Date.now();
+const r = await page.goto(base + path);
+console.log(r.status(), Date.now() - t, "ms");
+await page.screenshot({ path: out, fullPage: full !== "no" });
+await browser.close();

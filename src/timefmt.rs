@@ -1,0 +1,50 @@
+//! Dates as people read them on the charts, in the organization's time zone: "Nov 27" for a
+//! day, "Nov 27, 14:00" for an hour. The zone's clock is read by PostgreSQL, which knows every
+//! zone; these only print.
+
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// A period's label from its start as the zone's clock reads it (`YYYY-MM-DD HH:MM`).
+pub fn period_label(local: &str, hourly: bool) -> String {
+    let parsed = PrimitiveDateTime::parse(
+        local,
+        format_description!("[year]-[month]-[day] [hour]:[minute]"),
+    );
+    let Ok(t) = parsed else {
+        return local.to_owned();
+    };
+    let format = if hourly {
+        format_description!("[month repr:short] [day padding:none], [hour]:[minute]")
+    } else {
+        format_description!("[month repr:short] [day padding:none]")
+    };
+    t.format(format).unwrap_or_else(|_| local.to_owned())
+}
+
+/// A moment as the zone's clock read it `offset_seconds` ahead of UTC: "Nov 27, 14:03".
+pub fn moment(at: OffsetDateTime, offset_seconds: i32) -> String {
+    let offset = UtcOffset::from_whole_seconds(offset_seconds).unwrap_or(UtcOffset::UTC);
+    at.to_offset(offset)
+        .format(format_description!(
+            "[month repr:short] [day padding:none], [hour]:[minute]"
+        ))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn labels_read_like_dates() {
+        assert_eq!(period_label("2026-11-07 14:00", true), "Nov 7, 14:00");
+        assert_eq!(period_label("2026-11-27 00:00", false), "Nov 27");
+        assert_eq!(period_label("garbage", false), "garbage");
+        assert_eq!(
+            moment(datetime!(2026-11-27 23:30 UTC), 3600),
+            "Nov 28, 00:30"
+        );
+    }
+}

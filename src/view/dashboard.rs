@@ -1,0 +1,508 @@
+//! The dashboard: what an organization's runs did over a range, which workflows fail most and
+//! since when, the largest failure groups, and the runs failing now. Every count and rate is
+//! read from the run statistics' rollups, never from a scan of the runs.
+
+use crate::entity::RunSummary;
+use crate::id::WorkflowId;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+#[cfg(feature = "db")]
+use {
+    crate::db::Conn,
+    crate::entity::Actor,
+    crate::error::DomainResult,
+    crate::repo::{self, stats::Scope},
+    crate::stats::Tally,
+    std::collections::BTreeMap,
+    time::{Duration, OffsetDateTime},
+};
+
+/// The span a dashboard or a chart covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Range {
+    Day,
+    #[default]
+    Week,
+    Month,
+    Quarter,
+}
+
+impl Range {
+    pub const ALL: [Range; 4] = [Range::Day, Range::Week, Range::Month, Range::Quarter];
+
+    /// The range as addresses name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Range::Day => "24h",
+            Range::Week => "7d",
+            Range::Month => "30d",
+            Range::Quarter => "90d",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Range::Day => "Last 24 hours",
+            Range::Week => "Last 7 days",
+            Range::Month => "Last 30 days",
+            Range::Quarter => "Last 90 days",
+        }
+    }
+
+    /// How long it is, in hours.
+    pub fn hours(self) -> i64 {
+        match self {
+            Range::Day => 24,
+            Range::Week => 7 * 24,
+            Range::Month => 30 * 24,
+            Range::Quarter => 90 * 24,
+        }
+    }
+
+    /// Whether its charts count per hour (else per day).
+    pub fn hourly(self) -> bool {
+        matches!(self, Range::Day | Range::Week)
+    }
+
+    /// Where it starts when it ends at `now`: whole hours back from the current one for an
+    /// hourly range (the current hour is its last point), the same time of day for a daily one.
+    #[cfg(feature = "db")]
+    pub fn start(self, now: OffsetDateTime) -> OffsetDateTime {
+        if self.hourly() {
+            repo::stats::hour_of(now) - Duration::hours(self.hours() - 1)
+        } else {
+            now - Duration::hours(self.hours())
+        }
+    }
+}
+
+impl Range {
+    /// Reads an address's `range`: empty is the default week, anything unknown a field error.
+    pub fn parse_param(text: &str) -> crate::error::DomainResult<Range> {
+        match text.trim() {
+            "" => Ok(Range::default()),
+            other => other.parse().map_err(|_| {
+                crate::error::DomainError::field(
+                    "range",
+                    format!("`{other}` is not a range: use 24h, 7d, 30d or 90d"),
+                )
+            }),
+        }
+    }
+}
+
+impl FromStr for Range {
+    type Err = crate::status::UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        crate::status::find_name("range", &Range::ALL, Range::as_str, s)
+    }
+}
+
+/// One period of a chart: its label and its runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// When it starts, as the organization's clock reads it ("Nov 27" or "Nov 27, 14:00").
+    pub label: String,
+    pub succeeded: i64,
+    /// Runs that ended without succeeding.
+    pub failed: i64,
+    /// Failed over finished, when any finished.
+    pub failure_rate: Option<f64>,
+    /// The duration under which half and 95% of them ended, to the histogram's bucket.
+    pub p50_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+}
+
+/// A version saved during a chart's range: where the chart marks it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VersionMark {
+    pub version: i32,
+    /// The point of the chart it falls in.
+    pub index: usize,
+    pub by: Option<String>,
+    pub at: String,
+}
+
+/// A failure group as pages show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub key: String,
+    pub workflow: WorkflowId,
+    pub workflow_name: String,
+    /// The step, counted from 1 as pages do.
+    pub step: i32,
+    pub error: String,
+    /// Failures in the range.
+    pub runs: i64,
+    pub runs_all_time: i64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub versions: Vec<i32>,
+    pub sample_run: String,
+}
+
+/// A workflow above the failure threshold over the range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attention {
+    pub workflow: WorkflowId,
+    pub name: String,
+    pub failure_rate: f64,
+    pub failures: i64,
+    pub finished: i64,
+    /// Its failure rate per period of the range (none where nothing finished).
+    pub sparkline: Vec<Option<f64>>,
+    /// "Failing since version N": the version whose rate stands out from the one before.
+    pub since: Option<VersionMark>,
+    pub largest_group: Option<Group>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub range: Range,
+    pub threshold: f64,
+    pub time_zone: String,
+    pub points: Vec<Point>,
+    pub runs: i64,
+    pub failures: i64,
+    pub failure_rate: Option<f64>,
+    /// The failure rate of the range before, for the change.
+    pub previous_failure_rate: Option<f64>,
+    pub attention: Vec<Attention>,
+    pub groups: Vec<Group>,
+    pub failing_now: Vec<RunSummary>,
+}
+
+/// How many workflows, groups and failing runs the dashboard lists.
+pub const LISTED: usize = 8;
+
+/// Reads the dashboard of the actor's organization over `range`, as of `now`.
+#[cfg(feature = "db")]
+pub async fn dashboard(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    range: Range,
+    now: OffsetDateTime,
+) -> DomainResult<Dashboard> {
+    let org = &actor.org().id;
+    let (threshold, time_zone) = repo::org::preferences(conn, org).await?;
+    let to = now;
+    let from = range.start(now);
+    let scope = Scope {
+        org,
+        workflow: None,
+        from,
+        to,
+    };
+    let points = chart(conn, &scope, range, &time_zone).await?;
+    let mut total = Tally::default();
+    for (_, _, t) in &points {
+        total.add(t);
+    }
+    let before = Scope {
+        org,
+        workflow: None,
+        from: from - (to - from),
+        to: from,
+    };
+    let mut previous = Tally::default();
+    for (_, _, _, t) in repo::stats::by_version(conn, &before).await? {
+        previous.add(&t);
+    }
+    let offset = repo::stats::utc_offset(conn, &time_zone).await?;
+    let groups = repo::stats::groups(conn, &scope, LISTED as i64).await?;
+    let groups: Vec<Group> = groups.into_iter().map(|g| group(g, offset)).collect();
+    let attention = attention(conn, &scope, range, threshold, &time_zone, offset).await?;
+    let failing_now = repo::run::latest_failures(conn, org, from, LISTED as i64).await?;
+    Ok(Dashboard {
+        range,
+        threshold,
+        time_zone,
+        points: points.into_iter().map(|(_, p, _)| p).collect(),
+        runs: total.started,
+        failures: total.failures(),
+        failure_rate: total.failure_rate(),
+        previous_failure_rate: previous.failure_rate(),
+        attention,
+        groups,
+        failing_now,
+    })
+}
+
+/// Every period of the scope (none missing), with its runs and durations.
+#[cfg(feature = "db")]
+pub(crate) async fn chart(
+    conn: &mut Conn,
+    scope: &Scope<'_>,
+    range: Range,
+    tz: &str,
+) -> DomainResult<Vec<(OffsetDateTime, Point, Tally)>> {
+    use repo::stats::Period;
+    let period = if range.hourly() {
+        Period::Hour
+    } else {
+        Period::Day
+    };
+    let periods = repo::stats::periods(conn, scope.from, scope.to, period, tz).await?;
+    let counts: BTreeMap<OffsetDateTime, Tally> = repo::stats::series(conn, scope, period, tz)
+        .await?
+        .into_iter()
+        .collect();
+    let durations = repo::stats::durations(conn, scope, period, tz).await?;
+    Ok(periods
+        .into_iter()
+        .map(|(start, local)| {
+            let mut tally = counts.get(&start).cloned().unwrap_or_default();
+            if let Some(histogram) = durations.get(&start) {
+                tally.durations = histogram.clone();
+            }
+            let point = Point {
+                label: crate::timefmt::period_label(&local, range.hourly()),
+                succeeded: tally.succeeded,
+                failed: tally.failures(),
+                failure_rate: tally.failure_rate(),
+                p50_ms: tally.percentile_ms(0.5),
+                p95_ms: tally.percentile_ms(0.95),
+            };
+            (start, point, tally)
+        })
+        .collect())
+}
+
+#[cfg(feature = "db")]
+pub(crate) fn group(g: repo::stats::GroupRow, offset: i32) -> Group {
+    Group {
+        key: g.key,
+        workflow: g.workflow_id,
+        workflow_name: g.workflow_name,
+        step: g.step + 1,
+        error: without_step(&g.error).to_owned(),
+        runs: g.runs,
+        runs_all_time: g.runs_all_time,
+        first_seen: crate::timefmt::moment(g.first_seen, offset),
+        last_seen: crate::timefmt::moment(g.last_seen, offset),
+        versions: g.versions,
+        sample_run: g.sample_run,
+    }
+}
+
+/// An error without the "Step 2 (Event.create): " it starts with, where the page says the step.
+pub fn without_step(error: &str) -> &str {
+    let Some(rest) = error.strip_prefix("Step ") else {
+        return error;
+    };
+    match rest.split_once("): ") {
+        Some((head, tail)) if head.contains(" (") && !head.contains(':') => tail,
+        _ => error,
+    }
+}
+
+/// The workflows above the threshold over the scope, worst first: the rate weighted by how
+/// many runs it is about.
+#[cfg(feature = "db")]
+async fn attention(
+    conn: &mut Conn,
+    scope: &Scope<'_>,
+    range: Range,
+    threshold: f64,
+    tz: &str,
+    offset: i32,
+) -> DomainResult<Vec<Attention>> {
+    let mut per_workflow: BTreeMap<WorkflowId, Tally> = BTreeMap::new();
+    for (workflow, _, _, t) in repo::stats::by_version(conn, scope).await? {
+        per_workflow.entry(workflow).or_default().add(&t);
+    }
+    let mut failing: Vec<(WorkflowId, Tally, f64)> = per_workflow
+        .into_iter()
+        .filter_map(|(w, t)| {
+            let rate = t.failure_rate()?;
+            (rate > threshold).then_some((w, t, rate))
+        })
+        .collect();
+    let weight = |t: &Tally, rate: f64| rate * ((1 + t.finished()) as f64).ln();
+    failing.sort_by(|a, b| weight(&b.1, b.2).total_cmp(&weight(&a.1, a.2)));
+    failing.truncate(LISTED);
+    let mut out = Vec::with_capacity(failing.len());
+    for (workflow, tally, rate) in failing {
+        let one = Scope {
+            workflow: Some(&workflow),
+            ..*scope
+        };
+        let points = chart(conn, &one, range, tz).await?;
+        let since = failing_since(conn, &one, threshold, offset).await?;
+        let largest = repo::stats::groups(conn, &one, 1).await?.into_iter().next();
+        let name = repo::workflow::name_of(conn, &workflow).await?;
+        out.push(Attention {
+            workflow,
+            name,
+            failure_rate: rate,
+            failures: tally.failures(),
+            finished: tally.finished(),
+            sparkline: points.iter().map(|(_, p, _)| p.failure_rate).collect(),
+            since,
+            largest_group: largest.map(|g| group(g, offset)),
+        });
+    }
+    Ok(out)
+}
+
+/// The version since which a workflow fails: the latest version, among those that ran in the
+/// last 90 days, whose failure rate is above `threshold` and at least twice the rate of the
+/// version before it. Versions with fewer than three finished runs say nothing.
+#[cfg(feature = "db")]
+pub(crate) async fn failing_since(
+    conn: &mut Conn,
+    scope: &Scope<'_>,
+    threshold: f64,
+    offset: i32,
+) -> DomainResult<Option<VersionMark>> {
+    let wide = Scope {
+        from: scope.to - Duration::days(90),
+        ..*scope
+    };
+    let rates: Vec<(i32, f64)> = repo::stats::by_version(conn, &wide)
+        .await?
+        .into_iter()
+        .filter(|(_, _, _, t)| t.finished() >= 3)
+        .filter_map(|(_, v, _, t)| Some((v, t.failure_rate()?)))
+        .collect();
+    let Some(version) = stands_out(&rates, threshold) else {
+        return Ok(None);
+    };
+    let Some(workflow) = scope.workflow else {
+        return Ok(None);
+    };
+    let history = repo::workflow::version_history(conn, scope.org, workflow).await?;
+    Ok(history
+        .into_iter()
+        .find(|h| h.version == version)
+        .map(|h| VersionMark {
+            version,
+            index: 0,
+            by: h.created_by,
+            at: crate::timefmt::moment(h.created_at, offset),
+        }))
+}
+
+/// Of `(version, failure rate)` pairs by version, the latest version above `threshold` whose
+/// rate is at least twice the previous version's, while the latest version still fails.
+pub fn stands_out(rates: &[(i32, f64)], threshold: f64) -> Option<i32> {
+    if rates.last()?.1 <= threshold {
+        return None;
+    }
+    rates
+        .windows(2)
+        .rev()
+        .find(|w| w[1].1 > threshold && w[1].1 >= 2.0 * w[0].1)
+        .map(|w| w[1].0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_stands_out_when_it_fails_far_more_than_the_one_before() {
+        assert_eq!(stands_out(&[(5, 0.01), (6, 0.02), (7, 0.4)], 0.1), Some(7));
+        assert_eq!(
+            stands_out(&[(6, 0.3), (7, 0.35)], 0.1),
+            None,
+            "always failing"
+        );
+        assert_eq!(stands_out(&[(7, 0.4)], 0.1), None, "nothing before it");
+        assert_eq!(
+            stands_out(&[(6, 0.0), (7, 0.05)], 0.1),
+            None,
+            "under the threshold"
+        );
+        assert_eq!(
+            stands_out(&[(5, 0.0), (6, 0.5), (7, 0.45)], 0.1),
+            Some(6),
+            "still failing since 6"
+        );
+        assert_eq!(
+            stands_out(&[(5, 0.0), (6, 0.5), (7, 0.0)], 0.1),
+            None,
+            "fixed by 7"
+        );
+    }
+
+    #[test]
+    fn a_groups_error_reads_without_the_step_it_names_anyway() {
+        assert_eq!(
+            without_step("Step 2 (Event.create): The field type must be an event type"),
+            "The field type must be an event type"
+        );
+        assert_eq!(
+            without_step("Step 2 failed; the steps after it still ran."),
+            "Step 2 failed; the steps after it still ran."
+        );
+        assert_eq!(without_step("disk on fire"), "disk on fire");
+    }
+
+    #[test]
+    fn ranges_read_from_their_names() {
+        for r in Range::ALL {
+            assert_eq!(r.as_str().parse::<Range>(), Ok(r));
+        }
+        assert!("1y".parse::<Range>().is_err());
+    }
+}
+
+/// A workflow's charts over a range: runs, failure rate and durations per period, the versions
+/// saved meanwhile, the version it fails since, and its failure groups.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowCharts {
+    pub range: Range,
+    pub threshold: f64,
+    pub time_zone: String,
+    pub points: Vec<Point>,
+    pub marks: Vec<VersionMark>,
+    pub since: Option<VersionMark>,
+    pub groups: Vec<Group>,
+}
+
+#[cfg(feature = "db")]
+pub async fn workflow_charts(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    workflow: &WorkflowId,
+    range: Range,
+    now: OffsetDateTime,
+) -> DomainResult<WorkflowCharts> {
+    let org = &actor.org().id;
+    repo::workflow::get(conn, org, workflow).await?;
+    let (threshold, time_zone) = repo::org::preferences(conn, org).await?;
+    let scope = Scope {
+        org,
+        workflow: Some(workflow),
+        from: range.start(now),
+        to: now,
+    };
+    let charted = chart(conn, &scope, range, &time_zone).await?;
+    let offset = repo::stats::utc_offset(conn, &time_zone).await?;
+    let marks = repo::workflow::version_history(conn, org, workflow)
+        .await?
+        .into_iter()
+        .filter(|v| v.version > 1 && v.created_at >= scope.from && v.created_at < scope.to)
+        .map(|v| VersionMark {
+            version: v.version,
+            index: charted
+                .iter()
+                .rposition(|(start, _, _)| *start <= v.created_at)
+                .unwrap_or(0),
+            by: v.created_by,
+            at: crate::timefmt::moment(v.created_at, offset),
+        })
+        .collect();
+    let since = failing_since(conn, &scope, threshold, offset).await?;
+    let groups = repo::stats::groups(conn, &scope, LISTED as i64).await?;
+    Ok(WorkflowCharts {
+        range,
+        threshold,
+        time_zone,
+        points: charted.into_iter().map(|(_, p, _)| p).collect(),
+        marks,
+        since,
+        groups: groups.into_iter().map(|g| group(g, offset)).collect(),
+    })
+}
