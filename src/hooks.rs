@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The spec's alert: a workflow fails more often than its organization's threshold.
+pub const HIGH_FAILURE_RATE: &str = "workflow.high_failure_rate";
+
 /// Says no with a message, or lets the verb go on.
 pub type BeforeHook = Arc<dyn Fn(&Workflow) -> Result<(), String> + Send + Sync>;
 /// Sees the changed workflow and may record events through the context.
@@ -62,7 +65,7 @@ impl Hooks {
                 && failure_rate > 0.1
             {
                 ctx.create_event(
-                    "workflow.high_failure_rate",
+                    HIGH_FAILURE_RATE,
                     json!({ "workflow": w.id, "failureRate": failure_rate, "runCount": w.run_count }),
                 );
             }

@@ -32,6 +32,8 @@ pub mod housekeeping;
 #[cfg(feature = "db")]
 pub mod ingest;
 #[cfg(feature = "db")]
+pub mod preferences;
+#[cfg(feature = "db")]
 pub mod repo;
 #[cfg(feature = "db")]
 pub mod schema;

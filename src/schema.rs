@@ -66,6 +66,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        alerted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -77,6 +78,7 @@ diesel::table! {
         snapshot -> Jsonb,
         created_by -> Nullable<Text>,
         created_at -> Timestamptz,
+        restored_from -> Nullable<Int4>,
     }
 }
 

@@ -8,11 +8,13 @@ use super::{Claim, Progress, STALLS_MAX};
 use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
+use crate::hooks::HIGH_FAILURE_RATE;
 use crate::ingest::{self, Limits};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::repo::run::{End, RunRow};
 use crate::repo::stats::{Failure, Outcome};
+use crate::repo::workflow::Health;
 use crate::repo::workflow::RunTally;
 use crate::run::RunStatus;
 use crate::status::Cause;
@@ -139,18 +141,32 @@ async fn one_step(
                 error: error.as_deref(),
                 failed_step,
             };
-            finish(conn, run, &plan.fields.name, &end).await?;
+            finish(conn, run, &plan.fields.name, &end, !plan.manual).await?;
             Progress::Finished(status)
         }
     };
     if fresh && !matches!(progress, Progress::Finished(_)) {
-        settle_workflow(conn, run, true, None, None, now).await?;
+        let start = Settle {
+            started: true,
+            ended: None,
+            failure: None,
+            alert: !plan.manual,
+        };
+        settle_workflow(conn, run, start, now).await?;
     }
     Ok(progress)
 }
 
 /// Ends the run: its row, its `Run.succeeded` or `Run.failed` event, and its workflow.
-async fn finish(conn: &mut Conn, run: &RunRow, name: &str, end: &End<'_>) -> QueryResult<()> {
+/// `by_event`: the run came from an event (not the trigger verb), so its start may raise the
+/// failure-rate alert.
+async fn finish(
+    conn: &mut Conn,
+    run: &RunRow,
+    name: &str,
+    end: &End<'_>,
+    by_event: bool,
+) -> QueryResult<()> {
     let failure = failure_of(run, end);
     let group = failure.as_ref().map(|f| f.group(&run.workflow_id));
     repo::run::end(conn, &run.id, end, group.as_deref()).await?;
@@ -164,8 +180,13 @@ async fn finish(conn: &mut Conn, run: &RunRow, name: &str, end: &End<'_>) -> Que
     let data = json!({ "workflow": run.workflow_id, "name": name, "run": run.id, "status": end.status, "duration": duration, "error": end.error });
     record_run_event(conn, run, event_type, data).await?;
     let fresh = run.started_at.is_none();
-    let ended = Some((end.status, duration));
-    settle_workflow(conn, run, fresh, ended, failure, end.finished).await
+    let settle = Settle {
+        started: fresh,
+        ended: Some((end.status, duration)),
+        failure,
+        alert: fresh && by_event,
+    };
+    settle_workflow(conn, run, settle, end.finished).await
 }
 
 /// Where a run that did not succeed failed, for its failure group: the step and the error.
@@ -198,7 +219,7 @@ async fn give_up(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainRe
         error: Some(&error),
         failed_step: Some(run.next_step),
     };
-    finish(conn, run, &name, &end).await?;
+    finish(conn, run, &name, &end, false).await?;
     Ok(Progress::Finished(RunStatus::Failed))
 }
 
@@ -232,11 +253,15 @@ async fn record_run_event(
 async fn settle_workflow(
     conn: &mut Conn,
     run: &RunRow,
-    started: bool,
-    ended: Option<(RunStatus, i64)>,
-    failure: Option<Failure>,
+    settle: Settle,
     now: OffsetDateTime,
 ) -> QueryResult<()> {
+    let Settle {
+        started,
+        ended,
+        failure,
+        alert,
+    } = settle;
     let outcome = Outcome {
         org: &run.org_id,
         workflow: &run.workflow_id,
@@ -266,5 +291,57 @@ async fn settle_workflow(
         status_while_others_run: while_others_run,
         last_run_at,
     };
-    repo::workflow::tally_run(conn, &run.workflow_id, tally).await
+    let health = repo::workflow::tally_run(conn, &run.workflow_id, tally).await?;
+    if alert {
+        raise_alert(conn, run, &health, now).await?;
+    }
+    Ok(())
+}
+
+/// What a transaction does to a run's workflow: a start, an end, or both.
+struct Settle {
+    started: bool,
+    ended: Option<(RunStatus, i64)>,
+    failure: Option<Failure>,
+    /// A start of a run from an event: it may raise the failure-rate alert.
+    alert: bool,
+}
+
+/// The spec's `workflow.high_failure_rate` when a run starts and the workflow's failure rate is
+/// above its organization's threshold: at most once an hour while it stays above. Like any
+/// event it can start a workflow.
+async fn raise_alert(
+    conn: &mut Conn,
+    run: &RunRow,
+    health: &Health,
+    now: OffsetDateTime,
+) -> QueryResult<()> {
+    let finished = health.succeeded + health.failed;
+    let Some(rate) = crate::rate::failure_rate(health.failed, finished) else {
+        return Ok(());
+    };
+    let quiet = health
+        .alerted_at
+        .is_some_and(|at| now - at < Duration::hours(1));
+    if rate <= health.threshold || quiet {
+        return Ok(());
+    }
+    let data = json!({
+        "workflow": run.workflow_id, "failureRate": rate, "runCount": finished,
+        "threshold": health.threshold, "run": run.id,
+    });
+    let event = NewEvent {
+        subject: Some(run.workflow_id.to_string()),
+        depth: run.depth + 1,
+        ..NewEvent::new(HIGH_FAILURE_RATE, data, EventSource::Hook)
+    };
+    ingest::record_and_queue(
+        conn,
+        &run.org_id,
+        &event,
+        Some(run.chain_root()),
+        &Limits::DEFAULT,
+    )
+    .await?;
+    repo::workflow::alerted(conn, &run.workflow_id, now).await
 }

@@ -175,3 +175,23 @@ pub async fn list(
         .await?;
     Ok(rows.into_iter().map(to_event).collect())
 }
+
+/// The organization's newest events of one type recorded at or after `since`.
+pub async fn of_type(
+    conn: &mut Conn,
+    org: &OrgId,
+    event_type: &str,
+    since: OffsetDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let rows: Vec<Row> = events::table
+        .filter(events::org_id.eq(org))
+        .filter(events::type_.eq(event_type))
+        .filter(events::created_at.ge(since))
+        .order(events::seq.desc())
+        .limit(limit)
+        .select(columns())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_event).collect())
+}

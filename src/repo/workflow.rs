@@ -308,11 +308,25 @@ pub struct RunTally<'a> {
     pub last_run_at: Option<OffsetDateTime>,
 }
 
+/// A workflow's health after a run's tally: its counters, when it last raised the failure-rate
+/// alert, and its organization's threshold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Health {
+    pub succeeded: i64,
+    pub failed: i64,
+    pub alerted_at: Option<OffsetDateTime>,
+    pub threshold: f64,
+}
+
 /// Writes a run's start and end onto its workflow: the counters, the last run time and the
 /// status the transition table gave, the one or the other as another run of the workflow is
 /// still `Running` or not. Called with the row locked (`lock_for_run`), so that this statement's
 /// look at the other runs sees every run that ended before it.
-pub async fn tally_run(conn: &mut Conn, id: &WorkflowId, tally: RunTally<'_>) -> QueryResult<()> {
+pub async fn tally_run(
+    conn: &mut Conn,
+    id: &WorkflowId,
+    tally: RunTally<'_>,
+) -> QueryResult<Health> {
     use crate::schema::runs;
     let (count, successes, failures) = (
         i64::from(tally.started),
@@ -341,6 +355,28 @@ pub async fn tally_run(conn: &mut Conn, id: &WorkflowId, tally: RunTally<'_>) ->
             workflows::status.eq(status),
             workflows::last_run_at.eq(tally.last_run_at),
         ))
+        .returning((
+            workflows::success_count,
+            workflows::failure_count,
+            workflows::alerted_at,
+            sql::<Double>(
+                "(SELECT o.failure_threshold FROM organizations o WHERE o.id = workflows.org_id)",
+            ),
+        ))
+        .get_result(conn)
+        .await
+        .map(|(succeeded, failed, alerted_at, threshold)| Health {
+            succeeded,
+            failed,
+            alerted_at,
+            threshold,
+        })
+}
+
+/// Notes that the workflow raised the failure-rate alert at `at`.
+pub async fn alerted(conn: &mut Conn, id: &WorkflowId, at: OffsetDateTime) -> QueryResult<()> {
+    diesel::update(workflows::table.find(id))
+        .set(workflows::alerted_at.eq(at))
         .execute(conn)
         .await
         .map(drop)

@@ -156,6 +156,15 @@ pub struct Attention {
     pub largest_group: Option<Group>,
 }
 
+/// A `workflow.high_failure_rate` alert raised in the range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub workflow: Option<WorkflowId>,
+    pub name: String,
+    pub failure_rate: Option<f64>,
+    pub at: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub range: Range,
@@ -170,6 +179,7 @@ pub struct Dashboard {
     pub attention: Vec<Attention>,
     pub groups: Vec<Group>,
     pub failing_now: Vec<RunSummary>,
+    pub alerts: Vec<Alert>,
 }
 
 /// How many workflows, groups and failing runs the dashboard lists.
@@ -213,6 +223,7 @@ pub async fn dashboard(
     let groups: Vec<Group> = groups.into_iter().map(|g| group(g, offset)).collect();
     let attention = attention(conn, &scope, range, threshold, &time_zone, offset).await?;
     let failing_now = repo::run::latest_failures(conn, org, from, LISTED as i64).await?;
+    let alerts = alerts(conn, &scope, offset).await?;
     Ok(Dashboard {
         range,
         threshold,
@@ -225,7 +236,41 @@ pub async fn dashboard(
         attention,
         groups,
         failing_now,
+        alerts,
     })
+}
+
+/// The failure-rate alerts raised over the scope, newest first.
+#[cfg(feature = "db")]
+async fn alerts(conn: &mut Conn, scope: &Scope<'_>, offset: i32) -> DomainResult<Vec<Alert>> {
+    use crate::hooks::HIGH_FAILURE_RATE;
+    let events = repo::event::of_type(
+        conn,
+        scope.org,
+        HIGH_FAILURE_RATE,
+        scope.from,
+        LISTED as i64,
+    )
+    .await?;
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let workflow = e
+            .data
+            .get("workflow")
+            .and_then(|w| w.as_str())
+            .and_then(WorkflowId::parse);
+        let name = match &workflow {
+            Some(w) => repo::workflow::name_of(conn, w).await.unwrap_or_default(),
+            None => String::new(),
+        };
+        out.push(Alert {
+            workflow,
+            name,
+            failure_rate: e.data.get("failureRate").and_then(|r| r.as_f64()),
+            at: crate::timefmt::moment(e.created_at, offset),
+        });
+    }
+    Ok(out)
 }
 
 /// Every period of the scope (none missing), with its runs and durations.

@@ -10,6 +10,9 @@ pub struct Settings {
     pub members: Vec<MemberRow>,
     /// `None` for members who may not manage keys.
     pub keys: Option<Vec<ApiKey>>,
+    /// The dashboard's failure threshold (a rate) and the charts' time zone.
+    pub threshold: f64,
+    pub time_zone: String,
 }
 
 #[cfg(feature = "db")]
@@ -20,5 +23,11 @@ pub async fn settings(conn: &mut Conn, member: &Member) -> DomainResult<Settings
     } else {
         None
     };
-    Ok(Settings { members, keys })
+    let (threshold, time_zone) = repo::org::preferences(conn, &member.org.id).await?;
+    Ok(Settings {
+        members,
+        keys,
+        threshold,
+        time_zone,
+    })
 }

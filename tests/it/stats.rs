@@ -322,3 +322,62 @@ async fn a_run_taken_over_after_a_crash_counts_once() {
         "started once and ended once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn event_driven_runs_raise_the_failure_rate_alert_at_most_once_an_hour() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let failing = WorkflowInput {
+        name: "Failing".into(),
+        trigger_event: "Deal.won".into(),
+        steps: vec![step("Customer.update", &[("$id", "\"customer_Nope0000\"")])],
+        ..Default::default()
+    };
+    active(&mut conn, &admin, failing).await;
+    // A workflow that answers the alert, as any event can start one.
+    let pager = WorkflowInput {
+        name: "Pager".into(),
+        trigger_event: "workflow.high_failure_rate".into(),
+        steps: vec![step(
+            "Task.create",
+            &[("subject", "\"Look at \" + event.data.workflow")],
+        )],
+        ..Default::default()
+    };
+    let pager = active(&mut conn, &admin, pager).await;
+    let alerts = async |conn: &mut switchyard::db::Conn| -> i64 {
+        use switchyard::schema::events;
+        events::table
+            .filter(events::type_.eq(switchyard::hooks::HIGH_FAILURE_RATE))
+            .count()
+            .get_result(conn)
+            .await
+            .expect("count")
+    };
+    let t0 = OffsetDateTime::now_utc() + Duration::minutes(1);
+    for _ in 0..3 {
+        post(&mut conn, &admin, "Deal.won", json!({})).await;
+        engine::drain(&mut conn, "w1", LEASE, t0)
+            .await
+            .expect("drain");
+    }
+    // The first start had nothing finished to rate; the second raised it; the third is quiet.
+    assert_eq!(alerts(&mut conn).await, 1);
+    let paged: i64 = runs::table
+        .filter(runs::workflow_id.eq(&pager.id))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("runs");
+    assert_eq!(paged, 1, "the alert started the workflow listening for it");
+    post(&mut conn, &admin, "Deal.won", json!({})).await;
+    engine::drain(&mut conn, "w1", LEASE, t0 + Duration::minutes(61))
+        .await
+        .expect("drain");
+    assert_eq!(
+        alerts(&mut conn).await,
+        2,
+        "an hour later, still failing: again"
+    );
+}

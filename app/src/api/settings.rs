@@ -57,3 +57,15 @@ pub async fn revoke_api_key(org: String, id: String) -> Result<(), AppError> {
     leptos_axum::redirect(&format!("/o/{org}/settings"));
     Ok(())
 }
+
+/// Saves the dashboard's failure threshold and the charts' time zone (Admins).
+#[server(endpoint = "save_preferences")]
+pub async fn save_preferences(
+    org: String,
+    #[server(default)] failure_threshold: String,
+    #[server(default)] time_zone: String,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    switchyard::preferences::save(&mut conn, &member, &failure_threshold, &time_zone).await?;
+    Ok(())
+}

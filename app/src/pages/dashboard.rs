@@ -75,6 +75,17 @@ fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
                 view! { <ol class="attention">{d.attention.into_iter().map(|a| view! { <AttentionItem org=org.clone() item=a /> }).collect_view()}</ol> }.into_any()
             }}
         </section>
+        {(!d.alerts.is_empty()).then(|| view! {
+            <section aria-labelledby="alerts">
+                <h2 id="alerts">"Alerts"</h2>
+                <ul class="alerts">
+                    {d.alerts.into_iter().map(|a| {
+                        let name = a.workflow.as_ref().map(|w| view! { <a href=format!("/o/{org}/workflows/{w}")>{a.name.clone()}</a> });
+                        view! { <li>{a.at} " · " {name} {format!(" failed {} of its runs: above the threshold", rate(a.failure_rate))}</li> }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
         <section aria-labelledby="over-time">
             <h2 id="over-time">{format!("Runs per {per}")}</h2>
             {if d.runs == 0 {

@@ -139,3 +139,63 @@ async fn a_new_key_is_shown_once_then_only_its_prefix() {
         None
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_sets_the_threshold_and_time_zone_and_nobody_else_can() {
+    use axum::http::StatusCode;
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let editor = app.member("acme", Role::Editor).await;
+    let stranger = app.member("globex", Role::Admin).await;
+    let cookie = app.sign_in(&admin).await;
+    let save = |threshold: &'static str, zone: &'static str| {
+        vec![
+            ("org", "acme"),
+            ("failure_threshold", threshold),
+            ("time_zone", zone),
+        ]
+    };
+    let bad = app
+        .call(Some(&cookie), "save_preferences", &save("150", "Mars/Olympus"))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = bad.error();
+    assert!(error.field("failureThreshold").is_some() && error.field("timeZone").is_some());
+    let ok = app
+        .call(Some(&cookie), "save_preferences", &save("25", "Europe/Paris"))
+        .await;
+    assert!(ok.status.is_success(), "{}", ok.body);
+    let seen: app::api::settings::SettingsView = serde_json::from_str(
+        &app.call(Some(&cookie), "get_settings", &[("org", "acme")])
+            .await
+            .body,
+    )
+    .expect("settings");
+    assert_eq!(
+        (seen.settings.threshold, seen.settings.time_zone.as_str()),
+        (0.25, "Europe/Paris")
+    );
+    let editing = app.sign_in(&editor).await;
+    let refused = app
+        .call(Some(&editing), "save_preferences", &save("50", "UTC"))
+        .await;
+    assert_eq!(refused.error(), AppError::Forbidden);
+    let signed_out = app.call(None, "save_preferences", &save("50", "UTC")).await;
+    assert_eq!(signed_out.error(), AppError::Unauthorized);
+    let theirs = app.sign_in(&stranger).await;
+    let other = app
+        .call(Some(&theirs), "save_preferences", &save("50", "UTC"))
+        .await;
+    let mut missing_org = save("50", "UTC");
+    missing_org[0] = ("org", "initech");
+    let control = app.call(Some(&theirs), "save_preferences", &missing_org).await;
+    assert_eq!(other.error(), AppError::NotFound);
+    assert_eq!((other.status, other.body), (control.status, control.body));
+    let after: app::api::settings::SettingsView = serde_json::from_str(
+        &app.call(Some(&cookie), "get_settings", &[("org", "acme")])
+            .await
+            .body,
+    )
+    .expect("settings");
+    assert_eq!(after.settings.threshold, 0.25, "nobody else changed it");
+}
