@@ -268,6 +268,34 @@ impl EventFeedQuery {
     }
 }
 
+/// Two versions to compare (`a` and `b`), or one to restore over another.
+pub struct VersionPair;
+
+impl VersionPair {
+    /// `a` and `b` from an address: both or neither.
+    pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Option<(i32, i32)>> {
+        let mut problems = Problems::default();
+        let a = problems.parse::<i32>("a", value(pairs, &["a"]).unwrap_or(""), "a version");
+        let b = problems.parse::<i32>("b", value(pairs, &["b"]).unwrap_or(""), "a version");
+        problems.done(a.zip(b))
+    }
+
+    /// The version to restore and the version the page showed as current.
+    pub fn restore(version: &str, based_on: &str) -> DomainResult<(i32, i32)> {
+        let mut problems = Problems::default();
+        let version = problems.parse::<i32>("version", version, "a version");
+        let based_on = problems.parse::<i32>("basedOn", based_on, "a version");
+        match (version, based_on) {
+            (Some(v), Some(b)) => problems.done((v, b)),
+            _ if problems.0.is_empty() => Err(DomainError::field(
+                "version",
+                "Say which version to restore",
+            )),
+            _ => problems.done((0, 0)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

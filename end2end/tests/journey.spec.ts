@@ -245,3 +245,40 @@ test("the dashboard puts the failing workflow first, since its version, and its 
   await expect(page.locator("svg .version-mark text").first()).toHaveText("v2");
   await expectAccessible(page);
 });
+
+test("compare two versions in plain words, then restore the older one", async ({ page }) => {
+  await signIn(page);
+  await ready(page);
+  await page.getByRole("link", { name: "Invoice Reminders", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Invoice Reminders" })).toBeVisible();
+  const current = Number((await page.locator(".page-head .version").innerText()).replace("Version ", ""));
+  await ready(page);
+  await page.locator(".page-head .version").click();
+  await expect(page.getByRole("heading", { name: "Versions" })).toBeVisible();
+  await expectAccessible(page);
+
+  // Version 1 against version 2: the changed step, as the editor shows it.
+  await ready(page);
+  await page.getByLabel("Compare version").selectOption("1");
+  await page.getByLabel("with version").selectOption("2");
+  await page.getByRole("button", { name: "Compare" }).click();
+  await expect(page).toHaveURL(/a=1&b=2/);
+  const step2 = page.getByRole("row", { name: /Step 2/ });
+  await expect(step2).toContainText("Changed");
+  await expect(step2).toContainText('type ← "Reminder.sent"');
+  await expect(step2).toContainText("type ← invoice.channel");
+  await expect(page.getByText("{")).toHaveCount(0);
+  await expectAccessible(page);
+
+  // Restore version 1, asked first.
+  await ready(page);
+  await page.getByRole("link", { name: "Restore version 1" }).click();
+  const dialog = page.getByRole("alertdialog");
+  await expect(dialog).toContainText(`This saves version ${current + 1} with the fields of version 1`);
+  await ready(page);
+  await dialog.getByRole("button", { name: "Restore version 1" }).click();
+  await expect(page.getByRole("heading", { name: "Invoice Reminders" })).toBeVisible();
+  await expect(page.locator(".page-head .version")).toHaveText(`Version ${current + 1}`);
+  await page.locator(".page-head .version").click();
+  await expect(page.getByRole("row", { name: new RegExp(`^${current + 1} \\(current\\)`) })).toContainText("Restored version 1");
+});

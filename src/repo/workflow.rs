@@ -214,10 +214,12 @@ pub async fn soft_delete(
 }
 
 /// Keeps the editable fields of `workflow` as its version's snapshot.
+/// `restored_from`: the older version this one copies, when it was made by a restore.
 pub async fn insert_version(
     conn: &mut Conn,
     workflow: &Workflow,
     by: Option<&UserId>,
+    restored_from: Option<i32>,
 ) -> QueryResult<()> {
     let snapshot = serde_json::to_value(workflow.fields())
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
@@ -228,6 +230,7 @@ pub async fn insert_version(
             workflow_versions::org_id.eq(&workflow.org_id),
             workflow_versions::snapshot.eq(snapshot),
             workflow_versions::created_by.eq(by),
+            workflow_versions::restored_from.eq(restored_from),
         ))
         .execute(conn)
         .await
@@ -408,12 +411,13 @@ pub async fn name_of(conn: &mut Conn, id: &WorkflowId) -> QueryResult<String> {
         .await
 }
 
-/// One saved version of a workflow: when and by whom.
+/// One saved version of a workflow: when and by whom, and the older one it restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionInfo {
     pub version: i32,
     pub created_at: OffsetDateTime,
     pub created_by: Option<String>,
+    pub restored_from: Option<i32>,
 }
 
 /// The versions of `id` in `org`, oldest first, with who saved each (their display name).
@@ -423,7 +427,7 @@ pub async fn version_history(
     id: &WorkflowId,
 ) -> QueryResult<Vec<VersionInfo>> {
     use crate::schema::users;
-    let rows: Vec<(i32, OffsetDateTime, Option<String>)> = workflow_versions::table
+    let rows: Vec<(i32, OffsetDateTime, Option<String>, Option<i32>)> = workflow_versions::table
         .left_join(users::table.on(users::id.nullable().eq(workflow_versions::created_by)))
         .filter(workflow_versions::workflow_id.eq(id))
         .filter(workflow_versions::org_id.eq(org))
@@ -432,15 +436,19 @@ pub async fn version_history(
             workflow_versions::version,
             workflow_versions::created_at,
             users::display_name.nullable(),
+            workflow_versions::restored_from,
         ))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(version, created_at, created_by)| VersionInfo {
-            version,
-            created_at,
-            created_by,
-        })
+        .map(
+            |(version, created_at, created_by, restored_from)| VersionInfo {
+                version,
+                created_at,
+                created_by,
+                restored_from,
+            },
+        )
         .collect())
 }

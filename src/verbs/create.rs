@@ -27,7 +27,7 @@ pub async fn create(
         hooks
             .run_before(Verb::Create, &created)
             .map_err(DomainError::Vetoed)?;
-        repo::workflow::insert_version(conn, &created, actor.user()).await?;
+        repo::workflow::insert_version(conn, &created, actor.user(), None).await?;
         super::record(conn, hooks, Verb::Create, &created, actor).await?;
         Ok(created)
     })

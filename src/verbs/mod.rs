@@ -6,6 +6,7 @@ mod archive;
 mod create;
 mod delete;
 mod pause;
+mod restore;
 mod trigger;
 mod update;
 
@@ -14,6 +15,7 @@ pub use archive::archive;
 pub use create::create;
 pub use delete::delete;
 pub use pause::pause;
+pub use restore::restore;
 pub use trigger::{trigger, trigger_with_text};
 pub use update::update;
 

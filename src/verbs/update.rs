@@ -19,6 +19,19 @@ pub async fn update(
     based_on: i32,
     input: &WorkflowInput,
 ) -> DomainResult<Workflow> {
+    update_restoring(conn, hooks, actor, id, based_on, input, None).await
+}
+
+/// `update`, recording on the new version the older one it restores, if any.
+pub(super) async fn update_restoring(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    id: &WorkflowId,
+    based_on: i32,
+    input: &WorkflowInput,
+    restored_from: Option<i32>,
+) -> DomainResult<Workflow> {
     super::authorize(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
@@ -50,7 +63,7 @@ pub async fn update(
                 current: Box::new(current),
             });
         };
-        repo::workflow::insert_version(conn, &updated, actor.user()).await?;
+        repo::workflow::insert_version(conn, &updated, actor.user(), restored_from).await?;
         super::record(conn, hooks, Verb::Update, &updated, actor).await?;
         Ok(updated)
     })

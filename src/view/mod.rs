@@ -7,4 +7,5 @@ pub mod dashboard;
 pub mod event;
 pub mod run;
 pub mod settings;
+pub mod versions;
 pub mod workflow;

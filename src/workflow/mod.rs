@@ -38,11 +38,20 @@ pub struct WorkflowFields {
     pub name: String,
     pub description: String,
     pub trigger_event: String,
+    /// Written as the array's JSON text, as the spec's `steps` is: a snapshot is stored as
+    /// `jsonb`, which would sort each mapping's fields and lose the order they were written in.
+    #[serde(serialize_with = "as_json_text")]
     pub steps: Steps,
     #[serde(default, deserialize_with = "from_json_or_text")]
     pub retry_policy: Option<RetryPolicy>,
     pub error_handling: ErrorHandling,
     pub timeout_ms: Option<i64>,
+}
+
+fn as_json_text<S: serde::Serializer>(steps: &Steps, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error;
+    let text = serde_json::to_string(steps).map_err(S::Error::custom)?;
+    serializer.serialize_str(&text)
 }
 
 /// Whether `s` has the form `Noun.verb` (`Deal.won`, `Contact.created`).

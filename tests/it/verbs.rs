@@ -476,3 +476,79 @@ async fn another_organizations_workflow_is_not_found() {
         .expect("get");
     assert_eq!((untouched.status, untouched.version), (Status::Draft, 1));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restore_copies_an_old_version_and_a_stale_one_is_refused() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    let viewer = member(&mut conn, "acme", Role::Viewer).await;
+    let hooks = Hooks::with_defaults();
+    let workflow = create(&mut conn, &editor, "Onboarding", 1).await;
+    v::update(
+        &mut conn,
+        &hooks,
+        &editor,
+        &workflow.id,
+        1,
+        &input("Onboarding v2", 3),
+    )
+    .await
+    .expect("v2");
+    let restored = v::restore(&mut conn, &hooks, &editor, &workflow.id, 2, 1)
+        .await
+        .expect("restore 1");
+    assert_eq!(restored.version, 3);
+    let v1 = repo::workflow::fields_at(&mut conn, &editor.org.id, &workflow.id, 1)
+        .await
+        .expect("v1");
+    assert_eq!(restored.fields(), v1, "version 3 equals version 1's fields");
+    let history = repo::workflow::version_history(&mut conn, &editor.org.id, &workflow.id)
+        .await
+        .expect("history");
+    assert_eq!(history.last().map(|h| h.restored_from), Some(Some(1)));
+    let stale = v::restore(&mut conn, &hooks, &editor, &workflow.id, 2, 1)
+        .await
+        .expect_err("based on version 2, now at 3");
+    assert!(
+        matches!(&stale, DomainError::Conflict { current } if current.version == 3),
+        "{stale:?}"
+    );
+    assert_eq!(
+        v::restore(&mut conn, &hooks, &viewer, &workflow.id, 3, 2)
+            .await
+            .expect_err("viewer"),
+        DomainError::Forbidden
+    );
+    let now = repo::workflow::get(&mut conn, &editor.org.id, &workflow.id)
+        .await
+        .expect("get");
+    assert_eq!(now.version, 3, "nothing else was written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_version_keeps_the_order_its_fields_were_written_in() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    let mut written = input("Ordered", 1);
+    written.steps[0].mapping = ["zeta", "alpha", "mid"]
+        .iter()
+        .map(|f| switchyard::workflow::MappingRow {
+            field: (*f).into(),
+            expr: "deal.name".into(),
+        })
+        .collect();
+    let workflow = v::create(&mut conn, &Hooks::with_defaults(), &editor, &written)
+        .await
+        .expect("create");
+    let kept = repo::workflow::fields_at(&mut conn, &editor.org.id, &workflow.id, 1)
+        .await
+        .expect("snapshot");
+    let order: Vec<&str> = kept.steps[0].mapping.iter().map(|(f, _)| f).collect();
+    assert_eq!(
+        order,
+        ["zeta", "alpha", "mid"],
+        "not sorted by the database"
+    );
+}

@@ -142,3 +142,35 @@ pub async fn trigger_workflow(
     leptos_axum::redirect(&format!("/o/{org}/runs/{run}"));
     Ok(())
 }
+
+/// A workflow's versions, and two of them side by side when `a` and `b` name them.
+#[server(endpoint = "get_versions")]
+pub async fn get_versions(
+    org: String,
+    id: String,
+    #[server(default)] a: String,
+    #[server(default)] b: String,
+) -> Result<(Member, switchyard::view::versions::Versions), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::WorkflowId::from_path(&id)?;
+    let compare = switchyard::query::VersionPair::parse(&[("a", &a), ("b", &b)])?;
+    let versions = switchyard::view::versions::versions(&mut conn, &member, &id, compare).await?;
+    Ok((member, versions))
+}
+
+/// Restores an older version as a new one, then shows the workflow.
+#[server(endpoint = "restore_version")]
+pub async fn restore_version(
+    org: String,
+    id: String,
+    version: String,
+    based_on: String,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::WorkflowId::from_path(&id)?;
+    let (version, based_on) = switchyard::query::VersionPair::restore(&version, &based_on)?;
+    let hooks = crate::state::state()?.hooks;
+    switchyard::verbs::restore(&mut conn, &hooks, &member, &id, based_on, version).await?;
+    leptos_axum::redirect(&format!("/o/{org}/workflows/{id}"));
+    Ok(())
+}

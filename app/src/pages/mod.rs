@@ -8,6 +8,7 @@ pub mod not_found;
 pub mod orgs;
 pub mod runs;
 pub mod settings;
+pub mod versions;
 pub mod workflow_charts;
 pub mod workflow_detail;
 pub mod workflow_form;

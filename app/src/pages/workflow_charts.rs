@@ -59,8 +59,19 @@ fn Charts(org: String, id: String, charts: WorkflowCharts) -> impl IntoView {
                 <DurationChart points=c.points caption=format!("Run durations per {per}, p50 and p95") />
             }.into_any()
         }}
-        {(!c.marks.is_empty()).then(|| view! {
-            <p class="hint">{format!("Dashed lines mark the versions saved in this range ({}). Times in {}.", c.marks.iter().map(|m| format!("v{}", m.version)).collect::<Vec<_>>().join(", "), c.time_zone)}</p>
+        {(!c.marks.is_empty()).then(|| {
+            let versions = format!("/o/{org}/workflows/{id}/versions");
+            view! {
+                <p class="hint">
+                    {format!("Dashed lines mark the versions saved in this range (times in {}): ", c.time_zone)}
+                    {c.marks.iter().map(|m| view! {
+                        <a href=format!("{versions}?a={}&b={}", m.version - 1, m.version)>
+                            {format!("what changed in version {}", m.version)}
+                        </a>
+                        " "
+                    }).collect_view()}
+                </p>
+            }
         })}
         <h3>"Failure groups"</h3>
         <GroupTable org groups=c.groups />

@@ -76,7 +76,7 @@ fn Overview(view: WorkflowView) -> impl IntoView {
         <div class="page-head">
             <h1>{w.name.clone()}</h1>
             <StatusBadge status=w.status />
-            <span class="version">{format!("Version {}", w.version)}</span>
+            <a class="version" href=format!("/o/{}/workflows/{}/versions", view.member.org.slug, w.id)>{format!("Version {}", w.version)}</a>
         </div>
         {(!w.description.is_empty()).then(|| view! { <p class="description">{w.description.clone()}</p> })}
         <dl class="counters">

@@ -29,6 +29,19 @@ fn calls<'a>(org: &'a str, id: &'a str) -> Vec<(&'static str, Vec<(&'static str,
             "apply_verb",
             vec![("org", org), ("id", id), ("verb", "archive")],
         ),
+        (
+            "get_versions",
+            vec![("org", org), ("id", id), ("a", "1"), ("b", "1")],
+        ),
+        (
+            "restore_version",
+            vec![
+                ("org", org),
+                ("id", id),
+                ("version", "1"),
+                ("based_on", "1"),
+            ],
+        ),
         ("logout", vec![]),
     ]
 }
@@ -109,7 +122,7 @@ async fn another_organization_looks_exactly_like_a_missing_one() {
     }
     assert_eq!(
         compared,
-        4 + 7,
+        6 + 9,
         "every call that names an id or an organization"
     );
     let stored = app.stored(&globex, &theirs.id).await.expect("untouched");
@@ -550,4 +563,66 @@ async fn sign_in_refuses_a_wrong_password_and_an_unknown_email_alike() {
         AppError::SignIn("That email and password do not match.".into())
     );
     assert_eq!((wrong.status, wrong.body), (unknown.status, unknown.body));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn versions_compare_in_words_and_only_editors_restore() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let viewer = app.member("acme", Role::Viewer).await;
+    let workflow = app.workflow(&editor, "Onboarding", 1).await;
+    let id = workflow.id.to_string();
+    let cookie = app.sign_in(&editor).await;
+    let edit = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("version", "1"),
+        ("name", "Onboarding"),
+        ("trigger_event", "Deal.won"),
+        ("steps[0][action]", "Customer.create"),
+        ("steps[0][mapping][0][field]", "name"),
+        ("steps[0][mapping][0][expr]", "deal.title"),
+    ];
+    assert!(
+        app.call(Some(&cookie), "save_workflow", &edit)
+            .await
+            .status
+            .is_success()
+    );
+    let page = app
+        .get(
+            Some(&cookie),
+            &format!("/o/acme/workflows/{id}/versions?a=1&b=2"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Changed step 1"), "the history says it");
+    assert!(page.body.contains("name ← deal.title") && page.body.contains("name ← deal.name"));
+    let watching = app.sign_in(&viewer).await;
+    let restore = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("version", "1"),
+        ("based_on", "2"),
+    ];
+    assert_eq!(
+        app.call(Some(&watching), "restore_version", &restore)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    let viewer_page = app
+        .get(Some(&watching), &format!("/o/acme/workflows/{id}/versions"))
+        .await;
+    assert!(
+        !viewer_page.body.contains("Restore version"),
+        "nothing to restore for a Viewer"
+    );
+    let done = app.call(Some(&cookie), "restore_version", &restore).await;
+    assert!(done.status.is_success(), "{}", done.body);
+    let stale = app.call(Some(&cookie), "restore_version", &restore).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let stored = app.stored(&editor, &workflow.id).await.expect("there");
+    assert_eq!(stored.version, 3);
+    assert_eq!(stored.steps, workflow.steps, "version 1's steps again");
 }

@@ -156,13 +156,21 @@ async fn an_admin_sets_the_threshold_and_time_zone_and_nobody_else_can() {
         ]
     };
     let bad = app
-        .call(Some(&cookie), "save_preferences", &save("150", "Mars/Olympus"))
+        .call(
+            Some(&cookie),
+            "save_preferences",
+            &save("150", "Mars/Olympus"),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let error = bad.error();
     assert!(error.field("failureThreshold").is_some() && error.field("timeZone").is_some());
     let ok = app
-        .call(Some(&cookie), "save_preferences", &save("25", "Europe/Paris"))
+        .call(
+            Some(&cookie),
+            "save_preferences",
+            &save("25", "Europe/Paris"),
+        )
         .await;
     assert!(ok.status.is_success(), "{}", ok.body);
     let seen: app::api::settings::SettingsView = serde_json::from_str(
@@ -188,7 +196,9 @@ async fn an_admin_sets_the_threshold_and_time_zone_and_nobody_else_can() {
         .await;
     let mut missing_org = save("50", "UTC");
     missing_org[0] = ("org", "initech");
-    let control = app.call(Some(&theirs), "save_preferences", &missing_org).await;
+    let control = app
+        .call(Some(&theirs), "save_preferences", &missing_org)
+        .await;
     assert_eq!(other.error(), AppError::NotFound);
     assert_eq!((other.status, other.body), (control.status, control.body));
     let after: app::api::settings::SettingsView = serde_json::from_str(

@@ -1,0 +1,181 @@
+//! `/o/{org}/workflows/{id}/versions`: every version (who, when, what changed in a line), any
+//! two side by side in plain words, and restoring an older one (asked first). The versions
+//! compared and the one about to be restored are in the address.
+
+use crate::api::workflows::{RestoreVersion, get_versions};
+use crate::components::layout::org_param;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use switchyard::view::versions::{Comparison, Versions};
+
+#[component]
+pub fn VersionsPage() -> impl IntoView {
+    let org = org_param();
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let pair = Memo::new(move |_| {
+        let q = query.read();
+        (
+            q.get("a").unwrap_or_default(),
+            q.get("b").unwrap_or_default(),
+        )
+    });
+    let data = Resource::new(
+        move || (org.get(), id.get(), pair.get()),
+        |(org, id, (a, b))| get_versions(org, id, a, b),
+    );
+    let restore = ServerAction::<RestoreVersion>::new();
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the versions…"</p> }>
+            {move || {
+                let confirm = query.read().get("restore").and_then(|v| v.parse::<i32>().ok());
+                Suspend::new(async move {
+                    match data.await {
+                        Ok((member, versions)) => view! { <Body org=member.org.slug versions restore confirm /> }.into_any(),
+                        Err(err) => crate::pages::error_view(err),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Body(
+    org: String,
+    versions: Versions,
+    restore: ServerAction<RestoreVersion>,
+    confirm: Option<i32>,
+) -> impl IntoView {
+    let w = versions.workflow;
+    let base = format!("/o/{org}/workflows/{}", w.id);
+    let numbers: Vec<i32> = versions.versions.iter().map(|v| v.version).collect();
+    let (a, b) = versions
+        .comparison
+        .as_ref()
+        .map(|c| (c.a, c.b))
+        .unwrap_or((w.version.saturating_sub(1).max(1), w.version));
+    let refused = move || {
+        restore
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    let confirming =
+        confirm.filter(|v| versions.may_restore && *v != w.version && numbers.contains(v));
+    view! {
+        <Title text=format!("Versions of {}", w.name) />
+        <p class="crumbs"><a href=base.clone()>"← " {w.name.clone()}</a></p>
+        <h1>"Versions"</h1>
+        {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        {confirming.map(|v| view! {
+            <div class="confirm" role="alertdialog" aria-labelledby="restore-title">
+                <h2 id="restore-title">{format!("Restore version {v}?")}</h2>
+                <p>{format!("This saves version {} with the fields of version {v}. Version {} and every other version stay in the history.", w.version + 1, w.version)}</p>
+                <ActionForm action=restore attr:class="inline">
+                    <input type="hidden" name="org" value=org.clone() />
+                    <input type="hidden" name="id" value=w.id.to_string() />
+                    <input type="hidden" name="version" value=v.to_string() />
+                    <input type="hidden" name="based_on" value=w.version.to_string() />
+                    <button type="submit" class="primary">{format!("Restore version {v}")}</button>
+                </ActionForm>
+                " " <a href=format!("{base}/versions")>"Cancel"</a>
+            </div>
+        })}
+        <form method="get" class="filters" aria-label="Compare two versions">
+            <div class="field">
+                <label for="a">"Compare version"</label>
+                <select id="a" name="a">
+                    {numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == a>{n.to_string()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="b">"with version"</label>
+                <select id="b" name="b">
+                    {numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == b>{n.to_string()}</option> }).collect_view()}
+                </select>
+            </div>
+            <button type="submit">"Compare"</button>
+        </form>
+        {versions.comparison.map(|c| view! { <Compared comparison=c /> }.into_any())}
+        <History base=base.clone() may_restore=versions.may_restore rows=versions.versions />
+    }
+}
+
+#[component]
+fn History(
+    base: String,
+    may_restore: bool,
+    rows: Vec<switchyard::view::versions::VersionRow>,
+) -> impl IntoView {
+    view! {
+        <h2>"History"</h2>
+        <table class="workflows versions">
+            <thead><tr>
+                <th scope="col">"Version"</th><th scope="col">"Saved"</th><th scope="col">"By"</th>
+                <th scope="col">"What changed"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|v| {
+                    let n = v.version;
+                    view! {
+                        <tr>
+                            <td>{n}{v.current.then_some(" (current)")}</td>
+                            <td>{v.saved}</td>
+                            <td>{v.by.unwrap_or_else(|| "An API key".into())}</td>
+                            <td>{v.summary}</td>
+                            <td class="actions">
+                                {(n > 1).then(|| view! { <a href=format!("{base}/versions?a={}&b={n}", n - 1)>"Compare with the one before"</a> })}
+                                {(may_restore && !v.current).then(|| view! {
+                                    " " <a class="button" href=format!("{base}/versions?restore={n}")>{format!("Restore version {n}")}</a>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn Compared(comparison: Comparison) -> impl IntoView {
+    let c = comparison;
+    let (a, b) = (format!("Version {}", c.a), format!("Version {}", c.b));
+    let lines = |lines: Vec<String>| {
+        if lines.is_empty() {
+            view! { <span class="hint">"No such step"</span> }.into_any()
+        } else {
+            view! { <ul class="plain">{lines.into_iter().map(|l| view! { <li><code>{l}</code></li> }).collect_view()}</ul> }.into_any()
+        }
+    };
+    let changes = c.fields.iter().filter(|f| f.changed).count()
+        + c.steps.iter().filter(|s| s.changed).count();
+    view! {
+        <section aria-labelledby="compared">
+            <h2 id="compared">{format!("Version {} and version {}", c.a, c.b)}</h2>
+            <p class="hint">{match changes { 0 => "They are the same.".to_owned(), 1 => "One difference, marked “Changed”.".to_owned(), n => format!("{n} differences, marked “Changed”.") }}</p>
+            <table class="workflows compare">
+                <thead><tr><th scope="col">"Field"</th><th scope="col">{a.clone()}</th><th scope="col">{b.clone()}</th></tr></thead>
+                <tbody>
+                    {c.fields.into_iter().map(|f| view! {
+                        <tr class:changed=f.changed>
+                            <th scope="row">{f.label}{f.changed.then(|| view! { <span class="badge changed">"Changed"</span> })}</th>
+                            <td>{f.a}</td><td>{f.b}</td>
+                        </tr>
+                    }).collect_view()}
+                    {c.steps.into_iter().map(|s| view! {
+                        <tr class:changed=s.changed>
+                            <th scope="row">{format!("Step {}", s.number)}{s.changed.then(|| view! { <span class="badge changed">"Changed"</span> })}</th>
+                            <td>{lines(s.a)}</td><td>{lines(s.b)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
