@@ -3,9 +3,10 @@
 //! query types by one parse here, which lists every bad value by its field.
 
 use crate::error::{DomainError, DomainResult};
-use crate::id::RunId;
+use crate::id::{RunId, WorkflowId};
 use crate::run::RunStatus;
 use crate::status::Status;
+use crate::view::dashboard::Range;
 use crate::workflow::FieldError;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -172,23 +173,52 @@ pub struct Page<T> {
     pub offset: i64,
 }
 
-/// Filters and page of one workflow's run history.
+/// Filters and page of a run history: one workflow's, or the organization's.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunQuery {
     pub status: Option<RunStatus>,
+    /// Runs queued in the last 24 hours, 7, 30 or 90 days.
+    pub range: Option<Range>,
+    pub workflow: Option<WorkflowId>,
+    /// The step the run failed at, counted from 1.
+    pub step: Option<i32>,
+    /// Text the run's error contains.
+    pub error: Option<String>,
+    /// A failure group's key.
+    pub group: Option<String>,
+    pub version: Option<i32>,
     /// The run to continue after, for the next (older) page.
     pub before: Option<RunId>,
 }
 
 impl RunQuery {
-    /// Reads a run history's address: `status`, `before`.
+    /// Reads a run history's address: `status`, `range`, `workflow`, `step`, `error`, `group`,
+    /// `version`, `before`. Empty values are absent; every bad one is named by its field.
     pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
         let mut problems = Problems::default();
-        let status = problems.parse(
-            "status",
-            value(pairs, &["status"]).unwrap_or(""),
-            "a run status",
-        );
+        let get = |key: &str| value(pairs, &[key]).unwrap_or("");
+        let status = problems.parse("status", get("status"), "a run status");
+        let range = problems.parse("range", get("range"), "a range (24h, 7d, 30d or 90d)");
+        let workflow = problems.parse("workflow", get("workflow"), "a workflow");
+        let step = problems.parse::<i32>("step", get("step"), "a step number");
+        if step.is_some_and(|s| !(1..=crate::workflow::STEPS_MAX as i32).contains(&s)) {
+            problems.0.push(FieldError::new(
+                "step",
+                format!("step must be from 1 to {}", crate::workflow::STEPS_MAX),
+            ));
+        }
+        let version = problems.parse::<i32>("version", get("version"), "a version");
+        let group = value(pairs, &["group"]).map(str::to_owned);
+        if group
+            .as_deref()
+            .is_some_and(|g| g.len() > 64 || !g.chars().all(|c| c.is_ascii_hexdigit()))
+        {
+            problems.0.push(FieldError::new(
+                "group",
+                "This failure group's address is damaged: open it from the dashboard again",
+            ));
+        }
+        let error = value(pairs, &["error"]).map(|e| e.chars().take(200).collect::<String>());
         let before = value(pairs, &["before"]).and_then(|b| {
             RunId::parse(b).or_else(|| {
                 problems.0.push(FieldError::new(
@@ -198,7 +228,34 @@ impl RunQuery {
                 None
             })
         });
-        problems.done(RunQuery { status, before })
+        problems.done(RunQuery {
+            status,
+            range,
+            workflow,
+            step,
+            error,
+            group,
+            version,
+            before,
+        })
+    }
+
+    /// The query as an address's pairs, without the page (`before`), for links and the form.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut put = |key: &'static str, value: Option<String>| {
+            if let Some(v) = value {
+                out.push((key, v));
+            }
+        };
+        put("status", self.status.map(|s| s.as_str().to_owned()));
+        put("range", self.range.map(|r| r.as_str().to_owned()));
+        put("workflow", self.workflow.as_ref().map(ToString::to_string));
+        put("step", self.step.map(|s| s.to_string()));
+        put("error", self.error.clone());
+        put("group", self.group.clone());
+        put("version", self.version.map(|v| v.to_string()));
+        out
     }
 }
 

@@ -59,3 +59,14 @@ pub fn quoted<T: Copy>(items: &[T], name: fn(T) -> &'static str) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(feature = "db")]
+/// `%text%` for an `ILIKE` that finds `text` as it is: its `\\`, `%` and `_` escaped.
+pub fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}

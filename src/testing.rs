@@ -56,6 +56,7 @@ fn template_name() -> String {
     include_str!("../migrations/2026-11-27-000006_limits/up.sql").hash(&mut hasher);
     include_str!("../migrations/2026-11-27-000007_run_stats/up.sql").hash(&mut hasher);
     include_str!("../migrations/2026-11-27-000008_alerts_versions/up.sql").hash(&mut hasher);
+    include_str!("../migrations/2026-11-27-000009_runs_by_org/up.sql").hash(&mut hasher);
     format!("sy_tpl_{:x}", hasher.finish())
 }
 

@@ -27,7 +27,8 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::dashboard::DashboardPage;
-use pages::runs::{RunPage, WorkflowRuns};
+use pages::run_list::{OrgRuns, WorkflowRuns};
+use pages::runs::RunPage;
 use pages::versions::VersionsPage;
 use pages::{
     events::Events, login::Login, logout::Logout, not_found::NotFound, orgs::Orgs,
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("workflows/:id/edit") view=EditWorkflow ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id/runs") view=WorkflowRuns ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id/versions") view=VersionsPage ssr=SsrMode::Async />
+                    <Route path=path!("runs") view=OrgRuns ssr=SsrMode::Async />
                     <Route path=path!("runs/:id") view=RunPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

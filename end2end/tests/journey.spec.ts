@@ -231,6 +231,25 @@ test("the dashboard puts the failing workflow first, since its version, and its 
   await expect(worst).toContainText("Failing since version 2");
   await expect(page.getByRole("region", { name: "Largest failure groups" })).toContainText("email reminder");
 
+  // A group's runs open from the dashboard, with every filter in the address.
+  await ready(page);
+  await page.getByRole("region", { name: "Largest failure groups" }).getByRole("link", { name: /email reminder/ }).click();
+  await expect(page).toHaveURL(/\/o\/acme\/runs\?group=/);
+  await expect(page.getByRole("heading", { name: "Runs" })).toBeVisible();
+  await expect(page.getByText(/Failure group: Invoice Reminders, step 2/)).toBeVisible();
+  const rows = page.locator("tbody tr");
+  await expect(rows.first()).toContainText("Failed");
+  await expect(rows.first()).toContainText("Invoice Reminders");
+  await expectAccessible(page);
+  await ready(page);
+  await page.getByLabel("Error contains").fill("no such words");
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/error=no(\+|%20)such(\+|%20)words/);
+  await expect(page.getByText("No run matches these filters")).toBeVisible();
+  await page.goBack();
+  await expect(rows.first()).toContainText("Invoice Reminders");
+  await page.getByRole("link", { name: "Dashboard" }).click();
+
   // The range is in the address.
   await ready(page);
   await page.getByRole("link", { name: "Last 30 days" }).click();

@@ -43,12 +43,7 @@ fn filtered<'a>(org: &'a OrgId, query: &'a WorkflowQuery) -> Live<'a> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = crate::sql_text::contains_pattern(text);
         q = q.filter(
             workflows::name
                 .ilike(pattern.clone())
@@ -450,5 +445,21 @@ pub async fn version_history(
                 restored_from,
             },
         )
+        .collect())
+}
+
+/// The organization's live workflows, by name: what a filter offers.
+pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entity::WorkflowRef>> {
+    let rows: Vec<(WorkflowId, String)> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .order((workflows::name.asc(), workflows::id.asc()))
+        .limit(1_000)
+        .select((workflows::id, workflows::name))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| crate::entity::WorkflowRef { id, name })
         .collect())
 }

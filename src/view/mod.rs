@@ -5,6 +5,7 @@
 pub mod dashboard;
 #[cfg(feature = "db")]
 pub mod event;
+pub mod health;
 pub mod run;
 pub mod settings;
 pub mod versions;

@@ -26,6 +26,17 @@ pub struct RunHistory {
     pub next: Option<RunId>,
 }
 
+/// A page of the organization's runs, with what its filters need.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunList {
+    pub runs: Vec<RunSummary>,
+    pub next: Option<RunId>,
+    /// The organization's workflows, by name, to filter by.
+    pub workflows: Vec<crate::entity::WorkflowRef>,
+    /// The failure group filtered by, in words: its workflow, step and error.
+    pub group: Option<String>,
+}
+
 /// A workflow's runs, newest first, filtered and paged by `query`.
 #[cfg(feature = "db")]
 pub async fn history(
@@ -36,13 +47,50 @@ pub async fn history(
 ) -> DomainResult<RunHistory> {
     let org = &actor.org().id;
     let found = repo::workflow::get(conn, org, workflow).await?;
-    let before = query.before.as_ref();
-    let (runs, more) = repo::run::history(conn, org, workflow, query.status, before, PAGE).await?;
+    let query = RunQuery {
+        workflow: Some(workflow.clone()),
+        ..query.clone()
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let (runs, more) = repo::run::search(conn, org, &query, now, PAGE).await?;
     let next = more.then(|| runs.last().map(|r| r.id.clone())).flatten();
     Ok(RunHistory {
         workflow_name: found.name,
         runs,
         next,
+    })
+}
+
+/// The organization's runs, newest first, filtered and paged by `query`.
+#[cfg(feature = "db")]
+pub async fn search(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    query: &RunQuery,
+) -> DomainResult<RunList> {
+    let org = &actor.org().id;
+    let now = time::OffsetDateTime::now_utc();
+    let (runs, more) = repo::run::search(conn, org, query, now, PAGE).await?;
+    let next = more.then(|| runs.last().map(|r| r.id.clone())).flatten();
+    let workflows = repo::workflow::names(conn, org).await?;
+    let group = match &query.group {
+        Some(key) => repo::stats::group(conn, org, key)
+            .await?
+            .map(|(workflow, step, error)| {
+                let name = workflows
+                    .iter()
+                    .find(|w| w.id == workflow)
+                    .map_or_else(String::new, |w| w.name.clone());
+                let error = super::dashboard::without_step(&error);
+                format!("{name}, step {}: {error}", step + 1)
+            }),
+        None => None,
+    };
+    Ok(RunList {
+        runs,
+        next,
+        workflows,
+        group,
     })
 }
 

@@ -24,8 +24,9 @@ pub async fn get_workflow_charts(
     org: String,
     id: String,
     #[server(default)] range: String,
-) -> Result<switchyard::view::dashboard::WorkflowCharts, AppError> {
-    use switchyard::view::dashboard::{Range, workflow_charts};
+) -> Result<switchyard::view::health::WorkflowCharts, AppError> {
+    use switchyard::view::dashboard::Range;
+    use switchyard::view::health::workflow_charts;
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
     let range = match range.as_str() {

@@ -41,6 +41,7 @@ fn TopBar(member: switchyard::Member) -> impl IntoView {
             <nav aria-label="Main">
                 <A href=format!("/o/{slug}/dashboard")>"Dashboard"</A>
                 <A href=format!("/o/{slug}/workflows")>"Workflows"</A>
+                <A href=format!("/o/{slug}/runs")>"Runs"</A>
                 <A href=format!("/o/{slug}/events")>"Events"</A>
                 <A href=format!("/o/{slug}/settings")>"Settings"</A>
             </nav>

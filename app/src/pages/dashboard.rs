@@ -132,7 +132,7 @@ fn AttentionItem(org: String, item: Attention) -> impl IntoView {
                 <p class="group">{format!("Mostly at step {}: ", g.step)}<q>{g.error.clone()}</q>{format!(" ({} times)", g.runs)}</p>
             })}
             <p class="links">
-                <a href=format!("{base}/runs?status=Failed")>"Its failed runs"</a>
+                <a href=format!("/o/{org}/runs?workflow={}&status=Failed", a.workflow)>"Its failed runs"</a>
                 " · "
                 <a href=base>"Open the workflow"</a>
             </p>
@@ -159,7 +159,7 @@ pub fn GroupTable(org: String, groups: Vec<Group>) -> impl IntoView {
                         <tr>
                             <td><a href=format!("/o/{org}/workflows/{}", g.workflow)>{g.workflow_name}</a></td>
                             <td>{g.step}</td>
-                            <td><a href=format!("/o/{org}/runs/{}", g.sample_run)>{g.error}</a></td>
+                            <td><a href=format!("/o/{org}/runs?group={}", g.key)>{g.error}</a></td>
                             <td class="num">{g.runs}</td>
                             <td>{g.first_seen}</td>
                             <td>{g.last_seen}</td>

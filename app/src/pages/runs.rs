@@ -1,13 +1,13 @@
 //! `/o/{org}/workflows/{id}/runs` (a workflow's run history) and `/o/{org}/runs/{id}` (one run
 //! step by step).
 
-use crate::api::runs::{get_run, workflow_runs};
+use crate::api::runs::get_run;
 use crate::components::format::time;
 use crate::components::layout::org_param;
 use crate::components::value::Fields;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 use switchyard::entity::RunSummary;
 use switchyard::run::{RunStatus, StepStatus};
 
@@ -33,74 +33,26 @@ fn StepBadge(status: StepStatus) -> impl IntoView {
     view! { <span class=class>{status.as_str()}</span> }
 }
 
+/// Runs as a table: status, (workflow,) start, duration, event, failed step.
 #[component]
-pub fn WorkflowRuns() -> impl IntoView {
-    let org = org_param();
-    let params = use_params_map();
-    let query = use_query_map();
-    let key = Memo::new(move |_| {
-        let (p, q) = (params.read(), query.read());
-        (
-            p.get("id").unwrap_or_default(),
-            q.get("status").unwrap_or_default(),
-            q.get("before").unwrap_or_default(),
-        )
-    });
-    let page = Resource::new(
-        move || (org.get(), key.get()),
-        |(org, (id, status, before))| workflow_runs(org, id, status, before),
-    );
-    view! {
-        <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
-            {move || Suspend::new(async move {
-                let org = org.get_untracked();
-                let (id, status, _) = key.get_untracked();
-                match page.await {
-                    Ok(history) => {
-                        let base = format!("/o/{org}/workflows/{id}");
-                        let older = history.next.as_ref().map(|n| format!("{base}/runs?status={status}&before={n}"));
-                        view! {
-                            <Title text=format!("Runs of {}", history.workflow_name) />
-                            <p class="crumbs"><a href=base.clone()>"← " {history.workflow_name.clone()}</a></p>
-                            <h1>"Run history"</h1>
-                            <form method="get" class="filters">
-                                <div class="field">
-                                    <label for="status">"Status"</label>
-                                    <select id="status" name="status">
-                                        <option value="" selected=status.is_empty()>"Any status"</option>
-                                        {RunStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=status == s.as_str()>{s.label()}</option> }).collect_view()}
-                                    </select>
-                                </div>
-                                <button type="submit">"Show"</button>
-                            </form>
-                            {if history.runs.is_empty() {
-                                view! { <p class="empty">"No runs yet. A run starts when the trigger event arrives, or with Trigger on the workflow's page."</p> }.into_any()
-                            } else {
-                                view! { <RunTable org=org.clone() runs=history.runs /> }.into_any()
-                            }}
-                            <nav class="pager" aria-label="Pages">{older.map(|href| view! { <a href=href rel="next">"Older runs"</a> })}</nav>
-                        }.into_any()
-                    }
-                    Err(err) => crate::pages::error_view(err),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-/// Runs as a table: status, start, duration, event, failed step.
-#[component]
-pub fn RunTable(org: String, runs: Vec<RunSummary>) -> impl IntoView {
+pub fn RunTable(
+    org: String,
+    runs: Vec<RunSummary>,
+    #[prop(optional)] with_workflow: bool,
+) -> impl IntoView {
     view! {
         <table class="workflows runs">
             <thead><tr>
-                <th scope="col">"Status"</th><th scope="col">"Started"</th><th scope="col" class="num">"Duration"</th>
+                <th scope="col">"Status"</th>
+                {with_workflow.then(|| view! { <th scope="col">"Workflow"</th> })}
+                <th scope="col">"Started"</th><th scope="col" class="num">"Duration"</th>
                 <th scope="col">"Trigger event"</th><th scope="col">"Failed step"</th>
             </tr></thead>
             <tbody>
                 {runs.into_iter().map(|r| view! {
                     <tr>
                         <td><a href=format!("/o/{org}/runs/{}", r.id)><RunBadge status=r.status /></a></td>
+                        {with_workflow.then(|| view! { <td><a href=format!("/o/{org}/workflows/{}", r.workflow)>{r.workflow_name.clone()}{format!(" (v{})", r.workflow_version)}</a></td> })}
                         <td>{r.started_at.map(time).unwrap_or_else(|| format!("Queued {}", time(r.queued_at)))}</td>
                         <td class="num">{duration(&r)}</td>
                         <td><code>{r.event_type.clone()}</code></td>

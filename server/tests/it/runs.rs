@@ -422,3 +422,75 @@ async fn the_dashboard_counts_from_the_rollups_and_refuses_a_range_it_does_not_k
         page.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_organizations_runs_filter_by_everything_the_address_says() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::run::RunStatus;
+    use switchyard::schema::runs;
+    let app = TestApp::new().await;
+    let (workflow, ids) = with_runs(&app, 6).await;
+    {
+        let mut conn = app.db.conn().await;
+        diesel::update(runs::table.filter(runs::id.eq_any(&ids[1..3])))
+            .set((
+                runs::status.eq(RunStatus::Failed),
+                runs::failed_step.eq(1),
+                runs::error.eq("Step 2 (Project.create): boom for customer_a1B2c3D4"),
+                runs::failure_group.eq("0123abcd"),
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("two failures");
+    }
+    let viewer = app.member("acme", Role::Viewer).await;
+    let cookie = app.sign_in(&viewer).await;
+    let count = async |filters: &[(&str, &str)]| -> usize {
+        let mut args = vec![("org", "acme")];
+        args.extend_from_slice(filters);
+        let answer = app.call(Some(&cookie), "list_runs", &args).await;
+        let list: switchyard::view::run::RunList =
+            serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("{e}: {}", answer.body));
+        list.runs.len()
+    };
+    let id = workflow.id.to_string();
+    let cases: [(&[(&str, &str)], usize); 11] = [
+        (&[], 6),
+        (&[("status", "Failed")], 2),
+        (&[("status", "Succeeded")], 4),
+        (&[("step", "2")], 2),
+        (&[("step", "1")], 0),
+        (&[("error", "BOOM")], 2),
+        (&[("error", "100%_sure")], 0),
+        (&[("group", "0123abcd")], 2),
+        (&[("version", "1"), ("workflow", &id), ("range", "24h")], 6),
+        (&[("version", "2")], 0),
+        (&[("workflow", "workflow_Missing0")], 0),
+    ];
+    for (filters, expected) in cases {
+        assert_eq!(count(filters).await, expected, "{filters:?}");
+    }
+    let bad = app
+        .call(
+            Some(&cookie),
+            "list_runs",
+            &[("org", "acme"), ("step", "two"), ("range", "1y")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = bad.error();
+    assert!(
+        error.field("step").is_some() && error.field("range").is_some(),
+        "{error:?}"
+    );
+    let page = app
+        .get(Some(&cookie), "/o/acme/runs?status=Failed&error=boom")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("/o/acme/runs/run_").count(),
+        2,
+        "two rows, with their links"
+    );
+}

@@ -10,6 +10,7 @@ fn calls<'a>(org: &'a str, id: &'a str) -> Vec<(&'static str, Vec<(&'static str,
         ("current_member", vec![("org", org)]),
         ("list_workflows", vec![("org", org)]),
         ("get_dashboard", vec![("org", org), ("range", "30d")]),
+        ("list_runs", vec![("org", org), ("status", "Failed")]),
         ("get_workflow", vec![("org", org), ("id", id)]),
         (
             "get_workflow_charts",
@@ -122,7 +123,7 @@ async fn another_organization_looks_exactly_like_a_missing_one() {
     }
     assert_eq!(
         compared,
-        6 + 9,
+        6 + 10,
         "every call that names an id or an organization"
     );
     let stored = app.stored(&globex, &theirs.id).await.expect("untouched");

@@ -1,0 +1,186 @@
+//! Reading runs back for pages: a run as lists show it, a workflow's or an organization's runs
+//! filtered and in keyset pages, one run with its event, the latest failures.
+
+use crate::db::Conn;
+use crate::entity::RunSummary;
+use crate::id::{EventId, OrgId, RunId, WorkflowId};
+use crate::query::RunQuery;
+use crate::run::RunStatus;
+use crate::schema::{events, runs, workflows};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use diesel_async::RunQueryDsl;
+use time::OffsetDateTime;
+
+pub(crate) type SummaryRow = (
+    RunId,
+    WorkflowId,
+    String,
+    i32,
+    RunStatus,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+);
+
+/// The columns a `RunSummary` is read from, in `SummaryRow`'s order.
+#[diesel::dsl::auto_type]
+pub(crate) fn summary_columns() -> _ {
+    (
+        runs::id,
+        runs::workflow_id,
+        workflows::name,
+        runs::workflow_version,
+        runs::status,
+        events::type_,
+        runs::queued_at,
+        runs::started_at,
+        runs::finished_at,
+        runs::error,
+        runs::failed_step,
+        runs::notice,
+    )
+}
+
+pub(crate) fn to_summary(r: SummaryRow) -> RunSummary {
+    RunSummary {
+        id: r.0,
+        workflow: r.1,
+        workflow_name: r.2,
+        workflow_version: r.3,
+        status: r.4,
+        event_type: r.5,
+        queued_at: r.6,
+        started_at: r.7,
+        finished_at: r.8,
+        error: r.9,
+        failed_step: r.10,
+        notice: r.11,
+    }
+}
+
+/// A workflow's runs, newest first, older than run `before` when given, at most `limit` and
+/// whether there are more.
+pub async fn history(
+    conn: &mut Conn,
+    org: &OrgId,
+    workflow: &WorkflowId,
+    status: Option<RunStatus>,
+    before: Option<&RunId>,
+    limit: i64,
+) -> QueryResult<(Vec<RunSummary>, bool)> {
+    let query = RunQuery {
+        status,
+        workflow: Some(workflow.clone()),
+        before: before.cloned(),
+        ..RunQuery::default()
+    };
+    search(conn, org, &query, OffsetDateTime::now_utc(), limit).await
+}
+
+/// The organization's runs that match `query`, newest first, at most `limit` and whether there
+/// are more. Every filter narrows an index the planner can use: the organization's runs by time,
+/// a workflow's, a failure group's, or the failed ones by time for error text.
+pub async fn search(
+    conn: &mut Conn,
+    org: &OrgId,
+    query: &RunQuery,
+    now: OffsetDateTime,
+    limit: i64,
+) -> QueryResult<(Vec<RunSummary>, bool)> {
+    let mut q = runs::table
+        .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::org_id.eq(org))
+        .into_boxed();
+    if let Some(workflow) = &query.workflow {
+        q = q.filter(runs::workflow_id.eq(workflow.clone()));
+    }
+    if let Some(status) = query.status {
+        q = q.filter(runs::status.eq(status));
+    }
+    if let Some(range) = query.range {
+        q = q.filter(runs::queued_at.ge(now - time::Duration::hours(range.hours())));
+    }
+    if let Some(step) = query.step {
+        q = q.filter(runs::failed_step.eq(step - 1));
+    }
+    if let Some(version) = query.version {
+        q = q.filter(runs::workflow_version.eq(version));
+    }
+    if let Some(group) = &query.group {
+        q = q.filter(runs::failure_group.eq(group.clone()));
+    }
+    if let Some(text) = query
+        .error
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        q = q.filter(runs::error.ilike(crate::sql_text::contains_pattern(text)));
+    }
+    if let Some(before) = &query.before {
+        // Keyset: strictly after the given run in (queued_at, id) descending order.
+        q = q.filter(
+            sql::<Bool>(
+                "(runs.queued_at, runs.id) < (SELECT r.queued_at, r.id FROM runs r WHERE r.id = ",
+            )
+            .bind::<Text, _>(before.as_str())
+            .sql(" AND r.org_id = ")
+            .bind::<Text, _>(org.as_str())
+            .sql(")"),
+        );
+    }
+    let mut rows: Vec<SummaryRow> = q
+        .order((runs::queued_at.desc(), runs::id.desc()))
+        .limit(limit + 1)
+        .select(summary_columns())
+        .load(conn)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows.into_iter().map(to_summary).collect(), more))
+}
+
+/// One run of `org` with the event that started it: its id and data.
+pub async fn summary(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &RunId,
+) -> QueryResult<(RunSummary, EventId, serde_json::Value)> {
+    let (row, event_id, event_data): (SummaryRow, EventId, serde_json::Value) = runs::table
+        .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::id.eq(id))
+        .filter(runs::org_id.eq(org))
+        .select((summary_columns(), events::id, events::data))
+        .first(conn)
+        .await?;
+    Ok((to_summary(row), event_id, event_data))
+}
+
+/// The organization's latest failed runs that ended at or after `since`, newest first.
+pub async fn latest_failures(
+    conn: &mut Conn,
+    org: &OrgId,
+    since: OffsetDateTime,
+    limit: i64,
+) -> QueryResult<Vec<RunSummary>> {
+    let rows: Vec<SummaryRow> = runs::table
+        .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::org_id.eq(org))
+        .filter(runs::failure_group.is_not_null())
+        .filter(runs::finished_at.ge(since))
+        .order(runs::finished_at.desc())
+        .limit(limit)
+        .select(summary_columns())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(to_summary).collect())
+}
