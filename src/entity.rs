@@ -303,6 +303,8 @@ pub struct RunStepView {
     pub error: Option<String>,
     pub attempts: i32,
     pub finished_at: Option<OffsetDateTime>,
+    /// Copied from the run this one retries, not run again.
+    pub reused: bool,
 }
 
 /// A run step by step, with the event that started it.
@@ -312,4 +314,15 @@ pub struct RunDetail {
     pub event_id: EventId,
     pub event_data: serde_json::Value,
     pub steps: Vec<RunStepView>,
+    /// The run this one retries, from which step (0: the start), and who asked.
+    pub retry_of: Option<(RunId, i32, String)>,
+    /// The retries of this run, newest first (a few), and how many there are.
+    pub retried_by: Vec<(RunId, crate::run::RunStatus)>,
+    pub retries: i64,
+    /// Who asked the run to stop, while it has not stopped yet or once it has.
+    pub cancel_requested_by: Option<String>,
+    /// Whether the actor may retry or cancel it.
+    pub may_act: bool,
+    /// What retrying it would offer.
+    pub retry: crate::retry::RetryOptions,
 }

@@ -24,6 +24,10 @@ pub enum DomainError {
     /// A BEFORE hook said no; its message reaches the user verbatim.
     #[error("{0}")]
     Vetoed(String),
+    /// The thing asked for cannot be done in the state things are in (a retry of a run of a
+    /// paused workflow, a cancel of a run that has ended); the message says what to do.
+    #[error("{0}")]
+    Refused(String),
     #[error("internal error: {0}")]
     Internal(#[source] Internal),
 }
@@ -112,9 +116,9 @@ impl DomainError {
             DomainError::Validation(_) | DomainError::Vetoed(_) => ErrorKind::Invalid,
             DomainError::NotFound => ErrorKind::NotFound,
             DomainError::Forbidden => ErrorKind::Forbidden,
-            DomainError::InvalidTransition { .. } | DomainError::Conflict { .. } => {
-                ErrorKind::Conflict
-            }
+            DomainError::InvalidTransition { .. }
+            | DomainError::Conflict { .. }
+            | DomainError::Refused(_) => ErrorKind::Conflict,
             DomainError::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -128,6 +132,7 @@ impl DomainError {
             DomainError::Forbidden => "forbidden",
             DomainError::InvalidTransition { .. } => "invalid_transition",
             DomainError::Conflict { .. } => "conflict",
+            DomainError::Refused(_) => "refused",
             DomainError::Internal(_) => "internal",
         }
     }

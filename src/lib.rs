@@ -9,6 +9,7 @@ pub mod mapping;
 pub mod payload;
 pub mod query;
 pub mod rate;
+pub mod retry;
 pub mod role;
 pub mod run;
 mod sql_text;

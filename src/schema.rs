@@ -134,6 +134,10 @@ diesel::table! {
         stalls -> Int4,
         notice -> Nullable<Text>,
         failure_group -> Nullable<Text>,
+        retry_of -> Nullable<Text>,
+        retry_from -> Nullable<Int4>,
+        requested_by -> Nullable<Text>,
+        cancel_requested_by -> Nullable<Text>,
     }
 }
 
@@ -211,6 +215,7 @@ diesel::table! {
         attempts -> Int4,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
+        reused_from -> Nullable<Text>,
     }
 }
 

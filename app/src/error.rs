@@ -92,9 +92,9 @@ impl AppError {
         match err {
             DomainError::NotFound => AppError::NotFound,
             DomainError::Forbidden => AppError::Forbidden,
-            DomainError::InvalidTransition { .. } | DomainError::Vetoed(_) => {
-                AppError::Refused(err.to_string())
-            }
+            DomainError::InvalidTransition { .. }
+            | DomainError::Vetoed(_)
+            | DomainError::Refused(_) => AppError::Refused(err.to_string()),
             DomainError::Validation(errors) => AppError::Invalid {
                 errors,
                 input: input.cloned().map(Box::new),

@@ -80,7 +80,8 @@ impl IntoResponse for ApiError {
 }
 
 pub fn router(state: AppState) -> Router<LeptosOptions> {
-    let (ingest_state, list_state, trigger_state) = (state.clone(), state.clone(), state);
+    let (ingest_state, list_state, trigger_state) = (state.clone(), state.clone(), state.clone());
+    let (retry_state, cancel_state) = (state.clone(), state);
     Router::new()
         .route(
             "/~{org}/events",
@@ -100,6 +101,22 @@ pub fn router(state: AppState) -> Router<LeptosOptions> {
             post(
                 move |Path((org, id)): Path<(String, String)>, req: Request| {
                     trigger(trigger_state.clone(), org, id, req)
+                },
+            ),
+        )
+        .route(
+            "/~{org}/runs/{id}/retry",
+            post(
+                move |Path((org, id)): Path<(String, String)>, req: Request| {
+                    retry(retry_state.clone(), org, id, req)
+                },
+            ),
+        )
+        .route(
+            "/~{org}/runs/{id}/cancel",
+            post(
+                move |Path((org, id)): Path<(String, String)>, req: Request| {
+                    cancel(cancel_state.clone(), org, id, req)
                 },
             ),
         )
@@ -257,5 +274,48 @@ async fn trigger(
         "status": switchyard::run::RunStatus::Queued,
         "workflow": { "$id": workflow.id, "$type": "Workflow", "name": workflow.name, "status": workflow.status, "$version": workflow.version },
     });
+    Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+}
+
+/// Retries a run: `{"from": "start" | "failed-step", "expectRetries"?: n}`; 202 with the new
+/// run. `expectRetries` refuses the retry (409) when others were queued since the caller
+/// looked.
+async fn retry(
+    state: AppState,
+    org: String,
+    id: String,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let holder = authenticate(&state, &org, req.headers()).await?;
+    let body = read_json(req).await?.unwrap_or(Value::Null);
+    let from = switchyard::retry::parse_from(body["from"].as_str().unwrap_or_default())?;
+    let based_on = match &body["expectRetries"] {
+        Value::Null => None,
+        seen => Some(seen.as_i64().ok_or_else(|| {
+            switchyard::DomainError::field("expectRetries", "must be a whole number of retries")
+        })?),
+    };
+    let id = switchyard::id::RunId::from_path(&id)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let run = switchyard::retry::retry(&mut conn, &holder, &id, from, based_on).await?;
+    let answer = json!({
+        "$id": run, "$type": "Run", "status": switchyard::run::RunStatus::Queued,
+        "retryOf": id, "from": from.as_str(),
+    });
+    Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+}
+
+/// Asks a run to stop; 202. It ends Cancelled before its next step.
+async fn cancel(
+    state: AppState,
+    org: String,
+    id: String,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let holder = authenticate(&state, &org, req.headers()).await?;
+    let id = switchyard::id::RunId::from_path(&id)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    switchyard::retry::cancel(&mut conn, &holder, &id).await?;
+    let answer = json!({ "$id": id, "$type": "Run", "cancelRequested": true });
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }

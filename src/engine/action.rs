@@ -74,14 +74,28 @@ impl Trigger<'_> {
     }
 }
 
-/// Runs `action` with the resolved `input` for `org`. An `Err` is a message for people.
-pub async fn perform(
-    conn: &mut Conn,
-    org: &OrgId,
+/// What an action will do, worked out from its name, its input and the trigger before
+/// anything is written: the engine then does it, a preview only describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Intent {
+    /// `Event.create`: records an event of this type with this data.
+    Record { event_type: String, data: Value },
+    /// `<Noun>.create`: makes a new Thing of this type from the input.
+    Create { noun: String },
+    /// Any other verb: merges the input into the Thing `id` and records `<Noun>.<past>`.
+    Change {
+        noun: String,
+        id: String,
+        event: String,
+    },
+}
+
+/// Works out what `action` means for this `input`; an `Err` is a message for people.
+pub fn intent(
     action: &str,
     input: &Map<String, Value>,
     trigger: &Trigger<'_>,
-) -> Result<Done, String> {
+) -> Result<Intent, String> {
     let (noun, verb) = action
         .split_once('.')
         .ok_or_else(|| format!("`{action}` is not an action"))?;
@@ -98,39 +112,53 @@ pub async fn perform(
             ));
         }
         let data = input.get("data").cloned().unwrap_or_else(|| json!({}));
-        let output = json!({ "type": event_type, "data": data });
-        return Ok(Done {
-            output,
-            event: Some((event_type, data)),
-        });
+        return Ok(Intent::Record { event_type, data });
     }
     if verb == "create" {
-        let id = format!("{}_{}", id_prefix(noun), random_base62(8));
-        let data = Value::Object(input.clone());
-        diesel::insert_into(things::table)
-            .values((
-                things::id.eq(&id),
-                things::org_id.eq(org),
-                things::type_.eq(noun),
-                things::data.eq(&data),
-            ))
-            .execute(conn)
-            .await
-            .map_err(|e| format!("Could not save the new {noun}: {e}"))?;
-        let mut output = input.clone();
-        output.insert("$id".into(), json!(id));
-        output.insert("$type".into(), json!(noun));
-        let output = Value::Object(output);
-        return Ok(Done {
-            event: Some((format!("{noun}.created"), output.clone())),
-            output,
-        });
+        return Ok(Intent::Create { noun: noun.into() });
     }
     let id = match input.get("$id") {
         Some(id) => id.as_str(),
         None => trigger.names(noun),
     }
     .ok_or_else(|| format!("The field $id must say which {noun} to change"))?;
+    let past = if verb == "update" {
+        "updated".to_owned()
+    } else {
+        past_tense(verb)
+    };
+    Ok(Intent::Change {
+        noun: noun.into(),
+        id: id.into(),
+        event: format!("{noun}.{past}"),
+    })
+}
+
+/// A Thing as a step's output: its fields with `$id` and `$type`.
+pub(crate) fn as_output(mut data: Map<String, Value>, noun: &str, id: &str) -> Value {
+    data.insert("$id".into(), json!(id));
+    data.insert("$type".into(), json!(noun));
+    Value::Object(data)
+}
+
+/// `data` with the input's fields (but `$id`) merged in.
+pub(crate) fn merged(
+    mut data: Map<String, Value>,
+    input: &Map<String, Value>,
+) -> Map<String, Value> {
+    for (k, v) in input.iter().filter(|(k, _)| k.as_str() != "$id") {
+        data.insert(k.clone(), v.clone());
+    }
+    data
+}
+
+/// The data of the Thing `id` of type `noun` in `org`, if there is one. Only reads.
+pub(crate) async fn find_thing(
+    conn: &mut Conn,
+    org: &OrgId,
+    noun: &str,
+    id: &str,
+) -> Result<Option<Map<String, Value>>, String> {
     let found: Option<Value> = things::table
         .filter(things::id.eq(id))
         .filter(things::org_id.eq(org))
@@ -140,38 +168,68 @@ pub async fn perform(
         .await
         .optional()
         .map_err(|e| format!("Could not read {noun} {id}: {e}"))?;
-    let Some(Value::Object(mut data)) = found else {
-        return Err(format!("There is no {noun} {id}"));
-    };
-    for (k, v) in input.iter().filter(|(k, _)| k.as_str() != "$id") {
-        data.insert(k.clone(), v.clone());
-    }
-    let data = Value::Object(data);
-    diesel::update(
-        things::table
-            .filter(things::id.eq(id))
-            .filter(things::org_id.eq(org)),
-    )
-    .set((
-        things::data.eq(&data),
-        things::updated_at.eq(diesel::dsl::now),
-    ))
-    .execute(conn)
-    .await
-    .map_err(|e| format!("Could not save {noun} {id}: {e}"))?;
-    let mut output = data.as_object().cloned().unwrap_or_default();
-    output.insert("$id".into(), json!(id));
-    output.insert("$type".into(), json!(noun));
-    let output = Value::Object(output);
-    let past = if verb == "update" {
-        "updated".to_owned()
-    } else {
-        past_tense(verb)
-    };
-    Ok(Done {
-        event: Some((format!("{noun}.{past}"), output.clone())),
-        output,
+    Ok(match found {
+        Some(Value::Object(data)) => Some(data),
+        _ => None,
     })
+}
+
+/// Runs `action` with the resolved `input` for `org`. An `Err` is a message for people.
+pub async fn perform(
+    conn: &mut Conn,
+    org: &OrgId,
+    action: &str,
+    input: &Map<String, Value>,
+    trigger: &Trigger<'_>,
+) -> Result<Done, String> {
+    match intent(action, input, trigger)? {
+        Intent::Record { event_type, data } => Ok(Done {
+            output: json!({ "type": event_type, "data": data }),
+            event: Some((event_type, data)),
+        }),
+        Intent::Create { noun } => {
+            let id = format!("{}_{}", id_prefix(&noun), random_base62(8));
+            let data = Value::Object(input.clone());
+            diesel::insert_into(things::table)
+                .values((
+                    things::id.eq(&id),
+                    things::org_id.eq(org),
+                    things::type_.eq(&noun),
+                    things::data.eq(&data),
+                ))
+                .execute(conn)
+                .await
+                .map_err(|e| format!("Could not save the new {noun}: {e}"))?;
+            let output = as_output(input.clone(), &noun, &id);
+            Ok(Done {
+                event: Some((format!("{noun}.created"), output.clone())),
+                output,
+            })
+        }
+        Intent::Change { noun, id, event } => {
+            let Some(data) = find_thing(conn, org, &noun, &id).await? else {
+                return Err(format!("There is no {noun} {id}"));
+            };
+            let data = merged(data, input);
+            diesel::update(
+                things::table
+                    .filter(things::id.eq(&id))
+                    .filter(things::org_id.eq(org)),
+            )
+            .set((
+                things::data.eq(Value::Object(data.clone())),
+                things::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await
+            .map_err(|e| format!("Could not save {noun} {id}: {e}"))?;
+            let output = as_output(data, &noun, &id);
+            Ok(Done {
+                event: Some((event, output.clone())),
+                output,
+            })
+        }
+    }
 }
 
 /// The source steps' events are recorded with.

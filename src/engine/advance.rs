@@ -13,6 +13,7 @@ use crate::ingest::{self, Limits};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::repo::run::{End, RunRow};
+use crate::repo::run_step::StepRecord;
 use crate::repo::stats::{Failure, Outcome};
 use crate::repo::workflow::Health;
 use crate::repo::workflow::RunTally;
@@ -48,6 +49,9 @@ pub(super) async fn advance(
         let Some(run) = repo::run::held(conn, worker, claim).await? else {
             return Ok(Progress::Lost);
         };
+        if run.cancel_requested_by.is_some() {
+            return cancelled(conn, &run, now).await;
+        }
         if run.stalls >= STALLS_MAX {
             return give_up(conn, &run, now).await;
         }
@@ -221,6 +225,32 @@ async fn give_up(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainRe
     };
     finish(conn, run, &name, &end, false).await?;
     Ok(Progress::Finished(RunStatus::Failed))
+}
+
+/// Ends a run someone asked to stop, before its next step: the steps done stay done, the
+/// ones not reached are Skipped.
+async fn cancelled(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainResult<Progress> {
+    let name = repo::workflow::name_of(conn, &run.workflow_id).await?;
+    let fields = plan::load(conn, run).await?.fields;
+    for (i, step) in fields.steps.iter().enumerate().skip(run.next_step as usize) {
+        let record = StepRecord::skipped(i as i32, &step.action);
+        repo::run_step::write(conn, &run.id, &run.org_id, &record, now).await?;
+    }
+    let error = match run.next_step {
+        0 => "Cancelled before its first step.".to_owned(),
+        n => format!("Cancelled after step {n}; the steps after it did not run."),
+    };
+    let end = End {
+        news: run.news(),
+        status: RunStatus::Cancelled,
+        next_step: run.next_step,
+        started: run.started_at.unwrap_or(now),
+        finished: now,
+        error: Some(&error),
+        failed_step: None,
+    };
+    finish(conn, run, &name, &end, false).await?;
+    Ok(Progress::Finished(RunStatus::Cancelled))
 }
 
 /// Records an event about the run's workflow, one link further down the run's chain.

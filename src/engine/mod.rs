@@ -12,11 +12,14 @@
 mod action;
 mod advance;
 mod plan;
+mod preview;
 mod step;
 
 pub use crate::definition::{Backoff, RetryPolicy};
 pub use crate::ingest::Limits;
 pub use action::past_tense;
+pub use plan::EventContext;
+pub use preview::recorded_effects;
 
 use crate::db::Conn;
 use crate::error::{DomainError, DomainResult};
@@ -118,6 +121,32 @@ pub async fn stall(
     };
     repo::run::stall(conn, worker, claim, &message, now + STALL_PAUSE).await?;
     Ok(())
+}
+
+/// Works out, without writing anything, what running `fields` (version `version` of
+/// `workflow`) for `event` would do from step `from` on; the steps before are reused from
+/// `earlier`, the records of the run being repeated.
+pub(crate) async fn preview(
+    conn: &mut Conn,
+    org: &crate::entity::Organization,
+    (workflow, version): (&crate::id::WorkflowId, i32),
+    fields: crate::workflow::WorkflowFields,
+    event: &EventContext<'_>,
+    (from, earlier): (usize, &[repo::run_step::StoredStep]),
+) -> DomainResult<Vec<crate::retry::StepPreview>> {
+    let mut plan = plan::build(
+        fields,
+        event,
+        (workflow.as_str(), version),
+        (org.id.as_str(), &org.name),
+        Vec::new(),
+    );
+    let start = preview::Start {
+        org: &org.id,
+        from,
+        earlier,
+    };
+    preview::simulate(conn, &mut plan, &start).await
 }
 
 /// Claims and advances runs until none is ready at `now`; returns how many it finished.

@@ -11,7 +11,7 @@ use crate::workflow::WorkflowFields;
 use serde_json::{Value, json};
 
 /// A run's workflow version and the context its expressions read.
-pub(super) struct Plan {
+pub(crate) struct Plan {
     pub fields: WorkflowFields,
     /// The names a mapping may start with, for this trigger event.
     pub roots: Vec<String>,
@@ -36,24 +36,55 @@ pub(super) async fn load(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
     } else {
         Vec::new()
     };
-    let stamp = inputs
-        .event_created_at
+    let event = EventContext {
+        id: run.event_id.as_str(),
+        event_type: &inputs.event_type,
+        data: inputs.event_data,
+        created_at: inputs.event_created_at,
+    };
+    let workflow = (run.workflow_id.as_str(), run.workflow_version);
+    let org = (run.org_id.as_str(), inputs.org_name.as_str());
+    let outputs = outputs.into_iter().map(|o| o.unwrap_or(Value::Null));
+    let mut plan = build(fields, &event, workflow, org, outputs.collect());
+    plan.manual = inputs.event_source == EventSource::Manual;
+    Ok(plan)
+}
+
+/// The event a plan's context is built from.
+pub struct EventContext<'a> {
+    pub id: &'a str,
+    pub event_type: &'a str,
+    pub data: Value,
+    pub created_at: time::OffsetDateTime,
+}
+
+/// The plan of `fields` for `event`, with the outputs of the steps done so far: what a run
+/// reads, and what a preview reads without a run.
+pub(crate) fn build(
+    fields: WorkflowFields,
+    event: &EventContext<'_>,
+    (workflow, version): (&str, i32),
+    (org, org_name): (&str, &str),
+    outputs: Vec<Value>,
+) -> Plan {
+    let stamp = event
+        .created_at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let mut context = json!({
-        "event": { "id": run.event_id, "type": inputs.event_type, "data": inputs.event_data, "createdAt": stamp },
-        "step": outputs.into_iter().map(|o| o.unwrap_or(Value::Null)).collect::<Vec<_>>(),
-        "workflow": { "id": run.workflow_id, "name": fields.name, "version": run.workflow_version },
-        "org": { "id": run.org_id, "name": inputs.org_name },
+        "event": { "id": event.id, "type": event.event_type, "data": event.data, "createdAt": stamp },
+        "step": outputs,
+        "workflow": { "id": workflow, "name": fields.name, "version": version },
+        "org": { "id": org, "name": org_name },
     });
     let root = mapping::root_for_trigger(&fields.trigger_event);
     if !root.is_empty() && context.get(&root).is_none() {
         context[root] = context["event"]["data"].clone();
     }
-    Ok(Plan {
+    Plan {
         roots: mapping::known_roots(&fields.trigger_event),
         fields,
         context,
-        manual: inputs.event_source == EventSource::Manual,
-    })
+        manual: false,
+    }
 }

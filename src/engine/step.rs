@@ -50,13 +50,13 @@ impl Ctx<'_> {
 }
 
 /// Works out one expression; the error says why, for the step's message.
-fn work_out(source: &str, plan: &Plan) -> Result<Value, String> {
+pub(super) fn work_out(source: &str, plan: &Plan) -> Result<Value, String> {
     let expr = mapping::parse(source, &plan.roots).map_err(|e| e.to_string())?;
     expr.eval(&plan.context).map_err(|e| format!("{e}"))
 }
 
 /// Resolves a step's mapping; the error names the field.
-fn resolve(rows: &Mapping, plan: &Plan) -> Result<Map<String, Value>, String> {
+pub(super) fn resolve(rows: &Mapping, plan: &Plan) -> Result<Map<String, Value>, String> {
     if rows.len() > mapping::ROWS_MAX {
         return Err(format!(
             "The step fills {} fields; at most {} are allowed",
@@ -80,7 +80,7 @@ fn resolve(rows: &Mapping, plan: &Plan) -> Result<Map<String, Value>, String> {
     Ok(input)
 }
 
-fn truthy(v: &Value) -> bool {
+pub(super) fn truthy(v: &Value) -> bool {
     !matches!(v, Value::Null | Value::Bool(false))
 }
 

@@ -199,3 +199,29 @@ pub async fn set_preferences(
         .await
         .map(drop)
 }
+
+/// Who an actor reference names, in words: a member's display name, or an API key's name.
+/// Unknown references (a user no longer a member) read as "someone".
+pub async fn who(conn: &mut Conn, org: &OrgId, reference: &str) -> QueryResult<String> {
+    use crate::schema::api_keys;
+    let name: Option<String> = if reference.starts_with("key_") {
+        api_keys::table
+            .filter(api_keys::id.eq(reference))
+            .filter(api_keys::org_id.eq(org))
+            .select(api_keys::name)
+            .first::<String>(conn)
+            .await
+            .optional()?
+            .map(|name| format!("the API key {name}"))
+    } else {
+        users::table
+            .inner_join(memberships::table.on(memberships::user_id.eq(users::id)))
+            .filter(users::id.eq(reference))
+            .filter(memberships::org_id.eq(org))
+            .select(users::display_name)
+            .first(conn)
+            .await
+            .optional()?
+    };
+    Ok(name.unwrap_or_else(|| "someone".into()))
+}

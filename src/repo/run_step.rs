@@ -95,6 +95,8 @@ pub struct StoredStep {
     pub error: Option<String>,
     pub attempts: i32,
     pub finished_at: Option<OffsetDateTime>,
+    /// The run this step's record was copied from, when a retry reused it.
+    pub reused_from: Option<RunId>,
 }
 
 /// Every recorded step of a run of `org`, in order.
@@ -112,7 +114,32 @@ pub async fn for_run(conn: &mut Conn, org: &OrgId, run: &RunId) -> QueryResult<V
             run_steps::error,
             run_steps::attempts,
             run_steps::finished_at,
+            run_steps::reused_from,
         ))
         .load(conn)
         .await
+}
+
+/// Copies the records of the steps before `before` of run `from` to run `to` (a retry from
+/// the failed step reuses them), marked as reused from `from`. One statement.
+pub async fn copy_before(
+    conn: &mut Conn,
+    org: &OrgId,
+    from: &RunId,
+    to: &RunId,
+    before: i32,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO run_steps (run_id, idx, org_id, action, status, input, output, error, attempts,
+                                started_at, finished_at, reused_from)
+         SELECT $1, idx, org_id, action, status, input, output, error, attempts, started_at,
+                finished_at, run_id
+         FROM run_steps WHERE run_id = $2 AND org_id = $3 AND idx < $4",
+    )
+    .bind::<diesel::sql_types::Text, _>(to)
+    .bind::<diesel::sql_types::Text, _>(from)
+    .bind::<diesel::sql_types::Text, _>(org)
+    .bind::<diesel::sql_types::Integer, _>(before)
+    .execute(conn)
+    .await
 }

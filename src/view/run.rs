@@ -118,25 +118,59 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
                     error: d.error.clone(),
                     attempts: d.attempts,
                     finished_at: d.finished_at,
+                    reused: d.reused_from.is_some(),
                 },
                 None => RunStepView {
                     index: i as i32,
                     label,
                     action: step.action.clone(),
-                    status: StepStatus::Pending,
+                    // A run that ended never reached it.
+                    status: if run.status.is_in_flight() {
+                        StepStatus::Pending
+                    } else {
+                        StepStatus::Skipped
+                    },
                     input: None,
                     output: None,
                     error: None,
                     attempts: 0,
                     finished_at: None,
+                    reused: false,
                 },
             }
         })
         .collect();
+    let lineage = repo::run::lineage(conn, org, id).await?;
+    let lineage_next_step = lineage.next_step;
+    let retry_of = match (lineage.retry_of, lineage.requested_by) {
+        (Some(of), Some(by)) => {
+            let who = repo::org::who(conn, org, &by).await?;
+            Some((of, lineage.retry_from.unwrap_or(0), who))
+        }
+        _ => None,
+    };
+    let cancel_requested_by = match lineage.cancel_requested_by {
+        Some(by) => Some(repo::org::who(conn, org, &by).await?),
+        None => None,
+    };
+    let (retried_by, retries) = repo::run::retries_of(conn, org, id, 5).await?;
+    let current = match repo::workflow::get(conn, org, &run.workflow).await {
+        Ok(workflow) => Some(workflow),
+        Err(diesel::result::Error::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let state = (run.status, run.failed_step, lineage_next_step);
+    let retry = crate::retry::options(state, (&fields, run.workflow_version), current.as_ref());
     Ok(RunDetail {
         run,
         event_id,
         event_data,
         steps,
+        retry_of,
+        retried_by,
+        retries,
+        cancel_requested_by,
+        may_act: actor.may_edit(),
+        retry,
     })
 }

@@ -9,6 +9,7 @@ mod concurrency;
 mod engine;
 mod limits;
 mod list;
+mod retries;
 mod stats;
 mod verbs;
 

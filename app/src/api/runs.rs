@@ -4,6 +4,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use switchyard::entity::RunDetail;
+use switchyard::retry::RetryPreview;
 use switchyard::view::run::{RunHistory, RunList};
 
 /// A run history's filters, as the address has them (`step` counts from 1).
@@ -75,4 +76,44 @@ pub async fn get_run(org: String, id: String) -> Result<RunDetail, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::id::RunId::from_path(&id)?;
     Ok(switchyard::view::run::detail(&mut conn, &member, &id).await?)
+}
+
+/// What retrying the run from `from` would do, in plain words; writes nothing.
+#[server(endpoint = "preview_retry")]
+pub async fn preview_retry(
+    org: String,
+    id: String,
+    from: String,
+) -> Result<RetryPreview, AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::id::RunId::from_path(&id)?;
+    let from = switchyard::retry::parse_from(&from)?;
+    Ok(switchyard::retry::preview(&mut conn, &member, &id, from).await?)
+}
+
+/// Retries the run, then shows the new run.
+#[server(endpoint = "retry_run")]
+pub async fn retry_run(
+    org: String,
+    id: String,
+    from: String,
+    #[server(default)] based_on: String,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::id::RunId::from_path(&id)?;
+    let from = switchyard::retry::parse_from(&from)?;
+    let based_on = switchyard::retry::parse_based_on(&based_on)?;
+    let retry = switchyard::retry::retry(&mut conn, &member, &id, from, based_on).await?;
+    leptos_axum::redirect(&format!("/o/{org}/runs/{retry}"));
+    Ok(())
+}
+
+/// Asks the run to stop, then shows it.
+#[server(endpoint = "cancel_run")]
+pub async fn cancel_run(org: String, id: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::id::RunId::from_path(&id)?;
+    switchyard::retry::cancel(&mut conn, &member, &id).await?;
+    leptos_axum::redirect(&format!("/o/{org}/runs/{id}"));
+    Ok(())
 }

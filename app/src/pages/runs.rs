@@ -1,14 +1,16 @@
 //! `/o/{org}/workflows/{id}/runs` (a workflow's run history) and `/o/{org}/runs/{id}` (one run
 //! step by step).
 
-use crate::api::runs::get_run;
+use crate::api::runs::{CancelRun, RetryRun, get_run, preview_retry};
 use crate::components::format::time;
 use crate::components::layout::org_param;
 use crate::components::value::Fields;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_params_map;
-use switchyard::entity::RunSummary;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use switchyard::entity::{RunDetail, RunSummary};
+use switchyard::retry::{Effect, RetryFrom, RetryPreview, StepPreview};
 use switchyard::run::{RunStatus, StepStatus};
 
 fn duration(run: &RunSummary) -> String {
@@ -68,65 +70,306 @@ pub fn RunTable(
 pub fn RunPage() -> impl IntoView {
     let org = org_param();
     let params = use_params_map();
+    let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let run = Resource::new(move || (org.get(), id.get()), |(org, id)| get_run(org, id));
+    // `?retry=start` or `?retry=failed-step` asks for the preview; `?cancel=1` for the cancel.
+    let asked = Memo::new(move |_| {
+        let q = query.read();
+        (q.get("retry"), q.get("cancel").is_some())
+    });
+    let preview = Resource::new(
+        move || (org.get(), id.get(), asked.get().0),
+        |(org, id, from)| async move {
+            match from {
+                Some(from) => Some(preview_retry(org, id, from).await),
+                None => None,
+            }
+        },
+    );
+    let retry = ServerAction::<RetryRun>::new();
+    let cancel = ServerAction::<CancelRun>::new();
     view! {
         <Suspense fallback=|| view! { <p>"Loading the run…"</p> }>
             {move || Suspend::new(async move {
                 let org = org.get_untracked();
+                let (_, cancelling) = asked.get_untracked();
                 match run.await {
                     Ok(detail) => {
-                        let r = detail.run;
-                        // A run in flight: the page reloads itself until it ends, with or
-                        // without JavaScript.
-                        let in_flight = r.status.is_in_flight();
-                        view! {
-                            <Title text=format!("Run of {}", r.workflow_name) />
-                            {in_flight.then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
-                            <p class="crumbs">
-                                <a href=format!("/o/{org}/workflows/{}", r.workflow)>"← " {r.workflow_name.clone()}</a>
-                                " · " <a href=format!("/o/{org}/workflows/{}/runs", r.workflow)>"Run history"</a>
-                            </p>
-                            <div class="page-head">
-                                <h1>{format!("Run of {}", r.workflow_name)}</h1>
-                                <RunBadge status=r.status />
-                                <span class="version">{format!("Version {}", r.workflow_version)}</span>
-                            </div>
-                            {in_flight.then(|| view! { <p class="hint">"Still running: this page refreshes every few seconds until the run ends."</p> })}
-                            {r.error.clone().map(|e| view! { <p class="problem" role="alert">{e}</p> })}
-                            {r.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                            <dl class="settings">
-                                <dt>"Queued"</dt><dd>{time(r.queued_at)}</dd>
-                                <dt>"Started"</dt><dd>{r.started_at.map(time).unwrap_or_else(|| "Not yet".into())}</dd>
-                                <dt>"Duration"</dt><dd>{duration(&r)}</dd>
-                            </dl>
-                            <h2>"What started it"</h2>
-                            <p><code>{r.event_type.clone()}</code></p>
-                            <Fields value=detail.event_data />
-                            <h2>"Steps"</h2>
-                            <ol class="timeline">
-                                {detail.steps.into_iter().map(|s| view! {
-                                    <li class=format!("step-{}", s.status.as_str().to_lowercase())>
-                                        <div class="step-head">
-                                            <h3>{format!("{}. {}", s.index + 1, s.label)}</h3>
-                                            <StepBadge status=s.status />
-                                        </div>
-                                        <p class="hint">
-                                            <code>{s.action.clone()}</code>
-                                            {(s.attempts > 1).then(|| format!(" · {} attempts", s.attempts))}
-                                            {s.finished_at.map(|t| format!(" · {}", time(t)))}
-                                        </p>
-                                        {s.error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
-                                        {s.input.clone().map(|v| view! { <h4>"Sent"</h4> <Fields value=v /> })}
-                                        {s.output.clone().map(|v| view! { <h4>"Result"</h4> <Fields value=v /> })}
-                                    </li>
-                                }).collect_view()}
-                            </ol>
-                        }.into_any()
+                        let preview = preview.await;
+                        view! { <RunBody org detail preview cancelling retry cancel /> }.into_any()
                     }
                     Err(err) => crate::pages::error_view(err),
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn RunBody(
+    org: String,
+    detail: RunDetail,
+    preview: Option<Result<RetryPreview, AppError>>,
+    cancelling: bool,
+    retry: ServerAction<RetryRun>,
+    cancel: ServerAction<CancelRun>,
+) -> impl IntoView {
+    let r = detail.run.clone();
+    let base = format!("/o/{org}/runs/{}", r.id);
+    // A run in flight: the page reloads itself until it ends, with or without JavaScript.
+    let in_flight = r.status.is_in_flight();
+    let refused = move || {
+        let failed =
+            |e: Option<Result<(), AppError>>| e.and_then(|r| r.err()).map(|e| e.to_string());
+        failed(retry.value().get()).or_else(|| failed(cancel.value().get()))
+    };
+    let confirm_cancel = (cancelling && in_flight && detail.may_act && detail.cancel_requested_by.is_none())
+        .then(|| view! { <CancelConfirm org=org.clone() run=r.id.to_string() base=base.clone() cancel /> });
+    view! {
+        <Title text=format!("Run of {}", r.workflow_name) />
+        {in_flight.then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
+        <p class="crumbs">
+            <a href=format!("/o/{org}/workflows/{}", r.workflow)>"← " {r.workflow_name.clone()}</a>
+            " · " <a href=format!("/o/{org}/workflows/{}/runs", r.workflow)>"Run history"</a>
+        </p>
+        <div class="page-head">
+            <h1>{format!("Run of {}", r.workflow_name)}</h1>
+            <RunBadge status=r.status />
+            <span class="version">{format!("Version {}", r.workflow_version)}</span>
+        </div>
+        {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        {confirm_cancel}
+        {preview.map(|p| view! { <RetryDialog org=org.clone() base=base.clone() preview=p retry /> })}
+        <Lineage org=org.clone() detail=detail.clone() />
+        <Actions base=base.clone() detail=detail.clone() />
+        {in_flight.then(|| view! { <p class="hint">"Still running: this page refreshes every few seconds until the run ends."</p> })}
+        {r.error.clone().map(|e| view! { <p class="problem" role="alert">{e}</p> })}
+        {r.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        <dl class="settings">
+            <dt>"Queued"</dt><dd>{time(r.queued_at)}</dd>
+            <dt>"Started"</dt><dd>{r.started_at.map(time).unwrap_or_else(|| "Not yet".into())}</dd>
+            <dt>"Duration"</dt><dd>{duration(&r)}</dd>
+        </dl>
+        <h2>"What started it"</h2>
+        <p><code>{r.event_type.clone()}</code></p>
+        <Fields value=detail.event_data.clone() />
+        <Timeline org detail />
+    }
+    .into_any()
+}
+
+/// Where the run came from (the run it retries) and what came of it (its retries, a cancel).
+#[component]
+fn Lineage(org: String, detail: RunDetail) -> impl IntoView {
+    let link = |id: &switchyard::id::RunId| format!("/o/{org}/runs/{id}");
+    let origin = detail.retry_of.as_ref().map(|(of, from, who)| {
+        let place = match from {
+            0 => "from the start".to_owned(),
+            n => format!("from step {}, reusing the steps before it", n + 1),
+        };
+        view! { <p class="lineage">"A retry of " <a href=link(of)>{format!("run {of}")}</a> {format!(", {place}, asked by {who}.")}</p> }
+    });
+    let retries = (detail.retries > 0).then(|| {
+        let more = detail.retries - detail.retried_by.len() as i64;
+        view! {
+            <p class="lineage">
+                {if detail.retries == 1 { "Retried once: ".to_owned() } else { format!("Retried {} times: ", detail.retries) }}
+                {detail.retried_by.iter().enumerate().map(|(i, (id, status))| view! {
+                    {(i > 0).then_some(", ")}
+                    <a href=link(id)>{format!("run {id}")}</a> {format!(" ({})", status.label())}
+                }).collect_view()}
+                {(more > 0).then(|| format!(" and {more} more"))}
+                "."
+            </p>
+        }
+    });
+    let cancel = detail.cancel_requested_by.clone().map(|who| {
+        let words = if detail.run.status.is_in_flight() {
+            format!("{who} asked to cancel this run: it stops after the step in hand.")
+        } else {
+            format!("Cancel asked by {who}.")
+        };
+        view! { <p class="notice" role="status">{words}</p> }
+    });
+    view! { {origin} {retries} {cancel} }
+}
+
+/// Retry and cancel, as the run's state and the member's role allow.
+#[component]
+fn Actions(base: String, detail: RunDetail) -> impl IntoView {
+    let r = &detail.run;
+    if r.status.is_in_flight() {
+        let may_cancel = detail.may_act && detail.cancel_requested_by.is_none();
+        return may_cancel
+            .then(|| view! { <p class="actions"><a class="button" href=format!("{base}?cancel=1")>"Cancel this run"</a></p> })
+            .into_any();
+    }
+    let options = detail.retry.clone();
+    let from_failed = options.failed_step.filter(|s| *s > 0).map(|s| view! {
+        <a class="button primary" href=format!("{base}?retry=failed-step")>{format!("Retry from step {}", s + 1)}</a> " "
+    });
+    let verb = if detail.may_act {
+        "Retry"
+    } else {
+        "Preview a retry"
+    };
+    view! {
+        <section class="retry" aria-labelledby="retry-head">
+            <h2 id="retry-head">"Fix and retry"</h2>
+            {options.refused.clone().map(|why| view! { <p class="notice">{why}</p> })}
+            {options.refused.is_none().then(|| view! {
+                <p class="actions">
+                    {from_failed}
+                    <a class="button" href=format!("{base}?retry=start")>{format!("{verb} from the start")}</a>
+                </p>
+                {options.failed_step_refused.clone().filter(|_| r.status != switchyard::run::RunStatus::Succeeded).map(|why| view! { <p class="hint">{why}</p> })}
+                <p class="hint">"You see what a retry will do again before anything runs."</p>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn CancelConfirm(
+    org: String,
+    run: String,
+    base: String,
+    cancel: ServerAction<CancelRun>,
+) -> impl IntoView {
+    view! {
+        <div class="confirm" role="alertdialog" aria-labelledby="cancel-title">
+            <h2 id="cancel-title">"Cancel this run?"</h2>
+            <p>"The step in hand finishes; the steps after it do not run, and the run ends Cancelled. What its steps already did stays. You can retry it later."</p>
+            <ActionForm action=cancel attr:class="inline">
+                <input type="hidden" name="org" value=org />
+                <input type="hidden" name="id" value=run />
+                <button type="submit" class="danger">"Cancel the run"</button>
+            </ActionForm>
+            " " <a href=base>"Keep it running"</a>
+        </div>
+    }
+}
+
+/// The preview of a retry, in words, with the button that asks for it.
+#[component]
+fn RetryDialog(
+    org: String,
+    base: String,
+    preview: Result<RetryPreview, AppError>,
+    retry: ServerAction<RetryRun>,
+) -> impl IntoView {
+    let p = match preview {
+        Ok(p) => p,
+        Err(e) => return view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+    };
+    let title = match p.from_step {
+        0 => "Retry from the start?".to_owned(),
+        n => format!("Retry from step {}?", n + 1),
+    };
+    let button = match p.from_step {
+        0 => "Retry from the start".to_owned(),
+        n => format!("Retry from step {}", n + 1),
+    };
+    let again = p
+        .steps
+        .iter()
+        .filter(|s| s.effect != Effect::Reused)
+        .count();
+    let writes = p.steps.iter().filter(|s| s.effect.writes()).count();
+    let asked_failed = p.from == RetryFrom::Start
+        && p.failed_step_refused.is_some()
+        && p.run_status != switchyard::run::RunStatus::Succeeded;
+    view! {
+        <div class="confirm preview-dialog" role="alertdialog" aria-labelledby="retry-title">
+            <h2 id="retry-title">{title}</h2>
+            <p>{format!("The retry runs version {} of {} with this run's event (this run ran version {}). Nothing runs until you confirm.", p.version, p.workflow_name, p.ran_version)}</p>
+            {asked_failed.then(|| p.failed_step_refused.clone().map(|why| view! { <p class="notice">{why}</p> }))}
+            {p.refused.clone().map(|why| view! { <p class="problem">{why}</p> })}
+            <p><strong>{format!("{again} of {} steps run again; {writes} of them create or change records.", p.steps.len())}</strong></p>
+            <ol class="preview">
+                {p.steps.iter().map(|s| view! { <PreviewStep step=s.clone() /> }).collect_view()}
+            </ol>
+            {match (p.may_retry, p.refused.is_none()) {
+                (true, true) => view! {
+                    <ActionForm action=retry attr:class="inline">
+                        <input type="hidden" name="org" value=org />
+                        <input type="hidden" name="id" value=p.run.to_string() />
+                        <input type="hidden" name="from" value=p.from.as_str() />
+                        <input type="hidden" name="based_on" value=p.retries.to_string() />
+                        <button type="submit" class="primary">{button}</button>
+                    </ActionForm>
+                    " "
+                }.into_any(),
+                (false, _) => view! { <p class="hint">"Your role lets you read this preview; Editors and Admins can retry."</p> }.into_any(),
+                _ => ().into_any(),
+            }}
+            <a href=base>"Back to the run"</a>
+        </div>
+    }
+    .into_any()
+}
+
+/// One step of a preview: what it will do, in words, with the values it would send.
+#[component]
+pub fn PreviewStep(step: StepPreview) -> impl IntoView {
+    let (tag, class) = match &step.effect {
+        Effect::Reused => ("Reused", "reused"),
+        Effect::Creates { .. } | Effect::Changes { .. } | Effect::Records { .. } => {
+            ("Runs again", "runs")
+        }
+        Effect::Recovered => ("Falls back", "runs"),
+        Effect::Skipped => ("Skipped", "skipped"),
+        Effect::Fails { .. } => ("Would fail", "fails"),
+        Effect::NotReached => ("Not run", "skipped"),
+    };
+    let values = (!step.fields.is_empty() && step.effect != Effect::Reused).then(|| {
+        let fields: serde_json::Map<String, serde_json::Value> =
+            step.fields.iter().cloned().collect();
+        view! { <Fields value=serde_json::Value::Object(fields) /> }
+    });
+    view! {
+        <li class=format!("preview-{class}")>
+            <div class="step-head">
+                <h3>{format!("{}. {}", step.index + 1, step.label)}</h3>
+                <span class=format!("badge preview-{class}")>{tag}</span>
+            </div>
+            <p>{step.words.clone()}</p>
+            {values}
+        </li>
+    }
+}
+
+/// Every step of the run's version, done or not.
+#[component]
+fn Timeline(org: String, detail: RunDetail) -> impl IntoView {
+    let reused_from = detail.retry_of.as_ref().map(|(of, _, _)| of.clone());
+    view! {
+        <h2>"Steps"</h2>
+        <ol class="timeline">
+            {detail.steps.into_iter().map(|s| {
+                let reused = s.reused.then(|| reused_from.clone()).flatten().map(|of| view! {
+                    <p class="hint">"Not run again: reused from " <a href=format!("/o/{org}/runs/{of}")>{format!("run {of}")}</a> "."</p>
+                });
+                view! {
+                    <li class=format!("step-{}", s.status.as_str().to_lowercase())>
+                        <div class="step-head">
+                            <h3>{format!("{}. {}", s.index + 1, s.label)}</h3>
+                            <StepBadge status=s.status />
+                        </div>
+                        <p class="hint">
+                            <code>{s.action.clone()}</code>
+                            {(s.attempts > 1).then(|| format!(" · {} attempts", s.attempts))}
+                            {s.finished_at.map(|t| format!(" · {}", time(t)))}
+                        </p>
+                        {reused}
+                        {s.error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
+                        {s.input.clone().map(|v| view! { <h4>"Sent"</h4> <Fields value=v /> })}
+                        {s.output.clone().map(|v| view! { <h4>"Result"</h4> <Fields value=v /> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
     }
 }

@@ -7,6 +7,7 @@ mod ingest;
 mod limits;
 mod pages;
 mod process;
+mod retries;
 mod runs;
 mod server_fns;
 mod sessions;

@@ -78,6 +78,8 @@ pub struct RunRow {
     pub stalls: i32,
     pub error: Option<String>,
     pub notice: Option<String>,
+    /// Who asked the run to stop: its next move ends it Cancelled.
+    pub cancel_requested_by: Option<String>,
 }
 
 impl RunRow {
@@ -393,4 +395,60 @@ pub async fn prune_ended_before(
             .await
     })
     .await
+}
+
+/// A retry about to be queued: the run it repeats and where it begins.
+pub struct NewRetry<'a> {
+    pub run: NewRun<'a>,
+    pub retry_of: &'a RunId,
+    /// The step it begins at; the ones before are copied from `retry_of`.
+    pub from: i32,
+    pub requested_by: &'a str,
+}
+
+/// Queues a retry; workers see it once committed.
+pub async fn insert_retry(conn: &mut Conn, new: &NewRetry<'_>) -> QueryResult<RunId> {
+    let run = RunId::generate();
+    let r = &new.run;
+    diesel::insert_into(runs::table)
+        .values((
+            runs::id.eq(&run),
+            runs::org_id.eq(r.org),
+            runs::workflow_id.eq(r.workflow),
+            runs::workflow_version.eq(r.version),
+            runs::event_id.eq(r.event),
+            runs::depth.eq(r.depth),
+            runs::chain_root.eq(r.chain_root),
+            runs::status.eq(RunStatus::Queued),
+            runs::next_step.eq(new.from),
+            runs::retry_of.eq(new.retry_of),
+            runs::retry_from.eq(new.from),
+            runs::requested_by.eq(new.requested_by),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(run)
+}
+
+/// Asks run `id` of `org` to stop: its next move ends it Cancelled. A run waiting (queued, or
+/// for its next attempt) is made due now, so that a worker ends it at once. False when the
+/// run has ended or was asked already.
+pub async fn request_cancel(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &RunId,
+    by: &str,
+    now: OffsetDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        runs::table
+            .filter(runs::id.eq(id))
+            .filter(runs::org_id.eq(org))
+            .filter(runs::status.eq_any(RunStatus::IN_FLIGHT))
+            .filter(runs::cancel_requested_by.is_null()),
+    )
+    .set((runs::cancel_requested_by.eq(by), runs::run_at.eq(now)))
+    .execute(conn)
+    .await?;
+    Ok(changed == 1)
 }

@@ -184,3 +184,101 @@ pub async fn latest_failures(
         .await?;
     Ok(rows.into_iter().map(to_summary).collect())
 }
+
+/// What a retry reads of the run it repeats, with its event.
+#[derive(Queryable, Clone, Debug)]
+pub struct RetrySource {
+    pub id: RunId,
+    pub workflow_id: WorkflowId,
+    pub workflow_version: i32,
+    pub status: RunStatus,
+    pub failed_step: Option<i32>,
+    pub next_step: i32,
+    pub depth: i32,
+    pub chain_root: Option<EventId>,
+    pub event_id: EventId,
+    pub event_type: String,
+    pub event_data: serde_json::Value,
+    pub event_created_at: OffsetDateTime,
+}
+
+/// The run `id` of `org` as a retry reads it.
+pub async fn retry_source(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<RetrySource> {
+    runs::table
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::id.eq(id))
+        .filter(runs::org_id.eq(org))
+        .select((
+            runs::id,
+            runs::workflow_id,
+            runs::workflow_version,
+            runs::status,
+            runs::failed_step,
+            runs::next_step,
+            runs::depth,
+            runs::chain_root,
+            events::id,
+            events::type_,
+            events::data,
+            events::created_at,
+        ))
+        .first(conn)
+        .await
+}
+
+/// Locks the run `id` of `org` for the transaction and returns its status; NotFound when it
+/// is not there.
+pub async fn lock(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<RunStatus> {
+    runs::table
+        .filter(runs::id.eq(id))
+        .filter(runs::org_id.eq(org))
+        .select(runs::status)
+        .for_update()
+        .first(conn)
+        .await
+}
+
+/// The retries of run `id`, newest first (at most `limit`), and how many there are.
+pub async fn retries_of(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &RunId,
+    limit: i64,
+) -> QueryResult<(Vec<(RunId, RunStatus)>, i64)> {
+    let mine = runs::org_id.eq(org).and(runs::retry_of.eq(id));
+    let count = runs::table.filter(mine).count().get_result(conn).await?;
+    let newest = runs::table
+        .filter(mine)
+        .order((runs::queued_at.desc(), runs::id.desc()))
+        .limit(limit)
+        .select((runs::id, runs::status))
+        .load(conn)
+        .await?;
+    Ok((newest, count))
+}
+
+/// How a run came to be and who acted on it: the run it retries (and from which step), who
+/// asked for the retry, who asked to cancel it.
+#[derive(Queryable, Clone, Debug, Default)]
+pub struct Lineage {
+    pub retry_of: Option<RunId>,
+    pub retry_from: Option<i32>,
+    pub requested_by: Option<String>,
+    pub cancel_requested_by: Option<String>,
+    pub next_step: i32,
+}
+
+pub async fn lineage(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Lineage> {
+    runs::table
+        .filter(runs::id.eq(id))
+        .filter(runs::org_id.eq(org))
+        .select((
+            runs::retry_of,
+            runs::retry_from,
+            runs::requested_by,
+            runs::cancel_requested_by,
+            runs::next_step,
+        ))
+        .first(conn)
+        .await
+}

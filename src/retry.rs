@@ -1,0 +1,475 @@
+//! Fixing what failed: retrying a run (from the start, or from its failed step reusing what
+//! succeeded), the plain-words preview that comes first, and cancelling a run. One place for
+//! each rule; the run page, the REST API and the MCP tools call these.
+
+use crate::id::{RunId, WorkflowId};
+use crate::run::RunStatus;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+#[cfg(feature = "db")]
+use {
+    crate::db::Conn,
+    crate::entity::{Actor, EventSource},
+    crate::error::{DomainError, DomainResult},
+    crate::repo,
+    crate::repo::event::NewEvent,
+    crate::repo::run::RetrySource,
+    crate::workflow::WorkflowFields,
+    diesel_async::AsyncConnection,
+    serde_json::json,
+};
+
+/// Where a retry begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RetryFrom {
+    /// Every step again, on the workflow's current version.
+    Start,
+    /// The failed step and those after it; the steps before are reused.
+    FailedStep,
+}
+
+impl RetryFrom {
+    /// As requests and forms spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryFrom::Start => "start",
+            RetryFrom::FailedStep => "failed-step",
+        }
+    }
+}
+
+impl FromStr for RetryFrom {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "start" => Ok(RetryFrom::Start),
+            "failed-step" => Ok(RetryFrom::FailedStep),
+            other => Err(format!(
+                "`{other}` is not where a retry can begin: say start or failed-step"
+            )),
+        }
+    }
+}
+
+/// Where a retry begins, as a form or a request names it; an unknown name is a field error.
+pub fn parse_from(from: &str) -> Result<RetryFrom, crate::error::DomainError> {
+    let from = if from.is_empty() { "start" } else { from };
+    from.parse()
+        .map_err(|message: String| crate::error::DomainError::field("from", message))
+}
+
+/// The retries the asker saw, as a form sends it: empty when it does not say.
+pub fn parse_based_on(seen: &str) -> Result<Option<i64>, crate::error::DomainError> {
+    match seen.trim() {
+        "" => Ok(None),
+        n => n.parse().map(Some).map_err(|_| {
+            crate::error::DomainError::field(
+                "based_on",
+                format!("`{n}` is not a number of retries"),
+            )
+        }),
+    }
+}
+
+/// What one step does to the business's records, as a preview foretells it and as a run's
+/// records show it afterwards.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    /// Not run: the result of the run it repeats is reused.
+    Reused,
+    /// Makes a new Thing of this type.
+    Creates { noun: String },
+    /// Changes an existing Thing of this type.
+    Changes { noun: String },
+    /// Records an event of this type.
+    Records { event_type: String },
+    /// Its condition does not hold.
+    Skipped,
+    /// It fails; `stops` when the run ends there.
+    Fails { stops: bool },
+    /// It fails and its fallback runs in its place.
+    Recovered,
+    /// An earlier step stops the run first.
+    NotReached,
+}
+
+impl Effect {
+    /// Whether the step would touch the business's records (create, change or record).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Effect::Creates { .. }
+                | Effect::Changes { .. }
+                | Effect::Records { .. }
+                | Effect::Recovered
+        )
+    }
+}
+
+/// One step of a preview.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepPreview {
+    pub index: i32,
+    pub label: String,
+    pub action: String,
+    pub effect: Effect,
+    /// The effect in a sentence for people.
+    pub words: String,
+    /// The condition's result, when the step has one and it could be worked out.
+    pub condition: Option<bool>,
+    /// The fields the step would fill, with their values, in the mapping's order.
+    pub fields: Vec<(String, serde_json::Value)>,
+}
+
+/// What a retry of a run would do, before it is asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RetryPreview {
+    pub run: RunId,
+    pub run_status: RunStatus,
+    pub workflow: WorkflowId,
+    pub workflow_name: String,
+    /// The version the run ran, and the one a retry runs (the current one).
+    pub ran_version: i32,
+    pub version: i32,
+    pub from: RetryFrom,
+    /// The step the retry begins at (0: the start).
+    pub from_step: i32,
+    pub steps: Vec<StepPreview>,
+    /// The step a retry from the failed step would begin at, when one is offered.
+    pub failed_step: Option<i32>,
+    /// Why a retry from the failed step is not offered, when the run failed at a step.
+    pub failed_step_refused: Option<String>,
+    /// Why no retry is possible now (the workflow is paused, the run has not ended), if so.
+    pub refused: Option<String>,
+    /// The retries queued so far: a retry based on fewer is refused as stale.
+    pub retries: i64,
+    /// Whether the actor may retry at all (Viewers see the preview only).
+    pub may_retry: bool,
+}
+
+/// The step a retry from the failed step begins at: where the run failed, timed out or was
+/// cancelled; `None` for a run that succeeded or has not begun a step.
+pub fn resume_step(status: RunStatus, failed_step: Option<i32>, next_step: i32) -> Option<i32> {
+    match status {
+        RunStatus::Succeeded | RunStatus::Queued | RunStatus::Running => None,
+        RunStatus::Failed => failed_step.or(Some(next_step)),
+        RunStatus::TimedOut | RunStatus::Cancelled => failed_step.or(Some(next_step)),
+    }
+}
+
+/// Why a retry from step `at` cannot reuse the steps before it, if it cannot: they must be the
+/// same in the version the run ran and the current one.
+#[cfg(feature = "db")]
+fn reuse_refused(
+    at: i32,
+    ran: (&WorkflowFields, i32),
+    current: (&WorkflowFields, i32),
+) -> Option<String> {
+    let (ran, ran_version) = ran;
+    let (current, version) = current;
+    let at = at as usize;
+    if ran_version == version {
+        return None;
+    }
+    let before = |f: &WorkflowFields| f.steps.get(..at).map(<[_]>::to_vec);
+    match (before(ran), before(current)) {
+        (Some(a), Some(b)) if a == b => None,
+        _ => {
+            let changed = (0..at)
+                .find(|i| ran.steps.get(*i) != current.steps.get(*i))
+                .map_or(at, |i| i + 1);
+            Some(format!(
+                "Step {changed} changed since version {ran_version}, which this run ran, so its result cannot be reused: retry from the start."
+            ))
+        }
+    }
+}
+
+/// Why the workflow's runs cannot be retried in its status, if they cannot.
+#[cfg(feature = "db")]
+fn status_refused(status: crate::status::Status) -> Option<String> {
+    use crate::status::Status;
+    match status {
+        s if s.listens() => None,
+        Status::Paused => Some(
+            "The workflow is paused, so it runs nothing: activate it, then retry.".into(),
+        ),
+        Status::Draft => Some(
+            "The workflow is a draft, so it runs nothing: activate it, then retry.".into(),
+        ),
+        _ => Some(
+            "The workflow is archived, so its runs cannot be retried. Copy its steps into a new workflow to run them again.".into(),
+        ),
+    }
+}
+
+/// What the run page offers for retrying a run: the step a retry from the failed step would
+/// begin at, why it is not offered, and why no retry is possible now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryOptions {
+    pub failed_step: Option<i32>,
+    pub failed_step_refused: Option<String>,
+    pub refused: Option<String>,
+}
+
+/// The retry options of a run in `status` (failed at `failed_step`, next at `next_step`)
+/// that ran `ran` (version `ran_version`), given its workflow as it is now (`None`: deleted).
+#[cfg(feature = "db")]
+pub(crate) fn options(
+    (status, failed_step, next_step): (RunStatus, Option<i32>, i32),
+    (ran, ran_version): (&WorkflowFields, i32),
+    current: Option<&crate::Workflow>,
+) -> RetryOptions {
+    let resume = resume_step(status, failed_step, next_step);
+    let Some(current) = current else {
+        return RetryOptions {
+            refused: Some("The workflow was deleted, so its runs cannot be retried.".into()),
+            ..RetryOptions::default()
+        };
+    };
+    let failed_step_refused = match resume {
+        Some(at) => reuse_refused(at, (ran, ran_version), (&current.fields(), current.version)),
+        None if status == RunStatus::Succeeded => {
+            Some("The run succeeded: there is no failed step to begin at.".into())
+        }
+        None => None,
+    };
+    let refused = if status.is_in_flight() {
+        Some("The run has not ended yet: wait for it to end, or cancel it, then retry.".into())
+    } else {
+        status_refused(current.status)
+    };
+    RetryOptions {
+        failed_step: resume.filter(|_| failed_step_refused.is_none()),
+        failed_step_refused,
+        refused,
+    }
+}
+
+/// The preview of retrying run `id` from `from`, worked out from the run's real event and the
+/// workflow's current steps; writes nothing. Any member may read it.
+#[cfg(feature = "db")]
+pub async fn preview(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: &RunId,
+    from: RetryFrom,
+) -> DomainResult<RetryPreview> {
+    let org = actor.org();
+    let source = repo::run::retry_source(conn, &org.id, id).await?;
+    let workflow = repo::workflow::get(conn, &org.id, &source.workflow_id).await?;
+    let ran =
+        repo::workflow::fields_at(conn, &org.id, &workflow.id, source.workflow_version).await?;
+    let state = (source.status, source.failed_step, source.next_step);
+    let RetryOptions {
+        failed_step,
+        failed_step_refused,
+        refused,
+    } = options(state, (&ran, source.workflow_version), Some(&workflow));
+    let from_step = match from {
+        RetryFrom::Start => 0,
+        RetryFrom::FailedStep => failed_step.unwrap_or(0),
+    };
+    let from = if from_step == 0 {
+        RetryFrom::Start
+    } else {
+        from
+    };
+    let earlier = repo::run_step::for_run(conn, &org.id, id).await?;
+    let event = crate::engine::EventContext {
+        id: source.event_id.as_str(),
+        event_type: &source.event_type,
+        data: source.event_data.clone(),
+        created_at: source.event_created_at,
+    };
+    let steps = crate::engine::preview(
+        conn,
+        org,
+        (&workflow.id, workflow.version),
+        workflow.fields(),
+        &event,
+        (from_step as usize, &earlier),
+    )
+    .await?;
+    let (_, retries) = repo::run::retries_of(conn, &org.id, id, 0).await?;
+    Ok(RetryPreview {
+        run: source.id,
+        run_status: source.status,
+        workflow: workflow.id,
+        workflow_name: workflow.name,
+        ran_version: source.workflow_version,
+        version: workflow.version,
+        from,
+        from_step,
+        steps,
+        failed_step,
+        failed_step_refused,
+        refused,
+        retries,
+        may_retry: actor.may_edit(),
+    })
+}
+
+/// Retries run `id` from `from`: a new run of the same event on the workflow's current
+/// version, linked to the one it repeats, recorded as `Run.retried` with its actor. From the
+/// failed step, the records of the steps before it are copied and not run again.
+/// `based_on`: the number of retries the asker saw; when others were queued since, the retry
+/// is refused as stale (a second click queues nothing twice). Editors and Admins only.
+#[cfg(feature = "db")]
+pub async fn retry(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: &RunId,
+    from: RetryFrom,
+    based_on: Option<i64>,
+) -> DomainResult<RunId> {
+    crate::verbs::authorize(actor)?;
+    let org = actor.org();
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let status = repo::run::lock(conn, &org.id, id).await?;
+        if status.is_in_flight() {
+            return Err(DomainError::Refused(
+                "The run has not ended yet: wait for it to end, or cancel it, then retry.".into(),
+            ));
+        }
+        let (newest, retries) = repo::run::retries_of(conn, &org.id, id, 1).await?;
+        if let Some(seen) = based_on.filter(|seen| *seen != retries) {
+            let latest = newest.first().map(|(r, _)| r.to_string()).unwrap_or_default();
+            return Err(DomainError::Refused(format!(
+                "This run was retried meanwhile ({retries} retries now, {seen} when you looked; the latest is {latest}). Open the latest retry before retrying again."
+            )));
+        }
+        let source = repo::run::retry_source(conn, &org.id, id).await?;
+        let workflow = repo::workflow::get_for_update(conn, &org.id, &source.workflow_id).await?;
+        if let Some(why) = status_refused(workflow.status) {
+            return Err(DomainError::Refused(why));
+        }
+        let from_step = match from {
+            RetryFrom::Start => 0,
+            RetryFrom::FailedStep => {
+                failed_step_of(conn, actor, &source, &workflow).await?
+            }
+        };
+        let retry = queue(conn, actor, &source, &workflow, from, from_step).await?;
+        crate::ingest::notify_workers(conn).await?;
+        Ok(retry)
+    })
+    .await
+}
+
+/// The step a retry from the failed step of `source` begins at, or why there is none.
+#[cfg(feature = "db")]
+async fn failed_step_of(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    source: &RetrySource,
+    workflow: &crate::Workflow,
+) -> DomainResult<i32> {
+    let Some(at) = resume_step(source.status, source.failed_step, source.next_step) else {
+        return Err(DomainError::Refused(
+            "The run succeeded: there is no failed step to begin at. Retry from the start.".into(),
+        ));
+    };
+    let ran =
+        repo::workflow::fields_at(conn, &actor.org().id, &workflow.id, source.workflow_version)
+            .await?;
+    let current = workflow.fields();
+    match reuse_refused(
+        at,
+        (&ran, source.workflow_version),
+        (&current, workflow.version),
+    ) {
+        Some(why) => Err(DomainError::Refused(why)),
+        None => Ok(at),
+    }
+}
+
+/// Queues the retry of `source` at `from_step` and records `Run.retried`.
+#[cfg(feature = "db")]
+async fn queue(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    source: &RetrySource,
+    workflow: &crate::Workflow,
+    from: RetryFrom,
+    from_step: i32,
+) -> DomainResult<RunId> {
+    let org = &actor.org().id;
+    let chain_root = source.chain_root.as_ref().unwrap_or(&source.event_id);
+    let by = actor.reference();
+    let new = repo::run::NewRetry {
+        run: repo::run::NewRun {
+            org,
+            workflow: &workflow.id,
+            version: workflow.version,
+            event: &source.event_id,
+            depth: source.depth,
+            chain_root,
+        },
+        retry_of: &source.id,
+        from: from_step,
+        requested_by: &by,
+    };
+    let retry = repo::run::insert_retry(conn, &new).await?;
+    if from_step > 0 {
+        repo::run_step::copy_before(conn, org, &source.id, &retry, from_step).await?;
+    }
+    let data = json!({
+        "run": retry, "retryOf": source.id, "workflow": workflow.id, "name": workflow.name,
+        "from": from.as_str(), "step": from_step + 1, "version": workflow.version,
+    });
+    let event = NewEvent {
+        actor: Some(by),
+        subject: Some(retry.to_string()),
+        ..NewEvent::new("Run.retried", data, EventSource::Verb)
+    };
+    crate::ingest::record_and_queue(conn, org, &event, None, &crate::ingest::Limits::DEFAULT)
+        .await?;
+    Ok(retry)
+}
+
+/// Asks run `id` to stop: it ends Cancelled before its next step (a step in hand finishes
+/// first), fenced like every write of the engine, with the actor kept. Asking twice is one
+/// request. A run that has ended is refused. Editors and Admins only.
+#[cfg(feature = "db")]
+pub async fn cancel(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainResult<()> {
+    crate::verbs::authorize(actor)?;
+    let org = &actor.org().id;
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let status = repo::run::lock(conn, org, id).await?;
+        if !status.is_in_flight() {
+            return Err(DomainError::Refused(format!(
+                "The run has already ended ({}): there is nothing to cancel.",
+                status.label()
+            )));
+        }
+        let now = time::OffsetDateTime::now_utc();
+        if repo::run::request_cancel(conn, org, id, &actor.reference(), now).await? {
+            crate::ingest::notify_workers(conn).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_resumes_where_the_run_stopped_and_never_after_a_success() {
+        assert_eq!(resume_step(RunStatus::Failed, Some(2), 3), Some(2));
+        assert_eq!(resume_step(RunStatus::Cancelled, None, 1), Some(1));
+        assert_eq!(resume_step(RunStatus::TimedOut, None, 4), Some(4));
+        assert_eq!(resume_step(RunStatus::Succeeded, None, 3), None);
+        assert_eq!(resume_step(RunStatus::Running, None, 1), None);
+    }
+
+    #[test]
+    fn where_a_retry_begins_is_spelled_as_requests_spell_it() {
+        for from in [RetryFrom::Start, RetryFrom::FailedStep] {
+            assert_eq!(from.as_str().parse::<RetryFrom>(), Ok(from));
+        }
+        assert!("middle".parse::<RetryFrom>().is_err());
+    }
+}
