@@ -28,9 +28,22 @@ export default defineConfig({
     },
     trace: "off",
   },
+  // The retry journeys change the demo's history, so they run after every other journey.
   projects: [
-    { name: "javascript", use: { javaScriptEnabled: true } },
-    { name: "no-javascript", use: { javaScriptEnabled: false } },
+    { name: "javascript", use: { javaScriptEnabled: true }, testIgnore: /retries\.spec\.ts/ },
+    { name: "no-javascript", use: { javaScriptEnabled: false }, testIgnore: /retries\.spec\.ts/ },
+    {
+      name: "retries-javascript",
+      use: { javaScriptEnabled: true },
+      testMatch: /retries\.spec\.ts/,
+      dependencies: ["javascript", "no-javascript"],
+    },
+    {
+      name: "retries-no-javascript",
+      use: { javaScriptEnabled: false },
+      testMatch: /retries\.spec\.ts/,
+      dependencies: ["retries-javascript"],
+    },
   ],
   webServer: {
     command: `./start-server.sh ${port}`,

@@ -187,6 +187,8 @@ pub struct RunQuery {
     /// A failure group's key.
     pub group: Option<String>,
     pub version: Option<i32>,
+    /// The runs a bulk retry queued.
+    pub batch: Option<crate::id::BatchId>,
     /// The run to continue after, for the next (older) page.
     pub before: Option<RunId>,
 }
@@ -208,6 +210,7 @@ impl RunQuery {
             ));
         }
         let version = problems.parse::<i32>("version", get("version"), "a version");
+        let batch = problems.parse("batch", get("batch"), "a batch of retries");
         let group = value(pairs, &["group"]).map(str::to_owned);
         if group
             .as_deref()
@@ -236,6 +239,7 @@ impl RunQuery {
             error,
             group,
             version,
+            batch,
             before,
         })
     }
@@ -255,6 +259,7 @@ impl RunQuery {
         put("error", self.error.clone());
         put("group", self.group.clone());
         put("version", self.version.map(|v| v.to_string()));
+        put("batch", self.batch.as_ref().map(ToString::to_string));
         out
     }
 }

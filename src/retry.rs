@@ -72,8 +72,9 @@ pub fn parse_based_on(seen: &str) -> Result<Option<i64>, crate::error::DomainErr
 }
 
 /// What one step does to the business's records, as a preview foretells it and as a run's
-/// records show it afterwards.
+/// records show it afterwards. In JSON: `{"kind": "Creates", "noun": "Customer"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
 pub enum Effect {
     /// Not run: the result of the run it repeats is reused.
     Reused,
@@ -472,4 +473,371 @@ mod tests {
         }
         assert!("middle".parse::<RetryFrom>().is_err());
     }
+}
+
+/// The most runs one bulk retry queues.
+pub const BATCH_MAX: usize = 10_000;
+
+/// What a bulk retry of a filtered run list would do, before it is confirmed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    pub from: RetryFrom,
+    /// The runs that would be retried (at most `BATCH_MAX`).
+    pub retried: usize,
+    /// More runs match than one batch takes.
+    pub over_limit: bool,
+    /// Runs that match but would not be retried, by reason, with how many.
+    pub skipped: Vec<(String, usize)>,
+    /// The preview of the newest run that would be retried.
+    pub sample: Option<RetryPreview>,
+    pub may_retry: bool,
+    /// The key the confirm form sends back: the same confirm sent twice queues once.
+    pub key: String,
+}
+
+/// A queued batch: its id, how many it retried and left out, and whether this request found
+/// it queued already (the same confirm sent again).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchQueued {
+    pub batch: crate::id::BatchId,
+    pub queued: usize,
+    pub skipped: usize,
+    pub again: bool,
+}
+
+/// A batch's progress.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchProgress {
+    pub id: crate::id::BatchId,
+    pub from: String,
+    pub total: i32,
+    pub skipped: i32,
+    pub requested_by: String,
+    pub created_at: time::OffsetDateTime,
+    /// How many of its runs are in each status.
+    pub counts: Vec<(RunStatus, i64)>,
+    pub cancel_requested_by: Option<String>,
+    pub may_act: bool,
+}
+
+impl BatchProgress {
+    /// Runs of the batch that have ended.
+    pub fn ended(&self) -> i64 {
+        self.counts
+            .iter()
+            .filter(|(s, _)| !s.is_in_flight())
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    pub fn count(&self, status: RunStatus) -> i64 {
+        self.counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// The runs a bulk retry takes from `candidates`, each with the step it begins at, and the
+/// ones it leaves out by reason. One rule for the preview and the queueing.
+#[cfg(feature = "db")]
+async fn sort_out<'c>(
+    conn: &mut Conn,
+    org: &crate::OrgId,
+    candidates: &'c [repo::batch::Candidate],
+    from: RetryFrom,
+) -> DomainResult<(
+    Vec<(&'c repo::batch::Candidate, i32, i32)>,
+    Vec<(String, usize)>,
+)> {
+    use std::collections::{BTreeMap, HashMap};
+    let mut workflows: HashMap<crate::WorkflowId, Option<crate::Workflow>> = HashMap::new();
+    let mut versions: HashMap<(crate::WorkflowId, i32), WorkflowFields> = HashMap::new();
+    let mut taken = Vec::new();
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
+    for c in candidates {
+        if !workflows.contains_key(&c.workflow_id) {
+            let found = match repo::workflow::get(conn, org, &c.workflow_id).await {
+                Ok(w) => Some(w),
+                Err(diesel::result::Error::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            };
+            workflows.insert(c.workflow_id.clone(), found);
+        }
+        let Some(workflow) = workflows[&c.workflow_id].clone() else {
+            *skipped
+                .entry("its workflow was deleted".into())
+                .or_default() += 1;
+            continue;
+        };
+        if !workflow.status.listens() {
+            let why = format!(
+                "{} is {}",
+                workflow.name,
+                workflow.status.as_str().to_lowercase()
+            );
+            *skipped.entry(why).or_default() += 1;
+            continue;
+        }
+        let from_step = match from {
+            RetryFrom::Start => 0,
+            RetryFrom::FailedStep => {
+                let key = (c.workflow_id.clone(), c.workflow_version);
+                if !versions.contains_key(&key) {
+                    let fields =
+                        repo::workflow::fields_at(conn, org, &c.workflow_id, c.workflow_version)
+                            .await?;
+                    versions.insert(key.clone(), fields);
+                }
+                let ran = (&versions[&key], c.workflow_version);
+                let state = (c.status, c.failed_step, c.next_step);
+                match options(state, ran, Some(&workflow)).failed_step {
+                    Some(at) => at,
+                    None => {
+                        let why = "steps before the failed one changed since".to_owned();
+                        *skipped.entry(why).or_default() += 1;
+                        continue;
+                    }
+                }
+            }
+        };
+        taken.push((c, workflow.version, from_step));
+    }
+    Ok((taken, skipped.into_iter().collect()))
+}
+
+/// What retrying the runs `query` lets through (ended without succeeding, not retried yet)
+/// would do: how many, which are left out and why, and the preview of the newest one.
+#[cfg(feature = "db")]
+pub async fn bulk_preview(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    query: &crate::query::RunQuery,
+    from: RetryFrom,
+) -> DomainResult<BulkPreview> {
+    let org = &actor.org().id;
+    let now = time::OffsetDateTime::now_utc();
+    let mut candidates =
+        repo::batch::candidates(conn, org, query, now, BATCH_MAX as i64 + 1).await?;
+    let over_limit = candidates.len() > BATCH_MAX;
+    candidates.truncate(BATCH_MAX);
+    let (taken, skipped) = sort_out(conn, org, &candidates, from).await?;
+    let sample = match taken.first() {
+        Some((c, _, _)) => Some(preview(conn, actor, &c.id, from).await?),
+        None => None,
+    };
+    Ok(BulkPreview {
+        from,
+        retried: taken.len(),
+        over_limit,
+        skipped,
+        sample,
+        may_retry: actor.may_edit(),
+        key: crate::id::random_base62(16),
+    })
+}
+
+/// Retries the runs `query` lets through as one batch (at most `BATCH_MAX`), recorded with its
+/// actor and `RunBatch.queued`. `key` names the confirm: a batch already queued under it is
+/// answered again, and nothing more is queued. Editors and Admins only.
+#[cfg(feature = "db")]
+pub async fn retry_bulk(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    query: &crate::query::RunQuery,
+    from: RetryFrom,
+    key: &str,
+) -> DomainResult<BatchQueued> {
+    crate::verbs::authorize(actor)?;
+    let key = key.trim();
+    if key.is_empty() || key.len() > 64 {
+        return Err(DomainError::field(
+            "key",
+            "The confirm's key is missing or damaged: open the bulk retry again",
+        ));
+    }
+    let org = &actor.org().id;
+    let by = actor.reference();
+    let filter = query
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let Some(batch) =
+            repo::batch::insert(conn, org, &by, (from.as_str(), &filter, key)).await?
+        else {
+            let found = repo::batch::by_key(conn, org, key).await?;
+            return Ok(BatchQueued {
+                batch: found.id,
+                queued: found.total as usize,
+                skipped: found.skipped as usize,
+                again: true,
+            });
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let candidates = repo::batch::candidates(conn, org, query, now, BATCH_MAX as i64).await?;
+        let (taken, skipped) = sort_out(conn, org, &candidates, from).await?;
+        let retries: Vec<repo::batch::Queued> = taken
+            .iter()
+            .map(|(c, version, from_step)| repo::batch::Queued {
+                id: RunId::generate(),
+                of: c,
+                version: *version,
+                from: *from_step,
+            })
+            .collect();
+        let left_out: usize = skipped.iter().map(|(_, n)| n).sum();
+        repo::batch::queue(conn, org, &batch, &by, &retries, left_out).await?;
+        let data = json!({
+            "batch": batch, "runs": retries.len(), "skipped": left_out,
+            "from": from.as_str(), "filter": filter,
+        });
+        let event = NewEvent {
+            actor: Some(by.clone()),
+            subject: Some(batch.to_string()),
+            ..NewEvent::new("RunBatch.queued", data, EventSource::Verb)
+        };
+        let limits = crate::ingest::Limits::DEFAULT;
+        crate::ingest::record_and_queue(conn, org, &event, None, &limits).await?;
+        crate::ingest::notify_workers(conn).await?;
+        Ok(BatchQueued {
+            batch,
+            queued: retries.len(),
+            skipped: left_out,
+            again: false,
+        })
+    })
+    .await
+}
+
+/// A batch's progress: its runs by status, who queued it and who asked to cancel it.
+#[cfg(feature = "db")]
+pub async fn batch(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: &crate::id::BatchId,
+) -> DomainResult<BatchProgress> {
+    let org = &actor.org().id;
+    let row = repo::batch::get(conn, org, id).await?;
+    let counts = repo::batch::progress(conn, org, id).await?;
+    let requested_by = repo::org::who(conn, org, &row.requested_by).await?;
+    let cancel_requested_by = match &row.cancel_requested_by {
+        Some(by) => Some(repo::org::who(conn, org, by).await?),
+        None => None,
+    };
+    Ok(BatchProgress {
+        id: row.id,
+        from: row.retry_from,
+        total: row.total,
+        skipped: row.skipped,
+        requested_by,
+        created_at: row.created_at,
+        counts,
+        cancel_requested_by,
+        may_act: actor.may_edit(),
+    })
+}
+
+/// Cancels the batch's runs that have not started; the started ones finish, so that no run
+/// is left half-done. Returns how many were cancelled. Editors and Admins only.
+#[cfg(feature = "db")]
+pub async fn cancel_batch(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: &crate::id::BatchId,
+) -> DomainResult<usize> {
+    crate::verbs::authorize(actor)?;
+    let org = &actor.org().id;
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        repo::batch::get(conn, org, id).await?;
+        let now = time::OffsetDateTime::now_utc();
+        let asked = repo::batch::cancel_unstarted(conn, org, id, &actor.reference(), now).await?;
+        if asked > 0 {
+            crate::ingest::notify_workers(conn).await?;
+        }
+        Ok(asked)
+    })
+    .await
+}
+
+/// What each step of a workflow would do with sample data, worked out without running or
+/// writing anything: the dry run of the trigger form and the edit page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DryRun {
+    /// The sample data as it was read.
+    pub sample: serde_json::Value,
+    pub steps: Vec<StepPreview>,
+}
+
+/// The dry run of `fields` (the saved version `version` of `workflow`, or an unsaved form)
+/// for `sample_text`, sample data typed as JSON (a field error when it is not).
+#[cfg(feature = "db")]
+async fn dry_run(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    (workflow, version): (&WorkflowId, i32),
+    fields: WorkflowFields,
+    sample_text: &str,
+) -> DomainResult<DryRun> {
+    let sample = crate::payload::from_text("sample", sample_text)?;
+    let event_type = fields.trigger_event.clone();
+    let event = crate::engine::EventContext {
+        id: "evt_preview",
+        event_type: &event_type,
+        data: sample.clone(),
+        created_at: time::OffsetDateTime::now_utc(),
+    };
+    let steps = crate::engine::preview(
+        conn,
+        actor.org(),
+        (workflow, version),
+        fields,
+        &event,
+        (0, &[]),
+    )
+    .await?;
+    Ok(DryRun { sample, steps })
+}
+
+/// The dry run of the saved workflow `id` with `sample_text`. Any member may read it.
+#[cfg(feature = "db")]
+pub async fn dry_run_saved(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: &WorkflowId,
+    sample_text: &str,
+) -> DomainResult<DryRun> {
+    let workflow = repo::workflow::get(conn, &actor.org().id, id).await?;
+    let fields = workflow.fields();
+    dry_run(
+        conn,
+        actor,
+        (&workflow.id, workflow.version),
+        fields,
+        sample_text,
+    )
+    .await
+}
+
+/// The dry run of the workflow form as typed (not saved) with `sample_text`: the form's own
+/// field errors first, as saving would give them.
+#[cfg(feature = "db")]
+pub async fn dry_run_input(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: Option<&WorkflowId>,
+    input: &crate::workflow::WorkflowInput,
+    sample_text: &str,
+) -> DomainResult<DryRun> {
+    let fields = input.validate().map_err(DomainError::Validation)?;
+    let (workflow, version) = match id {
+        Some(id) => {
+            let saved = repo::workflow::get(conn, &actor.org().id, id).await?;
+            (saved.id, saved.version + 1)
+        }
+        None => (WorkflowId::generate(), 1),
+    };
+    dry_run(conn, actor, (&workflow, version), fields, sample_text).await
 }

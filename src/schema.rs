@@ -138,6 +138,22 @@ diesel::table! {
         retry_from -> Nullable<Int4>,
         requested_by -> Nullable<Text>,
         cancel_requested_by -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    run_batches (id) {
+        id -> Text,
+        org_id -> Text,
+        requested_by -> Text,
+        retry_from -> Text,
+        filter -> Text,
+        request_key -> Text,
+        total -> Int4,
+        skipped -> Int4,
+        created_at -> Timestamptz,
+        cancel_requested_by -> Nullable<Text>,
     }
 }
 
@@ -251,7 +267,39 @@ diesel::joinable!(workflows -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::joinable!(runs -> workflows (workflow_id));
 
+diesel::table! {
+    run_stats_org (org_id, hour) {
+        org_id -> Text,
+        hour -> Timestamptz,
+        started -> Int8,
+        succeeded -> Int8,
+        failed -> Int8,
+        timed_out -> Int8,
+        cancelled -> Int8,
+        duration_ms_sum -> Int8,
+        durations -> Array<Int8>,
+    }
+}
+
+diesel::table! {
+    run_stats_daily (workflow_id, version, day) {
+        workflow_id -> Text,
+        version -> Int4,
+        day -> Timestamptz,
+        org_id -> Text,
+        started -> Int8,
+        succeeded -> Int8,
+        failed -> Int8,
+        timed_out -> Int8,
+        cancelled -> Int8,
+        duration_ms_sum -> Int8,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    run_stats_org,
+    run_stats_daily,
+    run_batches,
     organizations,
     users,
     memberships,

@@ -6,7 +6,7 @@ const axePath = require.resolve("axe-core/axe.min.js");
 
 /** Fails on any serious or critical axe-core violation of the page as it is now. */
 export async function expectAccessible(page: Page) {
-  if (test.info().project.name !== "javascript") return;
+  if (test.info().project.use.javaScriptEnabled === false) return;
   await page.addScriptTag({ path: axePath });
   const violations = await page.evaluate(async () => {
     const axe = (window as any).axe;

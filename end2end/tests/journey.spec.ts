@@ -1,31 +1,6 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { expectAccessible } from "./a11y";
-
-// The same journey runs with JavaScript on (hydrated app) and off (plain forms).
-const jsOn = (page: Page) => test.info().project.name === "javascript";
-
-async function ready(page: Page) {
-  // A click before hydration would be lost; without JavaScript there is nothing to wait for.
-  if (jsOn(page)) await page.locator("body[data-hydrated]").waitFor();
-}
-
-async function signIn(page: Page, org = "acme") {
-  await page.goto(`/o/${org}/workflows`);
-  await expect(page).toHaveURL(/\/login\?next=/);
-  await ready(page);
-  await expectAccessible(page);
-  await page.getByLabel("Email").fill(`admin@${org}.test`);
-  await page.getByLabel("Password").fill("switchyard-demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(`/o/${org}/workflows$`));
-  await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
-}
-
-/** One step of the steps editor, found by its visible legend ("Step 2"). */
-const step = (page: Page, n: number) => page.getByRole("group", { name: `Step ${n}`, exact: true });
-/** The first mapping row's input of a step, by its visible label ("Field" or "Value"). */
-const mapping = (page: Page, n: number, label: "Field" | "Value") =>
-  step(page, n).getByRole("group", { name: "Fields", exact: true }).getByLabel(label, { exact: true }).first();
+import { jsOn, mapping, ready, signIn, step } from "./helpers";
 
 test("sign in, build a workflow with two steps, and move it through its verbs", async ({ page }) => {
   const name = `Onboarding ${test.info().project.name} ${Date.now()}`;
@@ -262,60 +237,6 @@ test("the dashboard puts the failing workflow first, since its version, and its 
   await expect(page.getByRole("heading", { name: "Invoice Reminders" })).toBeVisible();
   await expect(page.getByText(/Failing since version 2, saved/)).toBeVisible();
   await expect(page.locator("svg .version-mark text").first()).toHaveText("v2");
-  await expectAccessible(page);
-});
-
-test("from a failure on the dashboard: fix the step, read the preview, retry from the failed step", async ({ page }) => {
-  await signIn(page);
-  await ready(page);
-  await page.getByRole("link", { name: "Dashboard" }).click();
-  await ready(page);
-  await page.getByRole("region", { name: "Largest failure groups" }).getByRole("link", { name: /email reminder/ }).click();
-  await expect(page.getByRole("heading", { name: "Runs" })).toBeVisible();
-  await page.locator("tbody tr").first().getByRole("link", { name: "Failed" }).click();
-  await expect(page.getByRole("heading", { name: "Run of Invoice Reminders" })).toBeVisible();
-  const failedRun = page.url();
-  await expect(page.getByRole("alert").first()).toContainText("Step 2 (Event.create)");
-  await ready(page);
-  await expectAccessible(page);
-
-  // The fix: step 2 records the event type it always did (already made by an earlier journey
-  // when this one runs a second time against the same server).
-  await page.getByRole("link", { name: "← Invoice Reminders" }).click();
-  await ready(page);
-  await page.getByRole("link", { name: "Edit" }).click();
-  await expect(page.getByRole("heading", { name: /Edit/ })).toBeVisible();
-  await ready(page);
-  if ((await mapping(page, 2, "Value").inputValue()) !== '"Reminder.sent"') {
-    await mapping(page, 2, "Value").fill('"Reminder.sent"');
-    await page.getByRole("button", { name: "Save changes" }).click();
-    await expect(page.getByRole("heading", { name: "Invoice Reminders" })).toBeVisible();
-  }
-
-  // Back on the failed run: the preview says what runs again before anything does.
-  await page.goto(failedRun);
-  await ready(page);
-  await page.getByRole("link", { name: "Retry from step 2" }).click();
-  const dialog = page.getByRole("alertdialog");
-  await expect(dialog.getByRole("heading", { name: "Retry from step 2?" })).toBeVisible();
-  await expect(dialog.locator("ol.preview > li").nth(0)).toContainText("Not run again");
-  await expect(dialog.locator("ol.preview > li").nth(1)).toContainText("Records the event Reminder.sent");
-  await expect(dialog).toContainText("1 of 2 steps run again");
-  await expectAccessible(page);
-  await ready(page);
-  await dialog.getByRole("button", { name: "Retry from step 2" }).click();
-
-  // The retry is a run of its own, linked to the one it repeats, and it succeeds.
-  await expect(page).toHaveURL(/\/o\/acme\/runs\/run_/);
-  expect(page.url()).not.toEqual(failedRun.split("?")[0]);
-  await expect(page.getByText(/A retry of run run_\w+, from step 2/)).toBeVisible();
-  await expect(async () => {
-    await page.reload();
-    await expect(page.locator(".page-head .badge")).toHaveText("Succeeded", { timeout: 500 });
-  }).toPass({ timeout: 15_000 });
-  const steps = page.locator("ol.timeline > li");
-  await expect(steps.nth(0)).toContainText("Not run again: reused from run");
-  await expect(steps.nth(1)).toContainText("Succeeded");
   await expectAccessible(page);
 });
 

@@ -81,7 +81,8 @@ impl IntoResponse for ApiError {
 
 pub fn router(state: AppState) -> Router<LeptosOptions> {
     let (ingest_state, list_state, trigger_state) = (state.clone(), state.clone(), state.clone());
-    let (retry_state, cancel_state) = (state.clone(), state);
+    let (retry_state, cancel_state) = (state.clone(), state.clone());
+    let (bulk_state, preview_state) = (state.clone(), state);
     Router::new()
         .route(
             "/~{org}/events",
@@ -103,6 +104,20 @@ pub fn router(state: AppState) -> Router<LeptosOptions> {
                     trigger(trigger_state.clone(), org, id, req)
                 },
             ),
+        )
+        .route(
+            "/~{org}/workflows/{id}/preview",
+            post(
+                move |Path((org, id)): Path<(String, String)>, req: Request| {
+                    preview(preview_state.clone(), org, id, req)
+                },
+            ),
+        )
+        .route(
+            "/~{org}/runs/retry",
+            post(move |Path(org): Path<String>, req: Request| {
+                retry_bulk(bulk_state.clone(), org, req)
+            }),
         )
         .route(
             "/~{org}/runs/{id}/retry",
@@ -318,4 +333,71 @@ async fn cancel(
     switchyard::retry::cancel(&mut conn, &holder, &id).await?;
     let answer = json!({ "$id": id, "$type": "Run", "cancelRequested": true });
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+}
+
+/// Retries the runs a filter lets through as one batch: `{"filter": {"status", "range",
+/// "workflow", "step", "error", "group", "version"}, "from", "key"?}` (or an
+/// `Idempotency-Key` header); 202 with the batch. The same key queues the batch once.
+async fn retry_bulk(state: AppState, org: String, req: Request) -> Result<Response, ApiError> {
+    let holder = authenticate(&state, &org, req.headers()).await?;
+    let header_key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = read_json(req).await?.unwrap_or(Value::Null);
+    let filter = match &body["filter"] {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                )
+            })
+            .collect::<Vec<_>>(),
+        Value::Null => Vec::new(),
+        _ => {
+            return Err(switchyard::DomainError::field(
+                "filter",
+                "must be an object of run filters",
+            )
+            .into());
+        }
+    };
+    let pairs: Vec<(&str, &str)> = filter
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let query = switchyard::query::RunQuery::parse(&pairs)?;
+    let from = switchyard::retry::parse_from(body["from"].as_str().unwrap_or_default())?;
+    let key = body["key"]
+        .as_str()
+        .map(str::to_owned)
+        .or(header_key)
+        .unwrap_or_else(|| switchyard::id::random_base62(16));
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let queued = switchyard::retry::retry_bulk(&mut conn, &holder, &query, from, &key).await?;
+    let answer = json!({
+        "$id": queued.batch, "$type": "RunBatch", "queued": queued.queued,
+        "skipped": queued.skipped, "again": queued.again, "from": from.as_str(),
+    });
+    Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+}
+
+/// The dry run: what each step of the workflow would do with the body as sample data, without
+/// running or writing anything; 200 with `{"sample", "steps"}`.
+async fn preview(
+    state: AppState,
+    org: String,
+    id: String,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let holder = authenticate(&state, &org, req.headers()).await?;
+    let sample = read_json(req).await?.unwrap_or(Value::Null);
+    let id = WorkflowId::from_path(&id)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let dry =
+        switchyard::retry::dry_run_saved(&mut conn, &holder, &id, &sample.to_string()).await?;
+    Ok(axum::Json(dry).into_response())
 }

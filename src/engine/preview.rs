@@ -59,6 +59,7 @@ pub(crate) async fn simulate(
         } else {
             let mut sim = Sim {
                 conn: &mut *conn,
+                step: i,
                 plan,
                 org: start.org,
                 made: &mut made,
@@ -79,6 +80,8 @@ pub(crate) async fn simulate(
 /// One simulation's state: the plan, and the Things its creates would have made.
 struct Sim<'a, 'c> {
     conn: &'c mut Conn,
+    /// The step being worked out (0 for the first).
+    step: usize,
     plan: &'a Plan,
     org: &'a OrgId,
     made: &'a mut HashMap<(String, String), Map<String, Value>>,
@@ -203,7 +206,8 @@ impl Sim<'_, '_> {
                 effect: Effect::Records { event_type },
             },
             Intent::Create { noun } => {
-                let id = format!("{}_new{}", noun.to_lowercase(), self.made.len() + 1);
+                // What later steps see for the id a real run would give the new Thing.
+                let id = format!("(the new {noun} of step {})", self.step + 1);
                 self.made.insert((noun.clone(), id.clone()), input.clone());
                 let mut words = format!("Creates a {noun}{}", named(input));
                 match made_before(earlier, &noun) {
@@ -236,10 +240,9 @@ impl Sim<'_, '_> {
                     .map(String::as_str)
                     .filter(|k| *k != "$id")
                     .collect();
-                let thing = if id.contains("_new") {
-                    format!("the new {noun}")
-                } else {
-                    format!("{noun} {id}")
+                let thing = match id.strip_prefix('(').and_then(|i| i.strip_suffix(')')) {
+                    Some(new) => new.to_owned(),
+                    None => format!("{noun} {id}"),
                 };
                 let words = if set.is_empty() {
                     format!("Changes {thing}.")

@@ -184,6 +184,19 @@ pub struct Dashboard {
 
 /// How many workflows, groups and failing runs the dashboard lists.
 pub const LISTED: usize = 8;
+/// The most failure groups the dashboard reads for a range, largest first.
+#[cfg(feature = "db")]
+const GROUPS_READ: i64 = 500;
+
+/// What the "needs attention" list is worked out with.
+#[cfg(feature = "db")]
+struct Failing<'a> {
+    threshold: f64,
+    tz: &'a str,
+    offset: i32,
+    /// Each workflow's largest failure group over the range.
+    largest: BTreeMap<WorkflowId, Group>,
+}
 
 /// Reads the dashboard of the actor's organization over `range`, as of `now`.
 #[cfg(feature = "db")]
@@ -219,9 +232,25 @@ pub async fn dashboard(
         previous.add(&t);
     }
     let offset = repo::stats::utc_offset(conn, &time_zone).await?;
-    let groups = repo::stats::groups(conn, &scope, LISTED as i64).await?;
-    let groups: Vec<Group> = groups.into_iter().map(|g| group(g, offset)).collect();
-    let attention = attention(conn, &scope, range, threshold, &time_zone, offset).await?;
+    // Every group of the range, largest first, read once: the list shows the first few, and
+    // each workflow that needs attention its largest.
+    let all_groups: Vec<Group> = repo::stats::groups(conn, &scope, GROUPS_READ)
+        .await?
+        .into_iter()
+        .map(|g| group(g, offset))
+        .collect();
+    let mut largest: BTreeMap<WorkflowId, Group> = BTreeMap::new();
+    for g in all_groups.iter().rev() {
+        largest.insert(g.workflow.clone(), g.clone());
+    }
+    let groups: Vec<Group> = all_groups.into_iter().take(LISTED).collect();
+    let failing = Failing {
+        threshold,
+        tz: &time_zone,
+        offset,
+        largest,
+    };
+    let attention = attention(conn, &scope, range, failing).await?;
     let failing_now = repo::run::latest_failures(conn, org, from, LISTED as i64).await?;
     let alerts = alerts(conn, &scope, offset).await?;
     Ok(Dashboard {
@@ -348,13 +377,18 @@ async fn attention(
     conn: &mut Conn,
     scope: &Scope<'_>,
     range: Range,
-    threshold: f64,
-    tz: &str,
-    offset: i32,
+    failing_with: Failing<'_>,
 ) -> DomainResult<Vec<Attention>> {
+    let Failing {
+        threshold,
+        tz,
+        offset,
+        mut largest,
+    } = failing_with;
+    let in_range = repo::stats::by_version(conn, scope).await?;
     let mut per_workflow: BTreeMap<WorkflowId, Tally> = BTreeMap::new();
-    for (workflow, _, _, t) in repo::stats::by_version(conn, scope).await? {
-        per_workflow.entry(workflow).or_default().add(&t);
+    for (workflow, _, _, t) in &in_range {
+        per_workflow.entry(workflow.clone()).or_default().add(t);
     }
     let mut failing: Vec<(WorkflowId, Tally, f64)> = per_workflow
         .into_iter()
@@ -366,28 +400,96 @@ async fn attention(
     let weight = |t: &Tally, rate: f64| rate * ((1 + t.finished()) as f64).ln();
     failing.sort_by(|a, b| weight(&b.1, b.2).total_cmp(&weight(&a.1, a.2)));
     failing.truncate(LISTED);
+    if failing.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Everything the list shows, a few queries for all of it: the sparklines, the versions'
+    // rates over 90 days and the names.
+    let ids: Vec<WorkflowId> = failing.iter().map(|(w, _, _)| w.clone()).collect();
+    let period = if range.hourly() {
+        repo::stats::Period::Hour
+    } else {
+        repo::stats::Period::Day
+    };
+    let periods = repo::stats::periods(conn, scope.from, scope.to, period, tz).await?;
+    let mut counts: BTreeMap<(WorkflowId, OffsetDateTime), Tally> = BTreeMap::new();
+    for (workflow, start, tally) in repo::stats::series_of(conn, scope, &ids, period, tz).await? {
+        counts.insert((workflow, start), tally);
+    }
+    let wide = Scope {
+        workflow: None,
+        from: scope.to - Duration::days(90),
+        ..*scope
+    };
+    // Over 90 days already when the range is 90 days.
+    let by_version = if scope.from == wide.from {
+        in_range
+    } else {
+        repo::stats::by_version(conn, &wide).await?
+    };
+    let mut rates: BTreeMap<WorkflowId, Vec<(i32, f64)>> = BTreeMap::new();
+    for (workflow, version, _, t) in by_version {
+        if let (true, Some(rate)) = (t.finished() >= 3, t.failure_rate()) {
+            rates.entry(workflow).or_default().push((version, rate));
+        }
+    }
+    let names: BTreeMap<WorkflowId, String> = repo::workflow::names(conn, scope.org)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
     let mut out = Vec::with_capacity(failing.len());
     for (workflow, tally, rate) in failing {
-        let one = Scope {
-            workflow: Some(&workflow),
-            ..*scope
+        let sparkline = periods
+            .iter()
+            .map(|(start, _)| {
+                counts
+                    .get(&(workflow.clone(), *start))
+                    .and_then(Tally::failure_rate)
+            })
+            .collect();
+        let stood_out = rates.get(&workflow).and_then(|r| stands_out(r, threshold));
+        let since = match stood_out {
+            Some(version) => version_mark(conn, scope.org, &workflow, version, offset).await?,
+            None => None,
         };
-        let points = chart(conn, &one, range, tz).await?;
-        let since = failing_since(conn, &one, threshold, offset).await?;
-        let largest = repo::stats::groups(conn, &one, 1).await?.into_iter().next();
-        let name = repo::workflow::name_of(conn, &workflow).await?;
+        let name = match names.get(&workflow) {
+            Some(name) => name.clone(),
+            None => repo::workflow::name_of(conn, &workflow).await?,
+        };
         out.push(Attention {
+            largest_group: largest.remove(&workflow),
             workflow,
             name,
             failure_rate: rate,
             failures: tally.failures(),
             finished: tally.finished(),
-            sparkline: points.iter().map(|(_, p, _)| p.failure_rate).collect(),
+            sparkline,
             since,
-            largest_group: largest.map(|g| group(g, offset)),
         });
     }
     Ok(out)
+}
+
+/// Version `version` of `workflow` as a mark: who saved it and when.
+#[cfg(feature = "db")]
+async fn version_mark(
+    conn: &mut Conn,
+    org: &crate::id::OrgId,
+    workflow: &WorkflowId,
+    version: i32,
+    offset: i32,
+) -> DomainResult<Option<VersionMark>> {
+    let history = repo::workflow::version_history(conn, org, workflow).await?;
+    Ok(history
+        .into_iter()
+        .find(|h| h.version == version)
+        .map(|h| VersionMark {
+            version,
+            index: 0,
+            by: h.created_by,
+            at: crate::timefmt::moment(h.created_at, offset),
+        }))
 }
 
 /// The version since which a workflow fails: the latest version, among those that ran in the
@@ -416,16 +518,7 @@ pub(crate) async fn failing_since(
     let Some(workflow) = scope.workflow else {
         return Ok(None);
     };
-    let history = repo::workflow::version_history(conn, scope.org, workflow).await?;
-    Ok(history
-        .into_iter()
-        .find(|h| h.version == version)
-        .map(|h| VersionMark {
-            version,
-            index: 0,
-            by: h.created_by,
-            at: crate::timefmt::moment(h.created_at, offset),
-        }))
+    version_mark(conn, scope.org, workflow, version, offset).await
 }
 
 /// Of `(version, failure rate)` pairs by version, the latest version above `threshold` whose

@@ -35,6 +35,8 @@ pub struct RunList {
     pub workflows: Vec<crate::entity::WorkflowRef>,
     /// The failure group filtered by, in words: its workflow, step and error.
     pub group: Option<String>,
+    /// The bulk retry filtered by, with its progress.
+    pub batch: Option<crate::retry::BatchProgress>,
 }
 
 /// A workflow's runs, newest first, filtered and paged by `query`.
@@ -86,11 +88,16 @@ pub async fn search(
             }),
         None => None,
     };
+    let batch = match &query.batch {
+        Some(id) => Some(crate::retry::batch(conn, actor, id).await?),
+        None => None,
+    };
     Ok(RunList {
         runs,
         next,
         workflows,
         group,
+        batch,
     })
 }
 

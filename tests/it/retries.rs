@@ -558,3 +558,406 @@ async fn a_cancelled_run_stops_after_the_step_in_hand_and_can_be_retried() {
         0
     );
 }
+
+/// `n` failed runs of a workflow whose second step fails, taken to their end.
+async fn failed_runs(conn: &mut Conn, admin: &Member, n: usize) -> Workflow {
+    let w = active(conn, admin, onboarding(broken_update())).await;
+    for i in 0..n {
+        post(
+            conn,
+            admin,
+            "Deal.won",
+            json!({ "name": format!("Deal {i}") }),
+        )
+        .await;
+    }
+    drain(conn).await;
+    w
+}
+
+fn failed_of(w: &Workflow) -> switchyard::query::RunQuery {
+    switchyard::query::RunQuery {
+        workflow: Some(w.id.clone()),
+        status: Some(switchyard::run::RunStatus::Failed),
+        ..Default::default()
+    }
+}
+
+async fn batch_runs(conn: &mut Conn, batch: &switchyard::id::BatchId) -> Vec<(String, String)> {
+    runs::table
+        .filter(runs::batch_id.eq(batch.as_str()))
+        .select((runs::id, runs::status))
+        .load(conn)
+        .await
+        .expect("batch runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bulk_retry_of_a_thousand_runs_queues_each_once_even_confirmed_twice_at_once() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = failed_runs(&mut conn, &admin, 1_000).await;
+    let query = failed_of(&w);
+
+    let preview = retry::bulk_preview(&mut conn, &admin, &query, RetryFrom::FailedStep)
+        .await
+        .expect("preview");
+    assert_eq!((preview.retried, preview.over_limit), (1_000, false));
+    assert!(preview.skipped.is_empty());
+    let sample = preview.sample.expect("the preview of one");
+    assert_eq!(sample.from_step, 1);
+    assert_eq!(
+        runs::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .unwrap(),
+        1_000
+    );
+
+    // The same confirm, sent twice at the same moment on two connections.
+    let (mut one, mut two) = (db.conn().await, db.conn().await);
+    let (a, b) = tokio::join!(
+        retry::retry_bulk(
+            &mut one,
+            &admin,
+            &query,
+            RetryFrom::FailedStep,
+            &preview.key
+        ),
+        retry::retry_bulk(
+            &mut two,
+            &admin,
+            &query,
+            RetryFrom::FailedStep,
+            &preview.key
+        ),
+    );
+    let (a, b) = (a.expect("first"), b.expect("second"));
+    assert_eq!(a.batch, b.batch);
+    assert_eq!((a.queued, b.queued), (1_000, 1_000));
+    assert!(
+        a.again != b.again,
+        "one queued it, the other found it queued"
+    );
+    let queued = batch_runs(&mut conn, &a.batch).await;
+    assert_eq!(queued.len(), 1_000);
+    let repeated: std::collections::HashSet<Option<String>> = runs::table
+        .filter(runs::batch_id.eq(a.batch.as_str()))
+        .select(runs::retry_of)
+        .load(&mut conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(repeated.len(), 1_000, "each failed run retried once");
+
+    // Another confirm (a new key) finds nothing left to retry.
+    let again = retry::retry_bulk(&mut conn, &admin, &query, RetryFrom::FailedStep, "another")
+        .await
+        .expect("another batch");
+    assert_eq!(again.queued, 0);
+    let progress = retry::batch(&mut conn, &admin, &a.batch)
+        .await
+        .expect("progress");
+    assert_eq!(progress.total, 1_000);
+    assert_eq!(progress.count(switchyard::run::RunStatus::Queued), 1_000);
+    let recorded: i64 = events::table
+        .filter(events::type_.eq("RunBatch.queued"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(recorded, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_a_batch_midway_leaves_no_run_half_done() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = failed_runs(&mut conn, &admin, 40).await;
+    save(&mut conn, &admin, &w, onboarding(fixed_update())).await;
+    let queued = retry::retry_bulk(&mut conn, &admin, &failed_of(&w), RetryFrom::Start, "k1")
+        .await
+        .expect("batch");
+    assert_eq!(queued.queued, 40);
+
+    // Ten runs end; one more is half-way (its first step done) when the cancel comes.
+    let now = OffsetDateTime::now_utc();
+    let finished = engine::drain_at_most(&mut conn, "w1", LEASE, &|| now, 10)
+        .await
+        .unwrap();
+    assert_eq!(finished, 10);
+    let claim = engine::claim(&mut conn, "w2", LEASE, now)
+        .await
+        .unwrap()
+        .expect("claim");
+    let progress = engine::advance(&mut conn, "w2", &claim, LEASE, now)
+        .await
+        .unwrap();
+    assert_eq!(progress, engine::Progress::Continue);
+    let cancelled = retry::cancel_batch(&mut conn, &admin, &queued.batch)
+        .await
+        .expect("cancel");
+    assert_eq!(cancelled, 29);
+    while let engine::Progress::Continue = engine::advance(&mut conn, "w2", &claim, LEASE, now)
+        .await
+        .unwrap()
+    {}
+    drain(&mut conn).await;
+
+    let ended = batch_runs(&mut conn, &queued.batch).await;
+    let count = |status: &str| ended.iter().filter(|(_, s)| s == status).count();
+    assert_eq!((count("Succeeded"), count("Cancelled")), (11, 29));
+    for (run, status) in &ended {
+        let steps: Vec<String> = steps_of(&mut conn, run)
+            .await
+            .into_iter()
+            .map(|s| s.1)
+            .collect();
+        let expected = if status == "Succeeded" {
+            "Succeeded"
+        } else {
+            "Skipped"
+        };
+        assert!(
+            steps.iter().all(|s| s == expected),
+            "{run} {status}: {steps:?}"
+        );
+    }
+    // Each succeeded retry made its Customer and its Task once; the cancelled ones made nothing.
+    let tasks: i64 = things::table
+        .filter(things::type_.eq("Task"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(tasks, 11);
+    let progress = retry::batch(&mut conn, &admin, &queued.batch)
+        .await
+        .unwrap();
+    assert_eq!(progress.ended(), 40);
+    assert_eq!(progress.cancel_requested_by.as_deref(), Some("Admin"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_retries_are_for_editors_and_another_organizations_batch_looks_missing() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let viewer = member(&mut conn, "acme", Role::Viewer).await;
+    let other = member(&mut conn, "globex", Role::Admin).await;
+    let w = failed_runs(&mut conn, &admin, 3).await;
+    let query = failed_of(&w);
+
+    let preview = retry::bulk_preview(&mut conn, &viewer, &query, RetryFrom::Start)
+        .await
+        .unwrap();
+    assert_eq!((preview.retried, preview.may_retry), (3, false));
+    assert_eq!(
+        retry::retry_bulk(&mut conn, &viewer, &query, RetryFrom::Start, "k").await,
+        Err(DomainError::Forbidden)
+    );
+    // Another organization filtering by acme's workflow sees what a missing workflow shows.
+    let theirs = retry::bulk_preview(&mut conn, &other, &query, RetryFrom::Start)
+        .await
+        .unwrap();
+    let missing = switchyard::query::RunQuery {
+        workflow: Some(switchyard::WorkflowId::generate()),
+        ..query.clone()
+    };
+    let control = retry::bulk_preview(&mut conn, &other, &missing, RetryFrom::Start)
+        .await
+        .unwrap();
+    assert_eq!(
+        (theirs.retried, theirs.sample),
+        (control.retried, control.sample)
+    );
+    assert_eq!(theirs.retried, 0);
+    let none = retry::retry_bulk(&mut conn, &other, &query, RetryFrom::Start, "k")
+        .await
+        .unwrap();
+    assert_eq!(none.queued, 0);
+
+    let batch = retry::retry_bulk(&mut conn, &admin, &query, RetryFrom::Start, "k")
+        .await
+        .unwrap();
+    assert_eq!(batch.queued, 3);
+    let missing_batch = switchyard::id::BatchId::generate();
+    for id in [&batch.batch, &missing_batch] {
+        assert_eq!(
+            retry::batch(&mut conn, &other, id).await.err(),
+            Some(DomainError::NotFound)
+        );
+        assert_eq!(
+            retry::cancel_batch(&mut conn, &other, id).await,
+            Err(DomainError::NotFound)
+        );
+    }
+    assert_eq!(
+        retry::cancel_batch(&mut conn, &viewer, &batch.batch).await,
+        Err(DomainError::Forbidden)
+    );
+    // A paused workflow's failed runs are left out, and the preview says why.
+    let hooks = Hooks::with_defaults();
+    verbs::pause(&mut conn, &hooks, &admin, &w.id)
+        .await
+        .unwrap();
+    let w2 = failed_runs(&mut conn, &admin, 2).await;
+    verbs::pause(&mut conn, &hooks, &admin, &w2.id)
+        .await
+        .unwrap();
+    let paused = retry::bulk_preview(&mut conn, &admin, &failed_of(&w2), RetryFrom::Start)
+        .await
+        .unwrap();
+    assert_eq!(paused.retried, 0);
+    assert_eq!(paused.skipped, [("Onboarding is paused".to_owned(), 2)]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_shows_conditions_values_and_errors_and_writes_nothing() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let mut gated = step("Task.create", &[("subject", "\"Big deal: \" + deal.name")]);
+    gated.condition = "deal.amount > 1000".into();
+    let input = workflow(
+        vec![
+            step("Customer.create", &[("name", "deal.name")]),
+            gated,
+            step(
+                "Customer.update",
+                &[("$id", "step.0.$id"), ("tier", "gold")],
+            ),
+            broken_update(),
+        ],
+        "Stop",
+    );
+    let w = active(&mut conn, &admin, input.clone()).await;
+    let before = things::table
+        .count()
+        .get_result::<i64>(&mut conn)
+        .await
+        .unwrap();
+    let events_before = events::table
+        .count()
+        .get_result::<i64>(&mut conn)
+        .await
+        .unwrap();
+
+    let dry = retry::dry_run_saved(
+        &mut conn,
+        &admin,
+        &w.id,
+        r#"{"name": "Globex", "amount": 5000}"#,
+    )
+    .await
+    .expect("dry run");
+    let effects: Vec<&Effect> = dry.steps.iter().map(|s| &s.effect).collect();
+    assert_eq!(
+        effects,
+        [
+            &Effect::Creates {
+                noun: "Customer".into()
+            },
+            &Effect::Creates {
+                noun: "Task".into()
+            },
+            &Effect::Changes {
+                noun: "Customer".into()
+            },
+            &Effect::Fails { stops: true },
+        ]
+    );
+    assert_eq!(dry.steps[1].condition, Some(true));
+    assert_eq!(
+        dry.steps[1].fields,
+        [("subject".to_owned(), json!("Big deal: Globex"))]
+    );
+    assert_eq!(
+        dry.steps[2].words,
+        "Changes the new Customer of step 1: sets tier."
+    );
+    assert!(
+        dry.steps[3]
+            .words
+            .starts_with("Would fail: The field $id must say which Customer to change"),
+        "{}",
+        dry.steps[3].words
+    );
+
+    // A small deal skips the gated step; bad sample data is a field error.
+    let small = retry::dry_run_saved(
+        &mut conn,
+        &admin,
+        &w.id,
+        r#"{"name": "Initech", "amount": 10}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (small.steps[1].effect.clone(), small.steps[1].condition),
+        (Effect::Skipped, Some(false))
+    );
+    let bad = retry::dry_run_saved(&mut conn, &admin, &w.id, "{ not json").await;
+    assert!(
+        matches!(bad, Err(DomainError::Validation(ref f)) if f[0].field == "sample"),
+        "{bad:?}"
+    );
+
+    // The unsaved form: its own errors first, else its steps as typed.
+    let mut typed = input.clone();
+    typed.steps.truncate(1);
+    let form = retry::dry_run_input(
+        &mut conn,
+        &admin,
+        Some(&w.id),
+        &typed,
+        r#"{"name": "Hooli"}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(form.steps.len(), 1);
+    typed.name.clear();
+    let refused = retry::dry_run_input(&mut conn, &admin, None, &typed, "{}").await;
+    assert!(
+        matches!(refused, Err(DomainError::Validation(ref f)) if f[0].field == "name"),
+        "{refused:?}"
+    );
+
+    assert_eq!(
+        things::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .unwrap(),
+        before
+    );
+    assert_eq!(
+        events::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .unwrap(),
+        events_before
+    );
+    assert_eq!(
+        runs::table
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Another organization's workflow looks missing.
+    let other = member(&mut conn, "globex", Role::Admin).await;
+    assert_eq!(
+        retry::dry_run_saved(&mut conn, &other, &w.id, "{}")
+            .await
+            .err(),
+        Some(DomainError::NotFound)
+    );
+}

@@ -4,7 +4,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use switchyard::entity::RunDetail;
-use switchyard::retry::RetryPreview;
+use switchyard::retry::{BulkPreview, RetryPreview};
 use switchyard::view::run::{RunHistory, RunList};
 
 /// A run history's filters, as the address has them (`step` counts from 1).
@@ -25,12 +25,14 @@ pub struct RunFilters {
     #[serde(default)]
     pub version: String,
     #[serde(default)]
+    pub batch: String,
+    #[serde(default)]
     pub before: String,
 }
 
 impl RunFilters {
     /// The filters as a query's pairs.
-    pub fn pairs(&self) -> [(&str, &str); 8] {
+    pub fn pairs(&self) -> [(&str, &str); 9] {
         [
             ("status", &self.status),
             ("range", &self.range),
@@ -39,6 +41,7 @@ impl RunFilters {
             ("error", &self.error),
             ("group", &self.group),
             ("version", &self.version),
+            ("batch", &self.batch),
             ("before", &self.before),
         ]
     }
@@ -115,5 +118,48 @@ pub async fn cancel_run(org: String, id: String) -> Result<(), AppError> {
     let id = switchyard::id::RunId::from_path(&id)?;
     switchyard::retry::cancel(&mut conn, &member, &id).await?;
     leptos_axum::redirect(&format!("/o/{org}/runs/{id}"));
+    Ok(())
+}
+
+/// What retrying every run the filters let through would do; writes nothing.
+#[server(endpoint = "preview_bulk")]
+pub async fn preview_bulk(
+    org: String,
+    #[server(flatten)]
+    #[server(default)]
+    filters: RunFilters,
+    from: String,
+) -> Result<BulkPreview, AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let query = switchyard::query::RunQuery::parse(&filters.pairs())?;
+    let from = switchyard::retry::parse_from(&from)?;
+    Ok(switchyard::retry::bulk_preview(&mut conn, &member, &query, from).await?)
+}
+
+/// Retries every run the filters let through as one batch, then shows its progress.
+#[server(endpoint = "retry_runs")]
+pub async fn retry_runs(
+    org: String,
+    #[server(flatten)]
+    #[server(default)]
+    filters: RunFilters,
+    from: String,
+    #[server(default)] key: String,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let query = switchyard::query::RunQuery::parse(&filters.pairs())?;
+    let from = switchyard::retry::parse_from(&from)?;
+    let queued = switchyard::retry::retry_bulk(&mut conn, &member, &query, from, &key).await?;
+    leptos_axum::redirect(&format!("/o/{org}/runs?batch={}", queued.batch));
+    Ok(())
+}
+
+/// Cancels the runs of a batch that have not started, then shows its progress.
+#[server(endpoint = "cancel_batch")]
+pub async fn cancel_batch(org: String, batch: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::id::BatchId::from_path(&batch)?;
+    switchyard::retry::cancel_batch(&mut conn, &member, &id).await?;
+    leptos_axum::redirect(&format!("/o/{org}/runs?batch={id}"));
     Ok(())
 }

@@ -128,19 +128,49 @@ pub async fn apply_verb(org: String, id: String, verb: String) -> Result<(), App
 
 /// Runs the workflow by hand with `payload` (JSON text, empty for none) as the event's data,
 /// then shows the run.
+/// `op=preview` shows the dry run with this sample data instead (the page's address carries it).
 #[server(endpoint = "trigger_workflow")]
 pub async fn trigger_workflow(
     org: String,
     id: String,
     #[server(default)] payload: String,
+    #[server(default)] op: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
+    if op == "preview" {
+        switchyard::retry::dry_run_saved(&mut conn, &member, &id, &payload).await?;
+        let sample = crate::urlencode(&payload);
+        if sample.len() > SAMPLE_IN_ADDRESS_MAX {
+            return Err(switchyard::DomainError::field(
+                "payload",
+                "This sample is too long to preview here: shorten it, or trigger the workflow to see it run",
+            )
+            .into());
+        }
+        leptos_axum::redirect(&format!("/o/{org}/workflows/{id}?sample={sample}#preview"));
+        return Ok(());
+    }
     let hooks = crate::state::state()?.hooks;
     let (_, run) =
         switchyard::verbs::trigger_with_text(&mut conn, &hooks, &member, &id, &payload).await?;
     leptos_axum::redirect(&format!("/o/{org}/runs/{run}"));
     Ok(())
+}
+
+/// The longest sample data a preview carries in the page's address, encoded.
+pub const SAMPLE_IN_ADDRESS_MAX: usize = 6_000;
+
+/// What each step of the saved workflow would do with `sample` (JSON text); writes nothing.
+#[server(endpoint = "dry_run_workflow")]
+pub async fn dry_run_workflow(
+    org: String,
+    id: String,
+    #[server(default)] sample: String,
+) -> Result<switchyard::retry::DryRun, AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::WorkflowId::from_path(&id)?;
+    Ok(switchyard::retry::dry_run_saved(&mut conn, &member, &id, &sample).await?)
 }
 
 /// A workflow's versions, and two of them side by side when `a` and `b` name them.

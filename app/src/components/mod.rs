@@ -4,5 +4,6 @@ pub mod chart;
 pub mod field;
 pub mod format;
 pub mod layout;
+pub mod live;
 pub mod steps_editor;
 pub mod value;

@@ -134,6 +134,8 @@ fn AttentionItem(org: String, item: Attention) -> impl IntoView {
             <p class="links">
                 <a href=format!("/o/{org}/runs?workflow={}&status=Failed", a.workflow)>"Its failed runs"</a>
                 " · "
+                <a href=format!("/o/{org}/runs?workflow={}&status=Failed&bulk=failed-step", a.workflow)>"Retry them"</a>
+                " · "
                 <a href=base>"Open the workflow"</a>
             </p>
         </li>

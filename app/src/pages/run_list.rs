@@ -3,14 +3,19 @@
 //! text, failure group and version. Every filter is in the address, so a link can be shared and
 //! the back button works; pages follow each other by position, not by number.
 
-use crate::api::runs::{RunFilters, list_runs, workflow_runs};
+use crate::api::runs::{
+    CancelBatch, RetryRuns, RunFilters, list_runs, preview_bulk, workflow_runs,
+};
 use crate::components::layout::org_param;
+use crate::error::AppError;
+use crate::pages::runs::PreviewStep;
 use crate::pages::runs::RunTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::entity::{RunSummary, WorkflowRef};
 use switchyard::id::RunId;
+use switchyard::retry::{BatchProgress, BulkPreview, RetryFrom};
 use switchyard::run::RunStatus;
 use switchyard::view::dashboard::Range;
 
@@ -28,6 +33,7 @@ fn filters() -> Memo<RunFilters> {
             error: get("error"),
             group: get("group"),
             version: get("version"),
+            batch: get("batch"),
             before: get("before"),
         }
     })
@@ -162,31 +168,218 @@ pub fn WorkflowRuns() -> impl IntoView {
     }
 }
 
+/// The filters as an address's query, without the page and the batch, for the bulk links.
+fn query_of(f: &RunFilters) -> String {
+    f.pairs()
+        .into_iter()
+        .filter(|(k, v)| !matches!(*k, "before" | "batch") && !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 #[component]
 pub fn OrgRuns() -> impl IntoView {
     let org = org_param();
     let filters = filters();
+    let query = use_query_map();
+    let asked = Memo::new(move |_| {
+        let q = query.read();
+        (q.get("bulk"), q.get("cancel").is_some())
+    });
     let page = Resource::new(
         move || (org.get(), filters.get()),
         |(org, filters)| list_runs(org, filters),
     );
+    let bulk = Resource::new(
+        move || (org.get(), filters.get(), asked.get().0),
+        |(org, filters, from)| async move {
+            match from {
+                Some(from) => Some(preview_bulk(org, filters, from).await),
+                None => None,
+            }
+        },
+    );
+    let retry = ServerAction::<RetryRuns>::new();
+    let cancel = ServerAction::<CancelBatch>::new();
+    // A batch of retries in flight is read again every two seconds until it has ended.
+    crate::components::live::follow(move || {
+        let live = page
+            .get_untracked()
+            .and_then(Result::ok)
+            .and_then(|l| l.batch)
+            .is_some_and(|b| b.ended() < b.total as i64);
+        if live {
+            page.refetch();
+        }
+    });
     view! {
         <Title text="Runs" />
         <h1>"Runs"</h1>
-        <Suspense fallback=|| view! { <p>"Loading runs…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading runs…"</p> }>
             {move || Suspend::new(async move {
                 let (org, f) = (org.get_untracked(), filters.get_untracked());
+                let cancelling = asked.get_untracked().1;
                 match page.await {
                     Ok(list) => {
+                        let bulk = bulk.await;
                         let more = list.next.as_ref().map(|n| older(&format!("/o/{org}/runs"), &f, n));
+                        let offer = (is_filtered(&f) && f.batch.is_empty() && bulk.is_none()
+                            && list.runs.iter().any(|r| r.status.is_failure()))
+                            .then(|| view! { <BulkOffer org=org.clone() query=query_of(&f) /> });
                         view! {
+                            {list.batch.clone().map(|b| view! { <BatchPanel org=org.clone() batch=b cancelling cancel /> })}
+                            {bulk.map(|b| view! { <BulkDialog org=org.clone() filters=f.clone() preview=b retry /> })}
                             <FilterForm filters=f.clone() workflows=list.workflows group=list.group />
+                            {offer}
                             <Results org runs=list.runs older=more with_workflow=true filtered=is_filtered(&f) />
                         }.into_any()
                     }
                     Err(err) => crate::pages::error_view(err),
                 }
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+/// Offers to retry every failed run the filters let through.
+#[component]
+fn BulkOffer(org: String, query: String) -> impl IntoView {
+    let base = format!("/o/{org}/runs?{query}");
+    view! {
+        <p class="actions bulk-offer">
+            <a class="button" href=format!("{base}&bulk=failed-step")>"Retry these failed runs from their failed step"</a>
+            <a class="button" href=format!("{base}&bulk=start")>"Retry them from the start"</a>
+        </p>
+    }
+}
+
+/// How many runs a bulk retry takes, which it leaves out, the preview of one, and the confirm.
+#[component]
+fn BulkDialog(
+    org: String,
+    filters: RunFilters,
+    preview: Result<BulkPreview, AppError>,
+    retry: ServerAction<RetryRuns>,
+) -> impl IntoView {
+    let p = match preview {
+        Ok(p) => p,
+        Err(e) => return view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+    };
+    let back = format!("/o/{org}/runs?{}", query_of(&filters));
+    let place = match p.from {
+        RetryFrom::Start => "from the start",
+        RetryFrom::FailedStep => "from their failed step",
+    };
+    let refused = move || {
+        retry
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string())
+    };
+    let hidden: Vec<(String, String)> = filters
+        .pairs()
+        .into_iter()
+        .filter(|(k, v)| !matches!(*k, "before" | "batch") && !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let title = match p.retried {
+        0 => "No run to retry".to_owned(),
+        1 => format!("Retry 1 failed run {place}?"),
+        n => format!("Retry {n} failed runs {place}?"),
+    };
+    view! {
+        <div class="confirm preview-dialog" role="alertdialog" aria-labelledby="bulk-title">
+            <h2 id="bulk-title">{title}</h2>
+            {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+            {p.over_limit.then(|| view! { <p class="notice">{format!("More runs match: one bulk retry takes the newest {}. Retry again for the rest once these are queued.", switchyard::retry::BATCH_MAX)}</p> })}
+            {(!p.skipped.is_empty()).then(|| view! {
+                <p>"Left out:"</p>
+                <ul>{p.skipped.iter().map(|(why, n)| view! { <li>{format!("{n} because {why}")}</li> }).collect_view()}</ul>
+            })}
+            <p class="hint">"Runs already retried are left out, so that nothing is retried twice. Each retry is a new run; what the failed runs did stays."</p>
+            {p.sample.as_ref().and_then(|s| {
+                let fails = s.steps.iter().find(|st| matches!(st.effect, switchyard::retry::Effect::Fails { .. }))?;
+                let edit = format!("/o/{org}/workflows/{}/edit", s.workflow);
+                Some(view! {
+                    <p class="notice">{format!("As {} is now, its step {} would fail again. ", s.workflow_name, fails.index + 1)}
+                        <a href=edit>"Edit the workflow"</a>" to fix it first, then come back to these runs."</p>
+                })
+            })}
+            {p.sample.clone().map(|s| view! {
+                <h3>{format!("What the newest of them will do ({})", s.workflow_name)}</h3>
+                <ol class="preview">{s.steps.iter().map(|st| view! { <PreviewStep step=st.clone() /> }).collect_view()}</ol>
+            })}
+            {match (p.may_retry, p.retried > 0) {
+                (true, true) => view! {
+                    <ActionForm action=retry attr:class="inline">
+                        <input type="hidden" name="org" value=org />
+                        {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
+                        <input type="hidden" name="from" value=p.from.as_str() />
+                        <input type="hidden" name="key" value=p.key.clone() />
+                        <button type="submit" class="primary">{if p.retried == 1 { "Retry 1 run".to_owned() } else { format!("Retry {} runs", p.retried) }}</button>
+                    </ActionForm>
+                    " "
+                }.into_any(),
+                (false, _) => view! { <p class="hint">"Your role lets you read this preview; Editors and Admins can retry."</p> }.into_any(),
+                _ => ().into_any(),
+            }}
+            <a href=back>"Back to the runs"</a>
+        </div>
+    }
+    .into_any()
+}
+
+/// A bulk retry's progress, with the cancel of its runs not started yet.
+#[component]
+fn BatchPanel(
+    org: String,
+    batch: BatchProgress,
+    cancelling: bool,
+    cancel: ServerAction<CancelBatch>,
+) -> impl IntoView {
+    let ended = batch.ended();
+    let waiting = batch.total as i64 - ended;
+    let base = format!("/o/{org}/runs?batch={}", batch.id);
+    let place = if batch.from == "start" {
+        "from the start"
+    } else {
+        "from their failed step"
+    };
+    let counts = format!(
+        "{} succeeded, {} failed, {} cancelled, {} still to run.",
+        batch.count(RunStatus::Succeeded),
+        batch.count(RunStatus::Failed) + batch.count(RunStatus::TimedOut),
+        batch.count(RunStatus::Cancelled),
+        waiting
+    );
+    view! {
+        <section class="batch" aria-labelledby="batch-title">
+            <h2 id="batch-title">{format!("Bulk retry of {} runs {place}", batch.total)}</h2>
+            <p class="hint">{format!("Asked by {} on {}.", batch.requested_by, crate::components::format::time(batch.created_at))}
+                {(batch.skipped > 0).then(|| format!(" {} matching runs were left out.", batch.skipped))}</p>
+            <label for="batch-progress">{format!("{ended} of {} ended", batch.total)}</label>
+            <progress id="batch-progress" max=batch.total.max(1).to_string() value=ended.to_string()>{format!("{ended} of {}", batch.total)}</progress>
+            <p role="status">{counts}</p>
+            {(waiting > 0).then(|| view! { <p class="hint">"With JavaScript on, this follows the runs as they end. " <crate::components::live::ShowLatest href=base.clone() /></p> })}
+            {batch.cancel_requested_by.clone().map(|who| view! { <p class="notice">{format!("{who} cancelled the runs that had not started.")}</p> })}
+            {(batch.may_act && waiting > 0 && batch.cancel_requested_by.is_none()).then(|| if cancelling {
+                view! {
+                    <div class="confirm" role="alertdialog" aria-labelledby="cancel-batch-title">
+                        <h3 id="cancel-batch-title">"Cancel the runs not started yet?"</h3>
+                        <p>"Runs already started finish, so that none is left half-done; the others end Cancelled and can be retried later."</p>
+                        <ActionForm action=cancel attr:class="inline">
+                            <input type="hidden" name="org" value=org.clone() />
+                            <input type="hidden" name="batch" value=batch.id.to_string() />
+                            <button type="submit" class="danger">"Cancel the runs not started"</button>
+                        </ActionForm>
+                        " " <a href=base.clone()>"Keep them"</a>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <p class="actions"><a class="button" href=format!("{base}&cancel=1")>"Cancel the runs not started"</a></p> }.into_any()
+            })}
+        </section>
     }
 }

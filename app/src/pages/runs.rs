@@ -7,7 +7,7 @@ use crate::components::layout::org_param;
 use crate::components::value::Fields;
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::entity::{RunDetail, RunSummary};
 use switchyard::retry::{Effect, RetryFrom, RetryPreview, StepPreview};
@@ -89,8 +89,18 @@ pub fn RunPage() -> impl IntoView {
     );
     let retry = ServerAction::<RetryRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
+    // A run in flight is read again every two seconds until it ends.
+    crate::components::live::follow(move || {
+        let live = run
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|d| d.run.status.is_in_flight());
+        if live {
+            run.refetch();
+        }
+    });
     view! {
-        <Suspense fallback=|| view! { <p>"Loading the run…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading the run…"</p> }>
             {move || Suspend::new(async move {
                 let org = org.get_untracked();
                 let (_, cancelling) = asked.get_untracked();
@@ -102,7 +112,7 @@ pub fn RunPage() -> impl IntoView {
                     Err(err) => crate::pages::error_view(err),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -128,7 +138,6 @@ fn RunBody(
         .then(|| view! { <CancelConfirm org=org.clone() run=r.id.to_string() base=base.clone() cancel /> });
     view! {
         <Title text=format!("Run of {}", r.workflow_name) />
-        {in_flight.then(|| view! { <Meta http_equiv="refresh" content="3" /> })}
         <p class="crumbs">
             <a href=format!("/o/{org}/workflows/{}", r.workflow)>"← " {r.workflow_name.clone()}</a>
             " · " <a href=format!("/o/{org}/workflows/{}/runs", r.workflow)>"Run history"</a>
@@ -140,12 +149,18 @@ fn RunBody(
         </div>
         {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
         {confirm_cancel}
-        {preview.map(|p| view! { <RetryDialog org=org.clone() base=base.clone() preview=p retry /> })}
-        <Lineage org=org.clone() detail=detail.clone() />
-        <Actions base=base.clone() detail=detail.clone() />
-        {in_flight.then(|| view! { <p class="hint">"Still running: this page refreshes every few seconds until the run ends."</p> })}
         {r.error.clone().map(|e| view! { <p class="problem" role="alert">{e}</p> })}
         {r.notice.clone().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        <Lineage org=org.clone() detail=detail.clone() />
+        {match preview {
+            // While the preview is open, it is the page's one offer.
+            Some(p) => view! { <RetryDialog org=org.clone() base=base.clone() preview=p retry /> }.into_any(),
+            None => view! { <Actions base=base.clone() detail=detail.clone() /> }.into_any(),
+        }}
+        {in_flight.then(|| view! {
+            <p class="hint" role="status">"Still running. With JavaScript on, this page follows it until it ends."
+                " " <crate::components::live::ShowLatest href=base.clone() /></p>
+        })}
         <dl class="settings">
             <dt>"Queued"</dt><dd>{time(r.queued_at)}</dd>
             <dt>"Started"</dt><dd>{r.started_at.map(time).unwrap_or_else(|| "Not yet".into())}</dd>
@@ -287,6 +302,11 @@ fn RetryDialog(
             <p>{format!("The retry runs version {} of {} with this run's event (this run ran version {}). Nothing runs until you confirm.", p.version, p.workflow_name, p.ran_version)}</p>
             {asked_failed.then(|| p.failed_step_refused.clone().map(|why| view! { <p class="notice">{why}</p> }))}
             {p.refused.clone().map(|why| view! { <p class="problem">{why}</p> })}
+            {p.steps.iter().find(|s| matches!(s.effect, Effect::Fails { .. })).map(|s| view! {
+                <p class="notice">{format!("As the workflow is now, step {} would fail again. ", s.index + 1)}
+                    <a href=format!("/o/{org}/workflows/{}/edit", p.workflow)>"Edit the workflow"</a>
+                    " to fix it first, then come back to this run."</p>
+            })}
             <p><strong>{format!("{again} of {} steps run again; {writes} of them create or change records.", p.steps.len())}</strong></p>
             <ol class="preview">
                 {p.steps.iter().map(|s| view! { <PreviewStep step=s.clone() /> }).collect_view()}
@@ -312,13 +332,13 @@ fn RetryDialog(
 }
 
 /// One step of a preview: what it will do, in words, with the values it would send.
+/// `dry`: a dry run, where nothing ran before (its steps "run", not "run again").
 #[component]
-pub fn PreviewStep(step: StepPreview) -> impl IntoView {
+pub fn PreviewStep(step: StepPreview, #[prop(optional)] dry: bool) -> impl IntoView {
+    let runs = if dry { "Runs" } else { "Runs again" };
     let (tag, class) = match &step.effect {
         Effect::Reused => ("Reused", "reused"),
-        Effect::Creates { .. } | Effect::Changes { .. } | Effect::Records { .. } => {
-            ("Runs again", "runs")
-        }
+        Effect::Creates { .. } | Effect::Changes { .. } | Effect::Records { .. } => (runs, "runs"),
         Effect::Recovered => ("Falls back", "runs"),
         Effect::Skipped => ("Skipped", "skipped"),
         Effect::Fails { .. } => ("Would fail", "fails"),
@@ -336,6 +356,7 @@ pub fn PreviewStep(step: StepPreview) -> impl IntoView {
                 <span class=format!("badge preview-{class}")>{tag}</span>
             </div>
             <p>{step.words.clone()}</p>
+            {step.condition.map(|holds| view! { <p class="hint">{if holds { "Its condition holds." } else { "Its condition does not hold." }}</p> })}
             {values}
         </li>
     }

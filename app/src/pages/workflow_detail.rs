@@ -1,7 +1,9 @@
 //! `/o/{org}/workflows/{id}`: every field, status, version, counters, recent events, and the
 //! verbs the status allows as buttons. Destructive verbs ask first.
 
-use crate::api::workflows::{ApplyVerb, TriggerWorkflow, WorkflowView, get_workflow};
+use crate::api::workflows::{
+    ApplyVerb, TriggerWorkflow, WorkflowView, dry_run_workflow, get_workflow,
+};
 use crate::components::format::{StatusBadge, maybe_time, rate, time};
 use crate::components::layout::org_param;
 use leptos::prelude::*;
@@ -132,11 +134,16 @@ fn Verbs(
     .into_any()
 }
 
-/// Runs the workflow by hand with sample data, prefilled from what its steps read.
+/// Runs the workflow by hand with sample data, prefilled from what its steps read; or shows,
+/// step by step, what it would do with that data without running anything.
 #[component]
 fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
     let trigger = ServerAction::<TriggerWorkflow>::new();
-    let sample = serde_json::to_string_pretty(&workflow.sample_data()).unwrap_or_default();
+    let query = use_query_map();
+    let asked = query.read_untracked().get("sample");
+    let sample = asked.clone().unwrap_or_else(|| {
+        serde_json::to_string_pretty(&workflow.sample_data()).unwrap_or_default()
+    });
     let error = move || {
         trigger
             .value()
@@ -144,8 +151,21 @@ fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
             .and_then(|r| r.err())
             .map(|e| e.field("payload").unwrap_or_else(|| e.to_string()))
     };
+    let (dry_org, dry_id) = (org.clone(), workflow.id.to_string());
+    let dry = Resource::new(
+        move || query.read().get("sample"),
+        move |sample| {
+            let (org, id) = (dry_org.clone(), dry_id.clone());
+            async move {
+                match sample {
+                    Some(sample) => Some(dry_run_workflow(org, id, sample).await),
+                    None => None,
+                }
+            }
+        },
+    );
     view! {
-        <details class="trigger">
+        <details class="trigger" open=asked.is_some()>
             <summary>"Trigger by hand"</summary>
             <ActionForm action=trigger>
                 <input type="hidden" name="org" value=org />
@@ -156,9 +176,44 @@ fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
                     <p class="hint">"The run gets this as the event's data. Change the examples to real values."</p>
                     {move || error().map(|m| view! { <p class="field-error" id="payload-error" role="alert">{m}</p> })}
                 </div>
-                <button type="submit" class="primary">"Trigger now"</button>
+                <button type="submit" class="primary" name="op" value="trigger">"Trigger now"</button>
+                " "
+                <button type="submit" name="op" value="preview">"Preview with sample data"</button>
             </ActionForm>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match dry.await {
+                        Some(Ok(dry)) => view! { <DryRunView dry /> }.into_any(),
+                        Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        None => ().into_any(),
+                    }
+                })}
+            </Suspense>
         </details>
+    }
+}
+
+/// A dry run: each step with its condition's result and its fields' values, or its error.
+#[component]
+pub fn DryRunView(dry: switchyard::retry::DryRun) -> impl IntoView {
+    let fails = dry
+        .steps
+        .iter()
+        .filter(|s| matches!(s.effect, switchyard::retry::Effect::Fails { .. }))
+        .count();
+    let summary = match fails {
+        0 => "With this data every step would work. Nothing was run or saved.".to_owned(),
+        1 => "With this data one step would fail. Nothing was run or saved.".to_owned(),
+        n => format!("With this data {n} steps would fail. Nothing was run or saved."),
+    };
+    view! {
+        <section id="preview" class="dry-run" aria-labelledby="preview-title">
+            <h2 id="preview-title">"Preview with sample data"</h2>
+            <p role="status">{summary}</p>
+            <ol class="preview">
+                {dry.steps.into_iter().map(|s| view! { <crate::pages::runs::PreviewStep step=s dry=true /> }).collect_view()}
+            </ol>
+        </section>
     }
 }
 

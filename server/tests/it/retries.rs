@@ -364,3 +364,323 @@ async fn the_rest_api_retries_and_cancels_with_the_same_rules() {
             .is_some_and(|by| by.starts_with("key_"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_runs_page_retries_a_filtered_list_as_one_batch_and_shows_its_progress() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let editor = app.member("acme", Role::Editor).await;
+    let (first, _) = failed_run(&app, &admin, 0).await;
+    let mut conn = app.db.conn().await;
+    post(&mut conn, &admin, "Hooli").await;
+    switchyard::engine::drain(
+        &mut conn,
+        "w",
+        time::Duration::seconds(30),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let cookie = app.sign_in(&editor).await;
+
+    let list = app.get(Some(&cookie), "/o/acme/runs?status=Failed").await;
+    assert!(
+        list.body
+            .contains("Retry these failed runs from their failed step"),
+        "{}",
+        list.body
+    );
+    let dialog = app
+        .get(Some(&cookie), "/o/acme/runs?status=Failed&bulk=start")
+        .await;
+    assert!(
+        dialog.body.contains("Retry 2 failed runs from the start?"),
+        "{}",
+        dialog.body
+    );
+    assert!(dialog.body.contains("Creates a Customer named"));
+    let key = dialog
+        .body
+        .split(r#"name="key" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the confirm's key")
+        .to_owned();
+    let form = [
+        ("org", "acme"),
+        ("status", "Failed"),
+        ("from", "start"),
+        ("key", key.as_str()),
+    ];
+    let done = app
+        .post_form(
+            Some(&cookie),
+            "retry_runs",
+            &form,
+            "/o/acme/runs?status=Failed&bulk=start",
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
+    let location = done.location.clone().expect("to the batch");
+    assert!(
+        location.starts_with("/o/acme/runs?batch=batch_"),
+        "{location}"
+    );
+    // The same confirm again: the same batch, nothing more queued.
+    let again = app
+        .post_form(Some(&cookie), "retry_runs", &form, "/o/acme/runs")
+        .await;
+    assert_eq!(again.location, Some(location.clone()));
+    assert_eq!(run_count(&app).await, 4);
+    let progress = app.get(Some(&cookie), &location).await;
+    assert!(
+        progress
+            .body
+            .contains("Bulk retry of 2 runs from the start"),
+        "{}",
+        progress.body
+    );
+    assert!(progress.body.contains("0 of 2 ended"));
+    assert!(
+        progress.body.contains(&format!("run_")) && !progress.body.contains(&format!(">{first}<"))
+    );
+
+    let batch = location
+        .trim_start_matches("/o/acme/runs?batch=")
+        .to_owned();
+    let viewer = app.member("acme", Role::Viewer).await;
+    let watching = app.sign_in(&viewer).await;
+    let cancel = [("org", "acme"), ("batch", batch.as_str())];
+    assert_eq!(
+        app.call(Some(&watching), "cancel_batch", &cancel)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+    assert_eq!(
+        app.call(
+            Some(&watching),
+            "retry_runs",
+            &[("org", "acme"), ("from", "start"), ("key", "v")]
+        )
+        .await
+        .error(),
+        AppError::Forbidden
+    );
+    let globex = app.member("globex", Role::Admin).await;
+    let stranger = app.sign_in(&globex).await;
+    for (name, args) in [
+        ("cancel_batch", vec![("batch", batch.as_str())]),
+        (
+            "preview_bulk",
+            vec![("from", "start"), ("batch", batch.as_str())],
+        ),
+    ] {
+        let with = |org| {
+            let mut a = vec![("org", org)];
+            a.extend(args.iter().copied());
+            a
+        };
+        assert_eq!(
+            app.call(None, name, &with("acme")).await.error(),
+            AppError::Unauthorized,
+            "{name}"
+        );
+        assert_eq!(
+            app.call(Some(&stranger), name, &with("acme")).await.error(),
+            AppError::NotFound,
+            "{name}"
+        );
+    }
+    let theirs = app
+        .call(
+            Some(&stranger),
+            "cancel_batch",
+            &[("org", "globex"), ("batch", &batch)],
+        )
+        .await;
+    let missing = app
+        .call(
+            Some(&stranger),
+            "cancel_batch",
+            &[("org", "globex"), ("batch", "batch_Missing0")],
+        )
+        .await;
+    assert_eq!((theirs.status, theirs.body), (missing.status, missing.body));
+    let page = app
+        .get(Some(&stranger), &format!("/o/globex/runs?batch={batch}"))
+        .await;
+    let control = app
+        .get(Some(&stranger), "/o/globex/runs?batch=batch_Missing0")
+        .await;
+    assert_eq!(page.status, control.status);
+
+    let done = app.call(Some(&cookie), "cancel_batch", &cancel).await;
+    assert!(done.status.is_success(), "{}", done.body);
+    let progress = app.get(Some(&cookie), &location).await;
+    assert!(
+        progress
+            .body
+            .contains("cancelled the runs that had not started"),
+        "{}",
+        progress.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rest_api_retries_a_filter_as_one_batch_once_per_key() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    failed_run(&app, &admin, 0).await;
+    let acme = key(&app, "acme").await;
+    let globex = key(&app, "globex").await;
+    let body = r#"{"filter": {"status": "Failed"}, "from": "failed-step", "key": "once"}"#;
+    let refused = app
+        .send(rest("/~acme/runs/retry", Some(&globex), body))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let bad = app
+        .send(rest(
+            "/~acme/runs/retry",
+            Some(&acme),
+            r#"{"filter": {"status": "Broken"}}"#,
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(json_body(&bad)["error"]["field"], "status");
+    let first = app.send(rest("/~acme/runs/retry", Some(&acme), body)).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    let first = json_body(&first);
+    assert_eq!(
+        (first["queued"].clone(), first["again"].clone()),
+        (1.into(), false.into())
+    );
+    let second = json_body(&app.send(rest("/~acme/runs/retry", Some(&acme), body)).await);
+    assert_eq!(second["$id"], first["$id"]);
+    assert_eq!(second["again"], true);
+    assert_eq!(run_count(&app).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trigger_form_previews_with_sample_data_without_running_anything() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 2).await;
+    let mut conn = app.db.conn().await;
+    switchyard::verbs::activate(&mut conn, &Hooks::with_defaults(), &admin, &workflow.id)
+        .await
+        .unwrap();
+    let id = workflow.id.to_string();
+    let cookie = app.sign_in(&admin).await;
+    let form = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("payload", r#"{"name": "Globex"}"#),
+        ("op", "preview"),
+    ];
+    let done = app
+        .post_form(
+            Some(&cookie),
+            "trigger_workflow",
+            &form,
+            &format!("/o/acme/workflows/{id}"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
+    let location = done.location.clone().expect("back to the page");
+    assert!(
+        location.starts_with(&format!("/o/acme/workflows/{id}?sample=")),
+        "{location}"
+    );
+    let page = app
+        .get(Some(&cookie), location.trim_end_matches("#preview"))
+        .await;
+    assert!(
+        page.body.contains("Preview with sample data")
+            && page.body.contains("every step would work"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Creates a Customer named \u{201c}Globex\u{201d}.")
+    );
+    assert_eq!(run_count(&app).await, 0, "nothing ran");
+
+    let bad = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("payload", "{ nope"),
+        ("op", "preview"),
+    ];
+    let refused = app.call(Some(&cookie), "trigger_workflow", &bad).await;
+    assert_eq!(
+        refused
+            .error()
+            .field("sample")
+            .or(refused.error().field("payload"))
+            .is_some(),
+        true,
+        "{}",
+        refused.body
+    );
+
+    // Strangers and the signed-out.
+    let args = |org| vec![("org", org), ("id", id.as_str()), ("sample", "{}")];
+    assert_eq!(
+        app.call(None, "dry_run_workflow", &args("acme"))
+            .await
+            .error(),
+        AppError::Unauthorized
+    );
+    let globex = app.member("globex", Role::Admin).await;
+    let stranger = app.sign_in(&globex).await;
+    assert_eq!(
+        app.call(Some(&stranger), "dry_run_workflow", &args("acme"))
+            .await
+            .error(),
+        AppError::NotFound
+    );
+    let theirs = app
+        .call(Some(&stranger), "dry_run_workflow", &args("globex"))
+        .await;
+    let missing = app
+        .call(
+            Some(&stranger),
+            "dry_run_workflow",
+            &[
+                ("org", "globex"),
+                ("id", "workflow_Missing0"),
+                ("sample", "{}"),
+            ],
+        )
+        .await;
+    assert_eq!((theirs.status, theirs.body), (missing.status, missing.body));
+
+    // Over REST, the same dry run: the body is the sample data.
+    let acme = key(&app, "acme").await;
+    let answer = app
+        .send(rest(
+            &format!("/~acme/workflows/{id}/preview"),
+            Some(&acme),
+            r#"{"name": "Initech"}"#,
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = json_body(&answer);
+    assert_eq!(
+        body["steps"][0]["effect"],
+        serde_json::json!({"kind": "Creates", "noun": "Customer"})
+    );
+    assert_eq!(body["steps"][0]["fields"][0][1], "Initech");
+    let globex_key = key(&app, "globex").await;
+    let hidden = app
+        .send(rest(
+            &format!("/~globex/workflows/{id}/preview"),
+            Some(&globex_key),
+            "{}",
+        ))
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(run_count(&app).await, 0);
+}

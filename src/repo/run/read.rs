@@ -93,6 +93,50 @@ pub async fn search(
     now: OffsetDateTime,
     limit: i64,
 ) -> QueryResult<(Vec<RunSummary>, bool)> {
+    let mut q = matching(org, query, now);
+    if let Some(before) = &query.before {
+        // Keyset: strictly after the given run in (queued_at, id) descending order.
+        q = q.filter(
+            sql::<Bool>(
+                "(runs.queued_at, runs.id) < (SELECT r.queued_at, r.id FROM runs r WHERE r.id = ",
+            )
+            .bind::<Text, _>(before.as_str())
+            .sql(" AND r.org_id = ")
+            .bind::<Text, _>(org.as_str())
+            .sql(")"),
+        );
+    }
+    let mut rows: Vec<SummaryRow> = q
+        .order((runs::queued_at.desc(), runs::id.desc()))
+        .limit(limit + 1)
+        .select(summary_columns())
+        .load(conn)
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows.into_iter().map(to_summary).collect(), more))
+}
+
+type Matching<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Filter<
+        diesel::dsl::InnerJoinOn<
+            diesel::dsl::InnerJoinOn<
+                runs::table,
+                workflows::table,
+                diesel::dsl::Eq<workflows::id, runs::workflow_id>,
+            >,
+            events::table,
+            diesel::dsl::Eq<events::id, runs::event_id>,
+        >,
+        diesel::dsl::Eq<runs::org_id, &'a OrgId>,
+    >,
+    diesel::pg::Pg,
+>;
+
+/// The runs of `org` that `query`'s filters (all but the page) let through, with their
+/// workflow and event joined: what the run lists show and what a bulk retry takes.
+pub(crate) fn matching<'a>(org: &'a OrgId, query: &RunQuery, now: OffsetDateTime) -> Matching<'a> {
     let mut q = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
@@ -124,27 +168,10 @@ pub async fn search(
     {
         q = q.filter(runs::error.ilike(crate::sql_text::contains_pattern(text)));
     }
-    if let Some(before) = &query.before {
-        // Keyset: strictly after the given run in (queued_at, id) descending order.
-        q = q.filter(
-            sql::<Bool>(
-                "(runs.queued_at, runs.id) < (SELECT r.queued_at, r.id FROM runs r WHERE r.id = ",
-            )
-            .bind::<Text, _>(before.as_str())
-            .sql(" AND r.org_id = ")
-            .bind::<Text, _>(org.as_str())
-            .sql(")"),
-        );
+    if let Some(batch) = &query.batch {
+        q = q.filter(runs::batch_id.eq(batch.to_string()));
     }
-    let mut rows: Vec<SummaryRow> = q
-        .order((runs::queued_at.desc(), runs::id.desc()))
-        .limit(limit + 1)
-        .select(summary_columns())
-        .load(conn)
-        .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows.into_iter().map(to_summary).collect(), more))
+    q
 }
 
 /// One run of `org` with the event that started it: its id and data.

@@ -188,8 +188,25 @@ pub async fn fold(conn: &mut Conn, batch: i64) -> QueryResult<usize> {
                 .or_insert_with(|| (row.org_id.clone(), 0));
             hour.1 += 1;
         }
+        let mut org_hours: BTreeMap<(OrgId, OffsetDateTime), Tally> = BTreeMap::new();
+        let mut days: BTreeMap<(WorkflowId, i32, OffsetDateTime), (OrgId, Tally)> =
+            BTreeMap::new();
         for ((workflow, version, hour), (org, tally)) in &tallies {
             add_stats(conn, org, workflow, *version, *hour, tally).await?;
+            org_hours
+                .entry((org.clone(), *hour))
+                .or_default()
+                .add(tally);
+            days.entry((workflow.clone(), *version, day_of(*hour)))
+                .or_insert_with(|| (org.clone(), Tally::default()))
+                .1
+                .add(tally);
+        }
+        for ((org, hour), tally) in &org_hours {
+            add_org_stats(conn, org, *hour, tally).await?;
+        }
+        for ((workflow, version, day), (org, tally)) in &days {
+            add_daily_stats(conn, org, workflow, *version, *day, tally).await?;
         }
         for (key, part) in &groups {
             add_group(conn, key, part).await?;
@@ -253,6 +270,80 @@ async fn add_stats(
     .map(drop)
 }
 
+/// The UTC day `at` falls in.
+pub fn day_of(at: OffsetDateTime) -> OffsetDateTime {
+    at.to_offset(time::UtcOffset::UTC)
+        .replace_time(time::Time::MIDNIGHT)
+}
+
+async fn add_org_stats(
+    conn: &mut Conn,
+    org: &OrgId,
+    hour: OffsetDateTime,
+    t: &Tally,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO run_stats_org (org_id, hour, started, succeeded, failed, timed_out,
+             cancelled, duration_ms_sum, durations)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (org_id, hour) DO UPDATE SET
+             started = run_stats_org.started + excluded.started,
+             succeeded = run_stats_org.succeeded + excluded.succeeded,
+             failed = run_stats_org.failed + excluded.failed,
+             timed_out = run_stats_org.timed_out + excluded.timed_out,
+             cancelled = run_stats_org.cancelled + excluded.cancelled,
+             duration_ms_sum = run_stats_org.duration_ms_sum + excluded.duration_ms_sum,
+             durations = histogram_add(run_stats_org.durations, excluded.durations)",
+    )
+    .bind::<Text, _>(org.as_str())
+    .bind::<Timestamptz, _>(hour)
+    .bind::<BigInt, _>(t.started)
+    .bind::<BigInt, _>(t.succeeded)
+    .bind::<BigInt, _>(t.failed)
+    .bind::<BigInt, _>(t.timed_out)
+    .bind::<BigInt, _>(t.cancelled)
+    .bind::<BigInt, _>(t.duration_ms_sum)
+    .bind::<Array<BigInt>, _>(&t.durations)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+async fn add_daily_stats(
+    conn: &mut Conn,
+    org: &OrgId,
+    workflow: &WorkflowId,
+    version: i32,
+    day: OffsetDateTime,
+    t: &Tally,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO run_stats_daily (workflow_id, version, day, org_id, started, succeeded,
+             failed, timed_out, cancelled, duration_ms_sum)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (workflow_id, version, day) DO UPDATE SET
+             started = run_stats_daily.started + excluded.started,
+             succeeded = run_stats_daily.succeeded + excluded.succeeded,
+             failed = run_stats_daily.failed + excluded.failed,
+             timed_out = run_stats_daily.timed_out + excluded.timed_out,
+             cancelled = run_stats_daily.cancelled + excluded.cancelled,
+             duration_ms_sum = run_stats_daily.duration_ms_sum + excluded.duration_ms_sum",
+    )
+    .bind::<Text, _>(workflow.as_str())
+    .bind::<Integer, _>(version)
+    .bind::<Timestamptz, _>(day)
+    .bind::<Text, _>(org.as_str())
+    .bind::<BigInt, _>(t.started)
+    .bind::<BigInt, _>(t.succeeded)
+    .bind::<BigInt, _>(t.failed)
+    .bind::<BigInt, _>(t.timed_out)
+    .bind::<BigInt, _>(t.cancelled)
+    .bind::<BigInt, _>(t.duration_ms_sum)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()> {
     diesel::sql_query(
         "INSERT INTO failure_groups (key, org_id, workflow_id, step, fingerprint, error, runs,
@@ -286,10 +377,16 @@ async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()>
 
 /// Removes rollups and failure-group hours older than `before`; returns how many rows.
 pub async fn prune_before(conn: &mut Conn, before: OffsetDateTime) -> QueryResult<usize> {
-    use crate::schema::{failure_group_hours, run_stats};
+    use crate::schema::{failure_group_hours, run_stats, run_stats_daily, run_stats_org};
     let stats = diesel::delete(run_stats::table.filter(run_stats::hour.lt(before)))
         .execute(conn)
-        .await?;
+        .await?
+        + diesel::delete(run_stats_org::table.filter(run_stats_org::hour.lt(before)))
+            .execute(conn)
+            .await?
+        + diesel::delete(run_stats_daily::table.filter(run_stats_daily::day.lt(day_of(before))))
+            .execute(conn)
+            .await?;
     let hours =
         diesel::delete(failure_group_hours::table.filter(failure_group_hours::hour.lt(before)))
             .execute(conn)

@@ -31,9 +31,9 @@ impl Period {
     }
 }
 
-/// The rollups and the rows not folded yet, as one set of hourly counts (`$1` org, `$2` from,
-/// `$3` to, `$4` a workflow or none). Outcome names come from `RunStatus`.
-static COUNTS: LazyLock<String> = LazyLock::new(|| {
+/// An outcome's counts as a row of the rollups: `outcome = 'Succeeded'` as 0 or 1, and so on.
+/// Outcome names come from `RunStatus`.
+fn outcome_columns() -> String {
     let is = |s: RunStatus| {
         format!(
             "COALESCE(outcome = {}, false)::int::int8",
@@ -41,19 +41,63 @@ static COUNTS: LazyLock<String> = LazyLock::new(|| {
         )
     };
     format!(
+        "started::int::int8, {}, {}, {}, {}, COALESCE(duration_ms, 0)",
+        is(RunStatus::Succeeded),
+        is(RunStatus::Failed),
+        is(RunStatus::TimedOut),
+        is(RunStatus::Cancelled),
+    )
+}
+
+/// The rollups and the rows not folded yet, as one set of hourly counts (`$1` org, `$2` from,
+/// `$3` to, `$4` a workflow or none): a workflow's from `run_stats`, the whole organization's
+/// from `run_stats_org`.
+static COUNTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT workflow_id, version, hour, started, succeeded, failed, timed_out, cancelled,
                 duration_ms_sum
          FROM run_stats
          WHERE org_id = $1 AND hour >= $2 AND hour < $3 AND ($4::text IS NULL OR workflow_id = $4)
          UNION ALL
-         SELECT workflow_id, version, hour, started::int::int8, {}, {}, {}, {},
-                COALESCE(duration_ms, 0)
+         SELECT workflow_id, version, hour, {}
          FROM run_outcomes
          WHERE org_id = $1 AND hour >= $2 AND hour < $3 AND ($4::text IS NULL OR workflow_id = $4)",
-        is(RunStatus::Succeeded),
-        is(RunStatus::Failed),
-        is(RunStatus::TimedOut),
-        is(RunStatus::Cancelled),
+        outcome_columns()
+    )
+});
+
+static ORG_COUNTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT hour, started, succeeded, failed, timed_out, cancelled, duration_ms_sum
+         FROM run_stats_org
+         WHERE org_id = $1 AND hour >= $2 AND hour < $3 AND $4::text IS NULL
+         UNION ALL
+         SELECT hour, {}
+         FROM run_outcomes
+         WHERE org_id = $1 AND hour >= $2 AND hour < $3",
+        outcome_columns()
+    )
+});
+
+/// Counts per workflow and version over `[$2, $3)`: whole UTC days `[$5, $6)` from the daily
+/// rollups, the hours at either end from the hourly ones, and the rows not folded yet.
+static VERSION_COUNTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT workflow_id, version, hour, started, succeeded, failed, timed_out, cancelled,
+                duration_ms_sum
+         FROM run_stats
+         WHERE org_id = $1 AND ($4::text IS NULL OR workflow_id = $4)
+           AND ((hour >= $2 AND hour < LEAST($5, $3)) OR (hour >= GREATEST($6, $2) AND hour < $3))
+         UNION ALL
+         SELECT workflow_id, version, day, started, succeeded, failed, timed_out, cancelled,
+                duration_ms_sum
+         FROM run_stats_daily
+         WHERE org_id = $1 AND ($4::text IS NULL OR workflow_id = $4) AND day >= $5 AND day < $6
+         UNION ALL
+         SELECT workflow_id, version, hour, {}
+         FROM run_outcomes
+         WHERE org_id = $1 AND hour >= $2 AND hour < $3 AND ($4::text IS NULL OR workflow_id = $4)",
+        outcome_columns()
     )
 });
 
@@ -112,7 +156,11 @@ pub async fn series(
                 sum(duration_ms_sum)::int8 AS duration_ms_sum
          FROM ({}) counts GROUP BY 1 ORDER BY 1",
         period.sql(),
-        COUNTS.as_str()
+        if scope.workflow.is_some() {
+            COUNTS.as_str()
+        } else {
+            ORG_COUNTS.as_str()
+        }
     );
     let points: Vec<Point> = diesel::sql_query(sql)
         .bind::<Text, _>(scope.org.as_str())
@@ -158,13 +206,19 @@ pub async fn by_version(
                 sum(timed_out)::int8 AS timed_out, sum(cancelled)::int8 AS cancelled,
                 sum(duration_ms_sum)::int8 AS duration_ms_sum
          FROM ({}) counts GROUP BY 1, 2 ORDER BY 1, 2",
-        COUNTS.as_str()
+        VERSION_COUNTS.as_str()
     );
+    // The whole UTC days inside the scope (none when it is shorter than a day).
+    let first_day =
+        super::day_of(scope.from - time::Duration::nanoseconds(1)) + time::Duration::days(1);
+    let last_day = super::day_of(scope.to).max(first_day);
     let points: Vec<VersionPoint> = diesel::sql_query(sql)
         .bind::<Text, _>(scope.org.as_str())
         .bind::<Timestamptz, _>(scope.from)
         .bind::<Timestamptz, _>(scope.to)
         .bind::<Nullable<Text>, _>(scope.workflow.map(WorkflowId::as_str))
+        .bind::<Timestamptz, _>(first_day)
+        .bind::<Timestamptz, _>(last_day)
         .load(conn)
         .await?;
     Ok(points
@@ -201,12 +255,17 @@ pub async fn durations(
     period: Period,
     tz: &str,
 ) -> QueryResult<BTreeMap<OffsetDateTime, Vec<i64>>> {
+    let (table, workflow) = if scope.workflow.is_some() {
+        ("run_stats", "s.workflow_id = $4")
+    } else {
+        ("run_stats_org", "$4::text IS NULL")
+    };
     let sql = format!(
         "SELECT date_trunc('{0}', hour, $5) AS start, bucket, sum(runs)::int8 AS runs FROM (
              SELECT s.hour, (d.i - 1)::int4 AS bucket, d.n AS runs
-             FROM run_stats s, unnest(s.durations) WITH ORDINALITY AS d(n, i)
+             FROM {table} s, unnest(s.durations) WITH ORDINALITY AS d(n, i)
              WHERE s.org_id = $1 AND s.hour >= $2 AND s.hour < $3
-               AND ($4::text IS NULL OR s.workflow_id = $4) AND d.n > 0
+               AND {workflow} AND d.n > 0
              UNION ALL
              SELECT hour, duration_bucket::int4, 1 FROM run_outcomes
              WHERE org_id = $1 AND hour >= $2 AND hour < $3
@@ -280,6 +339,54 @@ pub async fn groups(conn: &mut Conn, scope: &Scope<'_>, limit: i64) -> QueryResu
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await
+}
+
+/// Counts per workflow of `workflows` and period over the scope's range (its workflow is
+/// ignored), one query: the dashboard's sparklines.
+pub async fn series_of(
+    conn: &mut Conn,
+    scope: &Scope<'_>,
+    workflows: &[WorkflowId],
+    period: Period,
+    tz: &str,
+) -> QueryResult<Vec<(WorkflowId, OffsetDateTime, Tally)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        workflow_id: WorkflowId,
+        #[diesel(embed)]
+        point: Point,
+    }
+    let ids: Vec<&str> = workflows.iter().map(WorkflowId::as_str).collect();
+    let sql = format!(
+        "SELECT workflow_id, date_trunc('{}', hour, $5) AS start, sum(started)::int8 AS started,
+                sum(succeeded)::int8 AS succeeded, sum(failed)::int8 AS failed,
+                sum(timed_out)::int8 AS timed_out, sum(cancelled)::int8 AS cancelled,
+                sum(duration_ms_sum)::int8 AS duration_ms_sum
+         FROM (SELECT workflow_id, hour, started, succeeded, failed, timed_out, cancelled,
+                      duration_ms_sum
+               FROM run_stats
+               WHERE org_id = $1 AND hour >= $2 AND hour < $3 AND workflow_id = ANY($4)
+               UNION ALL
+               SELECT workflow_id, hour, {}
+               FROM run_outcomes
+               WHERE org_id = $1 AND hour >= $2 AND hour < $3 AND workflow_id = ANY($4)) counts
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        period.sql(),
+        outcome_columns()
+    );
+    let rows: Vec<Row> = diesel::sql_query(sql)
+        .bind::<Text, _>(scope.org.as_str())
+        .bind::<Timestamptz, _>(scope.from)
+        .bind::<Timestamptz, _>(scope.to)
+        .bind::<Array<Text>, _>(ids)
+        .bind::<Text, _>(tz)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.workflow_id, r.point.start, r.point.tally()))
+        .collect())
 }
 
 /// One failure group of `org`, by its key.

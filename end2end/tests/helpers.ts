@@ -1,0 +1,28 @@
+import { expect, Page, test } from "@playwright/test";
+import { expectAccessible } from "./a11y";
+
+// Every journey runs with JavaScript on (hydrated app) and off (plain forms).
+export const jsOn = (_page: Page) => test.info().project.use.javaScriptEnabled !== false;
+
+export async function ready(page: Page) {
+  // A click before hydration would be lost; without JavaScript there is nothing to wait for.
+  if (jsOn(page)) await page.locator("body[data-hydrated]").waitFor();
+}
+
+export async function signIn(page: Page, org = "acme") {
+  await page.goto(`/o/${org}/workflows`);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await ready(page);
+  await expectAccessible(page);
+  await page.getByLabel("Email").fill(`admin@${org}.test`);
+  await page.getByLabel("Password").fill("switchyard-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(`/o/${org}/workflows$`));
+  await expect(page.getByRole("heading", { name: "Workflows" })).toBeVisible();
+}
+
+/** One step of the steps editor, found by its visible legend ("Step 2"). */
+export const step = (page: Page, n: number) => page.getByRole("group", { name: `Step ${n}`, exact: true });
+/** The first mapping row's input of a step, by its visible label ("Field" or "Value"). */
+export const mapping = (page: Page, n: number, label: "Field" | "Value") =>
+  step(page, n).getByRole("group", { name: "Fields", exact: true }).getByLabel(label, { exact: true }).first();
