@@ -35,6 +35,13 @@ pub enum AppError {
     /// Not an error: the form's step rows were edited (added, removed, moved) without saving.
     #[error("The form was changed and not saved yet.")]
     Draft { input: Box<WorkflowInput> },
+    /// Not an error either: the form, not saved, with what it would do with `sample`.
+    #[error("The form was previewed with sample data and not saved.")]
+    Previewed {
+        input: Box<WorkflowInput>,
+        sample: String,
+        dry: Box<switchyard::retry::DryRun>,
+    },
     #[error("{0}")]
     SignIn(String),
     #[error("Something went wrong on our side (reference {0}). Please try again.")]
@@ -61,7 +68,9 @@ impl AppError {
             AppError::NotFound => ErrorKind::NotFound.http_status(),
             AppError::Forbidden => ErrorKind::Forbidden.http_status(),
             AppError::Refused(_) | AppError::Conflict { .. } => ErrorKind::Conflict.http_status(),
-            AppError::Invalid { .. } | AppError::Draft { .. } => ErrorKind::Invalid.http_status(),
+            AppError::Invalid { .. } | AppError::Draft { .. } | AppError::Previewed { .. } => {
+                ErrorKind::Invalid.http_status()
+            }
             AppError::Internal(_) => ErrorKind::Internal.http_status(),
             AppError::Request(_) => 400,
         }
@@ -82,7 +91,9 @@ impl AppError {
     pub fn input(&self) -> Option<&WorkflowInput> {
         match self {
             AppError::Invalid { input, .. } => input.as_deref(),
-            AppError::Conflict { input, .. } | AppError::Draft { input } => Some(input),
+            AppError::Conflict { input, .. }
+            | AppError::Draft { input }
+            | AppError::Previewed { input, .. } => Some(input),
             _ => None,
         }
     }

@@ -209,7 +209,12 @@ impl Sim<'_, '_> {
                 // What later steps see for the id a real run would give the new Thing.
                 let id = format!("(the new {noun} of step {})", self.step + 1);
                 self.made.insert((noun.clone(), id.clone()), input.clone());
-                let mut words = format!("Creates a {noun}{}", named(input));
+                let article = if noun.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                let mut words = format!("Creates {article} {noun}{}", named(input));
                 match made_before(earlier, &noun) {
                     Some(first) => words.push_str(&format!(
                         " again; the {noun} made by the first run ({first}) stays."

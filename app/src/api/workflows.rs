@@ -64,6 +64,7 @@ pub async fn save_workflow(
     #[server(default)] timeout_ms: String,
     #[server(default)] retry: RetryInput,
     #[server(default)] steps: Vec<StepInput>,
+    #[server(default)] sample: String,
 ) -> Result<(), AppError> {
     use crate::form_ops::FormOp;
     let (member, mut conn) = crate::state::member(&org).await?;
@@ -76,6 +77,27 @@ pub async fn save_workflow(
         timeout_ms,
         retry,
     };
+    if op == "preview" {
+        // The form as typed, worked out with the sample data; nothing saved or run.
+        let existing = match id.as_str() {
+            "" => None,
+            id => Some(switchyard::WorkflowId::from_path(id)?),
+        };
+        let dry = switchyard::retry::dry_run_input(
+            &mut conn,
+            &member,
+            existing.as_ref(),
+            &input,
+            &sample,
+        )
+        .await
+        .map_err(|e| AppError::from_domain(e, Some(&input)))?;
+        return Err(AppError::Previewed {
+            input: Box::new(input),
+            sample,
+            dry: Box::new(dry),
+        });
+    }
     let op = FormOp::parse(&op);
     if op != FormOp::Save {
         op.apply(&mut input);

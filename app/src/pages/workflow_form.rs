@@ -110,7 +110,22 @@ fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput)
         };
         let errors = outcome
             .clone()
-            .filter(|e| !matches!(e, AppError::Draft { .. }));
+            .filter(|e| !matches!(e, AppError::Draft { .. } | AppError::Previewed { .. }));
+        let (sample, dry) = match &outcome {
+            Some(AppError::Previewed { sample, dry, .. }) => {
+                (sample.clone(), Some((**dry).clone()))
+            }
+            _ => (
+                existing
+                    .as_ref()
+                    .map(|w| serde_json::to_string_pretty(&w.sample_data()).unwrap_or_default())
+                    .unwrap_or_else(|| "{}".into()),
+                None,
+            ),
+        };
+        let sample_error = errors.as_ref().and_then(|e| e.field("sample"));
+        let trigger = input.trigger_event.clone();
+        let open_preview = dry.is_some() || sample_error.is_some();
         let cancel = match &existing {
             Some(w) => format!("/o/{org}/workflows/{}", w.id),
             None => format!("/o/{org}/workflows"),
@@ -133,6 +148,17 @@ fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput)
                 <input type="hidden" name="id" value=id />
                 <input type="hidden" name="version" value=version.map(|v| v.to_string()).unwrap_or_default() />
                 <Fields input=input errors=errors />
+                <details class="trigger" open=open_preview>
+                    <summary>"Preview with sample data"</summary>
+                    <div class="field">
+                        <label for="sample">{format!("Sample {} data", if trigger.is_empty() { "event".to_owned() } else { trigger })}</label>
+                        <textarea id="sample" name="sample" rows="5">{sample}</textarea>
+                        <p class="hint">"Shows what each step, as typed above, would do with this data. Nothing is saved or run."</p>
+                        {sample_error.map(|m| view! { <p class="field-error" id="sample-error" role="alert">{m}</p> })}
+                    </div>
+                    <button type="submit" name="op" value="preview">"Preview with sample data"</button>
+                    {dry.map(|dry| view! { <crate::pages::workflow_detail::DryRunView dry /> })}
+                </details>
                 <div class="actions">
                     <button type="submit" name="op" value="save" class="primary">{submit}</button>
                     <a href=cancel>"Cancel"</a>

@@ -684,3 +684,65 @@ async fn the_trigger_form_previews_with_sample_data_without_running_anything() {
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     assert_eq!(run_count(&app).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_edit_page_previews_the_form_as_typed_without_saving_it() {
+    let app = TestApp::new().await;
+    let editor = app.member("acme", Role::Editor).await;
+    let workflow = app.workflow(&editor, "Onboarding", 1).await;
+    let id = workflow.id.to_string();
+    let cookie = app.sign_in(&editor).await;
+    // The step as typed now reads deal.title; the saved one reads deal.name.
+    let form = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("version", "1"),
+        ("op", "preview"),
+        ("name", "Onboarding"),
+        ("trigger_event", "Deal.won"),
+        ("steps[0][action]", "Customer.create"),
+        ("steps[0][mapping][0][field]", "name"),
+        ("steps[0][mapping][0][expr]", "deal.title + \" Ltd\""),
+        ("sample", r#"{"title": "Globex"}"#),
+    ];
+    match app
+        .call(Some(&cookie), "save_workflow", &form)
+        .await
+        .error()
+    {
+        AppError::Previewed { dry, sample, input } => {
+            assert_eq!(
+                dry.steps[0].words,
+                "Creates a Customer named \u{201c}Globex Ltd\u{201d}."
+            );
+            assert_eq!(sample, r#"{"title": "Globex"}"#);
+            assert_eq!(input.steps[0].mapping[0].expr, "deal.title + \" Ltd\"");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without JavaScript: back to the edit page, the form as typed with its preview.
+    let page = format!("http://localhost/o/acme/workflows/{id}/edit");
+    let answer = app
+        .post_form(Some(&cookie), "save_workflow", &form, &page)
+        .await;
+    let location = answer.location.expect("back to the form");
+    let shown = app
+        .get(
+            Some(&cookie),
+            location.trim_start_matches("http://localhost"),
+        )
+        .await;
+    assert!(
+        shown.body.contains("Globex Ltd") && shown.body.contains("every step would work"),
+        "{}",
+        shown.body
+    );
+    // Bad sample data is a message next to its field; nothing was saved either way.
+    let mut bad = form.to_vec();
+    bad.retain(|(k, _)| *k != "sample");
+    bad.push(("sample", "{ nope"));
+    let refused = app.call(Some(&cookie), "save_workflow", &bad).await.error();
+    assert!(refused.field("sample").is_some(), "{refused:?}");
+    let stored = app.stored(&editor, &workflow.id).await.expect("there");
+    assert_eq!(stored.version, 1);
+}
