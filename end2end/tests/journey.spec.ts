@@ -154,6 +154,21 @@ test("trigger the demo workflow by hand and follow its run step by step", async 
   await expect(page).toHaveURL(/\/o\/acme\/workflows\/workflow_/);
   await ready(page);
 
+  // Preview with sample data: each step in words, nothing run.
+  if (!(await page.getByLabel("Sample Deal.won data").isVisible())) {
+    await page.getByText("Trigger by hand").click();
+  }
+  await page
+    .getByLabel("Sample Deal.won data")
+    .fill(JSON.stringify({ name: customer, plan: "pro", contact: { name: "Ada" } }));
+  await page.getByRole("button", { name: "Preview with sample data" }).click();
+  const preview = page.getByRole("region", { name: "Preview with sample data" });
+  await expect(preview).toContainText("every step would work");
+  await expect(preview.locator("ol.preview > li").first()).toContainText(`Creates a Customer named “${customer}”.`);
+  await expect(page).toHaveURL(/\/o\/acme\/workflows\/workflow_\w+\?sample=/);
+  await ready(page);
+  await expectAccessible(page);
+
   // Good sample data: the run page opens, and the workers take the run to its end.
   if (!(await page.getByLabel("Sample Deal.won data").isVisible())) {
     await page.getByText("Trigger by hand").click();
