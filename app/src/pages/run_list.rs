@@ -100,6 +100,7 @@ fn FilterForm(
                 <input type="search" id="error" name="error" value=f.error.clone() />
             </div>
             {(!f.group.is_empty()).then(|| view! { <input type="hidden" name="group" value=f.group.clone() /> })}
+            {(!f.batch.is_empty()).then(|| view! { <input type="hidden" name="batch" value=f.batch.clone() /> })}
             <button type="submit">"Show"</button>
         </form>
         {group.map(|g| view! { <p class="chip">"Failure group: " {g}</p> })}

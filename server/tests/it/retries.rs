@@ -441,6 +441,14 @@ async fn the_runs_page_retries_a_filtered_list_as_one_batch_and_shows_its_progre
         progress.body
     );
     assert!(progress.body.contains("0 of 2 ended"));
+    // Filtering the batch's runs further keeps the batch.
+    assert!(
+        progress
+            .body
+            .contains(r#"type="hidden" name="batch" value="batch_"#),
+        "{}",
+        progress.body
+    );
     assert!(
         progress.body.contains(&format!("run_")) && !progress.body.contains(&format!(">{first}<"))
     );
