@@ -7,7 +7,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Query, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
 use switchyard::entity::{EventSource, KeyHolder};
@@ -82,7 +82,8 @@ impl IntoResponse for ApiError {
 pub fn router(state: AppState) -> Router<LeptosOptions> {
     let (ingest_state, list_state, trigger_state) = (state.clone(), state.clone(), state.clone());
     let (retry_state, cancel_state) = (state.clone(), state.clone());
-    let (bulk_state, preview_state) = (state.clone(), state);
+    let (bulk_state, preview_state) = (state.clone(), state.clone());
+    let (list_workflows_state, get_workflow_state) = (state.clone(), state);
     Router::new()
         .route(
             "/~{org}/events",
@@ -102,6 +103,24 @@ pub fn router(state: AppState) -> Router<LeptosOptions> {
             post(
                 move |Path((org, id)): Path<(String, String)>, req: Request| {
                     trigger(trigger_state.clone(), org, id, req)
+                },
+            ),
+        )
+        .route(
+            "/~{org}/workflows",
+            get(
+                move |Path(org): Path<String>,
+                      headers: HeaderMap,
+                      Query(pairs): Query<Vec<(String, String)>>| {
+                    list_workflows(list_workflows_state.clone(), org, headers, pairs)
+                },
+            ),
+        )
+        .route(
+            "/~{org}/workflows/{id}",
+            get(
+                move |Path((org, id)): Path<(String, String)>, headers: HeaderMap| {
+                    get_workflow(get_workflow_state.clone(), org, id, headers)
                 },
             ),
         )
@@ -400,4 +419,66 @@ async fn preview(
     let dry =
         switchyard::retry::dry_run_saved(&mut conn, &holder, &id, &sample.to_string()).await?;
     Ok(axum::Json(dry).into_response())
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// A workflow as the REST API shows it: the spec's field names, and `$id`, `$type`,
+/// `$version`, `$createdAt`, `$updatedAt`, `$createdBy`.
+fn workflow_resource(w: &switchyard::Workflow) -> Value {
+    json!({
+        "$id": w.id, "$type": "Workflow", "$version": w.version,
+        "$createdAt": rfc3339(w.created_at), "$updatedAt": rfc3339(w.updated_at),
+        "$createdBy": w.created_by,
+        "name": w.name, "description": w.description, "triggerEvent": w.trigger_event,
+        "steps": w.steps, "retryPolicy": w.retry_policy, "errorHandling": w.error_handling,
+        "timeout": w.timeout_ms, "status": w.status, "version": w.version,
+        "lastRunAt": w.last_run_at.map(rfc3339), "runCount": w.run_count,
+        "successCount": w.success_count, "failureCount": w.failure_count,
+    })
+}
+
+/// `GET /~{org}/workflows`: flat filters (`status`, `triggerEvent`), `q`, `sort`, `limit` and
+/// `cursor`; `{results, total, hasMore, cursor}`.
+async fn list_workflows(
+    state: AppState,
+    org: String,
+    headers: HeaderMap,
+    pairs: Vec<(String, String)>,
+) -> Result<Response, ApiError> {
+    let holder = authenticate(&state, &org, &headers).await?;
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let query = switchyard::query::WorkflowQuery::parse(&pairs)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let page = switchyard::view::workflow::list(&mut conn, &holder, &query).await?;
+    let results: Vec<Value> = page.results.iter().map(workflow_resource).collect();
+    let answer = json!({
+        "results": results, "total": page.total, "hasMore": page.has_more, "cursor": page.cursor,
+    });
+    Ok(axum::Json(answer).into_response())
+}
+
+/// `GET /~{org}/workflows/{id}`, with its version as a weak `ETag`.
+async fn get_workflow(
+    state: AppState,
+    org: String,
+    id: String,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let holder = authenticate(&state, &org, &headers).await?;
+    let id = WorkflowId::from_path(&id)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let workflow = switchyard::view::workflow::get(&mut conn, &holder, &id).await?;
+    let etag = format!("W/\"{}\"", workflow.version);
+    Ok((
+        [(header::ETAG, etag)],
+        axum::Json(workflow_resource(&workflow)),
+    )
+        .into_response())
 }

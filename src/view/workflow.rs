@@ -29,6 +29,12 @@ pub async fn list(
     Ok(repo::workflow::find(conn, &actor.org().id, query).await?)
 }
 
+/// One workflow of the actor's organization, by id.
+#[cfg(feature = "db")]
+pub async fn get(conn: &mut Conn, actor: &impl Actor, id: &WorkflowId) -> DomainResult<Workflow> {
+    Ok(repo::workflow::get(conn, &actor.org().id, id).await?)
+}
+
 /// One workflow with what its page shows around it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Overview {

@@ -7,6 +7,7 @@ mod ingest;
 mod limits;
 mod pages;
 mod process;
+mod rest_workflows;
 mod retries;
 mod runs;
 mod server_fns;
@@ -36,6 +37,7 @@ pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
     pub set_cookie: Option<String>,
+    pub etag: Option<String>,
     pub body: String,
 }
 
@@ -107,7 +109,7 @@ impl TestApp {
             .oneshot(request)
             .await
             .expect("router answers");
-        let (status, location, set_cookie) = {
+        let (status, location, set_cookie, etag) = {
             let header = |name| {
                 response
                     .headers()
@@ -119,6 +121,7 @@ impl TestApp {
                 response.status(),
                 header(header::LOCATION),
                 header(header::SET_COOKIE),
+                header(header::ETAG),
             )
         };
         let bytes = response
@@ -131,6 +134,7 @@ impl TestApp {
             status,
             location,
             set_cookie,
+            etag,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
