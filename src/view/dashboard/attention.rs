@@ -1,0 +1,219 @@
+//! "Needs attention": the workflows above the failure threshold over a range, worst first, each
+//! with its sparkline, its largest failure group and the version since which it fails.
+
+#[cfg(feature = "db")]
+use {
+    super::{Attention, Group, LISTED, Range, VersionMark},
+    crate::db::Conn,
+    crate::error::DomainResult,
+    crate::id::WorkflowId,
+    crate::repo::{self, stats::Scope},
+    crate::stats::Tally,
+    std::collections::BTreeMap,
+    time::{Duration, OffsetDateTime},
+};
+
+/// What the "needs attention" list is worked out with.
+#[cfg(feature = "db")]
+pub(super) struct Failing<'a> {
+    pub threshold: f64,
+    pub tz: &'a str,
+    pub offset: i32,
+    /// Each workflow's largest failure group over the range.
+    pub largest: BTreeMap<WorkflowId, Group>,
+}
+
+/// The workflows above the threshold over the scope, worst first: the rate weighted by how
+/// many runs it is about.
+#[cfg(feature = "db")]
+pub(super) async fn attention(
+    conn: &mut Conn,
+    scope: &Scope<'_>,
+    range: Range,
+    failing_with: Failing<'_>,
+) -> DomainResult<Vec<Attention>> {
+    let Failing {
+        threshold,
+        tz,
+        offset,
+        mut largest,
+    } = failing_with;
+    let in_range = repo::stats::by_version(conn, scope).await?;
+    let mut per_workflow: BTreeMap<WorkflowId, Tally> = BTreeMap::new();
+    for (workflow, _, _, t) in &in_range {
+        per_workflow.entry(workflow.clone()).or_default().add(t);
+    }
+    let mut failing: Vec<(WorkflowId, Tally, f64)> = per_workflow
+        .into_iter()
+        .filter_map(|(w, t)| {
+            let rate = t.failure_rate()?;
+            (rate > threshold).then_some((w, t, rate))
+        })
+        .collect();
+    let weight = |t: &Tally, rate: f64| rate * ((1 + t.finished()) as f64).ln();
+    failing.sort_by(|a, b| weight(&b.1, b.2).total_cmp(&weight(&a.1, a.2)));
+    failing.truncate(LISTED);
+    if failing.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Everything the list shows, a few queries for all of it: the sparklines, the versions'
+    // rates over 90 days and the names.
+    let ids: Vec<WorkflowId> = failing.iter().map(|(w, _, _)| w.clone()).collect();
+    let period = if range.hourly() {
+        repo::stats::Period::Hour
+    } else {
+        repo::stats::Period::Day
+    };
+    let periods = repo::stats::periods(conn, scope.from, scope.to, period, tz).await?;
+    let mut counts: BTreeMap<(WorkflowId, OffsetDateTime), Tally> = BTreeMap::new();
+    for (workflow, start, tally) in repo::stats::series_of(conn, scope, &ids, period, tz).await? {
+        counts.insert((workflow, start), tally);
+    }
+    let wide = Scope {
+        workflow: None,
+        from: scope.to - Duration::days(90),
+        ..*scope
+    };
+    // Over 90 days already when the range is 90 days.
+    let by_version = if scope.from == wide.from {
+        in_range
+    } else {
+        repo::stats::by_version(conn, &wide).await?
+    };
+    let mut rates: BTreeMap<WorkflowId, Vec<(i32, f64)>> = BTreeMap::new();
+    for (workflow, version, _, t) in by_version {
+        if let (true, Some(rate)) = (t.finished() >= 3, t.failure_rate()) {
+            rates.entry(workflow).or_default().push((version, rate));
+        }
+    }
+    let names: BTreeMap<WorkflowId, String> = repo::workflow::names(conn, scope.org)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    let mut out = Vec::with_capacity(failing.len());
+    for (workflow, tally, rate) in failing {
+        let sparkline = periods
+            .iter()
+            .map(|(start, _)| {
+                counts
+                    .get(&(workflow.clone(), *start))
+                    .and_then(Tally::failure_rate)
+            })
+            .collect();
+        let stood_out = rates.get(&workflow).and_then(|r| stands_out(r, threshold));
+        let since = match stood_out {
+            Some(version) => version_mark(conn, scope.org, &workflow, version, offset).await?,
+            None => None,
+        };
+        let name = match names.get(&workflow) {
+            Some(name) => name.clone(),
+            None => repo::workflow::name_of(conn, &workflow).await?,
+        };
+        out.push(Attention {
+            largest_group: largest.remove(&workflow),
+            workflow,
+            name,
+            failure_rate: rate,
+            failures: tally.failures(),
+            finished: tally.finished(),
+            sparkline,
+            since,
+        });
+    }
+    Ok(out)
+}
+
+/// Version `version` of `workflow` as a mark: who saved it and when.
+#[cfg(feature = "db")]
+async fn version_mark(
+    conn: &mut Conn,
+    org: &crate::id::OrgId,
+    workflow: &WorkflowId,
+    version: i32,
+    offset: i32,
+) -> DomainResult<Option<VersionMark>> {
+    let history = repo::workflow::version_history(conn, org, workflow).await?;
+    Ok(history
+        .into_iter()
+        .find(|h| h.version == version)
+        .map(|h| VersionMark {
+            version,
+            index: 0,
+            by: h.created_by,
+            at: crate::timefmt::moment(h.created_at, offset),
+        }))
+}
+
+/// The version since which a workflow fails: the latest version, among those that ran in the
+/// last 90 days, whose failure rate is above `threshold` and at least twice the rate of the
+/// version before it. Versions with fewer than three finished runs say nothing.
+#[cfg(feature = "db")]
+pub(crate) async fn failing_since(
+    conn: &mut Conn,
+    scope: &Scope<'_>,
+    threshold: f64,
+    offset: i32,
+) -> DomainResult<Option<VersionMark>> {
+    let wide = Scope {
+        from: scope.to - Duration::days(90),
+        ..*scope
+    };
+    let rates: Vec<(i32, f64)> = repo::stats::by_version(conn, &wide)
+        .await?
+        .into_iter()
+        .filter(|(_, _, _, t)| t.finished() >= 3)
+        .filter_map(|(_, v, _, t)| Some((v, t.failure_rate()?)))
+        .collect();
+    let Some(version) = stands_out(&rates, threshold) else {
+        return Ok(None);
+    };
+    let Some(workflow) = scope.workflow else {
+        return Ok(None);
+    };
+    version_mark(conn, scope.org, workflow, version, offset).await
+}
+
+/// Of `(version, failure rate)` pairs by version, the latest version above `threshold` whose
+/// rate is at least twice the previous version's, while the latest version still fails.
+pub fn stands_out(rates: &[(i32, f64)], threshold: f64) -> Option<i32> {
+    if rates.last()?.1 <= threshold {
+        return None;
+    }
+    rates
+        .windows(2)
+        .rev()
+        .find(|w| w[1].1 > threshold && w[1].1 >= 2.0 * w[0].1)
+        .map(|w| w[1].0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_stands_out_when_it_fails_far_more_than_the_one_before() {
+        assert_eq!(stands_out(&[(5, 0.01), (6, 0.02), (7, 0.4)], 0.1), Some(7));
+        assert_eq!(
+            stands_out(&[(6, 0.3), (7, 0.35)], 0.1),
+            None,
+            "always failing"
+        );
+        assert_eq!(stands_out(&[(7, 0.4)], 0.1), None, "nothing before it");
+        assert_eq!(
+            stands_out(&[(6, 0.0), (7, 0.05)], 0.1),
+            None,
+            "under the threshold"
+        );
+        assert_eq!(
+            stands_out(&[(5, 0.0), (6, 0.5), (7, 0.45)], 0.1),
+            Some(6),
+            "still failing since 6"
+        );
+        assert_eq!(
+            stands_out(&[(5, 0.0), (6, 0.5), (7, 0.0)], 0.1),
+            None,
+            "fixed by 7"
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! A range's chart (every period, with its runs, rates and durations) and failure groups as
+//! pages show them.
+
+#[cfg(feature = "db")]
+use {
+    super::{Group, Point, Range},
+    crate::db::Conn,
+    crate::error::DomainResult,
+    crate::repo::{self, stats::Scope},
+    crate::stats::Tally,
+    std::collections::BTreeMap,
+    time::OffsetDateTime,
+};
+
+/// Every period of the scope (none missing), with its runs and durations.
+#[cfg(feature = "db")]
+pub(crate) async fn chart(
+    conn: &mut Conn,
+    scope: &Scope<'_>,
+    range: Range,
+    tz: &str,
+) -> DomainResult<Vec<(OffsetDateTime, Point, Tally)>> {
+    use repo::stats::Period;
+    let period = if range.hourly() {
+        Period::Hour
+    } else {
+        Period::Day
+    };
+    let periods = repo::stats::periods(conn, scope.from, scope.to, period, tz).await?;
+    let counts: BTreeMap<OffsetDateTime, Tally> = repo::stats::series(conn, scope, period, tz)
+        .await?
+        .into_iter()
+        .collect();
+    let durations = repo::stats::durations(conn, scope, period, tz).await?;
+    Ok(periods
+        .into_iter()
+        .map(|(start, local)| {
+            let mut tally = counts.get(&start).cloned().unwrap_or_default();
+            if let Some(histogram) = durations.get(&start) {
+                tally.durations = histogram.clone();
+            }
+            let point = Point {
+                label: crate::timefmt::period_label(&local, range.hourly()),
+                succeeded: tally.succeeded,
+                failed: tally.failures(),
+                failure_rate: tally.failure_rate(),
+                p50_ms: tally.percentile_ms(0.5),
+                p95_ms: tally.percentile_ms(0.95),
+            };
+            (start, point, tally)
+        })
+        .collect())
+}
+
+#[cfg(feature = "db")]
+pub(crate) fn group(g: repo::stats::GroupRow, offset: i32) -> Group {
+    Group {
+        key: g.key,
+        workflow: g.workflow_id,
+        workflow_name: g.workflow_name,
+        step: g.step + 1,
+        error: without_step(&g.error).to_owned(),
+        runs: g.runs,
+        runs_all_time: g.runs_all_time,
+        first_seen: crate::timefmt::moment(g.first_seen, offset),
+        last_seen: crate::timefmt::moment(g.last_seen, offset),
+        versions: g.versions,
+        sample_run: g.sample_run,
+    }
+}
+
+/// An error without the "Step 2 (Event.create): " it starts with, where the page says the step.
+pub fn without_step(error: &str) -> &str {
+    let Some(rest) = error.strip_prefix("Step ") else {
+        return error;
+    };
+    match rest.split_once("): ") {
+        Some((head, tail)) if head.contains(" (") && !head.contains(':') => tail,
+        _ => error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_groups_error_reads_without_the_step_it_names_anyway() {
+        assert_eq!(
+            without_step("Step 2 (Event.create): The field type must be an event type"),
+            "The field type must be an event type"
+        );
+        assert_eq!(
+            without_step("Step 2 failed; the steps after it still ran."),
+            "Step 2 failed; the steps after it still ran."
+        );
+        assert_eq!(without_step("disk on fire"), "disk on fire");
+    }
+}
