@@ -327,12 +327,7 @@ pub async fn retry(
     crate::verbs::authorize(actor)?;
     let org = actor.org();
     conn.transaction::<_, DomainError, _>(async |conn| {
-        let status = repo::run::lock(conn, &org.id, id).await?;
-        if status.is_in_flight() {
-            return Err(DomainError::Refused(
-                "The run has not ended yet: wait for it to end, or cancel it, then retry.".into(),
-            ));
-        }
+        repo::run::lock(conn, &org.id, id).await?;
         let (newest, retries) = repo::run::retries_of(conn, &org.id, id, 1).await?;
         if let Some(seen) = based_on.filter(|seen| *seen != retries) {
             let latest = newest.first().map(|(r, _)| r.to_string()).unwrap_or_default();
@@ -342,13 +337,22 @@ pub async fn retry(
         }
         let source = repo::run::retry_source(conn, &org.id, id).await?;
         let workflow = repo::workflow::get_for_update(conn, &org.id, &source.workflow_id).await?;
-        if let Some(why) = status_refused(workflow.status) {
+        // The same offer the run page and the preview read.
+        let ran =
+            repo::workflow::fields_at(conn, &org.id, &workflow.id, source.workflow_version).await?;
+        let state = (source.status, source.failed_step, source.next_step);
+        let offer = options(state, (&ran, source.workflow_version), Some(&workflow));
+        if let Some(why) = offer.refused {
             return Err(DomainError::Refused(why));
         }
-        let from_step = match from {
-            RetryFrom::Start => 0,
-            RetryFrom::FailedStep => {
-                failed_step_of(conn, actor, &source, &workflow).await?
+        let from_step = match (from, offer.failed_step) {
+            (RetryFrom::Start, _) => 0,
+            (RetryFrom::FailedStep, Some(at)) => at,
+            (RetryFrom::FailedStep, None) => {
+                let why = offer.failed_step_refused.unwrap_or_else(|| {
+                    "This run has no failed step to begin at: retry from the start.".into()
+                });
+                return Err(DomainError::Refused(why));
             }
         };
         let retry = queue(conn, actor, &source, &workflow, from, from_step).await?;
@@ -356,33 +360,6 @@ pub async fn retry(
         Ok(retry)
     })
     .await
-}
-
-/// The step a retry from the failed step of `source` begins at, or why there is none.
-#[cfg(feature = "db")]
-async fn failed_step_of(
-    conn: &mut Conn,
-    actor: &impl Actor,
-    source: &RetrySource,
-    workflow: &crate::Workflow,
-) -> DomainResult<i32> {
-    let Some(at) = resume_step(source.status, source.failed_step, source.next_step) else {
-        return Err(DomainError::Refused(
-            "The run succeeded: there is no failed step to begin at. Retry from the start.".into(),
-        ));
-    };
-    let ran =
-        repo::workflow::fields_at(conn, &actor.org().id, &workflow.id, source.workflow_version)
-            .await?;
-    let current = workflow.fields();
-    match reuse_refused(
-        at,
-        (&ran, source.workflow_version),
-        (&current, workflow.version),
-    ) {
-        Some(why) => Err(DomainError::Refused(why)),
-        None => Ok(at),
-    }
 }
 
 /// Queues the retry of `source` at `from_step` and records `Run.retried`.

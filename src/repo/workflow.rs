@@ -448,6 +448,22 @@ pub async fn version_history(
         .collect())
 }
 
+/// The names of `ids` that are workflows of `org` (deleted ones too), in one query; ids of
+/// another organization are not in the answer.
+pub async fn names_of(
+    conn: &mut Conn,
+    org: &OrgId,
+    ids: &[WorkflowId],
+) -> QueryResult<std::collections::BTreeMap<WorkflowId, String>> {
+    let rows: Vec<(WorkflowId, String)> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::id.eq_any(ids))
+        .select((workflows::id, workflows::name))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The organization's live workflows, by name: what a filter offers.
 pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entity::WorkflowRef>> {
     let rows: Vec<(WorkflowId, String)> = workflows::table

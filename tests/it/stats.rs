@@ -381,3 +381,35 @@ async fn event_driven_runs_raise_the_failure_rate_alert_at_most_once_an_hour() {
         "an hour later, still failing: again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_naming_another_organizations_workflow_shows_no_name_of_it() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let other = member(&mut conn, "globex", Role::Admin).await;
+    let ours = crate::create(&mut conn, &admin, "Ours", 1).await;
+    let theirs = crate::create(&mut conn, &other, "Globex secret", 1).await;
+    for workflow in [&ours.id, &theirs.id] {
+        let event = switchyard::repo::event::NewEvent::new(
+            switchyard::hooks::HIGH_FAILURE_RATE,
+            json!({ "workflow": workflow, "failureRate": 0.5 }),
+            switchyard::entity::EventSource::Api,
+        );
+        switchyard::repo::event::insert(&mut conn, &admin.org.id, &event)
+            .await
+            .expect("event");
+    }
+    let now = OffsetDateTime::now_utc() + Duration::minutes(1);
+    let dashboard = switchyard::view::dashboard::dashboard(
+        &mut conn,
+        &admin,
+        switchyard::view::dashboard::Range::Day,
+        now,
+    )
+    .await
+    .expect("dashboard");
+    let mut names: Vec<&str> = dashboard.alerts.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["", "Ours"], "globex's name never reaches acme");
+}

@@ -149,7 +149,12 @@ fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
             .value()
             .get()
             .and_then(|r| r.err())
-            .map(|e| e.field("payload").unwrap_or_else(|| e.to_string()))
+            // The preview names the sample `sample`, the trigger `payload`: one textarea here.
+            .map(|e| {
+                e.field("payload")
+                    .or_else(|| e.field("sample"))
+                    .unwrap_or_else(|| e.to_string())
+            })
     };
     let (dry_org, dry_id) = (org.clone(), workflow.id.to_string());
     let dry = Resource::new(

@@ -86,11 +86,7 @@ pub(super) async fn attention(
             rates.entry(workflow).or_default().push((version, rate));
         }
     }
-    let names: BTreeMap<WorkflowId, String> = repo::workflow::names(conn, scope.org)
-        .await?
-        .into_iter()
-        .map(|w| (w.id, w.name))
-        .collect();
+    let names = repo::workflow::names_of(conn, scope.org, &ids).await?;
     let mut out = Vec::with_capacity(failing.len());
     for (workflow, tally, rate) in failing {
         let sparkline = periods
@@ -106,10 +102,7 @@ pub(super) async fn attention(
             Some(version) => version_mark(conn, scope.org, &workflow, version, offset).await?,
             None => None,
         };
-        let name = match names.get(&workflow) {
-            Some(name) => name.clone(),
-            None => repo::workflow::name_of(conn, &workflow).await?,
-        };
+        let name = names.get(&workflow).cloned().unwrap_or_default();
         out.push(Attention {
             largest_group: largest.remove(&workflow),
             workflow,

@@ -285,17 +285,22 @@ async fn alerts(conn: &mut Conn, scope: &Scope<'_>, offset: i32) -> DomainResult
         LISTED as i64,
     )
     .await?;
-    let mut out = Vec::with_capacity(events.len());
-    for e in events {
-        let workflow = e
-            .data
+    let workflow_of = |e: &crate::entity::Event| {
+        e.data
             .get("workflow")
             .and_then(|w| w.as_str())
-            .and_then(WorkflowId::parse);
-        let name = match &workflow {
-            Some(w) => repo::workflow::name_of(conn, w).await.unwrap_or_default(),
-            None => String::new(),
-        };
+            .and_then(WorkflowId::parse)
+    };
+    // Names of this organization's workflows only: an event's data says what it likes.
+    let ids: Vec<WorkflowId> = events.iter().filter_map(workflow_of).collect();
+    let names = repo::workflow::names_of(conn, scope.org, &ids).await?;
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let workflow = workflow_of(&e);
+        let name = workflow
+            .as_ref()
+            .and_then(|w| names.get(w).cloned())
+            .unwrap_or_default();
         out.push(Alert {
             workflow,
             name,
