@@ -2,12 +2,13 @@
 //! recognisable by their `sy_` prefix, and good for one organization only.
 
 use crate::db::Conn;
-use crate::entity::{ApiKey, EventSource, KeyHolder, Member, Organization};
+use crate::entity::{ApiKey, EventSource, KeyHolder, Member, Organization, Scope};
 use crate::error::{DomainError, DomainResult};
 use crate::id::{ApiKeyId, OrgId, UserId, random_base62};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::schema::{api_keys, organizations};
+use crate::workflow::FieldError;
 use blake2::{Blake2b512, Digest};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -38,7 +39,10 @@ fn require_admin(actor: &Member) -> DomainResult<()> {
 }
 
 fn audit(org: &OrgId, event_type: &str, key: &ApiKey, actor: Option<&UserId>) -> (OrgId, NewEvent) {
-    let data = json!({ "key": key.id, "name": key.name, "prefix": key.prefix });
+    let data = json!({
+        "key": key.id, "name": key.name, "prefix": key.prefix,
+        "scopes": key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+    });
     let event = NewEvent {
         actor: actor.map(ToString::to_string),
         subject: Some(key.id.to_string()),
@@ -47,32 +51,128 @@ fn audit(org: &OrgId, event_type: &str, key: &ApiKey, actor: Option<&UserId>) ->
     (org.clone(), event)
 }
 
+/// A key to make, as a form or the command line gives it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyRequest {
+    pub name: String,
+    /// `events:write`, `read`, `write`: at least one.
+    pub scopes: Vec<String>,
+    /// The last day it works, `YYYY-MM-DD` (UTC); empty for a key that does not expire.
+    pub expires_on: String,
+}
+
+/// A checked `KeyRequest`.
+struct Checked {
+    name: String,
+    scopes: Vec<Scope>,
+    expires_at: Option<OffsetDateTime>,
+}
+
+impl KeyRequest {
+    /// A key called `name` with `scopes`, that does not expire.
+    pub fn new(name: &str, scopes: &[Scope]) -> Self {
+        Self {
+            name: name.to_owned(),
+            scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            expires_on: String::new(),
+        }
+    }
+
+    /// Every field's problem at once, or the key to make.
+    fn check(&self, now: OffsetDateTime) -> DomainResult<Checked> {
+        let mut errors = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > NAME_MAX {
+            errors.push(FieldError::new(
+                "name",
+                format!("Name is required (at most {NAME_MAX} characters), like Zapier or CI"),
+            ));
+        }
+        let mut scopes = Vec::new();
+        for given in &self.scopes {
+            match given.trim().parse::<Scope>() {
+                Ok(scope) if !scopes.contains(&scope) => scopes.push(scope),
+                Ok(_) => {}
+                Err(_) => errors.push(FieldError::new(
+                    "scopes",
+                    format!("“{given}” is not a scope: choose events:write, read or write"),
+                )),
+            }
+        }
+        if self.scopes.is_empty() {
+            errors.push(FieldError::new(
+                "scopes",
+                "Choose what the key may do: send events, read, or change",
+            ));
+        }
+        scopes.sort();
+        let expires_at = match self.expires_on.trim() {
+            "" => None,
+            text => match time::Date::parse(
+                text,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            ) {
+                Ok(day) if day >= now.date() => {
+                    day.next_day().map(|next| next.midnight().assume_utc())
+                }
+                Ok(_) => {
+                    errors.push(FieldError::new(
+                        "expires_on",
+                        "The last day must be today or later",
+                    ));
+                    None
+                }
+                Err(_) => {
+                    errors.push(FieldError::new(
+                        "expires_on",
+                        format!("“{text}” is not a date: write it as 2027-12-31"),
+                    ));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Checked {
+                name: name.to_owned(),
+                scopes,
+                expires_at,
+            })
+        } else {
+            Err(DomainError::Validation(errors))
+        }
+    }
+}
+
 /// Creates a key for the actor's organization; returns it and its secret, shown only now.
-pub async fn create(conn: &mut Conn, actor: &Member, name: &str) -> DomainResult<(ApiKey, String)> {
+pub async fn create(
+    conn: &mut Conn,
+    actor: &Member,
+    request: &KeyRequest,
+) -> DomainResult<(ApiKey, String)> {
     require_admin(actor)?;
-    create_for(conn, &actor.org.id, name, Some(&actor.user_id)).await
+    create_for(conn, &actor.org.id, request, Some(&actor.user_id)).await
 }
 
 /// Creates a key without a signed-in Admin (the server's command line).
 pub async fn create_for(
     conn: &mut Conn,
     org: &OrgId,
-    name: &str,
+    request: &KeyRequest,
     by: Option<&UserId>,
 ) -> DomainResult<(ApiKey, String)> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > NAME_MAX {
-        return Err(DomainError::field(
-            "name",
-            format!("Name is required (at most {NAME_MAX} characters), like Zapier or CI"),
-        ));
-    }
+    let Checked {
+        name,
+        scopes,
+        expires_at,
+    } = request.check(OffsetDateTime::now_utc())?;
     let secret = format!("{KEY_PREFIX}{}", random_base62(SECRET_LEN));
     let key: ApiKey = diesel::insert_into(api_keys::table)
         .values((
             api_keys::id.eq(ApiKeyId::generate()),
             api_keys::org_id.eq(org),
-            api_keys::name.eq(name),
+            api_keys::name.eq(&name),
+            api_keys::scopes.eq(&scopes),
+            api_keys::expires_at.eq(expires_at),
             api_keys::prefix.eq(&secret[..SHOWN_LEN]),
             api_keys::hash.eq(hash(&secret)),
             api_keys::created_by.eq(by),
@@ -120,7 +220,7 @@ pub async fn revoke(conn: &mut Conn, actor: &Member, id: &ApiKeyId) -> DomainRes
 }
 
 /// The key and its organization `org_slug` if `secret` is one of its live keys; `None`
-/// otherwise, whatever the reason (unknown, revoked, another organization's). The key's
+/// otherwise, whatever the reason (unknown, revoked, expired, another organization's). The key's
 /// last use is written at most once a minute, so busy clients do not queue on its row.
 pub async fn authenticate(
     conn: &mut Conn,
@@ -137,11 +237,18 @@ pub async fn authenticate(
         String,
         String,
         Option<OffsetDateTime>,
+        Vec<Scope>,
     );
+    let now = OffsetDateTime::now_utc();
     let found: Option<Found> = api_keys::table
         .inner_join(organizations::table)
         .filter(api_keys::prefix.eq(&secret[..SHOWN_LEN]))
         .filter(api_keys::revoked_at.is_null())
+        .filter(
+            api_keys::expires_at
+                .is_null()
+                .or(api_keys::expires_at.gt(now)),
+        )
         .filter(organizations::slug.eq(org_slug))
         .select((
             api_keys::id,
@@ -150,16 +257,16 @@ pub async fn authenticate(
             organizations::slug,
             organizations::name,
             api_keys::last_used_at,
+            api_keys::scopes,
         ))
         .first(conn)
         .await
         .optional()?;
-    let Some((id, _, org_id, slug, name, last_used)) =
+    let Some((id, _, org_id, slug, name, last_used, scopes)) =
         found.filter(|(_, stored, ..)| *stored == hash(secret))
     else {
         return Ok(None);
     };
-    let now = OffsetDateTime::now_utc();
     let stale = now - time::Duration::minutes(1);
     if last_used.is_none_or(|at| at < stale) {
         diesel::update(
@@ -180,5 +287,66 @@ pub async fn authenticate(
             name,
         },
         key: id,
+        scopes,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyRequest;
+    use crate::entity::Scope;
+    use time::macros::datetime;
+
+    fn request(scopes: &[&str], expires_on: &str) -> KeyRequest {
+        KeyRequest {
+            name: "CI".into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expires_on: expires_on.into(),
+        }
+    }
+
+    fn fields(r: &KeyRequest) -> Vec<String> {
+        match r.check(datetime!(2026-11-27 12:00 UTC)) {
+            Ok(_) => Vec::new(),
+            Err(crate::DomainError::Validation(errors)) => {
+                errors.into_iter().map(|e| e.field).collect()
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn a_key_needs_a_known_scope_and_a_last_day_from_today_on() {
+        let now = datetime!(2026-11-27 12:00 UTC);
+        let checked = request(&["write", "read", "write"], "2026-11-27")
+            .check(now)
+            .expect("valid");
+        assert_eq!(
+            checked.scopes,
+            [Scope::Read, Scope::Write],
+            "sorted, once each"
+        );
+        assert_eq!(
+            checked.expires_at,
+            Some(datetime!(2026-11-28 0:00 UTC)),
+            "works through its last day"
+        );
+        assert_eq!(
+            request(&["read"], "").check(now).expect("ok").expires_at,
+            None
+        );
+        assert_eq!(fields(&request(&[], "")), ["scopes"]);
+        assert_eq!(fields(&request(&["admin"], "")), ["scopes"]);
+        assert_eq!(fields(&request(&["read"], "2026-11-26")), ["expires_on"]);
+        assert_eq!(fields(&request(&["read"], "next week")), ["expires_on"]);
+        let nameless = KeyRequest {
+            name: " ".into(),
+            ..request(&[], "soon")
+        };
+        assert_eq!(
+            fields(&nameless),
+            ["name", "scopes", "expires_on"],
+            "all at once"
+        );
+    }
 }

@@ -85,6 +85,18 @@ impl PostedEvent {
     }
 }
 
+/// An event sent by `actor` through the API: recorded and queued like `ingest`, if the actor
+/// may send events.
+pub async fn send(
+    conn: &mut Conn,
+    actor: &impl crate::entity::Actor,
+    posted: &PostedEvent,
+) -> DomainResult<Accepted> {
+    crate::access::send_events(actor)?;
+    let by = actor.reference();
+    ingest(conn, &actor.org().id, posted, EventSource::Api, Some(&by)).await
+}
+
 /// Records the event and queues a run for every workflow of `org` listening for its type.
 pub async fn ingest(
     conn: &mut Conn,

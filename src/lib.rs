@@ -1,6 +1,7 @@
 //! Switchyard's domain: the Workflow entity, its verbs, hooks and state machine, the mapping
 //! language, and (behind the `db` feature) the Diesel repositories. No web code lives here.
 
+pub mod access;
 pub mod definition;
 pub mod entity;
 pub mod error;

@@ -256,6 +256,7 @@ pub async fn preview(
     id: &RunId,
     from: RetryFrom,
 ) -> DomainResult<RetryPreview> {
+    crate::access::read(actor)?;
     let org = actor.org();
     let source = repo::run::retry_source(conn, &org.id, id).await?;
     let workflow = repo::workflow::get(conn, &org.id, &source.workflow_id).await?;
@@ -592,6 +593,7 @@ pub async fn bulk_preview(
     query: &crate::query::RunQuery,
     from: RetryFrom,
 ) -> DomainResult<BulkPreview> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let now = time::OffsetDateTime::now_utc();
     let mut candidates =
@@ -696,6 +698,7 @@ pub async fn batch(
     actor: &impl Actor,
     id: &crate::id::BatchId,
 ) -> DomainResult<BatchProgress> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let row = repo::batch::get(conn, org, id).await?;
     let counts = repo::batch::progress(conn, org, id).await?;
@@ -758,6 +761,7 @@ async fn dry_run(
     fields: WorkflowFields,
     sample_text: &str,
 ) -> DomainResult<DryRun> {
+    crate::access::read(actor)?;
     let sample = crate::payload::from_text("sample", sample_text)?;
     let event_type = fields.trigger_event.clone();
     let event = crate::engine::EventContext {

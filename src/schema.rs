@@ -258,6 +258,8 @@ diesel::table! {
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+        scopes -> Array<Text>,
+        expires_at -> Nullable<Timestamptz>,
     }
 }
 

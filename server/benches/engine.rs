@@ -66,9 +66,14 @@ async fn main() -> anyhow::Result<()> {
         },
     )
     .await?;
-    let (_, key) = switchyard::api_key::create_for(&mut conn, &admin.org.id, "bench", None)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, key) = switchyard::api_key::create_for(
+        &mut conn,
+        &admin.org.id,
+        &switchyard::api_key::KeyRequest::new("bench", &switchyard::entity::Scope::ALL),
+        None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let one = workflow(&mut conn, &admin, "One step", "Deal.won", 1).await?;
     workflow(&mut conn, &admin, "Forty steps", "Order.placed", 40).await?;
     drop(conn);

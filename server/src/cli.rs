@@ -18,8 +18,11 @@ USAGE
                         [--admin-name NAME] [--admin-password PASSWORD]
                             create an organization and its first Admin; the password
                             may also come from SWITCHYARD_ADMIN_PASSWORD
-  switchyard create-api-key --org SLUG --name NAME
-                            create an API key for an organization and print it (once)
+  switchyard create-api-key --org SLUG --name NAME [--scopes SCOPES] [--expires DATE]
+                            create an API key for an organization and print it (once);
+                            SCOPES is a comma-separated list of events:write (send
+                            events, the default), read and write (everything an Editor
+                            may do); DATE (YYYY-MM-DD, UTC) is the last day it works
   switchyard help           show this text
 
 Configuration comes from the environment: DATABASE_URL, LEPTOS_SITE_ADDR,
@@ -137,25 +140,58 @@ pub async fn create_org(args: &[String], database_url: &str) -> anyhow::Result<S
 
 /// `create-api-key`: creates a key for the organization and returns what to print.
 pub async fn create_api_key(args: &[String], database_url: &str) -> anyhow::Result<String> {
-    let mut f = flags(args, &["org", "name"])?;
+    let mut f = flags(args, &["org", "name", "scopes", "expires"])?;
     let slug = f.remove("org").context("--org is required")?;
-    let name = f.remove("name").context("--name is required")?;
+    let request = switchyard::api_key::KeyRequest {
+        name: f.remove("name").context("--name is required")?,
+        scopes: f
+            .remove("scopes")
+            .unwrap_or_else(|| "events:write".to_owned())
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        expires_on: f.remove("expires").unwrap_or_default(),
+    };
     switchyard::db::migrate(database_url).await?;
     let pool = switchyard::db::pool(database_url, 2)?;
     let mut conn = pool.get().await?;
     let org = switchyard::repo::org::org_by_slug(&mut conn, &slug)
         .await?
         .with_context(|| format!("there is no organization with slug `{slug}`"))?;
-    let (key, secret) = switchyard::api_key::create_for(&mut conn, &org.id, &name, None)
+    let (key, secret) = switchyard::api_key::create_for(&mut conn, &org.id, &request, None)
         .await
         .map_err(|e| match e {
-            switchyard::DomainError::Validation(fields) => anyhow::anyhow!("{}", fields[0].message),
+            switchyard::DomainError::Validation(fields) => anyhow::anyhow!(
+                "{}",
+                fields
+                    .iter()
+                    .map(|f| format!("--{}: {}", cli_flag(&f.field), f.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
             other => anyhow::anyhow!("{other}"),
         })?;
+    let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
+    let expires = key.expires_at.map_or_else(
+        || "does not expire".to_owned(),
+        |at| format!("works until {at} (exclusive)"),
+    );
     Ok(format!(
-        "Created API key “{}” ({}) for {}.\n{secret}\nIt is shown only now: keep it somewhere safe.",
-        key.name, key.id, org.name
+        "Created API key “{}” ({}) for {}: scopes {}, {expires}.\n{secret}\nIt is shown only now: keep it somewhere safe.",
+        key.name,
+        key.id,
+        org.name,
+        scopes.join(", ")
     ))
+}
+
+/// The command line's flag for a field of the key request.
+fn cli_flag(field: &str) -> &str {
+    match field {
+        "expires_on" => "expires",
+        other => other,
+    }
 }
 
 async fn serve() -> anyhow::Result<()> {

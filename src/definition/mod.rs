@@ -61,6 +61,16 @@ impl FromStr for ErrorHandling {
 #[cfg(feature = "db")]
 crate::text_sql!(ErrorHandling);
 
+/// Reads a value given either as JSON or as JSON inside a string (the REST API's `retryPolicy`).
+pub(crate) fn from_json_value<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+) -> Result<T, serde_json::Error> {
+    match value {
+        serde_json::Value::String(text) => serde_json::from_str(text),
+        value => serde_json::from_value(value.clone()),
+    }
+}
+
 /// Reads a value stored either as JSON or as JSON inside a string (how the first version
 /// snapshots kept steps and retry policies).
 pub(crate) fn from_json_or_text<'de, D, T>(deserializer: D) -> Result<T, D::Error>

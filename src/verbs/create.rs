@@ -33,3 +33,15 @@ pub async fn create(
     })
     .await
 }
+
+/// The REST API's and the MCP tools' create: a workflow from the resource fields of `fields`.
+pub async fn create_from(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> DomainResult<Workflow> {
+    super::authorize(actor)?;
+    let input = crate::workflow::resource::new_input(fields).map_err(DomainError::Validation)?;
+    create(conn, hooks, actor, &input).await
+}

@@ -12,12 +12,12 @@ mod update;
 
 pub use activate::activate;
 pub use archive::archive;
-pub use create::create;
+pub use create::{create, create_from};
 pub use delete::delete;
 pub use pause::pause;
 pub use restore::restore;
 pub use trigger::{trigger, trigger_with_text};
-pub use update::update;
+pub use update::{merge, update};
 
 use crate::db::Conn;
 use crate::entity::{Actor, EventSource, Workflow};
@@ -34,11 +34,7 @@ use serde_json::json;
 
 /// Refuses actors who may only read.
 pub(crate) fn authorize(actor: &impl Actor) -> DomainResult<()> {
-    if actor.may_edit() {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden)
-    }
+    crate::access::edit(actor)
 }
 
 /// The verbs `actor` may apply to `workflow` now: those its status allows, if the actor may

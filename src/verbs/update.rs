@@ -7,7 +7,7 @@ use crate::hooks::Hooks;
 use crate::id::WorkflowId;
 use crate::repo;
 use crate::status::Verb;
-use crate::workflow::WorkflowInput;
+use crate::workflow::{WorkflowInput, resource};
 use diesel_async::AsyncConnection;
 
 /// Saves `input` over the workflow if it is still at `based_on` (the version the editor loaded).
@@ -20,6 +20,49 @@ pub async fn update(
     input: &WorkflowInput,
 ) -> DomainResult<Workflow> {
     update_restoring(conn, hooks, actor, id, based_on, input, None).await
+}
+
+/// The REST API's and the MCP tools' update: the resource fields of `patch` merged over the
+/// workflow as it is now (fields not sent keep their value), saved if the workflow is still
+/// at `based_on`, else at the patch's `$version`; with neither, at whatever version it is.
+pub async fn merge(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    id: &WorkflowId,
+    based_on: Option<i32>,
+    patch: &serde_json::Map<String, serde_json::Value>,
+) -> DomainResult<Workflow> {
+    super::authorize(actor)?;
+    let current = repo::workflow::get(conn, &actor.org().id, id).await?;
+    let based_on =
+        match (based_on, patch.get("$version")) {
+            (Some(v), _) => Some(v),
+            (None, None | Some(serde_json::Value::Null)) => None,
+            (None, Some(v)) => Some(v.as_i64().and_then(|v| i32::try_from(v).ok()).ok_or_else(
+                || DomainError::field("$version", "`$version` must be a whole number"),
+            )?),
+        };
+    if based_on.is_some_and(|v| v != current.version) {
+        return Err(DomainError::Conflict {
+            current: Box::new(current),
+        });
+    }
+    let input = resource::merge(
+        WorkflowInput::from_fields(&current.fields()),
+        patch,
+        Some(current.status),
+    )
+    .map_err(DomainError::Validation)?;
+    update(
+        conn,
+        hooks,
+        actor,
+        id,
+        based_on.unwrap_or(current.version),
+        &input,
+    )
+    .await
 }
 
 /// `update`, recording on the new version the older one it restores, if any.

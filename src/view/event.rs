@@ -24,6 +24,7 @@ pub async fn feed(
     actor: &impl Actor,
     query: &crate::query::EventFeedQuery,
 ) -> DomainResult<(Vec<crate::entity::Event>, bool)> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let type_ = query.event_type.as_deref();
     let mut events = crate::repo::event::list(conn, org, query.since, type_, query.limit).await?;
@@ -39,6 +40,7 @@ pub async fn page(
     actor: &impl Actor,
     query: &EventQuery,
 ) -> DomainResult<EventLogPage> {
+    crate::access::read(actor)?;
     Ok(read_page(
         conn,
         &actor.org().id,

@@ -35,6 +35,7 @@ pub async fn workflow_charts(
     range: Range,
     now: OffsetDateTime,
 ) -> DomainResult<WorkflowCharts> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     repo::workflow::get(conn, org, workflow).await?;
     let (threshold, time_zone) = repo::org::preferences(conn, org).await?;

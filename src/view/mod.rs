@@ -6,6 +6,7 @@ pub mod dashboard;
 #[cfg(feature = "db")]
 pub mod event;
 pub mod health;
+pub mod resource;
 pub mod run;
 pub mod settings;
 pub mod versions;

@@ -47,6 +47,7 @@ pub async fn history(
     workflow: &WorkflowId,
     query: &RunQuery,
 ) -> DomainResult<RunHistory> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let found = repo::workflow::get(conn, org, workflow).await?;
     let query = RunQuery {
@@ -70,6 +71,7 @@ pub async fn search(
     actor: &impl Actor,
     query: &RunQuery,
 ) -> DomainResult<RunList> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let now = time::OffsetDateTime::now_utc();
     let (runs, more) = repo::run::search(conn, org, query, now, PAGE).await?;
@@ -104,6 +106,7 @@ pub async fn search(
 /// One run with every step of its workflow version: done ones as recorded, the rest Pending.
 #[cfg(feature = "db")]
 pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainResult<RunDetail> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let (run, event_id, event_data) = repo::run::summary(conn, org, id).await?;
     let fields = repo::workflow::fields_at(conn, org, &run.workflow, run.workflow_version).await?;

@@ -186,6 +186,7 @@ pub async fn versions(
     id: &WorkflowId,
     compare_versions: Option<(i32, i32)>,
 ) -> DomainResult<Versions> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let workflow = repo::workflow::get(conn, org, id).await?;
     let (_, time_zone) = repo::org::preferences(conn, org).await?;

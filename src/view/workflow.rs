@@ -26,12 +26,14 @@ pub async fn list(
     actor: &impl Actor,
     query: &WorkflowQuery,
 ) -> DomainResult<Page<Workflow>> {
+    crate::access::read(actor)?;
     Ok(repo::workflow::find(conn, &actor.org().id, query).await?)
 }
 
 /// One workflow of the actor's organization, by id.
 #[cfg(feature = "db")]
 pub async fn get(conn: &mut Conn, actor: &impl Actor, id: &WorkflowId) -> DomainResult<Workflow> {
+    crate::access::read(actor)?;
     Ok(repo::workflow::get(conn, &actor.org().id, id).await?)
 }
 
@@ -55,6 +57,7 @@ pub async fn overview(
     actor: &impl Actor,
     id: &WorkflowId,
 ) -> DomainResult<Overview> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let workflow = repo::workflow::get(conn, org, id).await?;
     let events = repo::event::for_subject(conn, org, id.as_str(), RECENT_EVENTS).await?;

@@ -3,6 +3,7 @@
 //! names its field and says what is expected.
 
 mod input;
+pub mod resource;
 mod validate;
 
 pub use crate::definition::ErrorHandling;

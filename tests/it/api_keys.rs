@@ -1,4 +1,5 @@
-use switchyard::api_key;
+use switchyard::api_key::{self, KeyRequest};
+use switchyard::entity::Scope;
 use switchyard::testing::{TestDb, member};
 use switchyard::{DomainError, Role};
 
@@ -8,9 +9,13 @@ async fn a_key_is_shown_once_stored_hashed_and_opens_its_own_organization_only()
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
     member(&mut conn, "globex", Role::Admin).await;
-    let (key, secret) = api_key::create(&mut conn, &admin, "  Zapier ")
-        .await
-        .expect("create");
+    let (key, secret) = api_key::create(
+        &mut conn,
+        &admin,
+        &KeyRequest::new("  Zapier ", &Scope::ALL),
+    )
+    .await
+    .expect("create");
     assert!(secret.starts_with("sy_") && secret.len() == 43, "{secret}");
     assert_eq!(
         (key.name.as_str(), key.prefix.as_str()),
@@ -64,7 +69,7 @@ async fn a_revoked_key_opens_nothing_and_revoking_is_for_own_keys() {
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
     let other = member(&mut conn, "globex", Role::Admin).await;
-    let (key, secret) = api_key::create(&mut conn, &admin, "CI")
+    let (key, secret) = api_key::create(&mut conn, &admin, &KeyRequest::new("CI", &Scope::ALL))
         .await
         .expect("create");
     assert_eq!(
@@ -111,7 +116,7 @@ async fn only_admins_manage_keys_and_names_are_checked() {
     for role in [Role::Editor, Role::Viewer] {
         let someone = member(&mut conn, "acme", role).await;
         assert_eq!(
-            api_key::create(&mut conn, &someone, "Mine")
+            api_key::create(&mut conn, &someone, &KeyRequest::new("Mine", &Scope::ALL))
                 .await
                 .expect_err("role"),
             DomainError::Forbidden
@@ -122,7 +127,7 @@ async fn only_admins_manage_keys_and_names_are_checked() {
         );
     }
     for bad in ["", "   ", &"x".repeat(101)] {
-        let err = api_key::create(&mut conn, &admin, bad)
+        let err = api_key::create(&mut conn, &admin, &KeyRequest::new(bad, &Scope::ALL))
             .await
             .expect_err("name");
         assert!(

@@ -37,10 +37,34 @@ pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
     })
 }
 
+/// Creates a key: its name, one checkbox per scope (`events_write`, `read`, `write`: checked
+/// boxes are sent, others are not), and the last day it works (empty: never expires).
 #[server(endpoint = "create_api_key")]
-pub async fn create_api_key(org: String, name: String) -> Result<(), AppError> {
+pub async fn create_api_key(
+    org: String,
+    name: String,
+    #[server(default)] events_write: Option<String>,
+    #[server(default)] read: Option<String>,
+    #[server(default)] write: Option<String>,
+    #[server(default)] expires_on: String,
+) -> Result<(), AppError> {
+    use switchyard::entity::Scope;
     let (member, mut conn) = crate::state::member(&org).await?;
-    let (key, secret) = switchyard::api_key::create(&mut conn, &member, &name).await?;
+    let checked = [
+        (Scope::EventsWrite, events_write),
+        (Scope::Read, read),
+        (Scope::Write, write),
+    ];
+    let request = switchyard::api_key::KeyRequest {
+        name,
+        scopes: checked
+            .into_iter()
+            .filter(|(_, on)| on.is_some())
+            .map(|(scope, _)| scope.as_str().to_owned())
+            .collect(),
+        expires_on,
+    };
+    let (key, secret) = switchyard::api_key::create(&mut conn, &member, &request).await?;
     let session = crate::state::session().await?;
     session
         .insert(&new_key_slot(&org), (key.name, secret))

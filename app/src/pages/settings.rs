@@ -3,12 +3,14 @@
 use crate::api::settings::{
     CreateApiKey, RevokeApiKey, SavePreferences, SettingsView, get_settings,
 };
-use crate::components::field::TextField;
+use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::{maybe_time, time};
 use crate::components::layout::org_param;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use switchyard::entity::Scope;
 
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -73,7 +75,7 @@ fn SettingsBody(
             {match view.settings.keys {
                 None => view! { <p class="hint">"Only Admins of this organization see and manage its API keys."</p> }.into_any(),
                 Some(keys) => view! {
-                    <p class="hint">"A key lets another system send events to this organization. Keep it secret; revoke it when it is no longer used."</p>
+                    <p class="hint">"A key lets another system use this organization through the REST API and the MCP server, as far as its scopes allow. Keep it secret; revoke it when it is no longer used."</p>
                     {view.new_key.map(|(name, secret)| view! {
                         <div class="problem conflict" role="status" id="new-key">
                             <h3>{format!("Your new key “{name}”")}</h3>
@@ -102,8 +104,8 @@ fn KeyTable(
     view! {
         <table class="workflows keys">
             <thead><tr>
-                <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Created"</th>
-                <th scope="col">"Last used"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"May"</th><th scope="col">"Created"</th>
+                <th scope="col">"Last used"</th><th scope="col">"Expires"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
             </tr></thead>
             <tbody>
                 {keys.into_iter().map(|k| {
@@ -126,9 +128,11 @@ fn KeyTable(
                         <tr>
                             <td>{k.name.clone()}</td>
                             <td><code>{format!("{}…", k.prefix)}</code></td>
+                            <td>{scope_list(&k.scopes)}</td>
                             <td>{time(k.created_at)}</td>
                             <td>{maybe_time(k.last_used_at)}</td>
-                            <td>{k.revoked_at.map(|t| format!("Revoked {}", time(t))).unwrap_or_else(|| "Active".into())}</td>
+                            <td>{k.expires_at.map(last_day).unwrap_or_else(|| "Never".into())}</td>
+                            <td>{key_status(&k)}</td>
                             <td>{action}</td>
                         </tr>
                     }
@@ -139,17 +143,70 @@ fn KeyTable(
     .into_any()
 }
 
+/// The scopes as the key list shows them, in words.
+fn scope_list(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.label())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The last day a key works: the day before the moment it stops.
+fn last_day(expires_at: time::OffsetDateTime) -> String {
+    let day = (expires_at - time::Duration::seconds(1)).date();
+    format!("After {day} (UTC)")
+}
+
+fn key_status(key: &switchyard::entity::ApiKey) -> String {
+    match (key.revoked_at, key.expires_at) {
+        (Some(t), _) => format!("Revoked {}", time(t)),
+        (None, Some(end)) if end <= time::OffsetDateTime::now_utc() => "Expired".into(),
+        _ => "Active".into(),
+    }
+}
+
 #[component]
 fn NewKey(org: String, create: ServerAction<CreateApiKey>) -> impl IntoView {
     let error = move || create.value().get().and_then(|r| r.err());
     view! {
         <h3>"New key"</h3>
-        <ActionForm action=create attr:class="filters">
+        <ActionForm action=create attr:class="new-key">
             <input type="hidden" name="org" value=org />
             {move || {
                 let error = error();
-                let message = error.as_ref().and_then(|e| e.field("name").or_else(|| Some(e.to_string())));
-                view! { <TextField id="key_name" name="name" label="Name" value="" placeholder="Zapier" error=message /> }
+                let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
+                let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
+                let scopes_error = field("scopes");
+                let invalid = scopes_error.is_some();
+                view! {
+                    <TextField id="key_name" name="name" label="Name" value="" placeholder="Zapier" error=field("name").or(other) />
+                    <fieldset class="field scopes" class:invalid=invalid aria-describedby=invalid.then_some("key_scopes-error")>
+                        <legend>"What it may do"</legend>
+                        {Scope::ALL.into_iter().map(|scope| {
+                            let (name, id) = match scope {
+                                Scope::EventsWrite => ("events_write", "key_scope_events"),
+                                Scope::Read => ("read", "key_scope_read"),
+                                Scope::Write => ("write", "key_scope_write"),
+                            };
+                            view! {
+                                <div class="check">
+                                    <input type="checkbox" id=id name=name value="on" checked=scope == Scope::EventsWrite />
+                                    <label for=id>{scope.label()}" "<code>{scope.as_str()}</code></label>
+                                </div>
+                            }
+                        }).collect_view()}
+                        <FieldMessage id="key_scopes" message=scopes_error />
+                    </fieldset>
+                    <div class="field" class:invalid=field("expires_on").is_some()>
+                        <label for="key_expires">"Last day it works (optional)"</label>
+                        <input type="date" id="key_expires" name="expires_on" value=""
+                            aria-invalid=field("expires_on").is_some().then_some("true")
+                            aria-describedby=field("expires_on").is_some().then_some("key_expires-error") />
+                        <p class="hint">"Empty: the key works until it is revoked. Days are in UTC."</p>
+                        <FieldMessage id="key_expires" message=field("expires_on") />
+                    </div>
+                }
             }}
             <button type="submit" class="primary">"Create key"</button>
         </ActionForm>

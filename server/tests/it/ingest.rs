@@ -22,10 +22,14 @@ pub(crate) fn json_body(answer: &Answer) -> Value {
 pub(crate) async fn key(app: &TestApp, org: &str) -> String {
     let admin = app.member(org, Role::Admin).await;
     let mut conn = app.db.conn().await;
-    switchyard::api_key::create(&mut conn, &admin, "test")
-        .await
-        .expect("key")
-        .1
+    switchyard::api_key::create(
+        &mut conn,
+        &admin,
+        &switchyard::api_key::KeyRequest::new("test", &switchyard::entity::Scope::ALL),
+    )
+    .await
+    .expect("key")
+    .1
 }
 
 /// Events and runs written through the API so far.

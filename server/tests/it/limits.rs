@@ -45,9 +45,13 @@ async fn expressions_past_the_limits_are_refused_and_fail_their_step_and_the_ser
     let admin = app.member("acme", Role::Admin).await;
     let (key_row, key) = {
         let mut conn = app.db.conn().await;
-        switchyard::api_key::create(&mut conn, &admin, "limits")
-            .await
-            .expect("key")
+        switchyard::api_key::create(
+            &mut conn,
+            &admin,
+            &switchyard::api_key::KeyRequest::new("limits", &switchyard::entity::Scope::ALL),
+        )
+        .await
+        .expect("key")
     };
     drop(key_row);
     let port = free_port();

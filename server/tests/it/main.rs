@@ -7,6 +7,7 @@ mod ingest;
 mod limits;
 mod pages;
 mod process;
+mod rest_api;
 mod rest_workflows;
 mod retries;
 mod runs;

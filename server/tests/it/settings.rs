@@ -2,6 +2,7 @@ use crate::TestApp;
 use app::api::settings::SettingsView;
 use app::error::AppError;
 use switchyard::Role;
+use switchyard::entity::Scope;
 
 fn view(body: &str) -> SettingsView {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
@@ -13,9 +14,13 @@ async fn settings_server_functions_refuse_strangers_and_the_signed_out() {
     let acme = app.member("acme", Role::Admin).await;
     let globex = app.member("globex", Role::Admin).await;
     let mut conn = app.db.conn().await;
-    let (key, _) = switchyard::api_key::create(&mut conn, &acme, "CI")
-        .await
-        .expect("key");
+    let (key, _) = switchyard::api_key::create(
+        &mut conn,
+        &acme,
+        &switchyard::api_key::KeyRequest::new("CI", &switchyard::entity::Scope::ALL),
+    )
+    .await
+    .expect("key");
     let id = key.id.to_string();
     let calls: [(&str, Vec<(&str, &str)>); 3] = [
         ("get_settings", vec![("org", "acme")]),
@@ -103,11 +108,32 @@ async fn a_new_key_is_shown_once_then_only_its_prefix() {
         .await
         .error();
     assert!(bad.field("name").is_some(), "{bad:?}");
+    assert!(bad.field("scopes").is_some(), "no scope chosen: {bad:?}");
+    let past = app
+        .call(
+            Some(&cookie),
+            "create_api_key",
+            &[
+                ("org", "acme"),
+                ("name", "Old"),
+                ("read", "on"),
+                ("expires_on", "2020-01-01"),
+            ],
+        )
+        .await
+        .error();
+    assert!(past.field("expires_on").is_some(), "{past:?}");
     let created = app
         .call(
             Some(&cookie),
             "create_api_key",
-            &[("org", "acme"), ("name", "Zapier")],
+            &[
+                ("org", "acme"),
+                ("name", "Zapier"),
+                ("read", "on"),
+                ("events_write", "on"),
+                ("expires_on", "2999-12-31"),
+            ],
         )
         .await;
     assert!(created.status.is_success(), "{}", created.body);
@@ -119,7 +145,14 @@ async fn a_new_key_is_shown_once_then_only_its_prefix() {
     let (name, secret) = first.new_key.expect("shown once");
     assert_eq!(name, "Zapier");
     let keys = first.settings.keys.expect("admin sees keys");
+    assert_eq!(keys.len(), 1, "the refused ones made nothing");
     assert!(secret.starts_with(&keys[0].prefix));
+    assert_eq!(keys[0].scopes, [Scope::EventsWrite, Scope::Read]);
+    assert_eq!(
+        keys[0].expires_at.map(|t| t.date().to_string()),
+        Some("3000-01-01".to_owned()),
+        "it works through its last day"
+    );
     let second = app.get(Some(&cookie), "/o/acme/settings").await;
     assert!(!second.body.contains(&secret), "not shown again");
     assert!(second.body.contains(&keys[0].prefix), "the prefix is");

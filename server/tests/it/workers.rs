@@ -21,9 +21,13 @@ async fn the_servers_workers_wake_on_notify_run_a_posted_event_and_stop_when_ask
     )
     .await
     .expect("activate");
-    let (_, key) = switchyard::api_key::create(&mut conn, &admin, "test")
-        .await
-        .expect("key");
+    let (_, key) = switchyard::api_key::create(
+        &mut conn,
+        &admin,
+        &switchyard::api_key::KeyRequest::new("test", &switchyard::entity::Scope::ALL),
+    )
+    .await
+    .expect("key");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     // Polling once a minute: only the NOTIFY sent at commit can wake them in time.
     let settings = server::workers::Settings {

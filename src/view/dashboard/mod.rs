@@ -210,6 +210,7 @@ pub async fn dashboard(
     range: Range,
     now: OffsetDateTime,
 ) -> DomainResult<Dashboard> {
+    crate::access::read(actor)?;
     let org = &actor.org().id;
     let (threshold, time_zone) = repo::org::preferences(conn, org).await?;
     let to = now;

@@ -1,0 +1,214 @@
+//! The REST API under `/~{org}` (PRODUCT.md's REST section), for an organization's API keys
+//! and its signed-in members. Each handler finds the caller, makes one domain call and maps its
+//! answer. Errors are `{"error": {"code", "message", "field"?}}`; another organization's ids
+//! answer exactly like missing ones.
+
+mod auth;
+mod events;
+mod runs;
+mod workflows;
+
+pub use auth::Api;
+
+use app::state::AppState;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use leptos::prelude::LeptosOptions;
+use serde_json::{Value, json};
+use switchyard::{DomainError, payload};
+
+/// At most this much body per request.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// An API error in the PRODUCT.md shape.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+    /// What the answer carries beside the error (a conflict's current resource).
+    current: Option<Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            current: None,
+        }
+    }
+
+    fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!("api: {cause}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on our side.",
+        )
+    }
+}
+
+impl From<DomainError> for ApiError {
+    /// The domain's one table of answers: its status and code, and the first field's message.
+    fn from(err: DomainError) -> Self {
+        let status = StatusCode::from_u16(err.kind().http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let current = match &err {
+            DomainError::Conflict { current } => {
+                Some(switchyard::workflow::resource::to_resource(current))
+            }
+            _ => None,
+        };
+        let (message, field) = match &err {
+            DomainError::Validation(fields) => match fields.first() {
+                Some(first) => (first.message.clone(), Some(first.field.clone())),
+                None => ("invalid input".to_owned(), None),
+            },
+            DomainError::NotFound => ("not found".to_owned(), None),
+            DomainError::Forbidden => ("not allowed".to_owned(), None),
+            DomainError::Internal(_) => return ApiError::internal(err),
+            other => (other.to_string(), None),
+        };
+        ApiError {
+            status,
+            code: err.code(),
+            message,
+            field,
+            current,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(field) = self.field {
+            error["field"] = json!(field);
+        }
+        let mut body = json!({ "error": error });
+        if let Some(current) = self.current {
+            body["current"] = current;
+        }
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// The body as JSON, refused unless it says it is JSON, fits `BODY_LIMIT` and nests at most
+/// `payload::DEPTH_MAX` levels (and more deeply nested JSON is never built). An empty body
+/// is `None`.
+async fn read_json(req: Request) -> Result<Option<Value>, ApiError> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    let body: Body = req.into_body();
+    let bytes = to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "A request may have at most 1 MiB.",
+        )
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send JSON, with `Content-Type: application/json`.",
+        ));
+    }
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        let code = if e.to_string().contains("recursion limit") {
+            "too_deep"
+        } else {
+            "invalid_json"
+        };
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            format!("The body is not valid JSON: {e}"),
+        )
+    })?;
+    if payload::depth(&value) > payload::DEPTH_MAX {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "too_deep",
+            format!("JSON may nest at most {} levels.", payload::DEPTH_MAX),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// A request's JSON body (`None` when empty), read by `read_json`.
+pub struct JsonBody(pub Option<Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        read_json(req).await.map(JsonBody)
+    }
+}
+
+impl JsonBody {
+    /// The body as a JSON object; an empty body is an empty object.
+    fn object(self) -> Result<serde_json::Map<String, Value>, ApiError> {
+        match self.0 {
+            None => Ok(serde_json::Map::new()),
+            Some(Value::Object(map)) => Ok(map),
+            Some(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "The body must be a JSON object.",
+            )),
+        }
+    }
+}
+
+/// The query string's pairs, in order.
+type Pairs = axum::extract::Query<Vec<(String, String)>>;
+
+fn pairs(query: &[(String, String)]) -> Vec<(&str, &str)> {
+    query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+pub fn router(state: AppState) -> Router<LeptosOptions> {
+    Router::new()
+        .route("/~{org}/events", post(events::post).get(events::list))
+        .route(
+            "/~{org}/workflows",
+            get(workflows::list).post(workflows::create),
+        )
+        .route(
+            "/~{org}/workflows/{id}",
+            get(workflows::get)
+                .put(workflows::update)
+                .delete(workflows::delete),
+        )
+        .route("/~{org}/workflows/{id}/preview", post(workflows::preview))
+        .route("/~{org}/workflows/{id}/runs", get(runs::of_workflow))
+        .route("/~{org}/workflows/{id}/{verb}", post(workflows::verb))
+        .route("/~{org}/runs", get(runs::list))
+        .route("/~{org}/runs/retry", post(runs::retry_bulk))
+        .route("/~{org}/runs/{id}", get(runs::get))
+        .route("/~{org}/runs/{id}/retry", post(runs::retry))
+        .route("/~{org}/runs/{id}/cancel", post(runs::cancel))
+        .with_state(state)
+}

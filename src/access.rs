@@ -1,0 +1,28 @@
+//! What an actor may do, asked in one place: every domain function that reads, changes or
+//! sends into an organization starts with one of these.
+
+use crate::entity::Actor;
+use crate::error::{DomainError, DomainResult};
+
+/// Refuses actors that may not read (API keys that only send events).
+pub fn read(actor: &impl Actor) -> DomainResult<()> {
+    allow(actor.may_read())
+}
+
+/// Refuses actors that may only read (Viewers, keys without `write`).
+pub fn edit(actor: &impl Actor) -> DomainResult<()> {
+    allow(actor.may_edit())
+}
+
+/// Refuses actors that may not send events.
+pub fn send_events(actor: &impl Actor) -> DomainResult<()> {
+    allow(actor.may_send_events())
+}
+
+fn allow(allowed: bool) -> DomainResult<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
