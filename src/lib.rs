@@ -13,6 +13,7 @@ pub mod rate;
 pub mod retry;
 pub mod role;
 pub mod run;
+pub mod search;
 mod sql_text;
 pub mod stats;
 pub mod status;

@@ -9,3 +9,4 @@ pub mod run;
 pub mod run_step;
 pub mod stats;
 pub mod workflow;
+pub mod workflow_search;

@@ -30,6 +30,30 @@ pub async fn list(
     Ok(repo::workflow::find(conn, &actor.org().id, query).await?)
 }
 
+/// The organization's workflows a search lets through (the REST list, the MCP `search`): a page,
+/// the total and the next cursor. A `$regex` PostgreSQL cannot read is the filter's error.
+#[cfg(feature = "db")]
+pub async fn search(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    search: &crate::search::Search,
+) -> DomainResult<Page<Workflow>> {
+    crate::access::read(actor)?;
+    repo::workflow_search::search(conn, &actor.org().id, search)
+        .await
+        .map_err(|e| match &e {
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().starts_with("invalid regular expression") =>
+            {
+                crate::DomainError::field(
+                    "filter",
+                    format!("A $regex pattern does not read: {}", info.message()),
+                )
+            }
+            _ => e.into(),
+        })
+}
+
 /// One workflow of the actor's organization, by id.
 #[cfg(feature = "db")]
 pub async fn get(conn: &mut Conn, actor: &impl Actor, id: &WorkflowId) -> DomainResult<Workflow> {

@@ -10,6 +10,7 @@ mod engine;
 mod limits;
 mod list;
 mod retries;
+mod search;
 mod stats;
 mod verbs;
 

@@ -28,9 +28,9 @@ pub async fn list(
     Api(caller): Api,
     query: Pairs,
 ) -> Result<Response, ApiError> {
-    let query = switchyard::query::WorkflowQuery::parse(&pairs(&query))?;
+    let search = switchyard::search::Search::parse(&pairs(&query))?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let page = switchyard::view::workflow::list(&mut conn, &caller, &query).await?;
+    let page = switchyard::view::workflow::search(&mut conn, &caller, &search).await?;
     let results: Vec<Value> = page.results.iter().map(to_resource).collect();
     let answer = json!({
         "results": results, "total": page.total, "hasMore": page.has_more, "cursor": page.cursor,

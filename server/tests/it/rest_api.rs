@@ -790,3 +790,56 @@ async fn runs_are_listed_newest_first_and_read_step_by_step() {
     assert_eq!(one["steps"][0]["action"], "Customer.create");
     assert_eq!(one["steps"][0]["status"], "Pending");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_list_takes_mongodb_style_filters_and_refuses_bad_ones_by_name() {
+    let app = TestApp::new().await;
+    workflows(&app).await;
+    let key = scoped_key(&app, "acme", &[Scope::Read]).await;
+    let filter = app::urlencode(r#"{"$or": [{"status": "Paused"}, {"name": {"$regex": "^dr"}}]}"#);
+    let answer = call(
+        &app,
+        Method::GET,
+        &format!("/~acme/workflows?filter={filter}&sort=-name"),
+        Auth::Key(&key),
+        None,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = json_body(&answer);
+    let names: Vec<&str> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|w| w["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["paused", "draft"]);
+    assert_eq!(body["total"], 2);
+    for (query, field) in [
+        (
+            "filter=%7B%22runCount%22%3A%7B%22%24near%22%3A5%7D%7D",
+            "filter.runCount.$near",
+        ),
+        ("filter=%7B", "filter"),
+        ("colour=red", "colour"),
+        ("sort=colour", "sort"),
+        ("limit=1000", "limit"),
+        ("cursor=bm9wZQ", "cursor"),
+    ] {
+        let refused = call(
+            &app,
+            Method::GET,
+            &format!("/~acme/workflows?{query}"),
+            Auth::Key(&key),
+            None,
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            refused.body
+        );
+        assert_eq!(json_body(&refused)["error"]["field"], field, "{query}");
+    }
+}
