@@ -298,6 +298,37 @@ pub struct EventFeedQuery {
     pub since: Option<time::OffsetDateTime>,
     pub event_type: Option<String>,
     pub limit: i64,
+    /// Where the previous page ended: its last event's transaction and position.
+    pub after: Option<FeedPosition>,
+}
+
+/// A place in the event feed: the recording transaction's id and the event's position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedPosition {
+    pub xid: u64,
+    pub seq: i64,
+}
+
+impl FeedPosition {
+    /// The opaque cursor a client sends back.
+    pub fn cursor(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("{}.{}", self.xid, self.seq))
+    }
+
+    fn read(cursor: &str) -> Option<Self> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor.trim())
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (xid, seq) = text.split_once('.')?;
+        Some(FeedPosition {
+            xid: xid.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
+    }
 }
 
 impl EventFeedQuery {
@@ -322,10 +353,20 @@ impl EventFeedQuery {
                 format!("limit must be from 1 to {LIMIT_MAX}"),
             ));
         }
+        let after = value(pairs, &["cursor"]).and_then(|c| {
+            FeedPosition::read(c).or_else(|| {
+                problems.0.push(FieldError::new(
+                    "cursor",
+                    "cursor must be the `cursor` of an earlier page of events",
+                ));
+                None
+            })
+        });
         problems.done(EventFeedQuery {
             since,
             event_type: value(pairs, &["type"]).map(str::to_owned),
             limit,
+            after,
         })
     }
 }

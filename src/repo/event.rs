@@ -151,29 +151,52 @@ pub async fn for_subject(
     Ok(rows.into_iter().map(to_event).collect())
 }
 
-/// The organization's events, newest first, optionally after `since` and of one type.
-/// Returns one more than `limit` when there are more.
-pub async fn list(
+/// The organization's events in the order their transactions were recorded, after `after`
+/// and `since`, of one type when asked; each with its feed position. Only events older than
+/// every transaction still running are shown, so none can appear later before a position
+/// already given out. Returns one more than `limit` when there are more.
+pub async fn feed(
     conn: &mut Conn,
     org: &OrgId,
-    since: Option<OffsetDateTime>,
-    event_type: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<Event>> {
-    let mut q = events::table.filter(events::org_id.eq(org)).into_boxed();
-    if let Some(since) = since {
+    query: &crate::query::EventFeedQuery,
+) -> QueryResult<Vec<(Event, crate::query::FeedPosition)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Text};
+    let mut q = events::table
+        .filter(events::org_id.eq(org))
+        .filter(sql::<Bool>("xid < pg_snapshot_xmin(pg_current_snapshot())"))
+        .into_boxed();
+    if let Some(since) = query.since {
         q = q.filter(events::created_at.gt(since));
     }
-    if let Some(t) = event_type {
-        q = q.filter(events::type_.eq(t));
+    if let Some(t) = &query.event_type {
+        q = q.filter(events::type_.eq(t.clone()));
     }
-    let rows: Vec<Row> = q
-        .order(events::seq.desc())
-        .limit(limit + 1)
-        .select(columns())
+    if let Some(after) = &query.after {
+        q = q.filter(
+            sql::<Bool>("(xid, seq) > (")
+                .bind::<Text, _>(after.xid.to_string())
+                .sql("::xid8, ")
+                .bind::<BigInt, _>(after.seq)
+                .sql(")"),
+        );
+    }
+    let rows: Vec<(Row, String, i64)> = q
+        .order((sql::<Text>("xid").asc(), events::seq.asc()))
+        .limit(query.limit + 1)
+        .select((columns(), sql::<Text>("xid::text"), events::seq))
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(to_event).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(row, xid, seq)| {
+            let position = crate::query::FeedPosition {
+                xid: xid.parse().unwrap_or_default(),
+                seq,
+            };
+            (to_event(row), position)
+        })
+        .collect())
 }
 
 /// The organization's newest events of one type recorded at or after `since`.

@@ -17,20 +17,36 @@ pub const PAGE: i64 = 50;
 
 type Row = (i64, crate::repo::event::Row, Value);
 
-/// The actor's organization's newest events for the REST feed, after `since` and of one type
-/// when asked, at most `limit`; and whether there are more.
+/// A page of the REST event feed: events in the order they were recorded, whether more are
+/// ready, and the cursor to continue from (the one given when nothing new is ready yet).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Feed {
+    pub events: Vec<crate::entity::Event>,
+    pub has_more: bool,
+    pub cursor: Option<String>,
+}
+
+/// The actor's organization's events after the query's cursor (or `since`), of one type when
+/// asked, at most `limit`. A client that continues from the cursor sees every event once.
 pub async fn feed(
     conn: &mut Conn,
     actor: &impl Actor,
     query: &crate::query::EventFeedQuery,
-) -> DomainResult<(Vec<crate::entity::Event>, bool)> {
+) -> DomainResult<Feed> {
     crate::access::read(actor)?;
-    let org = &actor.org().id;
-    let type_ = query.event_type.as_deref();
-    let mut events = crate::repo::event::list(conn, org, query.since, type_, query.limit).await?;
-    let more = events.len() as i64 > query.limit;
-    events.truncate(query.limit as usize);
-    Ok((events, more))
+    let mut rows = crate::repo::event::feed(conn, &actor.org().id, query).await?;
+    let has_more = rows.len() as i64 > query.limit;
+    rows.truncate(query.limit as usize);
+    let cursor = rows
+        .last()
+        .map(|(_, position)| position.clone())
+        .or_else(|| query.after.clone())
+        .map(|p| p.cursor());
+    Ok(Feed {
+        events: rows.into_iter().map(|(event, _)| event).collect(),
+        has_more,
+        cursor,
+    })
 }
 
 /// One page of the actor's organization's log, older than `query.before` (a `seq`) when

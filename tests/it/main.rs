@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod concurrency;
 mod engine;
+mod feed;
 mod limits;
 mod list;
 mod retries;

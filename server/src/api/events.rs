@@ -26,7 +26,8 @@ pub async fn post(
     Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
 }
 
-/// `GET /~{org}/events`: `since`, `type`, `limit`; `{results, hasMore}`.
+/// `GET /~{org}/events`: `since`, `type`, `limit`, `cursor`; `{results, hasMore, cursor}`, in
+/// the order events were recorded. Polling with the cursor never misses an event.
 pub async fn list(
     State(state): State<AppState>,
     Api(caller): Api,
@@ -34,10 +35,12 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let query = switchyard::query::EventFeedQuery::parse(&pairs(&query))?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let (events, has_more) = switchyard::view::event::feed(&mut conn, &caller, &query).await?;
-    let results: Vec<Value> = events
+    let feed = switchyard::view::event::feed(&mut conn, &caller, &query).await?;
+    let results: Vec<Value> = feed
+        .events
         .iter()
         .map(switchyard::view::resource::event)
         .collect();
-    Ok(axum::Json(json!({ "results": results, "hasMore": has_more })).into_response())
+    let answer = json!({ "results": results, "hasMore": feed.has_more, "cursor": feed.cursor });
+    Ok(axum::Json(answer).into_response())
 }
