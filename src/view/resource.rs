@@ -3,63 +3,211 @@
 //! them (`failedStep`) and from 0 where an expression does (`step.0.$id`, a step's `index`).
 
 use crate::entity::{Event, RunDetail, RunSummary};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
 
+/// A workflow as a run names it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkflowRef {
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "$type")]
+    pub type_: String,
+    pub name: String,
+}
+
 /// A run as lists show it.
-pub fn run(r: &RunSummary) -> Value {
-    json!({
-        "$id": r.id, "$type": "Run",
-        "workflow": { "$id": r.workflow, "$type": "Workflow", "name": r.workflow_name },
-        "workflowVersion": r.workflow_version,
-        "status": r.status,
-        "eventType": r.event_type,
-        "queuedAt": rfc3339(r.queued_at),
-        "startedAt": r.started_at.map(rfc3339),
-        "finishedAt": r.finished_at.map(rfc3339),
-        "durationMs": r.duration_ms(),
-        "error": r.error,
-        "failedStep": r.failed_step.map(|i| i + 1),
-        "notice": r.notice,
-    })
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RunResource {
+    /// `run_` and 12 letters or digits.
+    #[serde(rename = "$id")]
+    pub id: String,
+    /// Always `Run`.
+    #[serde(rename = "$type")]
+    pub type_: String,
+    pub workflow: WorkflowRef,
+    pub workflow_version: i32,
+    /// `Queued`, `Running`, `Succeeded`, `Failed`, `TimedOut` or `Cancelled`.
+    pub status: String,
+    pub event_type: String,
+    pub queued_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub error: Option<String>,
+    /// The step it failed at, counted from 1.
+    pub failed_step: Option<i32>,
+    pub notice: Option<String>,
+}
+
+/// One step of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RunStepResource {
+    /// Counted from 0, as `step.0.$id` counts.
+    pub index: i32,
+    pub name: String,
+    pub action: String,
+    /// `Pending`, `Running`, `Succeeded`, `Failed`, `Skipped`, ...
+    pub status: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub input: Option<Value>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub finished_at: Option<String>,
+    /// Copied from the run this one retries, not run again.
+    pub reused: bool,
+}
+
+/// The event that started a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunEvent {
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "$type")]
+    pub type_: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub data: Value,
+}
+
+/// The run this one retries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RetryOf {
+    #[serde(rename = "$id")]
+    pub id: String,
+    /// The step it started from, counted from 1.
+    pub from_step: i32,
+    pub by: String,
 }
 
 /// A run with its event and every step of its workflow version.
-pub fn run_detail(d: &RunDetail) -> Value {
-    let mut resource = run(&d.run);
-    let steps: Vec<Value> = d
-        .steps
-        .iter()
-        .map(|s| {
-            json!({
-                "index": s.index, "name": s.label, "action": s.action, "status": s.status,
-                "input": s.input, "output": s.output, "error": s.error, "attempts": s.attempts,
-                "finishedAt": s.finished_at.map(rfc3339), "reused": s.reused,
-            })
-        })
-        .collect();
-    resource["event"] = json!({ "$id": d.event_id, "$type": "Event", "data": d.event_data });
-    resource["steps"] = json!(steps);
-    resource["retryOf"] = match &d.retry_of {
-        Some((id, from, by)) => json!({
-            "$id": id, "fromStep": from + 1, "by": by,
-        }),
-        None => Value::Null,
-    };
-    resource["retries"] = json!(d.retries);
-    resource["cancelRequestedBy"] = json!(d.cancel_requested_by);
-    resource
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RunDetailResource {
+    #[serde(flatten)]
+    pub run: RunResource,
+    pub event: RunEvent,
+    pub steps: Vec<RunStepResource>,
+    pub retry_of: Option<RetryOf>,
+    pub retries: i64,
+    pub cancel_requested_by: Option<String>,
 }
 
 /// An event as the event log keeps it.
-pub fn event(e: &Event) -> Value {
-    json!({
-        "$id": e.id, "$type": "Event", "type": e.event_type, "data": e.data,
-        "source": e.source.as_str(), "actor": e.actor, "note": e.note,
-        "$createdAt": rfc3339(e.created_at),
-    })
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventResource {
+    /// `evt_` and 12 letters or digits.
+    #[serde(rename = "$id")]
+    pub id: String,
+    /// Always `Event`.
+    #[serde(rename = "$type")]
+    pub type_: String,
+    /// `Noun.verb`, like `Deal.won`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub data: Value,
+    /// `api`, `verb`, `step`, `manual` or `hook`.
+    pub source: String,
+    /// The user or API key that sent or caused it.
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    #[serde(rename = "$createdAt")]
+    pub created_at: String,
+}
+
+fn text<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// A run as lists show it.
+pub fn run(r: &RunSummary) -> RunResource {
+    RunResource {
+        id: r.id.to_string(),
+        type_: "Run".into(),
+        workflow: WorkflowRef {
+            id: r.workflow.to_string(),
+            type_: "Workflow".into(),
+            name: r.workflow_name.clone(),
+        },
+        workflow_version: r.workflow_version,
+        status: text(&r.status),
+        event_type: r.event_type.clone(),
+        queued_at: rfc3339(r.queued_at),
+        started_at: r.started_at.map(rfc3339),
+        finished_at: r.finished_at.map(rfc3339),
+        duration_ms: r.duration_ms(),
+        error: r.error.clone(),
+        failed_step: r.failed_step.map(|i| i + 1),
+        notice: r.notice.clone(),
+    }
+}
+
+/// A run with its event and every step of its workflow version.
+pub fn run_detail(d: &RunDetail) -> RunDetailResource {
+    RunDetailResource {
+        run: run(&d.run),
+        event: RunEvent {
+            id: d.event_id.to_string(),
+            type_: "Event".into(),
+            data: d.event_data.clone(),
+        },
+        steps: d
+            .steps
+            .iter()
+            .map(|s| RunStepResource {
+                index: s.index,
+                name: s.label.clone(),
+                action: s.action.clone(),
+                status: text(&s.status),
+                input: s.input.clone(),
+                output: s.output.clone(),
+                error: s.error.clone(),
+                attempts: s.attempts,
+                finished_at: s.finished_at.map(rfc3339),
+                reused: s.reused,
+            })
+            .collect(),
+        retry_of: d.retry_of.as_ref().map(|(id, from, by)| RetryOf {
+            id: id.to_string(),
+            from_step: from + 1,
+            by: by.clone(),
+        }),
+        retries: d.retries,
+        cancel_requested_by: d.cancel_requested_by.clone(),
+    }
+}
+
+/// An event as the event log keeps it.
+pub fn event(e: &Event) -> EventResource {
+    EventResource {
+        id: e.id.to_string(),
+        type_: "Event".into(),
+        event_type: e.event_type.clone(),
+        data: e.data.clone(),
+        source: e.source.as_str().to_owned(),
+        actor: e.actor.clone(),
+        note: e.note.clone(),
+        created_at: rfc3339(e.created_at),
+    }
 }

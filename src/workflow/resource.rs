@@ -41,18 +41,80 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// The workflow as a resource.
+/// A workflow as the REST API and the MCP tools show it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowResource {
+    /// `workflow_` and 8 letters or digits.
+    #[serde(rename = "$id")]
+    pub id: String,
+    /// Always `Workflow`.
+    #[serde(rename = "$type")]
+    pub type_: String,
+    /// The version its fields are at; send it back (or `If-Match`) to update safely.
+    #[serde(rename = "$version")]
+    pub version_: i32,
+    #[serde(rename = "$createdAt")]
+    pub created_at: String,
+    #[serde(rename = "$updatedAt")]
+    pub updated_at: String,
+    /// The user who created it, if a person did.
+    #[serde(rename = "$createdBy")]
+    pub created_by: Option<String>,
+    pub name: String,
+    pub description: String,
+    /// The event that starts it, `Noun.verb` (`Deal.won`).
+    pub trigger_event: String,
+    /// The steps, each `{"action", "mapping"?, "name"?, "condition"?, "fallback"?}`; taken
+    /// as an array or as its JSON text.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub steps: Value,
+    /// `{"maxAttempts", "backoff"?, "delayMs"?, "maxDelayMs"?}`, or null.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub retry_policy: Value,
+    /// `Stop`, `Continue` or `Fallback`.
+    pub error_handling: String,
+    /// Milliseconds a run may take, or null.
+    pub timeout: Option<i64>,
+    /// `Draft`, `Activated`, `Paused`, `Triggered`, `Archived` (or the legacy `Active`).
+    pub status: String,
+    pub version: i32,
+    pub last_run_at: Option<String>,
+    pub run_count: i64,
+    pub success_count: i64,
+    pub failure_count: i64,
+}
+
+impl From<&Workflow> for WorkflowResource {
+    fn from(w: &Workflow) -> Self {
+        WorkflowResource {
+            id: w.id.to_string(),
+            type_: "Workflow".into(),
+            version_: w.version,
+            created_at: rfc3339(w.created_at),
+            updated_at: rfc3339(w.updated_at),
+            created_by: w.created_by.as_ref().map(ToString::to_string),
+            name: w.name.clone(),
+            description: w.description.clone(),
+            trigger_event: w.trigger_event.clone(),
+            steps: json!(w.steps),
+            retry_policy: json!(w.retry_policy),
+            error_handling: w.error_handling.as_str().to_owned(),
+            timeout: w.timeout_ms,
+            status: w.status.as_str().to_owned(),
+            version: w.version,
+            last_run_at: w.last_run_at.map(rfc3339),
+            run_count: w.run_count,
+            success_count: w.success_count,
+            failure_count: w.failure_count,
+        }
+    }
+}
+
+/// The workflow as a resource, as JSON.
 pub fn to_resource(w: &Workflow) -> Value {
-    json!({
-        "$id": w.id, "$type": "Workflow", "$version": w.version,
-        "$createdAt": rfc3339(w.created_at), "$updatedAt": rfc3339(w.updated_at),
-        "$createdBy": w.created_by,
-        "name": w.name, "description": w.description, "triggerEvent": w.trigger_event,
-        "steps": w.steps, "retryPolicy": w.retry_policy, "errorHandling": w.error_handling,
-        "timeout": w.timeout_ms, "status": w.status, "version": w.version,
-        "lastRunAt": w.last_run_at.map(rfc3339), "runCount": w.run_count,
-        "successCount": w.success_count, "failureCount": w.failure_count,
-    })
+    json!(WorkflowResource::from(w))
 }
 
 fn text(field: &str, value: &Value, errors: &mut Vec<FieldError>) -> Option<String> {

@@ -4,8 +4,10 @@
 //! answer exactly like missing ones.
 
 mod auth;
+mod docs;
 mod events;
 mod runs;
+pub mod schema;
 mod workflows;
 
 pub use auth::Api;
@@ -16,10 +18,14 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
 use switchyard::{DomainError, payload};
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// At most this much body per request.
 pub const BODY_LIMIT: usize = 1 << 20;
@@ -189,26 +195,72 @@ fn pairs(query: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// Every REST route with its OpenAPI operation: the document and the router are built from
+/// the same list, so neither can name a route the other lacks.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(events::post, events::list))
+        .routes(routes!(workflows::list, workflows::create))
+        .routes(routes!(
+            workflows::get,
+            workflows::update,
+            workflows::delete
+        ))
+        .routes(routes!(workflows::preview))
+        .routes(routes!(runs::of_workflow))
+        .routes(routes!(workflows::verb))
+        .routes(routes!(runs::list))
+        .routes(routes!(runs::retry_bulk))
+        .routes(routes!(runs::get))
+        .routes(routes!(runs::retry))
+        .routes(routes!(runs::cancel))
+}
+
+/// The OpenAPI 3.1 document of the REST API.
+pub fn openapi() -> OpenApi {
+    let (_, mut doc) = api_routes().split_for_parts();
+    doc.info.title = "Switchyard REST API".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Event-triggered workflows of one organization, under `/~{org}`. Authenticate with `Authorization: Bearer <API key>` (scopes `events:write`, `read`, `write`) or, from Switchyard's own pages, the session cookie. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`.".into(),
+    );
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "apiKey",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("An API key of the organization, `sy_…`"))
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+            utoipa::openapi::security::ApiKeyValue::new(crate::routes::SESSION_COOKIE),
+        )),
+    );
+    doc
+}
+
 pub fn router(state: AppState) -> Router<LeptosOptions> {
+    let (routes, _) = api_routes().split_for_parts();
+    let doc = std::sync::Arc::new(openapi());
+    let json_doc = doc.clone();
     Router::new()
-        .route("/~{org}/events", post(events::post).get(events::list))
         .route(
-            "/~{org}/workflows",
-            get(workflows::list).post(workflows::create),
+            "/api/openapi.json",
+            get(move || {
+                let doc = json_doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
         )
         .route(
-            "/~{org}/workflows/{id}",
-            get(workflows::get)
-                .put(workflows::update)
-                .delete(workflows::delete),
+            "/api/docs",
+            get(move || {
+                let doc = doc.clone();
+                async move { docs::page(&doc) }
+            }),
         )
-        .route("/~{org}/workflows/{id}/preview", post(workflows::preview))
-        .route("/~{org}/workflows/{id}/runs", get(runs::of_workflow))
-        .route("/~{org}/workflows/{id}/{verb}", post(workflows::verb))
-        .route("/~{org}/runs", get(runs::list))
-        .route("/~{org}/runs/retry", post(runs::retry_bulk))
-        .route("/~{org}/runs/{id}", get(runs::get))
-        .route("/~{org}/runs/{id}/retry", post(runs::retry))
-        .route("/~{org}/runs/{id}/cancel", post(runs::cancel))
-        .with_state(state)
+        .merge(routes.with_state(state))
 }

@@ -1,16 +1,18 @@
 //! `/~{org}/runs` and `/~{org}/workflows/{id}/runs`: run lists (newest first, keyset pages),
 //! one run with its steps, retry, cancel, and the bulk retry.
 
+use super::schema::*;
 use super::{Api, ApiError, JsonBody, Pairs, pairs};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use switchyard::entity::RunSummary;
 use switchyard::id::RunId;
 use switchyard::query::RunQuery;
 use switchyard::view::resource;
+use switchyard::view::resource::RunDetailResource;
 use switchyard::{DomainError, WorkflowId};
 
 /// The run filters of the query string; `cursor` is the previous page's, as `before` is.
@@ -34,13 +36,31 @@ fn run_query(query: &[(String, String)]) -> Result<RunQuery, ApiError> {
 }
 
 fn page(runs: &[RunSummary], next: Option<RunId>) -> Response {
-    let results: Vec<Value> = runs.iter().map(resource::run).collect();
-    axum::Json(json!({ "results": results, "hasMore": next.is_some(), "cursor": next }))
-        .into_response()
+    let answer = RunPage {
+        results: runs.iter().map(resource::run).collect(),
+        has_more: next.is_some(),
+        cursor: next.map(|id| id.to_string()),
+    };
+    axum::Json(answer).into_response()
 }
 
 /// `GET /~{org}/runs`: `status`, `range`, `workflow`, `step`, `error`, `group`, `version`,
 /// `batch`, `cursor`; `{results, hasMore, cursor}`.
+#[utoipa::path(
+    get, path = "/~{org}/runs", tag = "Runs",
+    summary = "The organization's runs, newest first",
+    params(("org" = String, Path, description = "The organization's slug"),
+        ("status" = Option<String>, Query, description = "Queued, Running, Succeeded, Failed, TimedOut, Cancelled"),
+        ("range" = Option<String>, Query, description = "24h, 7d, 30d or 90d"),
+        ("workflow" = Option<String>, Query, description = "A workflow's `$id`"),
+        ("step" = Option<i32>, Query, description = "The step failed at, from 1"),
+        ("error" = Option<String>, Query, description = "Text in the error"),
+        ("group" = Option<String>, Query, description = "A failure group"),
+        ("version" = Option<i32>, Query, description = "The workflow version"),
+        ("cursor" = Option<String>, Query, description = "The previous page's `cursor`")),
+    responses((status = 200, description = "A page of runs", body = RunPage), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Api(caller): Api,
@@ -53,6 +73,13 @@ pub async fn list(
 }
 
 /// `GET /~{org}/workflows/{id}/runs`: the workflow's runs, with the same filters.
+#[utoipa::path(
+    get, path = "/~{org}/workflows/{id}/runs", tag = "Runs",
+    summary = "A workflow's runs, newest first (the run filters apply)",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`"), ("cursor" = Option<String>, Query, description = "The previous page's `cursor`")),
+    responses((status = 200, description = "A page of runs", body = RunPage), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn of_workflow(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -67,6 +94,13 @@ pub async fn of_workflow(
 }
 
 /// `GET /~{org}/runs/{id}`: the run with its event and every step.
+#[utoipa::path(
+    get, path = "/~{org}/runs/{id}", tag = "Runs",
+    summary = "A run with its event and every step",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The run's `$id`")),
+    responses((status = 200, description = "The run", body = RunDetailResource), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -81,6 +115,14 @@ pub async fn get(
 /// Retries a run: `{"from": "start" | "failed-step", "expectRetries"?: n}`; 202 with the new
 /// run. `expectRetries` refuses the retry (409) when others were queued since the caller
 /// looked.
+#[utoipa::path(
+    post, path = "/~{org}/runs/{id}/retry", tag = "Runs",
+    summary = "Retry a run from the start or from its failed step",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The run's `$id`")), request_body = RetryBody,
+    responses((status = 202, description = "The new run", body = QueuedRun), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
+        (status = 409, description = "Not retryable now, or retried since", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn retry(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -98,14 +140,26 @@ pub async fn retry(
     let id = RunId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let run = switchyard::retry::retry(&mut conn, &caller, &id, from, based_on).await?;
-    let answer = json!({
-        "$id": run, "$type": "Run", "status": switchyard::run::RunStatus::Queued,
-        "retryOf": id, "from": from.as_str(),
-    });
+    let answer = QueuedRun {
+        id: run.to_string(),
+        type_: "Run".into(),
+        status: "Queued".into(),
+        retry_of: Some(id.to_string()),
+        from: Some(from.as_str().to_owned()),
+        workflow: None,
+    };
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }
 
 /// Asks a run to stop; 202. It ends Cancelled before its next step.
+#[utoipa::path(
+    post, path = "/~{org}/runs/{id}/cancel", tag = "Runs",
+    summary = "Ask a run to stop before its next step",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The run's `$id`")),
+    responses((status = 202, description = "Asked", body = Cancelled), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
+        (status = 409, description = "It has ended", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -114,13 +168,25 @@ pub async fn cancel(
     let id = RunId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     switchyard::retry::cancel(&mut conn, &caller, &id).await?;
-    let answer = json!({ "$id": id, "$type": "Run", "cancelRequested": true });
+    let answer = Cancelled {
+        id: id.to_string(),
+        type_: "Run".into(),
+        cancel_requested: true,
+    };
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }
 
 /// Retries the runs a filter lets through as one batch: `{"filter": {"status", "range",
 /// "workflow", "step", "error", "group", "version"}, "from", "key"?}` (or an
 /// `Idempotency-Key` header); 202 with the batch. The same key queues the batch once.
+#[utoipa::path(
+    post, path = "/~{org}/runs/retry", tag = "Runs",
+    summary = "Retry every run a filter lets through, as one batch",
+    params(("org" = String, Path, description = "The organization's slug"), ("Idempotency-Key" = Option<String>, Header, description = "Queues the batch once")),
+    request_body = BulkRetryBody,
+    responses((status = 202, description = "The batch", body = Batch), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn retry_bulk(
     State(state): State<AppState>,
     Api(caller): Api,
@@ -156,9 +222,13 @@ pub async fn retry_bulk(
         .unwrap_or_else(|| switchyard::id::random_base62(16));
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let queued = switchyard::retry::retry_bulk(&mut conn, &caller, &query, from, &key).await?;
-    let answer = json!({
-        "$id": queued.batch, "$type": "RunBatch", "queued": queued.queued,
-        "skipped": queued.skipped, "again": queued.again, "from": from.as_str(),
-    });
+    let answer = Batch {
+        id: queued.batch.to_string(),
+        type_: "RunBatch".into(),
+        queued: queued.queued as i64,
+        skipped: queued.skipped as i64,
+        again: queued.again,
+        from: from.as_str().to_owned(),
+    };
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }

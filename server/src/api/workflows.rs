@@ -1,13 +1,14 @@
 //! `/~{org}/workflows`: list, create, read, update (a merge, with an optimistic lock), delete,
 //! the verbs, and the dry run.
 
+use super::schema::*;
 use super::{Api, ApiError, JsonBody, Pairs, pairs};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use switchyard::workflow::resource::to_resource;
+use switchyard::workflow::resource::WorkflowResource;
 use switchyard::{DomainError, Workflow, WorkflowId, verbs};
 
 /// The resource with its version as a weak `ETag`.
@@ -16,13 +17,27 @@ fn with_etag(status: StatusCode, workflow: &Workflow) -> Response {
     (
         status,
         [(header::ETAG, etag)],
-        axum::Json(to_resource(workflow)),
+        axum::Json(WorkflowResource::from(workflow)),
     )
         .into_response()
 }
 
 /// `GET /~{org}/workflows`: flat filters, `filter`, `q`, `sort`, `limit`, `cursor`;
 /// `{results, total, hasMore, cursor}`.
+#[utoipa::path(
+    get, path = "/~{org}/workflows", tag = "Workflows",
+    summary = "List and search workflows",
+    description = "Flat filters on any field (`?status=Activated&triggerEvent=Deal.won`) or `filter`, URL-encoded JSON with `$eq $ne $gt $gte $lt $lte $in $nin $exists $regex $and $or $not`; `q` searches name and description; `sort` takes fields with a leading `-` for descending (default `-$createdAt`); keyset pages with `cursor`.",
+    params(("org" = String, Path, description = "The organization's slug"),
+        ("filter" = Option<String>, Query, description = "MongoDB-style filter, JSON"),
+        ("q" = Option<String>, Query, description = "Text in the name or description"),
+        ("sort" = Option<String>, Query, description = "Like `-lastRunAt,name`"),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 25"),
+        ("cursor" = Option<String>, Query, description = "The previous page's `cursor`"),
+        ("status" = Option<String>, Query, description = "A flat filter; any field works the same way")),
+    responses((status = 200, description = "A page of workflows", body = WorkflowPage), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     Api(caller): Api,
@@ -31,14 +46,23 @@ pub async fn list(
     let search = switchyard::search::Search::parse(&pairs(&query))?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let page = switchyard::view::workflow::search(&mut conn, &caller, &search).await?;
-    let results: Vec<Value> = page.results.iter().map(to_resource).collect();
-    let answer = json!({
-        "results": results, "total": page.total, "hasMore": page.has_more, "cursor": page.cursor,
-    });
+    let answer = WorkflowPage {
+        results: page.results.iter().map(WorkflowResource::from).collect(),
+        total: page.total,
+        has_more: page.has_more,
+        cursor: page.cursor,
+    };
     Ok(axum::Json(answer).into_response())
 }
 
 /// `POST /~{org}/workflows`: 201 with the new workflow (Draft, version 1) and its `Location`.
+#[utoipa::path(
+    post, path = "/~{org}/workflows", tag = "Workflows",
+    summary = "Create a workflow (Draft, version 1)",
+    params(("org" = String, Path, description = "The organization's slug")), request_body = WorkflowFieldsBody,
+    responses((status = 201, description = "Created; `Location` names it", body = WorkflowResource), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     Path(org): Path<String>,
@@ -56,6 +80,13 @@ pub async fn create(
 }
 
 /// `GET /~{org}/workflows/{id}`, with its version as a weak `ETag`.
+#[utoipa::path(
+    get, path = "/~{org}/workflows/{id}", tag = "Workflows",
+    summary = "Read a workflow; its version is the weak `ETag`",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")),
+    responses((status = 200, description = "The workflow", body = WorkflowResource), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -89,6 +120,16 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i32>, ApiError> {
 
 /// `PUT /~{org}/workflows/{id}`: merges the given fields; 200 with the workflow, or 409 with
 /// `current` when `If-Match` or `$version` is not its version any more.
+#[utoipa::path(
+    put, path = "/~{org}/workflows/{id}", tag = "Workflows",
+    summary = "Change a workflow's fields (a merge)",
+    description = "Send `$version` or `If-Match` for the optimistic lock: a stale one answers 409 with `current`.",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`"), ("If-Match" = Option<String>, Header, description = "The `ETag` a read gave")),
+    request_body = WorkflowFieldsBody,
+    responses((status = 200, description = "The workflow at its new version", body = WorkflowResource), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
+        (status = 409, description = "Stale version, or a status that allows no update", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn update(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -105,6 +146,14 @@ pub async fn update(
 }
 
 /// `DELETE /~{org}/workflows/{id}`: the delete verb; 204.
+#[utoipa::path(
+    delete, path = "/~{org}/workflows/{id}", tag = "Workflows",
+    summary = "Delete a workflow (the delete verb)",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
+        (status = 409, description = "The status does not allow it", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
@@ -119,6 +168,17 @@ pub async fn delete(
 /// `POST /~{org}/workflows/{id}/{verb}`: activate, pause and archive answer 200 with the
 /// workflow as it now is; trigger answers 202 with the queued run, the body being its sample
 /// payload.
+#[utoipa::path(
+    post, path = "/~{org}/workflows/{id}/{verb}", tag = "Workflows",
+    summary = "Apply a verb: activate, pause, archive or trigger",
+    description = "activate, pause and archive answer 200 with the workflow; trigger answers 202 with the queued run, the body being its sample payload.",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`"), ("verb" = String, Path, description = "activate, pause, archive or trigger")),
+    request_body(content = Option<Object>, description = "trigger: the sample payload"),
+    responses((status = 200, description = "The workflow as it now is", body = WorkflowResource),
+        (status = 202, description = "trigger: the run queued", body = QueuedRun), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
+        (status = 409, description = "The status does not allow it", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn verb(
     State(state): State<AppState>,
     Path((_, id, verb)): Path<(String, String, String)>,
@@ -135,15 +195,17 @@ pub async fn verb(
         "trigger" => {
             let payload = body.0.unwrap_or(Value::Null);
             let (workflow, run) = verbs::trigger(conn, hooks, &caller, &id, payload).await?;
-            let answer = json!({
-                "$id": run,
-                "$type": "Run",
-                "status": switchyard::run::RunStatus::Queued,
-                "workflow": {
+            let answer = QueuedRun {
+                id: run.to_string(),
+                type_: "Run".into(),
+                status: "Queued".into(),
+                retry_of: None,
+                from: None,
+                workflow: Some(json!({
                     "$id": workflow.id, "$type": "Workflow", "name": workflow.name,
                     "status": workflow.status, "$version": workflow.version,
-                },
-            });
+                })),
+            };
             return Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response());
         }
         _ => {
@@ -159,6 +221,13 @@ pub async fn verb(
 
 /// The dry run: what each step of the workflow would do with the body as sample data, without
 /// running or writing anything; 200 with `{"sample", "steps"}`.
+#[utoipa::path(
+    post, path = "/~{org}/workflows/{id}/preview", tag = "Workflows",
+    summary = "Dry run: what each step would do with sample data",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")), request_body(content = Option<Object>, description = "The sample data"),
+    responses((status = 200, description = "Each step's outcome; nothing runs or is written", body = DryRun), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
 pub async fn preview(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,

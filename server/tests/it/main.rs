@@ -5,6 +5,7 @@ mod api_trigger;
 mod cli;
 mod ingest;
 mod limits;
+mod openapi;
 mod pages;
 mod process;
 mod rest_api;

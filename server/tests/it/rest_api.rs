@@ -13,6 +13,28 @@ use switchyard::api_key::KeyRequest;
 use switchyard::entity::Scope;
 use switchyard::schema::{api_keys, events, workflows as workflows_table};
 
+/// Every route of the REST API, as PRODUCT.md lists them.
+pub(crate) const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/~{org}/workflows"),
+    ("POST", "/~{org}/workflows"),
+    ("GET", "/~{org}/workflows/{w}"),
+    ("PUT", "/~{org}/workflows/{w}"),
+    ("DELETE", "/~{org}/workflows/{w}"),
+    ("POST", "/~{org}/workflows/{w}/activate"),
+    ("POST", "/~{org}/workflows/{w}/pause"),
+    ("POST", "/~{org}/workflows/{w}/archive"),
+    ("POST", "/~{org}/workflows/{w}/trigger"),
+    ("POST", "/~{org}/workflows/{w}/preview"),
+    ("GET", "/~{org}/workflows/{w}/runs"),
+    ("GET", "/~{org}/runs"),
+    ("GET", "/~{org}/runs/{r}"),
+    ("POST", "/~{org}/runs/{r}/retry"),
+    ("POST", "/~{org}/runs/{r}/cancel"),
+    ("POST", "/~{org}/runs/retry"),
+    ("GET", "/~{org}/events"),
+    ("POST", "/~{org}/events"),
+];
+
 /// How a request proves who sends it.
 #[derive(Clone, Copy)]
 enum Auth<'a> {
@@ -636,26 +658,10 @@ async fn every_route_refuses_the_signed_out_and_hides_another_organizations_ids(
     assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.body);
     let run = json_body(&sent)["$id"].as_str().expect("run").to_owned();
     let workflow = made[0].id.to_string();
-    let routes: Vec<(Method, String)> = vec![
-        (Method::GET, "/~{org}/workflows".into()),
-        (Method::POST, "/~{org}/workflows".into()),
-        (Method::GET, "/~{org}/workflows/{w}".into()),
-        (Method::PUT, "/~{org}/workflows/{w}".into()),
-        (Method::DELETE, "/~{org}/workflows/{w}".into()),
-        (Method::POST, "/~{org}/workflows/{w}/activate".into()),
-        (Method::POST, "/~{org}/workflows/{w}/pause".into()),
-        (Method::POST, "/~{org}/workflows/{w}/archive".into()),
-        (Method::POST, "/~{org}/workflows/{w}/trigger".into()),
-        (Method::POST, "/~{org}/workflows/{w}/preview".into()),
-        (Method::GET, "/~{org}/workflows/{w}/runs".into()),
-        (Method::GET, "/~{org}/runs".into()),
-        (Method::GET, "/~{org}/runs/{r}".into()),
-        (Method::POST, "/~{org}/runs/{r}/retry".into()),
-        (Method::POST, "/~{org}/runs/{r}/cancel".into()),
-        (Method::POST, "/~{org}/runs/retry".into()),
-        (Method::GET, "/~{org}/events".into()),
-        (Method::POST, "/~{org}/events".into()),
-    ];
+    let routes: Vec<(Method, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.parse().expect("method"), (*p).to_owned()))
+        .collect();
     let fill = |path: &str, org: &str, w: &str, r: &str| {
         path.replace("{org}", org)
             .replace("{w}", w)

@@ -1,0 +1,169 @@
+//! The REST API's bodies that are not resources of the domain: pages of results, answers of
+//! actions, requests, and the error shape. The OpenAPI document is generated from these and
+//! the resources' types, through each handler's `utoipa::path`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use switchyard::view::resource::{EventResource, RunResource};
+use switchyard::workflow::resource::WorkflowResource;
+use utoipa::ToSchema;
+
+/// A page of workflows.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowPage {
+    pub results: Vec<WorkflowResource>,
+    /// How many workflows the filters let through, on every page.
+    pub total: i64,
+    pub has_more: bool,
+    /// Send it back as `cursor` for the next page; null on the last.
+    pub cursor: Option<String>,
+}
+
+/// A page of runs, newest first.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunPage {
+    pub results: Vec<RunResource>,
+    pub has_more: bool,
+    pub cursor: Option<String>,
+}
+
+/// A page of the event feed, in the order events were recorded.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPage {
+    pub results: Vec<EventResource>,
+    pub has_more: bool,
+    /// Where to continue from: poll with it to see every event once.
+    pub cursor: Option<String>,
+}
+
+/// The fields of a workflow to create or to change (a merge: fields not sent keep their
+/// value). Read-only fields sent back as read are ignored; `status` changes through verbs.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowFieldsBody {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub trigger_event: Option<String>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub steps: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub retry_policy: Option<Value>,
+    pub error_handling: Option<String>,
+    pub timeout: Option<i64>,
+    /// The version the change is based on (or send `If-Match`); 409 when it is not current.
+    #[serde(rename = "$version")]
+    pub version_: Option<i32>,
+}
+
+/// An event to record: what starts workflows.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct EventBody {
+    /// `Noun.verb`, like `Deal.won`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<Value>,
+    /// An idempotency key: the same key records the event once.
+    pub id: Option<String>,
+}
+
+/// A recorded event and the runs it queued.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Accepted {
+    #[serde(rename = "$id")]
+    pub id: String,
+    pub runs: Vec<String>,
+}
+
+/// A run just queued.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedRun {
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "$type")]
+    pub type_: String,
+    /// `Queued`.
+    pub status: String,
+    /// The run it retries, for a retry.
+    pub retry_of: Option<String>,
+    /// `start` or `failed-step`, for a retry.
+    pub from: Option<String>,
+    /// The workflow, for a trigger.
+    #[schema(value_type = Option<Object>)]
+    pub workflow: Option<Value>,
+}
+
+/// How to retry a run.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryBody {
+    /// `start` or `failed-step` (the default when the run failed at a step).
+    pub from: Option<String>,
+    /// The number of retries the caller saw: 409 when others were queued since.
+    pub expect_retries: Option<i64>,
+}
+
+/// A bulk retry: the run filters of `GET /runs`, from where, and an idempotency key.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct BulkRetryBody {
+    /// `status`, `range`, `workflow`, `step`, `error`, `group`, `version`.
+    #[schema(value_type = Object)]
+    pub filter: Value,
+    pub from: Option<String>,
+    pub key: Option<String>,
+}
+
+/// A bulk retry queued.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Batch {
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "$type")]
+    pub type_: String,
+    pub queued: i64,
+    pub skipped: i64,
+    /// Whether the same key had queued it before (nothing queued again).
+    pub again: bool,
+    pub from: String,
+}
+
+/// A cancel asked for.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Cancelled {
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "$type")]
+    pub type_: String,
+    pub cancel_requested: bool,
+}
+
+/// What each step would do with the sample data; nothing runs or is written.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct DryRun {
+    #[schema(value_type = Object)]
+    pub sample: Value,
+    #[schema(value_type = Vec<Object>)]
+    pub steps: Value,
+}
+
+/// Every error.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+    /// The workflow as it is now, on a 409 for a stale version.
+    pub current: Option<WorkflowResource>,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `unauthorized`, `forbidden`, `not_found`, `invalid`, `conflict`, ...
+    pub code: String,
+    pub message: String,
+    /// The field or query parameter at fault (`filter.runCount.$gt`).
+    pub field: Option<String>,
+}
