@@ -121,11 +121,30 @@ test("an Admin creates an API key, sees it once, and revokes it", async ({ page 
   await expect(page.locator("#key_name-error")).toContainText("Name is required");
   await ready(page);
   await page.getByLabel("Name").fill(name);
+  // What it may do: send events (checked already) and read; it works through a last day.
+  await expect(page.getByRole("checkbox", { name: /Send events/ })).toBeChecked();
+  await page.getByRole("checkbox", { name: /Read workflows, runs and events/ }).check();
+  await page.getByLabel("Last day it works (optional)").fill("2999-12-31");
   await page.getByRole("button", { name: "Create key" }).click();
   const secret = page.locator("#new-key code.secret");
   await expect(secret).toHaveText(/^sy_[0-9A-Za-z]{40}$/);
   const row = page.getByRole("row", { name: new RegExp(name) });
   await expect(row).toContainText("Active");
+  await expect(row).toContainText("Send events; Read workflows, runs and events");
+  await expect(row).toContainText("After 2999-12-31");
+  await expectAccessible(page);
+
+  // The key reads over REST, and may not change anything.
+  const key = { authorization: `Bearer ${await secret.innerText()}` };
+  const listed = await page.request.get("/~acme/workflows?sort=name&limit=1", { headers: key });
+  expect(listed.status()).toBe(200);
+  expect((await listed.json()).results[0].$type).toBe("Workflow");
+  const refused = await page.request.post("/~acme/workflows", {
+    headers: key,
+    data: { name: "Not allowed", triggerEvent: "Deal.won" },
+  });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error.code).toBe("forbidden");
 
   await page.goto("/o/acme/settings");
   await expect(page.locator("#new-key")).toHaveCount(0);
@@ -134,6 +153,16 @@ test("an Admin creates an API key, sees it once, and revokes it", async ({ page 
   await ready(page);
   await row.getByRole("button", { name: "Revoke for good" }).click();
   await expect(row).toContainText("Revoked");
+});
+
+test("the REST API's reference reads without anything from elsewhere", async ({ page }) => {
+  await page.goto("/api/docs");
+  await expect(page.getByRole("heading", { name: "Switchyard REST API", level: 1 })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "GET /~{org}/workflows" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "/api/openapi.json" })).toBeVisible();
+  await expectAccessible(page);
+  const doc = await (await page.request.get("/api/openapi.json")).json();
+  expect(doc.openapi).toMatch(/^3\.1/);
 });
 
 test("trigger the demo workflow by hand and follow its run step by step", async ({ page }) => {
