@@ -47,6 +47,8 @@ pub mod setup;
 #[cfg(feature = "db")]
 pub mod testing;
 #[cfg(feature = "db")]
+pub mod tools;
+#[cfg(feature = "db")]
 pub mod verbs;
 pub mod view;
 

@@ -4,6 +4,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod housekeeping;
+pub mod mcp;
 pub mod routes;
 pub mod session_store;
 pub mod workers;

@@ -151,6 +151,17 @@ pub async fn for_subject(
     Ok(rows.into_iter().map(to_event).collect())
 }
 
+/// One event of the organization, or `NotFound` (also for another organization's id).
+pub async fn get(conn: &mut Conn, org: &OrgId, id: &EventId) -> QueryResult<Event> {
+    let row: Row = events::table
+        .filter(events::org_id.eq(org))
+        .filter(events::id.eq(id))
+        .select(columns())
+        .first(conn)
+        .await?;
+    Ok(to_event(row))
+}
+
 /// The organization's events in the order their transactions were recorded, after `after`
 /// and `since`, of one type when asked; each with its feed position. Only events older than
 /// every transaction still running are shown, so none can appear later before a position

@@ -49,6 +49,16 @@ pub async fn feed(
     })
 }
 
+/// One event of the actor's organization, by id.
+pub async fn get(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: &EventId,
+) -> DomainResult<crate::entity::Event> {
+    crate::access::read(actor)?;
+    Ok(crate::repo::event::get(conn, &actor.org().id, id).await?)
+}
+
 /// One page of the actor's organization's log, older than `query.before` (a `seq`) when
 /// given, of one type when given.
 pub async fn page(

@@ -13,6 +13,7 @@ mod list;
 mod retries;
 mod search;
 mod stats;
+mod tools;
 mod verbs;
 
 use switchyard::entity::Member;

@@ -41,7 +41,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -51,7 +51,7 @@ impl ApiError {
         }
     }
 
-    fn internal(cause: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!("api: {cause}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -262,5 +262,13 @@ pub fn router(state: AppState) -> Router<LeptosOptions> {
                 async move { docs::page(&doc) }
             }),
         )
-        .merge(routes.with_state(state))
+        .merge(routes.with_state(state.clone()))
+        .merge(
+            Router::new()
+                .route_service("/~{org}/mcp", crate::mcp::service(state.clone()))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state,
+                    crate::mcp::require_key,
+                )),
+        )
 }

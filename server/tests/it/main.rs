@@ -5,6 +5,7 @@ mod api_trigger;
 mod cli;
 mod ingest;
 mod limits;
+mod mcp;
 mod openapi;
 mod pages;
 mod process;

@@ -1,0 +1,388 @@
+//! The MCP server's three tools as domain calls: `search` (`{type, filter, sort, limit,
+//! cursor}` over Workflow, Run and Event), `fetch` (`{type, id}`) and `do` (one verb as
+//! `{action, id, data}`, or the spec's statements as `{code}`, parsed by `statement`, never
+//! evaluated). Each answers JSON for the tool's structured content; what an actor may do is
+//! asked by the same domain functions the pages and the REST API call.
+
+pub mod statement;
+
+use crate::db::Conn;
+use crate::entity::Actor;
+use crate::error::{DomainError, DomainResult};
+use crate::hooks::Hooks;
+use crate::id::{EventId, RunId, WorkflowId};
+use crate::query::{EventFeedQuery, RunQuery};
+use crate::search::Search;
+use crate::view::resource;
+use crate::workflow::resource::to_resource;
+use serde_json::{Map, Value, json};
+
+/// The types `search` and `fetch` know.
+pub const TYPES: [&str; 3] = ["Workflow", "Run", "Event"];
+
+/// The actions `do` knows, as `Type.method`.
+pub const ACTIONS: [&str; 15] = [
+    "Workflow.find",
+    "Workflow.get",
+    "Workflow.create",
+    "Workflow.update",
+    "Workflow.delete",
+    "Workflow.activate",
+    "Workflow.pause",
+    "Workflow.archive",
+    "Workflow.trigger",
+    "Workflow.preview",
+    "Run.find",
+    "Run.get",
+    "Run.retry",
+    "Run.cancel",
+    "Event.send",
+];
+
+fn type_error(given: &Value) -> DomainError {
+    DomainError::field(
+        "type",
+        format!("`type` must be one of {}, not {given}", TYPES.join(", ")),
+    )
+}
+
+fn text_arg<'a>(value: &'a Value, field: &str) -> DomainResult<&'a str> {
+    value
+        .as_str()
+        .ok_or_else(|| DomainError::field(field, format!("`{field}` must be text")))
+}
+
+/// Flat string pairs from a filter object (`{"status": "Failed"}`), for the run and event
+/// filters, which take one value per field.
+fn flat_pairs(filter: &Value, field: &str) -> DomainResult<Vec<(String, String)>> {
+    match filter {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                Value::Number(n) => Ok((k.clone(), n.to_string())),
+                _ => Err(DomainError::field(
+                    &format!("{field}.{k}"),
+                    "a run or event filter takes one text or number per field",
+                )),
+            })
+            .collect(),
+        _ => Err(DomainError::field(field, "`filter` must be an object")),
+    }
+}
+
+fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// `search`: `{"type", "filter"?, "sort"?, "limit"?, "cursor"?}`. Workflows take the full
+/// filter language and any sort; runs come newest first, events in the order recorded.
+pub async fn search(conn: &mut Conn, actor: &impl Actor, args: &Value) -> DomainResult<Value> {
+    let (filter, sort, limit, cursor) = (
+        &args["filter"],
+        &args["sort"],
+        &args["limit"],
+        &args["cursor"],
+    );
+    match args["type"].as_str() {
+        Some("Workflow") => {
+            let search = Search::from_json(filter, sort, limit, cursor)?;
+            let page = crate::view::workflow::search(conn, actor, &search).await?;
+            let results: Vec<Value> = page.results.iter().map(to_resource).collect();
+            Ok(json!({
+                "type": "Workflow", "results": results, "total": page.total,
+                "hasMore": page.has_more, "cursor": page.cursor,
+            }))
+        }
+        Some("Run") => {
+            let newest_first = [json!({"queuedAt": "desc"}), json!({"$createdAt": "desc"})];
+            if !sort.is_null() && !newest_first.contains(sort) {
+                return Err(DomainError::field(
+                    "sort",
+                    "Runs come newest first: leave out `sort`, or send {\"queuedAt\": \"desc\"}",
+                ));
+            }
+            let mut pairs = flat_pairs(filter, "filter")?;
+            if let Some(c) = cursor.as_str() {
+                pairs.push(("before".into(), c.to_owned()));
+            }
+            let query = RunQuery::parse(&borrowed(&pairs))?;
+            let list = crate::view::run::search(conn, actor, &query).await?;
+            let limit = limit.as_u64().unwrap_or(u64::MAX) as usize;
+            let results: Vec<Value> = list
+                .runs
+                .iter()
+                .take(limit)
+                .map(|r| json!(resource::run(r)))
+                .collect();
+            let cut = results.len() < list.runs.len();
+            let cursor = if cut {
+                list.runs
+                    .get(results.len().saturating_sub(1))
+                    .map(|r| r.id.to_string())
+            } else {
+                list.next.map(|id| id.to_string())
+            };
+            Ok(
+                json!({ "type": "Run", "results": results, "hasMore": cut || cursor.is_some(), "cursor": cursor }),
+            )
+        }
+        Some("Event") => {
+            let mut pairs = flat_pairs(filter, "filter")?;
+            if let Some(c) = cursor.as_str() {
+                pairs.push(("cursor".into(), c.to_owned()));
+            }
+            if !limit.is_null() {
+                pairs.push(("limit".into(), limit.to_string()));
+            }
+            let query = EventFeedQuery::parse(&borrowed(&pairs))?;
+            let feed = crate::view::event::feed(conn, actor, &query).await?;
+            let results: Vec<Value> = feed
+                .events
+                .iter()
+                .map(|e| json!(resource::event(e)))
+                .collect();
+            Ok(
+                json!({ "type": "Event", "results": results, "hasMore": feed.has_more, "cursor": feed.cursor }),
+            )
+        }
+        _ => Err(type_error(&args["type"])),
+    }
+}
+
+/// `fetch`: `{"type", "id"}`: one workflow, run (with its steps) or event.
+pub async fn fetch(conn: &mut Conn, actor: &impl Actor, args: &Value) -> DomainResult<Value> {
+    let id = text_arg(&args["id"], "id")?;
+    match args["type"].as_str() {
+        Some("Workflow") => {
+            let id = WorkflowId::from_path(id)?;
+            Ok(to_resource(
+                &crate::view::workflow::get(conn, actor, &id).await?,
+            ))
+        }
+        Some("Run") => {
+            let id = RunId::from_path(id)?;
+            Ok(json!(resource::run_detail(
+                &crate::view::run::detail(conn, actor, &id).await?
+            )))
+        }
+        Some("Event") => {
+            let id = EventId::from_path(id)?;
+            Ok(json!(resource::event(
+                &crate::view::event::get(conn, actor, &id).await?
+            )))
+        }
+        _ => Err(type_error(&args["type"])),
+    }
+}
+
+/// One call of `do`, with its arguments resolved.
+async fn call(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    action: &str,
+    args: &[Value],
+) -> DomainResult<Value> {
+    let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
+    let workflow_id = || WorkflowId::from_path(text_arg(arg(0), "id")?);
+    let run_id = || RunId::from_path(text_arg(arg(0), "id")?);
+    let object = |i: usize, field: &str| -> DomainResult<Map<String, Value>> {
+        match arg(i) {
+            Value::Object(map) => Ok(map.clone()),
+            Value::Null => Ok(Map::new()),
+            _ => Err(DomainError::field(
+                field,
+                format!("`{field}` must be an object"),
+            )),
+        }
+    };
+    match action {
+        "Workflow.find" => {
+            let options = arg(1);
+            let search = json!({
+                "type": "Workflow", "filter": arg(0), "sort": options["sort"],
+                "limit": options["limit"], "cursor": options["cursor"],
+            });
+            Ok(search_results(search_in(conn, actor, &search).await?))
+        }
+        "Workflow.get" => fetch(conn, actor, &json!({"type": "Workflow", "id": arg(0)})).await,
+        "Workflow.create" => {
+            let fields = object(0, "data")?;
+            Ok(to_resource(
+                &crate::verbs::create_from(conn, hooks, actor, &fields).await?,
+            ))
+        }
+        "Workflow.update" => {
+            let id = workflow_id()?;
+            let patch = object(1, "data")?;
+            Ok(to_resource(
+                &crate::verbs::merge(conn, hooks, actor, &id, None, &patch).await?,
+            ))
+        }
+        "Workflow.delete" | "Workflow.activate" | "Workflow.pause" | "Workflow.archive" => {
+            let id = workflow_id()?;
+            let verb = action.trim_start_matches("Workflow.");
+            Ok(to_resource(
+                &crate::verbs::apply_named(conn, hooks, actor, &id, verb).await?,
+            ))
+        }
+        "Workflow.trigger" => {
+            let id = workflow_id()?;
+            let (workflow, run) =
+                crate::verbs::trigger(conn, hooks, actor, &id, arg(1).clone()).await?;
+            Ok(json!({
+                "$id": run, "$type": "Run", "status": "Queued",
+                "workflow": { "$id": workflow.id, "$type": "Workflow", "name": workflow.name },
+            }))
+        }
+        "Workflow.preview" => {
+            let id = workflow_id()?;
+            let dry = crate::retry::dry_run_saved(conn, actor, &id, &arg(1).to_string()).await?;
+            Ok(json!(dry))
+        }
+        "Run.find" => {
+            let search = json!({ "type": "Run", "filter": arg(0), "limit": arg(1)["limit"], "cursor": arg(1)["cursor"] });
+            Ok(search_results(search_in(conn, actor, &search).await?))
+        }
+        "Run.get" => fetch(conn, actor, &json!({"type": "Run", "id": arg(0)})).await,
+        "Run.retry" => {
+            let id = run_id()?;
+            let from = crate::retry::parse_from(arg(1)["from"].as_str().unwrap_or_default())?;
+            let run = crate::retry::retry(conn, actor, &id, from, None).await?;
+            Ok(
+                json!({ "$id": run, "$type": "Run", "status": "Queued", "retryOf": id, "from": from.as_str() }),
+            )
+        }
+        "Run.cancel" => {
+            let id = run_id()?;
+            crate::retry::cancel(conn, actor, &id).await?;
+            Ok(json!({ "$id": id, "$type": "Run", "cancelRequested": true }))
+        }
+        "Event.send" => {
+            let posted: crate::ingest::PostedEvent = serde_json::from_value(arg(0).clone())
+                .map_err(|e| {
+                    DomainError::field(
+                        "data",
+                        format!("an event is {{\"type\", \"data\"?, \"id\"?}}: {e}"),
+                    )
+                })?;
+            Ok(json!(crate::ingest::send(conn, actor, &posted).await?))
+        }
+        other => Err(DomainError::field(
+            "action",
+            format!(
+                "`{other}` is not an action; the actions are {}",
+                ACTIONS.join(", ")
+            ),
+        )),
+    }
+}
+
+async fn search_in(conn: &mut Conn, actor: &impl Actor, args: &Value) -> DomainResult<Value> {
+    Box::pin(search(conn, actor, args)).await
+}
+
+/// What `find` answers: the results, as the SDK's `find` returns them.
+fn search_results(page: Value) -> Value {
+    page["results"].clone()
+}
+
+/// `do`: `{"action": "Workflow.trigger", "id"?, "data"?}`, or `{"code": "..."}` with one or
+/// more of the spec's statements (`const w = await $.Workflow.find({ status: 'Activated' })`),
+/// run in order; a name bound by one statement may be read by the next (`w.$id`). Answers
+/// `{"results": [...]}`, one per statement, and stops at the first that fails, saying which.
+pub async fn act(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    args: &Value,
+) -> DomainResult<Value> {
+    if let Some(code) = args.get("code") {
+        let code = text_arg(code, "code")?;
+        let statements =
+            statement::parse(code).map_err(|e| DomainError::field("code", e.to_string()))?;
+        let mut bound: Vec<(String, Value)> = Vec::new();
+        let mut results = Vec::new();
+        for (i, s) in statements.iter().enumerate() {
+            let lookup = |name: &str| {
+                bound
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+            };
+            let values = s
+                .args
+                .iter()
+                .map(|a| statement::resolve(a, &lookup))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| DomainError::field("code", format!("statement {}: {e}", i + 1)))?;
+            let action = format!("{}.{}", s.noun, s.method);
+            let result = call(conn, hooks, actor, &action, &values)
+                .await
+                .map_err(|e| match e {
+                    DomainError::Validation(mut fields) if statements.len() > 1 => {
+                        for f in &mut fields {
+                            f.message = format!("statement {} ({action}): {}", i + 1, f.message);
+                        }
+                        DomainError::Validation(fields)
+                    }
+                    other => other,
+                })?;
+            if let Some(name) = &s.bind {
+                bound.push((name.clone(), result.clone()));
+            }
+            results.push(json!({ "action": action, "result": result }));
+        }
+        return Ok(json!({ "results": results }));
+    }
+    let action = text_arg(&args["action"], "action")?;
+    let mut values = Vec::new();
+    match (&args["id"], action) {
+        (Value::Null, _) => {}
+        (id, _) => values.push(id.clone()),
+    }
+    if !args["data"].is_null() || action == "Workflow.trigger" {
+        values.push(args["data"].clone());
+    }
+    let result = call(conn, hooks, actor, action, &values).await?;
+    Ok(json!({ "results": [{ "action": action, "result": result }] }))
+}
+
+/// A short line about a tool's answer, for the text beside the structured content.
+pub fn summary(answer: &Value) -> String {
+    if let Some(results) = answer["results"].as_array() {
+        if let Some(kind) = answer["type"].as_str() {
+            let more = if answer["hasMore"] == true {
+                " (more with the cursor)"
+            } else {
+                ""
+            };
+            return format!("{} {kind} result(s){more}.", results.len());
+        }
+        return results
+            .iter()
+            .map(|r| {
+                let result = &r["result"];
+                let what = match (result["$type"].as_str(), result["$id"].as_str()) {
+                    (Some(t), Some(id)) => format!("{t} {id}"),
+                    _ => match result.as_array() {
+                        Some(items) => format!("{} result(s)", items.len()),
+                        None => "done".to_owned(),
+                    },
+                };
+                format!("{}: {what}", r["action"].as_str().unwrap_or("do"))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    match (answer["$type"].as_str(), answer["$id"].as_str()) {
+        (Some(t), Some(id)) => format!("{t} {id}"),
+        _ => "Done.".to_owned(),
+    }
+}
