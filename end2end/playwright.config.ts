@@ -30,8 +30,8 @@ export default defineConfig({
   },
   // The retry journeys change the demo's history, so they run after every other journey.
   projects: [
-    { name: "javascript", use: { javaScriptEnabled: true }, testIgnore: /retries\.spec\.ts/ },
-    { name: "no-javascript", use: { javaScriptEnabled: false }, testIgnore: /retries\.spec\.ts/ },
+    { name: "javascript", use: { javaScriptEnabled: true }, testIgnore: /(retries|sdk|mcp)\.spec\.ts/ },
+    { name: "no-javascript", use: { javaScriptEnabled: false }, testIgnore: /(retries|sdk|mcp)\.spec\.ts/ },
     {
       name: "retries-javascript",
       use: { javaScriptEnabled: true },
@@ -43,6 +43,14 @@ export default defineConfig({
       use: { javaScriptEnabled: false },
       testMatch: /retries\.spec\.ts/,
       dependencies: ["retries-javascript"],
+    },
+    // Programs, not people: the SDK examples over REST and the MCP client. They add workflows,
+    // so they run last.
+    {
+      name: "headless",
+      use: { javaScriptEnabled: true },
+      testMatch: /(sdk|mcp)\.spec\.ts/,
+      dependencies: ["retries-no-javascript"],
     },
   ],
   webServer: {

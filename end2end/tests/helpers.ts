@@ -26,3 +26,19 @@ export const step = (page: Page, n: number) => page.getByRole("group", { name: `
 /** The first mapping row's input of a step, by its visible label ("Field" or "Value"). */
 export const mapping = (page: Page, n: number, label: "Field" | "Value") =>
   step(page, n).getByRole("group", { name: "Fields", exact: true }).getByLabel(label, { exact: true }).first();
+
+/** Makes an API key of acme on the settings page, as an Admin would; returns its secret. */
+export async function makeKey(page: Page, name: string, scopes: ("events:write" | "read" | "write")[]) {
+  await signIn(page);
+  await page.goto("/o/acme/settings");
+  await ready(page);
+  await page.getByLabel("Name").fill(name);
+  const boxes = { "events:write": /Send events/, read: /Read workflows/, write: /Change workflows/ } as const;
+  for (const [scope, label] of Object.entries(boxes)) {
+    const box = page.getByRole("checkbox", { name: label });
+    if (scopes.includes(scope as keyof typeof boxes)) await box.check();
+    else await box.uncheck();
+  }
+  await page.getByRole("button", { name: "Create key" }).click();
+  return (await page.locator("#new-key code.secret").innerText()).trim();
+}

@@ -302,7 +302,7 @@ pub async fn act(
     actor: &impl Actor,
     args: &Value,
 ) -> DomainResult<Value> {
-    if let Some(code) = args.get("code") {
+    if let Some(code) = args.get("code").filter(|c| !c.is_null()) {
         let code = text_arg(code, "code")?;
         let statements =
             statement::parse(code).map_err(|e| DomainError::field("code", e.to_string()))?;

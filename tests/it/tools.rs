@@ -74,7 +74,7 @@ async fn the_specs_three_examples_work_as_written() {
         &mut conn,
         &hooks,
         &caller,
-        &json!({ "action": "Workflow.pause", "id": active.id }),
+        &json!({ "action": "Workflow.pause", "id": active.id, "code": null, "data": null }),
     )
     .await;
     let paused = paused.expect("pause");
