@@ -158,7 +158,7 @@ test("an Admin creates an API key, sees it once, and revokes it", async ({ page 
 test("the REST API's reference reads without anything from elsewhere", async ({ page }) => {
   await page.goto("/api/docs");
   await expect(page.getByRole("heading", { name: "Switchyard REST API", level: 1 })).toBeVisible();
-  await expect(page.getByRole("heading", { name: "GET /~{org}/workflows" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "GET /~{org}/workflows", exact: true })).toBeVisible();
   await expect(page.getByRole("link", { name: "/api/openapi.json" })).toBeVisible();
   await expectAccessible(page);
   const doc = await (await page.request.get("/api/openapi.json")).json();

@@ -13,6 +13,8 @@ pub struct Settings {
     /// The dashboard's failure threshold (a rate) and the charts' time zone.
     pub threshold: f64,
     pub time_zone: String,
+    /// When it was read, to tell expired keys (the browser's clock is not asked).
+    pub read_at: time::OffsetDateTime,
 }
 
 #[cfg(feature = "db")]
@@ -29,5 +31,6 @@ pub async fn settings(conn: &mut Conn, member: &Member) -> DomainResult<Settings
         keys,
         threshold,
         time_zone,
+        read_at: time::OffsetDateTime::now_utc(),
     })
 }

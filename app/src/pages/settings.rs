@@ -83,7 +83,7 @@ fn SettingsBody(
                             <p>"Copy it now: it will not be shown again."</p>
                         </div>
                     })}
-                    <KeyTable keys org=org.clone() revoke confirm />
+                    <KeyTable keys read_at=view.settings.read_at org=org.clone() revoke confirm />
                     <NewKey org create />
                 }.into_any(),
             }}
@@ -94,6 +94,7 @@ fn SettingsBody(
 #[component]
 fn KeyTable(
     keys: Vec<switchyard::entity::ApiKey>,
+    read_at: time::OffsetDateTime,
     org: String,
     revoke: ServerAction<RevokeApiKey>,
     confirm: Option<String>,
@@ -132,7 +133,7 @@ fn KeyTable(
                             <td>{time(k.created_at)}</td>
                             <td>{maybe_time(k.last_used_at)}</td>
                             <td>{k.expires_at.map(last_day).unwrap_or_else(|| "Never".into())}</td>
-                            <td>{key_status(&k)}</td>
+                            <td>{key_status(&k, read_at)}</td>
                             <td>{action}</td>
                         </tr>
                     }
@@ -158,10 +159,11 @@ fn last_day(expires_at: time::OffsetDateTime) -> String {
     format!("After {day} (UTC)")
 }
 
-fn key_status(key: &switchyard::entity::ApiKey) -> String {
+/// Active, expired or revoked, as of `now` (the server's clock: wasm has none of its own).
+fn key_status(key: &switchyard::entity::ApiKey, now: time::OffsetDateTime) -> String {
     match (key.revoked_at, key.expires_at) {
         (Some(t), _) => format!("Revoked {}", time(t)),
-        (None, Some(end)) if end <= time::OffsetDateTime::now_utc() => "Expired".into(),
+        (None, Some(end)) if end <= now => "Expired".into(),
         _ => "Active".into(),
     }
 }

@@ -849,3 +849,108 @@ async fn the_list_takes_mongodb_style_filters_and_refuses_bad_ones_by_name() {
         assert_eq!(json_body(&refused)["error"]["field"], field, "{query}");
     }
 }
+
+/// The scope a route needs: reads and the dry run `read`, sending events `events:write`,
+/// everything else `write`.
+fn needs(method: &str, path: &str) -> Scope {
+    match (method, path) {
+        ("POST", "/~{org}/events") => Scope::EventsWrite,
+        ("GET", _) | ("POST", "/~{org}/workflows/{w}/preview") => Scope::Read,
+        _ => Scope::Write,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_every_route_a_key_without_the_scope_and_a_viewer_are_refused_and_change_nothing() {
+    let app = TestApp::new().await;
+    let made = workflows(&app).await;
+    let all = scoped_key(&app, "acme", &Scope::ALL).await;
+    let sent = call(
+        &app,
+        Method::POST,
+        &format!("/~acme/workflows/{}/trigger", made[0].id),
+        Auth::Key(&all),
+        Some(json!({"name": "Initech"})),
+    )
+    .await;
+    let run = json_body(&sent)["$id"].as_str().expect("run").to_owned();
+    let keys = [
+        (
+            Scope::EventsWrite,
+            scoped_key(&app, "acme", &[Scope::EventsWrite]).await,
+        ),
+        (Scope::Read, scoped_key(&app, "acme", &[Scope::Read]).await),
+    ];
+    let viewer = app.member("acme", Role::Viewer).await;
+    let cookie = app.sign_in(&viewer).await;
+    let own = format!("http://{HOST}");
+    let before = snapshot(&app).await;
+    let mut refused = 0;
+    for (method, path) in ROUTES {
+        let needed = needs(method, path);
+        let concrete = path
+            .replace("{org}", "acme")
+            .replace("{w}", made[0].id.as_str())
+            .replace("{r}", &run);
+        let method: Method = method.parse().expect("method");
+        let body = Some(json!({"type": "Deal.won"}));
+        for (scope, key) in &keys {
+            if *scope == needed {
+                continue;
+            }
+            let answer = call(
+                &app,
+                method.clone(),
+                &concrete,
+                Auth::Key(key),
+                body.clone(),
+            )
+            .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} with {scope:?}: {}",
+                answer.body
+            );
+            assert_eq!(error_code(&answer), "forbidden");
+            refused += 1;
+        }
+        if needed != Scope::Read {
+            let answer = call(
+                &app,
+                method.clone(),
+                &concrete,
+                Auth::Cookie(&cookie, Some(&own)),
+                body.clone(),
+            )
+            .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} as a Viewer: {}",
+                answer.body
+            );
+            refused += 1;
+        } else {
+            let answer = call(
+                &app,
+                method.clone(),
+                &concrete,
+                Auth::Cookie(&cookie, Some(&own)),
+                body.clone(),
+            )
+            .await;
+            assert!(
+                answer.status.is_success(),
+                "{method} {path} as a Viewer reads: {}",
+                answer.body
+            );
+        }
+    }
+    assert!(refused >= ROUTES.len() * 2, "{refused} refusals");
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "nothing written by refused calls"
+    );
+}
