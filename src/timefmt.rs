@@ -32,6 +32,12 @@ pub fn moment(at: OffsetDateTime, offset_seconds: i32) -> String {
         .unwrap_or_default()
 }
 
+/// A moment as the REST API and the MCP tools write it: RFC 3339, in UTC.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

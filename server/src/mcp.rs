@@ -6,7 +6,6 @@
 use crate::api::ApiError;
 use app::state::AppState;
 use axum::extract::{Path, Request, State};
-use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::handler::server::wrapper::Parameters;
@@ -206,31 +205,21 @@ pub async fn require_key(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
-    let holder = match (token, state.pool.get().await) {
-        (Some(token), Ok(mut conn)) => {
-            switchyard::api_key::authenticate(&mut conn, &org, &token).await
-        }
-        (_, Err(e)) => return ApiError::internal(e).into_response(),
-        (None, _) => Ok(None),
-    };
-    match holder {
-        Ok(Some(holder)) => {
+    let token = crate::api::bearer(req.headers()).map(|t| t.map(str::to_owned));
+    let found = async {
+        let token = token.ok_or_else(crate::api::unauthorized)??;
+        let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+        switchyard::api_key::authenticate(&mut conn, &org, &token)
+            .await?
+            .ok_or_else(crate::api::unauthorized)
+    }
+    .await;
+    match found {
+        Ok(holder) => {
             req.extensions_mut().insert(Caller::Key(holder));
             next.run(req).await
         }
-        Ok(None) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Send an API key of this organization as `Authorization: Bearer <key>`.",
-        )
-        .into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        Err(refused) => refused.into_response(),
     }
 }
 

@@ -3,13 +3,9 @@
 //! them (`failedStep`) and from 0 where an expression does (`step.0.$id`, a step's `index`).
 
 use crate::entity::{Event, RunDetail, RunSummary};
+use crate::timefmt::rfc3339;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 /// A workflow as a run names it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

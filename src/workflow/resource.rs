@@ -7,6 +7,7 @@
 use super::{FieldError, RetryInput, StepInput, WorkflowInput};
 use crate::definition::{RetryPolicy, Steps};
 use crate::entity::Workflow;
+use crate::timefmt::rfc3339;
 use serde_json::{Map, Value, json};
 
 /// The fields a client may write.
@@ -35,11 +36,6 @@ pub const READ_ONLY: [&str; 11] = [
     "successCount",
     "failureCount",
 ];
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 /// A workflow as the REST API and the MCP tools show it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

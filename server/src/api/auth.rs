@@ -13,11 +13,25 @@ use tower_sessions::Session;
 /// The authenticated caller of a request to `/~{org}/…`.
 pub struct Api(pub Caller);
 
-fn unauthorized() -> ApiError {
+pub(crate) fn unauthorized() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "unauthorized",
         "Send an API key of this organization as `Authorization: Bearer <key>`.",
+    )
+}
+
+/// The API key of an `Authorization: Bearer <key>` header: `None` without the header,
+/// `Some(Err)` when it is there but not a bearer token.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<Result<&str, ApiError>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(unauthorized),
     )
 }
 
@@ -47,13 +61,8 @@ impl FromRequestParts<AppState> for Api {
             .map(|(_, v)| v.to_owned())
             .ok_or_else(|| ApiError::internal("route without {org}"))?;
         let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(unauthorized)?;
-            let holder = api_key::authenticate(&mut conn, &org, token.trim())
+        if let Some(token) = bearer(&parts.headers) {
+            let holder = api_key::authenticate(&mut conn, &org, token?)
                 .await?
                 .ok_or_else(unauthorized)?;
             return Ok(Api(Caller::Key(holder)));

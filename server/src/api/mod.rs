@@ -11,6 +11,7 @@ pub mod schema;
 mod workflows;
 
 pub use auth::Api;
+pub(crate) use auth::{bearer, unauthorized};
 
 use app::state::AppState;
 use axum::Router;
@@ -216,9 +217,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runs::cancel))
 }
 
-/// The OpenAPI 3.1 document of the REST API.
-pub fn openapi() -> OpenApi {
-    let (_, mut doc) = api_routes().split_for_parts();
+/// The generated OpenAPI 3.1 document with its title, description and security schemes.
+fn described(mut doc: OpenApi) -> OpenApi {
     doc.info.title = "Switchyard REST API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(
@@ -244,8 +244,8 @@ pub fn openapi() -> OpenApi {
 }
 
 pub fn router(state: AppState) -> Router<LeptosOptions> {
-    let (routes, _) = api_routes().split_for_parts();
-    let doc = std::sync::Arc::new(openapi());
+    let (routes, doc) = api_routes().split_for_parts();
+    let doc = std::sync::Arc::new(described(doc));
     let json_doc = doc.clone();
     Router::new()
         .route(
