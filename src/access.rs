@@ -19,6 +19,11 @@ pub fn send_events(actor: &impl Actor) -> DomainResult<()> {
     allow(actor.may_send_events())
 }
 
+/// Refuses members who may not manage the organization's members and API keys (all but Admins).
+pub fn manage(member: &crate::entity::Member) -> DomainResult<()> {
+    allow(member.role.can_manage())
+}
+
 fn allow(allowed: bool) -> DomainResult<()> {
     if allowed {
         Ok(())

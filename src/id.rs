@@ -92,6 +92,7 @@ prefixed_id!(EventId, "evt", 12);
 prefixed_id!(RunId, "run", 8);
 prefixed_id!(ApiKeyId, "key", 8);
 prefixed_id!(BatchId, "batch", 8);
+prefixed_id!(InvitationId, "inv", 8);
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! language, and (behind the `db` feature) the Diesel repositories. No web code lives here.
 
 pub mod access;
+pub mod clock;
 pub mod definition;
 pub mod entity;
 pub mod error;
@@ -14,12 +15,15 @@ pub mod retry;
 pub mod role;
 pub mod run;
 pub mod search;
+pub mod session;
 mod sql_text;
 pub mod stats;
 pub mod status;
 pub mod timefmt;
 pub mod workflow;
 
+#[cfg(feature = "db")]
+pub mod account;
 #[cfg(feature = "db")]
 pub mod api_key;
 #[cfg(feature = "db")]
@@ -34,6 +38,8 @@ pub mod hooks;
 pub mod housekeeping;
 #[cfg(feature = "db")]
 pub mod ingest;
+#[cfg(feature = "db")]
+pub mod members;
 #[cfg(feature = "db")]
 pub mod preferences;
 #[cfg(feature = "db")]

@@ -35,6 +35,22 @@ diesel::table! {
         id -> Text,
         data -> Jsonb,
         expires_at -> Timestamptz,
+        user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        org_id -> Text,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -42,6 +58,7 @@ diesel::table! {
     sign_in_failures (email, failed_at) {
         email -> Text,
         failed_at -> Timestamptz,
+        address -> Nullable<Text>,
     }
 }
 
@@ -265,6 +282,7 @@ diesel::table! {
 
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organizations (org_id));
+diesel::joinable!(invitations -> organizations (org_id));
 diesel::joinable!(workflows -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::joinable!(runs -> workflows (workflow_id));
@@ -306,6 +324,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     memberships,
     sessions,
+    invitations,
     sign_in_failures,
     workflows,
     workflow_versions,

@@ -55,14 +55,10 @@ impl NewOrg {
                 "Email must look like name@example.com",
             ));
         }
-        if self.admin_password.chars().count() < auth::PASSWORD_MIN {
-            errors.push(FieldError::new(
-                "password",
-                format!(
-                    "Password must have at least {} characters",
-                    auth::PASSWORD_MIN
-                ),
-            ));
+        if let Err(error) =
+            auth::password::check_new("password", &self.admin_password, &self.admin_email)
+        {
+            errors.push(error);
         }
         if errors.is_empty() {
             Ok(())

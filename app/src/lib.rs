@@ -31,8 +31,8 @@ use pages::run_list::{OrgRuns, WorkflowRuns};
 use pages::runs::RunPage;
 use pages::versions::VersionsPage;
 use pages::{
-    events::Events, login::Login, logout::Logout, not_found::NotFound, orgs::Orgs,
-    settings::Settings,
+    account::AccountPage, events::Events, invite::InvitePage, login::Login, logout::Logout,
+    not_found::NotFound, orgs::Orgs, settings::Settings,
 };
 use pages::{
     workflow_detail::WorkflowDetail,
@@ -76,6 +76,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=Login ssr=SsrMode::Async />
                 <Route path=path!("/logout") view=Logout ssr=SsrMode::Async />
                 <Route path=path!("/orgs") view=Orgs ssr=SsrMode::Async />
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("workflows") view=WorkflowList ssr=SsrMode::Async />

@@ -9,12 +9,18 @@ use switchyard::{Member, UserId};
 use tower_sessions::Session;
 
 /// The session key under which the signed-in user's id is kept.
-pub const USER_KEY: &str = "user_id";
+pub const USER_KEY: &str = switchyard::session::USER_KEY;
+
+/// The address the request comes from (the server's middleware sets it).
+#[derive(Clone, Debug)]
+pub struct ClientAddress(pub String);
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub hooks: Hooks,
+    /// The time sessions are judged by (tests move it forward).
+    pub clock: switchyard::clock::Clock,
 }
 
 pub fn state() -> Result<AppState, AppError> {

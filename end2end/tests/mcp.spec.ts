@@ -1,7 +1,7 @@
 // The MCP server, driven by the official TypeScript SDK's client over Streamable HTTP: it
 // lists the tools and runs the spec's three examples; a wrong key is refused.
 
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { makeKey } from "./helpers";

@@ -3,7 +3,7 @@
 // of both projects (see playwright.config.ts), and by then the journey that restores a version
 // has fixed Invoice Reminders. The JavaScript project fixes Support Triage's step 2 here; the
 // project without JavaScript, after it, finds it fixed.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 import { jsOn, mapping, ready, signIn } from "./helpers";
 

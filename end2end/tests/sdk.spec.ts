@@ -1,7 +1,7 @@
 // The spec's SDK examples, run as written through a small client of the REST API
 // (end2end/sdk/workflow.ts) against the real server, with a key made on the settings page.
 
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { connect } from "../sdk/workflow";
 import { makeKey } from "./helpers";
 

@@ -23,11 +23,25 @@ USAGE
                             SCOPES is a comma-separated list of events:write (send
                             events, the default), read and write (everything an Editor
                             may do); DATE (YYYY-MM-DD, UTC) is the last day it works
+  switchyard invite --org SLUG --email EMAIL [--role ROLE]
+                            invite someone (ROLE: Admin, Editor (the default) or Viewer);
+                            prints the one-time link where they set their password, or
+                            adds them at once if they have an account
+  switchyard set-role --org SLUG --email EMAIL --role ROLE
+                            change a member's role (the last Admin keeps theirs)
+  switchyard remove-member --org SLUG --email EMAIL
+                            remove a member (the last Admin stays)
+  switchyard unlock --org SLUG --email EMAIL
+                            unlock a member's account locked by failed sign-ins
   switchyard help           show this text
 
-Configuration comes from the environment: DATABASE_URL, LEPTOS_SITE_ADDR,
-LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_SEED_DEMO,
-SWITCHYARD_WORKERS, SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS.";
+Configuration comes from the environment (the README's table explains each): DATABASE_URL,
+LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_SECURE_COOKIES,
+SWITCHYARD_SESSION_IDLE_MINUTES, SWITCHYARD_SESSION_MAX_HOURS, SWITCHYARD_MAX_CONCURRENT,
+SWITCHYARD_REQUEST_TIMEOUT_SECS, SWITCHYARD_HEADER_TIMEOUT_SECS, SWITCHYARD_TRUST_PROXY,
+SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_ENGINE_POOL_SIZE, SWITCHYARD_SEED_DEMO, SWITCHYARD_WORKERS,
+SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS, SWITCHYARD_FOLD_MS,
+SWITCHYARD_RETENTION_DAYS.";
 
 /// Reads `--flag value` pairs; unknown flags are errors.
 fn flags(
@@ -72,6 +86,11 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         "create-org" => create_org(rest, &Config::from_env()?.database_url)
             .await
             .map(|lines| println!("{lines}")),
+        "invite" | "set-role" | "remove-member" | "unlock" => {
+            members(command, rest, &Config::from_env()?.database_url)
+                .await
+                .map(|line| println!("{line}"))
+        }
         "help" | "--help" | "-h" => {
             println!("{HELP}");
             Ok(())
@@ -186,6 +205,86 @@ pub async fn create_api_key(args: &[String], database_url: &str) -> anyhow::Resu
     ))
 }
 
+/// The member commands: `invite`, `set-role`, `remove-member`, `unlock`. Returns what to print.
+pub async fn members(command: &str, args: &[String], database_url: &str) -> anyhow::Result<String> {
+    use switchyard::members::{self, Invited, Manager};
+    let mut f = flags(args, &["org", "email", "role"])?;
+    let slug = f.remove("org").context("--org is required")?;
+    let email = f.remove("email").context("--email is required")?;
+    switchyard::db::migrate(database_url).await?;
+    let pool = switchyard::db::pool(database_url, 2)?;
+    let mut conn = pool.get().await?;
+    let org = switchyard::repo::org::org_by_slug(&mut conn, &slug)
+        .await?
+        .with_context(|| format!("there is no organization with slug `{slug}`"))?;
+    let operator = Manager::command_line(org.clone());
+    let explain = |e: switchyard::DomainError| match e {
+        switchyard::DomainError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("--{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        switchyard::DomainError::NotFound => {
+            anyhow::anyhow!("{email} is not a member of {}", org.name)
+        }
+        other => anyhow::anyhow!("{other}"),
+    };
+    if command == "invite" {
+        let role = f.remove("role").unwrap_or_else(|| "Editor".to_owned());
+        return match members::invite(&mut conn, &operator, &email, &role)
+            .await
+            .map_err(explain)?
+        {
+            Invited::Added { email, role } => Ok(format!(
+                "{email} already had an account and is now a member of {}, as {}.",
+                org.name,
+                role.as_str()
+            )),
+            Invited::Link {
+                email,
+                role,
+                token,
+                expires_at,
+            } => {
+                let base = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
+                Ok(format!(
+                    "Invited {email} to {} as {}. Send them this link; it works once, until {expires_at}:\n{}/invite/{token}",
+                    org.name,
+                    role.as_str(),
+                    base.trim_end_matches('/')
+                ))
+            }
+        };
+    }
+    let user = switchyard::repo::org::user_by_email(&mut conn, &email)
+        .await?
+        .with_context(|| format!("there is no account with the email {email}"))?;
+    match command {
+        "set-role" => {
+            let role = f.remove("role").context("--role is required")?;
+            members::change_role(&mut conn, &operator, &user, &role)
+                .await
+                .map_err(explain)?;
+            Ok(format!("{email} is now {role} in {}.", org.name))
+        }
+        "remove-member" => {
+            members::remove(&mut conn, &operator, &user)
+                .await
+                .map_err(explain)?;
+            Ok(format!("{email} is no longer a member of {}.", org.name))
+        }
+        _ => {
+            members::unlock(&mut conn, &operator, &user)
+                .await
+                .map_err(explain)?;
+            Ok(format!("{email} may sign in again."))
+        }
+    }
+}
+
 /// The command line's flag for a field of the key request.
 fn cli_flag(field: &str) -> &str {
     match field {
@@ -201,23 +300,24 @@ async fn serve() -> anyhow::Result<()> {
         seed_demo(&config).await?;
     }
     let pool = switchyard::db::pool(&config.database_url, config.pool_size)?;
+    let engine_pool = switchyard::db::pool(&config.database_url, config.engine_pool_size)?;
     switchyard::auth::warm_up();
     let options = leptos_options()?;
     let addr = options.site_addr;
     tokio::spawn(crate::housekeeping::quarter_hourly(
-        pool.clone(),
+        engine_pool.clone(),
         config.housekeeping.clone(),
     ));
     tokio::spawn(crate::housekeeping::fold_stats(
-        pool.clone(),
+        engine_pool.clone(),
         config.housekeeping.clone(),
     ));
-    let pool_for_workers = pool.clone();
     let state = AppState {
         pool,
         hooks: Hooks::with_defaults(),
+        clock: switchyard::clock::Clock::default(),
     };
-    let app = crate::routes::router(state, options, config.secure_cookies);
+    let app = crate::routes::router(state, options, config.web.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -225,14 +325,12 @@ async fn serve() -> anyhow::Result<()> {
     println!("Switchyard is running at http://{addr}");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = crate::workers::start(
-        &pool_for_workers,
+        &engine_pool,
         &config.database_url,
         &config.workers,
         &stop_rx,
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    crate::serve::serve(listener, app, config.header_timeout, shutdown()).await;
     // Workers finish the step in hand and hand their runs back for another process to take.
     let _ = stop_tx.send(true);
     for worker in workers {

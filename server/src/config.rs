@@ -5,9 +5,16 @@ use anyhow::Context;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
+    /// Connections for the pages, the REST API and MCP.
     pub pool_size: usize,
-    /// Marks the session cookie Secure; set when the app is served over https.
-    pub secure_cookies: bool,
+    /// Connections for the engine's workers and housekeeping, apart from the pages' so that
+    /// neither starves the other.
+    pub engine_pool_size: usize,
+    /// How the app is served: HTTPS, its origin, session limits, load limits.
+    pub web: crate::security::Web,
+    /// A connection that has not sent its request's headers in this time is closed.
+    pub header_timeout: std::time::Duration,
+
     pub seed_demo: bool,
     /// The engine's workers in this process.
     pub workers: crate::workers::Settings,
@@ -61,14 +68,67 @@ impl Config {
             ),
             retention: time::Duration::days(number("SWITCHYARD_RETENTION_DAYS", 90)?.max(1) as i64),
         };
-        let public_url = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
+        let web = web_from_env()?;
         Ok(Config {
             database_url,
             pool_size,
-            secure_cookies: public_url.starts_with("https://") || flag("SWITCHYARD_SECURE_COOKIES"),
+            engine_pool_size: number("SWITCHYARD_ENGINE_POOL_SIZE", workers.count as u64 + 2)?
+                .max(2) as usize,
+            web,
+            header_timeout: std::time::Duration::from_secs(
+                number("SWITCHYARD_HEADER_TIMEOUT_SECS", 10)?.max(1),
+            ),
             seed_demo: flag("SWITCHYARD_SEED_DEMO"),
             workers,
             housekeeping,
         })
     }
+}
+
+/// Whether the app is served on plain HTTP to this machine only (`LEPTOS_SITE_ADDR` on a
+/// loopback address, no public URL): the one case where the session cookie is not `Secure`
+/// unless `SWITCHYARD_SECURE_COOKIES` says otherwise.
+fn web_from_env() -> anyhow::Result<crate::security::Web> {
+    let defaults = crate::security::Web::default();
+    let origin = match std::env::var("SWITCHYARD_PUBLIC_URL") {
+        Ok(text) if !text.trim().is_empty() => {
+            let url = url::Url::parse(text.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .with_context(|| {
+                    format!("SWITCHYARD_PUBLIC_URL must be like https://switchyard.example, not `{text}`")
+                })?;
+            Some(url.origin().ascii_serialization())
+        }
+        _ => None,
+    };
+    let loopback = std::env::var("LEPTOS_SITE_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback());
+    let https = match std::env::var("SWITCHYARD_SECURE_COOKIES") {
+        Ok(v) if matches!(v.as_str(), "1" | "true" | "yes") => true,
+        Ok(v) if matches!(v.as_str(), "0" | "false" | "no") => false,
+        Ok(v) => anyhow::bail!("SWITCHYARD_SECURE_COOKIES must be true or false, not `{v}`"),
+        Err(_) => match &origin {
+            Some(origin) => origin.starts_with("https://"),
+            None => !loopback,
+        },
+    };
+    let minutes = |m: u64| time::Duration::minutes(m as i64);
+    Ok(crate::security::Web {
+        https,
+        origin,
+        sessions: switchyard::session::Policy {
+            idle: minutes(number("SWITCHYARD_SESSION_IDLE_MINUTES", 30)?.max(1)),
+            absolute: minutes(number("SWITCHYARD_SESSION_MAX_HOURS", 12)?.max(1) * 60),
+        },
+        max_concurrent: number("SWITCHYARD_MAX_CONCURRENT", defaults.max_concurrent as u64)?.max(1)
+            as usize,
+        busy_wait: defaults.busy_wait,
+        trust_proxy: flag("SWITCHYARD_TRUST_PROXY"),
+        request_timeout: std::time::Duration::from_secs(
+            number("SWITCHYARD_REQUEST_TIMEOUT_SECS", 30)?.max(1),
+        ),
+    })
 }

@@ -6,5 +6,7 @@ pub mod config;
 pub mod housekeeping;
 pub mod mcp;
 pub mod routes;
+pub mod security;
+pub mod serve;
 pub mod session_store;
 pub mod workers;

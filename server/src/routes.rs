@@ -1,10 +1,12 @@
 //! The axum router: Leptos pages, server functions, sessions, and the sign-in guard.
 
+use crate::security::{self, Web};
 use crate::session_store::DieselStore;
 use app::state::{AppState, USER_KEY};
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -14,11 +16,19 @@ use leptos::prelude::*;
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
 };
+use std::sync::Arc;
 use switchyard::UserId;
+use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
+/// The session cookie's name over plain HTTP (over HTTPS it is `__Host-` prefixed).
 pub const SESSION_COOKIE: &str = "switchyard_session";
+
+/// At most this much body in any request (`security::limit_body`); sign-in takes at most
+/// `SIGN_IN_BODY_LIMIT`.
+pub const BODY_LIMIT: usize = 1 << 20;
+pub const SIGN_IN_BODY_LIMIT: usize = 16 << 10;
 
 /// The pages' routes. Generating them renders the app with resources held back, process-wide
 /// (leptos-rs/leptos#4773): a page rendered meanwhile would wait for ever. Generate them once,
@@ -28,8 +38,8 @@ pub fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 /// Builds the whole application.
-pub fn router(state: AppState, options: LeptosOptions, secure_cookies: bool) -> Router {
-    router_with(state, options, secure_cookies, page_routes())
+pub fn router(state: AppState, options: LeptosOptions, web: Web) -> Router {
+    router_with(state, options, web, page_routes())
 }
 
 /// Builds the whole application around routes generated beforehand (tests build many routers
@@ -37,47 +47,81 @@ pub fn router(state: AppState, options: LeptosOptions, secure_cookies: bool) -> 
 pub fn router_with(
     state: AppState,
     options: LeptosOptions,
-    secure_cookies: bool,
+    web: Web,
     routes: Vec<AxumRouteListing>,
 ) -> Router {
     let sessions = SessionManagerLayer::new(DieselStore::new(state.pool.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(web.cookie_name())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)));
+        .with_secure(web.https)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(web.sessions.idle));
+    let web = Arc::new(web);
+    let gate = (
+        Arc::new(tokio::sync::Semaphore::new(web.max_concurrent.max(1))),
+        web.busy_wait,
+    );
     let fn_state = state.clone();
     let server_fns = move |req: Request<Body>| {
         let state = fn_state.clone();
         async move { handle_server_fns_with_context(move || provide_context(state.clone()), req).await }
     };
+    let page_context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            security::provide_page_csp();
+        }
+    };
     Router::new()
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
         .merge(crate::api::router(state.clone()))
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .leptos_routes_with_context(&options, routes, page_context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            page_context,
+            shell,
+        ))
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(require_sign_in))
         .layer(middleware::from_fn(clean_referer))
+        .layer(middleware::from_fn_with_state(
+            (web.clone(), state.clone()),
+            security::session_limits,
+        ))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            web.clone(),
+            security::remember_client,
+        ))
+        .layer(middleware::from_fn_with_state(
+            web.clone(),
+            security::same_origin_changes,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(security::limit_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            web.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            web.clone(),
+            security::security_headers,
+        ))
+        .layer(middleware::from_fn_with_state(
+            gate,
+            security::limit_concurrency,
+        ))
         .with_state(options)
 }
 
 /// Organization pages need a signed-in user: others go to `/login` and come back after.
 async fn require_sign_in(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/o/") || path == "/orgs" || path == "/" {
+    if path.starts_with("/o/") || path == "/orgs" || path == "/account" || path == "/" {
         let signed_in = session
             .get::<UserId>(USER_KEY)
             .await

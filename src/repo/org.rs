@@ -56,6 +56,16 @@ pub async fn insert_user(
         .map(drop)
 }
 
+/// A user's email and display name.
+pub async fn user(conn: &mut Conn, id: &UserId) -> QueryResult<Option<(String, String)>> {
+    users::table
+        .find(id)
+        .select((users::email, users::display_name))
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn user_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserId>> {
     users::table
         .filter(

@@ -2,10 +2,12 @@
 //! see, and stays inside its organization: the workflow list and overview, run history and
 //! one run step by step, the event log, the settings.
 
+pub mod account;
 pub mod dashboard;
 #[cfg(feature = "db")]
 pub mod event;
 pub mod health;
+pub mod members;
 pub mod resource;
 pub mod run;
 pub mod settings;

@@ -10,6 +10,8 @@ pub struct Settings {
     pub members: Vec<MemberRow>,
     /// `None` for members who may not manage keys.
     pub keys: Option<Vec<ApiKey>>,
+    /// The members with what Admins manage, and pending invitations (`None` for others).
+    pub team: Option<crate::view::members::Team>,
     /// The dashboard's failure threshold (a rate) and the charts' time zone.
     pub threshold: f64,
     pub time_zone: String,
@@ -20,15 +22,19 @@ pub struct Settings {
 #[cfg(feature = "db")]
 pub async fn settings(conn: &mut Conn, member: &Member) -> DomainResult<Settings> {
     let members = repo::org::members_of(conn, &member.org.id).await?;
-    let keys = if member.role.can_manage() {
-        Some(crate::api_key::list(conn, member).await?)
+    let (keys, team) = if member.role.can_manage() {
+        (
+            Some(crate::api_key::list(conn, member).await?),
+            Some(crate::members::list(conn, member).await?),
+        )
     } else {
-        None
+        (None, None)
     };
     let (threshold, time_zone) = repo::org::preferences(conn, &member.org.id).await?;
     Ok(Settings {
         members,
         keys,
+        team,
         threshold,
         time_zone,
         read_at: time::OffsetDateTime::now_utc(),

@@ -1,7 +1,24 @@
-use switchyard::auth::{self, SignInError};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use switchyard::auth::{self, Attempt, SignInError};
+use switchyard::db::Pool;
 use switchyard::repo;
+use switchyard::schema::{events, sign_in_failures};
 use switchyard::testing::{PASSWORD, TestDb, member};
 use switchyard::{Role, UserId};
+
+fn attempt<'a>(email: &'a str, password: &'a str, address: &'a str) -> Attempt<'a> {
+    Attempt {
+        email,
+        password,
+        address: Some(address),
+        agent: "test browser",
+    }
+}
+
+async fn try_sign_in(pool: &Pool, email: &str, password: &str) -> Result<UserId, SignInError> {
+    auth::sign_in(pool, &attempt(email, password, "192.0.2.1")).await
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn passwords_are_argon2id_with_owasp_parameters() {
@@ -17,16 +34,16 @@ async fn sign_in_accepts_the_password_any_email_case_and_nothing_else() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let editor = member(&mut conn, "acme", Role::Editor).await;
-    let id: UserId = auth::sign_in(&mut conn, "Editor@ACME.test", PASSWORD)
+    let id = try_sign_in(&db.pool, "Editor@ACME.test", PASSWORD)
         .await
         .expect("sign in");
     assert_eq!(id, editor.user_id);
     assert_eq!(
-        auth::sign_in(&mut conn, "editor@acme.test", "wrong").await,
+        try_sign_in(&db.pool, "editor@acme.test", "wrong").await,
         Err(SignInError::Mismatch)
     );
     assert_eq!(
-        auth::sign_in(&mut conn, "nobody@acme.test", PASSWORD).await,
+        try_sign_in(&db.pool, "nobody@acme.test", PASSWORD).await,
         Err(SignInError::Mismatch)
     );
     let orgs = repo::org::memberships_of(&mut conn, &id)
@@ -41,6 +58,33 @@ async fn sign_in_accepts_the_password_any_email_case_and_nothing_else() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sign_ins_are_recorded_in_each_organization_with_address_and_browser() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    try_sign_in(&db.pool, "editor@acme.test", PASSWORD)
+        .await
+        .expect("in");
+    let _ = try_sign_in(&db.pool, "editor@acme.test", "wrong").await;
+    let _ = try_sign_in(&db.pool, "ghost@acme.test", "wrong").await;
+    let recorded: Vec<(String, Option<String>, serde_json::Value)> = events::table
+        .filter(events::org_id.eq(&editor.org.id))
+        .filter(events::type_.eq_any(["Member.signedIn", "Member.signInFailed"]))
+        .order(events::seq)
+        .select((events::type_, events::actor, events::data))
+        .load(&mut conn)
+        .await
+        .expect("events");
+    let kinds: Vec<&str> = recorded.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(kinds, ["Member.signedIn", "Member.signInFailed"]);
+    for (_, actor, data) in &recorded {
+        assert_eq!(actor.as_deref(), Some(editor.user_id.as_str()));
+        assert_eq!(data["address"], "192.0.2.1");
+        assert_eq!(data["browser"], "test browser");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_email_takes_as_long_as_a_wrong_password() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
@@ -52,15 +96,14 @@ async fn an_unknown_email_takes_as_long_as_a_wrong_password() {
     let mut unknown = Vec::new();
     for _ in 0..5 {
         let t = std::time::Instant::now();
-        let wrong = auth::sign_in(&mut conn, "editor@acme.test", "wrong").await;
+        let wrong = try_sign_in(&db.pool, "editor@acme.test", "wrong").await;
         known.push(t.elapsed());
         let t = std::time::Instant::now();
-        let ghost = auth::sign_in(&mut conn, "ghost@acme.test", "wrong").await;
+        let ghost = try_sign_in(&db.pool, "ghost@acme.test", "wrong").await;
         unknown.push(t.elapsed());
-        // What is timed is the refusal itself, the same for both.
         let (wrong, ghost) = (wrong.expect_err("refused"), ghost.expect_err("refused"));
         assert_eq!(wrong.to_string(), ghost.to_string());
-        assert!(!matches!(wrong, auth::SignInError::Internal(_)), "{wrong}");
+        assert!(!matches!(wrong, SignInError::Internal(_)), "{wrong}");
     }
     known.sort();
     unknown.sort();
@@ -71,40 +114,79 @@ async fn an_unknown_email_takes_as_long_as_a_wrong_password() {
     );
 }
 
+async fn fail(conn: &mut switchyard::db::Conn, email: &str, address: &str, times: i64) {
+    let rows: Vec<_> = (0..times)
+        .map(|_| {
+            (
+                sign_in_failures::email.eq(email.to_owned()),
+                sign_in_failures::address.eq(Some(address.to_owned())),
+            )
+        })
+        .collect();
+    diesel::insert_into(sign_in_failures::table)
+        .values(&rows)
+        .execute(conn)
+        .await
+        .expect("failures");
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn failed_sign_ins_are_throttled_per_account() {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use switchyard::schema::sign_in_failures;
+async fn a_locked_account_answers_like_a_wrong_password_until_unlocked_or_an_hour_passes() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     member(&mut conn, "acme", Role::Editor).await;
     member(&mut conn, "acme", Role::Viewer).await;
-    // 99 failures in the last hour: one more try is still checked.
-    let rows: Vec<_> = (0..auth::FAILURES_PER_HOUR - 1)
-        .map(|_| sign_in_failures::email.eq("editor@acme.test"))
-        .collect();
-    diesel::insert_into(sign_in_failures::table)
-        .values(&rows)
-        .execute(&mut conn)
-        .await
-        .expect("failures");
+    // From many addresses, so that no address is throttled.
+    for n in 0..auth::FAILURES_PER_ACCOUNT - 1 {
+        fail(&mut conn, "editor@acme.test", &format!("198.51.100.{n}"), 1).await;
+    }
+    assert!(
+        !auth::is_locked(&mut conn, "editor@acme.test")
+            .await
+            .expect("locked?")
+    );
     assert_eq!(
-        auth::sign_in(&mut conn, "editor@acme.test", "wrong").await,
+        try_sign_in(&db.pool, "editor@acme.test", "wrong").await,
         Err(SignInError::Mismatch)
     );
+    assert!(
+        auth::is_locked(&mut conn, "Editor@acme.test")
+            .await
+            .expect("locked?")
+    );
     assert_eq!(
-        auth::sign_in(&mut conn, "editor@acme.test", PASSWORD).await,
-        Err(SignInError::Throttled),
-        "even the right password"
+        try_sign_in(&db.pool, "editor@acme.test", PASSWORD).await,
+        Err(SignInError::Mismatch),
+        "even the right password, with the same answer as a wrong one"
     );
     assert!(
-        auth::sign_in(&mut conn, "viewer@acme.test", PASSWORD)
+        try_sign_in(&db.pool, "viewer@acme.test", PASSWORD)
             .await
             .is_ok(),
         "other accounts are not affected"
     );
-    // Failures older than an hour no longer count.
+    // An Admin unlocks it.
+    auth::forget_failures(&mut conn, "editor@acme.test")
+        .await
+        .expect("unlock");
+    assert!(
+        try_sign_in(&db.pool, "editor@acme.test", PASSWORD)
+            .await
+            .is_ok()
+    );
+    // Or the failures age out after an hour.
+    fail(
+        &mut conn,
+        "editor@acme.test",
+        "198.51.100.7",
+        auth::FAILURES_PER_ACCOUNT,
+    )
+    .await;
+    assert!(
+        try_sign_in(&db.pool, "editor@acme.test", PASSWORD)
+            .await
+            .is_err()
+    );
     diesel::update(sign_in_failures::table)
         .set(
             sign_in_failures::failed_at
@@ -114,17 +196,82 @@ async fn failed_sign_ins_are_throttled_per_account() {
         .await
         .expect("age");
     assert!(
-        auth::sign_in(&mut conn, "editor@acme.test", PASSWORD)
+        try_sign_in(&db.pool, "editor@acme.test", PASSWORD)
             .await
             .is_ok()
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_address_with_many_failures_is_throttled_whichever_account_it_tries() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    member(&mut conn, "acme", Role::Editor).await;
+    fail(
+        &mut conn,
+        "someone@else.test",
+        "203.0.113.9",
+        auth::FAILURES_PER_ADDRESS,
+    )
+    .await;
+    let from = |address| attempt("editor@acme.test", PASSWORD, address);
+    assert_eq!(
+        auth::sign_in(&db.pool, &from("203.0.113.9")).await,
+        Err(SignInError::Throttled)
+    );
+    assert!(
+        auth::sign_in(&db.pool, &from("203.0.113.10")).await.is_ok(),
+        "another address signs in"
+    );
+    assert!(
+        !auth::is_locked(&mut conn, "editor@acme.test")
+            .await
+            .expect("locked?")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_database_connection_is_held_while_a_password_is_checked() {
+    let db = TestDb::new().await;
+    {
+        let mut conn = db.conn().await;
+        member(&mut conn, "acme", Role::Editor).await;
+    }
+    auth::warm_up();
+    // One connection for everything: sign-ins that held it through Argon2 would make the
+    // query below wait for all of them.
+    let pool = switchyard::db::pool(&db.url, 1).expect("pool");
+    let all = std::time::Instant::now();
+    let tries: Vec<_> = (0..8)
+        .map(|n| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let address = format!("192.0.2.{n}");
+                auth::sign_in(&pool, &attempt("editor@acme.test", "wrong", &address)).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let started = std::time::Instant::now();
+    let mut conn = pool.get().await.expect("connection");
+    let _: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("1::bigint"))
+        .get_result(&mut conn)
+        .await
+        .expect("query");
+    let waited = started.elapsed();
+    drop(conn);
+    for t in tries {
+        assert_eq!(t.await.expect("task"), Err(SignInError::Mismatch));
+    }
+    let total = all.elapsed();
+    // Eight checks on two password threads take four checks' time. Held through the checks,
+    // the one connection would come free only after nearly all of them; free, the query waits
+    // only for the short queries around a check.
+    assert!(waited * 2 < total, "waited {waited:?} of {total:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn old_failures_are_pruned_and_recent_ones_kept() {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use switchyard::schema::sign_in_failures;
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let old = time::OffsetDateTime::now_utc() - time::Duration::minutes(61);

@@ -10,6 +10,7 @@ mod engine;
 mod feed;
 mod limits;
 mod list;
+mod members;
 mod retries;
 mod search;
 mod stats;

@@ -4,13 +4,81 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use switchyard::Member;
 
-/// Where to go after signing in: a local path only, never another site.
+/// Where to go after signing in: a path of this app, never another site. `next` is read as a
+/// browser would read it against the app's own address (tabs and newlines dropped,
+/// backslashes as slashes, `..` resolved); anything that would leave the app, or loop back to
+/// sign-in, is refused. The answer is the parsed path, so what is redirected to is what was
+/// checked.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: &str) -> Option<String> {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.starts_with("/login");
-    ok.then(|| next.to_owned())
+    const BASE: &str = "http://switchyard.invalid/";
+    if !next.starts_with('/') {
+        return None;
+    }
+    let base = url::Url::parse(BASE).ok()?;
+    let url = base.join(next).ok()?;
+    if url.origin() != base.origin() || !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
+    let path = url.path();
+    // `/.//site` parses to the path `//site`, which a browser would read as another site.
+    if path.starts_with("//")
+        || path == "/login"
+        || path.starts_with("/login/")
+        || path.starts_with("/api/")
+    {
+        return None;
+    }
+    let mut target = path.to_owned();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    Some(target)
+}
+
+/// The client's address and browser, as the request names them.
+#[cfg(feature = "ssr")]
+pub fn client() -> Result<(Option<String>, String), AppError> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()
+        .ok_or_else(|| AppError::internal("request parts missing"))?;
+    let address = parts
+        .extensions
+        .get::<crate::state::ClientAddress>()
+        .map(|a| a.0.clone());
+    let agent = parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect::<String>();
+    Ok((address, agent))
+}
+
+/// Signs `user` in on this browser: a new session id (an id planted before is worth nothing
+/// after), who, when, and from where.
+#[cfg(feature = "ssr")]
+pub async fn start_session(user: &switchyard::UserId) -> Result<(), AppError> {
+    use switchyard::session::{ADDRESS_KEY, BROWSER_KEY, SEEN_AT_KEY, SIGNED_IN_AT_KEY, USER_KEY};
+    let (address, agent) = client()?;
+    let session = crate::state::session().await?;
+    session.cycle_id().await.map_err(AppError::internal)?;
+    let now = crate::state::state()?.clock.now().unix_timestamp();
+    for (key, value) in [
+        (USER_KEY, serde_json::json!(user)),
+        (SIGNED_IN_AT_KEY, serde_json::json!(now)),
+        (SEEN_AT_KEY, serde_json::json!(now)),
+        (BROWSER_KEY, serde_json::json!(agent)),
+        (ADDRESS_KEY, serde_json::json!(address)),
+    ] {
+        session
+            .insert(key, value)
+            .await
+            .map_err(AppError::internal)?;
+    }
+    Ok(())
 }
 
 #[server(endpoint = "login")]
@@ -19,22 +87,23 @@ pub async fn login(
     password: String,
     #[server(default)] next: String,
 ) -> Result<(), AppError> {
-    use crate::state::{USER_KEY, conn, session};
-    use switchyard::auth::{self, SignInError};
-    let mut conn = conn().await?;
-    let user = auth::sign_in(&mut conn, &email, &password)
+    use switchyard::auth::{self, Attempt, SignInError};
+    let state = crate::state::state()?;
+    let (address, agent) = client()?;
+    let attempt = Attempt {
+        email: &email,
+        password: &password,
+        address: address.as_deref(),
+        agent: &agent,
+    };
+    let user = auth::sign_in(&state.pool, &attempt)
         .await
         .map_err(|e| match e {
             SignInError::Internal(cause) => AppError::internal(cause),
             other => AppError::SignIn(other.to_string()),
         })?;
-    let session = session().await?;
-    // A new id at sign-in: an id planted before it is worth nothing after.
-    session.cycle_id().await.map_err(AppError::internal)?;
-    session
-        .insert(USER_KEY, &user)
-        .await
-        .map_err(AppError::internal)?;
+    start_session(&user).await?;
+    let mut conn = crate::state::conn().await?;
     let orgs = switchyard::repo::org::memberships_of(&mut conn, &user)
         .await
         .map_err(AppError::internal)?;

@@ -1,8 +1,10 @@
 //! Server functions: short bodies that find the member, call one domain function, map the error.
 
+pub mod account;
 pub mod auth;
 pub mod dashboard;
 pub mod events;
+pub mod members;
 pub mod runs;
 pub mod settings;
 pub mod workflows;

@@ -13,6 +13,8 @@ pub struct SettingsView {
     pub settings: Settings,
     /// A key created a moment ago: its secret, shown this once.
     pub new_key: Option<(String, String)>,
+    /// What an invitation did a moment ago, with its link (shown this once).
+    pub invited: Option<(switchyard::view::members::Invited, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -30,10 +32,15 @@ pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
         .remove::<(String, String)>(&new_key_slot(&org))
         .await
         .map_err(AppError::internal)?;
+    let invited = session
+        .remove(&crate::api::members::invited_slot(&org))
+        .await
+        .map_err(AppError::internal)?;
     Ok(SettingsView {
         member,
         settings,
         new_key,
+        invited,
     })
 }
 

@@ -25,6 +25,10 @@ pub fn TextField(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] required: bool,
     #[prop(optional, into)] placeholder: Option<String>,
+    /// The input's type: `text` unless given (`email`, `password`).
+    #[prop(optional, into)]
+    kind: Option<String>,
+    #[prop(optional, into)] autocomplete: Option<String>,
 ) -> impl IntoView {
     let invalid = error.is_some();
     let described = error.as_ref().map(|_| format!("{id}-error"));
@@ -32,7 +36,8 @@ pub fn TextField(
         <div class="field" class:invalid=invalid>
             <label for=id.clone()>{label}</label>
             <input
-                type="text"
+                type=kind.unwrap_or_else(|| "text".to_owned())
+                autocomplete=autocomplete
                 id=id.clone()
                 name=name
                 value=value

@@ -48,7 +48,7 @@ fn TopBar(member: switchyard::Member) -> impl IntoView {
             <div class="who">
                 <span class="org-name">{member.org.name.clone()}</span>
                 <a href="/orgs" class="switch">"Switch organization"</a>
-                <span class="user">{member.display_name.clone()} " · " {member.role.as_str()}</span>
+                <a class="user" href="/account">{member.display_name.clone()} " · " {member.role.as_str()}</a>
                 <SignOut />
             </div>
         </header>

@@ -8,9 +8,7 @@ use leptos::prelude::*;
 pub fn follow(poll: impl Fn() + Clone + 'static) {
     Effect::new(move |_| {
         let poll = poll.clone();
-        if let Ok(handle) =
-            set_interval_with_handle(move || poll(), std::time::Duration::from_secs(2))
-        {
+        if let Ok(handle) = set_interval_with_handle(poll, std::time::Duration::from_secs(2)) {
             on_cleanup(move || handle.clear());
         }
     });

@@ -1,7 +1,9 @@
 //! One file per route.
 
+pub mod account;
 pub mod dashboard;
 pub mod events;
+pub mod invite;
 pub mod login;
 pub mod logout;
 pub mod not_found;

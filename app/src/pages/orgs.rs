@@ -27,6 +27,7 @@ pub fn Orgs() -> impl IntoView {
                                     </li>
                                 }).collect_view()}
                             </ul>
+                            <p><a href="/account">"Your account"</a></p>
                             <SignOut />
                         }.into_any(),
                         Err(err) => super::error_view(err),

@@ -38,7 +38,7 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     /// What the answer carries beside the error (a conflict's current resource).
-    current: Option<Value>,
+    current: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -68,9 +68,9 @@ impl From<DomainError> for ApiError {
         let status = StatusCode::from_u16(err.kind().http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let current = match &err {
-            DomainError::Conflict { current } => {
-                Some(switchyard::workflow::resource::to_resource(current))
-            }
+            DomainError::Conflict { current } => Some(Box::new(
+                switchyard::workflow::resource::to_resource(current),
+            )),
             _ => None,
         };
         let (message, field) = match &err {
@@ -101,7 +101,7 @@ impl IntoResponse for ApiError {
         }
         let mut body = json!({ "error": error });
         if let Some(current) = self.current {
-            body["current"] = current;
+            body["current"] = *current;
         }
         (self.status, axum::Json(body)).into_response()
     }

@@ -94,7 +94,7 @@ async fn create_org_refuses_bad_arguments_and_writes_nothing() {
                 "--admin-password",
                 "short",
             ],
-            "at least 8",
+            "at least 12",
         ),
     ];
     for (list, expected) in cases {

@@ -19,7 +19,7 @@ async fn http(port: u16, head: &str, body: &str) -> (u16, String, String) {
         .await
         .expect("connect");
     let request = format!(
-        "{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        "{head}\r\nHost: 127.0.0.1\r\nOrigin: http://127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.expect("send");

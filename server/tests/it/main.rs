@@ -13,6 +13,7 @@ mod rest_api;
 mod rest_workflows;
 mod retries;
 mod runs;
+mod security;
 mod server_fns;
 mod sessions;
 mod settings;
@@ -32,7 +33,20 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub db: TestDb,
+    /// The clock sessions are judged by: `advance` it to see them expire.
+    pub clock: switchyard::clock::Clock,
     router: Router,
+}
+
+/// The host the test app is reached at, and its origin: the app's own pages send it.
+pub const HOST: &str = "switchyard.test";
+pub const ORIGIN: &str = "http://switchyard.test";
+
+/// `request` as the app's own pages send it: to `HOST`, from `ORIGIN`.
+pub fn from_the_app(request: axum::http::request::Builder) -> axum::http::request::Builder {
+    request
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
 }
 
 /// What the router answered.
@@ -77,15 +91,26 @@ impl TestApp {
         Self::build(true).await
     }
 
-    async fn build(secure_cookies: bool) -> Self {
+    async fn build(https: bool) -> Self {
+        Self::with_web(server::security::Web {
+            https,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// The app served with these defences.
+    pub async fn with_web(web: server::security::Web) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
             .try_init();
         let db = TestDb::new().await;
+        let clock = switchyard::clock::Clock::default();
         let state = AppState {
             pool: db.pool.clone(),
             hooks: Hooks::with_defaults(),
+            clock: clock.clone(),
         };
         let options = LeptosOptions::builder()
             .output_name("switchyard")
@@ -95,14 +120,19 @@ impl TestApp {
         static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
             std::sync::OnceLock::new();
         let routes = ROUTES.get_or_init(server::routes::page_routes).clone();
-        let router = server::routes::router_with(state, options, secure_cookies, routes);
-        TestApp { db, router }
+        let router = server::routes::router_with(state, options, web, routes);
+        TestApp { db, clock, router }
     }
 
     /// A member of `org` with `role` (the org is created on first use).
     pub async fn member(&self, org: &str, role: Role) -> Member {
         let mut conn = self.db.conn().await;
         member(&mut conn, org, role).await
+    }
+
+    /// The router itself, for a test that reads the whole response.
+    pub fn router(&self) -> Router {
+        self.router.clone()
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
@@ -153,7 +183,7 @@ impl TestApp {
 
     /// Calls a server function as the hydrated app does (JSON back, no redirect).
     pub async fn call(&self, cookie: Option<&str>, name: &str, form: &[(&str, &str)]) -> Answer {
-        let mut request = Request::post(format!("/api/{name}"))
+        let mut request = from_the_app(Request::post(format!("/api/{name}")))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
         if let Some(cookie) = cookie {
@@ -171,7 +201,7 @@ impl TestApp {
         form: &[(&str, &str)],
         referer: &str,
     ) -> Answer {
-        let mut request = Request::post(format!("/api/{name}"))
+        let mut request = from_the_app(Request::post(format!("/api/{name}")))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .header(header::REFERER, referer);

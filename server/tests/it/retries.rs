@@ -449,9 +449,7 @@ async fn the_runs_page_retries_a_filtered_list_as_one_batch_and_shows_its_progre
         "{}",
         progress.body
     );
-    assert!(
-        progress.body.contains(&format!("run_")) && !progress.body.contains(&format!(">{first}<"))
-    );
+    assert!(progress.body.contains("run_") && !progress.body.contains(&format!(">{first}<")));
 
     let batch = location
         .trim_start_matches("/o/acme/runs?batch=")

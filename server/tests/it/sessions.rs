@@ -22,7 +22,7 @@ async fn behind_https_the_session_cookie_is_secure_and_the_rest_stays() {
     assert!(attributes.contains(&"HttpOnly"), "{set_cookie}");
     assert!(attributes.contains(&"SameSite=Lax"), "{set_cookie}");
     assert!(
-        set_cookie.starts_with("switchyard_session="),
+        set_cookie.starts_with("__Host-switchyard_session="),
         "{set_cookie}"
     );
 }
@@ -55,7 +55,7 @@ async fn the_session_cookie_is_http_only_lax_and_its_id_changes_at_sign_in() {
     );
     let first = set_cookie.split(';').next().expect("pair").to_owned();
     // Signing in again with the old cookie gives a new id; the old one stops working.
-    let mut request = axum::http::Request::post("/api/login")
+    let mut request = crate::from_the_app(axum::http::Request::post("/api/login"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
         .header("cookie", &first);

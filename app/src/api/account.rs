@@ -1,0 +1,82 @@
+//! The signed-in person's own account: password and sessions.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use switchyard::view::account::SessionEntry;
+
+/// What "Your account" shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub display_name: String,
+    pub email: String,
+    pub sessions: Vec<SessionEntry>,
+    /// When it was read (the browser's clock is not asked).
+    pub read_at: time::OffsetDateTime,
+}
+
+#[cfg(feature = "ssr")]
+async fn me() -> Result<
+    (
+        switchyard::UserId,
+        Option<String>,
+        switchyard::db::PooledConn,
+    ),
+    AppError,
+> {
+    let user = crate::state::user_id().await?;
+    let session = crate::state::session().await?;
+    let current = session.id().map(|id| id.to_string());
+    Ok((user, current, crate::state::conn().await?))
+}
+
+#[server(endpoint = "get_account")]
+pub async fn get_account() -> Result<AccountView, AppError> {
+    let (user, current, mut conn) = me().await?;
+    let (email, display_name) = switchyard::repo::org::user(&mut conn, &user)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::Unauthorized)?;
+    let sessions = switchyard::account::sessions(&mut conn, &user, current.as_deref()).await?;
+    Ok(AccountView {
+        display_name,
+        email,
+        sessions,
+        read_at: time::OffsetDateTime::now_utc(),
+    })
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    #[server(default)] current_password: String,
+    #[server(default)] new_password: String,
+    #[server(default)] new_password_again: String,
+) -> Result<(), AppError> {
+    let (user, current, mut conn) = me().await?;
+    switchyard::account::change_password(
+        &mut conn,
+        &user,
+        &current_password,
+        &new_password,
+        &new_password_again,
+        current.as_deref(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends one of the person's sessions (`handle` as the list names it), or with `all`, every one
+/// but this.
+#[server(endpoint = "end_session")]
+pub async fn end_session(
+    #[server(default)] handle: String,
+    #[server(default)] all: String,
+) -> Result<(), AppError> {
+    let (user, current, mut conn) = me().await?;
+    if all.is_empty() {
+        switchyard::account::end_session(&mut conn, &user, &handle).await?;
+    } else {
+        switchyard::account::end_other_sessions(&mut conn, &user, current.as_deref()).await?;
+    }
+    Ok(())
+}

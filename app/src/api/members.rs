@@ -1,0 +1,119 @@
+//! An organization's members, managed by its Admins, and the invitation links people join by.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use switchyard::view::members::InvitationView;
+
+#[cfg(feature = "ssr")]
+fn parse_user(id: &str) -> Result<switchyard::UserId, AppError> {
+    Ok(switchyard::UserId::from_path(id)?)
+}
+
+/// The app's origin as the Admin's browser reached it (a change comes with its `Origin`, or at
+/// least a `Referer` of the app: `security::same_origin_changes` saw to that).
+#[cfg(feature = "ssr")]
+fn own_origin() -> Result<String, AppError> {
+    let parts = use_context::<http::request::Parts>()
+        .ok_or_else(|| AppError::internal("request parts missing"))?;
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+    };
+    header(http::header::ORIGIN)
+        .or_else(|| header(http::header::REFERER))
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .ok_or_else(|| AppError::internal("an invitation without Origin or Referer"))
+}
+
+/// The session slot that holds what the last invitation did until the page has shown it once
+/// (the link's secret is shown only then).
+#[cfg(feature = "ssr")]
+pub fn invited_slot(org: &str) -> String {
+    format!("invited:{org}")
+}
+
+/// Invites `email` with `role`. The page then shows the one-time link (or says the person was
+/// added, when they already had an account).
+#[server(endpoint = "invite_member")]
+pub async fn invite_member(org: String, email: String, role: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let invited = switchyard::members::invite(&mut conn, &member, &email, &role).await?;
+    let link = match &invited {
+        switchyard::members::Invited::Link { token, .. } => {
+            format!("{}/invite/{token}", own_origin()?)
+        }
+        switchyard::members::Invited::Added { .. } => String::new(),
+    };
+    let session = crate::state::session().await?;
+    session
+        .insert(&invited_slot(&org), (invited, link))
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+#[server(endpoint = "change_member_role")]
+pub async fn change_member_role(org: String, user: String, role: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let user = parse_user(&user)?;
+    switchyard::members::change_role(&mut conn, &member, &user, &role).await?;
+    Ok(())
+}
+
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let user = parse_user(&user)?;
+    switchyard::members::remove(&mut conn, &member, &user).await?;
+    // Removing yourself: this organization is no longer yours to see.
+    if user == member.user_id {
+        leptos_axum::redirect("/orgs");
+    } else {
+        leptos_axum::redirect(&format!("/o/{org}/settings"));
+    }
+    Ok(())
+}
+
+#[server(endpoint = "unlock_member")]
+pub async fn unlock_member(org: String, user: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let user = parse_user(&user)?;
+    switchyard::members::unlock(&mut conn, &member, &user).await?;
+    Ok(())
+}
+
+#[server(endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(org: String, id: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard::id::InvitationId::from_path(&id)?;
+    switchyard::members::revoke_invitation(&mut conn, &member, &id).await?;
+    Ok(())
+}
+
+/// The invitation a link opens; no sign-in needed, the link is the secret.
+#[server(endpoint = "get_invitation")]
+pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
+    let mut conn = crate::state::conn().await?;
+    Ok(switchyard::members::invitation(&mut conn, &token).await?)
+}
+
+/// Joins by an invitation: the person's name and password; they are signed in after.
+#[server(endpoint = "accept_invitation")]
+pub async fn accept_invitation(
+    token: String,
+    #[server(default)] display_name: String,
+    #[server(default)] password: String,
+    #[server(default)] password_again: String,
+) -> Result<(), AppError> {
+    let mut conn = crate::state::conn().await?;
+    let member =
+        switchyard::members::accept(&mut conn, &token, &display_name, &password, &password_again)
+            .await?;
+    crate::api::auth::start_session(&member.user_id).await?;
+    leptos_axum::redirect(&format!("/o/{}/dashboard", member.org.slug));
+    Ok(())
+}

@@ -1,0 +1,377 @@
+//! The defences every request passes through, whichever door it comes in by: changes only from
+//! the app's own pages (CSRF), the browser's security headers, sessions that end, and a limit
+//! on the requests served at once.
+
+use crate::api::ApiError;
+use app::state::{AppState, USER_KEY};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::time::Duration;
+use switchyard::session::{Policy, SEEN_AT_KEY, SIGNED_IN_AT_KEY, Verdict};
+use tower_sessions::Session;
+
+/// How the app is served, as far as its defences care.
+#[derive(Clone, Debug)]
+pub struct Web {
+    /// Served over HTTPS: the session cookie is `Secure` and `__Host-` prefixed, HSTS is sent.
+    pub https: bool,
+    /// The origin people reach the app at (`https://switchyard.example`), when configured;
+    /// otherwise a change must come from the `Host` the request was sent to.
+    pub origin: Option<String>,
+    pub sessions: Policy,
+    /// At most this many requests are served at once; more wait up to `busy_wait`, then get
+    /// 503.
+    pub max_concurrent: usize,
+    pub busy_wait: Duration,
+    /// A request not answered in this time gets 408.
+    pub request_timeout: Duration,
+    /// Behind a proxy: the client's address is the last `X-Forwarded-For` entry.
+    pub trust_proxy: bool,
+}
+
+impl Default for Web {
+    /// Plain HTTP on localhost, the default limits.
+    fn default() -> Self {
+        Self {
+            https: false,
+            origin: None,
+            sessions: Policy::default(),
+            max_concurrent: 256,
+            busy_wait: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            trust_proxy: false,
+        }
+    }
+}
+
+impl Web {
+    /// The session cookie's name: `__Host-` prefixed when it is `Secure`, so that no
+    /// subdomain or plain-HTTP page can set it.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.https {
+            "__Host-switchyard_session"
+        } else {
+            "switchyard_session"
+        }
+    }
+}
+
+// ---- CSRF ----
+
+/// Whether a request with this method changes nothing (RFC 9110's safe methods).
+fn is_safe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// The origin (`scheme://host[:port]`) a request says it comes from: its `Origin`, or the
+/// origin of its `Referer` when a browser sent no `Origin`.
+fn source_origin(headers: &HeaderMap) -> Option<url::Url> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let source = text(header::ORIGIN).or_else(|| text(header::REFERER))?;
+    let url = url::Url::parse(source).ok()?;
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+/// Whether the request comes from the app's own pages: its origin is the configured one, or,
+/// without one, names the host the request was sent to.
+pub fn from_own_origin(headers: &HeaderMap, own: Option<&str>) -> bool {
+    let Some(source) = source_origin(headers) else {
+        return false;
+    };
+    let source = source.origin().ascii_serialization();
+    match own {
+        Some(own) => source.eq_ignore_ascii_case(own.trim_end_matches('/')),
+        None => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            let authority = source
+                .strip_prefix("https://")
+                .or_else(|| source.strip_prefix("http://"));
+            matches!((host, authority), (Some(h), Some(a)) if a.eq_ignore_ascii_case(h))
+        }
+    }
+}
+
+/// Refuses (403, nothing done) a request that would change something unless it comes from the
+/// app's own pages: every form and server function, sign-in included (login CSRF). The REST
+/// API and MCP under `/~…` are for programs, which send an API key, not an ambient cookie: there
+/// only a request that carries the session cookie and no `Authorization` is checked (browsers
+/// cannot add that header to another site's request without CORS, which the app never allows).
+pub async fn same_origin_changes(
+    State(web): State<Arc<Web>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    let headers = req.headers();
+    let program = path.starts_with("/~")
+        && (headers.contains_key(header::AUTHORIZATION) || !headers.contains_key(header::COOKIE));
+    if is_safe(req.method()) || program || from_own_origin(headers, web.origin.as_deref()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path, "refused a change sent from another origin");
+    if path.starts_with("/~") {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "A change made with the session cookie must come from Switchyard's own pages (same Origin); other programs use an API key.",
+        )
+        .into_response();
+    }
+    let wants_json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if wants_json {
+        let body = serde_json::to_string(&app::error::AppError::Forbidden).unwrap_or_default();
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html lang=\"en\"><title>Refused · Switchyard</title><main><h1>Refused</h1><p>This form was sent from another site, so Switchyard did nothing. Open Switchyard and send it from there.</p><p><a href=\"/\">Open Switchyard</a></p></main></html>",
+    )
+        .into_response()
+}
+
+// ---- Headers ----
+
+/// The Content-Security-Policy: scripts only from here and with the page's nonce (Leptos puts
+/// it on its hydration and resource scripts), WebAssembly allowed to compile, nothing framed,
+/// forms posted only here.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let script = match nonce {
+        Some(nonce) => format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
+        None => "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; {script}; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sets the page's CSP with its nonce; called in the Leptos context of every rendered page.
+pub fn provide_page_csp() {
+    use leptos::prelude::use_context;
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) && let Ok(value) = HeaderValue::from_str(&content_security_policy(Some(&nonce)))
+    {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The security headers of every answer: the CSP (a page's own, with its nonce, or one
+/// without), no framing, no sniffing, no referrer outside the app, nothing stored by caches
+/// except the build's assets, and HSTS over HTTPS.
+pub async fn security_headers(State(web): State<Arc<Web>>, req: Request, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/pkg/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &str| {
+        if !headers.contains_key(&name)
+            && let Ok(value) = HeaderValue::from_str(value)
+        {
+            headers.insert(name, value);
+        }
+    };
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        &content_security_policy(None),
+    );
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    // The pages' forms come back to the page they were sent from by its Referer, so the app
+    // keeps it for itself and gives no other site any.
+    set(header::REFERRER_POLICY, "same-origin");
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    if !asset {
+        set(header::CACHE_CONTROL, "no-store");
+    }
+    if web.https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
+    response
+}
+
+// ---- Sessions ----
+
+/// Ends a signed-in session that has been idle or alive too long (the request then goes on
+/// signed out), and writes down the use of one that goes on (which extends its cookie).
+pub async fn session_limits(
+    State((web, state)): State<(Arc<Web>, AppState)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(session) = req.extensions().get::<Session>().cloned()
+        && let Err(e) = judge(&session, &web.sessions, state.clock.now()).await
+    {
+        tracing::error!("session limits: {e}");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    next.run(req).await
+}
+
+async fn judge(
+    session: &Session,
+    policy: &Policy,
+    now: time::OffsetDateTime,
+) -> Result<(), tower_sessions::session::Error> {
+    if session.get::<serde_json::Value>(USER_KEY).await?.is_none() {
+        return Ok(());
+    }
+    let at = |seconds: Option<i64>| {
+        seconds
+            .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    };
+    let signed_in_at = at(session.get::<i64>(SIGNED_IN_AT_KEY).await?);
+    let seen_at = at(session.get::<i64>(SEEN_AT_KEY).await?);
+    match policy.judge(signed_in_at, seen_at, now) {
+        Verdict::Ended => session.flush().await,
+        Verdict::Touch => session.insert(SEEN_AT_KEY, now.unix_timestamp()).await,
+        Verdict::Keep => Ok(()),
+    }
+}
+
+// ---- Load ----
+
+/// Tells the rest of the request who sends it (`app::state::ClientAddress`): sign-in throttles
+/// and records by it.
+pub async fn remember_client(State(web): State<Arc<Web>>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    if let Some(address) = crate::serve::client_address(&parts, web.trust_proxy) {
+        parts.extensions.insert(app::state::ClientAddress(address));
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Refuses a body over `routes::BODY_LIMIT`, or `routes::SIGN_IN_BODY_LIMIT` for sign-in (413):
+/// at once when its length says so, and by failing the read when a body without a length grows
+/// past it.
+pub async fn limit_body(req: Request, next: Next) -> Response {
+    let limit = if req.uri().path() == "/api/login" {
+        crate::routes::SIGN_IN_BODY_LIMIT
+    } else {
+        crate::routes::BODY_LIMIT
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| axum::body::HttpBody::size_hint(req.body()).exact());
+    if declared.is_some_and(|length| length > limit as u64) {
+        let size = if limit >= 1 << 20 {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{} KiB", limit >> 10)
+        };
+        let message = format!("A request here may have at most {size}.");
+        if req.uri().path().starts_with("/~") {
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+                .into_response();
+        }
+        return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
+    }
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
+}
+
+/// Serves at most `max_concurrent` requests at once; a request that waits longer than
+/// `busy_wait` for its turn gets 503 with `Retry-After`, instead of piling up.
+pub async fn limit_concurrency(
+    State(gate): State<(Arc<tokio::sync::Semaphore>, Duration)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (semaphore, wait) = gate;
+    match tokio::time::timeout(wait, semaphore.acquire_owned()).await {
+        Ok(Ok(_permit)) => next.run(req).await,
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "Switchyard is busy; try again in a few seconds.",
+        )
+            .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_own_origin;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn headers(host: &str, origin: Option<&str>, referer: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_str(host).expect("host"));
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, HeaderValue::from_str(o).expect("origin"));
+        }
+        if let Some(r) = referer {
+            h.insert(header::REFERER, HeaderValue::from_str(r).expect("referer"));
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_apps_own_origin_may_change_things() {
+        let ok = |host, origin, referer| from_own_origin(&headers(host, origin, referer), None);
+        assert!(ok(
+            "app.example:3000",
+            Some("http://app.example:3000"),
+            None
+        ));
+        assert!(ok("app.example", Some("https://app.example"), None));
+        assert!(ok(
+            "app.example",
+            None,
+            Some("https://app.example/o/acme/x?y=1")
+        ));
+        assert!(!ok("app.example", Some("https://evil.example"), None));
+        assert!(!ok("app.example", Some("https://app.example.evil"), None));
+        assert!(!ok("app.example", Some("https://app.example:444"), None));
+        assert!(!ok("app.example", Some("null"), None));
+        assert!(!ok("app.example", None, None));
+        assert!(!ok(
+            "app.example",
+            None,
+            Some("https://evil.example/app.example")
+        ));
+        // The Origin decides when both are there.
+        assert!(!ok(
+            "app.example",
+            Some("https://evil.example"),
+            Some("https://app.example/")
+        ));
+    }
+
+    #[test]
+    fn a_configured_origin_must_match_exactly() {
+        let own = Some("https://switchyard.example");
+        let ok = |origin| from_own_origin(&headers("internal:3000", Some(origin), None), own);
+        assert!(ok("https://switchyard.example"));
+        assert!(ok("https://SwitchYard.example"));
+        assert!(!ok("http://switchyard.example"));
+        assert!(!ok("http://internal:3000"));
+    }
+}

@@ -1,0 +1,60 @@
+//! What the Admins' member list and an invitation's page show (`crate::members` reads and
+//! changes them).
+
+use crate::entity::Organization;
+use crate::id::{InvitationId, UserId};
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The people of an organization as its Admins manage them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub members: Vec<MemberEntry>,
+    pub invitations: Vec<PendingInvitation>,
+}
+
+/// One member, as the Admins' list shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberEntry {
+    pub user_id: UserId,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub joined_at: OffsetDateTime,
+    /// Locked by failed sign-ins (Admins may unlock).
+    pub locked: bool,
+}
+
+/// An invitation not yet used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What inviting did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Invited {
+    /// The person already had an account: they are a member now.
+    Added { email: String, role: Role },
+    /// A new person: the one-time link's secret, shown to the Admin only now.
+    Link {
+        email: String,
+        role: Role,
+        token: String,
+        expires_at: OffsetDateTime,
+    },
+}
+
+/// An invitation as its link shows it, before the person accepts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub org: Organization,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: OffsetDateTime,
+}

@@ -1,0 +1,601 @@
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use switchyard::auth::{self, Attempt};
+use switchyard::members::{self, Invited, Manager};
+use switchyard::schema::{events, invitations, memberships, sessions, sign_in_failures};
+use switchyard::testing::{PASSWORD, TestDb, member};
+use switchyard::{DomainError, Member, Role};
+
+const NEW_PASSWORD: &str = "a quiet harbour at dawn";
+
+/// The organization's members and their roles, by email.
+async fn roles(conn: &mut switchyard::db::Conn, org: &Member) -> Vec<(String, Role)> {
+    let team = members::list(conn, org).await.expect("list");
+    let mut out: Vec<(String, Role)> = team
+        .members
+        .into_iter()
+        .map(|m| (m.email, m.role))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The types and actors of the member events of `org`, oldest first.
+async fn member_events(
+    conn: &mut switchyard::db::Conn,
+    org: &Member,
+) -> Vec<(String, Option<String>)> {
+    events::table
+        .filter(events::org_id.eq(&org.org.id))
+        .filter(events::type_.like("Member.%"))
+        .filter(events::type_.ne_all(["Member.signedIn", "Member.signInFailed"]))
+        .order(events::seq)
+        .select((events::type_, events::actor))
+        .load(conn)
+        .await
+        .expect("events")
+}
+
+fn token(invited: Invited) -> String {
+    match invited {
+        Invited::Link { token, .. } => token,
+        other => panic!("a link, not {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_link_makes_an_account_once_with_the_role_it_names() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let invited = members::invite(&mut conn, &admin, " ada@newcomer.test ", "Editor")
+        .await
+        .expect("invite");
+    let Invited::Link {
+        ref email,
+        role,
+        expires_at,
+        ..
+    } = invited
+    else {
+        panic!("a link: {invited:?}");
+    };
+    assert_eq!((email.as_str(), role), ("ada@newcomer.test", Role::Editor));
+    let days = (expires_at - time::OffsetDateTime::now_utc()).whole_hours();
+    assert!((167..=168).contains(&days), "{days} hours");
+    let token = token(invited);
+    let stored: String = invitations::table
+        .select(invitations::token_hash)
+        .first(&mut conn)
+        .await
+        .expect("stored");
+    assert_ne!(stored, token, "only a hash is kept");
+
+    let view = members::invitation(&mut conn, &token).await.expect("open");
+    assert_eq!((view.org.slug.as_str(), view.role), ("acme", Role::Editor));
+
+    // Bad answers change nothing, and say what to fix, every field at once.
+    let refused = members::accept(&mut conn, &token, " ", "password1234", "password1234").await;
+    let Err(DomainError::Validation(fields)) = refused else {
+        panic!("{refused:?}");
+    };
+    let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(named, ["display_name", "password"]);
+    let refused = members::accept(&mut conn, &token, "Ada", NEW_PASSWORD, "a quiet harbour").await;
+    assert!(
+        matches!(refused, Err(DomainError::Validation(ref f)) if f[0].field == "password_again")
+    );
+    assert!(
+        members::invitation(&mut conn, &token).await.is_ok(),
+        "still usable"
+    );
+
+    let joined = members::accept(
+        &mut conn,
+        &token,
+        " Ada Lovelace ",
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+    )
+    .await
+    .expect("accept");
+    assert_eq!(
+        (
+            joined.display_name.as_str(),
+            joined.role,
+            joined.org.id.clone()
+        ),
+        ("Ada Lovelace", Role::Editor, admin.org.id.clone())
+    );
+    let attempt = Attempt {
+        email: "ada@newcomer.test",
+        password: NEW_PASSWORD,
+        address: None,
+        agent: "",
+    };
+    assert_eq!(
+        auth::sign_in(&db.pool, &attempt).await,
+        Ok(joined.user_id.clone())
+    );
+
+    // The link works once.
+    assert_eq!(
+        members::invitation(&mut conn, &token).await,
+        Err(DomainError::NotFound)
+    );
+    assert_eq!(
+        members::accept(&mut conn, &token, "Eve", NEW_PASSWORD, NEW_PASSWORD)
+            .await
+            .map(|m| m.user_id),
+        Err(DomainError::NotFound)
+    );
+    assert_eq!(
+        member_events(&mut conn, &admin).await,
+        vec![
+            ("Member.invited".to_owned(), Some(admin.user_id.to_string())),
+            ("Member.joined".to_owned(), Some(joined.user_id.to_string())),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn withdrawn_and_expired_links_open_nothing() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let first = token(
+        members::invite(&mut conn, &admin, "a@x.test", "Viewer")
+            .await
+            .expect("a"),
+    );
+    let second = token(
+        members::invite(&mut conn, &admin, "b@x.test", "Viewer")
+            .await
+            .expect("b"),
+    );
+    let team = members::list(&mut conn, &admin).await.expect("list");
+    assert_eq!(team.invitations.len(), 2);
+    let a = team
+        .invitations
+        .iter()
+        .find(|i| i.email == "a@x.test")
+        .expect("a");
+    members::revoke_invitation(&mut conn, &admin, &a.id)
+        .await
+        .expect("withdraw");
+    assert_eq!(
+        members::invitation(&mut conn, &first).await,
+        Err(DomainError::NotFound)
+    );
+    assert_eq!(
+        members::revoke_invitation(&mut conn, &admin, &a.id).await,
+        Err(DomainError::NotFound),
+        "withdrawn once"
+    );
+    diesel::update(invitations::table)
+        .set(
+            invitations::expires_at
+                .eq(time::OffsetDateTime::now_utc() - time::Duration::seconds(1)),
+        )
+        .execute(&mut conn)
+        .await
+        .expect("expire");
+    assert_eq!(
+        members::invitation(&mut conn, &second).await,
+        Err(DomainError::NotFound)
+    );
+    assert!(
+        members::list(&mut conn, &admin)
+            .await
+            .expect("list")
+            .invitations
+            .is_empty()
+    );
+    assert_eq!(
+        members::invitation(&mut conn, "not a token").await,
+        Err(DomainError::NotFound)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn someone_with_an_account_is_added_at_once_and_a_member_is_not_invited_twice() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let other = member(&mut conn, "globex", Role::Editor).await;
+    let added = members::invite(&mut conn, &admin, "EDITOR@globex.test", "Viewer")
+        .await
+        .expect("add");
+    assert_eq!(
+        added,
+        Invited::Added {
+            email: "EDITOR@globex.test".into(),
+            role: Role::Viewer
+        }
+    );
+    assert!(
+        roles(&mut conn, &admin)
+            .await
+            .contains(&(other.email.clone(), Role::Viewer))
+    );
+    let again = members::invite(&mut conn, &admin, "editor@globex.test", "Editor").await;
+    assert!(
+        matches!(again, Err(DomainError::Validation(ref f)) if f[0].field == "email"),
+        "{again:?}"
+    );
+    for (email, role, field) in [
+        ("not an email", "Editor", "email"),
+        ("a@b.test", "Owner", "role"),
+    ] {
+        let refused = members::invite(&mut conn, &admin, email, role).await;
+        assert!(
+            matches!(refused, Err(DomainError::Validation(ref f)) if f[0].field == field),
+            "{refused:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_admin_can_be_neither_demoted_nor_removed() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    for refused in [
+        members::change_role(&mut conn, &admin, &admin.user_id, "Editor").await,
+        members::remove(&mut conn, &admin, &admin.user_id).await,
+    ] {
+        assert!(
+            matches!(refused, Err(DomainError::Refused(ref m)) if m.contains("last Admin")),
+            "{refused:?}"
+        );
+    }
+    members::change_role(&mut conn, &admin, &editor.user_id, "Admin")
+        .await
+        .expect("promote");
+    members::change_role(&mut conn, &admin, &admin.user_id, "Viewer")
+        .await
+        .expect("step down");
+    let editor_now = switchyard::repo::org::member(&mut conn, &editor.user_id, "acme")
+        .await
+        .expect("member")
+        .expect("there");
+    assert_eq!(
+        roles(&mut conn, &editor_now).await,
+        vec![
+            ("admin@acme.test".to_owned(), Role::Viewer),
+            ("editor@acme.test".to_owned(), Role::Admin)
+        ]
+    );
+    members::remove(&mut conn, &editor_now, &admin.user_id)
+        .await
+        .expect("remove");
+    assert_eq!(
+        roles(&mut conn, &editor_now).await,
+        vec![("editor@acme.test".to_owned(), Role::Admin)]
+    );
+    assert_eq!(
+        member_events(&mut conn, &admin).await,
+        vec![
+            (
+                "Member.roleChanged".to_owned(),
+                Some(admin.user_id.to_string())
+            ),
+            (
+                "Member.roleChanged".to_owned(),
+                Some(admin.user_id.to_string())
+            ),
+            (
+                "Member.removed".to_owned(),
+                Some(editor.user_id.to_string())
+            ),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    let db = TestDb::new().await;
+    let (a, b) = {
+        let mut conn = db.conn().await;
+        let a = member(&mut conn, "acme", Role::Admin).await;
+        let b = switchyard::setup::add_user(
+            &mut conn,
+            &a.org,
+            "second@acme.test",
+            "Second",
+            PASSWORD,
+            Role::Admin,
+        )
+        .await
+        .expect("second admin");
+        (a, b)
+    };
+    for _ in 0..5 {
+        let (mut c1, mut c2) = (db.conn().await, db.conn().await);
+        let (r1, r2) = tokio::join!(
+            members::change_role(&mut c1, &a, &b.user_id, "Editor"),
+            members::change_role(&mut c2, &b, &a.user_id, "Editor"),
+        );
+        let mut conn = db.conn().await;
+        let admins: i64 = memberships::table
+            .filter(memberships::org_id.eq(&a.org.id))
+            .filter(memberships::role.eq(Role::Admin))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("count");
+        assert_eq!(admins, 1, "{r1:?} {r2:?}");
+        // Put both back for the next round.
+        let operator = Manager::command_line(a.org.clone());
+        members::change_role(&mut conn, &operator, &a.user_id, "Admin")
+            .await
+            .expect("a");
+        members::change_role(&mut conn, &operator, &b.user_id, "Admin")
+            .await
+            .expect("b");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_admins_manage_and_another_organizations_people_look_missing() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    let viewer = member(&mut conn, "acme", Role::Viewer).await;
+    let stranger = member(&mut conn, "globex", Role::Editor).await;
+    let before = roles(&mut conn, &admin).await;
+    for actor in [&editor, &viewer] {
+        assert_eq!(
+            members::list(&mut conn, actor).await.map(|_| ()),
+            Err(DomainError::Forbidden)
+        );
+        assert_eq!(
+            members::invite(&mut conn, actor, "x@y.test", "Admin")
+                .await
+                .map(|_| ()),
+            Err(DomainError::Forbidden)
+        );
+        assert_eq!(
+            members::change_role(&mut conn, actor, &actor.user_id, "Admin").await,
+            Err(DomainError::Forbidden)
+        );
+        assert_eq!(
+            members::remove(&mut conn, actor, &admin.user_id).await,
+            Err(DomainError::Forbidden)
+        );
+        assert_eq!(
+            members::unlock(&mut conn, actor, &editor.user_id).await,
+            Err(DomainError::Forbidden)
+        );
+    }
+    // A member of another organization, and an id that names no one, answer alike.
+    let nobody = switchyard::UserId::generate();
+    for user in [&stranger.user_id, &nobody] {
+        assert_eq!(
+            members::change_role(&mut conn, &admin, user, "Viewer").await,
+            Err(DomainError::NotFound)
+        );
+        assert_eq!(
+            members::remove(&mut conn, &admin, user).await,
+            Err(DomainError::NotFound)
+        );
+        assert_eq!(
+            members::unlock(&mut conn, &admin, user).await,
+            Err(DomainError::NotFound)
+        );
+    }
+    assert_eq!(roles(&mut conn, &admin).await, before);
+    let globex = switchyard::repo::org::member(&mut conn, &stranger.user_id, "globex")
+        .await
+        .expect("member")
+        .expect("there");
+    let globex_admin_id = switchyard::repo::org::user_by_email(&mut conn, "admin@globex.test")
+        .await
+        .expect("q")
+        .expect("admin");
+    let globex_admin = switchyard::repo::org::member(&mut conn, &globex_admin_id, "globex")
+        .await
+        .expect("member")
+        .expect("there");
+    assert_eq!(globex.role, Role::Editor, "untouched");
+    assert!(member_events(&mut conn, &admin).await.is_empty());
+    assert!(member_events(&mut conn, &globex_admin).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_unlocks_a_member_locked_by_failed_sign_ins() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    let rows: Vec<_> = (0..auth::FAILURES_PER_ACCOUNT)
+        .map(|_| sign_in_failures::email.eq("editor@acme.test"))
+        .collect();
+    diesel::insert_into(sign_in_failures::table)
+        .values(&rows)
+        .execute(&mut conn)
+        .await
+        .expect("failures");
+    let locked = |team: &switchyard::members::Team| {
+        team.members
+            .iter()
+            .find(|m| m.user_id == editor.user_id)
+            .expect("editor")
+            .locked
+    };
+    assert!(locked(
+        &members::list(&mut conn, &admin).await.expect("list")
+    ));
+    members::unlock(&mut conn, &admin, &editor.user_id)
+        .await
+        .expect("unlock");
+    assert!(!locked(
+        &members::list(&mut conn, &admin).await.expect("list")
+    ));
+    let attempt = Attempt {
+        email: "editor@acme.test",
+        password: PASSWORD,
+        address: None,
+        agent: "",
+    };
+    assert!(auth::sign_in(&db.pool, &attempt).await.is_ok());
+    assert_eq!(
+        member_events(&mut conn, &admin).await,
+        vec![(
+            "Member.unlocked".to_owned(),
+            Some(admin.user_id.to_string())
+        )]
+    );
+}
+
+async fn plant_session(conn: &mut switchyard::db::Conn, id: &str, user: &Member) {
+    let now = time::OffsetDateTime::now_utc();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(id),
+            sessions::data.eq(serde_json::json!({
+                "user_id": user.user_id, "signed_in_at": now.unix_timestamp(),
+                "seen_at": now.unix_timestamp(), "browser": "Firefox/128.0 (X11; Linux)", "address": "192.0.2.7",
+            })),
+            sessions::expires_at.eq(now + time::Duration::minutes(30)),
+        ))
+        .execute(conn)
+        .await
+        .expect("session");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
+    use switchyard::account;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    let other = member(&mut conn, "acme", Role::Viewer).await;
+    for id in ["here", "phone", "laptop"] {
+        plant_session(&mut conn, id, &editor).await;
+    }
+    plant_session(&mut conn, "theirs", &other).await;
+    let listed = account::sessions(&mut conn, &editor.user_id, Some("here"))
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 3);
+    assert!(listed[0].current && listed[0].browser_name() == "Firefox on Linux");
+    assert!(
+        listed
+            .iter()
+            .all(|s| !["here", "phone", "laptop"].contains(&s.handle.as_str())),
+        "handles are not ids"
+    );
+
+    for (current, new, again, field) in [
+        (
+            "wrong password here",
+            NEW_PASSWORD,
+            NEW_PASSWORD,
+            "current_password",
+        ),
+        (PASSWORD, "password1234", "password1234", "new_password"),
+        (
+            PASSWORD,
+            NEW_PASSWORD,
+            "something else",
+            "new_password_again",
+        ),
+        (PASSWORD, PASSWORD, PASSWORD, "new_password"),
+    ] {
+        let refused = account::change_password(
+            &mut conn,
+            &editor.user_id,
+            current,
+            new,
+            again,
+            Some("here"),
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(DomainError::Validation(ref f)) if f.iter().any(|f| f.field == field)),
+            "{field}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        account::sessions(&mut conn, &editor.user_id, Some("here"))
+            .await
+            .expect("list")
+            .len(),
+        3
+    );
+
+    account::change_password(
+        &mut conn,
+        &editor.user_id,
+        PASSWORD,
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+        Some("here"),
+    )
+    .await
+    .expect("change");
+    let left: Vec<String> = sessions::table
+        .select(sessions::id)
+        .order(sessions::id)
+        .load(&mut conn)
+        .await
+        .expect("sessions");
+    assert_eq!(left, ["here", "theirs"]);
+    let try_with = |password| Attempt {
+        email: "editor@acme.test",
+        password,
+        address: None,
+        agent: "",
+    };
+    assert!(auth::sign_in(&db.pool, &try_with(PASSWORD)).await.is_err());
+    assert!(
+        auth::sign_in(&db.pool, &try_with(NEW_PASSWORD))
+            .await
+            .is_ok()
+    );
+    let changed: i64 = events::table
+        .filter(events::type_.eq("Member.passwordChanged"))
+        .filter(events::actor.eq(editor.user_id.as_str()))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(changed, 1);
+
+    // Ending one session by its handle; another person's handle is not found.
+    plant_session(&mut conn, "tablet", &editor).await;
+    let tablet = account::sessions(&mut conn, &editor.user_id, Some("here"))
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|s| !s.current)
+        .expect("tablet");
+    let theirs = account::sessions(&mut conn, &other.user_id, None)
+        .await
+        .expect("list")
+        .remove(0);
+    assert_eq!(
+        account::end_session(&mut conn, &editor.user_id, &theirs.handle).await,
+        Err(DomainError::NotFound)
+    );
+    account::end_session(&mut conn, &editor.user_id, &tablet.handle)
+        .await
+        .expect("end");
+    assert_eq!(
+        account::sessions(&mut conn, &editor.user_id, Some("here"))
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert_eq!(
+        account::sessions(&mut conn, &other.user_id, None)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+}
