@@ -6,6 +6,7 @@ mod cli;
 mod ingest;
 mod limits;
 mod mcp;
+mod members;
 mod openapi;
 mod pages;
 mod process;
