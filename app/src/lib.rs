@@ -31,8 +31,8 @@ use pages::run_list::{OrgRuns, WorkflowRuns};
 use pages::runs::RunPage;
 use pages::versions::VersionsPage;
 use pages::{
-    account::AccountPage, events::Events, invite::InvitePage, login::Login, logout::Logout,
-    not_found::NotFound, orgs::Orgs, settings::Settings,
+    account::AccountPage, audit::AuditPage, events::Events, invite::InvitePage, login::Login,
+    logout::Logout, not_found::NotFound, orgs::Orgs, settings::Settings,
 };
 use pages::{
     workflow_detail::WorkflowDetail,
@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("workflows") view=WorkflowList ssr=SsrMode::Async />
                     <Route path=path!("settings") view=Settings ssr=SsrMode::Async />
                     <Route path=path!("events") view=Events ssr=SsrMode::Async />
+                    <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("workflows/new") view=NewWorkflow ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id") view=WorkflowDetail ssr=SsrMode::Async />
                     <Route path=path!("workflows/:id/edit") view=EditWorkflow ssr=SsrMode::Async />

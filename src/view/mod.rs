@@ -3,6 +3,7 @@
 //! one run step by step, the event log, the settings.
 
 pub mod account;
+pub mod audit;
 pub mod dashboard;
 #[cfg(feature = "db")]
 pub mod event;

@@ -599,3 +599,117 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_trail_shows_who_did_what_in_this_organization_only() {
+    use switchyard::view::audit::{self, AuditQuery};
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let editor = member(&mut conn, "acme", Role::Editor).await;
+    let globex = member(&mut conn, "globex", Role::Admin).await;
+    let attempt = |email, password| Attempt {
+        email,
+        password,
+        address: Some("198.51.100.4"),
+        agent: "Firefox/128.0",
+    };
+    auth::sign_in(&db.pool, &attempt("editor@acme.test", PASSWORD))
+        .await
+        .expect("in");
+    let _ = auth::sign_in(&db.pool, &attempt("editor@acme.test", "wrong")).await;
+    members::change_role(&mut conn, &admin, &editor.user_id, "Viewer")
+        .await
+        .expect("role");
+    crate::create(&mut conn, &admin, "Onboarding", 1).await;
+    members::invite(&mut conn, &globex, "elsewhere@globex.test", "Editor")
+        .await
+        .expect("globex");
+    for _ in 0..3 {
+        auth::sign_in(&db.pool, &attempt("admin@globex.test", PASSWORD))
+            .await
+            .expect("in");
+    }
+
+    let all = audit::page(&mut conn, &admin, &AuditQuery::default())
+        .await
+        .expect("page");
+    let seen: Vec<(&str, &str, &str)> = all
+        .entries
+        .iter()
+        .map(|e| (e.kind.as_str(), e.who.as_str(), e.what.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Workflow.created", "Admin", "Onboarding"),
+            ("Member.roleChanged", "Admin", "Editor → Viewer"),
+            ("Member.signInFailed", "Editor", "From 198.51.100.4"),
+            ("Member.signedIn", "Editor", "From 198.51.100.4"),
+        ]
+    );
+    let editors = audit::page(
+        &mut conn,
+        &admin,
+        &AuditQuery {
+            person: Some(editor.user_id.to_string()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("page");
+    assert_eq!(editors.entries.len(), 2);
+    let failures = audit::page(
+        &mut conn,
+        &admin,
+        &AuditQuery {
+            kind: Some("Member.signInFailed".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("page");
+    assert_eq!(failures.entries.len(), 1);
+    assert_eq!(all.people.len(), 2, "acme's people only");
+    let editor_now = switchyard::repo::org::member(&mut conn, &editor.user_id, "acme")
+        .await
+        .expect("member")
+        .expect("there");
+    assert_eq!(
+        audit::page(&mut conn, &editor_now, &AuditQuery::default())
+            .await
+            .map(|_| ()),
+        Err(DomainError::Forbidden)
+    );
+
+    // Pages of 50, newest first, each entry once.
+    for _ in 0..60 {
+        members::change_role(&mut conn, &admin, &editor.user_id, "Editor")
+            .await
+            .expect("role");
+        members::change_role(&mut conn, &admin, &editor.user_id, "Viewer")
+            .await
+            .expect("role");
+    }
+    let first = audit::page(&mut conn, &admin, &AuditQuery::default())
+        .await
+        .expect("page");
+    assert_eq!(first.entries.len(), audit::PAGE as usize);
+    let mut before = first.next_before;
+    let mut total = first.entries.len();
+    while let Some(b) = before {
+        let next = audit::page(
+            &mut conn,
+            &admin,
+            &AuditQuery {
+                before: Some(b),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("page");
+        total += next.entries.len();
+        before = next.next_before;
+    }
+    assert_eq!(total, 4 + 120);
+}

@@ -1,6 +1,7 @@
 //! One file per route.
 
 pub mod account;
+pub mod audit;
 pub mod dashboard;
 pub mod events;
 pub mod invite;

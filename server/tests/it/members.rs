@@ -458,3 +458,54 @@ async fn the_command_line_invites_changes_roles_and_removes() {
             .is_none()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_page_is_for_the_organizations_admins() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let editor = app.member("acme", Role::Editor).await;
+    let viewer = app.member("acme", Role::Viewer).await;
+    let stranger = app.member("globex", Role::Admin).await;
+    let args = [("org", "acme")];
+    assert_eq!(
+        app.call(None, "get_audit", &args).await.error(),
+        AppError::Unauthorized
+    );
+    for member in [&editor, &viewer] {
+        let cookie = app.sign_in(member).await;
+        assert_eq!(
+            app.call(Some(&cookie), "get_audit", &args).await.error(),
+            AppError::Forbidden
+        );
+        assert_eq!(
+            app.get(Some(&cookie), "/o/acme/audit").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let cookie = app.sign_in(&stranger).await;
+    let theirs = app.call(Some(&cookie), "get_audit", &args).await;
+    let missing = app
+        .call(Some(&cookie), "get_audit", &[("org", "nosuchorg")])
+        .await;
+    assert_eq!(theirs.error(), AppError::NotFound);
+    assert_eq!((theirs.status, theirs.body), (missing.status, missing.body));
+    assert_eq!(
+        app.get(Some(&cookie), "/o/acme/audit").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let cookie = app.sign_in(&admin).await;
+    let page = app
+        .get(Some(&cookie), "/o/acme/audit?kind=Member.signedIn")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Signed in") && page.body.contains("Editor"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("globex"),
+        "another organization's entries never show"
+    );
+}

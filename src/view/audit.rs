@@ -1,0 +1,214 @@
+//! The audit trail Admins read: who signed in (or failed to) and from where, who changed the
+//! members, the API keys and the workflows, and who retried runs. It is read from the event
+//! log, so it is kept as long as events are.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+#[cfg(feature = "db")]
+use {
+    crate::db::Conn,
+    crate::entity::Member,
+    crate::error::DomainResult,
+    crate::schema::{events, memberships, users},
+    diesel::prelude::*,
+    diesel_async::RunQueryDsl,
+    std::collections::HashMap,
+};
+
+/// The kinds of entries, with how the page names them.
+pub const KINDS: &[(&str, &str)] = &[
+    ("Member.signedIn", "Signed in"),
+    ("Member.signInFailed", "Failed to sign in"),
+    ("Member.passwordChanged", "Changed their password"),
+    ("Member.invited", "Invited someone"),
+    ("Member.invitationRevoked", "Withdrew an invitation"),
+    ("Member.added", "Added a member"),
+    ("Member.joined", "Joined"),
+    ("Member.roleChanged", "Changed a role"),
+    ("Member.removed", "Removed a member"),
+    ("Member.unlocked", "Unlocked an account"),
+    ("ApiKey.created", "Created an API key"),
+    ("ApiKey.revoked", "Revoked an API key"),
+    ("Workflow.created", "Created a workflow"),
+    ("Workflow.updated", "Edited a workflow"),
+    ("Workflow.activated", "Activated a workflow"),
+    ("Workflow.paused", "Paused a workflow"),
+    ("Workflow.triggered", "Ran a workflow"),
+    ("Workflow.archived", "Archived a workflow"),
+    ("Workflow.deleted", "Deleted a workflow"),
+    ("Run.retried", "Retried a run"),
+    ("RunBatch.queued", "Retried runs in bulk"),
+];
+
+/// Entries per page.
+pub const PAGE: i64 = 50;
+
+/// What to show: one person's entries, one kind, older than a position.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub person: Option<String>,
+    pub kind: Option<String>,
+    pub before: Option<i64>,
+}
+
+/// One line of the trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: OffsetDateTime,
+    pub kind: String,
+    /// Who: a member's name, an API key, or the command line.
+    pub who: String,
+    /// What, in a few words.
+    pub what: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// The members to filter by: id and name.
+    pub people: Vec<(String, String)>,
+    /// Where the next (older) page starts, if there is one.
+    pub next_before: Option<i64>,
+}
+
+/// The label of a kind.
+pub fn label(kind: &str) -> &str {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(kind, |(_, label)| label)
+}
+
+/// The entry's detail in words, from the event's data.
+fn describe(
+    kind: &str,
+    data: &serde_json::Value,
+    names: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let text = |key: &str| data[key].as_str().unwrap_or_default().to_owned();
+    match kind {
+        "Member.signedIn" | "Member.signInFailed" => {
+            let from = data["address"].as_str().unwrap_or("an unknown address");
+            let outcome = match text("outcome").as_str() {
+                "locked" => " (account locked)",
+                _ => "",
+            };
+            format!("From {from}{outcome}")
+        }
+        "Member.roleChanged" => format!("{} → {}", text("from"), text("to")),
+        "Member.invited" | "Member.added" | "Member.joined" => {
+            format!("{} as {}", text("email"), text("role"))
+        }
+        "Member.removed" | "Member.unlocked" | "Member.invitationRevoked" => text("email"),
+        "Member.passwordChanged" => match data["sessionsEnded"].as_i64() {
+            Some(n) if n > 0 => format!("{n} other session(s) ended"),
+            _ => String::new(),
+        },
+        "ApiKey.created" | "ApiKey.revoked" => format!("“{}” ({}…)", text("name"), text("prefix")),
+        k if k.starts_with("Workflow.") => text("name"),
+        "Run.retried" | "RunBatch.queued" => data["workflow"]
+            .as_str()
+            .and_then(names)
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// One page of the trail of the Admin's organization, newest first.
+#[cfg(feature = "db")]
+pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> DomainResult<AuditPage> {
+    crate::access::manage(actor)?;
+    let org = &actor.org.id;
+    let kinds: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+    let mut q = events::table
+        .filter(events::org_id.eq(org))
+        .filter(events::type_.eq_any(&kinds))
+        .into_boxed();
+    if let Some(kind) = query.kind.as_deref().filter(|k| !k.is_empty()) {
+        q = q.filter(events::type_.eq(kind.to_owned()));
+    }
+    if let Some(person) = query.person.as_deref().filter(|p| !p.is_empty()) {
+        q = q.filter(events::actor.eq(person.to_owned()));
+    }
+    if let Some(before) = query.before {
+        q = q.filter(events::seq.lt(before));
+    }
+    let mut rows: Vec<(
+        i64,
+        OffsetDateTime,
+        String,
+        Option<String>,
+        serde_json::Value,
+    )> = q
+        .order(events::seq.desc())
+        .limit(PAGE + 1)
+        .select((
+            events::seq,
+            events::created_at,
+            events::type_,
+            events::actor,
+            events::data,
+        ))
+        .load(conn)
+        .await?;
+    let next_before = (rows.len() as i64 > PAGE).then(|| rows[PAGE as usize - 1].0);
+    rows.truncate(PAGE as usize);
+
+    // Names of people who acted, members now or not, and of the keys and workflows named.
+    let actors: Vec<&str> = rows.iter().filter_map(|r| r.3.as_deref()).collect();
+    let mut names: HashMap<String, String> = users::table
+        .filter(users::id.eq_any(&actors))
+        .select((users::id, users::display_name))
+        .load::<(String, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let keys: Vec<(String, String)> = crate::schema::api_keys::table
+        .filter(crate::schema::api_keys::org_id.eq(org))
+        .filter(crate::schema::api_keys::id.eq_any(&actors))
+        .select((crate::schema::api_keys::id, crate::schema::api_keys::name))
+        .load(conn)
+        .await?;
+    names.extend(
+        keys.into_iter()
+            .map(|(id, name)| (id, format!("API key “{name}”"))),
+    );
+    let named: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.4["workflow"].as_str())
+        .collect();
+    let workflows: HashMap<String, String> = crate::schema::workflows::table
+        .filter(crate::schema::workflows::org_id.eq(org))
+        .filter(crate::schema::workflows::id.eq_any(&named))
+        .select((crate::schema::workflows::id, crate::schema::workflows::name))
+        .load::<(String, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let entries = rows
+        .into_iter()
+        .map(|(seq, at, kind, actor, data)| AuditEntry {
+            seq,
+            at,
+            what: describe(&kind, &data, &|id| workflows.get(id).cloned()),
+            who: match actor {
+                Some(id) => names.get(&id).cloned().unwrap_or_else(|| "Someone".into()),
+                None => "The command line".into(),
+            },
+            kind,
+        })
+        .collect();
+    let people = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::org_id.eq(org))
+        .order(users::display_name.asc())
+        .select((users::id, users::display_name))
+        .load(conn)
+        .await?;
+    Ok(AuditPage {
+        entries,
+        people,
+        next_before,
+    })
+}
