@@ -25,6 +25,10 @@ pub enum AppError {
     Invalid {
         errors: Vec<FieldError>,
         input: Option<Box<WorkflowInput>>,
+        /// A small form's fields as they were sent (never a password), so that the form shows
+        /// them again with JavaScript and without.
+        #[serde(default)]
+        kept: Vec<(String, String)>,
     },
     /// The save was based on an older version; `current` is what is stored now.
     #[error("Someone else changed this workflow while you were editing it.")]
@@ -87,6 +91,27 @@ impl AppError {
         }
     }
 
+    /// With these fields of the form kept, when it is an invalid form.
+    pub fn keeping(mut self, fields: &[(&str, &str)]) -> Self {
+        if let AppError::Invalid { kept, .. } = &mut self {
+            *kept = fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+        }
+        self
+    }
+
+    /// A kept field's value as it was sent.
+    pub fn kept(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { kept, .. } => {
+                kept.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// The form input this error carries back, if any.
     pub fn input(&self) -> Option<&WorkflowInput> {
         match self {
@@ -109,6 +134,7 @@ impl AppError {
             DomainError::Validation(errors) => AppError::Invalid {
                 errors,
                 input: input.cloned().map(Box::new),
+                kept: Vec::new(),
             },
             DomainError::Conflict { current } => match input {
                 Some(input) => AppError::Conflict {

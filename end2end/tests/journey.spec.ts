@@ -320,3 +320,79 @@ test("compare two versions in plain words, then restore the older one", async ({
   await page.locator(".page-head .version").click();
   await expect(page.getByRole("row", { name: new RegExp(`^${current + 1} \\(current\\)`) })).toContainText("Restored version 1");
 });
+
+test("an Admin invites a member, who joins as an Editor, then is made a Viewer and can no longer edit", async ({ page, browser }) => {
+  await signIn(page);
+  await page.goto("/o/acme/settings");
+  await ready(page);
+  const email = `grace-${jsOn(page) ? "on" : "off"}@acme.test`;
+  const invite = page.locator("form.invite");
+  // A bad address is refused next to the field, and what was typed stays.
+  await invite.getByLabel("Email").fill("grace at acme");
+  await invite.getByLabel("Role").selectOption("Editor");
+  await page.getByRole("button", { name: "Invite" }).click();
+  await expect(page.getByText("Email must look like name@example.com")).toBeVisible();
+  await expect(invite.getByLabel("Email")).toHaveValue("grace at acme");
+  await invite.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Invite" }).click();
+  const link = (await page.locator("#invitation-link code.secret").innerText()).trim();
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9]{40}$/);
+  await expectAccessible(page);
+
+  // The invited person, in a browser of their own.
+  const theirs = await browser.newContext({ javaScriptEnabled: jsOn(page) });
+  const guest = await theirs.newPage();
+  const violations: string[] = [];
+  guest.on("console", (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
+  });
+  await guest.goto(link);
+  await ready(guest);
+  await expect(guest.getByRole("heading", { name: "Join Acme Inc" })).toBeVisible();
+  await expectAccessible(guest);
+  await guest.getByLabel("Your name").fill("Grace Hopper");
+  await guest.getByLabel("Password", { exact: true }).fill("password1234");
+  await guest.getByLabel("Password again").fill("password1234");
+  await guest.getByRole("button", { name: "Join" }).click();
+  await expect(guest.getByText("too common or too easy to guess")).toBeVisible();
+  await expect(guest.getByLabel("Your name")).toHaveValue("Grace Hopper");
+  await guest.getByLabel("Password", { exact: true }).fill("a quiet harbour at dawn");
+  await guest.getByLabel("Password again").fill("a quiet harbour at dawn");
+  await guest.getByRole("button", { name: "Join" }).click();
+  await expect(guest).toHaveURL(/\/o\/acme\/dashboard$/);
+  await expect(guest.getByRole("link", { name: "Grace Hopper · Editor" })).toBeVisible();
+  await guest.goto("/o/acme/workflows");
+  await ready(guest);
+  await expect(guest.getByRole("link", { name: "New workflow" })).toBeVisible();
+
+  // The Admin makes them a Viewer.
+  await page.goto("/o/acme/settings");
+  await ready(page);
+  const row = page.getByRole("row").filter({ hasText: email });
+  await row.getByLabel("Role").selectOption("Viewer");
+  await row.getByRole("button", { name: "Change role" }).click();
+  await expect(page.getByRole("row").filter({ hasText: email }).getByLabel("Role")).toHaveValue("Viewer");
+
+  // On their next page they read, and no longer edit.
+  await guest.goto("/o/acme/workflows");
+  await ready(guest);
+  await expect(guest.getByRole("link", { name: "Grace Hopper · Viewer" })).toBeVisible();
+  await expect(guest.getByRole("link", { name: "New workflow" })).toHaveCount(0);
+  await guest.goto("/o/acme/workflows/new");
+  await expect(guest.getByText("Your role does not allow this")).toBeVisible();
+
+  // Their own account: sessions and the password form.
+  await guest.goto("/account");
+  await ready(guest);
+  await expect(guest.getByText("This browser")).toBeVisible();
+  await expectAccessible(guest);
+  expect(violations, "no CSP violation in the member's browser").toEqual([]);
+  await theirs.close();
+
+  // The trail shows who did it.
+  await page.goto("/o/acme/audit");
+  await ready(page);
+  await expect(page.getByRole("cell", { name: "Changed a role" }).first()).toBeVisible();
+  await expect(page.getByRole("cell", { name: "Editor → Viewer" }).first()).toBeVisible();
+  await expectAccessible(page);
+});

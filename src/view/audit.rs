@@ -124,6 +124,14 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
     let mut q = events::table
         .filter(events::org_id.eq(org))
         .filter(events::type_.eq_any(&kinds))
+        // Runs the engine starts record `Workflow.triggered` with no one acting: only people,
+        // keys and the command line (members and keys made there) are in the trail.
+        .filter(
+            events::actor
+                .is_not_null()
+                .or(events::type_.like("Member.%"))
+                .or(events::type_.like("ApiKey.%")),
+        )
         .into_boxed();
     if let Some(kind) = query.kind.as_deref().filter(|k| !k.is_empty()) {
         q = q.filter(events::type_.eq(kind.to_owned()));

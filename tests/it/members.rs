@@ -621,7 +621,19 @@ async fn the_audit_trail_shows_who_did_what_in_this_organization_only() {
     members::change_role(&mut conn, &admin, &editor.user_id, "Viewer")
         .await
         .expect("role");
-    crate::create(&mut conn, &admin, "Onboarding", 1).await;
+    let onboarding = crate::create(&mut conn, &admin, "Onboarding", 1).await;
+    // What the engine records when it starts a run names no one: not in the trail.
+    let engine_event = switchyard::repo::event::NewEvent {
+        subject: Some(onboarding.id.to_string()),
+        ..switchyard::repo::event::NewEvent::new(
+            "Workflow.triggered",
+            serde_json::json!({"name": "Onboarding"}),
+            switchyard::entity::EventSource::Verb,
+        )
+    };
+    switchyard::repo::event::insert(&mut conn, &admin.org.id, &engine_event)
+        .await
+        .expect("engine event");
     members::invite(&mut conn, &globex, "elsewhere@globex.test", "Editor")
         .await
         .expect("globex");

@@ -41,7 +41,9 @@ pub fn invited_slot(org: &str) -> String {
 #[server(endpoint = "invite_member")]
 pub async fn invite_member(org: String, email: String, role: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let invited = switchyard::members::invite(&mut conn, &member, &email, &role).await?;
+    let invited = switchyard::members::invite(&mut conn, &member, &email, &role)
+        .await
+        .map_err(|e| AppError::from(e).keeping(&[("email", &email), ("role", &role)]))?;
     let link = match &invited {
         switchyard::members::Invited::Link { token, .. } => {
             format!("{}/invite/{token}", own_origin()?)
@@ -112,7 +114,8 @@ pub async fn accept_invitation(
     let mut conn = crate::state::conn().await?;
     let member =
         switchyard::members::accept(&mut conn, &token, &display_name, &password, &password_again)
-            .await?;
+            .await
+            .map_err(|e| AppError::from(e).keeping(&[("display_name", &display_name)]))?;
     crate::api::auth::start_session(&member.user_id).await?;
     leptos_axum::redirect(&format!("/o/{}/dashboard", member.org.slug));
     Ok(())

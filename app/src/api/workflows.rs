@@ -127,6 +127,7 @@ pub async fn save_workflow(
 #[cfg(feature = "ssr")]
 fn version_of(version: &str, input: &switchyard::workflow::WorkflowInput) -> Result<i32, AppError> {
     version.parse().map_err(|_| AppError::Invalid {
+        kept: Vec::new(),
         errors: vec![switchyard::workflow::FieldError::new(
             "version",
             "The form lost track of the version: reload and try again",

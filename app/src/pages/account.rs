@@ -22,7 +22,7 @@ pub fn AccountPage() -> impl IntoView {
             <a class="brand" href="/orgs">"Switchyard"</a>
             <div class="who"><a href="/orgs" class="switch">"Your organizations"</a><SignOut /></div>
         </header>
-        <main class="page narrow">
+        <main class="page account">
             <h1>"Your account"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {

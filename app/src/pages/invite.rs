@@ -59,7 +59,8 @@ fn JoinForm(
                 let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
                 view! {
                     {other.map(|message| view! { <p class="error" role="alert">{message}</p> })}
-                    <TextField id="display_name" name="display_name" label="Your name" value="" autocomplete="name"
+                    <TextField id="display_name" name="display_name" label="Your name"
+                        value=error.as_ref().and_then(|e| e.kept("display_name")).unwrap_or_default() autocomplete="name"
                         error=field("display_name") />
                     <TextField id="password" name="password" label="Password" value="" kind="password" autocomplete="new-password"
                         hint="At least 12 characters and not a common one: a few words you will remember make a good password."

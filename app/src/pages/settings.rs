@@ -180,11 +180,12 @@ fn NewKey(org: String, create: ServerAction<CreateApiKey>) -> impl IntoView {
             {move || {
                 let error = error();
                 let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
+                let kept = |name: &str| error.as_ref().and_then(|e| e.kept(name));
                 let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
                 let scopes_error = field("scopes");
                 let invalid = scopes_error.is_some();
                 view! {
-                    <TextField id="key_name" name="name" label="Name" value="" placeholder="Zapier" error=field("name").or(other) />
+                    <TextField id="key_name" name="name" label="Name" value=kept("name").unwrap_or_default() placeholder="Zapier" error=field("name").or(other) />
                     <fieldset class="field scopes" class:invalid=invalid aria-describedby=invalid.then_some("key_scopes-error")>
                         <legend>"What it may do"</legend>
                         {Scope::ALL.into_iter().map(|scope| {
@@ -195,7 +196,7 @@ fn NewKey(org: String, create: ServerAction<CreateApiKey>) -> impl IntoView {
                             };
                             view! {
                                 <div class="check">
-                                    <input type="checkbox" id=id name=name value="on" checked=scope == Scope::EventsWrite />
+                                    <input type="checkbox" id=id name=name value="on" checked=kept(name).map_or(scope == Scope::EventsWrite, |v| v == "on") />
                                     <label for=id>{scope.label()}" "<code>{scope.as_str()}</code></label>
                                 </div>
                             }
@@ -204,7 +205,7 @@ fn NewKey(org: String, create: ServerAction<CreateApiKey>) -> impl IntoView {
                     </fieldset>
                     <div class="field" class:invalid=field("expires_on").is_some()>
                         <label for="key_expires">"Last day it works (optional)"</label>
-                        <input type="date" id="key_expires" name="expires_on" value=""
+                        <input type="date" id="key_expires" name="expires_on" value=kept("expires_on").unwrap_or_default()
                             aria-invalid=field("expires_on").is_some().then_some("true")
                             aria-describedby=field("expires_on").is_some().then_some("key_expires-error") />
                         <p class="hint">"Empty: the key works until it is revoked. Days are in UTC."</p>
@@ -494,9 +495,11 @@ fn InviteForm(org: String, invite: ServerAction<InviteMember>) -> impl IntoView 
                 let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
                 let role_error = field("role");
                 let role_invalid = role_error.is_some();
+                let kept_role = error.as_ref().and_then(|e| e.kept("role"));
                 view! {
                     <div class="grid two">
-                        <TextField id="invite_email" name="email" label="Email" value="" kind="email"
+                        <TextField id="invite_email" name="email" label="Email"
+                            value=error.as_ref().and_then(|e| e.kept("email")).unwrap_or_default() kind="email"
                             placeholder="ada@example.com" error=field("email").or(other) />
                         <div class="field" class:invalid=role_invalid>
                             <label for="invite_role">"Role"</label>
@@ -504,7 +507,7 @@ fn InviteForm(org: String, invite: ServerAction<InviteMember>) -> impl IntoView 
                                 aria-invalid=role_invalid.then_some("true")
                                 aria-describedby=role_invalid.then_some("invite_role-error")>
                                 {ROLES.into_iter().map(|r| view! {
-                                    <option value=r.as_str() selected=r == switchyard::Role::Editor>{r.as_str()}</option>
+                                    <option value=r.as_str() selected=kept_role.as_deref().map_or(r == switchyard::Role::Editor, |k| k == r.as_str())>{r.as_str()}</option>
                                 }).collect_view()}
                             </select>
                             <p class="hint">"Admins manage members and keys; Editors build and run workflows; Viewers read."</p>
