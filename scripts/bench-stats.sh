@@ -104,7 +104,7 @@ trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/login" >/dev/null && break; sleep 0.2; done
 
 jar=$(mktemp)
-curl -s -c "$jar" -o /dev/null -H 'Accept: application/json' \
+curl -s -c "$jar" -o /dev/null -H 'Accept: application/json' -H "Origin: http://127.0.0.1:$port" \
   --data-urlencode email=admin@acme.test --data-urlencode password=switchyard-demo "http://127.0.0.1:$port/api/login"
 cookie=$(awk '$6 == "switchyard_session" { print $6 "=" $7 }' "$jar")
 busy=workflow_s0000010

@@ -34,7 +34,7 @@ FROM generate_series(1, 1000) AS i, organizations o WHERE o.slug = 'acme';
 SQL
 
 jar=$(mktemp)
-curl -s -c "$jar" -o /dev/null -H 'Accept: application/json' \
+curl -s -c "$jar" -o /dev/null -H 'Accept: application/json' -H "Origin: http://127.0.0.1:$port" \
   --data-urlencode email=admin@acme.test --data-urlencode password=switchyard-demo "http://127.0.0.1:$port/api/login"
 cookie=$(awk '$6 == "switchyard_session" { print $6 "=" $7 }' "$jar")
 detail=$("${psql[@]}" -tA "$url" -c "SELECT id FROM workflows WHERE name = 'Customer Onboarding'")
@@ -51,7 +51,7 @@ load "/o/acme/workflows/$detail"
 echo "## sign-in (Argon2id m=19456 t=2 p=1), 10 in a row"
 start=$(date +%s%N)
 for _ in $(seq 10); do
-  curl -s -o /dev/null -H 'Accept: application/json' \
+  curl -s -o /dev/null -H 'Accept: application/json' -H "Origin: http://127.0.0.1:$port" \
     --data-urlencode email=admin@acme.test --data-urlencode password=switchyard-demo "http://127.0.0.1:$port/api/login"
 done
 echo "mean $(( ($(date +%s%N) - start) / 10000000 )) ms per sign-in"
