@@ -524,11 +524,36 @@ async fn bodies_over_the_limits_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_flood_of_wrong_sign_ins_leaves_pages_answering() {
+async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
+    use switchyard::schema::runs;
     let app = std::sync::Arc::new(TestApp::new().await);
+    let admin = app.member("acme", Role::Admin).await;
     let editor = app.member("acme", Role::Editor).await;
     let cookie = app.sign_in(&editor).await;
     let workflow = app.workflow(&editor, "Onboarding", 1).await;
+    let draft = app.workflow(&editor, "Draft", 1).await;
+    let key = crate::ingest::key(&app, "acme").await;
+    {
+        let mut conn = app.db.conn().await;
+        switchyard::verbs::apply(
+            &mut conn,
+            &switchyard::hooks::Hooks::with_defaults(),
+            &admin,
+            &workflow.id,
+            switchyard::Verb::Activate,
+        )
+        .await
+        .expect("activate");
+    }
+    // The engine's workers, on a pool of their own as `serve` gives them.
+    let engine_pool = switchyard::db::pool(&app.db.url, 3).expect("pool");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = server::workers::start(
+        &engine_pool,
+        &app.db.url,
+        &server::workers::Settings::default(),
+        &stopped,
+    );
     let flood: Vec<_> = (0..200)
         .map(|n| {
             let app = app.clone();
@@ -544,7 +569,7 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_answering() {
             })
         })
         .collect();
-    // While they are checked, a signed-in page and a change still answer.
+    // While they are checked, a signed-in page, a change and a run still answer.
     let page = app.get(Some(&cookie), "/o/acme/workflows").await;
     assert_eq!(page.status, StatusCode::OK);
     let changed = app
@@ -553,7 +578,7 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_answering() {
             "apply_verb",
             &[
                 ("org", "acme"),
-                ("id", workflow.id.as_str()),
+                ("id", draft.id.as_str()),
                 ("verb", "activate"),
             ],
         )
@@ -564,7 +589,42 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_answering() {
         changed.status,
         changed.body
     );
+    let answer = app
+        .send(
+            Request::post("/~acme/events")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"type":"Deal.won","data":{"name":"Acme"}}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    let run: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+    let run = run["runs"][0].as_str().expect("a run").to_owned();
+    let mut conn = app.db.conn().await;
+    let mut status = String::new();
+    for _ in 0..400 {
+        status = runs::table
+            .find(&run)
+            .select(runs::status)
+            .first(&mut conn)
+            .await
+            .expect("run");
+        if status == "Succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "Succeeded");
+    let unfinished = flood.iter().filter(|t| !t.is_finished()).count();
     for attempt in flood {
         assert_eq!(attempt.await.expect("task"), StatusCode::UNAUTHORIZED);
     }
+    stop.send(true).expect("stop");
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    // Not a timing: the page, the change and the run were answered while sign-ins still waited
+    // for the password threads.
+    assert!(unfinished > 0, "the flood was still going on");
 }
