@@ -91,6 +91,12 @@ impl AppError {
         }
     }
 
+    /// The message that belongs to no field (anything but an invalid form), for the top of a
+    /// form.
+    pub fn general(&self) -> Option<String> {
+        (!matches!(self, AppError::Invalid { .. })).then(|| self.to_string())
+    }
+
     /// With these fields of the form kept, when it is an invalid form.
     pub fn keeping(mut self, fields: &[(&str, &str)]) -> Self {
         if let AppError::Invalid { kept, .. } = &mut self {

@@ -172,25 +172,10 @@ pub async fn create_api_key(args: &[String], database_url: &str) -> anyhow::Resu
             .collect(),
         expires_on: f.remove("expires").unwrap_or_default(),
     };
-    switchyard::db::migrate(database_url).await?;
-    let pool = switchyard::db::pool(database_url, 2)?;
-    let mut conn = pool.get().await?;
-    let org = switchyard::repo::org::org_by_slug(&mut conn, &slug)
-        .await?
-        .with_context(|| format!("there is no organization with slug `{slug}`"))?;
+    let (mut conn, org) = organization(database_url, &slug).await?;
     let (key, secret) = switchyard::api_key::create_for(&mut conn, &org.id, &request, None)
         .await
-        .map_err(|e| match e {
-            switchyard::DomainError::Validation(fields) => anyhow::anyhow!(
-                "{}",
-                fields
-                    .iter()
-                    .map(|f| format!("--{}: {}", cli_flag(&f.field), f.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-            other => anyhow::anyhow!("{other}"),
-        })?;
+        .map_err(|e| explain(e, "the organization is gone"))?;
     let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
     let expires = key.expires_at.map_or_else(
         || "does not expire".to_owned(),
@@ -211,27 +196,10 @@ pub async fn members(command: &str, args: &[String], database_url: &str) -> anyh
     let mut f = flags(args, &["org", "email", "role"])?;
     let slug = f.remove("org").context("--org is required")?;
     let email = f.remove("email").context("--email is required")?;
-    switchyard::db::migrate(database_url).await?;
-    let pool = switchyard::db::pool(database_url, 2)?;
-    let mut conn = pool.get().await?;
-    let org = switchyard::repo::org::org_by_slug(&mut conn, &slug)
-        .await?
-        .with_context(|| format!("there is no organization with slug `{slug}`"))?;
+    let (mut conn, org) = organization(database_url, &slug).await?;
     let operator = Manager::command_line(org.clone());
-    let explain = |e: switchyard::DomainError| match e {
-        switchyard::DomainError::Validation(fields) => anyhow::anyhow!(
-            "{}",
-            fields
-                .iter()
-                .map(|f| format!("--{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-        switchyard::DomainError::NotFound => {
-            anyhow::anyhow!("{email} is not a member of {}", org.name)
-        }
-        other => anyhow::anyhow!("{other}"),
-    };
+    let missing = format!("{email} is not a member of {}", org.name);
+    let explain = |e| explain(e, &missing);
     if command == "invite" {
         let role = f.remove("role").unwrap_or_else(|| "Editor".to_owned());
         return match members::invite(&mut conn, &operator, &email, &role)
@@ -282,6 +250,37 @@ pub async fn members(command: &str, args: &[String], database_url: &str) -> anyh
                 .map_err(explain)?;
             Ok(format!("{email} may sign in again."))
         }
+    }
+}
+
+/// A connection to the migrated database at `database_url`, and the organization `slug` names.
+async fn organization(
+    database_url: &str,
+    slug: &str,
+) -> anyhow::Result<(switchyard::db::PooledConn, switchyard::Organization)> {
+    switchyard::db::migrate(database_url).await?;
+    let pool = switchyard::db::pool(database_url, 2)?;
+    let mut conn = pool.get().await?;
+    let org = switchyard::repo::org::org_by_slug(&mut conn, slug)
+        .await?
+        .with_context(|| format!("there is no organization with slug `{slug}`"))?;
+    Ok((conn, org))
+}
+
+/// A domain error in the command line's words: each field's message after its flag, and
+/// `missing` for what was not found.
+fn explain(e: switchyard::DomainError, missing: &str) -> anyhow::Error {
+    match e {
+        switchyard::DomainError::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .iter()
+                .map(|f| format!("--{}: {}", cli_flag(&f.field), f.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        switchyard::DomainError::NotFound => anyhow::anyhow!("{missing}"),
+        other => anyhow::anyhow!("{other}"),
     }
 }
 

@@ -51,7 +51,7 @@ fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
                 {move || {
                     let error = error();
                     let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
-                    let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
+                    let other = error.as_ref().and_then(AppError::general);
                     view! {
                         {other.map(|message| view! { <p class="error" role="alert">{message}</p> })}
                         <TextField id="current_password" name="current_password" label="Current password" value=""

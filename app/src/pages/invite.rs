@@ -56,7 +56,7 @@ fn JoinForm(
             {move || {
                 let error = error();
                 let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
-                let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
+                let other = error.as_ref().and_then(AppError::general);
                 view! {
                     {other.map(|message| view! { <p class="error" role="alert">{message}</p> })}
                     <TextField id="display_name" name="display_name" label="Your name"

@@ -181,7 +181,7 @@ fn NewKey(org: String, create: ServerAction<CreateApiKey>) -> impl IntoView {
                 let error = error();
                 let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
                 let kept = |name: &str| error.as_ref().and_then(|e| e.kept(name));
-                let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
+                let other = error.as_ref().and_then(AppError::general);
                 let scopes_error = field("scopes");
                 let invalid = scopes_error.is_some();
                 view! {
@@ -492,7 +492,7 @@ fn InviteForm(org: String, invite: ServerAction<InviteMember>) -> impl IntoView 
             {move || {
                 let error = error();
                 let field = |name: &str| error.as_ref().and_then(|e| e.field(name));
-                let other = error.as_ref().filter(|e| !matches!(e, AppError::Invalid { .. })).map(ToString::to_string);
+                let other = error.as_ref().and_then(AppError::general);
                 let role_error = field("role");
                 let role_invalid = role_error.is_some();
                 let kept_role = error.as_ref().and_then(|e| e.kept("role"));

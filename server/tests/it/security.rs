@@ -379,42 +379,6 @@ async fn every_answer_carries_the_security_headers_and_pages_a_nonce_for_their_s
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn over_https_the_cookie_is_host_prefixed_and_hsts_is_sent() {
-    let app = TestApp::with_secure_cookies().await;
-    let editor = app.member("acme", Role::Editor).await;
-    let answer = app
-        .call(
-            None,
-            "login",
-            &[
-                ("email", &editor.email),
-                ("password", switchyard::testing::PASSWORD),
-            ],
-        )
-        .await;
-    let set_cookie = answer.set_cookie.expect("cookie");
-    assert!(
-        set_cookie.starts_with("__Host-switchyard_session="),
-        "{set_cookie}"
-    );
-    assert!(
-        set_cookie.contains("Secure") && set_cookie.contains("Path=/"),
-        "{set_cookie}"
-    );
-    assert!(!set_cookie.contains("Domain"), "{set_cookie}");
-    let response = {
-        use tower::ServiceExt;
-        app.router()
-            .oneshot(Request::get("/login").body(Body::empty()).expect("request"))
-            .await
-            .expect("answer")
-    };
-    assert!(
-        header_of(&response, "strict-transport-security").is_some_and(|v| v.contains("max-age=")),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn a_session_ends_after_thirty_idle_minutes_and_twelve_hours_however_used() {
     let app = TestApp::new().await;
     let editor = app.member("acme", Role::Editor).await;

@@ -2,7 +2,7 @@ use crate::TestApp;
 use switchyard::Role;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn behind_https_the_session_cookie_is_secure_and_the_rest_stays() {
+async fn behind_https_the_cookie_is_secure_and_host_prefixed_and_hsts_is_sent() {
     let app = TestApp::with_secure_cookies().await;
     let editor = app.member("acme", Role::Editor).await;
     let answer = app
@@ -21,10 +21,28 @@ async fn behind_https_the_session_cookie_is_secure_and_the_rest_stays() {
     assert!(attributes.contains(&"Secure"), "{set_cookie}");
     assert!(attributes.contains(&"HttpOnly"), "{set_cookie}");
     assert!(attributes.contains(&"SameSite=Lax"), "{set_cookie}");
+    assert!(attributes.contains(&"Path=/"), "{set_cookie}");
+    assert!(!set_cookie.contains("Domain"), "{set_cookie}");
     assert!(
         set_cookie.starts_with("__Host-switchyard_session="),
         "{set_cookie}"
     );
+    let response = {
+        use tower::ServiceExt;
+        app.router()
+            .oneshot(
+                axum::http::Request::get("/login")
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("answer")
+    };
+    let hsts = response
+        .headers()
+        .get("strict-transport-security")
+        .and_then(|v| v.to_str().ok());
+    assert!(hsts.is_some_and(|v| v.contains("max-age=")), "{hsts:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
