@@ -592,3 +592,53 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
     // for the password threads.
     assert!(unfinished > 0, "the flood was still going on");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_that_does_not_send_its_headers_in_time_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listen");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve::serve(
+        listener,
+        app.router(),
+        std::time::Duration::from_millis(300),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    // A slow client: half a request's headers, then nothing.
+    let mut slow = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: switchyard.test\r\n")
+        .await
+        .expect("send");
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        slow.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(closed.is_ok(), "the server closed the connection");
+    // Whole requests are still answered.
+    let mut client = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    client
+        .write_all(b"GET /login HTTP/1.1\r\nHost: switchyard.test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("send");
+    let mut answer = Vec::new();
+    client.read_to_end(&mut answer).await.expect("read");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer[..answer.len().min(200)])
+    );
+    stop.send(()).expect("stop");
+    server.await.expect("server");
+}
