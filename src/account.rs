@@ -107,9 +107,16 @@ pub async fn change_password(
         .select((users::email, users::password_hash))
         .first(conn)
         .await?;
+    // Guessing the current password from a signed-in browser counts like guessing at sign-in:
+    // a locked account's right password is refused with the same words as a wrong one.
+    let locked = auth::is_locked(conn, &email).await?;
     let right = auth::password::verify(current, &hash)
         .await
-        .map_err(|e| DomainError::internal(e.to_string()))?;
+        .map_err(|e| DomainError::internal(e.to_string()))?
+        && !locked;
+    if !right {
+        auth::record_failure(conn, &email, None).await?;
+    }
     let mut errors = Vec::new();
     if !right {
         errors.push(FieldError::new(

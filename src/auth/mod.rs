@@ -107,13 +107,7 @@ pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignI
             .execute(&mut conn)
             .await?;
     } else {
-        diesel::insert_into(sign_in_failures::table)
-            .values((
-                sign_in_failures::email.eq(&email),
-                sign_in_failures::address.eq(attempt.address),
-            ))
-            .execute(&mut conn)
-            .await?;
+        record_failure(&mut conn, &email, attempt.address).await?;
     }
     if let Some(c) = &credentials {
         let (event_type, outcome) = match signed_in {
@@ -135,6 +129,22 @@ pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignI
         }
     }
     signed_in.ok_or(SignInError::Mismatch)
+}
+
+/// Counts a wrong password for the account of `email`, from `address` when known.
+pub async fn record_failure(
+    conn: &mut crate::db::Conn,
+    email: &str,
+    address: Option<&str>,
+) -> diesel::QueryResult<()> {
+    diesel::insert_into(sign_in_failures::table)
+        .values((
+            sign_in_failures::email.eq(email.trim().to_lowercase()),
+            sign_in_failures::address.eq(address),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Whether the account of `email` is locked by failed sign-ins.

@@ -526,6 +526,39 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
             .len(),
         3
     );
+    // Each wrong current password counted like a wrong sign-in: locked, even the right one is
+    // refused with the same words.
+    let counted: i64 = sign_in_failures::table
+        .filter(sign_in_failures::email.eq("editor@acme.test"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("failures");
+    assert_eq!(counted, 1);
+    let rows: Vec<_> = (0..auth::FAILURES_PER_ACCOUNT)
+        .map(|_| sign_in_failures::email.eq("editor@acme.test"))
+        .collect();
+    diesel::insert_into(sign_in_failures::table)
+        .values(&rows)
+        .execute(&mut conn)
+        .await
+        .expect("failures");
+    let refused = account::change_password(
+        &mut conn,
+        &editor.user_id,
+        PASSWORD,
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+        Some("here"),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(DomainError::Validation(ref f)) if f[0].message == "This is not your current password"),
+        "{refused:?}"
+    );
+    auth::forget_failures(&mut conn, "editor@acme.test")
+        .await
+        .expect("unlock");
 
     account::change_password(
         &mut conn,
