@@ -41,3 +41,22 @@ pub async fn migrate(url: &str) -> anyhow::Result<()> {
 
 /// A connection checked out of the pool.
 pub type PooledConn = deadpool::Object<AsyncPgConnection>;
+
+/// How many of this build's migrations the database has not applied (readiness asks).
+pub async fn pending_migrations(conn: &mut Conn) -> diesel::QueryResult<i64> {
+    use diesel::migration::MigrationSource;
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        applied: i64,
+    }
+    let known = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map(|m| m.len() as i64)
+        .unwrap_or(0);
+    let Applied { applied } =
+        diesel::sql_query("SELECT count(*) AS applied FROM __diesel_schema_migrations")
+            .get_result(conn)
+            .await?;
+    Ok((known - applied).max(0))
+}

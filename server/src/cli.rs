@@ -316,18 +316,24 @@ async fn serve() -> anyhow::Result<()> {
         hooks: Hooks::with_defaults(),
         clock: switchyard::clock::Clock::default(),
     };
-    let app = crate::routes::router(state, options, config.web.clone());
+    let liveness = crate::workers::Liveness::default();
+    let web = crate::security::Web {
+        workers: liveness.clone(),
+        ..config.web.clone()
+    };
+    let app = crate::routes::router(state, options, web);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("Switchyard listens on http://{addr}");
     println!("Switchyard is running at http://{addr}");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = crate::workers::start(
+    let workers = crate::workers::start_counted(
         &engine_pool,
         &config.database_url,
         &config.workers,
         &stop_rx,
+        &liveness,
     );
     crate::serve::serve(listener, app, config.header_timeout, shutdown()).await;
     // Workers finish the step in hand and hand their runs back for another process to take.

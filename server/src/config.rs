@@ -127,6 +127,7 @@ fn web_from_env() -> anyhow::Result<crate::security::Web> {
             as usize,
         busy_wait: defaults.busy_wait,
         trust_proxy: flag("SWITCHYARD_TRUST_PROXY"),
+        workers: crate::workers::Liveness::default(),
         request_timeout: std::time::Duration::from_secs(
             number("SWITCHYARD_REQUEST_TIMEOUT_SECS", 30)?.max(1),
         ),

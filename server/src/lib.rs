@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod health;
 pub mod housekeeping;
 pub mod mcp;
 pub mod routes;

@@ -11,13 +11,14 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{
     AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context,
 };
 use std::sync::Arc;
 use switchyard::UserId;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -74,7 +75,13 @@ pub fn router_with(
             security::provide_page_csp();
         }
     };
+    let readiness = crate::health::Readiness {
+        pool: state.pool.clone(),
+        workers: web.workers.clone(),
+    };
     Router::new()
+        .route("/healthz", get(crate::health::healthz))
+        .route("/readyz", get(crate::health::readyz).with_state(readiness))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
         .merge(crate::api::router(state.clone()))
         .leptos_routes_with_context(&options, routes, page_context.clone(), {
@@ -107,6 +114,8 @@ pub fn router_with(
             StatusCode::REQUEST_TIMEOUT,
             web.request_timeout,
         ))
+        // Brotli or gzip as the browser asks; never event streams (MCP), which must flow.
+        .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
             web.clone(),
             security::security_headers,

@@ -30,6 +30,8 @@ pub struct Web {
     pub request_timeout: Duration,
     /// Behind a proxy: the client's address is the last `X-Forwarded-For` entry.
     pub trust_proxy: bool,
+    /// The engine's workers this process started, for `/readyz`.
+    pub workers: crate::workers::Liveness,
 }
 
 impl Default for Web {
@@ -43,6 +45,7 @@ impl Default for Web {
             busy_wait: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             trust_proxy: false,
+            workers: crate::workers::Liveness::default(),
         }
     }
 }

@@ -45,6 +45,34 @@ impl Default for Settings {
 /// Runs a worker takes before it waits again.
 const BATCH: usize = 64;
 
+/// How many of this process's workers are running: readiness asks it.
+#[derive(Clone, Debug, Default)]
+pub struct Liveness {
+    running: Arc<std::sync::atomic::AtomicUsize>,
+    expected: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Liveness {
+    /// Workers running, and workers started.
+    pub fn counts(&self) -> (usize, usize) {
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            AtomicUsize::load(&self.running, Relaxed),
+            AtomicUsize::load(&self.expected, Relaxed),
+        )
+    }
+}
+
+/// Counts a worker as running for as long as its task lives, panics included.
+struct Running(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// Starts the listener and `settings.count` workers; all stop once `stop` turns true.
 pub fn start(
     pool: &Pool,
@@ -52,6 +80,18 @@ pub fn start(
     settings: &Settings,
     stop: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
+    start_counted(pool, database_url, settings, stop, &Liveness::default())
+}
+
+/// `start`, counting the workers in `liveness`.
+pub fn start_counted(
+    pool: &Pool,
+    database_url: &str,
+    settings: &Settings,
+    stop: &watch::Receiver<bool>,
+    liveness: &Liveness,
+) -> Vec<JoinHandle<()>> {
+    use std::sync::atomic::Ordering::Relaxed;
     let wake = Arc::new(Notify::new());
     let mut tasks = vec![tokio::spawn(listen(
         database_url.to_owned(),
@@ -67,7 +107,14 @@ pub fn start(
             stop: stop.clone(),
             turn: Turn::default(),
         };
-        tokio::spawn(worker.run(wake.clone()))
+        liveness.expected.fetch_add(1, Relaxed);
+        liveness.running.fetch_add(1, Relaxed);
+        let running = Running(liveness.running.clone());
+        let wake = wake.clone();
+        tokio::spawn(async move {
+            let _running = running;
+            worker.run(wake).await;
+        })
     }));
     tasks
 }

@@ -3,6 +3,7 @@
 
 mod api_trigger;
 mod cli;
+mod health;
 mod ingest;
 mod limits;
 mod mcp;

@@ -1,0 +1,197 @@
+//! `/healthz`, `/readyz` and compressed answers.
+
+use crate::TestApp;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tower::ServiceExt;
+
+/// A TCP relay to PostgreSQL that can be cut (every connection dropped, new ones refused)
+/// and mended: the database "stopped" and "back", as far as the app can tell.
+struct Relay {
+    port: u16,
+    open: Arc<AtomicBool>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Relay {
+    async fn to(target: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listen");
+        let port = listener.local_addr().expect("address").port();
+        let open = Arc::new(AtomicBool::new(true));
+        let (cut, cuts) = tokio::sync::watch::channel(0u64);
+        let accepting = open.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !accepting.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let mut cuts = cuts.clone();
+                // Only cuts from now on end this connection.
+                cuts.borrow_and_update();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cuts.changed() => {}
+                    }
+                });
+            }
+        });
+        Relay { port, open, cut }
+    }
+
+    fn stop(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        self.cut.send_modify(|n| *n += 1);
+    }
+
+    fn start(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+async fn ready(readiness: &server::health::Readiness) -> (StatusCode, String) {
+    let response = server::health::readyz(State(readiness.clone())).await;
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_and_readiness_answer_without_a_session() {
+    let app = TestApp::new().await;
+    for (path, expected) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let answer = app.get(None, path).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert!(answer.body.contains(expected), "{path}: {}", answer.body);
+        assert!(answer.set_cookie.is_none(), "{path} makes no session");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_follows_the_database_going_away_and_coming_back() {
+    let app = TestApp::new().await;
+    let url = url::Url::parse(&app.db.url).expect("url");
+    let target = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port().unwrap_or(5432)
+    )
+    .parse()
+    .expect("address");
+    let relay = Relay::to(target).await;
+    let mut relayed = url.clone();
+    relayed.set_host(Some("127.0.0.1")).expect("host");
+    relayed.set_port(Some(relay.port)).expect("port");
+    let readiness = server::health::Readiness {
+        pool: switchyard::db::pool(relayed.as_str(), 2).expect("pool"),
+        workers: Default::default(),
+    };
+    assert_eq!(ready(&readiness).await.0, StatusCode::OK);
+
+    relay.stop();
+    let (status, body) = ready(&readiness).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("database"), "{body}");
+
+    // Back, and ready again without a restart (a connection broken meanwhile is replaced).
+    relay.start();
+    let mut last = (StatusCode::SERVICE_UNAVAILABLE, String::new());
+    for _ in 0..20 {
+        last = ready(&readiness).await;
+        if last.0 == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last.0, StatusCode::OK, "{}", last.1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readiness_wants_every_migration_and_the_workers_it_started() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::new().await;
+    let liveness = server::workers::Liveness::default();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = server::workers::start_counted(
+        &app.db.pool,
+        &app.db.url,
+        &server::workers::Settings::default(),
+        &stopped,
+        &liveness,
+    );
+    let readiness = server::health::Readiness {
+        pool: app.db.pool.clone(),
+        workers: liveness,
+    };
+    assert_eq!(ready(&readiness).await.0, StatusCode::OK);
+
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    let mut conn = app.db.conn().await;
+    let Version { version } = diesel::sql_query(
+        "DELETE FROM __diesel_schema_migrations WHERE version = (SELECT max(version) FROM __diesel_schema_migrations) RETURNING version",
+    )
+    .get_result(&mut conn)
+    .await
+    .expect("forget the last migration");
+    let (status, body) = ready(&readiness).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("1 of this build's migrations"), "{body}");
+    diesel::sql_query("INSERT INTO __diesel_schema_migrations (version) VALUES ($1)")
+        .bind::<diesel::sql_types::Text, _>(&version)
+        .execute(&mut conn)
+        .await
+        .expect("remember it");
+    assert_eq!(ready(&readiness).await.0, StatusCode::OK);
+
+    stop.send(true).expect("stop");
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    let (status, body) = ready(&readiness).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("2 of 2 workers stopped"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_are_compressed_as_the_browser_asks() {
+    let app = TestApp::new().await;
+    for (accepts, expected) in [
+        (Some("br, gzip"), Some("br")),
+        (Some("gzip"), Some("gzip")),
+        (None, None),
+    ] {
+        let mut request = Request::get("/login");
+        if let Some(accepts) = accepts {
+            request = request.header(header::ACCEPT_ENCODING, accepts);
+        }
+        let response = app
+            .router()
+            .oneshot(request.body(Body::empty()).expect("request"))
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::OK);
+        let encoding = response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(encoding, expected, "{accepts:?}");
+    }
+}
