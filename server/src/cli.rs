@@ -33,6 +33,8 @@ USAGE
                             remove a member (the last Admin stays)
   switchyard unlock --org SLUG --email EMAIL
                             unlock a member's account locked by failed sign-ins
+  switchyard backup FILE    write the whole database to FILE (pg_dump, custom format)
+  switchyard restore FILE   restore FILE into the empty database at DATABASE_URL
   switchyard help           show this text
 
 Configuration comes from the environment (the README's table explains each): DATABASE_URL,
@@ -90,6 +92,20 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
             members(command, rest, &Config::from_env()?.database_url)
                 .await
                 .map(|line| println!("{line}"))
+        }
+        "backup" | "restore" => {
+            let [file] = rest else {
+                bail!("`switchyard {command}` takes one argument, the backup file");
+            };
+            let url = Config::from_env()?.database_url;
+            let file = std::path::Path::new(file);
+            let said = if command == "backup" {
+                crate::backup::backup(&url, file).await?
+            } else {
+                crate::backup::restore(&url, file).await?
+            };
+            println!("{said}");
+            Ok(())
         }
         "help" | "--help" | "-h" => {
             println!("{HELP}");

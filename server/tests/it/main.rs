@@ -2,6 +2,7 @@
 //! Every server function is called signed out, from another organization, and as a Viewer.
 
 mod api_trigger;
+mod backup;
 mod cli;
 mod health;
 mod ingest;
