@@ -30,8 +30,8 @@ export default defineConfig({
   },
   // The retry journeys change the demo's history, so they run after every other journey.
   projects: [
-    { name: "javascript", use: { javaScriptEnabled: true }, testIgnore: /(retries|sdk|mcp)\.spec\.ts/ },
-    { name: "no-javascript", use: { javaScriptEnabled: false }, testIgnore: /(retries|sdk|mcp)\.spec\.ts/ },
+    { name: "javascript", use: { javaScriptEnabled: true }, testIgnore: /(retries|sdk|mcp|logs)\.spec\.ts/ },
+    { name: "no-javascript", use: { javaScriptEnabled: false }, testIgnore: /(retries|sdk|mcp|logs)\.spec\.ts/ },
     {
       name: "retries-javascript",
       use: { javaScriptEnabled: true },
@@ -51,6 +51,12 @@ export default defineConfig({
       use: { javaScriptEnabled: true },
       testMatch: /(sdk|mcp)\.spec\.ts/,
       dependencies: ["retries-no-javascript"],
+    },
+    // Last: the server's log of everything above holds none of the secrets the tests used.
+    {
+      name: "logs",
+      testMatch: /logs\.spec\.ts/,
+      dependencies: ["headless"],
     },
   ],
   webServer: {

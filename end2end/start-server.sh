@@ -11,5 +11,9 @@ db="sy_e2e_$(date +%s)"
 "$psql" -X -q "$DATABASE_URL" -c "CREATE DATABASE $db"
 export DATABASE_URL="${DATABASE_URL%/*}/$db"
 export LEPTOS_OUTPUT_NAME=switchyard LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
-export LEPTOS_SITE_ADDR="127.0.0.1:$port" SWITCHYARD_SEED_DEMO=1 RUST_LOG=${RUST_LOG:-warn}
-exec target/debug/switchyard serve
+export LEPTOS_SITE_ADDR="127.0.0.1:$port" SWITCHYARD_SEED_DEMO=1
+# Every request and run end is logged, to a file the last browser test reads for secrets.
+export RUST_LOG=${RUST_LOG:-info,tower_sessions=warn}
+log=target/e2e-server.log
+: >"$log"
+exec target/debug/switchyard serve >>"$log" 2>&1

@@ -124,6 +124,7 @@ pub fn router_with(
             gate,
             security::limit_concurrency,
         ))
+        .layer(middleware::from_fn(security::log_request))
         .with_state(options)
 }
 

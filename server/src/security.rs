@@ -256,6 +256,43 @@ async fn judge(
     }
 }
 
+// ---- Logs ----
+
+/// The path as logs show it: no query string, and an invitation's secret left out.
+pub fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/invite/") {
+        Some(_) => "/invite/…".to_owned(),
+        None => path.to_owned(),
+    }
+}
+
+/// The organization a path is about (`/o/{org}/…`, `/~{org}/…`), for the log line.
+fn org_of(path: &str) -> &str {
+    path.strip_prefix("/o/")
+        .or_else(|| path.strip_prefix("/~"))
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("")
+}
+
+/// One line per request: method, path, status, time taken, organization. Never the query,
+/// a header, a cookie or a body.
+pub async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    tracing::info!(
+        target: "switchyard::requests",
+        method = %method,
+        path = %loggable_path(&path),
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_micros() as f64 / 1000.0,
+        org = org_of(&path),
+        "request"
+    );
+    response
+}
+
 // ---- Load ----
 
 /// Tells the rest of the request who sends it (`app::state::ClientAddress`): sign-in throttles

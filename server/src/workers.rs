@@ -210,7 +210,12 @@ impl Worker {
                 break;
             };
             found = true;
-            self.advance(&mut conn, &claim).await?;
+            let org = self
+                .turn
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            self.advance(&mut conn, &claim, &org).await?;
         }
         Ok(found)
     }
@@ -220,15 +225,25 @@ impl Worker {
         &mut self,
         conn: &mut switchyard::db::Conn,
         claim: &Claim,
+        org: &str,
     ) -> anyhow::Result<()> {
         let lease = self.settings.lease;
+        let started = std::time::Instant::now();
         loop {
             let now = OffsetDateTime::now_utc();
             match engine::advance(conn, &self.name, claim, lease, now).await {
                 Ok(Progress::Continue) => {}
-                Ok(Progress::Finished(_) | Progress::Rescheduled(_) | Progress::Lost) => {
+                Ok(Progress::Finished(status)) => {
+                    tracing::info!(
+                        org,
+                        run = %claim.run,
+                        status = status.as_str(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "run ended"
+                    );
                     return Ok(());
                 }
+                Ok(Progress::Rescheduled(_) | Progress::Lost) => return Ok(()),
                 Err(error) => {
                     tracing::warn!(worker = %self.name, run = %claim.run, "the engine failed on a run: {error}");
                     engine::stall(conn, &self.name, claim, &error, now).await?;

@@ -59,6 +59,13 @@ pub struct Turn {
     last: Option<OrgId>,
 }
 
+impl Turn {
+    /// The organization served last (the one of the run claimed last).
+    pub fn last(&self) -> Option<&OrgId> {
+        self.last.as_ref()
+    }
+}
+
 /// Claims the oldest ready run of the organization that comes first by id: queued, waiting
 /// for a retry, or held by a worker whose lease ran out. One statement; the run starts
 /// (counters, status, `Workflow.triggered`) in the same transaction as its first step.
