@@ -351,7 +351,14 @@ async fn serve() -> anyhow::Result<()> {
         &stop_rx,
         &liveness,
     );
-    crate::serve::serve(listener, app, config.header_timeout, shutdown()).await;
+    crate::serve::serve(
+        listener,
+        app,
+        config.header_timeout,
+        config.shutdown_grace,
+        shutdown(),
+    )
+    .await;
     // Workers finish the step in hand and hand their runs back for another process to take.
     let _ = stop_tx.send(true);
     for worker in workers {

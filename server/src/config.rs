@@ -14,6 +14,8 @@ pub struct Config {
     pub web: crate::security::Web,
     /// A connection that has not sent its request's headers in this time is closed.
     pub header_timeout: std::time::Duration,
+    /// How long requests in hand may take to finish once the server is asked to stop.
+    pub shutdown_grace: std::time::Duration,
 
     pub seed_demo: bool,
     /// The engine's workers in this process.
@@ -78,6 +80,7 @@ impl Config {
             header_timeout: std::time::Duration::from_secs(
                 number("SWITCHYARD_HEADER_TIMEOUT_SECS", 10)?.max(1),
             ),
+            shutdown_grace: std::time::Duration::from_secs(number("SWITCHYARD_SHUTDOWN_SECS", 30)?),
             seed_demo: flag("SWITCHYARD_SEED_DEMO"),
             workers,
             housekeeping,

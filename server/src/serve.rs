@@ -12,13 +12,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// How long requests in hand may take to finish after the stop signal.
-const DRAIN: Duration = Duration::from_secs(30);
-
+/// Serves `app` until `stop`; then accepts nothing more and gives the requests in hand up to
+/// `drain` to finish.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     header_timeout: Duration,
+    drain: Duration,
     stop: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -60,11 +60,11 @@ pub async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown())
+    if tokio::time::timeout(drain, graceful.shutdown())
         .await
         .is_err()
     {
-        tracing::warn!("requests still running after {DRAIN:?} were cut off");
+        tracing::warn!("requests still running after {drain:?} were cut off");
     }
 }
 

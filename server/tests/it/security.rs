@@ -606,6 +606,7 @@ async fn a_connection_that_does_not_send_its_headers_in_time_is_closed() {
         listener,
         app.router(),
         std::time::Duration::from_millis(300),
+        std::time::Duration::from_secs(5),
         async {
             let _ = stopped.await;
         },
