@@ -335,6 +335,7 @@ async fn serve() -> anyhow::Result<()> {
     let liveness = crate::workers::Liveness::default();
     let web = crate::security::Web {
         workers: liveness.clone(),
+        engine_pool: Some(engine_pool.clone()),
         ..config.web.clone()
     };
     let app = crate::routes::router(state, options, web);

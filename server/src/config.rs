@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     pub database_url: String,
     /// Connections for the pages, the REST API and MCP.
@@ -131,6 +131,11 @@ fn web_from_env() -> anyhow::Result<crate::security::Web> {
         busy_wait: defaults.busy_wait,
         trust_proxy: flag("SWITCHYARD_TRUST_PROXY"),
         workers: crate::workers::Liveness::default(),
+        metrics_token: std::env::var("SWITCHYARD_METRICS_TOKEN")
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+        engine_pool: None,
         request_timeout: std::time::Duration::from_secs(
             number("SWITCHYARD_REQUEST_TIMEOUT_SECS", 30)?.max(1),
         ),

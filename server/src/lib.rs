@@ -7,6 +7,7 @@ pub mod config;
 pub mod health;
 pub mod housekeeping;
 pub mod mcp;
+pub mod metrics;
 pub mod routes;
 pub mod security;
 pub mod serve;

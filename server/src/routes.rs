@@ -75,6 +75,12 @@ pub fn router_with(
             security::provide_page_csp();
         }
     };
+    crate::metrics::handle();
+    let scrape = crate::metrics::Scrape {
+        token: web.metrics_token.clone(),
+        pool: state.pool.clone(),
+        engine_pool: web.engine_pool.clone(),
+    };
     let readiness = crate::health::Readiness {
         pool: state.pool.clone(),
         workers: web.workers.clone(),
@@ -82,6 +88,7 @@ pub fn router_with(
     Router::new()
         .route("/healthz", get(crate::health::healthz))
         .route("/readyz", get(crate::health::readyz).with_state(readiness))
+        .route("/metrics", get(crate::metrics::metrics).with_state(scrape))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
         .merge(crate::api::router(state.clone()))
         .leptos_routes_with_context(&options, routes, page_context.clone(), {

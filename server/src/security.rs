@@ -14,7 +14,7 @@ use switchyard::session::{Policy, SEEN_AT_KEY, SIGNED_IN_AT_KEY, Verdict};
 use tower_sessions::Session;
 
 /// How the app is served, as far as its defences care.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Web {
     /// Served over HTTPS: the session cookie is `Secure` and `__Host-` prefixed, HSTS is sent.
     pub https: bool,
@@ -32,6 +32,10 @@ pub struct Web {
     pub trust_proxy: bool,
     /// The engine's workers this process started, for `/readyz`.
     pub workers: crate::workers::Liveness,
+    /// The bearer token `/metrics` asks for; without one there is no `/metrics`.
+    pub metrics_token: Option<String>,
+    /// The workers' connection pool, for `/metrics`.
+    pub engine_pool: Option<switchyard::db::Pool>,
 }
 
 impl Default for Web {
@@ -46,6 +50,8 @@ impl Default for Web {
             request_timeout: Duration::from_secs(30),
             trust_proxy: false,
             workers: crate::workers::Liveness::default(),
+            metrics_token: None,
+            engine_pool: None,
         }
     }
 }
@@ -280,7 +286,14 @@ pub async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = std::time::Instant::now();
+    let kind = crate::metrics::kind(&method, &path);
     let response = next.run(req).await;
+    crate::metrics::request(
+        kind,
+        &path,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     tracing::info!(
         target: "switchyard::requests",
         method = %method,

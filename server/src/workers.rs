@@ -210,6 +210,7 @@ impl Worker {
                 break;
             };
             found = true;
+            metrics::counter!("switchyard_runs_claimed_total").increment(1);
             let org = self
                 .turn
                 .last()
@@ -231,9 +232,17 @@ impl Worker {
         let started = std::time::Instant::now();
         loop {
             let now = OffsetDateTime::now_utc();
-            match engine::advance(conn, &self.name, claim, lease, now).await {
+            let step = std::time::Instant::now();
+            let progress = engine::advance(conn, &self.name, claim, lease, now).await;
+            metrics::histogram!("switchyard_step_duration_seconds")
+                .record(step.elapsed().as_secs_f64());
+            match progress {
                 Ok(Progress::Continue) => {}
                 Ok(Progress::Finished(status)) => {
+                    metrics::counter!("switchyard_runs_ended_total", "status" => status.as_str())
+                        .increment(1);
+                    metrics::histogram!("switchyard_run_duration_seconds")
+                        .record(started.elapsed().as_secs_f64());
                     tracing::info!(
                         org,
                         run = %claim.run,

@@ -195,3 +195,146 @@ async fn answers_are_compressed_as_the_browser_asks() {
         assert_eq!(encoding, expected, "{accepts:?}");
     }
 }
+
+/// The value of one series in a Prometheus text page (0 when it is not there yet).
+fn value(page: &str, series: &str) -> f64 {
+    page.lines()
+        .find_map(|line| {
+            line.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0.0)
+}
+
+async fn scrape(app: &TestApp, token: Option<&str>) -> crate::Answer {
+    let mut request = Request::get("/metrics");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    app.send(request.body(Body::empty()).expect("request"))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_need_their_token_and_count_runs_requests_and_sign_in_failures() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::Role;
+    use switchyard::schema::runs;
+    const TOKEN: &str = "metrics-token-for-the-test";
+    let without = TestApp::new().await;
+    assert_eq!(
+        scrape(&without, Some(TOKEN)).await.status,
+        StatusCode::NOT_FOUND,
+        "no token configured, no page"
+    );
+
+    let app = TestApp::with_web(server::security::Web {
+        metrics_token: Some(TOKEN.into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(scrape(&app, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(&app, Some("metrics-token-for-the-tesT"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let before = scrape(&app, Some(TOKEN)).await;
+    assert_eq!(before.status, StatusCode::OK);
+    for series in [
+        "switchyard_db_pool_connections{pool=\"app\",state=\"idle\"}",
+        "switchyard_runs_queued",
+        "switchyard_runs_oldest_queued_seconds",
+    ] {
+        assert!(
+            before.body.lines().any(|l| l.starts_with(series)),
+            "{series} in {}",
+            before.body
+        );
+    }
+
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 2).await;
+    {
+        let mut conn = app.db.conn().await;
+        switchyard::verbs::apply(
+            &mut conn,
+            &switchyard::hooks::Hooks::with_defaults(),
+            &admin,
+            &workflow.id,
+            switchyard::Verb::Activate,
+        )
+        .await
+        .expect("activate");
+    }
+    let _ = app
+        .call(
+            None,
+            "login",
+            &[
+                ("email", "admin@acme.test"),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+    let key = crate::ingest::key(&app, "acme").await;
+    let liveness = server::workers::Liveness::default();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = server::workers::start_counted(
+        &app.db.pool,
+        &app.db.url,
+        &server::workers::Settings::default(),
+        &stopped,
+        &liveness,
+    );
+    let answer = app
+        .send(
+            Request::post("/~acme/events")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"type":"Deal.won","data":{"name":"Acme"}}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED);
+    let run: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+    let run = run["runs"][0].as_str().expect("run").to_owned();
+    let mut conn = app.db.conn().await;
+    for _ in 0..200 {
+        let status: String = runs::table
+            .find(&run)
+            .select(runs::status)
+            .first(&mut conn)
+            .await
+            .expect("run");
+        if status == "Succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(true).expect("stop");
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    let after = scrape(&app, Some(TOKEN)).await;
+    for series in [
+        "switchyard_runs_ended_total{status=\"Succeeded\"}",
+        "switchyard_runs_claimed_total",
+        "switchyard_step_duration_seconds_count",
+        "switchyard_run_duration_seconds_count",
+        "switchyard_sign_in_failures_total",
+        "switchyard_http_requests_total{kind=\"ingest\",status=\"2xx\"}",
+        "switchyard_http_request_duration_seconds_count{kind=\"ingest\"}",
+    ] {
+        assert!(
+            value(&after.body, series) > value(&before.body, series),
+            "{series} moved: {}",
+            after.body
+        );
+    }
+}

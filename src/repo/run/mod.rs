@@ -452,3 +452,15 @@ pub async fn request_cancel(
     .await?;
     Ok(changed == 1)
 }
+
+/// Runs waiting for a worker in every organization: how many are queued, and how long the
+/// oldest has waited (seconds), for the operator's metrics.
+pub async fn queue(conn: &mut Conn, now: OffsetDateTime) -> QueryResult<(i64, f64)> {
+    let (queued, oldest): (i64, Option<OffsetDateTime>) = runs::table
+        .filter(runs::status.eq(crate::run::RunStatus::Queued))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(runs::queued_at)))
+        .first(conn)
+        .await?;
+    let waited = oldest.map_or(0.0, |t| (now - t).as_seconds_f64().max(0.0));
+    Ok((queued, waited))
+}
