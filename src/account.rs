@@ -12,7 +12,6 @@ use crate::schema::{sessions, users};
 use crate::session::{ADDRESS_KEY, BROWSER_KEY, SEEN_AT_KEY, SIGNED_IN_AT_KEY};
 pub use crate::view::account::SessionEntry;
 use crate::workflow::FieldError;
-use blake2::{Blake2b512, Digest};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
@@ -20,11 +19,7 @@ use time::OffsetDateTime;
 
 /// A session's handle: what the page names it by. Not its id, which is the cookie's secret.
 fn handle(session_id: &str) -> String {
-    Blake2b512::digest(session_id.as_bytes())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::id::digest(session_id)[..16].to_owned()
 }
 
 /// The person's sessions that have not ended, most recently used first; `current` is the id of

@@ -4,12 +4,11 @@
 use crate::db::Conn;
 use crate::entity::{ApiKey, EventSource, KeyHolder, Member, Organization, Scope};
 use crate::error::{DomainError, DomainResult};
-use crate::id::{ApiKeyId, OrgId, UserId, random_base62};
+use crate::id::{ApiKeyId, OrgId, UserId, digest, random_base62};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::schema::{api_keys, organizations};
 use crate::workflow::FieldError;
-use blake2::{Blake2b512, Digest};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
@@ -21,14 +20,6 @@ const SECRET_LEN: usize = 40;
 /// How many leading characters are stored in clear, to find and show the key.
 const SHOWN_LEN: usize = 12;
 pub const NAME_MAX: usize = 100;
-
-/// Keys are long random strings, so a fast hash is as good as a slow one here.
-fn hash(secret: &str) -> String {
-    Blake2b512::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn require_admin(actor: &Member) -> DomainResult<()> {
     if actor.role.can_manage() {
@@ -174,7 +165,7 @@ pub async fn create_for(
             api_keys::scopes.eq(&scopes),
             api_keys::expires_at.eq(expires_at),
             api_keys::prefix.eq(&secret[..SHOWN_LEN]),
-            api_keys::hash.eq(hash(&secret)),
+            api_keys::hash.eq(digest(&secret)),
             api_keys::created_by.eq(by),
         ))
         .returning(ApiKey::as_returning())
@@ -263,7 +254,7 @@ pub async fn authenticate(
         .await
         .optional()?;
     let Some((id, _, org_id, slug, name, last_used, scopes)) =
-        found.filter(|(_, stored, ..)| *stored == hash(secret))
+        found.filter(|(_, stored, ..)| *stored == digest(secret))
     else {
         return Ok(None);
     };

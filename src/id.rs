@@ -94,6 +94,18 @@ prefixed_id!(ApiKeyId, "key", 8);
 prefixed_id!(BatchId, "batch", 8);
 prefixed_id!(InvitationId, "inv", 8);
 
+/// The hex BLAKE2b-512 digest of a secret (an API key, an invitation's token, a session id):
+/// what is stored or shown in its place. Secrets are long and random, so a fast hash is as
+/// good as a slow one.
+#[cfg(feature = "db")]
+pub fn digest(secret: &str) -> String {
+    use blake2::{Blake2b512, Digest};
+    Blake2b512::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

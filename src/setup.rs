@@ -28,10 +28,18 @@ pub fn is_slug(s: &str) -> bool {
         && s.len() <= 63
 }
 
-fn is_email(s: &str) -> bool {
-    s.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !s.contains(char::is_whitespace)
-    })
+/// Whether `s` looks like an email address: one `@`, something before it, a dotted domain
+/// after it, no spaces.
+pub fn is_email(s: &str) -> bool {
+    s.len() <= 254
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+        })
 }
 
 impl NewOrg {

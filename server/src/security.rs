@@ -310,12 +310,16 @@ pub async fn log_request(req: Request, next: Next) -> Response {
 
 /// Tells the rest of the request who sends it (`app::state::ClientAddress`): sign-in throttles
 /// and records by it.
-pub async fn remember_client(State(web): State<Arc<Web>>, req: Request, next: Next) -> Response {
-    let (mut parts, body) = req.into_parts();
-    if let Some(address) = crate::serve::client_address(&parts, web.trust_proxy) {
-        parts.extensions.insert(app::state::ClientAddress(address));
+pub async fn remember_client(
+    State(web): State<Arc<Web>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if let Some(address) = crate::serve::client_address(&req, web.trust_proxy) {
+        req.extensions_mut()
+            .insert(app::state::ClientAddress(address));
     }
-    next.run(Request::from_parts(parts, body)).await
+    next.run(req).await
 }
 
 /// Refuses a body over `routes::BODY_LIMIT`, or `routes::SIGN_IN_BODY_LIMIT` for sign-in (413):

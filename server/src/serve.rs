@@ -70,10 +70,10 @@ pub async fn serve(
 
 /// The client's address: the connection's peer or, behind a trusted proxy, the last address
 /// the proxy added to `X-Forwarded-For`.
-pub fn client_address(parts: &axum::http::request::Parts, trust_proxy: bool) -> Option<String> {
+pub fn client_address(req: &axum::extract::Request, trust_proxy: bool) -> Option<String> {
     if trust_proxy
-        && let Some(forwarded) = parts
-            .headers
+        && let Some(forwarded) = req
+            .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
@@ -82,8 +82,7 @@ pub fn client_address(parts: &axum::http::request::Parts, trust_proxy: bool) -> 
     {
         return Some(forwarded.to_owned());
     }
-    parts
-        .extensions
+    req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(a)| a.ip().to_string())
 }

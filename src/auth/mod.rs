@@ -60,12 +60,6 @@ pub struct Attempt<'a> {
     pub agent: &'a str,
 }
 
-fn failures_since(since: OffsetDateTime) -> sign_in_failures::BoxedQuery<'static, diesel::pg::Pg> {
-    sign_in_failures::table
-        .filter(sign_in_failures::failed_at.gt(since))
-        .into_boxed()
-}
-
 /// Checks the credentials. An unknown email, a wrong password and a locked account look and
 /// take the same. No database connection is held while the password is checked.
 pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignInError> {
@@ -74,7 +68,8 @@ pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignI
     let (locked, credentials) = {
         let mut conn = connection(pool).await?;
         if let Some(address) = attempt.address {
-            let from_address: i64 = failures_since(since)
+            let from_address: i64 = sign_in_failures::table
+                .filter(sign_in_failures::failed_at.gt(since))
                 .filter(sign_in_failures::address.eq(address))
                 .count()
                 .get_result(&mut conn)
@@ -83,13 +78,9 @@ pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignI
                 return Err(SignInError::Throttled);
             }
         }
-        let for_account: i64 = failures_since(since)
-            .filter(sign_in_failures::email.eq(&email))
-            .count()
-            .get_result(&mut conn)
-            .await?;
+        let locked = is_locked(&mut conn, &email).await?;
         let credentials = repo::org::credentials(&mut conn, &email).await?;
-        (for_account >= FAILURES_PER_ACCOUNT, credentials)
+        (locked, credentials)
     };
     let hash = credentials
         .as_ref()
@@ -149,13 +140,28 @@ pub async fn record_failure(
 
 /// Whether the account of `email` is locked by failed sign-ins.
 pub async fn is_locked(conn: &mut crate::db::Conn, email: &str) -> diesel::QueryResult<bool> {
+    Ok(!locked_among(conn, &[email]).await?.is_empty())
+}
+
+/// Which of `emails` (lower-cased in the answer) are locked by failed sign-ins, in one query.
+pub async fn locked_among(
+    conn: &mut crate::db::Conn,
+    emails: &[&str],
+) -> diesel::QueryResult<std::collections::HashSet<String>> {
     let since = OffsetDateTime::now_utc() - Duration::hours(1);
-    let failures: i64 = failures_since(since)
-        .filter(sign_in_failures::email.eq(email.trim().to_lowercase()))
-        .count()
-        .get_result(conn)
+    let lowered: Vec<String> = emails.iter().map(|e| e.trim().to_lowercase()).collect();
+    let counts: Vec<(String, i64)> = sign_in_failures::table
+        .filter(sign_in_failures::failed_at.gt(since))
+        .filter(sign_in_failures::email.eq_any(&lowered))
+        .group_by(sign_in_failures::email)
+        .select((sign_in_failures::email, diesel::dsl::count_star()))
+        .load(conn)
         .await?;
-    Ok(failures >= FAILURES_PER_ACCOUNT)
+    Ok(counts
+        .into_iter()
+        .filter(|(_, n)| *n >= FAILURES_PER_ACCOUNT)
+        .map(|(email, _)| email)
+        .collect())
 }
 
 /// Forgets an account's failed sign-ins, which unlocks it.
