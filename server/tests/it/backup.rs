@@ -32,18 +32,7 @@ async fn a_backup_taken_while_events_arrive_restores_what_was_acknowledged_befor
     let app = Arc::new(TestApp::new().await);
     let admin = app.member("acme", Role::Admin).await;
     let workflow = app.workflow(&admin, "Onboarding", 2).await;
-    {
-        let mut conn = app.db.conn().await;
-        switchyard::verbs::apply(
-            &mut conn,
-            &switchyard::hooks::Hooks::with_defaults(),
-            &admin,
-            &workflow.id,
-            switchyard::Verb::Activate,
-        )
-        .await
-        .expect("activate");
-    }
+    app.activate(&admin, &workflow.id).await;
     let key = crate::ingest::key(&app, "acme").await;
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));

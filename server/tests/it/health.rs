@@ -220,10 +220,7 @@ async fn scrape(app: &TestApp, token: Option<&str>) -> crate::Answer {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_need_their_token_and_count_runs_requests_and_sign_in_failures() {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
     use switchyard::Role;
-    use switchyard::schema::runs;
     const TOKEN: &str = "metrics-token-for-the-test";
     let without = TestApp::new().await;
     assert_eq!(
@@ -260,18 +257,7 @@ async fn metrics_need_their_token_and_count_runs_requests_and_sign_in_failures()
 
     let admin = app.member("acme", Role::Admin).await;
     let workflow = app.workflow(&admin, "Onboarding", 2).await;
-    {
-        let mut conn = app.db.conn().await;
-        switchyard::verbs::apply(
-            &mut conn,
-            &switchyard::hooks::Hooks::with_defaults(),
-            &admin,
-            &workflow.id,
-            switchyard::Verb::Activate,
-        )
-        .await
-        .expect("activate");
-    }
+    app.activate(&admin, &workflow.id).await;
     let _ = app
         .call(
             None,
@@ -304,19 +290,7 @@ async fn metrics_need_their_token_and_count_runs_requests_and_sign_in_failures()
     assert_eq!(answer.status, StatusCode::ACCEPTED);
     let run: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
     let run = run["runs"][0].as_str().expect("run").to_owned();
-    let mut conn = app.db.conn().await;
-    for _ in 0..200 {
-        let status: String = runs::table
-            .find(&run)
-            .select(runs::status)
-            .first(&mut conn)
-            .await
-            .expect("run");
-        if status == "Succeeded" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    assert_eq!(app.succeeded(&run).await, "Succeeded");
     stop.send(true).expect("stop");
     for worker in workers {
         worker.await.expect("worker");

@@ -262,6 +262,42 @@ impl TestApp {
             .expect("create")
     }
 
+    /// Activates `workflow` as `member`, through the domain.
+    pub async fn activate(&self, member: &Member, workflow: &switchyard::WorkflowId) {
+        let mut conn = self.db.conn().await;
+        switchyard::verbs::apply(
+            &mut conn,
+            &Hooks::with_defaults(),
+            member,
+            workflow,
+            switchyard::Verb::Activate,
+        )
+        .await
+        .expect("activate");
+    }
+
+    /// The run's status once it is `Succeeded`, or the last one seen after 20 seconds.
+    pub async fn succeeded(&self, run: &str) -> String {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use switchyard::schema::runs;
+        let mut conn = self.db.conn().await;
+        let mut status = String::new();
+        for _ in 0..400 {
+            status = runs::table
+                .find(run)
+                .select(runs::status)
+                .first(&mut conn)
+                .await
+                .expect("run");
+            if status == "Succeeded" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        status
+    }
+
     pub async fn stored(
         &self,
         member: &Member,

@@ -489,7 +489,6 @@ async fn bodies_over_the_limits_are_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
-    use switchyard::schema::runs;
     let app = std::sync::Arc::new(TestApp::new().await);
     let admin = app.member("acme", Role::Admin).await;
     let editor = app.member("acme", Role::Editor).await;
@@ -497,18 +496,7 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
     let workflow = app.workflow(&editor, "Onboarding", 1).await;
     let draft = app.workflow(&editor, "Draft", 1).await;
     let key = crate::ingest::key(&app, "acme").await;
-    {
-        let mut conn = app.db.conn().await;
-        switchyard::verbs::apply(
-            &mut conn,
-            &switchyard::hooks::Hooks::with_defaults(),
-            &admin,
-            &workflow.id,
-            switchyard::Verb::Activate,
-        )
-        .await
-        .expect("activate");
-    }
+    app.activate(&admin, &workflow.id).await;
     // The engine's workers, on a pool of their own as `serve` gives them.
     let engine_pool = switchyard::db::pool(&app.db.url, 3).expect("pool");
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -565,21 +553,7 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
     let run: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
     let run = run["runs"][0].as_str().expect("a run").to_owned();
-    let mut conn = app.db.conn().await;
-    let mut status = String::new();
-    for _ in 0..400 {
-        status = runs::table
-            .find(&run)
-            .select(runs::status)
-            .first(&mut conn)
-            .await
-            .expect("run");
-        if status == "Succeeded" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "Succeeded");
+    assert_eq!(app.succeeded(&run).await, "Succeeded");
     let unfinished = flood.iter().filter(|t| !t.is_finished()).count();
     for attempt in flood {
         assert_eq!(attempt.await.expect("task"), StatusCode::UNAUTHORIZED);

@@ -1,11 +1,8 @@
 use crate::TestApp;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde_json::json;
 use switchyard::Role;
-use switchyard::schema::runs;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_servers_workers_wake_on_notify_run_a_posted_event_and_stop_when_asked() {
@@ -51,20 +48,11 @@ async fn the_servers_workers_wake_on_notify_run_a_posted_event_and_stop_when_ask
                 .as_str()
                 .expect("run")
                 .to_owned();
-        let mut status = String::new();
-        for _ in 0..200 {
-            status = runs::table
-                .find(&run)
-                .select(runs::status)
-                .first(&mut conn)
-                .await
-                .expect("run");
-            if status == "Succeeded" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert_eq!(status, "Succeeded", "the run for {customer}");
+        assert_eq!(
+            app.succeeded(&run).await,
+            "Succeeded",
+            "the run for {customer}"
+        );
     }
     stop.send(true).expect("stop");
     for worker in workers {
