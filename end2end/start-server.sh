@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the built server for the browser tests on a database of its own, seeded with `acme`.
+# Starts the built server for the browser tests on a database of its own, seeded with `acme`:
+# the release build (scripts/build.sh), or the one SWITCHYARD_BIN names.
 set -euo pipefail
 port=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,4 +17,4 @@ export LEPTOS_SITE_ADDR="127.0.0.1:$port" SWITCHYARD_SEED_DEMO=1
 export RUST_LOG=${RUST_LOG:-info,tower_sessions=warn}
 log=target/e2e-server.log
 : >"$log"
-exec target/debug/switchyard serve >>"$log" 2>&1
+exec "${SWITCHYARD_BIN:-target/release/switchyard}" serve >>"$log" 2>&1

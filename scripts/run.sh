@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up and runs Switchyard with a demo organization. Uses DATABASE_URL when it is set,
-# otherwise a private PostgreSQL cluster under data/pg (see scripts/pg.sh).
+# Sets up and runs Switchyard, built for release as production runs it, with a demo
+# organization. Uses DATABASE_URL when it is set, otherwise a private PostgreSQL cluster under
+# data/pg (see scripts/pg.sh). scripts/dev.sh serves a debug build that rebuilds on changes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,7 +13,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   eval "$pg_env"
 fi
 export DATABASE_URL
-cargo leptos build
+scripts/build.sh
 
 export LEPTOS_OUTPUT_NAME=switchyard
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
@@ -23,4 +24,4 @@ echo
 echo "Open http://$LEPTOS_SITE_ADDR and sign in as admin@acme.test with the password switchyard-demo."
 echo "(editor@acme.test and viewer@acme.test have the same password.) Stop with Ctrl-C."
 echo
-exec target/debug/switchyard serve
+exec target/release/switchyard serve

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building Switchyard needs, when it is missing: the wasm target, cargo-leptos,
-# the wasm-bindgen CLI matching Cargo.lock, and (with --browser) Chromium and the end-to-end
-# tests' npm packages. Safe to run again: it only installs what is not there.
+# the wasm-bindgen CLI matching Cargo.lock, wasm-opt (npm's binaryen, under tools/) and (with
+# --browser) Chromium and the end-to-end tests' npm packages. Safe to run again: it only installs what is not there.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,6 +23,13 @@ bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "");
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$bindgen_version"; then
   log "installing wasm-bindgen-cli $bindgen_version"
   cargo install wasm-bindgen-cli --version "=$bindgen_version"
+fi
+
+# wasm-opt for release builds: Binaryen 132 from npm. Debian's binaryen (108) makes wasm that
+# throws in Chromium, so hydration never happens. scripts/build.sh puts it first on PATH.
+if ! cmp -s tools/package-lock.json tools/node_modules/.installed-lock.json; then
+  log "installing wasm-opt (npm binaryen)"
+  (cd tools && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json)
 fi
 
 if [ "${1:-}" = "--browser" ]; then

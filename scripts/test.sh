@@ -14,8 +14,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 export DATABASE_URL
 
-echo "== build (server and wasm)"
-cargo leptos build
+# The browser tests run against the release build, as scripts/run.sh serves it.
+echo "== build (server and wasm, for release)"
+scripts/build.sh
 
 echo "== unit and database tests"
 cargo test --workspace --no-fail-fast

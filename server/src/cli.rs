@@ -373,7 +373,7 @@ fn leptos_options() -> anyhow::Result<leptos::config::LeptosOptions> {
     let var =
         |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     let addr = var("LEPTOS_SITE_ADDR", "127.0.0.1:3000");
-    Ok(leptos::config::LeptosOptions::builder()
+    let mut options = leptos::config::LeptosOptions::builder()
         .output_name(var("LEPTOS_OUTPUT_NAME", "switchyard"))
         .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
@@ -381,7 +381,9 @@ fn leptos_options() -> anyhow::Result<leptos::config::LeptosOptions> {
             addr.parse::<std::net::SocketAddr>()
                 .with_context(|| format!("LEPTOS_SITE_ADDR `{addr}` is not an address"))?,
         )
-        .build())
+        .build();
+    options.hash_files = crate::assets::hashed_build(&options);
+    Ok(options)
 }
 
 async fn shutdown() {

@@ -1,6 +1,7 @@
 //! The Switchyard server: configuration, the router, the session store and the commands.
 
 pub mod api;
+pub mod assets;
 pub mod backup;
 pub mod cli;
 pub mod config;

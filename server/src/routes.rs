@@ -90,7 +90,10 @@ pub fn router_with(
         .route("/readyz", get(crate::health::readyz).with_state(readiness))
         .route("/metrics", get(crate::metrics::metrics).with_state(scrape))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
-        .merge(crate::api::router(state.clone()))
+        .merge(crate::api::router(
+            state.clone(),
+            crate::assets::stylesheet_href(&options),
+        ))
         .leptos_routes_with_context(&options, routes, page_context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

@@ -188,10 +188,15 @@ pub fn provide_page_csp() {
 
 /// The security headers of every answer: the CSP (a page's own, with its nonce, or one
 /// without), no framing, no sniffing, no referrer outside the app, nothing stored by caches
-/// except the build's assets, and HSTS over HTTPS.
+/// except the build's assets (see `assets::cache_control`), and HSTS over HTTPS.
 pub async fn security_headers(State(web): State<Arc<Web>>, req: Request, next: Next) -> Response {
-    let asset = req.uri().path().starts_with("/pkg/");
+    let asset = req
+        .uri()
+        .path()
+        .starts_with("/pkg/")
+        .then(|| crate::assets::cache_control(req.uri().path()));
     let mut response = next.run(req).await;
+    let found = response.status() == StatusCode::OK;
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: &str| {
         if !headers.contains_key(&name)
@@ -213,8 +218,13 @@ pub async fn security_headers(State(web): State<Arc<Web>>, req: Request, next: N
         HeaderName::from_static("cross-origin-opener-policy"),
         "same-origin",
     );
-    if !asset {
-        set(header::CACHE_CONTROL, "no-store");
+    match asset {
+        // The same address answers brotli, gzip or neither: caches must keep them apart.
+        Some(policy) if found => {
+            set(header::CACHE_CONTROL, policy);
+            set(header::VARY, "accept-encoding");
+        }
+        _ => set(header::CACHE_CONTROL, "no-store"),
     }
     if web.https {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");

@@ -81,6 +81,7 @@ pub fn label(kind: &str) -> &str {
 }
 
 /// The entry's detail in words, from the event's data.
+#[cfg(feature = "db")]
 fn describe(
     kind: &str,
     data: &serde_json::Value,

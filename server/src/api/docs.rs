@@ -149,11 +149,11 @@ fn schema(out: &mut String, name: &str, schema: &Value) {
 }
 
 /// The page.
-pub fn page(doc: &OpenApi) -> Html<String> {
+pub fn page(doc: &OpenApi, stylesheet: &str) -> Html<String> {
     let doc = serde_json::to_value(doc).unwrap_or_default();
     let title = escape(doc["info"]["title"].as_str().unwrap_or("REST API"));
     let mut out = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/switchyard.css\"></head><body><main class=\"api-docs\"><h1>{title}</h1>"
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head><body><main class=\"api-docs\"><h1>{title}</h1>"
     );
     if let Some(description) = doc["info"]["description"].as_str() {
         let _ = write!(out, "<p>{}</p>", prose(description));

@@ -243,7 +243,9 @@ fn described(mut doc: OpenApi) -> OpenApi {
     doc
 }
 
-pub fn router(state: AppState) -> Router<LeptosOptions> {
+/// The REST API, its OpenAPI document and reference page, and MCP; `stylesheet` is the
+/// address of the build's stylesheet, for the reference page.
+pub fn router(state: AppState, stylesheet: String) -> Router<LeptosOptions> {
     let (routes, doc) = api_routes().split_for_parts();
     let doc = std::sync::Arc::new(described(doc));
     let json_doc = doc.clone();
@@ -258,8 +260,8 @@ pub fn router(state: AppState) -> Router<LeptosOptions> {
         .route(
             "/api/docs",
             get(move || {
-                let doc = doc.clone();
-                async move { docs::page(&doc) }
+                let (doc, stylesheet) = (doc.clone(), stylesheet.clone());
+                async move { docs::page(&doc, &stylesheet) }
             }),
         )
         .merge(routes.with_state(state.clone()))

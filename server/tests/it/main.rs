@@ -2,6 +2,7 @@
 //! Every server function is called signed out, from another organization, and as a Viewer.
 
 mod api_trigger;
+mod assets;
 mod backup;
 mod cli;
 mod health;
@@ -104,6 +105,11 @@ impl TestApp {
 
     /// The app served with these defences.
     pub async fn with_web(web: server::security::Web) -> Self {
+        Self::with_site(web, "target/site").await
+    }
+
+    /// The app served with these defences, its browser bundle from `site_root`.
+    pub async fn with_site(web: server::security::Web, site_root: &str) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
@@ -117,7 +123,7 @@ impl TestApp {
         };
         let options = LeptosOptions::builder()
             .output_name("switchyard")
-            .site_root("target/site")
+            .site_root(site_root)
             .build();
         // Generated once for the whole process: see `page_routes`.
         static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =

@@ -293,7 +293,10 @@ async fn sign_in_sends_people_only_to_paths_of_this_app_whatever_next_says() {
     );
 }
 
-fn header_of<'a>(response: &'a axum::http::Response<Body>, name: &str) -> Option<&'a str> {
+pub(crate) fn header_of<'a>(
+    response: &'a axum::http::Response<Body>,
+    name: &str,
+) -> Option<&'a str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
