@@ -2,9 +2,10 @@
 // event and until it is hydrated (the app's `data-hydrated` mark), and the bytes it fetched.
 // Over loopback, and over a throttled link (20 Mbit/s down, 5 up, 40 ms round trip).
 //
-//   node load-time.mjs http://127.0.0.1:3000 [runs] [identity]
+//   node load-time.mjs http://127.0.0.1:3000 [runs] [accept-encoding]
 //
-// `identity` asks for no compression (what a server without a compression layer sends).
+// An accept-encoding of `identity` asks for no compression (what a server without a
+// compression layer sends), `gzip` for gzip only; by default Chromium asks for brotli too.
 import { chromium } from "@playwright/test";
 
 const [, , base = "http://127.0.0.1:3000", runsArg = "5", encoding] = process.argv;
@@ -18,7 +19,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function once(throttled) {
   const context = await browser.newContext(
-    encoding === "identity" ? { extraHTTPHeaders: { "Accept-Encoding": "identity" } } : {},
+    encoding ? { extraHTTPHeaders: { "Accept-Encoding": encoding } } : {},
   );
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -32,15 +33,23 @@ async function once(throttled) {
       uploadThroughput: (5 * 1024 * 1024) / 8,
     });
   }
+  // Everything fetched, and the bundle alone (script, wasm and its chunks under /pkg/).
   let bytes = 0;
-  cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
+  let bundle = 0;
+  const urls = new Map();
+  cdp.on("Network.responseReceived", (e) => urls.set(e.requestId, e.response.url));
+  cdp.on("Network.loadingFinished", (e) => {
+    bytes += e.encodedDataLength;
+    const url = urls.get(e.requestId) ?? "";
+    if (url.includes("/pkg/") && !url.endsWith(".css")) bundle += e.encodedDataLength;
+  });
   const start = Date.now();
   await page.goto(`${base}/login`, { waitUntil: "load" });
   const loaded = Date.now() - start;
   await page.waitForSelector("body[data-hydrated=true]", { timeout: 60_000 });
   const hydrated = Date.now() - start;
   await context.close();
-  return { loaded, hydrated, bytes };
+  return { loaded, hydrated, bytes, bundle };
 }
 
 for (const throttled of [false, true]) {
@@ -51,7 +60,9 @@ for (const throttled of [false, true]) {
   console.log(
     `${link}: load ${median(results.map((r) => r.loaded))} ms, hydrated ${median(
       results.map((r) => r.hydrated),
-    )} ms, ${Math.round(median(results.map((r) => r.bytes)) / 1024)} KiB transferred (median of ${runs})`,
+    )} ms, ${Math.round(median(results.map((r) => r.bytes)) / 1024)} KiB transferred, of which the bundle ${Math.round(
+      median(results.map((r) => r.bundle)) / 1024,
+    )} KiB (median of ${runs})`,
   );
 }
 await browser.close();
