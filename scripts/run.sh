@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up and runs Switchyard, built for release as production runs it, with a demo
 # organization. Uses DATABASE_URL when it is set, otherwise a private PostgreSQL cluster under
-# data/pg (see scripts/pg.sh). scripts/dev.sh serves a debug build that rebuilds on changes.
+# data/pg (see scripts/pg.sh).
+#
+# `scripts/run.sh --dev` serves a debug build instead, rebuilt and restarted on every change
+# (cargo leptos watch): slower pages and a far bigger download, for development.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,6 +16,11 @@ if [ -z "${DATABASE_URL:-}" ]; then
   eval "$pg_env"
 fi
 export DATABASE_URL
+if [ "${1:-}" = "--dev" ]; then
+  export SWITCHYARD_SEED_DEMO=${SWITCHYARD_SEED_DEMO:-1}
+  echo "Serving the debug build at http://127.0.0.1:3000 (admin@acme.test, switchyard-demo)."
+  exec cargo leptos watch
+fi
 scripts/build.sh
 
 export LEPTOS_OUTPUT_NAME=switchyard
