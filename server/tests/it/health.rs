@@ -124,15 +124,7 @@ async fn readiness_follows_the_database_going_away_and_coming_back() {
 async fn readiness_wants_every_migration_and_the_workers_it_started() {
     use diesel_async::RunQueryDsl;
     let app = TestApp::new().await;
-    let liveness = server::workers::Liveness::default();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workers = server::workers::start_counted(
-        &app.db.pool,
-        &app.db.url,
-        &server::workers::Settings::default(),
-        &stopped,
-        &liveness,
-    );
+    let (liveness, workers) = Workers::start(&app);
     let readiness = server::health::Readiness {
         pool: app.db.pool.clone(),
         workers: liveness,
@@ -161,10 +153,7 @@ async fn readiness_wants_every_migration_and_the_workers_it_started() {
         .expect("remember it");
     assert_eq!(ready(&readiness).await.0, StatusCode::OK);
 
-    stop.send(true).expect("stop");
-    for worker in workers {
-        worker.await.expect("worker");
-    }
+    workers.stop().await;
     let (status, body) = ready(&readiness).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("2 of 2 workers stopped"), "{body}");
@@ -269,32 +258,10 @@ async fn metrics_need_their_token_and_count_runs_requests_and_sign_in_failures()
         )
         .await;
     let key = crate::ingest::key(&app, "acme").await;
-    let liveness = server::workers::Liveness::default();
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workers = server::workers::start_counted(
-        &app.db.pool,
-        &app.db.url,
-        &server::workers::Settings::default(),
-        &stopped,
-        &liveness,
-    );
-    let answer = app
-        .send(
-            Request::post("/~acme/events")
-                .header(header::AUTHORIZATION, format!("Bearer {key}"))
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(r#"{"type":"Deal.won","data":{"name":"Acme"}}"#))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED);
-    let run: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
-    let run = run["runs"][0].as_str().expect("run").to_owned();
+    let (_, workers) = Workers::start(&app);
+    let run = app.deal_won(&key).await;
     assert_eq!(app.succeeded(&run).await, "Succeeded");
-    stop.send(true).expect("stop");
-    for worker in workers {
-        worker.await.expect("worker");
-    }
+    workers.stop().await;
     let after = scrape(&app, Some(TOKEN)).await;
     for series in [
         "switchyard_runs_ended_total{status=\"Succeeded\"}",
@@ -310,5 +277,34 @@ async fn metrics_need_their_token_and_count_runs_requests_and_sign_in_failures()
             "{series} moved: {}",
             after.body
         );
+    }
+}
+
+/// Workers as the server starts them, counted in the `Liveness` they return with.
+struct Workers {
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Workers {
+    fn start(app: &TestApp) -> (server::workers::Liveness, Self) {
+        let liveness = server::workers::Liveness::default();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let handles = server::workers::start_counted(
+            &app.db.pool,
+            &app.db.url,
+            &server::workers::Settings::default(),
+            &stopped,
+            &liveness,
+        );
+        (liveness, Self { stop, handles })
+    }
+
+    /// Stops them and waits until every one has handed its run back.
+    async fn stop(self) {
+        self.stop.send(true).expect("stop");
+        for worker in self.handles {
+            worker.await.expect("worker");
+        }
     }
 }

@@ -282,6 +282,22 @@ impl TestApp {
         .expect("activate");
     }
 
+    /// Posts a `Deal.won` event to acme's ingest with `key`; the id of the one run it started.
+    pub async fn deal_won(&self, key: &str) -> String {
+        let answer = self
+            .send(
+                Request::post("/~acme/events")
+                    .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(r#"{"type":"Deal.won","data":{"name":"Acme"}}"#))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+        let runs: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+        runs["runs"][0].as_str().expect("run").to_owned()
+    }
+
     /// The run's status once it is `Succeeded`, or the last one seen after 20 seconds.
     pub async fn succeeded(&self, run: &str) -> String {
         use diesel::prelude::*;

@@ -544,18 +544,7 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
         changed.status,
         changed.body
     );
-    let answer = app
-        .send(
-            Request::post("/~acme/events")
-                .header(header::AUTHORIZATION, format!("Bearer {key}"))
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(r#"{"type":"Deal.won","data":{"name":"Acme"}}"#))
-                .expect("request"),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
-    let run: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
-    let run = run["runs"][0].as_str().expect("a run").to_owned();
+    let run = app.deal_won(&key).await;
     assert_eq!(app.succeeded(&run).await, "Succeeded");
     let unfinished = flood.iter().filter(|t| !t.is_finished()).count();
     for attempt in flood {
