@@ -146,19 +146,51 @@ impl WorkflowQuery {
         self.limit.unwrap_or(LIMIT_DEFAULT).clamp(1, LIMIT_MAX)
     }
 
-    /// The offset the cursor stands for; a cursor we did not make starts from the top.
-    pub fn offset(&self) -> i64 {
-        self.cursor
-            .as_deref()
-            .and_then(|c| c.strip_prefix("o"))
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|n| *n >= 0)
-            .unwrap_or(0)
+    /// Where the cursor says the page starts; a cursor we did not make, or made for another
+    /// sort, starts from the top.
+    pub fn position(&self) -> Option<Position> {
+        use base64::Engine as _;
+        let text = self.cursor.as_deref()?.trim();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        let body: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        if body["s"].as_str()? != self.sort.as_str() {
+            return None;
+        }
+        Some(Position {
+            key: body["k"].as_str()?.to_owned(),
+            id: body["id"].as_str()?.to_owned(),
+            offset: body["o"].as_i64().filter(|o| *o >= 0)?,
+            back: body["b"].as_bool()?,
+        })
     }
 
-    pub fn cursor_for(offset: i64) -> String {
-        format!("o{offset}")
+    /// The cursor of a page that starts after the row with sort key `key` and id `id` (or,
+    /// `back`, that ends before it), with `offset` rows before it.
+    pub fn cursor_at(&self, key: &str, id: &str, offset: i64, back: bool) -> String {
+        use base64::Engine as _;
+        let body = serde_json::json!({
+            "s": self.sort.as_str(),
+            "k": key,
+            "id": id,
+            "o": offset,
+            "b": back,
+        });
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body.to_string())
     }
+}
+
+/// Where a page of the workflow list starts: just after the row with this sort key and id in
+/// the list's order, or, going back, just before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// The row's sort key as PostgreSQL writes it out.
+    pub key: String,
+    pub id: String,
+    /// How many rows come before the page ("26–50 of 1,004").
+    pub offset: i64,
+    pub back: bool,
 }
 
 /// One page of results.
@@ -169,6 +201,8 @@ pub struct Page<T> {
     pub has_more: bool,
     /// Where the next page starts, when there is one.
     pub cursor: Option<String>,
+    /// Where the previous page starts, when there is one.
+    pub previous: Option<String>,
     /// Where this page started (0 for the first).
     pub offset: i64,
 }
@@ -417,7 +451,7 @@ mod tests {
             ("trigger", " Deal.won "),
             ("q", ""),
             ("sort", "name"),
-            ("cursor", "o25"),
+            ("cursor", "not a cursor"),
             ("other", "ignored"),
         ])
         .expect("query");
@@ -425,7 +459,39 @@ mod tests {
         assert_eq!(q.trigger_event.as_deref(), Some("Deal.won"));
         assert_eq!(q.text, None);
         assert_eq!(q.sort, Sort::Name);
-        assert_eq!(q.offset(), 25);
+        assert_eq!(
+            q.position(),
+            None,
+            "a cursor we did not make starts from the top"
+        );
+    }
+
+    #[test]
+    fn a_cursor_reads_back_for_its_own_sort_only() {
+        let by_name = WorkflowQuery {
+            sort: Sort::Name,
+            ..WorkflowQuery::default()
+        };
+        let cursor = by_name.cursor_at("acme onboarding", "wf_1", 25, true);
+        let read = WorkflowQuery {
+            cursor: Some(cursor.clone()),
+            ..by_name.clone()
+        };
+        assert_eq!(
+            read.position(),
+            Some(Position {
+                key: "acme onboarding".into(),
+                id: "wf_1".into(),
+                offset: 25,
+                back: true,
+            })
+        );
+        let other_sort = WorkflowQuery {
+            sort: Sort::Created,
+            cursor: Some(cursor),
+            ..WorkflowQuery::default()
+        };
+        assert_eq!(other_sort.position(), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+use std::sync::{Arc, Mutex};
 use switchyard::db::{Pool, PooledConn};
 use switchyard::hooks::Hooks;
 use switchyard::{Member, UserId};
@@ -47,14 +48,51 @@ pub async fn user_id() -> Result<UserId, AppError> {
         .ok_or(AppError::Unauthorized)
 }
 
+/// The members a request has looked up, by user and organization: a page and the server functions it
+/// calls while rendering find the member once between them.
+#[derive(Clone, Default)]
+pub struct RequestMembers(Arc<Mutex<Vec<(String, MemberCell)>>>);
+
+/// A member being looked up, or looked up: the second caller waits for the first.
+type MemberCell = Arc<tokio::sync::OnceCell<Member>>;
+
+impl RequestMembers {
+    fn cell(&self, user: &UserId, org: &str) -> MemberCell {
+        let key = format!("{}/{org}", user.as_str());
+        let mut cells = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, cell)) = cells.iter().find(|(k, _)| *k == key) {
+            return cell.clone();
+        }
+        let cell = MemberCell::default();
+        cells.push((key, Arc::clone(&cell)));
+        cell
+    }
+}
+
+/// What every request's server functions and pages reach through context.
+pub fn provide_request_context(state: AppState) {
+    provide_context(state);
+    provide_context(RequestMembers::default());
+}
+
 /// The signed-in user as a member of `org`, with the connection the rest of the call uses;
-/// not a member looks exactly like a missing org.
+/// not a member looks exactly like a missing org. Looked up once per request.
 pub async fn member(org: &str) -> Result<(Member, PooledConn), AppError> {
     let user = user_id().await?;
     let mut conn = conn().await?;
-    let member = switchyard::repo::org::member(&mut conn, &user, org)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)?;
+    let lookup = async |conn: &mut PooledConn| {
+        switchyard::repo::org::member(conn, &user, org)
+            .await
+            .map_err(AppError::internal)?
+            .ok_or(AppError::NotFound)
+    };
+    let member = match use_context::<RequestMembers>() {
+        Some(members) => members
+            .cell(&user, org)
+            .get_or_try_init(|| lookup(&mut conn))
+            .await?
+            .clone(),
+        None => lookup(&mut conn).await?,
+    };
     Ok((member, conn))
 }

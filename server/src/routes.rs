@@ -66,12 +66,18 @@ pub fn router_with(
     let fn_state = state.clone();
     let server_fns = move |req: Request<Body>| {
         let state = fn_state.clone();
-        async move { handle_server_fns_with_context(move || provide_context(state.clone()), req).await }
+        async move {
+            handle_server_fns_with_context(
+                move || app::state::provide_request_context(state.clone()),
+                req,
+            )
+            .await
+        }
     };
     let page_context = {
         let state = state.clone();
         move || {
-            provide_context(state.clone());
+            app::state::provide_request_context(state.clone());
             security::provide_page_csp();
         }
     };

@@ -306,6 +306,7 @@ pub async fn search(conn: &mut Conn, org: &OrgId, search: &Search) -> QueryResul
         total,
         has_more,
         cursor,
+        previous: None,
         offset: 0,
     })
 }

@@ -149,3 +149,117 @@ async fn sorts_by_failure_rate_and_last_run_with_never_run_last() {
         .expect("find");
     assert_eq!(names(&page), vec!["solid", "flaky", "broken", "never"]);
 }
+
+/// Every sort, 3 to a page: forward to the end then back to the start gives every workflow once,
+/// in the order of one unpaged read, with the positions a reader sees ("4–6 of 8"); ties (equal
+/// failure rates, equal and missing last runs) are broken by the id, so none is skipped.
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_forward_and_back_by_keyset_in_every_sort() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::workflows;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let at = time::OffsetDateTime::now_utc();
+    // (name, succeeded, failed, last run hours ago)
+    let rows = [
+        ("golf", 1, 1, Some(1)),
+        ("Alpha", 1, 1, Some(1)),
+        ("echo", 0, 0, None),
+        ("bravo", 3, 1, Some(2)),
+        ("delta", 0, 0, None),
+        ("hotel", 0, 2, Some(3)),
+        ("charlie", 1, 1, Some(5)),
+        ("foxtrot", 0, 0, None),
+    ];
+    for (name, ok, failed, hours) in rows {
+        let w = create(&mut conn, &admin, name, 0).await;
+        diesel::update(workflows::table.find(&w.id))
+            .set((
+                workflows::run_count.eq(ok + failed),
+                workflows::success_count.eq(ok),
+                workflows::failure_count.eq(failed),
+                workflows::last_run_at.eq(hours.map(|h| at - time::Duration::hours(h))),
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("counters");
+    }
+    let org = &admin.org.id;
+    for sort in Sort::ALL {
+        let all = repo::workflow::find(
+            &mut conn,
+            org,
+            &WorkflowQuery {
+                sort,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("find");
+        let all: Vec<String> = all.results.iter().map(|w| w.name.clone()).collect();
+        assert_eq!(all.len(), 8);
+        let mut query = WorkflowQuery {
+            sort,
+            limit: Some(3),
+            ..Default::default()
+        };
+        let mut forward = Vec::new();
+        let mut seen = Vec::new();
+        loop {
+            let page = repo::workflow::find(&mut conn, org, &query)
+                .await
+                .expect("find");
+            seen.push((page.offset, page.previous.is_some(), page.has_more));
+            forward.extend(names(&page).into_iter().map(str::to_owned));
+            match page.cursor {
+                Some(next) => query.cursor = Some(next),
+                None => {
+                    query.cursor = page.previous;
+                    break;
+                }
+            }
+        }
+        assert_eq!(forward, all, "{sort:?} forward");
+        assert_eq!(
+            seen,
+            [(0, false, true), (3, true, true), (6, true, false)],
+            "{sort:?} positions"
+        );
+        let mut back = Vec::new();
+        while let Some(cursor) = query.cursor.take() {
+            query.cursor = Some(cursor);
+            let page = repo::workflow::find(&mut conn, org, &query)
+                .await
+                .expect("find");
+            back.push((page.offset, names(&page).join(",")));
+            query.cursor = page.previous;
+        }
+        assert_eq!(
+            back,
+            [(3, all[3..6].join(",")), (0, all[..3].join(","))],
+            "{sort:?} back"
+        );
+    }
+}
+
+/// A cursor somebody edited (a key that is not a time) starts from the top instead of failing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_cursor_starts_from_the_top() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    for name in ["one", "two", "three"] {
+        create(&mut conn, &admin, name, 0).await;
+    }
+    let query = WorkflowQuery::default();
+    let edited = WorkflowQuery {
+        cursor: Some(query.cursor_at("not a time'); DROP TABLE workflows; --", "x", 10, false)),
+        ..WorkflowQuery::default()
+    };
+    let page = repo::workflow::find(&mut conn, &admin.org.id, &edited)
+        .await
+        .expect("an edited cursor is not an error");
+    assert_eq!((page.offset, page.results.len()), (0, 3));
+}

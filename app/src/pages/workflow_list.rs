@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use switchyard::Status;
-use switchyard::query::{LIMIT_DEFAULT, Sort, WorkflowQuery};
+use switchyard::query::Sort;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 struct Filters {
@@ -161,12 +161,7 @@ fn WorkflowTable(
     }
     let first = page.offset + 1;
     let last = page.offset + page.results.len() as i64;
-    let previous = (page.offset > 0).then(|| {
-        filters.href(
-            &org,
-            &WorkflowQuery::cursor_for((page.offset - LIMIT_DEFAULT).max(0)),
-        )
-    });
+    let previous = page.previous.as_deref().map(|c| filters.href(&org, c));
     let next = page.cursor.as_deref().map(|c| filters.href(&org, c));
     view! {
         <table class="workflows">
