@@ -197,3 +197,71 @@ async fn a_server_asked_to_stop_hands_its_run_back_for_the_next_to_finish_at_onc
     drop(second);
     assert_each_step_done_once(&app, &run).await;
 }
+
+/// Sends a plain HTTP/1.1 request over `stream` and reads the answer to the end.
+fn answer_of(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("the answer");
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_in_flight_at_sigterm_is_answered_and_new_ones_are_refused() {
+    use std::io::Write;
+    use std::net::TcpStream;
+    let app = TestApp::new().await;
+    let port = free_port();
+    let mut served = serve_at(&app.db.url, port, &[("SWITCHYARD_SHUTDOWN_SECS", "20")]);
+    let address = format!("127.0.0.1:{port}");
+    wait_for(
+        "the server to listen",
+        Duration::from_secs(60),
+        async || {
+            TcpStream::connect(&address).is_ok_and(|mut s| {
+                s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .is_ok()
+                    && answer_of(&mut s).starts_with("HTTP/1.1 200")
+            })
+        },
+    )
+    .await;
+
+    // A sign-in whose body is only half sent when the server is asked to stop.
+    let body = "email=nobody%40example.test&password=not-the-password";
+    let (first, rest) = body.split_at(20);
+    let mut stream = TcpStream::connect(&address).expect("connect");
+    write!(
+        stream,
+        "POST /api/login HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
+         Accept: application/json\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .expect("the first half");
+    stream.flush().expect("flush");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let term = Command::new("kill")
+        .args(["-TERM", &served.0.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        served.0.try_wait().expect("the process").is_none(),
+        "the server waits for the request in flight"
+    );
+    assert!(
+        TcpStream::connect(&address).is_err(),
+        "a stopping server accepts no new connection"
+    );
+
+    stream.write_all(rest.as_bytes()).expect("the rest");
+    let answer = answer_of(&mut stream);
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request in flight is answered (a wrong password): {answer}"
+    );
+    let exit = served.0.wait().expect("the server stops");
+    assert!(exit.success(), "a clean stop: {exit:?}");
+}
