@@ -1,0 +1,219 @@
+//! Workflow rows: always read and written inside one organization, deleted rows hidden. The
+//! list's pages are in `list`, the saved versions in `versions`, and what a run writes onto its
+//! workflow in `tally`.
+
+mod list;
+mod tally;
+mod versions;
+
+pub use list::find;
+pub use tally::{Health, RunTally, alerted, lock_for_run, tally_run};
+pub use versions::{VersionInfo, fields_at, insert_version, version_history, versions};
+
+use crate::db::Conn;
+use crate::entity::Workflow;
+use crate::id::{OrgId, UserId, WorkflowId};
+use crate::schema::workflows;
+use crate::status::Status;
+use crate::workflow::WorkflowFields;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use time::OffsetDateTime;
+
+/// The row of workflow `id` in `org`, unless deleted: every read and change by id goes through it.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn live<'a>(org: &'a OrgId, id: &'a WorkflowId) -> _ {
+    workflows::id
+        .eq(id)
+        .and(workflows::org_id.eq(org))
+        .and(workflows::deleted_at.is_null())
+}
+
+/// The org's live workflow, or `NotFound` (also for another org's id).
+pub async fn get(conn: &mut Conn, org: &OrgId, id: &WorkflowId) -> QueryResult<Workflow> {
+    workflows::table
+        .filter(live(org, id))
+        .select(Workflow::as_select())
+        .first(conn)
+        .await
+}
+
+/// Like `get`, but takes a row lock for the rest of the transaction.
+pub async fn get_for_update(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+) -> QueryResult<Workflow> {
+    workflows::table
+        .filter(live(org, id))
+        .select(Workflow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+}
+
+pub async fn insert(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    fields: &WorkflowFields,
+    by: Option<&UserId>,
+) -> QueryResult<Workflow> {
+    diesel::insert_into(workflows::table)
+        .values((
+            workflows::id.eq(id),
+            workflows::org_id.eq(org),
+            workflows::name.eq(&fields.name),
+            workflows::description.eq(&fields.description),
+            workflows::trigger_event.eq(&fields.trigger_event),
+            workflows::steps.eq(&fields.steps),
+            workflows::retry_policy.eq(&fields.retry_policy),
+            workflows::error_handling.eq(fields.error_handling),
+            workflows::timeout_ms.eq(fields.timeout_ms),
+            workflows::status.eq(Status::Draft),
+            workflows::created_by.eq(by),
+        ))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Writes new fields if the row is still at `version`; `None` when it is not (someone else saved).
+pub async fn update_fields(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    version: i32,
+    fields: &WorkflowFields,
+) -> QueryResult<Option<Workflow>> {
+    diesel::update(workflows::table)
+        .filter(live(org, id))
+        .filter(workflows::version.eq(version))
+        .set((
+            workflows::name.eq(&fields.name),
+            workflows::description.eq(&fields.description),
+            workflows::trigger_event.eq(&fields.trigger_event),
+            workflows::steps.eq(&fields.steps),
+            workflows::retry_policy.eq(&fields.retry_policy),
+            workflows::error_handling.eq(fields.error_handling),
+            workflows::timeout_ms.eq(fields.timeout_ms),
+            workflows::version.eq(version + 1),
+            workflows::updated_at.eq(OffsetDateTime::now_utc()),
+        ))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Moves the status from `from` to `to`; `None` when the row is no longer in `from`.
+pub async fn set_status(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    from: Status,
+    to: Status,
+) -> QueryResult<Option<Workflow>> {
+    diesel::update(workflows::table)
+        .filter(live(org, id))
+        .filter(workflows::status.eq(from))
+        .set((
+            workflows::status.eq(to),
+            workflows::updated_at.eq(OffsetDateTime::now_utc()),
+        ))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Hides the workflow from every list; its runs and events stay.
+pub async fn soft_delete(
+    conn: &mut Conn,
+    org: &OrgId,
+    id: &WorkflowId,
+    from: Status,
+) -> QueryResult<Option<Workflow>> {
+    let now = OffsetDateTime::now_utc();
+    diesel::update(workflows::table)
+        .filter(live(org, id))
+        .filter(workflows::status.eq(from))
+        .set((workflows::deleted_at.eq(now), workflows::updated_at.eq(now)))
+        .returning(Workflow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// The live workflows of `org` triggered by `event_type`: those listening now (id and version,
+/// by id) and the paused ones, which ignore it.
+pub async fn listening(
+    conn: &mut Conn,
+    org: &OrgId,
+    event_type: &str,
+) -> QueryResult<(Vec<(WorkflowId, i32)>, Vec<WorkflowId>)> {
+    let wanted: Vec<Status> = Status::ALL
+        .into_iter()
+        .filter(|s| s.listens() || *s == Status::Paused)
+        .collect();
+    let rows: Vec<(WorkflowId, i32, Status)> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .filter(workflows::trigger_event.eq(event_type))
+        .filter(workflows::status.eq_any(wanted))
+        .order(workflows::id.asc())
+        .select((workflows::id, workflows::version, workflows::status))
+        .load(conn)
+        .await?;
+    let mut listening = Vec::new();
+    let mut ignoring = Vec::new();
+    for (id, version, status) in rows {
+        if status.listens() {
+            listening.push((id, version));
+        } else {
+            ignoring.push(id);
+        }
+    }
+    Ok((listening, ignoring))
+}
+
+/// A workflow's name, deleted or not (for the engine's events about its runs).
+pub async fn name_of(conn: &mut Conn, id: &WorkflowId) -> QueryResult<String> {
+    workflows::table
+        .find(id)
+        .select(workflows::name)
+        .first(conn)
+        .await
+}
+
+/// The names of `ids` that are workflows of `org` (deleted ones too), in one query; ids of
+/// another organization are not in the answer.
+pub async fn names_of(
+    conn: &mut Conn,
+    org: &OrgId,
+    ids: &[WorkflowId],
+) -> QueryResult<std::collections::BTreeMap<WorkflowId, String>> {
+    let rows: Vec<(WorkflowId, String)> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::id.eq_any(ids))
+        .select((workflows::id, workflows::name))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The organization's live workflows, by name: what a filter offers.
+pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entity::WorkflowRef>> {
+    let rows: Vec<(WorkflowId, String)> = workflows::table
+        .filter(workflows::org_id.eq(org))
+        .filter(workflows::deleted_at.is_null())
+        .order((workflows::name.asc(), workflows::id.asc()))
+        .limit(1_000)
+        .select((workflows::id, workflows::name))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| crate::entity::WorkflowRef { id, name })
+        .collect())
+}
