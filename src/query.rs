@@ -149,12 +149,7 @@ impl WorkflowQuery {
     /// Where the cursor says the page starts; a cursor we did not make, or made for another
     /// sort, starts from the top.
     pub fn position(&self) -> Option<Position> {
-        use base64::Engine as _;
-        let text = self.cursor.as_deref()?.trim();
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(text)
-            .ok()?;
-        let body: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let body = decode_cursor(self.cursor.as_deref()?)?;
         if body["s"].as_str()? != self.sort.as_str() {
             return None;
         }
@@ -169,16 +164,29 @@ impl WorkflowQuery {
     /// The cursor of a page that starts after the row with sort key `key` and id `id` (or,
     /// `back`, that ends before it), with `offset` rows before it.
     pub fn cursor_at(&self, key: &str, id: &str, offset: i64, back: bool) -> String {
-        use base64::Engine as _;
-        let body = serde_json::json!({
+        encode_cursor(&serde_json::json!({
             "s": self.sort.as_str(),
             "k": key,
             "id": id,
             "o": offset,
             "b": back,
-        });
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body.to_string())
+        }))
     }
+}
+
+/// An opaque cursor, safe in an address: `body` as JSON in unpadded base64url.
+pub(crate) fn encode_cursor(body: &serde_json::Value) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body.to_string())
+}
+
+/// The JSON a cursor of ours holds; `None` for text we did not make.
+pub(crate) fn decode_cursor(text: &str) -> Option<serde_json::Value> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Where a page of the workflow list starts: just after the row with this sort key and id in

@@ -7,9 +7,8 @@ use super::{
     After, Cmp, Dir, Field, Filter, Kind, LIMIT_DEFAULT, LIMIT_MAX, Lit, SORT_MAX, Search,
 };
 use crate::error::{DomainError, DomainResult};
+use crate::query::{decode_cursor, encode_cursor};
 use crate::workflow::FieldError;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 /// The sort keys of `-lastRunAt,name` (a leading `-` is descending); `$id` breaks ties.
@@ -59,17 +58,15 @@ fn sort_text(sort: &[(&'static Field, Dir)]) -> String {
 impl Search {
     /// The cursor that continues after `values` (the last row's sort values) and `id`.
     pub fn cursor(&self, values: &[Lit], id: &str) -> String {
-        let body = json!({
+        encode_cursor(&json!({
             "s": sort_text(&self.sort),
             "v": values.iter().map(Lit::to_json).collect::<Vec<_>>(),
             "id": id,
-        });
-        URL_SAFE_NO_PAD.encode(body.to_string())
+        }))
     }
 
     fn read_cursor(&self, text: &str) -> Option<After> {
-        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).ok()?;
-        let body: Value = serde_json::from_slice(&bytes).ok()?;
+        let body = decode_cursor(text)?;
         if body["s"].as_str()? != sort_text(&self.sort) {
             return None;
         }

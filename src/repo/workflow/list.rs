@@ -44,35 +44,44 @@ fn filtered<'a>(org: &'a OrgId, query: &'a WorkflowQuery) -> Live<'a> {
 /// How a sort orders the list: the key it sorts by (a missing value as the smallest), that
 /// key's SQL type, and whether the largest come first; the id breaks ties the same way. Each
 /// is an index of migration `workflow_list_keys`, so a page is one range of an index.
-fn order_of(sort: Sort) -> (String, &'static str, bool) {
-    match sort {
-        Sort::Created => ("created_at".into(), "timestamptz", true),
-        Sort::Name => ("lower(name)".into(), "text", false),
-        Sort::LastRun => (
-            "COALESCE(last_run_at, '-infinity'::timestamptz)".into(),
-            "timestamptz",
-            true,
-        ),
-        Sort::FailureRate => (
-            format!("COALESCE({}, -1)", crate::rate::FAILURE_RATE_SQL),
-            "float8",
-            true,
-        ),
-    }
+struct Order {
+    key: String,
+    cast: &'static str,
+    desc: bool,
 }
 
-/// Whether a cursor's key is a value of the sort's type, as PostgreSQL writes it: a cursor
-/// somebody edited starts from the top instead of failing the cast.
-fn key_reads_as(key: &str, cast: &str) -> bool {
-    use time::format_description::well_known::Iso8601;
-    match cast {
-        "float8" => key.parse::<f64>().is_ok_and(f64::is_finite),
-        "timestamptz" => {
-            key == "-infinity"
-                || time::OffsetDateTime::parse(&key.replacen(' ', "T", 1), &Iso8601::DEFAULT)
-                    .is_ok()
+impl Order {
+    fn of(sort: Sort) -> Self {
+        let (key, cast, desc) = match sort {
+            Sort::Created => ("created_at".into(), "timestamptz", true),
+            Sort::Name => ("lower(name)".into(), "text", false),
+            Sort::LastRun => (
+                "COALESCE(last_run_at, '-infinity'::timestamptz)".into(),
+                "timestamptz",
+                true,
+            ),
+            Sort::FailureRate => (
+                format!("COALESCE({}, -1)", crate::rate::FAILURE_RATE_SQL),
+                "float8",
+                true,
+            ),
+        };
+        Order { key, cast, desc }
+    }
+
+    /// Whether a cursor's key is a value of this key's type, as PostgreSQL writes it: a cursor
+    /// somebody edited starts from the top instead of failing the cast.
+    fn reads(&self, key: &str) -> bool {
+        use time::format_description::well_known::Iso8601;
+        match self.cast {
+            "float8" => key.parse::<f64>().is_ok_and(f64::is_finite),
+            "timestamptz" => {
+                key == "-infinity"
+                    || time::OffsetDateTime::parse(&key.replacen(' ', "T", 1), &Iso8601::DEFAULT)
+                        .is_ok()
+            }
+            _ => true,
         }
-        _ => true,
     }
 }
 
@@ -84,11 +93,13 @@ pub async fn find(
     org: &OrgId,
     query: &WorkflowQuery,
 ) -> QueryResult<Page<Workflow>> {
-    let (_, cast, _) = order_of(query.sort);
-    let at = query.position().filter(|at| key_reads_as(&at.key, cast));
-    match page(conn, org, query, at.as_ref()).await? {
+    let order = Order::of(query.sort);
+    let at = query.position().filter(|at| order.reads(&at.key));
+    match page(conn, org, query, &order, at.as_ref()).await? {
         // Fewer rows before than a page (some were deleted): the reader gets the first page.
-        None => Ok(page(conn, org, query, None).await?.expect("the first page")),
+        None => Ok(page(conn, org, query, &order, None)
+            .await?
+            .expect("the first page")),
         Some(page) => Ok(page),
     }
 }
@@ -98,14 +109,15 @@ async fn page(
     conn: &mut Conn,
     org: &OrgId,
     query: &WorkflowQuery,
+    order: &Order,
     at: Option<&Position>,
 ) -> QueryResult<Option<Page<Workflow>>> {
     let total: i64 = filtered(org, query).count().get_result(conn).await?;
     let limit = query.limit();
-    let (key, cast, desc) = order_of(query.sort);
+    let Order { key, cast, desc } = order;
     // Going back reads the rows before the cursor in the opposite order, then turns them round.
     let back = at.is_some_and(|at| at.back);
-    let (op, dir) = if desc != back {
+    let (op, dir) = if *desc != back {
         ("<", "DESC")
     } else {
         (">", "ASC")
