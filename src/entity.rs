@@ -25,9 +25,27 @@ pub struct Workflow {
     pub timeout_ms: Option<i64>,
     pub status: Status,
     pub version: i32,
+    // The counters and the last run time: what the fold put on the row plus the runs not folded
+    // yet, read in the same statement (`repo::workflow`'s `tally`).
+    #[cfg_attr(feature = "db", diesel(
+        select_expression = crate::repo::workflow::last_run_at(),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>,
+    ))]
     pub last_run_at: Option<OffsetDateTime>,
+    #[cfg_attr(feature = "db", diesel(
+        select_expression = crate::repo::workflow::run_count(),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
+    ))]
     pub run_count: i64,
+    #[cfg_attr(feature = "db", diesel(
+        select_expression = crate::repo::workflow::success_count(),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
+    ))]
     pub success_count: i64,
+    #[cfg_attr(feature = "db", diesel(
+        select_expression = crate::repo::workflow::failure_count(),
+        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
+    ))]
     pub failure_count: i64,
     pub created_by: Option<UserId>,
     pub created_at: OffsetDateTime,

@@ -16,9 +16,7 @@ use crate::repo::run::{End, RunRow};
 use crate::repo::run_step::StepRecord;
 use crate::repo::stats::{Failure, Outcome};
 use crate::repo::workflow::Health;
-use crate::repo::workflow::RunTally;
 use crate::run::RunStatus;
-use crate::status::Cause;
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde_json::{Value, json};
@@ -276,10 +274,9 @@ async fn record_run_event(
     .map(drop)
 }
 
-/// Writes a run's start and end onto its workflow: `lastRunAt` and the counters, and the
-/// status the transition table gives for the run's moves. The row is locked first, so that
-/// the question "was this the last run in flight (started and not ended)?" sees every run that
-/// ended before.
+/// Records a run's start and end: its outcome row (the statistics and, once folded, the
+/// workflow's counters and `lastRunAt`), and the status the transition table gives for the
+/// run's moves, written only when it changes (`repo::workflow`'s `tally`).
 async fn settle_workflow(
     conn: &mut Conn,
     run: &RunRow,
@@ -303,26 +300,16 @@ async fn settle_workflow(
         failure,
     };
     repo::stats::append(conn, &outcome).await?;
-    let (mut status, mut last_run_at) =
-        repo::workflow::lock_for_run(conn, &run.workflow_id).await?;
     if started {
-        status = status.after_run(Cause::RunStarted);
-        last_run_at = Some(now);
+        repo::workflow::run_started(conn, &run.workflow_id).await?;
     }
-    let while_others_run = status;
     if ended.is_some() {
-        status = status.after_run(Cause::LastRunEnded);
+        repo::workflow::run_ended(conn, &run.workflow_id, &run.id).await?;
     }
-    let tally = RunTally {
-        run: &run.id,
-        started,
-        ended: ended.map(|(status, _)| status == RunStatus::Succeeded),
-        status,
-        status_while_others_run: while_others_run,
-        last_run_at,
-    };
-    let health = repo::workflow::tally_run(conn, &run.workflow_id, tally).await?;
-    if alert {
+    if alert
+        && let Some(health) =
+            repo::workflow::health_if_alerting(conn, &run.workflow_id, now).await?
+    {
         raise_alert(conn, run, &health, now).await?;
     }
     Ok(())
@@ -347,15 +334,7 @@ async fn raise_alert(
     now: OffsetDateTime,
 ) -> QueryResult<()> {
     let finished = health.succeeded + health.failed;
-    let Some(rate) = crate::rate::failure_rate(health.failed, finished) else {
-        return Ok(());
-    };
-    let quiet = health
-        .alerted_at
-        .is_some_and(|at| now - at < Duration::hours(1));
-    if rate <= health.threshold || quiet {
-        return Ok(());
-    }
+    let rate = crate::rate::failure_rate(health.failed, finished).unwrap_or_default();
     let data = json!({
         "workflow": run.workflow_id, "failureRate": rate, "runCount": finished,
         "threshold": health.threshold, "run": run.id,

@@ -111,11 +111,27 @@ fn negate(inner: Cond) -> Cond {
     out.push(Part::Sql(")".into()))
 }
 
+/// The SQL a field reads: its column, but for the counters and the last run time what the
+/// fold put on the row plus what it has not folded yet, as `Workflow` reads them, so that
+/// filters, sorts and the cursors (written from the rows read) agree.
+fn column(field: &Field) -> &'static str {
+    use crate::repo::workflow::{
+        FAILURE_COUNT_SQL, LAST_RUN_AT_SQL, RUN_COUNT_SQL, SUCCESS_COUNT_SQL,
+    };
+    match field.column {
+        "run_count" => RUN_COUNT_SQL.as_str(),
+        "success_count" => SUCCESS_COUNT_SQL.as_str(),
+        "failure_count" => FAILURE_COUNT_SQL.as_str(),
+        "last_run_at" => LAST_RUN_AT_SQL.as_str(),
+        other => other,
+    }
+}
+
 /// The column as compared: text by its bytes.
 fn compared(field: &Field) -> String {
     match field.kind {
-        Kind::Text => format!("{} COLLATE \"C\"", field.column),
-        _ => field.column.to_owned(),
+        Kind::Text => format!("{} COLLATE \"C\"", column(field)),
+        _ => column(field).to_owned(),
     }
 }
 
@@ -125,13 +141,13 @@ fn condition(filter: &Filter) -> Cond {
         Filter::Any(parts) => or(parts.iter().map(condition).collect()),
         Filter::Not(inner) => negate(condition(inner)),
         Filter::Exists(field, true) | Filter::Compare(field, Cmp::Ne, Lit::Null) => {
-            Cond::sql(format!("({} IS NOT NULL)", field.column))
+            Cond::sql(format!("({} IS NOT NULL)", column(field)))
         }
         Filter::Exists(field, false) | Filter::Compare(field, Cmp::Eq, Lit::Null) => {
-            Cond::sql(format!("({} IS NULL)", field.column))
+            Cond::sql(format!("({} IS NULL)", column(field)))
         }
         Filter::Compare(field, Cmp::Ne, lit) => {
-            bound(&format!("({} IS DISTINCT FROM ", field.column), lit, ")")
+            bound(&format!("({} IS DISTINCT FROM ", column(field)), lit, ")")
         }
         Filter::Compare(field, cmp, lit) => {
             let op = match cmp {
@@ -159,7 +175,7 @@ fn condition(filter: &Filter) -> Cond {
         } => {
             let op = if *ignore_case { "~*" } else { "~" };
             bound(
-                &format!("COALESCE({} {op} ", field.column),
+                &format!("COALESCE({} {op} ", column(field)),
                 &Lit::Text(pattern.clone()),
                 ", FALSE)",
             )
@@ -189,7 +205,7 @@ fn keys(field: &Field, dir: Dir, value: &Lit) -> Vec<Key> {
     if field.nullable {
         let present = if *value == Lit::Null { 0 } else { 1 };
         out.push(Key {
-            sql: format!("({} IS NOT NULL)::int", field.column),
+            sql: format!("({} IS NOT NULL)::int", column(field)),
             wrap: ("", ""),
             value: Lit::Int(present),
             dir,
@@ -197,19 +213,19 @@ fn keys(field: &Field, dir: Dir, value: &Lit) -> Vec<Key> {
     }
     let (sql, wrap) = match (field.kind, field.nullable) {
         (Kind::Text, false) => (
-            format!("lower({}) COLLATE \"C\"", field.column),
+            format!("lower({}) COLLATE \"C\"", column(field)),
             ("lower(", ") COLLATE \"C\""),
         ),
         (Kind::Text, true) => (
-            format!("COALESCE(lower({}), '') COLLATE \"C\"", field.column),
+            format!("COALESCE(lower({}), '') COLLATE \"C\"", column(field)),
             ("lower(", ") COLLATE \"C\""),
         ),
-        (Kind::Int, true) => (format!("COALESCE({}, 0)", field.column), ("", "")),
+        (Kind::Int, true) => (format!("COALESCE({}, 0)", column(field)), ("", "")),
         (Kind::Time, true) => (
-            format!("COALESCE({}, 'epoch'::timestamptz)", field.column),
+            format!("COALESCE({}, 'epoch'::timestamptz)", column(field)),
             ("", ""),
         ),
-        (_, false) => (field.column.to_owned(), ("", "")),
+        (_, false) => (column(field).to_owned(), ("", "")),
     };
     out.push(Key {
         sql,

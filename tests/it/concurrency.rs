@@ -235,3 +235,103 @@ async fn a_workflow_paused_mid_run_stays_paused_when_the_run_ends() {
         "the run's end counts, and the pause stays"
     );
 }
+
+/// The version of the workflow's row as stored (PostgreSQL's `xmin`): every update of the row
+/// writes a new version.
+async fn row_version(conn: &mut switchyard::db::Conn, id: &switchyard::WorkflowId) -> String {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Text;
+    switchyard::schema::workflows::table
+        .find(id)
+        .select(sql::<Text>("xmin::text"))
+        .first(conn)
+        .await
+        .expect("xmin")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_of_a_busy_workflow_do_not_write_its_row_and_its_counters_read_exactly() {
+    use switchyard::schema::workflows;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = active(&mut conn, &admin, onboarding()).await;
+    for _ in 0..3 {
+        post(&mut conn, &admin, "Deal.won", deal()).await;
+    }
+    // Whole seconds: PostgreSQL keeps microseconds.
+    let t = (OffsetDateTime::now_utc() + Duration::minutes(1))
+        .replace_nanosecond(0)
+        .expect("time");
+    // One run stays in flight: the workflow is Triggered while the others start and end.
+    let held = engine::claim(&mut conn, "wa", LEASE, t)
+        .await
+        .expect("claim")
+        .expect("a run");
+    let progress = engine::advance(&mut conn, "wa", &held, LEASE, t)
+        .await
+        .expect("step");
+    assert_eq!(progress, Progress::Continue);
+    let before = row_version(&mut conn, &w.id).await;
+    let finished = engine::drain(&mut conn, "wb", LEASE, t + Duration::seconds(1))
+        .await
+        .expect("drain");
+    assert_eq!(finished, 2);
+    assert_eq!(
+        row_version(&mut conn, &w.id).await,
+        before,
+        "two runs started and ended without writing the workflow's row"
+    );
+    let stored: (i64, i64, Option<OffsetDateTime>) = workflows::table
+        .find(&w.id)
+        .select((
+            workflows::run_count,
+            workflows::success_count,
+            workflows::last_run_at,
+        ))
+        .first(&mut conn)
+        .await
+        .expect("row");
+    assert_eq!(stored, (0, 0, None), "nothing folded yet");
+    let read = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!(
+        (
+            read.status,
+            read.run_count,
+            read.success_count,
+            read.failure_count
+        ),
+        (Status::Triggered, 3, 2, 0),
+        "the reads add what is not folded"
+    );
+    assert_eq!(read.last_run_at, Some(t + Duration::seconds(1)));
+    // The fold moves the counts onto the row; the reads stay the same.
+    switchyard::housekeeping::fold(&mut conn)
+        .await
+        .expect("fold");
+    let stored: (i64, i64, Option<OffsetDateTime>) = workflows::table
+        .find(&w.id)
+        .select((
+            workflows::run_count,
+            workflows::success_count,
+            workflows::last_run_at,
+        ))
+        .first(&mut conn)
+        .await
+        .expect("row");
+    assert_eq!(stored, (3, 2, Some(t + Duration::seconds(1))));
+    let folded = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!(folded, read, "the same workflow before and after the fold");
+    // The last run in flight ends: back to Activated, and the counters go on from the row.
+    let mut progress = Progress::Continue;
+    while progress == Progress::Continue {
+        progress = engine::advance(&mut conn, "wa", &held, LEASE, t + Duration::seconds(2))
+            .await
+            .expect("step");
+    }
+    let last = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!(
+        (last.status, last.run_count, last.success_count),
+        (Status::Activated, 3, 3)
+    );
+}

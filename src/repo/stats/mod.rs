@@ -1,7 +1,8 @@
 //! The run statistics' storage: one row appended per run transaction that starts or ends a
 //! run (`append`, in that transaction), folded every few seconds into hourly rollups per
-//! workflow and version and into failure groups (`fold`, one transaction, each row once), and
-//! read back as rollups plus what is not folded yet (`read`: `series`, `by_version`, `groups`).
+//! workflow and version, into failure groups and into the workflows' counters (`fold`, one
+//! transaction, each row once), and read back as rollups plus what is not folded yet (`read`:
+//! `series`, `by_version`, `groups`).
 
 mod read;
 
@@ -9,6 +10,7 @@ pub use read::*;
 
 use crate::db::Conn;
 use crate::id::{OrgId, RunId, WorkflowId};
+use crate::repo::workflow::Folded;
 use crate::run::RunStatus;
 use crate::schema::run_outcomes;
 use crate::stats::{Tally, bucket_of, fingerprint};
@@ -222,6 +224,24 @@ pub async fn fold(conn: &mut Conn, batch: i64) -> QueryResult<usize> {
             .bind::<BigInt, _>(runs)
             .execute(conn)
             .await?;
+        }
+        // The workflows' counters and last run times, in the order of their ids (as every fold
+        // takes them, so that two folds never wait on each other in a circle).
+        let mut counters: BTreeMap<&WorkflowId, Folded> = BTreeMap::new();
+        for row in &rows {
+            let f = counters.entry(&row.workflow_id).or_default();
+            if row.started {
+                f.started += 1;
+                f.last_start = f.last_start.max(Some(row.at));
+            }
+            match row.outcome {
+                Some(RunStatus::Succeeded) => f.succeeded += 1,
+                Some(_) => f.failed += 1,
+                None => {}
+            }
+        }
+        for (workflow, f) in &counters {
+            crate::repo::workflow::add_folded(conn, workflow, f).await?;
         }
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         diesel::delete(run_outcomes::table.filter(run_outcomes::id.eq_any(&ids)))

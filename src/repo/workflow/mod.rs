@@ -1,13 +1,17 @@
 //! Workflow rows: always read and written inside one organization, deleted rows hidden. The
-//! list's pages are in `list`, the saved versions in `versions`, and what a run writes onto its
-//! workflow in `tally`.
+//! list's pages are in `list`, the saved versions in `versions`, and what runs do to their
+//! workflow (and how its counters are read) in `tally`.
 
 mod list;
 mod tally;
 mod versions;
 
 pub use list::find;
-pub use tally::{Health, RunTally, alerted, lock_for_run, tally_run};
+pub use tally::{
+    FAILURE_COUNT_SQL, Folded, Health, LAST_RUN_AT_SQL, RUN_COUNT_SQL, SUCCESS_COUNT_SQL,
+    add_folded, alerted, failure_count, health_if_alerting, last_run_at, run_count, run_ended,
+    run_started, success_count,
+};
 pub use versions::{VersionInfo, fields_at, insert_version, version_history, versions};
 
 use crate::db::Conn;

@@ -1,49 +1,152 @@
-//! What a run writes onto its workflow's row: the counters, the last run time, the status, and
-//! when the failure-rate alert was raised.
+//! What runs do to their workflow's row, and how its counters are read.
+//!
+//! No run writes the counters (`runCount`, `successCount`, `failureCount`) or `lastRunAt`: each
+//! run's start and end is a row appended to `run_outcomes` (`repo::stats::append`), the fold
+//! adds those rows onto the workflow every few seconds (`fold`), and every read adds what is not
+//! folded yet, in the same statement (`Workflow`'s select expressions: `RUN_COUNT_SQL` and the
+//! rest). A busy workflow's row is then written once a fold, not once a run.
+//!
+//! The status still moves with runs (`Triggered` while one is in flight): a start writes the
+//! row only when the status changes, and an end only when it was the last run in flight. Ends
+//! take a per-workflow advisory lock (in memory, no row written) so that of two runs ending
+//! together the second sees the first's end.
 
 use crate::db::Conn;
 use crate::id::{RunId, WorkflowId};
+use crate::run::RunStatus;
 use crate::schema::workflows;
-use crate::status::Status;
+use crate::status::{Cause, Status};
 use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::Double;
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 
-/// Locks the workflow's row for the rest of the transaction; its status and last run time.
-/// The lock is `FOR NO KEY UPDATE`, what the counters' update needs: a stronger one would wait
-/// for every transaction holding a key-share lock from a foreign-key check, and two runs
-/// ending together would deadlock.
-pub async fn lock_for_run(
-    conn: &mut Conn,
-    id: &WorkflowId,
-) -> QueryResult<(Status, Option<OffsetDateTime>)> {
-    workflows::table
-        .find(id)
-        .select((workflows::status, workflows::last_run_at))
-        .for_no_key_update()
-        .first(conn)
+/// Outcomes of a workflow's runs not folded yet, matching `$cond`.
+fn pending(what: &str, cond: &str) -> String {
+    format!("(SELECT {what} FROM run_outcomes o WHERE o.workflow_id = workflows.id AND {cond})")
+}
+
+fn succeeded() -> String {
+    format!("o.outcome = '{}'", RunStatus::Succeeded.as_str())
+}
+
+/// A run that ended any other way than Succeeded counts as a failure (cancelled and timed out
+/// included), as the counters always have.
+fn failed() -> String {
+    format!("o.outcome <> '{}'", RunStatus::Succeeded.as_str())
+}
+
+/// `runCount`: the row's folded count plus the starts not folded yet.
+pub static RUN_COUNT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "(workflows.run_count + {})",
+        pending("count(*)", "o.started")
+    )
+});
+pub static SUCCESS_COUNT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "(workflows.success_count + {})",
+        pending("count(*)", &succeeded())
+    )
+});
+pub static FAILURE_COUNT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "(workflows.failure_count + {})",
+        pending("count(*)", &failed())
+    )
+});
+/// `lastRunAt`: the latest start, folded or not.
+pub static LAST_RUN_AT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "GREATEST(workflows.last_run_at, {})",
+        pending("max(o.at)", "o.started")
+    )
+});
+
+/// `Workflow`'s select expressions for its counters (see the module's text).
+pub fn run_count() -> SqlLiteral<BigInt> {
+    sql(&RUN_COUNT_SQL)
+}
+pub fn success_count() -> SqlLiteral<BigInt> {
+    sql(&SUCCESS_COUNT_SQL)
+}
+pub fn failure_count() -> SqlLiteral<BigInt> {
+    sql(&FAILURE_COUNT_SQL)
+}
+pub fn last_run_at() -> SqlLiteral<Nullable<Timestamptz>> {
+    sql(&LAST_RUN_AT_SQL)
+}
+
+/// The statuses a cause moves, each with where it moves to, as SQL: `CASE status WHEN ... END`
+/// and the list for the `WHERE`. Built from the transition table, so that it stays the one rule.
+fn moves(cause: Cause) -> Vec<(Status, Status)> {
+    Status::ALL
+        .into_iter()
+        .map(|from| (from, from.after_run(cause)))
+        .filter(|(from, to)| from != to)
+        .collect()
+}
+
+fn case_of(moves: &[(Status, Status)]) -> (String, String) {
+    let whens: String = moves
+        .iter()
+        .map(|(from, to)| format!(" WHEN '{}' THEN '{}'", from.as_str(), to.as_str()))
+        .collect();
+    let froms: Vec<String> = moves
+        .iter()
+        .map(|(from, _)| format!("'{}'", from.as_str()))
+        .collect();
+    (format!("CASE status{whens} END"), froms.join(", "))
+}
+
+/// A run started: the status moves as the table says for `RunStarted`, written only when it
+/// changes (under load the workflow is already `Triggered`, and nothing is written).
+static STARTED: LazyLock<String> = LazyLock::new(|| {
+    let (case, froms) = case_of(&moves(Cause::RunStarted));
+    format!("UPDATE workflows SET status = {case} WHERE id = $1 AND status IN ({froms})")
+});
+
+/// The last run in flight ended: the status moves as the table says for `LastRunEnded`, when no
+/// other run of the workflow is running. Written only when it changes.
+static LAST_ENDED: LazyLock<String> = LazyLock::new(|| {
+    let (case, froms) = case_of(&moves(Cause::LastRunEnded));
+    format!(
+        "UPDATE workflows SET status = {case} WHERE id = $1 AND status IN ({froms})
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.workflow_id = $1 AND {} AND runs.id <> $2)",
+        *crate::repo::run::IS_RUNNING
+    )
+});
+
+/// Moves the workflow's status for a run that started.
+pub async fn run_started(conn: &mut Conn, id: &WorkflowId) -> QueryResult<()> {
+    diesel::sql_query(STARTED.as_str())
+        .bind::<Text, _>(id.as_str())
+        .execute(conn)
         .await
+        .map(drop)
 }
 
-/// What one run changes on its workflow's row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunTally<'a> {
-    pub run: &'a RunId,
-    /// The run started: one more run.
-    pub started: bool,
-    /// The run ended: one more success (true) or failure (false).
-    pub ended: Option<bool>,
-    /// The status when no other run of the workflow is running.
-    pub status: Status,
-    /// The status while another run of it is still running.
-    pub status_while_others_run: Status,
-    pub last_run_at: Option<OffsetDateTime>,
+/// Moves the workflow's status for a run that ended, if no other run of it is running. The
+/// advisory lock (held to the end of the transaction) orders the ends of one workflow's runs:
+/// the statement after it sees every end committed before, so the last one to end moves it.
+pub async fn run_ended(conn: &mut Conn, id: &WorkflowId, run: &RunId) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('workflow_runs:' || $1, 0))")
+        .bind::<Text, _>(id.as_str())
+        .execute(conn)
+        .await?;
+    diesel::sql_query(LAST_ENDED.as_str())
+        .bind::<Text, _>(id.as_str())
+        .bind::<Text, _>(run.as_str())
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
-/// A workflow's health after a run's tally: its counters, when it last raised the failure-rate
-/// alert, and its organization's threshold.
+/// A workflow's health for the failure-rate alert: its counters (folded and not), when it last
+/// raised the alert, and its organization's threshold.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Health {
     pub succeeded: i64,
@@ -52,65 +155,97 @@ pub struct Health {
     pub threshold: f64,
 }
 
-/// Writes a run's start and end onto its workflow: the counters, the last run time and the
-/// status the transition table gave, the one or the other as another run of the workflow is
-/// still `Running` or not. Called with the row locked (`lock_for_run`), so that this statement's
-/// look at the other runs sees every run that ended before it.
-pub async fn tally_run(
+impl Health {
+    /// Whether the alert is due now: above the threshold and not raised in the last hour.
+    pub fn alert_due(&self, now: OffsetDateTime) -> bool {
+        let quiet = self
+            .alerted_at
+            .is_some_and(|at| now - at < time::Duration::hours(1));
+        let rate = crate::rate::failure_rate(self.failed, self.succeeded + self.failed);
+        !quiet && rate.is_some_and(|rate| rate > self.threshold)
+    }
+}
+
+type HealthRow = (i64, i64, Option<OffsetDateTime>, f64);
+
+fn health_of((succeeded, failed, alerted_at, threshold): HealthRow) -> Health {
+    Health {
+        succeeded,
+        failed,
+        alerted_at,
+        threshold,
+    }
+}
+
+/// The workflow's health if the failure-rate alert may be due at `now`, else `None`: read every
+/// start of a run from an event, so it first looks at what is cheap to count (the folded
+/// counters and the failures not folded yet; the successes not folded yet can only lower the
+/// rate) and counts exactly only when that bound is above the threshold.
+pub async fn health_if_alerting(
     conn: &mut Conn,
     id: &WorkflowId,
-    tally: RunTally<'_>,
-) -> QueryResult<Health> {
-    use crate::schema::runs;
-    let (count, successes, failures) = (
-        i64::from(tally.started),
-        i64::from(tally.ended == Some(true)),
-        i64::from(tally.ended == Some(false)),
-    );
-    let others_running = diesel::dsl::exists(
-        runs::table
-            .filter(runs::workflow_id.eq(id))
-            .filter(sql::<diesel::sql_types::Bool>(
-                &crate::repo::run::IS_RUNNING,
-            ))
-            .filter(runs::id.ne(tally.run))
-            .select(runs::id),
-    );
-    let status = diesel::dsl::case_when::<_, _, diesel::sql_types::Text>(
-        others_running,
-        tally.status_while_others_run,
-    )
-    .otherwise(tally.status);
-    diesel::update(workflows::table.find(id))
-        .set((
-            workflows::run_count.eq(workflows::run_count + count),
-            workflows::success_count.eq(workflows::success_count + successes),
-            workflows::failure_count.eq(workflows::failure_count + failures),
-            workflows::status.eq(status),
-            workflows::last_run_at.eq(tally.last_run_at),
-        ))
-        .returning((
+    now: OffsetDateTime,
+) -> QueryResult<Option<Health>> {
+    let threshold_sql =
+        "(SELECT o.failure_threshold FROM organizations o WHERE o.id = workflows.org_id)";
+    let bound: HealthRow = workflows::table
+        .find(id)
+        .select((
             workflows::success_count,
-            workflows::failure_count,
+            sql::<BigInt>(&FAILURE_COUNT_SQL),
             workflows::alerted_at,
-            sql::<Double>(
-                "(SELECT o.failure_threshold FROM organizations o WHERE o.id = workflows.org_id)",
-            ),
+            sql::<Double>(threshold_sql),
         ))
-        .get_result(conn)
-        .await
-        .map(|(succeeded, failed, alerted_at, threshold)| Health {
-            succeeded,
-            failed,
-            alerted_at,
-            threshold,
-        })
+        .first(conn)
+        .await?;
+    if !health_of(bound).alert_due(now) {
+        return Ok(None);
+    }
+    let exact: HealthRow = workflows::table
+        .find(id)
+        .select((
+            sql::<BigInt>(&SUCCESS_COUNT_SQL),
+            sql::<BigInt>(&FAILURE_COUNT_SQL),
+            workflows::alerted_at,
+            sql::<Double>(threshold_sql),
+        ))
+        .first(conn)
+        .await?;
+    let health = health_of(exact);
+    Ok(health.alert_due(now).then_some(health))
 }
 
 /// Notes that the workflow raised the failure-rate alert at `at`.
 pub async fn alerted(conn: &mut Conn, id: &WorkflowId, at: OffsetDateTime) -> QueryResult<()> {
     diesel::update(workflows::table.find(id))
         .set(workflows::alerted_at.eq(at))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// What one fold adds onto a workflow's row: the runs started, succeeded and failed among the
+/// folded outcomes, and the latest start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Folded {
+    pub started: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub last_start: Option<OffsetDateTime>,
+}
+
+/// Adds a fold's counts onto the workflow's row, in the fold's transaction (which removes the
+/// outcomes it counted): a read before sees them as not folded, a read after on the row.
+pub async fn add_folded(conn: &mut Conn, id: &WorkflowId, f: &Folded) -> QueryResult<()> {
+    diesel::update(workflows::table.find(id))
+        .set((
+            workflows::run_count.eq(workflows::run_count + f.started),
+            workflows::success_count.eq(workflows::success_count + f.succeeded),
+            workflows::failure_count.eq(workflows::failure_count + f.failed),
+            workflows::last_run_at.eq(sql::<Nullable<Timestamptz>>("GREATEST(last_run_at, ")
+                .bind::<Nullable<Timestamptz>, _>(f.last_start)
+                .sql(")")),
+        ))
         .execute(conn)
         .await
         .map(drop)
