@@ -51,6 +51,7 @@ impl Config {
         let defaults = crate::workers::Settings::default();
         let workers = crate::workers::Settings {
             count: number("SWITCHYARD_WORKERS", defaults.count as u64)? as usize,
+            batch: (number("SWITCHYARD_WORKER_BATCH", defaults.batch as u64)? as usize).max(1),
             lease: time::Duration::milliseconds(number(
                 "SWITCHYARD_LEASE_MS",
                 defaults.lease.whole_milliseconds() as u64,

@@ -1,5 +1,6 @@
-//! The engine's workers inside the server process. Each claims ready runs and takes them to
-//! their end (or their next retry), one step per transaction. They wake when PostgreSQL
+//! The engine's workers inside the server process. Each claims ready runs (several in one
+//! statement) and takes them to their end (or their next retry), one step of every run it holds
+//! per transaction, each run in a savepoint of its own. They wake when PostgreSQL
 //! passes on a `NOTIFY` for a new run, and poll as well, so a lost notification or a retry
 //! that came due still gets picked up. Several server processes may share one database: the
 //! claim's `SKIP LOCKED` keeps them apart. Each worker takes organizations in turn. When the
@@ -21,8 +22,10 @@ use tokio::task::JoinHandle;
 /// How the workers of one process behave.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// How many runs this process advances at the same time.
+    /// How many workers this process runs, each with its own connection.
     pub count: usize,
+    /// How many runs a worker advances together: one step of each per transaction.
+    pub batch: usize,
     /// How long a claim holds a run without news from its worker; every step renews it.
     pub lease: Duration,
     /// How often an idle worker looks for work without being woken.
@@ -35,6 +38,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             count: 2,
+            batch: 16,
             lease: Duration::seconds(30),
             poll: StdDuration::from_secs(1),
             step_pause: StdDuration::ZERO,
@@ -42,8 +46,9 @@ impl Default for Settings {
     }
 }
 
-/// Runs a worker takes before it waits again.
-const BATCH: usize = 64;
+/// Rounds of steps a worker does before it looks at the clock of its loop again (and hands
+/// back what it holds, so a process stopping or a poll is never far off).
+const ROUNDS: usize = 256;
 
 /// How many of this process's workers are running: readiness asks it.
 #[derive(Clone, Debug, Default)]
@@ -194,82 +199,104 @@ impl Worker {
         *self.stop.borrow()
     }
 
-    /// Takes up to `BATCH` ready runs to their end; true when it found any.
+    /// Takes ready runs to their end (or their next retry), up to `settings.batch` at a time:
+    /// each round claims what the batch lacks in one statement and advances every run it holds
+    /// by one step in one transaction. Returns once it holds nothing and finds nothing, or after
+    /// `ROUNDS` rounds; true when it found any run.
     async fn work(&mut self) -> anyhow::Result<bool> {
         let mut conn = self.pool.get().await?;
+        let lease = self.settings.lease;
+        let mut held: Vec<Held> = Vec::new();
         let mut found = false;
-        for _ in 0..BATCH {
+        for round in 0..ROUNDS {
             if self.stopping() {
                 break;
             }
-            let now = OffsetDateTime::now_utc();
-            let lease = self.settings.lease;
-            let Some(claim) =
-                engine::claim_in_turn(&mut conn, &self.name, lease, now, &mut self.turn).await?
-            else {
-                break;
-            };
-            found = true;
-            metrics::counter!("switchyard_runs_claimed_total").increment(1);
-            let org = self
-                .turn
-                .last()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            self.advance(&mut conn, &claim, &org).await?;
-        }
-        Ok(found)
-    }
-
-    /// Advances one claimed run until it ends, waits for a retry, is lost, or the process stops.
-    async fn advance(
-        &mut self,
-        conn: &mut switchyard::db::Conn,
-        claim: &Claim,
-        org: &str,
-    ) -> anyhow::Result<()> {
-        let lease = self.settings.lease;
-        let started = std::time::Instant::now();
-        loop {
-            let now = OffsetDateTime::now_utc();
-            let step = std::time::Instant::now();
-            let progress = engine::advance(conn, &self.name, claim, lease, now).await;
-            metrics::histogram!("switchyard_step_duration_seconds")
-                .record(step.elapsed().as_secs_f64());
-            match progress {
-                Ok(Progress::Continue) => {}
-                Ok(Progress::Finished(status)) => {
-                    metrics::counter!("switchyard_runs_ended_total", "status" => status.as_str())
-                        .increment(1);
-                    metrics::histogram!("switchyard_run_duration_seconds")
-                        .record(started.elapsed().as_secs_f64());
-                    tracing::info!(
-                        org,
-                        run = %claim.run,
-                        status = status.as_str(),
-                        ms = started.elapsed().as_millis() as u64,
-                        "run ended"
-                    );
-                    return Ok(());
-                }
-                Ok(Progress::Rescheduled(_) | Progress::Lost) => return Ok(()),
-                Err(error) => {
-                    tracing::warn!(worker = %self.name, run = %claim.run, "the engine failed on a run: {error}");
-                    engine::stall(conn, &self.name, claim, &error, now).await?;
-                    return Ok(());
+            let room = self.settings.batch.saturating_sub(held.len());
+            if room > 0 && round + 1 < ROUNDS {
+                let now = OffsetDateTime::now_utc();
+                let claimed =
+                    engine::claim_batch(&mut conn, &self.name, lease, now, room, &mut self.turn)
+                        .await;
+                // A failed claim claimed nothing: the runs held still get their step.
+                for (claim, org) in claimed.unwrap_or_else(|e| {
+                    tracing::warn!(worker = %self.name, "claiming runs failed: {e}");
+                    Vec::new()
+                }) {
+                    metrics::counter!("switchyard_runs_claimed_total").increment(1);
+                    held.push(Held {
+                        claim,
+                        org: org.to_string(),
+                        started: std::time::Instant::now(),
+                    });
                 }
             }
+            if held.is_empty() {
+                break;
+            }
+            found = true;
+            held = self.step_all(&mut conn, held).await?;
             if !self.settings.step_pause.is_zero() {
                 tokio::select! {
                     _ = tokio::time::sleep(self.settings.step_pause) => {}
                     _ = self.stop.changed() => {}
                 }
             }
+        }
+        // Asked to stop, or out of rounds: the runs still held go back, to be taken at once.
+        for h in held {
+            engine::release(&mut conn, &self.name, &h.claim).await?;
             if self.stopping() {
-                engine::release(conn, &self.name, claim).await?;
-                tracing::info!(worker = %self.name, run = %claim.run, "handed the run back at shutdown");
-                return Ok(());
+                tracing::info!(worker = %self.name, run = %h.claim.run, "handed the run back at shutdown");
             }
         }
+        Ok(found)
     }
+
+    /// One step of every run held, in one transaction; returns the runs that go on.
+    async fn step_all(
+        &mut self,
+        conn: &mut switchyard::db::Conn,
+        held: Vec<Held>,
+    ) -> anyhow::Result<Vec<Held>> {
+        let claims: Vec<Claim> = held.iter().map(|h| h.claim.clone()).collect();
+        let now = OffsetDateTime::now_utc();
+        let step = std::time::Instant::now();
+        let results =
+            engine::advance_all(conn, &self.name, &claims, self.settings.lease, now).await?;
+        let per_run = step.elapsed().as_secs_f64() / claims.len() as f64;
+        let mut going_on = Vec::with_capacity(held.len());
+        for (h, progress) in held.into_iter().zip(results) {
+            metrics::histogram!("switchyard_step_duration_seconds").record(per_run);
+            match progress {
+                Ok(Progress::Continue) => going_on.push(h),
+                Ok(Progress::Finished(status)) => {
+                    metrics::counter!("switchyard_runs_ended_total", "status" => status.as_str())
+                        .increment(1);
+                    metrics::histogram!("switchyard_run_duration_seconds")
+                        .record(h.started.elapsed().as_secs_f64());
+                    tracing::info!(
+                        org = h.org,
+                        run = %h.claim.run,
+                        status = status.as_str(),
+                        ms = h.started.elapsed().as_millis() as u64,
+                        "run ended"
+                    );
+                }
+                Ok(Progress::Rescheduled(_) | Progress::Lost) => {}
+                // Rolled back to before the step and recorded as a failed try.
+                Err(error) => {
+                    tracing::warn!(worker = %self.name, run = %h.claim.run, "the engine failed on a run: {error}");
+                }
+            }
+        }
+        Ok(going_on)
+    }
+}
+
+/// A run a worker holds between rounds.
+struct Held {
+    claim: Claim,
+    org: String,
+    started: std::time::Instant,
 }

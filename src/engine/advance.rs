@@ -9,6 +9,7 @@ use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::HIGH_FAILURE_RATE;
+use crate::id::WorkflowId;
 use crate::ingest::{self, Limits};
 use crate::repo;
 use crate::repo::event::NewEvent;
@@ -44,19 +45,89 @@ pub(super) async fn advance(
 ) -> DomainResult<Progress> {
     conn.transaction::<_, DomainError, _>(async |conn| {
         relaxed_commit(conn).await?;
-        let Some(run) = repo::run::held(conn, worker, claim).await? else {
-            return Ok(Progress::Lost);
-        };
-        if run.cancel_requested_by.is_some() {
-            return cancelled(conn, &run, now).await;
-        }
-        if run.stalls >= STALLS_MAX {
-            return give_up(conn, &run, now).await;
-        }
-        let plan = plan::load(conn, &run).await?;
-        one_step(conn, &run, &plan, lease, now, limits).await
+        let (progress, ended) = advance_in(conn, worker, claim, lease, now, limits).await?;
+        settle_ends(conn, ended.as_slice()).await?;
+        Ok(progress)
     })
     .await
+}
+
+/// Advances each claimed run by one step, all in one transaction, each run in a savepoint of its
+/// own: a run the engine fails on is rolled back to where it was and its failed try recorded
+/// (`stall`), while the others' steps commit. The ends' status moves come last, the workflows in
+/// order of their ids, so the locks they take are held the shortest time and always taken in
+/// the same order. One result per claim, in order; an error of the whole (the connection lost)
+/// commits nothing, and every run is then taken over once its lease runs out.
+pub(super) async fn advance_all(
+    conn: &mut Conn,
+    worker: &str,
+    claims: &[Claim],
+    lease: Duration,
+    now: OffsetDateTime,
+    limits: &Limits,
+) -> DomainResult<Vec<DomainResult<Progress>>> {
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        relaxed_commit(conn).await?;
+        let mut results = Vec::with_capacity(claims.len());
+        let mut ended = Vec::new();
+        for claim in claims {
+            let result = conn
+                .transaction::<_, DomainError, _>(async |conn| {
+                    advance_in(conn, worker, claim, lease, now, limits).await
+                })
+                .await;
+            let result = match result {
+                Ok((progress, workflow)) => {
+                    ended.extend(workflow);
+                    Ok(progress)
+                }
+                Err(error) => {
+                    super::stall_in(conn, worker, claim, &error, now).await?;
+                    Err(error)
+                }
+            };
+            results.push(result);
+        }
+        ended.sort();
+        ended.dedup();
+        settle_ends(conn, &ended).await?;
+        Ok(results)
+    })
+    .await
+}
+
+/// One step of a claimed run, in the caller's transaction; with the progress, the run's
+/// workflow when the run ended (its status moves in `settle_ends`).
+async fn advance_in(
+    conn: &mut Conn,
+    worker: &str,
+    claim: &Claim,
+    lease: Duration,
+    now: OffsetDateTime,
+    limits: &Limits,
+) -> DomainResult<(Progress, Option<WorkflowId>)> {
+    let Some(run) = repo::run::held(conn, worker, claim).await? else {
+        return Ok((Progress::Lost, None));
+    };
+    let progress = if run.cancel_requested_by.is_some() {
+        cancelled(conn, &run, now).await?
+    } else if run.stalls >= STALLS_MAX {
+        give_up(conn, &run, now).await?
+    } else {
+        let plan = plan::load(conn, &run).await?;
+        one_step(conn, &run, &plan, lease, now, limits).await?
+    };
+    let ended = matches!(progress, Progress::Finished(_)).then(|| run.workflow_id.clone());
+    Ok((progress, ended))
+}
+
+/// Moves the status of the workflows whose runs ended in this transaction, if those were their
+/// last runs in flight (see `repo::workflow::run_ended`).
+async fn settle_ends(conn: &mut Conn, workflows: &[WorkflowId]) -> QueryResult<()> {
+    for workflow in workflows {
+        repo::workflow::run_ended(conn, workflow).await?;
+    }
+    Ok(())
 }
 
 async fn one_step(
@@ -275,8 +346,9 @@ async fn record_run_event(
 }
 
 /// Records a run's start and end: its outcome row (the statistics and, once folded, the
-/// workflow's counters and `lastRunAt`), and the status the transition table gives for the
-/// run's moves, written only when it changes (`repo::workflow`'s `tally`).
+/// workflow's counters and `lastRunAt`), and the status a start gives, written only when it
+/// changes (`repo::workflow`'s `tally`). An end's status move comes at the end of the
+/// transaction (`settle_ends`).
 async fn settle_workflow(
     conn: &mut Conn,
     run: &RunRow,
@@ -302,9 +374,6 @@ async fn settle_workflow(
     repo::stats::append(conn, &outcome).await?;
     if started {
         repo::workflow::run_started(conn, &run.workflow_id).await?;
-    }
-    if ended.is_some() {
-        repo::workflow::run_ended(conn, &run.workflow_id, &run.id).await?;
     }
     if alert
         && let Some(health) =

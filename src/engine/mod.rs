@@ -122,12 +122,61 @@ pub async fn stall(
     error: &DomainError,
     now: OffsetDateTime,
 ) -> DomainResult<()> {
+    stall_in(conn, worker, claim, error, now).await
+}
+
+/// `stall`, in the caller's transaction.
+async fn stall_in(
+    conn: &mut Conn,
+    worker: &str,
+    claim: &Claim,
+    error: &DomainError,
+    now: OffsetDateTime,
+) -> DomainResult<()> {
     let message = match error {
         DomainError::Internal(internal) => internal.message.clone(),
         other => other.to_string(),
     };
     repo::run::stall(conn, worker, claim, &message, now + STALL_PAUSE).await?;
     Ok(())
+}
+
+/// Claims up to `max` ready runs in one statement, starting with the organizations after the one
+/// `turn` served last (going round to the first): the batch a worker advances together.
+pub async fn claim_batch(
+    conn: &mut Conn,
+    worker: &str,
+    lease: Duration,
+    now: OffsetDateTime,
+    max: usize,
+    turn: &mut Turn,
+) -> DomainResult<Vec<(Claim, OrgId)>> {
+    let claimed =
+        repo::run::claim_many(conn, worker, now, now + lease, turn.last.as_ref(), max).await?;
+    // The next batch starts after the organizations this one served.
+    let after: Option<&OrgId> = claimed
+        .iter()
+        .map(|(_, org)| org)
+        .filter(|org| turn.last.as_ref().is_none_or(|last| *org > last))
+        .max()
+        .or_else(|| claimed.iter().map(|(_, org)| org).max());
+    if let Some(org) = after {
+        turn.last = Some(org.clone());
+    }
+    Ok(claimed)
+}
+
+/// Advances each claimed run by one step, all in one transaction and each run in a savepoint of
+/// its own (see `advance.rs`); one result per claim, in order. A run the engine failed on has
+/// its failed try recorded, as `stall` does.
+pub async fn advance_all(
+    conn: &mut Conn,
+    worker: &str,
+    claims: &[Claim],
+    lease: Duration,
+    now: OffsetDateTime,
+) -> DomainResult<Vec<DomainResult<Progress>>> {
+    advance::advance_all(conn, worker, claims, lease, now, &Limits::DEFAULT).await
 }
 
 /// Works out, without writing anything, what running `fields` (version `version` of

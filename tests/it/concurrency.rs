@@ -335,3 +335,102 @@ async fn runs_of_a_busy_workflow_do_not_write_its_row_and_its_counters_read_exac
         (Status::Activated, 3, 3)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_with_one_failing_run_commits_the_others_steps_once() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let w = active(&mut conn, &admin, onboarding()).await;
+    let mut queued = Vec::new();
+    for _ in 0..3 {
+        queued.extend(post(&mut conn, &admin, "Deal.won", deal()).await.runs);
+    }
+    let doomed = queued[1].to_string();
+    // Every step record of the middle run fails inside the database, as a broken row would.
+    diesel::sql_query(format!(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN IF NEW.run_id = '{doomed}' THEN RAISE EXCEPTION 'disk on fire'; END IF;
+                  RETURN NEW; END $$"
+    ))
+    .execute(&mut conn)
+    .await
+    .expect("function");
+    diesel::sql_query(
+        "CREATE TRIGGER refuse BEFORE INSERT ON run_steps FOR EACH ROW EXECUTE FUNCTION refuse()",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("trigger");
+    let t = OffsetDateTime::now_utc() + Duration::minutes(1);
+    let mut turn = engine::Turn::default();
+    let claimed = engine::claim_batch(&mut conn, "w1", LEASE, t, 10, &mut turn)
+        .await
+        .expect("claim");
+    let mut claims: Vec<engine::Claim> = claimed.into_iter().map(|(claim, _)| claim).collect();
+    assert_eq!(claims.len(), 3, "one statement claimed the three runs");
+    // The first round: the doomed run fails alone, the others take their first step.
+    let results = engine::advance_all(&mut conn, "w1", &claims, LEASE, t)
+        .await
+        .expect("batch");
+    for (claim, result) in claims.iter().zip(&results) {
+        if claim.run.to_string() == doomed {
+            let error = result.as_ref().expect_err("the doomed run fails");
+            assert!(error.to_string().contains("disk on fire"), "{error}");
+        } else {
+            assert_eq!(result.as_ref().ok(), Some(&Progress::Continue));
+        }
+    }
+    claims.retain(|c| c.run.to_string() != doomed);
+    let mut rounds = 1;
+    loop {
+        let results = engine::advance_all(&mut conn, "w1", &claims, LEASE, t)
+            .await
+            .expect("batch");
+        rounds += 1;
+        let finished = results
+            .iter()
+            .all(|r| *r == Ok(Progress::Finished(RunStatus::Succeeded)));
+        if finished {
+            break;
+        }
+        assert!(results.iter().all(|r| *r == Ok(Progress::Continue)));
+        assert!(rounds < 10, "the runs end");
+    }
+    assert_eq!(rounds, 4, "four steps, one a round");
+    for run in &queued {
+        let run = run.to_string();
+        let steps: Vec<i32> = run_steps::table
+            .filter(run_steps::run_id.eq(&run))
+            .select(run_steps::attempts)
+            .load(&mut conn)
+            .await
+            .expect("steps");
+        if run == doomed {
+            assert!(steps.is_empty(), "the failed run's step was rolled back");
+        } else {
+            assert_eq!(steps, [1, 1, 1, 1], "each step of {run} done once");
+        }
+    }
+    let made: i64 = things::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("things");
+    assert_eq!(made, 2 * 4, "no effect of the failed run's step was kept");
+    let (stalls, error, owner): (i32, Option<String>, Option<String>) = runs::table
+        .find(&doomed)
+        .select((runs::stalls, runs::error, runs::lease_owner))
+        .first(&mut conn)
+        .await
+        .expect("run");
+    assert_eq!(stalls, 1, "the failed try is recorded");
+    assert!(error.is_some_and(|e| e.contains("disk on fire")));
+    assert_eq!(owner, None, "and the run handed back");
+    let read = status_of(&mut conn, &admin, &w.id).await;
+    assert_eq!(
+        (read.run_count, read.success_count, read.status),
+        (2, 2, Status::Triggered),
+        "the doomed run's start was rolled back, and it is still in flight"
+    );
+}

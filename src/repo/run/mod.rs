@@ -129,22 +129,30 @@ fn claimed<'a>(worker: &'a str, claim: &'a Claim) -> ClaimedRun<'a> {
 /// not held under a live lease. PostgreSQL reads a `WITH` query only as far as its reader asks,
 /// so the second look runs only when the first found nothing. Taking over a run whose lease ran
 /// out counts as a stall.
-static CLAIM: LazyLock<String> = LazyLock::new(|| {
+static CLAIM: LazyLock<String> = LazyLock::new(|| claim_sql("1"));
+
+/// Like `CLAIM`, up to `$6` runs: the oldest ready runs of the organizations after `$4`, then
+/// (when those are fewer) of the first organizations. One statement, one commit for a batch.
+static CLAIM_MANY: LazyLock<String> = LazyLock::new(|| claim_sql("$6"));
+
+fn claim_sql(limit: &str) -> String {
     let ready = format!(
         "SELECT id FROM runs WHERE status IN ({}) AND run_at <= $1
            AND (lease_until IS NULL OR lease_until < $1)",
         quoted(&RunStatus::IN_FLIGHT, RunStatus::as_str)
     );
     format!(
-        "WITH after AS ({ready} AND org_id > $4 ORDER BY org_id, run_at LIMIT 1 FOR UPDATE SKIP LOCKED),
-              round AS ({ready} ORDER BY org_id, run_at LIMIT 1 FOR UPDATE SKIP LOCKED),
-              next AS (SELECT id FROM after UNION ALL SELECT id FROM round LIMIT 1)
+        "WITH after AS ({ready} AND org_id > $4 ORDER BY org_id, run_at LIMIT {limit} FOR UPDATE SKIP LOCKED),
+              round AS ({ready} ORDER BY org_id, run_at LIMIT {limit} FOR UPDATE SKIP LOCKED),
+              next AS (SELECT id FROM after
+                       UNION ALL (SELECT id FROM round WHERE id NOT IN (SELECT id FROM after))
+                       LIMIT {limit})
          UPDATE runs r SET status = $5, lease_owner = $2, lease_until = $3, fence = r.fence + 1,
              stalls = r.stalls + CASE WHEN r.lease_until IS NULL THEN 0 ELSE 1 END
          FROM next WHERE r.id = next.id
          RETURNING r.id, r.org_id, r.fence"
     )
-});
+}
 
 /// `runs.status = 'Running'`, written from the enum: a constant, which the planner matches to
 /// the partial index `runs_running` whatever plan it keeps for the statement.
@@ -191,6 +199,37 @@ pub async fn claim_next(
             c.org_id,
         )
     }))
+}
+
+/// Claims up to `max` ready runs for `worker` until `lease_until`, one statement. See
+/// `CLAIM_MANY`.
+pub async fn claim_many(
+    conn: &mut Conn,
+    worker: &str,
+    now: OffsetDateTime,
+    lease_until: OffsetDateTime,
+    after: Option<&OrgId>,
+    max: usize,
+) -> QueryResult<Vec<(Claim, OrgId)>> {
+    let claimed: Vec<Claimed> = diesel::sql_query(CLAIM_MANY.as_str())
+        .bind::<Timestamptz, _>(now)
+        .bind::<Text, _>(worker)
+        .bind::<Timestamptz, _>(lease_until)
+        .bind::<Text, _>(after.map_or("", OrgId::as_str))
+        .bind::<Text, _>(RunStatus::Running)
+        .bind::<BigInt, _>(max as i64)
+        .load(conn)
+        .await?;
+    Ok(claimed
+        .into_iter()
+        .map(|c| {
+            let claim = Claim {
+                run: c.id,
+                fence: c.fence,
+            };
+            (claim, c.org_id)
+        })
+        .collect())
 }
 
 /// The claimed run, locked for the transaction, if `worker` still holds it under `claim`.

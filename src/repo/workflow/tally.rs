@@ -12,7 +12,7 @@
 //! together the second sees the first's end.
 
 use crate::db::Conn;
-use crate::id::{RunId, WorkflowId};
+use crate::id::WorkflowId;
 use crate::run::RunStatus;
 use crate::schema::workflows;
 use crate::status::{Cause, Status};
@@ -115,7 +115,7 @@ static LAST_ENDED: LazyLock<String> = LazyLock::new(|| {
     let (case, froms) = case_of(&moves(Cause::LastRunEnded));
     format!(
         "UPDATE workflows SET status = {case} WHERE id = $1 AND status IN ({froms})
-           AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.workflow_id = $1 AND {} AND runs.id <> $2)",
+           AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.workflow_id = $1 AND {})",
         *crate::repo::run::IS_RUNNING
     )
 });
@@ -129,17 +129,17 @@ pub async fn run_started(conn: &mut Conn, id: &WorkflowId) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Moves the workflow's status for a run that ended, if no other run of it is running. The
-/// advisory lock (held to the end of the transaction) orders the ends of one workflow's runs:
-/// the statement after it sees every end committed before, so the last one to end moves it.
-pub async fn run_ended(conn: &mut Conn, id: &WorkflowId, run: &RunId) -> QueryResult<()> {
+/// Moves the workflow's status after runs of it ended in this transaction, if no other run of
+/// it is running. The advisory lock (held to the end of the transaction) orders the ends of one
+/// workflow's runs: the statement after it sees every end committed before, so the last one to
+/// end moves it. Called last in its transaction, to hold the lock the shortest time.
+pub async fn run_ended(conn: &mut Conn, id: &WorkflowId) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('workflow_runs:' || $1, 0))")
         .bind::<Text, _>(id.as_str())
         .execute(conn)
         .await?;
     diesel::sql_query(LAST_ENDED.as_str())
         .bind::<Text, _>(id.as_str())
-        .bind::<Text, _>(run.as_str())
         .execute(conn)
         .await
         .map(drop)
