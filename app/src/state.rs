@@ -19,6 +19,8 @@ pub struct ClientAddress(pub String);
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
+    /// Events sent through the API, committed in groups (`ingest::GroupCommit`).
+    pub events: switchyard::ingest::GroupCommit,
     pub hooks: Hooks,
     /// The time sessions are judged by (tests move it forward).
     pub clock: switchyard::clock::Clock,

@@ -6,7 +6,8 @@
 //!    ingested events/s, completed runs/s, ingest latency and event-to-run-completed latency;
 //! 2. posts again, paced at 1,000 events/s (half the target rate) and then at half the
 //!    completed-runs rate of 1, and reports the same;
-//! 3. sends one event at a time through a workflow of 40 sequential light steps;
+//! 3. sends one event at a time through a workflow of 40 sequential light steps, then starts
+//!    a second process (`switchyard work`, as many workers) and posts as fast as in 1;
 //! 4. runs `pgbench -N` against the same PostgreSQL, for the ratio;
 //! 5. adds a million runs to one workflow and times the run history's pages.
 //!
@@ -112,6 +113,23 @@ async fn main() -> anyhow::Result<()> {
     }
 
     report.push(forty_steps(&url, port, &key).await?);
+
+    // Scale out: a second process on the same database, running workflows only.
+    let second = Server::work(&url, workers)?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = Cpu::now(server.0.id());
+    let two = load(port, &key, connections, Duration::from_secs(seconds), None).await?;
+    let two_runs = settle(&url, &two).await?;
+    let cpu = Cpu::now(server.0.id()).since(&before);
+    report.push(two.line(
+        &format!("two processes (serve and work, {workers} workers each), as fast as it takes"),
+        &two_runs,
+    ));
+    report.push(format!(
+        "CPU time with two processes: PostgreSQL {:.2} ms per run",
+        cpu.postgres * 1000.0 / two_runs.count.max(1) as f64,
+    ));
+    drop(second);
     drop(server);
 
     let pgbench = pgbench(&base, connections, seconds)?;
@@ -192,6 +210,19 @@ impl Server {
             .spawn()
             .context("starting the server")?;
         Ok(Server(child, port))
+    }
+
+    /// `switchyard work`: workflows only, beside the server.
+    fn work(url: &str, workers: u64) -> anyhow::Result<Self> {
+        let child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .arg("work")
+            .env("DATABASE_URL", url)
+            .env("SWITCHYARD_WORKERS", workers.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting the worker process")?;
+        Ok(Server(child, 0))
     }
 
     async fn ready(&self) -> anyhow::Result<()> {

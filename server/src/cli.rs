@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `create-org`, `seed-demo`, `help`.
+//! The command line: `serve` (the default), `work`, `migrate`, `create-org`, `seed-demo`, `help`.
 
 use crate::config::Config;
 use anyhow::{Context, bail};
@@ -11,7 +11,10 @@ const HELP: &str = "\
 switchyard: event-triggered workflows for operations teams
 
 USAGE
-  switchyard [serve]        migrate the database and serve the app
+  switchyard [serve]        migrate the database and serve the app (and run workflows,
+                            unless SWITCHYARD_WORKERS is 0)
+  switchyard work           migrate the database and run workflows only: the engine's
+                            workers and the statistics' upkeep, no web server
   switchyard migrate        apply pending database migrations and exit
   switchyard seed-demo      create the demo organization `acme` if it is missing
   switchyard create-org --slug SLUG --name NAME --admin-email EMAIL
@@ -42,7 +45,7 @@ LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_SECURE_COO
 SWITCHYARD_SESSION_IDLE_MINUTES, SWITCHYARD_SESSION_MAX_HOURS, SWITCHYARD_MAX_CONCURRENT,
 SWITCHYARD_REQUEST_TIMEOUT_SECS, SWITCHYARD_HEADER_TIMEOUT_SECS, SWITCHYARD_TRUST_PROXY,
 SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_ENGINE_POOL_SIZE, SWITCHYARD_SEED_DEMO, SWITCHYARD_WORKERS,
-SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS, SWITCHYARD_FOLD_MS,
+SWITCHYARD_WORKER_BATCH, SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS, SWITCHYARD_FOLD_MS,
 SWITCHYARD_RETENTION_DAYS.";
 
 /// Reads `--flag value` pairs; unknown flags are errors.
@@ -71,6 +74,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         .map_or(("serve", &[][..]), |(c, r)| (c.as_str(), r));
     match command {
         "serve" => serve().await,
+        "work" => work().await,
         "migrate" => {
             let config = Config::from_env()?;
             switchyard::db::migrate(&config.database_url).await?;
@@ -319,15 +323,9 @@ async fn serve() -> anyhow::Result<()> {
     switchyard::auth::warm_up();
     let options = leptos_options()?;
     let addr = options.site_addr;
-    tokio::spawn(crate::housekeeping::quarter_hourly(
-        engine_pool.clone(),
-        config.housekeeping.clone(),
-    ));
-    tokio::spawn(crate::housekeeping::fold_stats(
-        engine_pool.clone(),
-        config.housekeeping.clone(),
-    ));
+    housekeeping(&engine_pool, &config);
     let state = AppState {
+        events: switchyard::ingest::GroupCommit::start(pool.clone(), 2, EVENTS_A_COMMIT),
         pool,
         hooks: Hooks::with_defaults(),
         clock: switchyard::clock::Clock::default(),
@@ -361,6 +359,56 @@ async fn serve() -> anyhow::Result<()> {
     )
     .await;
     // Workers finish the step in hand and hand their runs back for another process to take.
+    let _ = stop_tx.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}
+
+/// Events sent through the API that one transaction records at most (group commit).
+const EVENTS_A_COMMIT: usize = 64;
+
+/// The statistics' fold and the pruning, in the background. Every process may run them: each
+/// fold takes rows no other is folding.
+fn housekeeping(engine_pool: &switchyard::db::Pool, config: &Config) {
+    tokio::spawn(crate::housekeeping::quarter_hourly(
+        engine_pool.clone(),
+        config.housekeeping.clone(),
+    ));
+    tokio::spawn(crate::housekeeping::fold_stats(
+        engine_pool.clone(),
+        config.housekeeping.clone(),
+    ));
+}
+
+/// Runs workflows without serving anything: the workers and the housekeeping, until SIGTERM or
+/// Ctrl-C, when each worker finishes the step in hand and hands its runs back. Beside one or
+/// more `serve` processes (or `serve` with `SWITCHYARD_WORKERS=0`) on the same database.
+async fn work() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    if config.workers.count == 0 {
+        bail!("SWITCHYARD_WORKERS is 0: `switchyard work` would have nothing to do");
+    }
+    switchyard::db::migrate(&config.database_url).await?;
+    let engine_pool = switchyard::db::pool(&config.database_url, config.engine_pool_size)?;
+    housekeeping(&engine_pool, &config);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = crate::workers::start(
+        &engine_pool,
+        &config.database_url,
+        &config.workers,
+        &stop_rx,
+    );
+    tracing::info!(
+        workers = config.workers.count,
+        "Switchyard runs workflows, without web"
+    );
+    println!(
+        "Switchyard is running workflows with {} workers (no web server)",
+        config.workers.count
+    );
+    shutdown().await;
     let _ = stop_tx.send(true);
     for worker in workers {
         let _ = worker.await;

@@ -8,6 +8,7 @@ mod auth;
 mod concurrency;
 mod engine;
 mod feed;
+mod group_commit;
 mod limits;
 mod list;
 mod members;

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use switchyard::ingest::{self, PostedEvent};
+use switchyard::ingest::PostedEvent;
 
 /// `POST /~{org}/events`: `{"type": "Deal.won", "data"?: {...}, "id"?: key}`; 202 with the event
 /// and the runs it queued. The same `id` records the event once.
@@ -30,8 +30,7 @@ pub async fn post(
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", format!("{shape}.")))?;
     let posted: PostedEvent = serde_json::from_value(value)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", format!("{shape}: {e}")))?;
-    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let accepted = ingest::send(&mut conn, &caller, &posted).await?;
+    let accepted = state.events.send(&caller, &posted).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
 }
 

@@ -118,6 +118,7 @@ impl TestApp {
         let clock = switchyard::clock::Clock::default();
         let state = AppState {
             pool: db.pool.clone(),
+            events: switchyard::ingest::GroupCommit::start(db.pool.clone(), 2, 64),
             hooks: Hooks::with_defaults(),
             clock: clock.clone(),
         };

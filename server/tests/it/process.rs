@@ -265,3 +265,131 @@ async fn a_request_in_flight_at_sigterm_is_answered_and_new_ones_are_refused() {
     let exit = served.0.wait().expect("the server stops");
     assert!(exit.success(), "a clean stop: {exit:?}");
 }
+
+/// Starts `switchyard COMMAND` with its log (one line per run end) written to `log`.
+fn start_logged(
+    command_name: &str,
+    url: &str,
+    log: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Served {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    command
+        .arg(command_name)
+        .env("DATABASE_URL", url)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("SWITCHYARD_POLL_MS", "100")
+        .env("RUST_LOG", "info")
+        .stdout(std::fs::File::create(log).expect("log file"))
+        .stderr(Stdio::inherit());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    Served(command.spawn().expect("the server starts"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_and_a_worker_process_share_ten_thousand_runs_and_each_ends_once() {
+    const EVENTS: usize = 10_000;
+    const TWO_STEPS: usize = 2;
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", TWO_STEPS).await;
+    let mut conn = app.db.conn().await;
+    let hooks = switchyard::hooks::Hooks::with_defaults();
+    switchyard::verbs::activate(&mut conn, &hooks, &admin, &workflow.id)
+        .await
+        .expect("activate");
+    for i in 0..EVENTS {
+        let posted = PostedEvent {
+            event_type: "Deal.won".into(),
+            data: json!({"name": format!("Deal {i}")}),
+            id: None,
+        };
+        ingest::ingest(&mut conn, &admin.org.id, &posted, EventSource::Api, None)
+            .await
+            .expect("ingest");
+    }
+    let logs = [0, 1].map(|n| {
+        std::env::temp_dir().join(format!("switchyard-scale-{}-{n}.log", std::process::id()))
+    });
+    // One process serving the app and running workflows, one running workflows only.
+    let env = [("SWITCHYARD_WORKERS", "2"), ("SWITCHYARD_FOLD_MS", "500")];
+    let servers = [
+        start_logged("serve", &app.db.url, &logs[0], &env),
+        start_logged("work", &app.db.url, &logs[1], &env),
+    ];
+    let in_flight = async || -> i64 {
+        let mut conn = app.db.conn().await;
+        runs::table
+            .filter(runs::status.eq_any(switchyard::run::RunStatus::IN_FLIGHT))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .expect("count")
+    };
+    wait_for("every run to end", Duration::from_secs(600), async || {
+        in_flight().await == 0
+    })
+    .await;
+    drop(servers);
+
+    // Each process ended some of the runs, and together each run once.
+    let ended: Vec<usize> = logs
+        .iter()
+        .map(|log| {
+            let text = std::fs::read_to_string(log).expect("log");
+            let _ = std::fs::remove_file(log);
+            text.lines().filter(|l| l.contains("run ended")).count()
+        })
+        .collect();
+    assert!(
+        ended.iter().all(|n| *n > 0),
+        "both shared the work: {ended:?}"
+    );
+    assert_eq!(ended.iter().sum::<usize>(), EVENTS, "{ended:?}");
+    let statuses: Vec<(String, i64)> = runs::table
+        .group_by(runs::status)
+        .select((runs::status, diesel::dsl::count_star()))
+        .load(&mut conn)
+        .await
+        .expect("statuses");
+    assert_eq!(statuses, [("Succeeded".to_owned(), EVENTS as i64)]);
+    // Each step done once, on its first attempt, with one customer each.
+    let attempts: Vec<(i32, i64)> = run_steps::table
+        .group_by(run_steps::attempts)
+        .select((run_steps::attempts, diesel::dsl::count_star()))
+        .load(&mut conn)
+        .await
+        .expect("steps");
+    assert_eq!(attempts, [(1, (EVENTS * TWO_STEPS) as i64)]);
+    let customers: i64 = things::table
+        .filter(things::type_.eq("Customer"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(customers, (EVENTS * TWO_STEPS) as i64);
+    // The counters equal a recount, before and after every outcome is folded, and the last
+    // run to end moved the workflow back to Activated.
+    for fold in [false, true] {
+        if fold {
+            switchyard::housekeeping::fold(&mut conn)
+                .await
+                .expect("fold");
+        }
+        let w = switchyard::repo::workflow::get(&mut conn, &admin.org.id, &workflow.id)
+            .await
+            .expect("workflow");
+        assert_eq!(
+            (w.run_count, w.success_count, w.failure_count, w.status),
+            (
+                EVENTS as i64,
+                EVENTS as i64,
+                0,
+                switchyard::Status::Activated
+            ),
+            "folded: {fold}"
+        );
+    }
+}

@@ -1,6 +1,11 @@
 //! Events in: recording an event and queueing one run per listening workflow is one
 //! transaction, and an idempotency key seen before answers with the first answer. Events
-//! that runs record continue their chain, which is capped in depth and in breadth.
+//! that runs record continue their chain, which is capped in depth and in breadth. Events sent
+//! through the API are committed together with the others sent at the same time (`group`).
+
+mod group;
+
+pub use group::GroupCommit;
 
 use crate::db::Conn;
 use crate::entity::EventSource;
@@ -105,27 +110,39 @@ pub async fn ingest(
     source: EventSource,
     actor: Option<&str>,
 ) -> DomainResult<Accepted> {
+    let event = new_event(posted, source, actor)?;
+    conn.transaction::<_, DomainError, _>(async |conn| Ok(ingest_in(conn, org, &event).await?))
+        .await
+}
+
+/// The event a client posted, checked, as it is recorded.
+pub(crate) fn new_event(
+    posted: &PostedEvent,
+    source: EventSource,
+    actor: Option<&str>,
+) -> DomainResult<NewEvent> {
     let data = posted.validate()?;
-    let event = NewEvent {
+    Ok(NewEvent {
         actor: actor.map(str::to_owned),
         idempotency_key: posted.id.clone(),
         ..NewEvent::new(posted.event_type.clone(), data, source)
-    };
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        let Some(recorded) = record_and_queue(conn, org, &event, None, &Limits::DEFAULT).await?
-        else {
-            // Seen before: the first answer, whatever the workflows are now.
-            let key = posted.id.as_deref().unwrap_or_default();
-            let event = repo::event::by_key(conn, org, key).await?;
-            let runs = repo::run::for_event(conn, &event).await?;
-            return Ok(Accepted { event, runs });
-        };
-        Ok(Accepted {
-            event: recorded.event,
-            runs: recorded.runs,
-        })
     })
-    .await
+}
+
+/// `ingest`'s work, in the caller's transaction: records the event and queues its runs, or
+/// answers a key seen before with its first answer.
+async fn ingest_in(conn: &mut Conn, org: &OrgId, event: &NewEvent) -> QueryResult<Accepted> {
+    let Some(recorded) = record_and_queue(conn, org, event, None, &Limits::DEFAULT).await? else {
+        // Seen before: the first answer, whatever the workflows are now.
+        let key = event.idempotency_key.as_deref().unwrap_or_default();
+        let event = repo::event::by_key(conn, org, key).await?;
+        let runs = repo::run::for_event(conn, &event).await?;
+        return Ok(Accepted { event, runs });
+    };
+    Ok(Accepted {
+        event: recorded.event,
+        runs: recorded.runs,
+    })
 }
 
 /// What recording an event did.
