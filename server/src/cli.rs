@@ -45,7 +45,7 @@ LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_SECURE_COO
 SWITCHYARD_SESSION_IDLE_MINUTES, SWITCHYARD_SESSION_MAX_HOURS, SWITCHYARD_MAX_CONCURRENT,
 SWITCHYARD_REQUEST_TIMEOUT_SECS, SWITCHYARD_HEADER_TIMEOUT_SECS, SWITCHYARD_TRUST_PROXY,
 SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_ENGINE_POOL_SIZE, SWITCHYARD_SEED_DEMO, SWITCHYARD_WORKERS,
-SWITCHYARD_WORKER_BATCH, SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS, SWITCHYARD_FOLD_MS,
+SWITCHYARD_WORKER_BATCH, SWITCHYARD_EVENT_COMMITTERS, SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS, SWITCHYARD_FOLD_MS,
 SWITCHYARD_RETENTION_DAYS.";
 
 /// Reads `--flag value` pairs; unknown flags are errors.
@@ -325,7 +325,11 @@ async fn serve() -> anyhow::Result<()> {
     let addr = options.site_addr;
     housekeeping(&engine_pool, &config);
     let state = AppState {
-        events: switchyard::ingest::GroupCommit::start(pool.clone(), 2, EVENTS_A_COMMIT),
+        events: switchyard::ingest::GroupCommit::start(
+            pool.clone(),
+            config.event_committers,
+            EVENTS_A_COMMIT,
+        ),
         pool,
         hooks: Hooks::with_defaults(),
         clock: switchyard::clock::Clock::default(),

@@ -20,6 +20,8 @@ pub struct Config {
     pub seed_demo: bool,
     /// The engine's workers in this process.
     pub workers: crate::workers::Settings,
+    /// Transactions recording events sent through the API at the same time (group commit).
+    pub event_committers: usize,
     pub housekeeping: crate::housekeeping::Settings,
 }
 
@@ -84,6 +86,7 @@ impl Config {
             shutdown_grace: std::time::Duration::from_secs(number("SWITCHYARD_SHUTDOWN_SECS", 30)?),
             seed_demo: flag("SWITCHYARD_SEED_DEMO"),
             workers,
+            event_committers: (number("SWITCHYARD_EVENT_COMMITTERS", 4)? as usize).max(1),
             housekeeping,
         })
     }

@@ -49,6 +49,8 @@ impl Default for Settings {
 /// Rounds of steps a worker does before it looks at the clock of its loop again (and hands
 /// back what it holds, so a process stopping or a poll is never far off).
 const ROUNDS: usize = 256;
+/// While the last look for runs found none, a worker looks again every this many rounds.
+const LOOK_EVERY: usize = 8;
 
 /// How many of this process's workers are running: readiness asks it.
 #[derive(Clone, Debug, Default)]
@@ -208,21 +210,27 @@ impl Worker {
         let lease = self.settings.lease;
         let mut held: Vec<Held> = Vec::new();
         let mut found = false;
+        let mut found_last = false;
         for round in 0..ROUNDS {
             if self.stopping() {
                 break;
             }
+            // Claims while the last look found runs, and every few rounds otherwise: a lone
+            // run's steps need not wait for a look that finds nothing each time.
             let room = self.settings.batch.saturating_sub(held.len());
-            if room > 0 && round + 1 < ROUNDS {
+            let look = round == 0 || found_last || round % LOOK_EVERY == 0;
+            if room > 0 && look && round + 1 < ROUNDS {
                 let now = OffsetDateTime::now_utc();
                 let claimed =
                     engine::claim_batch(&mut conn, &self.name, lease, now, room, &mut self.turn)
                         .await;
                 // A failed claim claimed nothing: the runs held still get their step.
-                for (claim, org) in claimed.unwrap_or_else(|e| {
+                let claimed = claimed.unwrap_or_else(|e| {
                     tracing::warn!(worker = %self.name, "claiming runs failed: {e}");
                     Vec::new()
-                }) {
+                });
+                found_last = !claimed.is_empty();
+                for (claim, org) in claimed {
                     metrics::counter!("switchyard_runs_claimed_total").increment(1);
                     held.push(Held {
                         claim,
