@@ -45,8 +45,8 @@ pub(super) async fn advance(
 ) -> DomainResult<Progress> {
     conn.transaction::<_, DomainError, _>(async |conn| {
         relaxed_commit(conn).await?;
-        let (progress, ended) = advance_in(conn, worker, claim, lease, now, limits).await?;
-        settle_ends(conn, ended.as_slice()).await?;
+        let (progress, moved) = advance_in(conn, worker, claim, lease, now, limits).await?;
+        settle_statuses(conn, moved.as_slice()).await?;
         Ok(progress)
     })
     .await
@@ -69,7 +69,7 @@ pub(super) async fn advance_all(
     conn.transaction::<_, DomainError, _>(async |conn| {
         relaxed_commit(conn).await?;
         let mut results = Vec::with_capacity(claims.len());
-        let mut ended = Vec::new();
+        let mut moved = Vec::new();
         for claim in claims {
             let result = conn
                 .transaction::<_, DomainError, _>(async |conn| {
@@ -77,8 +77,8 @@ pub(super) async fn advance_all(
                 })
                 .await;
             let result = match result {
-                Ok((progress, workflow)) => {
-                    ended.extend(workflow);
+                Ok((progress, moves)) => {
+                    moved.extend(moves);
                     Ok(progress)
                 }
                 Err(error) => {
@@ -88,16 +88,26 @@ pub(super) async fn advance_all(
             };
             results.push(result);
         }
-        ended.sort();
-        ended.dedup();
-        settle_ends(conn, &ended).await?;
+        // One move a workflow (its start before its end), in order of workflow id.
+        moved.sort_by(|a: &Moved, b| a.workflow.cmp(&b.workflow));
+        let mut merged: Vec<Moved> = Vec::with_capacity(moved.len());
+        for m in moved {
+            match merged.last_mut() {
+                Some(last) if last.workflow == m.workflow => {
+                    last.started |= m.started;
+                    last.ended |= m.ended;
+                }
+                _ => merged.push(m),
+            }
+        }
+        settle_statuses(conn, &merged).await?;
         Ok(results)
     })
     .await
 }
 
-/// One step of a claimed run, in the caller's transaction; with the progress, the run's
-/// workflow when the run ended (its status moves in `settle_ends`).
+/// One step of a claimed run, in the caller's transaction; with the progress, how the run
+/// moves its workflow's status (done in `settle_statuses`), if it started or ended.
 async fn advance_in(
     conn: &mut Conn,
     worker: &str,
@@ -105,7 +115,7 @@ async fn advance_in(
     lease: Duration,
     now: OffsetDateTime,
     limits: &Limits,
-) -> DomainResult<(Progress, Option<WorkflowId>)> {
+) -> DomainResult<(Progress, Option<Moved>)> {
     let Some(run) = repo::run::held(conn, worker, claim).await? else {
         return Ok((Progress::Lost, None));
     };
@@ -117,15 +127,36 @@ async fn advance_in(
         let plan = plan::load(conn, &run).await?;
         one_step(conn, &run, &plan, lease, now, limits).await?
     };
-    let ended = matches!(progress, Progress::Finished(_)).then(|| run.workflow_id.clone());
-    Ok((progress, ended))
+    let started = run.started_at.is_none();
+    let ended = matches!(progress, Progress::Finished(_));
+    let moved = (started || ended).then(|| Moved {
+        workflow: run.workflow_id.clone(),
+        started,
+        ended,
+    });
+    Ok((progress, moved))
 }
 
-/// Moves the status of the workflows whose runs ended in this transaction, if those were their
-/// last runs in flight (see `repo::workflow::run_ended`).
-async fn settle_ends(conn: &mut Conn, workflows: &[WorkflowId]) -> QueryResult<()> {
-    for workflow in workflows {
-        repo::workflow::run_ended(conn, workflow).await?;
+/// How the runs of one transaction move a workflow's status: one of them started, one ended.
+#[derive(Clone, Debug)]
+struct Moved {
+    workflow: WorkflowId,
+    started: bool,
+    ended: bool,
+}
+
+/// Moves the status of the workflows whose runs started or ended in this transaction, last in
+/// it and in order of workflow id, so that the row locks and advisory locks this takes are
+/// held the shortest time and always taken in one order (see `repo::workflow::run_started` and
+/// `run_ended`).
+async fn settle_statuses(conn: &mut Conn, moved: &[Moved]) -> QueryResult<()> {
+    for m in moved {
+        if m.started {
+            repo::workflow::run_started(conn, &m.workflow).await?;
+        }
+        if m.ended {
+            repo::workflow::run_ended(conn, &m.workflow).await?;
+        }
     }
     Ok(())
 }
@@ -346,9 +377,8 @@ async fn record_run_event(
 }
 
 /// Records a run's start and end: its outcome row (the statistics and, once folded, the
-/// workflow's counters and `lastRunAt`), and the status a start gives, written only when it
-/// changes (`repo::workflow`'s `tally`). An end's status move comes at the end of the
-/// transaction (`settle_ends`).
+/// workflow's counters and `lastRunAt`), and may raise the failure-rate alert at a start. The
+/// status moves come at the end of the transaction (`settle_statuses`).
 async fn settle_workflow(
     conn: &mut Conn,
     run: &RunRow,
@@ -372,9 +402,6 @@ async fn settle_workflow(
         failure,
     };
     repo::stats::append(conn, &outcome).await?;
-    if started {
-        repo::workflow::run_started(conn, &run.workflow_id).await?;
-    }
     if alert
         && let Some(health) =
             repo::workflow::health_if_alerting(conn, &run.workflow_id, now).await?
