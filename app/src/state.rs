@@ -71,15 +71,36 @@ impl RequestMembers {
     }
 }
 
+/// The organization a request's server functions acted for, as their member lookup names it:
+/// the request's log line shows it (a server function's path does not).
+#[derive(Clone, Debug, Default)]
+pub struct RequestOrg(pub Arc<std::sync::OnceLock<String>>);
+
+impl RequestOrg {
+    /// The organization, once a lookup named one.
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+}
+
 /// What every request's server functions and pages reach through context.
 pub fn provide_request_context(state: AppState) {
     provide_context(state);
     provide_context(RequestMembers::default());
+    // The request's log slot, which the server's request log put among its extensions.
+    let slot = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<RequestOrg>().cloned());
+    if let Some(slot) = slot {
+        provide_context(slot);
+    }
 }
 
 /// The signed-in user as a member of `org`, with the connection the rest of the call uses;
 /// not a member looks exactly like a missing org. Looked up once per request.
 pub async fn member(org: &str) -> Result<(Member, PooledConn), AppError> {
+    if let Some(slot) = use_context::<RequestOrg>() {
+        let _ = slot.0.set(org.to_owned());
+    }
     let user = user_id().await?;
     let mut conn = conn().await?;
     let lookup = async |conn: &mut PooledConn| {

@@ -11,6 +11,8 @@ test("the server's log names requests and runs and holds no secret", async () =>
   const lines = log.split("\n").filter((l) => !l.startsWith("Demo sign-in:"));
   expect(lines.filter((l) => l.includes("request") && l.includes("/o/acme/")).length).toBeGreaterThan(50);
   expect(lines.some((l) => /run ended.*status=\W?Succeeded/.test(l))).toBe(true);
+  // A server function's path names no organization: its line names the one it acted for.
+  expect(lines.some((l) => /path=\W?\/api\/\S+.*org=\W?acme/.test(l))).toBe(true);
   expect(lines.some((l) => l.includes("path=/invite/…"))).toBe(true);
   for (const [what, pattern] of [
     ["the demo password", /switchyard-demo/],

@@ -290,13 +290,16 @@ fn org_of(path: &str) -> &str {
         .unwrap_or("")
 }
 
-/// One line per request: method, path, status, time taken, organization. Never the query,
-/// a header, a cookie or a body.
-pub async fn log_request(req: Request, next: Next) -> Response {
+/// One line per request: method, path, status, time taken, organization (from the path, or
+/// for a server function the one it looked its member up in). Never the query, a header, a
+/// cookie or a body.
+pub async fn log_request(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let started = std::time::Instant::now();
     let kind = crate::metrics::kind(&method, &path);
+    let acted_for = app::state::RequestOrg::default();
+    req.extensions_mut().insert(acted_for.clone());
     let response = next.run(req).await;
     crate::metrics::request(
         kind,
@@ -310,7 +313,10 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         path = %loggable_path(&path),
         status = response.status().as_u16(),
         ms = started.elapsed().as_micros() as f64 / 1000.0,
-        org = org_of(&path),
+        org = Some(org_of(&path))
+            .filter(|org| !org.is_empty())
+            .or(acted_for.get())
+            .unwrap_or(""),
         "request"
     );
     response

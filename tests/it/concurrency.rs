@@ -14,6 +14,23 @@ use switchyard::workflow::WorkflowInput;
 use switchyard::{Role, Status, verbs};
 use time::{Duration, OffsetDateTime};
 
+/// Advances the claimed run step by step until it is no longer `Continue`.
+async fn to_the_end(
+    conn: &mut switchyard::db::Conn,
+    worker: &str,
+    claim: &engine::Claim,
+    at: OffsetDateTime,
+) -> Progress {
+    loop {
+        let progress = engine::advance(conn, worker, claim, LEASE, at)
+            .await
+            .expect("step");
+        if progress != Progress::Continue {
+            return progress;
+        }
+    }
+}
+
 async fn status_of(
     conn: &mut switchyard::db::Conn,
     admin: &switchyard::Member,
@@ -168,22 +185,12 @@ async fn overlapping_runs_keep_the_workflow_triggered_until_the_last_one_ends() 
         Status::Triggered
     );
     // A ends while B is still in flight: still Triggered.
-    let mut progress = Progress::Continue;
-    while progress == Progress::Continue {
-        progress = engine::advance(&mut conn, "wa", &a, LEASE, t)
-            .await
-            .expect("step");
-    }
+    let progress = to_the_end(&mut conn, "wa", &a, t).await;
     assert_eq!(progress, Progress::Finished(RunStatus::Succeeded));
     let now = status_of(&mut conn, &admin, &w.id).await;
     assert_eq!((now.status, now.success_count), (Status::Triggered, 1));
     // B ends, the last in flight: back to Activated.
-    let mut progress = Progress::Continue;
-    while progress == Progress::Continue {
-        progress = engine::advance(&mut conn, "wb", &b, LEASE, t)
-            .await
-            .expect("step");
-    }
+    to_the_end(&mut conn, "wb", &b, t).await;
     let now = status_of(&mut conn, &admin, &w.id).await;
     assert_eq!(
         (now.status, now.run_count, now.success_count),
@@ -217,12 +224,7 @@ async fn a_workflow_paused_mid_run_stays_paused_when_the_run_ends() {
         .await
         .expect("pause mid-run");
     assert_eq!(paused.status, Status::Paused);
-    let mut progress = Progress::Continue;
-    while progress == Progress::Continue {
-        progress = engine::advance(&mut conn, "w1", &claim, LEASE, t + Duration::seconds(1))
-            .await
-            .expect("step");
-    }
+    let progress = to_the_end(&mut conn, "w1", &claim, t + Duration::seconds(1)).await;
     assert_eq!(progress, Progress::Finished(RunStatus::Succeeded));
     assert_eq!(
         run_status(&mut conn, &accepted.runs[0].to_string()).await.0,
@@ -323,12 +325,8 @@ async fn runs_of_a_busy_workflow_do_not_write_its_row_and_its_counters_read_exac
     let folded = status_of(&mut conn, &admin, &w.id).await;
     assert_eq!(folded, read, "the same workflow before and after the fold");
     // The last run in flight ends: back to Activated, and the counters go on from the row.
-    let mut progress = Progress::Continue;
-    while progress == Progress::Continue {
-        progress = engine::advance(&mut conn, "wa", &held, LEASE, t + Duration::seconds(2))
-            .await
-            .expect("step");
-    }
+    let progress = to_the_end(&mut conn, "wa", &held, t + Duration::seconds(2)).await;
+    assert_eq!(progress, Progress::Finished(RunStatus::Succeeded));
     let last = status_of(&mut conn, &admin, &w.id).await;
     assert_eq!(
         (last.status, last.run_count, last.success_count),

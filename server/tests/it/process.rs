@@ -40,15 +40,21 @@ fn serve(url: &str, env: &[(&str, &str)]) -> Served {
 
 /// Starts `switchyard serve` on the test's database with one worker, listening on `port`.
 pub fn serve_at(url: &str, port: u16, env: &[(&str, &str)]) -> Served {
+    start("serve", url, port, Stdio::null(), env)
+}
+
+/// Starts `switchyard COMMAND` on the test's database (one worker, polling every 100 ms, logging
+/// warnings) with its standard output to `stdout`; `env` adds to or overrides that.
+fn start(command_name: &str, url: &str, port: u16, stdout: Stdio, env: &[(&str, &str)]) -> Served {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
     command
-        .arg("serve")
+        .arg(command_name)
         .env("DATABASE_URL", url)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("SWITCHYARD_WORKERS", "1")
         .env("SWITCHYARD_POLL_MS", "100")
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::inherit());
     for (name, value) in env {
         command.env(name, value);
@@ -273,19 +279,10 @@ fn start_logged(
     log: &std::path::Path,
     env: &[(&str, &str)],
 ) -> Served {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    command
-        .arg(command_name)
-        .env("DATABASE_URL", url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
-        .env("SWITCHYARD_POLL_MS", "100")
-        .env("RUST_LOG", "info")
-        .stdout(std::fs::File::create(log).expect("log file"))
-        .stderr(Stdio::inherit());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    Served(command.spawn().expect("the server starts"))
+    let file = std::fs::File::create(log).expect("log file");
+    let mut env = env.to_vec();
+    env.push(("RUST_LOG", "info"));
+    start(command_name, url, free_port(), file.into(), &env)
 }
 
 #[tokio::test(flavor = "multi_thread")]
