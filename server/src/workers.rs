@@ -46,8 +46,9 @@ impl Default for Settings {
     }
 }
 
-/// Rounds of steps a worker does before it looks at the clock of its loop again (and hands
-/// back what it holds, so a process stopping or a poll is never far off).
+/// Rounds of steps one call of `work` does at most; the runs still held then go back and are
+/// claimed again at once, so a worker's connection and its turn among organizations are renewed
+/// now and then.
 const ROUNDS: usize = 256;
 /// While the last look for runs found none, a worker looks again every this many rounds.
 const LOOK_EVERY: usize = 8;
