@@ -1,19 +1,21 @@
-//! Runs: queued by ingest and the trigger verb, claimed and advanced by the engine's workers
-//! (every change fenced by the claim), and read back by the run pages (`read`).
+//! Runs: queued by ingest, the trigger verb and retries (here, with cancelling, the queue's size
+//! and pruning), claimed by the engine's workers (`claim`), advanced by them with every change
+//! fenced by the claim (`moves`), and read back by the run pages (`read`).
 
+mod claim;
+mod moves;
 mod read;
 
+pub use claim::*;
+pub use moves::*;
 pub use read::*;
 
 use crate::db::Conn;
-use crate::engine::Claim;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::{events, runs};
 use crate::sql_text::quoted;
-use diesel::dsl;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -106,50 +108,6 @@ pub struct News {
     pub notice: Option<String>,
 }
 
-type ClaimedRun<'a> = dsl::And<
-    dsl::And<
-        dsl::And<dsl::Eq<runs::id, &'a RunId>, dsl::Eq<runs::fence, i64>>,
-        dsl::Eq<runs::lease_owner, &'a str>,
-    >,
-    dsl::Eq<runs::status, RunStatus>,
->;
-
-/// The run `claim` names, while `worker` holds it under that claim: every write of a claimed
-/// run is fenced by it.
-fn claimed<'a>(worker: &'a str, claim: &'a Claim) -> ClaimedRun<'a> {
-    runs::id
-        .eq(&claim.run)
-        .and(runs::fence.eq(claim.fence))
-        .and(runs::lease_owner.eq(worker))
-        .and(runs::status.eq(RunStatus::Running))
-}
-
-/// The claim, one statement: the oldest ready run of the first organization after `$4` (by
-/// id) that has one, else of the first organization of all. Ready means in flight, due, and
-/// not held under a live lease. PostgreSQL reads a `WITH` query only as far as its reader asks,
-/// so the second look runs only when the first found nothing. Taking over a run whose lease ran
-/// out counts as a stall.
-static CLAIM: LazyLock<String> = LazyLock::new(|| claim_sql("1"));
-
-fn claim_sql(limit: &str) -> String {
-    let ready = format!(
-        "SELECT id FROM runs WHERE status IN ({}) AND run_at <= $1
-           AND (lease_until IS NULL OR lease_until < $1)",
-        quoted(&RunStatus::IN_FLIGHT, RunStatus::as_str)
-    );
-    format!(
-        "WITH after AS ({ready} AND org_id > $4 ORDER BY org_id, run_at LIMIT {limit} FOR UPDATE SKIP LOCKED),
-              round AS ({ready} ORDER BY org_id, run_at LIMIT {limit} FOR UPDATE SKIP LOCKED),
-              next AS (SELECT id FROM after
-                       UNION ALL (SELECT id FROM round WHERE id NOT IN (SELECT id FROM after))
-                       LIMIT {limit})
-         UPDATE runs r SET status = $5, lease_owner = $2, lease_until = $3, fence = r.fence + 1,
-             stalls = r.stalls + CASE WHEN r.lease_until IS NULL THEN 0 ELSE 1 END
-         FROM next WHERE r.id = next.id
-         RETURNING r.id, r.org_id, r.fence"
-    )
-}
-
 /// `runs.status = 'Running'`, written from the enum: a constant, which the planner matches to
 /// the partial index `runs_running` whatever plan it keeps for the statement.
 pub(crate) static IS_RUNNING: LazyLock<String> = LazyLock::new(|| {
@@ -158,252 +116,6 @@ pub(crate) static IS_RUNNING: LazyLock<String> = LazyLock::new(|| {
         quoted(&[RunStatus::Running], RunStatus::as_str)
     )
 });
-
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = Text)]
-    id: RunId,
-    #[diesel(sql_type = Text)]
-    org_id: OrgId,
-    #[diesel(sql_type = BigInt)]
-    fence: i64,
-}
-
-/// Claims a ready run for `worker` until `lease_until`, one statement. See `CLAIM`.
-pub async fn claim_next(
-    conn: &mut Conn,
-    worker: &str,
-    now: OffsetDateTime,
-    lease_until: OffsetDateTime,
-    after: Option<&OrgId>,
-) -> QueryResult<Option<(Claim, OrgId)>> {
-    let claimed: Option<Claimed> = diesel::sql_query(CLAIM.as_str())
-        .bind::<Timestamptz, _>(now)
-        .bind::<Text, _>(worker)
-        .bind::<Timestamptz, _>(lease_until)
-        .bind::<Text, _>(after.map_or("", OrgId::as_str))
-        .bind::<Text, _>(RunStatus::Running)
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(claimed.map(|c| {
-        (
-            Claim {
-                run: c.id,
-                fence: c.fence,
-            },
-            c.org_id,
-        )
-    }))
-}
-
-/// Claims up to `max` ready runs for `worker` until `lease_until`, one statement: the oldest
-/// ready runs of the organizations after `after`, then (when those are fewer) of the first
-/// organizations. One commit for a batch.
-pub async fn claim_many(
-    conn: &mut Conn,
-    worker: &str,
-    now: OffsetDateTime,
-    lease_until: OffsetDateTime,
-    after: Option<&OrgId>,
-    max: usize,
-) -> QueryResult<Vec<(Claim, OrgId)>> {
-    // The limit is written into the statement (one prepared statement per batch size): as a
-    // parameter, PostgreSQL planned the statement again at every claim (1.3 ms).
-    let claimed: Vec<Claimed> = diesel::sql_query(claim_sql(&max.clamp(1, 1_000).to_string()))
-        .bind::<Timestamptz, _>(now)
-        .bind::<Text, _>(worker)
-        .bind::<Timestamptz, _>(lease_until)
-        .bind::<Text, _>(after.map_or("", OrgId::as_str))
-        .bind::<Text, _>(RunStatus::Running)
-        .load(conn)
-        .await?;
-    Ok(claimed
-        .into_iter()
-        .map(|c| {
-            let claim = Claim {
-                run: c.id,
-                fence: c.fence,
-            };
-            (claim, c.org_id)
-        })
-        .collect())
-}
-
-/// The claimed run, locked for the transaction, if `worker` still holds it under `claim`.
-pub async fn held(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<Option<RunRow>> {
-    runs::table
-        .filter(claimed(worker, claim))
-        .select(RunRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// Past a step: the next one is due now, under a renewed lease.
-pub async fn step_done(
-    conn: &mut Conn,
-    run: &RunRow,
-    (next_step, failed_step): (i32, Option<i32>),
-    lease_until: OffsetDateTime,
-    started: OffsetDateTime,
-    news: &News,
-) -> QueryResult<()> {
-    diesel::update(runs::table.find(&run.id))
-        .set((
-            runs::events_recorded.eq(news.events_recorded),
-            runs::notice.eq(&news.notice),
-            runs::next_step.eq(next_step),
-            runs::attempt.eq(0),
-            runs::stalls.eq(0),
-            runs::error.eq(None::<String>),
-            runs::failed_step.eq(failed_step),
-            runs::lease_until.eq(lease_until),
-            runs::started_at.eq(started),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
-/// The step waits for its next attempt at `at`; the claim is handed back meanwhile.
-pub async fn reschedule(
-    conn: &mut Conn,
-    run: &RunRow,
-    attempts: i32,
-    at: OffsetDateTime,
-    started: OffsetDateTime,
-    news: &News,
-) -> QueryResult<()> {
-    diesel::update(runs::table.find(&run.id))
-        .set((
-            runs::events_recorded.eq(news.events_recorded),
-            runs::notice.eq(&news.notice),
-            runs::attempt.eq(attempts),
-            runs::stalls.eq(0),
-            runs::error.eq(None::<String>),
-            runs::run_at.eq(at),
-            runs::lease_owner.eq(None::<String>),
-            runs::lease_until.eq(None::<OffsetDateTime>),
-            runs::started_at.eq(started),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
-/// How a run ended.
-pub struct End<'a> {
-    pub news: News,
-    pub status: RunStatus,
-    pub next_step: i32,
-    pub started: OffsetDateTime,
-    pub finished: OffsetDateTime,
-    pub error: Option<&'a str>,
-    pub failed_step: Option<i32>,
-}
-
-/// Ends the run; `failure_group` names the group of a failed one.
-pub async fn end(
-    conn: &mut Conn,
-    run: &RunId,
-    end: &End<'_>,
-    failure_group: Option<&str>,
-) -> QueryResult<()> {
-    diesel::update(runs::table.find(run))
-        .set((
-            runs::failure_group.eq(failure_group),
-            runs::events_recorded.eq(end.news.events_recorded),
-            runs::notice.eq(&end.news.notice),
-            runs::next_step.eq(end.next_step),
-            runs::status.eq(end.status),
-            runs::started_at.eq(end.started),
-            runs::finished_at.eq(end.finished),
-            runs::error.eq(end.error),
-            runs::failed_step.eq(end.failed_step),
-            runs::lease_owner.eq(None::<String>),
-            runs::lease_until.eq(None::<OffsetDateTime>),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
-/// Hands a claimed run back: the next claim takes it at once. False when the claim was lost.
-pub async fn release(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<bool> {
-    let released = diesel::update(runs::table.filter(claimed(worker, claim)))
-        .set((
-            runs::lease_owner.eq(None::<String>),
-            runs::lease_until.eq(None::<OffsetDateTime>),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(released == 1)
-}
-
-/// Records that the engine failed on the claimed run: the error is kept, the claim handed
-/// back, and the run is due again at `retry_at`. Returns the stalls so far, `None` when the
-/// claim was lost meanwhile.
-pub async fn stall(
-    conn: &mut Conn,
-    worker: &str,
-    claim: &Claim,
-    error: &str,
-    retry_at: OffsetDateTime,
-) -> QueryResult<Option<i32>> {
-    diesel::update(runs::table.filter(claimed(worker, claim)))
-        .set((
-            runs::stalls.eq(runs::stalls + 1),
-            runs::error.eq(error),
-            runs::run_at.eq(retry_at),
-            runs::lease_owner.eq(None::<String>),
-            runs::lease_until.eq(None::<OffsetDateTime>),
-        ))
-        .returning(runs::stalls)
-        .get_result(conn)
-        .await
-        .optional()
-}
-
-/// What the engine reads about a run before a step, in one query.
-pub struct PlanInputs {
-    /// Its workflow version's fields, as the version's snapshot kept them.
-    pub snapshot: serde_json::Value,
-    pub event_type: String,
-    pub event_data: serde_json::Value,
-    pub event_created_at: OffsetDateTime,
-    pub event_source: crate::entity::EventSource,
-    pub org_name: String,
-}
-
-pub async fn plan_inputs(conn: &mut Conn, run: &RunRow) -> QueryResult<PlanInputs> {
-    use crate::schema::{organizations, workflow_versions};
-    let (snapshot, event_type, event_data, event_created_at, event_source, org_name) =
-        workflow_versions::table
-            .inner_join(events::table.on(events::id.eq(run.event_id.clone())))
-            .inner_join(organizations::table.on(organizations::id.eq(run.org_id.clone())))
-            .filter(workflow_versions::workflow_id.eq(run.workflow_id.clone()))
-            .filter(workflow_versions::version.eq(run.workflow_version))
-            .select((
-                workflow_versions::snapshot,
-                events::type_,
-                events::data,
-                events::created_at,
-                events::source,
-                organizations::name,
-            ))
-            .first(conn)
-            .await?;
-    Ok(PlanInputs {
-        snapshot,
-        event_type,
-        event_data,
-        event_created_at,
-        event_source,
-        org_name,
-    })
-}
 
 /// Removes up to `batch` runs that ended before `before`, with their steps; returns how many.
 /// Small batches, so that housekeeping never holds many locks for long.
