@@ -5,9 +5,8 @@
 //! transaction an event. The rules are `ingest`'s: the same validation, idempotency keys and
 //! runs queued.
 
-use super::{Accepted, PostedEvent, ingest_in, new_event};
+use super::{Accepted, PostedEvent, ingest_in, sent_event};
 use crate::db::Pool;
-use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
 use crate::id::OrgId;
 use crate::repo::event::NewEvent;
@@ -23,15 +22,9 @@ struct Job {
 }
 
 /// The committers of one process: send events through `send`; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct GroupCommit {
     jobs: mpsc::Sender<Job>,
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("org", &self.org).finish()
-    }
 }
 
 impl GroupCommit {
@@ -53,9 +46,7 @@ impl GroupCommit {
         actor: &impl crate::entity::Actor,
         posted: &PostedEvent,
     ) -> DomainResult<Accepted> {
-        crate::access::send_events(actor)?;
-        let by = actor.reference();
-        let event = new_event(posted, EventSource::Api, Some(&by))?;
+        let event = sent_event(actor, posted)?;
         let (answer, answered) = oneshot::channel();
         let job = Job {
             org: actor.org().id.clone(),

@@ -97,9 +97,21 @@ pub async fn send(
     actor: &impl crate::entity::Actor,
     posted: &PostedEvent,
 ) -> DomainResult<Accepted> {
+    let event = sent_event(actor, posted)?;
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        Ok(ingest_in(conn, &actor.org().id, &event).await?)
+    })
+    .await
+}
+
+/// An event `actor` sends through the API, checked: that the actor may send events, and the
+/// event itself. `send` and the group commit (`GroupCommit::send`) both start here.
+pub(crate) fn sent_event(
+    actor: &impl crate::entity::Actor,
+    posted: &PostedEvent,
+) -> DomainResult<NewEvent> {
     crate::access::send_events(actor)?;
-    let by = actor.reference();
-    ingest(conn, &actor.org().id, posted, EventSource::Api, Some(&by)).await
+    new_event(posted, EventSource::Api, Some(&actor.reference()))
 }
 
 /// Records the event and queues a run for every workflow of `org` listening for its type.
@@ -116,7 +128,7 @@ pub async fn ingest(
 }
 
 /// The event a client posted, checked, as it is recorded.
-pub(crate) fn new_event(
+fn new_event(
     posted: &PostedEvent,
     source: EventSource,
     actor: Option<&str>,

@@ -173,6 +173,56 @@ async fn one_organizations_backlog_does_not_hold_up_anothers_run() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn one_organizations_backlog_does_not_hold_up_anothers_run_in_batches_either() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let one = member(&mut conn, "busy", Role::Admin).await;
+    let two = member(&mut conn, "calm", Role::Admin).await;
+    // The busy organization comes first by id: claims start there.
+    let (busy, calm) = if one.org.id < two.org.id {
+        (one, two)
+    } else {
+        (two, one)
+    };
+    let one_step = |name: &str| WorkflowInput {
+        name: name.into(),
+        trigger_event: "Deal.won".into(),
+        steps: vec![step("Note.create", &[("text", "deal.name")])],
+        ..Default::default()
+    };
+    active(&mut conn, &busy, one_step("Busy")).await;
+    active(&mut conn, &calm, one_step("Calm")).await;
+    let first = post(&mut conn, &busy, "Deal.won", json!({"name": "one"})).await;
+    // A thousand queued runs of the busy organization, copies of its first.
+    diesel::sql_query(
+        "INSERT INTO runs (id, org_id, workflow_id, workflow_version, event_id, status, depth, chain_root, run_at, queued_at)
+         SELECT 'run_b' || lpad(i::text, 7, '0'), org_id, workflow_id, workflow_version, event_id, status, depth, chain_root, run_at, queued_at
+         FROM runs, generate_series(1, 999) AS i WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(first.runs[0].as_str())
+    .execute(&mut conn)
+    .await
+    .expect("backlog");
+    let theirs = post(&mut conn, &calm, "Deal.won", json!({"name": "two"})).await;
+    let now = OffsetDateTime::now_utc() + Duration::seconds(1);
+    // Two batches of 16: the second starts after the busy organization, with the calm one's run
+    // (without turns, the busy one's first 32 runs would fill both).
+    let mut turn = engine::Turn::default();
+    let mut claimed = Vec::new();
+    for _ in 0..2 {
+        let batch = engine::claim_batch(&mut conn, "w1", LEASE, now, 16, &mut turn)
+            .await
+            .expect("claim");
+        assert_eq!(batch.len(), 16);
+        claimed.extend(batch.into_iter().map(|(claim, _)| claim.run));
+    }
+    assert!(
+        claimed.contains(&theirs.runs[0]),
+        "the calm organization's run was claimed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_run_the_engine_keeps_failing_on_ends_failed_with_the_reason() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
