@@ -10,10 +10,10 @@ use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::HIGH_FAILURE_RATE;
 use crate::id::WorkflowId;
-use crate::ingest::{self, Limits};
+use crate::ingest::{self, Limits, RunEvent};
 use crate::repo;
 use crate::repo::event::NewEvent;
-use crate::repo::run::{End, RunRow};
+use crate::repo::run::{End, News, RunRow};
 use crate::repo::run_step::StepRecord;
 use crate::repo::stats::{Failure, Outcome};
 use crate::repo::workflow::Health;
@@ -178,9 +178,10 @@ async fn one_step(
         .filter(|limit| now - started > Duration::milliseconds(*limit));
     // A run's start is recorded before its first step's events.
     let fresh = run.started_at.is_none();
+    let mut events = Vec::new();
     if fresh && !plan.manual {
         let data = json!({ "workflow": run.workflow_id, "name": plan.fields.name, "run": run.id, "version": run.workflow_version });
-        record_run_event(conn, run, "Workflow.triggered", data).await?;
+        events.push(run_event(run, "Workflow.triggered", data));
     }
     let step = steps.get(idx as usize).filter(|_| timed_out.is_none());
     let ctx = Ctx {
@@ -189,6 +190,7 @@ async fn one_step(
         limits,
         now,
         news: Mutex::new(run.news()),
+        events: Mutex::new(events),
     };
     let mv = match (timed_out, step) {
         (Some(limit), _) => Move::End {
@@ -220,14 +222,17 @@ async fn one_step(
         other => other,
     };
     let next_step = if step.is_some() { idx + 1 } else { idx };
-    let news = ctx.news.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut news = ctx.news.into_inner().unwrap_or_else(|e| e.into_inner());
+    let events = ctx.events.into_inner().unwrap_or_else(|e| e.into_inner());
     let progress = match mv {
         Move::Next { .. } => {
+            record_events(conn, run, &events, &mut news).await?;
             let position = (next_step, failed_step);
             repo::run::step_done(conn, run, position, now + lease, started, &news).await?;
             Progress::Continue
         }
         Move::Retry { at, attempts } => {
+            record_events(conn, run, &events, &mut news).await?;
             repo::run::reschedule(conn, run, attempts, at, started, &news).await?;
             Progress::Rescheduled(at)
         }
@@ -245,7 +250,7 @@ async fn one_step(
                 error: error.as_deref(),
                 failed_step,
             };
-            finish(conn, run, &plan.fields.name, &end, !plan.manual).await?;
+            finish(conn, run, &plan.fields.name, end, !plan.manual, events).await?;
             Progress::Finished(status)
         }
     };
@@ -261,19 +266,19 @@ async fn one_step(
     Ok(progress)
 }
 
-/// Ends the run: its row, its `Run.succeeded` or `Run.failed` event, and its workflow.
-/// `by_event`: the run came from an event (not the trigger verb), so its start may raise the
-/// failure-rate alert.
+/// Ends the run: its `Run.succeeded` or `Run.failed` event (recorded with the transaction's
+/// other `events`), its row, and its workflow. `by_event`: the run came from an event (not the
+/// trigger verb), so its start may raise the failure-rate alert.
 async fn finish(
     conn: &mut Conn,
     run: &RunRow,
     name: &str,
-    end: &End<'_>,
+    mut end: End<'_>,
     by_event: bool,
+    mut events: Vec<RunEvent>,
 ) -> QueryResult<()> {
-    let failure = failure_of(run, end);
+    let failure = failure_of(run, &end);
     let group = failure.as_ref().map(|f| f.group(&run.workflow_id));
-    repo::run::end(conn, &run.id, end, group.as_deref()).await?;
     let succeeded = end.status == RunStatus::Succeeded;
     let duration = (end.finished - end.started).whole_milliseconds() as i64;
     let event_type = if succeeded {
@@ -282,7 +287,9 @@ async fn finish(
         "Run.failed"
     };
     let data = json!({ "workflow": run.workflow_id, "name": name, "run": run.id, "status": end.status, "duration": duration, "error": end.error });
-    record_run_event(conn, run, event_type, data).await?;
+    events.push(run_event(run, event_type, data));
+    record_events(conn, run, &events, &mut end.news).await?;
+    repo::run::end(conn, &run.id, &end, group.as_deref()).await?;
     let fresh = run.started_at.is_none();
     let settle = Settle {
         started: fresh,
@@ -323,7 +330,7 @@ async fn give_up(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainRe
         error: Some(&error),
         failed_step: Some(run.next_step),
     };
-    finish(conn, run, &name, &end, false).await?;
+    finish(conn, run, &name, end, false, Vec::new()).await?;
     Ok(Progress::Finished(RunStatus::Failed))
 }
 
@@ -349,31 +356,43 @@ async fn cancelled(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> Domain
         error: Some(&error),
         failed_step: None,
     };
-    finish(conn, run, &name, &end, false).await?;
+    finish(conn, run, &name, end, false, Vec::new()).await?;
     Ok(Progress::Finished(RunStatus::Cancelled))
 }
 
-/// Records an event about the run's workflow, one link further down the run's chain.
-async fn record_run_event(
-    conn: &mut Conn,
-    run: &RunRow,
-    event_type: &str,
-    data: Value,
-) -> QueryResult<()> {
+/// An event about the run's workflow, one link further down the run's chain.
+fn run_event(run: &RunRow, event_type: &str, data: Value) -> RunEvent {
     let event = NewEvent {
         subject: Some(run.workflow_id.to_string()),
         depth: run.depth + 1,
         ..NewEvent::new(event_type, data, EventSource::Verb)
     };
-    ingest::record_and_queue(
-        conn,
-        &run.org_id,
-        &event,
-        Some(run.chain_root()),
-        &Limits::DEFAULT,
-    )
-    .await
-    .map(drop)
+    RunEvent {
+        event,
+        limits: Limits::DEFAULT,
+    }
+}
+
+/// Records the events of the run's transaction, in one statement with their order kept (see
+/// `ingest::record_run_events`). When an event of the run's steps started fewer workflows than
+/// listen for it, the first such note goes on the run.
+async fn record_events(
+    conn: &mut Conn,
+    run: &RunRow,
+    events: &[RunEvent],
+    news: &mut News,
+) -> QueryResult<()> {
+    let recorded = ingest::record_run_events(conn, &run.org_id, run.chain_root(), events).await?;
+    for (event, recorded) in events.iter().zip(&recorded) {
+        if event.event.source == super::action::SOURCE
+            && let Some(note) = &recorded.note
+        {
+            news.notice.get_or_insert_with(|| {
+                format!("An event of this run started no workflows. {note}")
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Records a run's start and end: its outcome row (the statistics and, once folded, the

@@ -6,7 +6,7 @@ use super::plan::Plan;
 use crate::db::Conn;
 use crate::definition::{ErrorHandling, Mapping, RetryPolicy, Step};
 use crate::error::DomainError;
-use crate::ingest::{self, Limits};
+use crate::ingest::{Limits, RunEvent};
 use crate::mapping::{self, VALUE_MAX_BYTES};
 use crate::repo;
 use crate::repo::event::NewEvent;
@@ -34,13 +34,15 @@ pub(super) enum Move {
 }
 
 /// What a step runs with: the run, its plan, the engine's limits and the time; and what the
-/// step adds to the run, written with the run's move.
+/// step adds to the run, written with the run's move: its news and its events, which are
+/// recorded together in one statement before the run's row (`super::advance`).
 pub(super) struct Ctx<'a> {
     pub run: &'a RunRow,
     pub plan: &'a Plan,
     pub limits: &'a Limits,
     pub now: OffsetDateTime,
     pub news: Mutex<News>,
+    pub events: Mutex<Vec<RunEvent>>,
 }
 
 impl Ctx<'_> {
@@ -84,8 +86,9 @@ pub(super) fn truthy(v: &Value) -> bool {
     !matches!(v, Value::Null | Value::Bool(false))
 }
 
-/// Runs one action in a savepoint: a failed action leaves nothing behind. Its event is
-/// recorded one link further down the run's chain, within the chain's and the run's limits.
+/// Runs one action in a savepoint: a failed action leaves nothing behind. Its event, one link
+/// further down the run's chain and within the chain's and the run's limits, joins the
+/// transaction's events once the savepoint holds.
 async fn attempt(
     conn: &mut Conn,
     ctx: &Ctx<'_>,
@@ -126,23 +129,20 @@ async fn attempt(
                 depth,
                 ..NewEvent::new(event_type, data, action::SOURCE)
             };
-            let recorded =
-                ingest::record_and_queue(conn, &run.org_id, &event, Some(run.chain_root()), limits)
-                    .await?;
-            Ok(Ok((done.output, Some(recorded.and_then(|r| r.note)))))
+            Ok(Ok((done.output, Some(event))))
         })
         .await;
     match result {
-        Ok(Ok((output, recorded))) => {
-            // The savepoint held: its event counts, and its note goes on the run.
-            if let Some(note) = recorded {
+        Ok(Ok((output, event))) => {
+            // The savepoint held: its event counts, and is recorded with the run's others.
+            if let Some(event) = event {
                 let mut news = ctx.news.lock().unwrap_or_else(|e| e.into_inner());
                 news.events_recorded += 1;
-                if let Some(note) = note {
-                    news.notice.get_or_insert_with(|| {
-                        format!("An event of this run started no workflows. {note}")
-                    });
-                }
+                let mut events = ctx.events.lock().unwrap_or_else(|e| e.into_inner());
+                events.push(RunEvent {
+                    event,
+                    limits: *limits,
+                });
             }
             Ok(output)
         }

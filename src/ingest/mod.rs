@@ -10,7 +10,7 @@ pub use group::GroupCommit;
 use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
-use crate::id::{EventId, OrgId, RunId};
+use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::workflow::{FieldError, is_event_type};
@@ -182,35 +182,122 @@ pub async fn record_and_queue(
         return Ok(None);
     };
     let (listening, ignored) = repo::workflow::listening(conn, org, &new.event_type).await?;
-    let wanted = listening.len();
-    let allowed = if wanted == 0 || new.depth > limits.chain_depth {
-        0
-    } else if let Some(root) = root {
-        repo::chain::take_runs(conn, org, root, wanted as i32, limits.chain_runs).await? as usize
-    } else {
-        wanted
-    };
-    let note = (allowed < wanted).then(|| shortfall(new.depth, limits, allowed, wanted));
     let chain = root.unwrap_or(&event);
-    let mut runs = Vec::with_capacity(allowed);
-    for (workflow, version) in listening.iter().take(allowed) {
-        let run = repo::run::NewRun {
-            org,
-            workflow,
-            version: *version,
-            event: &event,
-            depth: new.depth,
-            chain_root: chain,
-        };
-        runs.push(repo::run::insert(conn, &run).await?);
-    }
-    if note.is_some() || !ignored.is_empty() {
-        repo::event::annotate(conn, &event, note.as_deref(), &ignored).await?;
-    }
+    let queued = Queue {
+        org,
+        event: &event,
+        new,
+        chain,
+        limits,
+        counted: root.is_some(),
+    };
+    let (runs, note) = queued.runs(conn, &listening, &ignored).await?;
     if !runs.is_empty() {
         notify_workers(conn).await?;
     }
     Ok(Some(Recorded { event, runs, note }))
+}
+
+/// An event a run records, with the limits its chain is held to.
+#[derive(Clone, Debug)]
+pub struct RunEvent {
+    pub event: NewEvent,
+    pub limits: Limits,
+}
+
+/// Records the events one run's transaction made (none with an idempotency key) in one
+/// statement, looks up the workflows listening for any of them in one more, and queues their
+/// runs in the chain started by `root`, as `record_and_queue` does for each. One `Recorded`
+/// per event, in order; their sequence numbers follow the order given.
+pub async fn record_run_events(
+    conn: &mut Conn,
+    org: &OrgId,
+    root: &EventId,
+    events: &[RunEvent],
+) -> QueryResult<Vec<Recorded>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let news: Vec<&NewEvent> = events.iter().map(|e| &e.event).collect();
+    let ids = repo::event::insert_all(conn, org, &news).await?;
+    let types: Vec<&str> = news.iter().map(|e| e.event_type.as_str()).collect();
+    let by_type = repo::workflow::listening_any(conn, org, &types).await?;
+    let mut recorded = Vec::with_capacity(events.len());
+    for (id, RunEvent { event, limits }) in ids.into_iter().zip(events) {
+        let (listening, ignored) = by_type
+            .get(&event.event_type)
+            .map(|(l, i)| (l.as_slice(), i.as_slice()))
+            .unwrap_or_default();
+        let queued = Queue {
+            org,
+            event: &id,
+            new: event,
+            chain: root,
+            limits,
+            counted: true,
+        };
+        let (runs, note) = queued.runs(conn, listening, ignored).await?;
+        recorded.push(Recorded {
+            event: id,
+            runs,
+            note,
+        });
+    }
+    if recorded.iter().any(|r| !r.runs.is_empty()) {
+        notify_workers(conn).await?;
+    }
+    Ok(recorded)
+}
+
+/// One recorded event about to start the workflows listening for it.
+struct Queue<'a> {
+    org: &'a OrgId,
+    event: &'a EventId,
+    new: &'a NewEvent,
+    /// The event its chain started from (the event itself at a chain's head).
+    chain: &'a EventId,
+    limits: &'a Limits,
+    /// The chain's runs are counted (not at its head, whose runs are all it has).
+    counted: bool,
+}
+
+impl Queue<'_> {
+    /// Queues one run of each workflow in `listening`, as far as the chain's limits allow, and
+    /// notes on the event why it started fewer and which paused workflows ignored it.
+    async fn runs(
+        &self,
+        conn: &mut Conn,
+        listening: &[(WorkflowId, i32)],
+        ignored: &[WorkflowId],
+    ) -> QueryResult<(Vec<RunId>, Option<String>)> {
+        let (new, limits) = (self.new, self.limits);
+        let wanted = listening.len();
+        let allowed = if wanted == 0 || new.depth > limits.chain_depth {
+            0
+        } else if self.counted {
+            repo::chain::take_runs(conn, self.org, self.chain, wanted as i32, limits.chain_runs)
+                .await? as usize
+        } else {
+            wanted
+        };
+        let note = (allowed < wanted).then(|| shortfall(new.depth, limits, allowed, wanted));
+        let mut runs = Vec::with_capacity(allowed);
+        for (workflow, version) in listening.iter().take(allowed) {
+            let run = repo::run::NewRun {
+                org: self.org,
+                workflow,
+                version: *version,
+                event: self.event,
+                depth: new.depth,
+                chain_root: self.chain,
+            };
+            runs.push(repo::run::insert(conn, &run).await?);
+        }
+        if note.is_some() || !ignored.is_empty() {
+            repo::event::annotate(conn, self.event, note.as_deref(), ignored).await?;
+        }
+        Ok((runs, note))
+    }
 }
 
 /// Why an event started `allowed` of the `wanted` workflows listening for it.

@@ -65,6 +65,38 @@ pub async fn insert(
         .optional()
 }
 
+/// Records `events` (none with an idempotency key) in one statement, their sequence numbers in
+/// the order given; their ids in that order.
+pub async fn insert_all(
+    conn: &mut Conn,
+    org: &OrgId,
+    events: &[&NewEvent],
+) -> QueryResult<Vec<EventId>> {
+    let ids: Vec<EventId> = events.iter().map(|_| EventId::generate()).collect();
+    let rows: Vec<_> = ids
+        .iter()
+        .zip(events)
+        .map(|(id, event)| {
+            (
+                events::id.eq(id),
+                events::org_id.eq(org),
+                events::type_.eq(&event.event_type),
+                events::data.eq(&event.data),
+                events::source.eq(event.source),
+                events::actor.eq(&event.actor),
+                events::subject.eq(&event.subject),
+                events::idempotency_key.eq(&event.idempotency_key),
+                events::depth.eq(event.depth),
+            )
+        })
+        .collect();
+    diesel::insert_into(events::table)
+        .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(ids)
+}
+
 /// The event an idempotency key recorded first.
 pub async fn by_key(conn: &mut Conn, org: &OrgId, key: &str) -> QueryResult<EventId> {
     events::table

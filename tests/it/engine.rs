@@ -564,3 +564,118 @@ async fn a_verbs_event_starts_the_workflows_listening_for_it() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runs_events_go_in_with_one_statement_and_start_the_workflows_listening() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let hooks = Hooks::with_defaults();
+    let listener = |name: &str, trigger: &str| WorkflowInput {
+        name: name.into(),
+        trigger_event: trigger.into(),
+        steps: vec![step("Activity.create", &[("subject", "\"noted\"")])],
+        ..Default::default()
+    };
+    let welcome = WorkflowInput {
+        steps: vec![step("Customer.create", &[("name", "deal.name")])],
+        ..listener("Welcome", "Deal.won")
+    };
+    active(&mut conn, &admin, welcome).await;
+    let on_customer = active(
+        &mut conn,
+        &admin,
+        listener("On customer", "Customer.created"),
+    )
+    .await;
+    let on_success = active(&mut conn, &admin, listener("On success", "Run.succeeded")).await;
+    let paused = active(&mut conn, &admin, listener("Paused", "Workflow.triggered")).await;
+    verbs::pause(&mut conn, &hooks, &admin, &paused.id)
+        .await
+        .expect("pause");
+    let accepted = post(&mut conn, &admin, "Deal.won", deal()).await;
+    // From here on, every INSERT statement into events leaves one row here: how many events
+    // it recorded, and their types in the order of their sequence numbers.
+    for sql in [
+        "CREATE TABLE event_statements (n bigint, types text)",
+        "CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN INSERT INTO event_statements SELECT count(*), string_agg(type, ',' ORDER BY seq) FROM added; RETURN NULL; END $$",
+        "CREATE TRIGGER count_statement AFTER INSERT ON events REFERENCING NEW TABLE AS added
+         FOR EACH STATEMENT EXECUTE FUNCTION count_statement()",
+    ] {
+        diesel::sql_query(sql)
+            .execute(&mut conn)
+            .await
+            .expect("statement counter");
+    }
+    let now = OffsetDateTime::now_utc();
+    let claim = engine::claim(&mut conn, "w1", LEASE, now)
+        .await
+        .expect("claim")
+        .expect("the deal's run");
+    let progress = engine::advance(&mut conn, "w1", &claim, LEASE, now)
+        .await
+        .expect("advance");
+    assert_eq!(progress, Progress::Finished(RunStatus::Succeeded));
+    let statements: Vec<(i64, String)> = diesel::sql_query("SELECT n, types FROM event_statements")
+        .load::<Counted>(&mut conn)
+        .await
+        .expect("statements")
+        .into_iter()
+        .map(|c| (c.n, c.types))
+        .collect();
+    assert_eq!(
+        statements,
+        [(
+            3,
+            "Workflow.triggered,Customer.created,Run.succeeded".to_owned()
+        )],
+        "the run's start, its step's event and its end, in one statement and in order"
+    );
+    // Each event started the workflows listening for it, in the deal's chain.
+    let mut queued: Vec<(String, String, Option<String>)> = runs::table
+        .inner_join(events::table.on(events::id.eq(runs::event_id)))
+        .filter(runs::status.eq(RunStatus::Queued.as_str()))
+        .select((runs::workflow_id, events::type_, runs::chain_root))
+        .load(&mut conn)
+        .await
+        .expect("queued");
+    queued.sort();
+    let root = accepted.event.to_string();
+    let mut expected = vec![
+        (
+            on_customer.id.to_string(),
+            "Customer.created".to_owned(),
+            Some(root.clone()),
+        ),
+        (
+            on_success.id.to_string(),
+            "Run.succeeded".to_owned(),
+            Some(root.clone()),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(queued, expected);
+    let chain: i32 = switchyard::schema::event_chains::table
+        .find(&root)
+        .select(switchyard::schema::event_chains::runs)
+        .first(&mut conn)
+        .await
+        .expect("chain");
+    assert_eq!(chain, 3, "the deal's run and the two it started");
+    let ignored: Value = events::table
+        .filter(events::type_.eq("Workflow.triggered"))
+        .select(events::ignored_by)
+        .first(&mut conn)
+        .await
+        .expect("triggered");
+    assert_eq!(ignored, json!([paused.id.to_string()]));
+}
+
+#[derive(diesel::QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    types: String,
+}

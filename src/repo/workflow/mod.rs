@@ -22,6 +22,7 @@ use crate::status::Status;
 use crate::workflow::WorkflowFields;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 /// The row of workflow `id` in `org`, unless deleted: every read and change by id goes through it.
@@ -151,35 +152,51 @@ pub async fn soft_delete(
 
 /// The live workflows of `org` triggered by `event_type`: those listening now (id and version,
 /// by id) and the paused ones, which ignore it.
-pub async fn listening(
+pub async fn listening(conn: &mut Conn, org: &OrgId, event_type: &str) -> QueryResult<Listeners> {
+    let mut by_type = listening_any(conn, org, &[event_type]).await?;
+    Ok(by_type.remove(event_type).unwrap_or_default())
+}
+
+/// `listening` for several event types in one query: by type, the workflows that start a run
+/// (with their version) and the paused ones that ignore it, each in order of id. A type no
+/// workflow listens for is not in the answer.
+pub async fn listening_any(
     conn: &mut Conn,
     org: &OrgId,
-    event_type: &str,
-) -> QueryResult<(Vec<(WorkflowId, i32)>, Vec<WorkflowId>)> {
+    event_types: &[&str],
+) -> QueryResult<HashMap<String, Listeners>> {
     let wanted: Vec<Status> = Status::ALL
         .into_iter()
         .filter(|s| s.listens() || *s == Status::Paused)
         .collect();
-    let rows: Vec<(WorkflowId, i32, Status)> = workflows::table
+    let rows: Vec<(String, WorkflowId, i32, Status)> = workflows::table
         .filter(workflows::org_id.eq(org))
         .filter(workflows::deleted_at.is_null())
-        .filter(workflows::trigger_event.eq(event_type))
+        .filter(workflows::trigger_event.eq_any(event_types))
         .filter(workflows::status.eq_any(wanted))
         .order(workflows::id.asc())
-        .select((workflows::id, workflows::version, workflows::status))
+        .select((
+            workflows::trigger_event,
+            workflows::id,
+            workflows::version,
+            workflows::status,
+        ))
         .load(conn)
         .await?;
-    let mut listening = Vec::new();
-    let mut ignoring = Vec::new();
-    for (id, version, status) in rows {
+    let mut by_type: HashMap<String, Listeners> = HashMap::new();
+    for (event_type, id, version, status) in rows {
+        let (listening, ignoring) = by_type.entry(event_type).or_default();
         if status.listens() {
             listening.push((id, version));
         } else {
             ignoring.push(id);
         }
     }
-    Ok((listening, ignoring))
+    Ok(by_type)
 }
+
+/// The workflows listening for one event type (with their version) and the paused ones.
+pub type Listeners = (Vec<(WorkflowId, i32)>, Vec<WorkflowId>);
 
 /// A workflow's name, deleted or not (for the engine's events about its runs).
 pub async fn name_of(conn: &mut Conn, id: &WorkflowId) -> QueryResult<String> {
