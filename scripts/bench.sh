@@ -33,8 +33,10 @@ SELECT 'workflow_b' || lpad(i::text, 7, '0'), o.id, 'Bench workflow ' || i, 'Dea
        '[{"action":"Customer.create","mapping":{"name":"deal.name"}}]',
        (ARRAY['Draft','Activated','Paused'])[1 + i % 3], i, i - i / 10, i / 10, now() - i * interval '1 minute'
 FROM generate_series(1, :n) AS i, organizations o WHERE o.slug = 'acme';
--- As autovacuum would soon: the planner reads the table as it now is.
-ANALYZE workflows;
+-- As autovacuum does within a minute of so many inserts: the planner reads the table as it
+-- now is, and the visibility map lets the list's count read its index alone (without it, the
+-- count reads every row: 4 ms instead of 1 under load).
+VACUUM ANALYZE workflows;
 SQL
 
 jar=$(mktemp)

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod components;
+pub mod data;
 pub mod error;
 pub mod form_ops;
 pub mod pages;

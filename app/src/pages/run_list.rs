@@ -142,7 +142,7 @@ pub fn WorkflowRuns() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let filters = filters();
-    let page = Resource::new(
+    let page = crate::data::load(
         move || (org.get(), id.get(), filters.get()),
         |(org, id, filters)| workflow_runs(org, id, filters),
     );
@@ -188,11 +188,11 @@ pub fn OrgRuns() -> impl IntoView {
         let q = query.read();
         (q.get("bulk"), q.get("cancel").is_some())
     });
-    let page = Resource::new(
+    let page = crate::data::load(
         move || (org.get(), filters.get()),
         |(org, filters)| list_runs(org, filters),
     );
-    let bulk = Resource::new(
+    let bulk = crate::data::load(
         move || (org.get(), filters.get(), asked.get().0),
         |(org, filters, from)| async move {
             match from {

@@ -72,13 +72,13 @@ pub fn RunPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let run = Resource::new(move || (org.get(), id.get()), |(org, id)| get_run(org, id));
+    let run = crate::data::load(move || (org.get(), id.get()), |(org, id)| get_run(org, id));
     // `?retry=start` or `?retry=failed-step` asks for the preview; `?cancel=1` for the cancel.
     let asked = Memo::new(move |_| {
         let q = query.read();
         (q.get("retry"), q.get("cancel").is_some())
     });
-    let preview = Resource::new(
+    let preview = crate::data::load(
         move || (org.get(), id.get(), asked.get().0),
         |(org, id, from)| async move {
             match from {
