@@ -15,6 +15,35 @@ pub struct WorkflowView {
     pub overview: Overview,
 }
 
+/// A workflow as the list shows it: its row, not its definition, so that the list's page (and
+/// the data it hydrates from) carries eight fields a workflow instead of its every step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRow {
+    pub id: switchyard::WorkflowId,
+    pub name: String,
+    pub trigger_event: String,
+    pub status: switchyard::Status,
+    pub version: i32,
+    pub last_run_at: Option<time::OffsetDateTime>,
+    pub run_count: i64,
+    pub success_rate: Option<f64>,
+}
+
+impl From<Workflow> for WorkflowRow {
+    fn from(w: Workflow) -> Self {
+        WorkflowRow {
+            success_rate: w.success_rate(),
+            id: w.id,
+            name: w.name,
+            trigger_event: w.trigger_event,
+            status: w.status,
+            version: w.version,
+            last_run_at: w.last_run_at,
+            run_count: w.run_count,
+        }
+    }
+}
+
 /// A page of the org's workflows. Filters come as the list page's query string has them.
 #[server(endpoint = "list_workflows")]
 pub async fn list_workflows(
@@ -24,7 +53,7 @@ pub async fn list_workflows(
     #[server(default)] q: String,
     #[server(default)] sort: String,
     #[server(default)] cursor: String,
-) -> Result<(Member, Page<Workflow>), AppError> {
+) -> Result<(Member, Page<WorkflowRow>), AppError> {
     use switchyard::query::WorkflowQuery;
     let (member, mut conn) = crate::state::member(&org).await?;
     let query = WorkflowQuery::parse(&[
@@ -35,6 +64,14 @@ pub async fn list_workflows(
         ("cursor", &cursor),
     ])?;
     let page = switchyard::view::workflow::list(&mut conn, &member, &query).await?;
+    let page = Page {
+        results: page.results.into_iter().map(WorkflowRow::from).collect(),
+        total: page.total,
+        has_more: page.has_more,
+        cursor: page.cursor,
+        previous: page.previous,
+        offset: page.offset,
+    };
     Ok((member, page))
 }
 

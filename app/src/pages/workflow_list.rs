@@ -140,7 +140,7 @@ fn FilterForm(org: String, filters: Filters, errors: Option<AppError>) -> impl I
 #[component]
 fn WorkflowTable(
     org: String,
-    page: switchyard::query::Page<switchyard::Workflow>,
+    page: switchyard::query::Page<crate::api::workflows::WorkflowRow>,
     filters: Filters,
     can_edit: bool,
 ) -> impl IntoView {
@@ -185,7 +185,7 @@ fn WorkflowTable(
                         <td class="num">{w.version}</td>
                         <td>{maybe_time(w.last_run_at)}</td>
                         <td class="num">{w.run_count}</td>
-                        <td class="num">{rate(w.success_rate())}</td>
+                        <td class="num">{rate(w.success_rate)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

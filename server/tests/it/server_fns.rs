@@ -459,7 +459,7 @@ async fn an_editor_creates_edits_and_moves_a_workflow_through_its_verbs() {
         .await;
     let (_, page): (
         switchyard::Member,
-        switchyard::query::Page<switchyard::Workflow>,
+        switchyard::query::Page<app::api::workflows::WorkflowRow>,
     ) = serde_json::from_str(&list.body).expect("page");
     let id = page.results[0].id.to_string();
     let refused = app
