@@ -5,6 +5,7 @@ use crate::db::Conn;
 use crate::entity::{Event, EventSource};
 use crate::id::{EventId, OrgId};
 use crate::schema::events;
+use diesel::dsl::Eq;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
@@ -39,6 +40,33 @@ impl NewEvent {
     }
 }
 
+/// The row of a new event, as `insert` and `insert_all` write it.
+type Values<'a> = (
+    Eq<events::id, &'a EventId>,
+    Eq<events::org_id, &'a OrgId>,
+    Eq<events::type_, &'a String>,
+    Eq<events::data, &'a Value>,
+    Eq<events::source, EventSource>,
+    Eq<events::actor, &'a Option<String>>,
+    Eq<events::subject, &'a Option<String>>,
+    Eq<events::idempotency_key, &'a Option<String>>,
+    Eq<events::depth, i32>,
+);
+
+fn values<'a>(id: &'a EventId, org: &'a OrgId, event: &'a NewEvent) -> Values<'a> {
+    (
+        events::id.eq(id),
+        events::org_id.eq(org),
+        events::type_.eq(&event.event_type),
+        events::data.eq(&event.data),
+        events::source.eq(event.source),
+        events::actor.eq(&event.actor),
+        events::subject.eq(&event.subject),
+        events::idempotency_key.eq(&event.idempotency_key),
+        events::depth.eq(event.depth),
+    )
+}
+
 /// Records the event. `None` when its idempotency key was seen before (nothing is written).
 pub async fn insert(
     conn: &mut Conn,
@@ -47,17 +75,7 @@ pub async fn insert(
 ) -> QueryResult<Option<EventId>> {
     let id = EventId::generate();
     diesel::insert_into(events::table)
-        .values((
-            events::id.eq(&id),
-            events::org_id.eq(org),
-            events::type_.eq(&event.event_type),
-            events::data.eq(&event.data),
-            events::source.eq(event.source),
-            events::actor.eq(&event.actor),
-            events::subject.eq(&event.subject),
-            events::idempotency_key.eq(&event.idempotency_key),
-            events::depth.eq(event.depth),
-        ))
+        .values(values(&id, org, event))
         .on_conflict_do_nothing()
         .returning(events::id)
         .get_result(conn)
@@ -76,19 +94,7 @@ pub async fn insert_all(
     let rows: Vec<_> = ids
         .iter()
         .zip(events)
-        .map(|(id, event)| {
-            (
-                events::id.eq(id),
-                events::org_id.eq(org),
-                events::type_.eq(&event.event_type),
-                events::data.eq(&event.data),
-                events::source.eq(event.source),
-                events::actor.eq(&event.actor),
-                events::subject.eq(&event.subject),
-                events::idempotency_key.eq(&event.idempotency_key),
-                events::depth.eq(event.depth),
-            )
-        })
+        .map(|(id, event)| values(id, org, event))
         .collect();
     diesel::insert_into(events::table)
         .values(rows)
