@@ -370,7 +370,12 @@ test("an Admin invites a member, who joins as an Editor, then is made a Viewer a
   await ready(page);
   const row = page.getByRole("row").filter({ hasText: email });
   await row.getByLabel("Role").selectOption("Viewer");
-  await row.getByRole("button", { name: "Change role" }).click();
+  // The select reads "Viewer" as soon as it is chosen: wait for the server's answer, so that
+  // the member's next page is asked for after the change.
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/api/change_member_role")),
+    row.getByRole("button", { name: "Change role" }).click(),
+  ]);
   await expect(page.getByRole("row").filter({ hasText: email }).getByLabel("Role")).toHaveValue("Viewer");
 
   // On their next page they read, and no longer edit.
