@@ -8,6 +8,8 @@ use diesel_async::RunQueryDsl;
 use serde_json::json;
 use switchyard::Role;
 use switchyard::engine::{self, Limits, STALLS_MAX};
+use switchyard::entity::Member;
+use switchyard::ingest;
 use switchyard::run::RunStatus;
 use switchyard::schema::{events, runs};
 use switchyard::testing::{TestDb, member};
@@ -124,32 +126,44 @@ async fn a_run_records_at_most_its_share_of_events_and_the_step_says_so() {
     assert_eq!(sent, 2);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn one_organizations_backlog_does_not_hold_up_anothers_run() {
-    let db = TestDb::new().await;
-    let mut conn = db.conn().await;
-    let busy = member(&mut conn, "busy", Role::Admin).await;
-    let calm = member(&mut conn, "calm", Role::Admin).await;
+/// A one-step workflow in each organization; `queued` runs of `busy`'s (one posted, the rest
+/// copies of it), then one of `calm`'s, which is returned.
+async fn backlog(
+    conn: &mut switchyard::db::Conn,
+    busy: &Member,
+    calm: &Member,
+    queued: i32,
+) -> ingest::Accepted {
     let one_step = |name: &str| WorkflowInput {
         name: name.into(),
         trigger_event: "Deal.won".into(),
         steps: vec![step("Note.create", &[("text", "deal.name")])],
         ..Default::default()
     };
-    active(&mut conn, &busy, one_step("Busy")).await;
-    active(&mut conn, &calm, one_step("Calm")).await;
-    let first = post(&mut conn, &busy, "Deal.won", json!({"name": "one"})).await;
-    // Ten thousand queued runs of the busy organization, copies of its first.
+    active(conn, busy, one_step("Busy")).await;
+    active(conn, calm, one_step("Calm")).await;
+    let first = post(conn, busy, "Deal.won", json!({"name": "one"})).await;
     diesel::sql_query(
         "INSERT INTO runs (id, org_id, workflow_id, workflow_version, event_id, status, depth, chain_root, run_at, queued_at)
          SELECT 'run_b' || lpad(i::text, 7, '0'), org_id, workflow_id, workflow_version, event_id, status, depth, chain_root, run_at, queued_at
-         FROM runs, generate_series(1, 9999) AS i WHERE id = $1",
+         FROM runs, generate_series(1, $2 - 1) AS i WHERE id = $1",
     )
     .bind::<diesel::sql_types::Text, _>(first.runs[0].as_str())
-    .execute(&mut conn)
+    .bind::<diesel::sql_types::Integer, _>(queued)
+    .execute(conn)
     .await
     .expect("backlog");
-    let theirs = post(&mut conn, &calm, "Deal.won", json!({"name": "two"})).await;
+    post(conn, calm, "Deal.won", json!({"name": "two"})).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_organizations_backlog_does_not_hold_up_anothers_run() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let busy = member(&mut conn, "busy", Role::Admin).await;
+    let calm = member(&mut conn, "calm", Role::Admin).await;
+    // Ten thousand queued runs of the busy organization.
+    let theirs = backlog(&mut conn, &busy, &calm, 10_000).await;
     let now = OffsetDateTime::now_utc() + Duration::seconds(1);
     // Two claims: the calm organization's run is one of them, whoever comes first.
     let finished = engine::drain_at_most(&mut conn, "w1", LEASE, &|| now, 2)
@@ -184,26 +198,8 @@ async fn one_organizations_backlog_does_not_hold_up_anothers_run_in_batches_eith
     } else {
         (two, one)
     };
-    let one_step = |name: &str| WorkflowInput {
-        name: name.into(),
-        trigger_event: "Deal.won".into(),
-        steps: vec![step("Note.create", &[("text", "deal.name")])],
-        ..Default::default()
-    };
-    active(&mut conn, &busy, one_step("Busy")).await;
-    active(&mut conn, &calm, one_step("Calm")).await;
-    let first = post(&mut conn, &busy, "Deal.won", json!({"name": "one"})).await;
-    // A thousand queued runs of the busy organization, copies of its first.
-    diesel::sql_query(
-        "INSERT INTO runs (id, org_id, workflow_id, workflow_version, event_id, status, depth, chain_root, run_at, queued_at)
-         SELECT 'run_b' || lpad(i::text, 7, '0'), org_id, workflow_id, workflow_version, event_id, status, depth, chain_root, run_at, queued_at
-         FROM runs, generate_series(1, 999) AS i WHERE id = $1",
-    )
-    .bind::<diesel::sql_types::Text, _>(first.runs[0].as_str())
-    .execute(&mut conn)
-    .await
-    .expect("backlog");
-    let theirs = post(&mut conn, &calm, "Deal.won", json!({"name": "two"})).await;
+    // A thousand queued runs of the busy organization.
+    let theirs = backlog(&mut conn, &busy, &calm, 1_000).await;
     let now = OffsetDateTime::now_utc() + Duration::seconds(1);
     // Two batches of 16: the second starts after the busy organization, with the calm one's run
     // (without turns, the busy one's first 32 runs would fill both).

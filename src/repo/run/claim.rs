@@ -5,15 +5,12 @@ use super::*;
 use crate::engine::Claim;
 use crate::sql_text::quoted;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
-use std::sync::LazyLock;
 
-/// The claim, one statement: the oldest ready run of the first organization after `$4` (by
-/// id) that has one, else of the first organization of all. Ready means in flight, due, and
-/// not held under a live lease. PostgreSQL reads a `WITH` query only as far as its reader asks,
-/// so the second look runs only when the first found nothing. Taking over a run whose lease ran
-/// out counts as a stall.
-static CLAIM: LazyLock<String> = LazyLock::new(|| claim_sql("1"));
-
+/// The claim, one statement: the oldest ready runs (up to `limit`) of the first organization
+/// after `$4` (by id) that has them, then of the first organizations of all. Ready means in
+/// flight, due, and not held under a live lease. PostgreSQL reads a `WITH` query only as far as
+/// its reader asks, so the second look runs only when the first found too few. Taking over a
+/// run whose lease ran out counts as a stall.
 fn claim_sql(limit: &str) -> String {
     let ready = format!(
         "SELECT id FROM runs WHERE status IN ({}) AND run_at <= $1
@@ -43,7 +40,7 @@ struct Claimed {
     fence: i64,
 }
 
-/// Claims a ready run for `worker` until `lease_until`, one statement. See `CLAIM`.
+/// Claims a ready run for `worker` until `lease_until`: `claim_many` of one.
 pub async fn claim_next(
     conn: &mut Conn,
     worker: &str,
@@ -51,24 +48,9 @@ pub async fn claim_next(
     lease_until: OffsetDateTime,
     after: Option<&OrgId>,
 ) -> QueryResult<Option<(Claim, OrgId)>> {
-    let claimed: Option<Claimed> = diesel::sql_query(CLAIM.as_str())
-        .bind::<Timestamptz, _>(now)
-        .bind::<Text, _>(worker)
-        .bind::<Timestamptz, _>(lease_until)
-        .bind::<Text, _>(after.map_or("", OrgId::as_str))
-        .bind::<Text, _>(RunStatus::Running)
-        .get_result(conn)
-        .await
-        .optional()?;
-    Ok(claimed.map(|c| {
-        (
-            Claim {
-                run: c.id,
-                fence: c.fence,
-            },
-            c.org_id,
-        )
-    }))
+    Ok(claim_many(conn, worker, now, lease_until, after, 1)
+        .await?
+        .pop())
 }
 
 /// Claims up to `max` ready runs for `worker` until `lease_until`, one statement: the oldest
