@@ -1,9 +1,9 @@
 //! Switchyard's pages, components and server functions. Every page renders on the server
-//! and works with JavaScript off; hydration adds convenience.
+//! and works with JavaScript off. The browser hydrates only islands (`components::live`):
+//! the conveniences, never the function.
 
 pub mod api;
 pub mod components;
-pub mod data;
 pub mod error;
 pub mod form_ops;
 pub mod pages;
@@ -50,7 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -63,13 +63,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Browser tests wait for this mark: a click before hydration would be lost.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
+        <components::live::Hydrated />
         <Title formatter=|page: String| if page.is_empty() { "Switchyard".to_owned() } else { format!("{page} · Switchyard") } />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
@@ -102,5 +97,5 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

@@ -1,11 +1,11 @@
 import { expect, Page, test } from "@playwright/test";
 import { expectAccessible } from "./a11y";
 
-// Every journey runs with JavaScript on (hydrated app) and off (plain forms).
+// Every journey runs with JavaScript on (the pages' islands loaded) and off (plain HTML).
 export const jsOn = (_page: Page) => test.info().project.use.javaScriptEnabled !== false;
 
 export async function ready(page: Page) {
-  // A click before hydration would be lost; without JavaScript there is nothing to wait for.
+  // The islands (a run followed live) work once loaded; without JavaScript there is none.
   if (jsOn(page)) await page.locator("body[data-hydrated]").waitFor();
 }
 

@@ -236,6 +236,57 @@ test("trigger the demo workflow by hand and follow its run step by step", async 
   await expectAccessible(page);
 });
 
+test("a run in flight is followed on its page until it ends", async ({ page }) => {
+  // A step that fails, tried twice four seconds apart: its run stays in flight that long.
+  const name = `Follow ${test.info().project.name} ${Date.now()}`;
+  await signIn(page);
+  await page.goto("/o/acme/workflows/new");
+  await ready(page);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Trigger event").fill("Ticket.opened");
+  await page.getByRole("button", { name: "Add step" }).click();
+  await ready(page);
+  await step(page, 1).getByLabel("Action", { exact: true }).fill("Event.create");
+  await mapping(page, 1, "Field").fill("type");
+  await mapping(page, 1, "Value").fill("ticket.kind");
+  await page.getByLabel("Attempts per step (optional)").fill("2");
+  await page.getByLabel("First wait (ms)").fill("4000");
+  await page.getByRole("button", { name: "Create workflow" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await ready(page);
+  await page.getByRole("button", { name: "Activate" }).click();
+  await expect(page.locator(".page-head .badge")).toHaveText("Activated");
+  await ready(page);
+  await page.getByText("Trigger by hand").click();
+  await page.getByLabel("Sample Ticket.opened data").fill(JSON.stringify({ kind: "not an event type" }));
+  await page.getByRole("button", { name: "Trigger now" }).click();
+  await expect(page).toHaveURL(/\/o\/acme\/runs\/run_/);
+  const badge = page.locator(".page-head .badge");
+  await expect(page.getByRole("status").filter({ hasText: "Still running" })).toBeVisible();
+  await expect(badge).not.toHaveText("Failed");
+  await ready(page);
+  await expectAccessible(page);
+
+  if (jsOn(page)) {
+    // The page reads the run again by itself: no reload, no click.
+    let loads = 0;
+    page.on("load", () => loads++);
+    await expect(badge).toHaveText("Failed", { timeout: 15_000 });
+    expect(loads).toBe(0);
+  } else {
+    // Without JavaScript the page stays as it was sent, and the link shows the latest.
+    await page.waitForTimeout(5_000);
+    await expect(badge).not.toHaveText("Failed");
+    await expect(async () => {
+      await page.getByRole("link", { name: "Show the latest" }).click();
+      await expect(badge).toHaveText("Failed", { timeout: 500 });
+    }).toPass({ timeout: 15_000 });
+  }
+  await expect(page.getByRole("status").filter({ hasText: "Still running" })).toHaveCount(0);
+  await expect(page.locator("ol.timeline > li").first()).toContainText("not \"not an event type\"");
+  await expectAccessible(page);
+});
+
 test("the dashboard puts the failing workflow first, since its version, and its chart marks the change", async ({ page }) => {
   await signIn(page);
   await ready(page);

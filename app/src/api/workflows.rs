@@ -15,8 +15,8 @@ pub struct WorkflowView {
     pub overview: Overview,
 }
 
-/// A workflow as the list shows it: its row, not its definition, so that the list's page (and
-/// the data it hydrates from) carries eight fields a workflow instead of its every step.
+/// A workflow as the list shows it: its row, not its definition, so that the list's server
+/// function reads eight fields a workflow instead of its every step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRow {
     pub id: switchyard::WorkflowId,

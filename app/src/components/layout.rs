@@ -16,7 +16,7 @@ pub fn org_param() -> Memo<String> {
 #[component]
 pub fn OrgLayout() -> impl IntoView {
     let org = org_param();
-    let member = crate::data::load(move || org.get(), current_member);
+    let member = Resource::new(move || org.get(), current_member);
     view! {
         <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Switchyard"</span></header> }>
             {move || Suspend::new(async move {

@@ -12,7 +12,7 @@ use leptos_meta::Title;
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let end = ServerAction::<EndSession>::new();
-    let account = crate::data::load(
+    let account = Resource::new(
         move || (change.version().get(), end.version().get()),
         |_| get_account(),
     );

@@ -21,7 +21,7 @@ pub fn AuditPage() -> impl IntoView {
             q.get("before").unwrap_or_default(),
         )
     });
-    let page = crate::data::load(
+    let page = Resource::new(
         move || (org.get(), filters.get()),
         |(org, (person, kind, before))| get_audit(org, person, kind, before),
     );

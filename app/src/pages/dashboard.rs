@@ -17,7 +17,7 @@ pub fn DashboardPage() -> impl IntoView {
     let org = org_param();
     let query = use_query_map();
     let range = Memo::new(move |_| query.read().get("range").unwrap_or_default());
-    let data = crate::data::load(
+    let data = Resource::new(
         move || (org.get(), range.get()),
         |(org, range)| get_dashboard(org, range),
     );

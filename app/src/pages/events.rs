@@ -20,7 +20,7 @@ pub fn Events() -> impl IntoView {
             q.get("before").unwrap_or_default(),
         )
     });
-    let page = crate::data::load(
+    let page = Resource::new(
         move || (org.get(), filters.get()),
         |(org, (t, before))| event_log(org, t, before),
     );

@@ -13,7 +13,7 @@ pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
     let accept = ServerAction::<AcceptInvitation>::new();
-    let invitation = crate::data::load(move || token.get(), get_invitation);
+    let invitation = Resource::new(move || token.get(), get_invitation);
     view! {
         <Title text="Join an organization" />
         <main class="page narrow login">

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn Orgs() -> impl IntoView {
-    let orgs = crate::data::load(|| (), |_| my_orgs());
+    let orgs = Resource::new(|| (), |_| my_orgs());
     view! {
         <Title text="Your organizations" />
         <main class="page narrow">

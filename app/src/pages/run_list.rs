@@ -7,6 +7,7 @@ use crate::api::runs::{
     CancelBatch, RetryRuns, RunFilters, list_runs, preview_bulk, workflow_runs,
 };
 use crate::components::layout::org_param;
+use crate::components::live::{Follow, LiveRegion};
 use crate::error::AppError;
 use crate::pages::runs::PreviewStep;
 use crate::pages::runs::RunTable;
@@ -142,7 +143,7 @@ pub fn WorkflowRuns() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let filters = filters();
-    let page = crate::data::load(
+    let page = Resource::new(
         move || (org.get(), id.get(), filters.get()),
         |(org, id, filters)| workflow_runs(org, id, filters),
     );
@@ -188,11 +189,11 @@ pub fn OrgRuns() -> impl IntoView {
         let q = query.read();
         (q.get("bulk"), q.get("cancel").is_some())
     });
-    let page = crate::data::load(
+    let page = Resource::new(
         move || (org.get(), filters.get()),
         |(org, filters)| list_runs(org, filters),
     );
-    let bulk = crate::data::load(
+    let bulk = Resource::new(
         move || (org.get(), filters.get(), asked.get().0),
         |(org, filters, from)| async move {
             match from {
@@ -203,17 +204,6 @@ pub fn OrgRuns() -> impl IntoView {
     );
     let retry = ServerAction::<RetryRuns>::new();
     let cancel = ServerAction::<CancelBatch>::new();
-    // A batch of retries in flight is read again every two seconds until it has ended.
-    crate::components::live::follow(move || {
-        let live = page
-            .get_untracked()
-            .and_then(Result::ok)
-            .and_then(|l| l.batch)
-            .is_some_and(|b| b.ended() < b.total as i64);
-        if live {
-            page.refetch();
-        }
-    });
     view! {
         <Title text="Runs" />
         <h1>"Runs"</h1>
@@ -228,18 +218,24 @@ pub fn OrgRuns() -> impl IntoView {
                         let offer = (is_filtered(&f) && f.batch.is_empty() && bulk.is_none()
                             && list.runs.iter().any(|r| r.status.is_failure()))
                             .then(|| view! { <BulkOffer org=org.clone() query=query_of(&f) /> });
+                        // A batch of retries in flight: its panel and the runs follow it until it has ended.
+                        let following = list.batch.as_ref().is_some_and(|b| b.ended() < b.total as i64);
+                        let panel = list.batch.clone().map(|b| view! { <BatchPanel org=org.clone() batch=b cancelling cancel /> });
                         view! {
-                            {list.batch.clone().map(|b| view! { <BatchPanel org=org.clone() batch=b cancelling cancel /> })}
+                            <LiveRegion id="batch" following>{panel}</LiveRegion>
                             {bulk.map(|b| view! { <BulkDialog org=org.clone() filters=f.clone() preview=b retry /> })}
                             <FilterForm filters=f.clone() workflows=list.workflows group=list.group />
                             {offer}
-                            <Results org runs=list.runs older=more with_workflow=true filtered=is_filtered(&f) />
+                            <LiveRegion id="results" following>
+                                <Results org runs=list.runs older=more with_workflow=true filtered=is_filtered(&f) />
+                            </LiveRegion>
                         }.into_any()
                     }
                     Err(err) => crate::pages::error_view(err),
                 }
             })}
         </Transition>
+        <Follow />
     }
 }
 

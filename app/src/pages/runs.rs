@@ -4,6 +4,7 @@
 use crate::api::runs::{CancelRun, RetryRun, get_run, preview_retry};
 use crate::components::format::time;
 use crate::components::layout::org_param;
+use crate::components::live::{Follow, LiveRegion};
 use crate::components::value::Fields;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -72,13 +73,13 @@ pub fn RunPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let run = crate::data::load(move || (org.get(), id.get()), |(org, id)| get_run(org, id));
+    let run = Resource::new(move || (org.get(), id.get()), |(org, id)| get_run(org, id));
     // `?retry=start` or `?retry=failed-step` asks for the preview; `?cancel=1` for the cancel.
     let asked = Memo::new(move |_| {
         let q = query.read();
         (q.get("retry"), q.get("cancel").is_some())
     });
-    let preview = crate::data::load(
+    let preview = Resource::new(
         move || (org.get(), id.get(), asked.get().0),
         |(org, id, from)| async move {
             match from {
@@ -89,16 +90,6 @@ pub fn RunPage() -> impl IntoView {
     );
     let retry = ServerAction::<RetryRun>::new();
     let cancel = ServerAction::<CancelRun>::new();
-    // A run in flight is read again every two seconds until it ends.
-    crate::components::live::follow(move || {
-        let live = run
-            .get_untracked()
-            .and_then(Result::ok)
-            .is_some_and(|d| d.run.status.is_in_flight());
-        if live {
-            run.refetch();
-        }
-    });
     view! {
         <Transition fallback=|| view! { <p>"Loading the run…"</p> }>
             {move || Suspend::new(async move {
@@ -107,12 +98,20 @@ pub fn RunPage() -> impl IntoView {
                 match run.await {
                     Ok(detail) => {
                         let preview = preview.await;
-                        view! { <RunBody org detail preview cancelling retry cancel /> }.into_any()
+                        // A run in flight: the page follows it until it ends.
+                        let following = detail.run.status.is_in_flight();
+                        view! {
+                            <LiveRegion id="run" following>
+                                <RunBody org detail preview cancelling retry cancel />
+                            </LiveRegion>
+                        }
+                        .into_any()
                     }
                     Err(err) => crate::pages::error_view(err),
                 }
             })}
         </Transition>
+        <Follow />
     }
 }
 
@@ -127,7 +126,7 @@ fn RunBody(
 ) -> impl IntoView {
     let r = detail.run.clone();
     let base = format!("/o/{org}/runs/{}", r.id);
-    // A run in flight: the page reloads itself until it ends, with or without JavaScript.
+    // A run in flight says so, and offers the latest without JavaScript.
     let in_flight = r.status.is_in_flight();
     let refused = move || {
         let failed =

@@ -22,7 +22,7 @@ pub fn VersionsPage() -> impl IntoView {
             q.get("b").unwrap_or_default(),
         )
     });
-    let data = crate::data::load(
+    let data = Resource::new(
         move || (org.get(), id.get(), pair.get()),
         |(org, id, (a, b))| get_versions(org, id, a, b),
     );

@@ -14,7 +14,7 @@ pub fn WorkflowChartsSection(
     id: Memo<String>,
     range: Memo<String>,
 ) -> impl IntoView {
-    let data = crate::data::load(
+    let data = Resource::new(
         move || (org.get(), id.get(), range.get()),
         |(org, id, range)| get_workflow_charts(org, id, range),
     );

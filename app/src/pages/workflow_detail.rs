@@ -34,7 +34,7 @@ pub fn WorkflowDetail() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let range = Memo::new(move |_| query.read().get("range").unwrap_or_default());
     let apply = ServerAction::<ApplyVerb>::new();
-    let data = crate::data::load(
+    let data = Resource::new(
         move || (org.get(), id.get(), apply.version().get()),
         |(org, id, _)| get_workflow(org, id),
     );
@@ -157,7 +157,7 @@ fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
             })
     };
     let (dry_org, dry_id) = (org.clone(), workflow.id.to_string());
-    let dry = crate::data::load(
+    let dry = Resource::new(
         move || query.read().get("sample"),
         move |sample| {
             let (org, id) = (dry_org.clone(), dry_id.clone());

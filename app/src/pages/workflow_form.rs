@@ -26,7 +26,7 @@ pub fn NewWorkflow() -> impl IntoView {
         }],
         ..Default::default()
     };
-    let member = crate::data::load(move || org.get(), current_member);
+    let member = Resource::new(move || org.get(), current_member);
     view! {
         <Title text="New workflow" />
         <h1>"New workflow"</h1>
@@ -50,7 +50,7 @@ pub fn EditWorkflow() -> impl IntoView {
     let org = org_param();
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let view_data = crate::data::load(
+    let view_data = Resource::new(
         move || (org.get(), id.get()),
         |(org, id)| get_workflow(org, id),
     );

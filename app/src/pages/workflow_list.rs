@@ -59,7 +59,7 @@ pub fn WorkflowList() -> impl IntoView {
             cursor: get("cursor"),
         }
     });
-    let page = crate::data::load(
+    let page = Resource::new(
         move || (org.get(), filters.get()),
         |(org, f)| list_workflows(org, f.status, f.trigger, f.q, f.sort, f.cursor),
     );

@@ -23,7 +23,7 @@ pub fn Settings() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let prefs = ServerAction::<SavePreferences>::new();
     let team = TeamActions::new();
-    let data = crate::data::load(
+    let data = Resource::new(
         move || {
             let versions = (
                 create.version().get(),
