@@ -80,14 +80,17 @@ mod browser {
         let html = text.as_string().unwrap_or_default();
         let fresh = DomParser::new()?.parse_from_string(&html, SupportedType::TextHtml)?;
         let regions = here.query_selector_all("[data-live]")?;
+        let mut replaced = false;
         for i in 0..regions.length() {
             let Some(old) = regions.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
                 continue;
             };
             if let Some(new) = fresh.get_element_by_id(&old.id()) {
                 old.replace_with_with_node_1(&new)?;
+                replaced = true;
             }
         }
-        Ok(here.query_selector("[data-live=on]")?.is_some())
+        // A page without our regions (an error page) is not followed.
+        Ok(replaced && here.query_selector("[data-live=on]")?.is_some())
     }
 }
