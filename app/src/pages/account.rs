@@ -12,10 +12,7 @@ use leptos_meta::Title;
 pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let end = ServerAction::<EndSession>::new();
-    let account = Resource::new(
-        move || (change.version().get(), end.version().get()),
-        |_| get_account(),
-    );
+    let account = Resource::new(|| (), |_| get_account());
     view! {
         <Title text="Your account" />
         <header class="topbar">

@@ -219,7 +219,7 @@ pub fn OrgRuns() -> impl IntoView {
                             && list.runs.iter().any(|r| r.status.is_failure()))
                             .then(|| view! { <BulkOffer org=org.clone() query=query_of(&f) /> });
                         // A batch of retries in flight: its panel and the runs follow it until it has ended.
-                        let following = list.batch.as_ref().is_some_and(|b| b.ended() < b.total as i64);
+                        let following = list.batch.as_ref().is_some_and(|b| b.waiting() > 0);
                         let panel = list.batch.clone().map(|b| view! { <BatchPanel org=org.clone() batch=b cancelling cancel /> });
                         view! {
                             <LiveRegion id="batch" following>{panel}</LiveRegion>
@@ -337,7 +337,7 @@ fn BatchPanel(
     cancel: ServerAction<CancelBatch>,
 ) -> impl IntoView {
     let ended = batch.ended();
-    let waiting = batch.total as i64 - ended;
+    let waiting = batch.waiting();
     let base = format!("/o/{org}/runs?batch={}", batch.id);
     let place = if batch.from == "start" {
         "from the start"

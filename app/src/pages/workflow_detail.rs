@@ -35,8 +35,8 @@ pub fn WorkflowDetail() -> impl IntoView {
     let range = Memo::new(move |_| query.read().get("range").unwrap_or_default());
     let apply = ServerAction::<ApplyVerb>::new();
     let data = Resource::new(
-        move || (org.get(), id.get(), apply.version().get()),
-        |(org, id, _)| get_workflow(org, id),
+        move || (org.get(), id.get()),
+        |(org, id)| get_workflow(org, id),
     );
     let refused = move || {
         apply

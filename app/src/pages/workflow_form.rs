@@ -95,83 +95,71 @@ pub fn EditWorkflow() -> impl IntoView {
 #[component]
 fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput) -> impl IntoView {
     let save = ServerAction::<SaveWorkflow>::new();
-    let body = move || {
-        let (org, existing) = (org.clone(), existing.clone());
-        let outcome = save.value().get_untracked().and_then(|r| r.err());
-        let input = outcome
-            .as_ref()
-            .and_then(|e| e.input())
-            .cloned()
-            .unwrap_or_else(|| initial.clone());
-        let version = match &outcome {
-            // Saving again after a conflict overwrites the version the user has now seen.
-            Some(AppError::Conflict { current, .. }) => Some(current.version),
-            _ => existing.as_ref().map(|w| w.version),
-        };
-        let errors = outcome
-            .clone()
-            .filter(|e| !matches!(e, AppError::Draft { .. } | AppError::Previewed { .. }));
-        let (sample, dry) = match &outcome {
-            Some(AppError::Previewed { sample, dry, .. }) => {
-                (sample.clone(), Some((**dry).clone()))
-            }
-            _ => (
-                existing
-                    .as_ref()
-                    .map(|w| serde_json::to_string_pretty(&w.sample_data()).unwrap_or_default())
-                    .unwrap_or_else(|| "{}".into()),
-                None,
-            ),
-        };
-        let sample_error = errors.as_ref().and_then(|e| e.field("sample"));
-        let trigger = input.trigger_event.clone();
-        let open_preview = dry.is_some() || sample_error.is_some();
-        let cancel = match &existing {
-            Some(w) => format!("/o/{org}/workflows/{}", w.id),
-            None => format!("/o/{org}/workflows"),
-        };
-        let id = existing
-            .as_ref()
-            .map(|w| w.id.to_string())
-            .unwrap_or_default();
-        let submit = if existing.is_some() {
-            "Save changes"
-        } else {
-            "Create workflow"
-        };
-        view! {
-            {errors.clone().map(|e| view! { <FormProblem error=e /> })}
-            <ActionForm action=save attr:class="workflow-form" attr:novalidate="true">
-                // Enter in a text field presses the first submit button: make it Save.
-                <button type="submit" name="op" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Save"</button>
-                <input type="hidden" name="org" value=org />
-                <input type="hidden" name="id" value=id />
-                <input type="hidden" name="version" value=version.map(|v| v.to_string()).unwrap_or_default() />
-                <Fields input=input errors=errors />
-                <details class="trigger" open=open_preview>
-                    <summary>"Preview with sample data"</summary>
-                    <div class="field">
-                        <label for="sample">{format!("Sample {} data", if trigger.is_empty() { "event".to_owned() } else { trigger })}</label>
-                        <textarea id="sample" name="sample" rows="5">{sample}</textarea>
-                        <p class="hint">"Shows what each step, as typed above, would do with this data. Nothing is saved or run."</p>
-                        {sample_error.map(|m| view! { <p class="field-error" id="sample-error" role="alert">{m}</p> })}
-                    </div>
-                    <button type="submit" name="op" value="preview">"Preview with sample data"</button>
-                    {dry.map(|dry| view! { <crate::pages::workflow_detail::DryRunView dry /> })}
-                </details>
-                <div class="actions">
-                    <button type="submit" name="op" value="save" class="primary">{submit}</button>
-                    <a href=cancel>"Cancel"</a>
-                </div>
-            </ActionForm>
-        }
+    let outcome = save.value().get_untracked().and_then(|r| r.err());
+    let input = outcome
+        .as_ref()
+        .and_then(|e| e.input())
+        .cloned()
+        .unwrap_or(initial);
+    let version = match &outcome {
+        // Saving again after a conflict overwrites the version the user has now seen.
+        Some(AppError::Conflict { current, .. }) => Some(current.version),
+        _ => existing.as_ref().map(|w| w.version),
     };
-    // A new form for every answer: updating the old inputs in place would change their
-    // default values only, and the browser would keep showing what was typed before.
+    let errors = outcome
+        .clone()
+        .filter(|e| !matches!(e, AppError::Draft { .. } | AppError::Previewed { .. }));
+    let (sample, dry) = match &outcome {
+        Some(AppError::Previewed { sample, dry, .. }) => (sample.clone(), Some((**dry).clone())),
+        _ => (
+            existing
+                .as_ref()
+                .map(|w| serde_json::to_string_pretty(&w.sample_data()).unwrap_or_default())
+                .unwrap_or_else(|| "{}".into()),
+            None,
+        ),
+    };
+    let sample_error = errors.as_ref().and_then(|e| e.field("sample"));
+    let trigger = input.trigger_event.clone();
+    let open_preview = dry.is_some() || sample_error.is_some();
+    let cancel = match &existing {
+        Some(w) => format!("/o/{org}/workflows/{}", w.id),
+        None => format!("/o/{org}/workflows"),
+    };
+    let id = existing
+        .as_ref()
+        .map(|w| w.id.to_string())
+        .unwrap_or_default();
+    let submit = if existing.is_some() {
+        "Save changes"
+    } else {
+        "Create workflow"
+    };
     view! {
-        <For each=move || std::iter::once(save.version().get()) key=|version| *version let:_version>
-            {body()}
-        </For>
+        {errors.clone().map(|e| view! { <FormProblem error=e /> })}
+        <ActionForm action=save attr:class="workflow-form" attr:novalidate="true">
+            // Enter in a text field presses the first submit button: make it Save.
+            <button type="submit" name="op" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Save"</button>
+            <input type="hidden" name="org" value=org />
+            <input type="hidden" name="id" value=id />
+            <input type="hidden" name="version" value=version.map(|v| v.to_string()).unwrap_or_default() />
+            <Fields input=input errors=errors />
+            <details class="trigger" open=open_preview>
+                <summary>"Preview with sample data"</summary>
+                <div class="field">
+                    <label for="sample">{format!("Sample {} data", if trigger.is_empty() { "event".to_owned() } else { trigger })}</label>
+                    <textarea id="sample" name="sample" rows="5">{sample}</textarea>
+                    <p class="hint">"Shows what each step, as typed above, would do with this data. Nothing is saved or run."</p>
+                    {sample_error.map(|m| view! { <p class="field-error" id="sample-error" role="alert">{m}</p> })}
+                </div>
+                <button type="submit" name="op" value="preview">"Preview with sample data"</button>
+                {dry.map(|dry| view! { <crate::pages::workflow_detail::DryRunView dry /> })}
+            </details>
+            <div class="actions">
+                <button type="submit" name="op" value="save" class="primary">{submit}</button>
+                <a href=cancel>"Cancel"</a>
+            </div>
+        </ActionForm>
     }
 }
 

@@ -23,18 +23,7 @@ pub fn Settings() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let prefs = ServerAction::<SavePreferences>::new();
     let team = TeamActions::new();
-    let data = Resource::new(
-        move || {
-            let versions = (
-                create.version().get(),
-                revoke.version().get(),
-                prefs.version().get(),
-                team.version(),
-            );
-            (org.get(), versions)
-        },
-        |(org, _)| get_settings(org),
-    );
+    let data = Resource::new(move || org.get(), get_settings);
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
