@@ -17,9 +17,10 @@ use diesel_async::RunQueryDsl;
 use serde_json::json;
 use time::OffsetDateTime;
 
-/// A session's handle: what the page names it by. Not its id, which is the cookie's secret.
-fn handle(session_id: &str) -> String {
-    crate::id::digest(session_id)[..16].to_owned()
+/// A session's handle, what the page names it by, from the digest the table keeps of its id
+/// (the id itself is the cookie's secret and is not stored).
+fn handle(stored_id: &str) -> String {
+    stored_id.chars().take(16).collect()
 }
 
 /// The person's sessions that have not ended, most recently used first; `current` is the id of
@@ -40,6 +41,7 @@ pub async fn sessions(
             .as_i64()
             .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
     };
+    let current = current.map(crate::repo::session::stored_id);
     let mut entries: Vec<SessionEntry> = rows
         .into_iter()
         .map(|(id, data)| SessionEntry {
@@ -48,7 +50,7 @@ pub async fn sessions(
             seen_at: at(&data, SEEN_AT_KEY),
             browser: data[BROWSER_KEY].as_str().unwrap_or_default().to_owned(),
             address: data[ADDRESS_KEY].as_str().map(str::to_owned),
-            current: current == Some(id.as_str()),
+            current: current.as_deref() == Some(id.as_str()),
         })
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse((e.current, e.seen_at)));
@@ -78,17 +80,21 @@ pub async fn end_other_sessions(
     user: &UserId,
     keep: Option<&str>,
 ) -> DomainResult<usize> {
+    let keep = keep
+        .map(crate::repo::session::stored_id)
+        .unwrap_or_default();
     Ok(diesel::delete(
         sessions::table
             .filter(sessions::user_id.eq(user.as_str()))
-            .filter(sessions::id.ne(keep.unwrap_or_default())),
+            .filter(sessions::id.ne(keep)),
     )
     .execute(conn)
     .await?)
 }
 
 /// Changes the person's password: the current one must be right, the new one good and typed
-/// the same twice. Every other session ends; each organization records the change.
+/// the same twice; wrong current passwords from `address` slow it down as at sign-in. Every
+/// other session ends; each organization records the change.
 pub async fn change_password(
     conn: &mut Conn,
     user: &UserId,
@@ -96,21 +102,26 @@ pub async fn change_password(
     new: &str,
     again: &str,
     keep: Option<&str>,
+    address: Option<&str>,
 ) -> DomainResult<()> {
     let (email, hash): (String, String) = users::table
         .find(user)
         .select((users::email, users::password_hash))
         .first(conn)
         .await?;
-    // Guessing the current password from a signed-in browser counts like guessing at sign-in:
-    // a locked account's right password is refused with the same words as a wrong one.
-    let locked = auth::is_locked(conn, &email).await?;
+    // Guessing the current password from a signed-in browser counts like guessing at sign-in,
+    // and is slowed the same way.
+    let network = auth::network(address);
+    match auth::throttle(conn, &email, &network).await {
+        Ok(()) => {}
+        Err(auth::SignInError::Internal(e)) => return Err(DomainError::internal(e)),
+        Err(refused) => return Err(DomainError::field("current_password", refused.to_string())),
+    }
     let right = auth::password::verify(current, &hash)
         .await
-        .map_err(|e| DomainError::internal(e.to_string()))?
-        && !locked;
+        .map_err(|e| DomainError::internal(e.to_string()))?;
     if !right {
-        auth::record_failure(conn, &email, None).await?;
+        auth::record_failure(conn, &email, &network).await?;
     }
     let mut errors = Vec::new();
     if !right {

@@ -86,7 +86,7 @@ impl KeyRequest {
                 Ok(_) => {}
                 Err(_) => errors.push(FieldError::new(
                     "scopes",
-                    format!("“{given}” is not a scope: choose events:write, read or write"),
+                    format!("“{given}” is not a scope: choose events:write, read, write or admin"),
                 )),
             }
         }
@@ -327,7 +327,14 @@ mod tests {
             None
         );
         assert_eq!(fields(&request(&[], "")), ["scopes"]);
-        assert_eq!(fields(&request(&["admin"], "")), ["scopes"]);
+        assert_eq!(fields(&request(&["owner"], "")), ["scopes"]);
+        assert_eq!(
+            request(&["admin", "read"], "")
+                .check(now)
+                .expect("ok")
+                .scopes,
+            [Scope::Read, Scope::Admin]
+        );
         assert_eq!(fields(&request(&["read"], "2026-11-26")), ["expires_on"]);
         assert_eq!(fields(&request(&["read"], "next week")), ["expires_on"]);
         let nameless = KeyRequest {

@@ -121,6 +121,9 @@ pub trait Actor: Sync {
     fn may_edit(&self) -> bool;
     /// May send events into the organization.
     fn may_send_events(&self) -> bool;
+    /// May read what Admins keep to themselves: sign-in records, invitations, keys' events
+    /// (Admins, keys with the `admin` scope).
+    fn may_administer(&self) -> bool;
     /// Who the events of the act name: a user id or an API key id.
     fn reference(&self) -> String;
     /// The signed-in user acting, if it is one (what a workflow's `createdBy` names).
@@ -144,6 +147,10 @@ impl Actor for Member {
         self.role.can_edit()
     }
 
+    fn may_administer(&self) -> bool {
+        self.role.can_manage()
+    }
+
     fn reference(&self) -> String {
         self.user_id.to_string()
     }
@@ -164,16 +171,19 @@ pub enum Scope {
     Read,
     /// Everything an Editor may do: read, change workflows, apply verbs, retry, send events.
     Write,
+    /// Read what Admins keep to themselves: sign-in records, invitations and keys' events.
+    Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::EventsWrite, Scope::Read, Scope::Write];
+    pub const ALL: [Scope; 4] = [Scope::EventsWrite, Scope::Read, Scope::Write, Scope::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::EventsWrite => "events:write",
             Scope::Read => "read",
             Scope::Write => "write",
+            Scope::Admin => "admin",
         }
     }
 
@@ -183,6 +193,7 @@ impl Scope {
             Scope::EventsWrite => "Send events",
             Scope::Read => "Read workflows, runs and events",
             Scope::Write => "Change workflows and runs (everything an Editor may do)",
+            Scope::Admin => "Read sign-in records, invitations and API keys' events (the audit)",
         }
     }
 }
@@ -217,7 +228,7 @@ impl Actor for KeyHolder {
     }
 
     fn may_read(&self) -> bool {
-        self.has(Scope::Read) || self.has(Scope::Write)
+        self.has(Scope::Read) || self.has(Scope::Write) || self.has(Scope::Admin)
     }
 
     fn may_edit(&self) -> bool {
@@ -226,6 +237,10 @@ impl Actor for KeyHolder {
 
     fn may_send_events(&self) -> bool {
         self.has(Scope::EventsWrite) || self.has(Scope::Write)
+    }
+
+    fn may_administer(&self) -> bool {
+        self.has(Scope::Admin)
     }
 
     fn reference(&self) -> String {
@@ -269,6 +284,10 @@ impl Actor for Caller {
 
     fn may_send_events(&self) -> bool {
         self.actor().may_send_events()
+    }
+
+    fn may_administer(&self) -> bool {
+        self.actor().may_administer()
     }
 
     fn reference(&self) -> String {

@@ -445,6 +445,32 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_waits_until_every_one_of_its_runs_has_ended() {
+        let mut batch = BatchProgress {
+            id: crate::id::BatchId::parse("batch_abcdefgh").unwrap(),
+            from: "start".into(),
+            total: 3,
+            skipped: 0,
+            requested_by: "Ada".into(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            counts: vec![
+                (RunStatus::Succeeded, 1),
+                (RunStatus::Queued, 1),
+                (RunStatus::Running, 1),
+            ],
+            cancel_requested_by: None,
+            may_act: true,
+        };
+        assert_eq!((batch.ended(), batch.waiting()), (1, 2));
+        batch.counts = vec![
+            (RunStatus::Succeeded, 1),
+            (RunStatus::Failed, 1),
+            (RunStatus::Cancelled, 1),
+        ];
+        assert_eq!((batch.ended(), batch.waiting()), (3, 0));
+    }
+
+    #[test]
     fn where_a_retry_begins_is_spelled_as_requests_spell_it() {
         for from in [RetryFrom::Start, RetryFrom::FailedStep] {
             assert_eq!(from.as_str().parse::<RetryFrom>(), Ok(from));
@@ -506,6 +532,11 @@ impl BatchProgress {
             .filter(|(s, _)| !s.is_in_flight())
             .map(|(_, n)| n)
             .sum()
+    }
+
+    /// Runs of the batch that have not ended yet; while there are, its page follows it.
+    pub fn waiting(&self) -> i64 {
+        i64::from(self.total) - self.ended()
     }
 
     pub fn count(&self, status: RunStatus) -> i64 {
@@ -803,7 +834,8 @@ pub async fn dry_run_saved(
 }
 
 /// The dry run of the workflow form as typed (not saved) with `sample_text`: the form's own
-/// field errors first, as saving would give them.
+/// field errors first, as saving would give them. Steps nobody saved are an editor's to try:
+/// Viewers may not (the preview works out whatever expressions it is given).
 #[cfg(feature = "db")]
 pub async fn dry_run_input(
     conn: &mut Conn,
@@ -812,6 +844,7 @@ pub async fn dry_run_input(
     input: &crate::workflow::WorkflowInput,
     sample_text: &str,
 ) -> DomainResult<DryRun> {
+    crate::access::edit(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
     let (workflow, version) = match id {
         Some(id) => {

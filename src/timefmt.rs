@@ -38,10 +38,34 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// A wait in words, rounded up to what a person can act on: "1 second", "40 seconds",
+/// "3 minutes".
+pub fn duration_words(wait: time::Duration) -> String {
+    let seconds = (wait.whole_milliseconds() as i64 + 999)
+        .div_euclid(1000)
+        .max(1);
+    let (n, unit) = if seconds < 60 {
+        (seconds, "second")
+    } else {
+        ((seconds + 59) / 60, "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_wait_is_said_in_whole_seconds_or_minutes_rounded_up() {
+        use time::Duration;
+        assert_eq!(duration_words(Duration::milliseconds(10)), "1 second");
+        assert_eq!(duration_words(Duration::milliseconds(1_500)), "2 seconds");
+        assert_eq!(duration_words(Duration::seconds(59)), "59 seconds");
+        assert_eq!(duration_words(Duration::seconds(61)), "2 minutes");
+        assert_eq!(duration_words(Duration::minutes(15)), "15 minutes");
+    }
 
     #[test]
     fn labels_read_like_dates() {

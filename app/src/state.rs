@@ -30,14 +30,52 @@ pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
 }
 
+/// A connection given up with the request (see `switchyard::db::Abandonment`), also from a
+/// page's resources, which run apart from the request's task.
 pub async fn conn() -> Result<PooledConn, AppError> {
-    state()?.pool.get().await.map_err(AppError::internal)
+    let abandonment = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<switchyard::db::Abandonment>()
+            .cloned()
+    });
+    state()?
+        .pool
+        .get_within(abandonment.as_ref())
+        .await
+        .map_err(AppError::internal)
 }
 
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
         .await
         .map_err(AppError::internal)
+}
+
+/// How long a one-time secret waits in the session to be shown (a key's secret, an invitation's
+/// link): the page it is made on shows it at once, and it is gone after.
+const ONCE_FOR_SECONDS: i64 = 600;
+
+/// Keeps `value` in the session until the next page shows it (`take_once`), at most
+/// `ONCE_FOR_SECONDS`.
+pub async fn keep_once<T: serde::Serialize>(slot: &str, value: T) -> Result<(), AppError> {
+    let now = state()?.clock.now().unix_timestamp();
+    session()
+        .await?
+        .insert(slot, (now, value))
+        .await
+        .map_err(AppError::internal)
+}
+
+/// What `keep_once` kept in `slot`, taken out of the session: shown once, never again.
+pub async fn take_once<T: serde::de::DeserializeOwned>(slot: &str) -> Result<Option<T>, AppError> {
+    let now = state()?.clock.now().unix_timestamp();
+    let kept = session()
+        .await?
+        .remove::<(i64, T)>(slot)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(kept.and_then(|(at, value)| (now - at <= ONCE_FOR_SECONDS).then_some(value)))
 }
 
 /// The signed-in user's id, or `Unauthorized`.

@@ -348,8 +348,8 @@ test("compare two versions in plain words, then restore the older one", async ({
 
   // Version 1 against version 2: the changed step, as the editor shows it.
   await ready(page);
-  await page.getByLabel("Compare version").selectOption("1");
-  await page.getByLabel("with version").selectOption("2");
+  await page.getByLabel("Compare version").fill("1");
+  await page.getByLabel("with version").fill("2");
   await page.getByRole("button", { name: "Compare" }).click();
   await expect(page).toHaveURL(/a=1&b=2/);
   const step2 = page.getByRole("row", { name: /Step 2/ });
@@ -451,4 +451,72 @@ test("an Admin invites a member, who joins as an Editor, then is made a Viewer a
   await expect(page.getByRole("cell", { name: "Changed a role" }).first()).toBeVisible();
   await expect(page.getByRole("cell", { name: "Editor → Viewer" }).first()).toBeVisible();
   await expectAccessible(page);
+});
+
+/** Invites `email` from the settings page of `org` (its Admin signed in on `page`); the link. */
+async function invite(page: import("@playwright/test").Page, org: string, email: string, role: string) {
+  await page.goto(`/o/${org}/settings`);
+  await ready(page);
+  const form = page.locator("form.invite");
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Role").selectOption(role);
+  await page.getByRole("button", { name: "Invite" }).click();
+  return (await page.locator("#invitation-link code.secret").innerText()).trim();
+}
+
+test("someone with an account joins another organization only by signing in and saying yes", async ({ page, browser }) => {
+  const email = `pat-${jsOn(page) ? "on" : "off"}@elsewhere.test`;
+  const password = "a quiet harbour at dawn";
+  const context = () => browser.newContext({ javaScriptEnabled: jsOn(page) });
+
+  // Globex invites Pat, who makes an account there.
+  await signIn(page, "globex");
+  const first = await invite(page, "globex", email, "Viewer");
+  const patsFirst = await context();
+  const pat = await patsFirst.newPage();
+  await pat.goto(first);
+  await ready(pat);
+  await pat.getByLabel("Your name").fill("Pat");
+  await pat.getByLabel("Password", { exact: true }).fill(password);
+  await pat.getByLabel("Password again").fill(password);
+  await pat.getByRole("button", { name: "Make my account and join" }).click();
+  await expect(pat).toHaveURL(/\/o\/globex\/dashboard$/);
+  await patsFirst.close();
+
+  // Acme invites the same address: a link, as for anyone; Pat is not a member yet.
+  const acme = await context();
+  const admin = await acme.newPage();
+  await signIn(admin, "acme");
+  const second = await invite(admin, "acme", email, "Editor");
+  expect(second).toMatch(/\/invite\/[A-Za-z0-9]{40}$/);
+  await expect(admin.getByRole("row").filter({ hasText: email }).getByLabel("Role")).toHaveCount(0);
+
+  // Pat, on another browser, opens it: signing in comes first, then the answer.
+  const patsSecond = await context();
+  const again = await patsSecond.newPage();
+  await again.goto(second);
+  await ready(again);
+  await expect(again.getByRole("heading", { name: "Join Acme Inc" })).toBeVisible();
+  await expectAccessible(again);
+  await again.getByRole("link", { name: "Sign in to answer" }).click();
+  await expect(again).toHaveURL(/\/login\?next=/);
+  await again.getByLabel("Email").fill(email);
+  await again.getByLabel("Password").fill(password);
+  await again.getByRole("button", { name: "Sign in" }).click();
+  await expect(again).toHaveURL(/\/invite\/[A-Za-z0-9]{40}$/);
+  await ready(again);
+  await expectAccessible(again);
+  await again.getByRole("button", { name: "Join Acme Inc" }).click();
+  await expect(again).toHaveURL(/\/o\/acme\/dashboard$/);
+  await expect(again.getByRole("link", { name: "Pat · Editor" })).toBeVisible();
+  await patsSecond.close();
+
+  // The Admin sees them in the list now, and who joined in the audit.
+  await admin.goto("/o/acme/settings");
+  await ready(admin);
+  await expect(admin.getByRole("row").filter({ hasText: email }).getByLabel("Role")).toHaveValue("Editor");
+  await admin.goto("/o/acme/audit");
+  await ready(admin);
+  await expect(admin.getByRole("cell", { name: "Joined" }).first()).toBeVisible();
+  await acme.close();
 });

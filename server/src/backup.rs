@@ -80,9 +80,21 @@ async fn run(program: &str, args: &[&str], database_url: &str) -> anyhow::Result
     Ok(())
 }
 
-/// Writes the whole database to `file`; returns what to print.
+/// Writes the whole database to `file`, readable and writable by its owner only (it holds
+/// every organization's data); returns what to print.
 pub async fn backup(database_url: &str, file: &Path) -> anyhow::Result<String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let target = file.to_str().context("the file name is not UTF-8")?;
+    // Made before pg_dump opens it, so that it is never readable by others, even for a moment.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(file)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot make {} private", file.display()))?;
     run(
         "pg_dump",
         &[

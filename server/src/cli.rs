@@ -24,18 +24,17 @@ USAGE
   switchyard create-api-key --org SLUG --name NAME [--scopes SCOPES] [--expires DATE]
                             create an API key for an organization and print it (once);
                             SCOPES is a comma-separated list of events:write (send
-                            events, the default), read and write (everything an Editor
-                            may do); DATE (YYYY-MM-DD, UTC) is the last day it works
+                            events, the default), read, write (everything an Editor
+                            may do) and admin (sign-in records, invitations and keys'
+                            events); DATE (YYYY-MM-DD, UTC) is the last day it works
   switchyard invite --org SLUG --email EMAIL [--role ROLE]
                             invite someone (ROLE: Admin, Editor (the default) or Viewer);
-                            prints the one-time link where they set their password, or
-                            adds them at once if they have an account
+                            prints the one-time link where they join (setting a password,
+                            or signing in if they have an account) and say yes
   switchyard set-role --org SLUG --email EMAIL --role ROLE
                             change a member's role (the last Admin keeps theirs)
   switchyard remove-member --org SLUG --email EMAIL
                             remove a member (the last Admin stays)
-  switchyard unlock --org SLUG --email EMAIL
-                            unlock a member's account locked by failed sign-ins
   switchyard backup FILE    write the whole database to FILE (pg_dump, custom format)
   switchyard restore FILE   restore FILE into the empty database at DATABASE_URL
   switchyard help           show this text
@@ -43,7 +42,9 @@ USAGE
 Configuration comes from the environment (the README's table explains each): DATABASE_URL,
 LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, SWITCHYARD_PUBLIC_URL, SWITCHYARD_SECURE_COOKIES,
 SWITCHYARD_SESSION_IDLE_MINUTES, SWITCHYARD_SESSION_MAX_HOURS, SWITCHYARD_MAX_CONCURRENT,
-SWITCHYARD_REQUEST_TIMEOUT_SECS, SWITCHYARD_HEADER_TIMEOUT_SECS, SWITCHYARD_TRUST_PROXY,
+SWITCHYARD_REQUEST_TIMEOUT_SECS, SWITCHYARD_HEADER_TIMEOUT_SECS, SWITCHYARD_BODY_TIMEOUT_SECS,
+SWITCHYARD_BODY_MIN_BYTES_PER_SEC, SWITCHYARD_SLOW_BODIES_PER_CLIENT,
+SWITCHYARD_STATEMENT_TIMEOUT_MS, SWITCHYARD_ENGINE_STATEMENT_TIMEOUT_MS, SWITCHYARD_TRUST_PROXY,
 SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_ENGINE_POOL_SIZE, SWITCHYARD_SEED_DEMO, SWITCHYARD_WORKERS,
 SWITCHYARD_WORKER_BATCH, SWITCHYARD_EVENT_COMMITTERS, SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS, SWITCHYARD_FOLD_MS,
 SWITCHYARD_RETENTION_DAYS.";
@@ -92,7 +93,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         "create-org" => create_org(rest, &Config::from_env()?.database_url)
             .await
             .map(|lines| println!("{lines}")),
-        "invite" | "set-role" | "remove-member" | "unlock" => {
+        "invite" | "set-role" | "remove-member" => {
             members(command, rest, &Config::from_env()?.database_url)
                 .await
                 .map(|line| println!("{line}"))
@@ -120,7 +121,11 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
 }
 
 async fn seed_demo(config: &Config) -> anyhow::Result<()> {
-    let pool = switchyard::db::pool(&config.database_url, 2)?;
+    let pool = switchyard::db::pool_with(
+        &config.database_url,
+        2,
+        switchyard::db::Limits::COMMAND_LINE,
+    )?;
     let mut conn = pool.get().await?;
     if seed::seed_demo(&mut conn).await? {
         println!("Created the demo organization `{}`.", seed::DEMO_SLUG);
@@ -156,7 +161,7 @@ pub async fn create_org(args: &[String], database_url: &str) -> anyhow::Result<S
         .or_else(|| std::env::var("SWITCHYARD_ADMIN_PASSWORD").ok())
         .context("give the Admin's password with --admin-password or SWITCHYARD_ADMIN_PASSWORD")?;
     switchyard::db::migrate(database_url).await?;
-    let pool = switchyard::db::pool(database_url, 2)?;
+    let pool = switchyard::db::pool_with(database_url, 2, switchyard::db::Limits::COMMAND_LINE)?;
     let mut conn = pool.get().await?;
     let new = NewOrg {
         slug,
@@ -210,7 +215,7 @@ pub async fn create_api_key(args: &[String], database_url: &str) -> anyhow::Resu
     ))
 }
 
-/// The member commands: `invite`, `set-role`, `remove-member`, `unlock`. Returns what to print.
+/// The member commands: `invite`, `set-role`, `remove-member`. Returns what to print.
 pub async fn members(command: &str, args: &[String], database_url: &str) -> anyhow::Result<String> {
     use switchyard::members::{self, Invited, Manager};
     let mut f = flags(args, &["org", "email", "role"])?;
@@ -222,30 +227,21 @@ pub async fn members(command: &str, args: &[String], database_url: &str) -> anyh
     let explain = |e| explain(e, &missing);
     if command == "invite" {
         let role = f.remove("role").unwrap_or_else(|| "Editor".to_owned());
-        return match members::invite(&mut conn, &operator, &email, &role)
+        let Invited {
+            email,
+            role,
+            token,
+            expires_at,
+        } = members::invite(&mut conn, &operator, &email, &role)
             .await
-            .map_err(explain)?
-        {
-            Invited::Added { email, role } => Ok(format!(
-                "{email} already had an account and is now a member of {}, as {}.",
-                org.name,
-                role.as_str()
-            )),
-            Invited::Link {
-                email,
-                role,
-                token,
-                expires_at,
-            } => {
-                let base = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
-                Ok(format!(
-                    "Invited {email} to {} as {}. Send them this link; it works once, until {expires_at}:\n{}/invite/{token}",
-                    org.name,
-                    role.as_str(),
-                    base.trim_end_matches('/')
-                ))
-            }
-        };
+            .map_err(explain)?;
+        let base = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
+        return Ok(format!(
+            "Invited {email} to {} as {}. Send them this link; it works once, until {expires_at}:\n{}/invite/{token}\nThey join when they open it and say yes (signing in first if they have an account).",
+            org.name,
+            role.as_str(),
+            base.trim_end_matches('/')
+        ));
     }
     let user = switchyard::repo::org::user_by_email(&mut conn, &email)
         .await?
@@ -258,17 +254,11 @@ pub async fn members(command: &str, args: &[String], database_url: &str) -> anyh
                 .map_err(explain)?;
             Ok(format!("{email} is now {role} in {}.", org.name))
         }
-        "remove-member" => {
+        _ => {
             members::remove(&mut conn, &operator, &user)
                 .await
                 .map_err(explain)?;
             Ok(format!("{email} is no longer a member of {}.", org.name))
-        }
-        _ => {
-            members::unlock(&mut conn, &operator, &user)
-                .await
-                .map_err(explain)?;
-            Ok(format!("{email} may sign in again."))
         }
     }
 }
@@ -279,7 +269,7 @@ async fn organization(
     slug: &str,
 ) -> anyhow::Result<(switchyard::db::PooledConn, switchyard::Organization)> {
     switchyard::db::migrate(database_url).await?;
-    let pool = switchyard::db::pool(database_url, 2)?;
+    let pool = switchyard::db::pool_with(database_url, 2, switchyard::db::Limits::COMMAND_LINE)?;
     let mut conn = pool.get().await?;
     let org = switchyard::repo::org::org_by_slug(&mut conn, slug)
         .await?
@@ -318,8 +308,16 @@ async fn serve() -> anyhow::Result<()> {
     if config.seed_demo {
         seed_demo(&config).await?;
     }
-    let pool = switchyard::db::pool(&config.database_url, config.pool_size)?;
-    let engine_pool = switchyard::db::pool(&config.database_url, config.engine_pool_size)?;
+    let pool = switchyard::db::pool_with(
+        &config.database_url,
+        config.pool_size,
+        config.request_limits,
+    )?;
+    let engine_pool = switchyard::db::pool_with(
+        &config.database_url,
+        config.engine_pool_size,
+        config.engine_limits,
+    )?;
     switchyard::auth::warm_up();
     let options = leptos_options()?;
     let addr = options.site_addr;
@@ -395,7 +393,11 @@ async fn work() -> anyhow::Result<()> {
         bail!("SWITCHYARD_WORKERS is 0: `switchyard work` would have nothing to do");
     }
     switchyard::db::migrate(&config.database_url).await?;
-    let engine_pool = switchyard::db::pool(&config.database_url, config.engine_pool_size)?;
+    let engine_pool = switchyard::db::pool_with(
+        &config.database_url,
+        config.engine_pool_size,
+        config.engine_limits,
+    )?;
     housekeeping(&engine_pool, &config);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = crate::workers::start(

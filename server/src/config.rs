@@ -10,6 +10,10 @@ pub struct Config {
     /// Connections for the engine's workers and housekeeping, apart from the pages' so that
     /// neither starves the other.
     pub engine_pool_size: usize,
+    /// How long one statement may run: on the pages', REST's and MCP's connections, and on
+    /// the engine's and the background tasks'.
+    pub request_limits: switchyard::db::Limits,
+    pub engine_limits: switchyard::db::Limits,
     /// How the app is served: HTTPS, its origin, session limits, load limits.
     pub web: crate::security::Web,
     /// A connection that has not sent its request's headers in this time is closed.
@@ -74,7 +78,21 @@ impl Config {
             retention: time::Duration::days(number("SWITCHYARD_RETENTION_DAYS", 90)?.max(1) as i64),
         };
         let web = web_from_env()?;
+        let statement = |name, default: switchyard::db::Limits| -> anyhow::Result<_> {
+            let ms = number(name, default.statement.as_millis() as u64)?.max(100);
+            Ok(switchyard::db::Limits {
+                statement: std::time::Duration::from_millis(ms),
+            })
+        };
         Ok(Config {
+            request_limits: statement(
+                "SWITCHYARD_STATEMENT_TIMEOUT_MS",
+                switchyard::db::Limits::REQUESTS,
+            )?,
+            engine_limits: statement(
+                "SWITCHYARD_ENGINE_STATEMENT_TIMEOUT_MS",
+                switchyard::db::Limits::ENGINE,
+            )?,
             database_url,
             pool_size,
             engine_pool_size: number("SWITCHYARD_ENGINE_POOL_SIZE", workers.count as u64 + 2)?
@@ -143,5 +161,23 @@ fn web_from_env() -> anyhow::Result<crate::security::Web> {
         request_timeout: std::time::Duration::from_secs(
             number("SWITCHYARD_REQUEST_TIMEOUT_SECS", 30)?.max(1),
         ),
+        bodies: crate::bodies::BodyLimits {
+            timeout: std::time::Duration::from_secs(
+                number(
+                    "SWITCHYARD_BODY_TIMEOUT_SECS",
+                    defaults.bodies.timeout.as_secs(),
+                )?
+                .max(1),
+            ),
+            min_rate: number(
+                "SWITCHYARD_BODY_MIN_BYTES_PER_SEC",
+                defaults.bodies.min_rate,
+            )?,
+            per_client: number(
+                "SWITCHYARD_SLOW_BODIES_PER_CLIENT",
+                defaults.bodies.per_client as u64,
+            )?
+            .max(1) as usize,
+        },
     })
 }

@@ -1,11 +1,12 @@
 //! `GET /healthz`: the process answers. `GET /readyz`: it can do its work: the database answers
 //! within a second, every migration this build knows is applied, and the workers it started are
-//! running; 503 with the reason otherwise. Neither needs a session; each costs at most one
-//! short query.
+//! running; 503 otherwise, with the reason only for whoever holds the metrics token (a
+//! stranger learns nothing of the database: its host, user or error text). Neither needs a
+//! session; each costs at most one short query.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::time::Duration;
@@ -16,6 +17,8 @@ use switchyard::db::Pool;
 pub struct Readiness {
     pub pool: Pool,
     pub workers: crate::workers::Liveness,
+    /// The metrics token: a request that sends it is told why the server is not ready.
+    pub token: Option<String>,
 }
 
 pub async fn healthz() -> &'static str {
@@ -33,7 +36,7 @@ async fn pending(pool: &Pool) -> Result<i64, String> {
         .map_err(|e| format!("the database did not answer: {e}"))
 }
 
-pub async fn readyz(State(ready): State<Readiness>) -> Response {
+pub async fn readyz(State(ready): State<Readiness>, headers: HeaderMap) -> Response {
     let problem = match tokio::time::timeout(Duration::from_secs(1), pending(&ready.pool)).await {
         Err(_) => Some("the database did not answer within a second".to_owned()),
         Ok(Err(e)) => Some(e),
@@ -50,11 +53,16 @@ pub async fn readyz(State(ready): State<Readiness>) -> Response {
         None => Json(json!({"status": "ready"})).into_response(),
         Some(reason) => {
             tracing::warn!("not ready: {reason}");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "reason": reason})),
-            )
-                .into_response()
+            let operator = ready
+                .token
+                .as_deref()
+                .is_some_and(|token| crate::metrics::authorized(&headers, token));
+            let body = if operator {
+                json!({"status": "unavailable", "reason": reason})
+            } else {
+                json!({"status": "unavailable"})
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
     }
 }

@@ -3,8 +3,10 @@
 pub mod api;
 pub mod assets;
 pub mod backup;
+pub mod bodies;
 pub mod cli;
 pub mod config;
+pub mod form_errors;
 pub mod health;
 pub mod housekeeping;
 pub mod mcp;

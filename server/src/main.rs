@@ -1,7 +1,7 @@
 //! `switchyard`: serves the app, or runs one of the set-up commands (see `switchyard help`).
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tower_sessions=warn".into());
     // Text by default; one JSON object a line with SWITCHYARD_LOG_FORMAT=json.
@@ -19,5 +19,12 @@ async fn main() -> anyhow::Result<()> {
             .init();
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    server::cli::run(&args).await
+    // A mistake on the command line is said in words, never with a backtrace.
+    match server::cli::run(&args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("switchyard: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -40,7 +40,8 @@ pub struct Scrape {
     pub engine_pool: Option<Pool>,
 }
 
-fn authorized(headers: &HeaderMap, token: &str) -> bool {
+/// Whether the request sends `token` as its bearer token (compared in constant time).
+pub fn authorized(headers: &HeaderMap, token: &str) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

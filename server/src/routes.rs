@@ -26,7 +26,7 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 /// The session cookie's name over plain HTTP (over HTTPS it is `__Host-` prefixed).
 pub const SESSION_COOKIE: &str = "switchyard_session";
 
-/// At most this much body in any request (`security::limit_body`); sign-in takes at most
+/// At most this much body in any request (`crate::bodies::read_body`); sign-in takes at most
 /// `SIGN_IN_BODY_LIMIT`.
 pub const BODY_LIMIT: usize = 1 << 20;
 pub const SIGN_IN_BODY_LIMIT: usize = 16 << 10;
@@ -90,6 +90,7 @@ pub fn router_with(
     let readiness = crate::health::Readiness {
         pool: state.pool.clone(),
         workers: web.workers.clone(),
+        token: web.metrics_token.clone(),
     };
     Router::new()
         .route("/healthz", get(crate::health::healthz))
@@ -109,6 +110,7 @@ pub fn router_with(
             shell,
         ))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(crate::form_errors::keep_in_session))
         .layer(middleware::from_fn(require_sign_in))
         .layer(middleware::from_fn(clean_referer))
         .layer(middleware::from_fn_with_state(
@@ -125,7 +127,8 @@ pub fn router_with(
             security::same_origin_changes,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(security::limit_body))
+        // Inside the time limit: a request it cuts off cancels its statements.
+        .layer(middleware::from_fn(security::give_up_when_dropped))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             web.request_timeout,
@@ -139,6 +142,11 @@ pub fn router_with(
         .layer(middleware::from_fn_with_state(
             gate,
             security::limit_concurrency,
+        ))
+        // Outside the limit on requests served at once: waiting for a slow body takes no slot.
+        .layer(middleware::from_fn_with_state(
+            (web.clone(), crate::bodies::Readers::default()),
+            crate::bodies::read_body,
         ))
         .layer(middleware::from_fn(security::log_request))
         .with_state(options)
@@ -204,12 +212,14 @@ async fn clean_referer(mut req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// The URL without `__path` and `__err`, when it had them.
+/// The URL without `__path`, `__err` and `__flash`, when it had them.
 fn strip_error_params(url: &str) -> Option<String> {
     let (base, query) = url.split_once('?')?;
     let kept: Vec<&str> = query
         .split('&')
-        .filter(|p| !p.starts_with("__path=") && !p.starts_with("__err="))
+        .filter(|p| {
+            !p.starts_with("__path=") && !p.starts_with("__err=") && !p.starts_with("__flash=")
+        })
         .collect();
     if kept.len() == query.split('&').count() {
         return None;

@@ -28,6 +28,8 @@ pub struct Web {
     pub busy_wait: Duration,
     /// A request not answered in this time gets 408.
     pub request_timeout: Duration,
+    /// How request bodies must arrive.
+    pub bodies: crate::bodies::BodyLimits,
     /// Behind a proxy: the client's address is the last `X-Forwarded-For` entry.
     pub trust_proxy: bool,
     /// The engine's workers this process started, for `/readyz`.
@@ -48,6 +50,7 @@ impl Default for Web {
             max_concurrent: 256,
             busy_wait: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
+            bodies: crate::bodies::BodyLimits::default(),
             trust_proxy: false,
             workers: crate::workers::Liveness::default(),
             metrics_token: None,
@@ -324,6 +327,16 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
 
 // ---- Load ----
 
+/// Runs the request so that, if it is dropped before it is answered (its time ran out, its
+/// client went away), the statements of the connections it holds are cancelled
+/// (`switchyard::db::until_dropped`). Its pages' resources, which run apart, find the same
+/// `Abandonment` among the request's extensions.
+pub async fn give_up_when_dropped(mut req: Request, next: Next) -> Response {
+    let abandonment = switchyard::db::Abandonment::default();
+    req.extensions_mut().insert(abandonment.clone());
+    switchyard::db::until_dropped(abandonment, next.run(req)).await
+}
+
 /// Tells the rest of the request who sends it (`app::state::ClientAddress`): sign-in throttles
 /// and records by it.
 pub async fn remember_client(
@@ -335,38 +348,6 @@ pub async fn remember_client(
         req.extensions_mut()
             .insert(app::state::ClientAddress(address));
     }
-    next.run(req).await
-}
-
-/// Refuses a body over `routes::BODY_LIMIT`, or `routes::SIGN_IN_BODY_LIMIT` for sign-in (413):
-/// at once when its length says so, and by failing the read when a body without a length grows
-/// past it.
-pub async fn limit_body(req: Request, next: Next) -> Response {
-    let limit = if req.uri().path() == "/api/login" {
-        crate::routes::SIGN_IN_BODY_LIMIT
-    } else {
-        crate::routes::BODY_LIMIT
-    };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .or_else(|| axum::body::HttpBody::size_hint(req.body()).exact());
-    if declared.is_some_and(|length| length > limit as u64) {
-        let size = if limit >= 1 << 20 {
-            format!("{} MiB", limit >> 20)
-        } else {
-            format!("{} KiB", limit >> 10)
-        };
-        let message = format!("A request here may have at most {size}.");
-        if req.uri().path().starts_with("/~") {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
-                .into_response();
-        }
-        return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
-    }
-    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
     next.run(req).await
 }
 

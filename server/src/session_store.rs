@@ -1,12 +1,9 @@
-//! tower-sessions records kept in PostgreSQL through Diesel (the `sessions` table).
+//! tower-sessions records kept in PostgreSQL by the domain's session repository
+//! (`switchyard::repo::session`: ids stored as digests, never written back once deleted).
 
 use async_trait::async_trait;
-use diesel::prelude::*;
-use diesel::upsert::excluded;
-use diesel_async::RunQueryDsl;
 use switchyard::db::Pool;
-use switchyard::schema::sessions;
-use time::OffsetDateTime;
+use switchyard::repo::session;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
@@ -29,10 +26,7 @@ impl DieselStore {
     /// Removes expired sessions; returns how many.
     pub async fn delete_expired(&self) -> session_store::Result<usize> {
         let mut conn = self.pool.get().await.map_err(backend)?;
-        diesel::delete(sessions::table.filter(sessions::expires_at.lt(OffsetDateTime::now_utc())))
-            .execute(&mut conn)
-            .await
-            .map_err(backend)
+        session::delete_expired(&mut conn).await.map_err(backend)
     }
 }
 
@@ -50,53 +44,34 @@ impl SessionStore for DieselStore {
         let mut conn = self.pool.get().await.map_err(backend)?;
         let data = encode(record)?;
         // A fresh id until one is free: never overwrite another session.
-        loop {
-            let inserted = diesel::insert_into(sessions::table)
-                .values((
-                    sessions::id.eq(record.id.to_string()),
-                    sessions::data.eq(&data),
-                    sessions::expires_at.eq(record.expiry_date),
-                ))
-                .on_conflict_do_nothing()
-                .execute(&mut conn)
-                .await
-                .map_err(backend)?;
-            if inserted == 1 {
-                return Ok(());
-            }
+        while !session::create(&mut conn, &record.id.to_string(), &data, record.expiry_date)
+            .await
+            .map_err(backend)?
+        {
             record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let mut conn = self.pool.get().await.map_err(backend)?;
-        diesel::insert_into(sessions::table)
-            .values((
-                sessions::id.eq(record.id.to_string()),
-                sessions::data.eq(encode(record)?),
-                sessions::expires_at.eq(record.expiry_date),
-            ))
-            .on_conflict(sessions::id)
-            .do_update()
-            .set((
-                sessions::data.eq(excluded(sessions::data)),
-                sessions::expires_at.eq(excluded(sessions::expires_at)),
-            ))
-            .execute(&mut conn)
-            .await
-            .map_err(backend)
-            .map(drop)
+        // A session ended meanwhile stays ended: nothing is written, and its cookie leads
+        // nowhere.
+        session::save(
+            &mut conn,
+            &record.id.to_string(),
+            &encode(record)?,
+            record.expiry_date,
+        )
+        .await
+        .map_err(backend)
+        .map(drop)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let mut conn = self.pool.get().await.map_err(backend)?;
-        let row: Option<(serde_json::Value, OffsetDateTime)> = sessions::table
-            .filter(sessions::id.eq(id.to_string()))
-            .filter(sessions::expires_at.gt(OffsetDateTime::now_utc()))
-            .select((sessions::data, sessions::expires_at))
-            .first(&mut conn)
+        let row = session::load(&mut conn, &id.to_string())
             .await
-            .optional()
             .map_err(backend)?;
         row.map(|(data, expiry_date)| {
             let data = serde_json::from_value(data)
@@ -112,10 +87,8 @@ impl SessionStore for DieselStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         let mut conn = self.pool.get().await.map_err(backend)?;
-        diesel::delete(sessions::table.filter(sessions::id.eq(id.to_string())))
-            .execute(&mut conn)
+        session::delete(&mut conn, &id.to_string())
             .await
             .map_err(backend)
-            .map(drop)
     }
 }

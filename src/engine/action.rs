@@ -111,8 +111,16 @@ pub fn intent(
                 event_type
             ));
         }
+        if let Some(reserved) = crate::workflow::reserved_event(&event_type) {
+            return Err(format!("The field type is {event_type}: {reserved}"));
+        }
         let data = input.get("data").cloned().unwrap_or_else(|| json!({}));
         return Ok(Intent::Record { event_type, data });
+    }
+    if let Some(noun) = crate::workflow::server_noun(noun) {
+        return Err(format!(
+            "{noun} is kept by Switchyard itself: a step cannot create or change one"
+        ));
     }
     if verb == "create" {
         return Ok(Intent::Create { noun: noun.into() });

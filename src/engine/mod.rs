@@ -197,6 +197,7 @@ pub(crate) async fn preview(
         (org.id.as_str(), &org.name),
         Vec::new(),
     );
+    plan.deadline = Some(std::time::Instant::now() + preview::TIME_BUDGET);
     let start = preview::Start {
         org: &org.id,
         from,

@@ -18,6 +18,8 @@ pub(crate) struct Plan {
     pub context: Value,
     /// The event came from the trigger verb, which recorded `Workflow.triggered` itself.
     pub manual: bool,
+    /// When working out expressions must stop (a preview's time budget); none for runs.
+    pub deadline: Option<std::time::Instant>,
 }
 
 pub(super) async fn load(conn: &mut Conn, run: &RunRow) -> DomainResult<Plan> {
@@ -86,5 +88,6 @@ pub(crate) fn build(
         fields,
         context,
         manual: false,
+        deadline: None,
     }
 }

@@ -16,6 +16,22 @@ use crate::run::StepStatus;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
+/// How long a preview may spend working out expressions, all its steps together; past it,
+/// the step in hand and the ones after it say that they could not be worked out in time.
+pub const TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs `work` (working out expressions, which may take up to the preview's time budget) off
+/// the async runtime's own threads: the runtime's other tasks move to another thread
+/// meanwhile. On a single-threaded runtime (some tests) it runs in place.
+fn off_runtime<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 /// Where a preview starts and what it knows of an earlier run.
 pub(crate) struct Start<'a> {
     pub org: &'a OrgId,
@@ -106,7 +122,7 @@ impl Sim<'_, '_> {
         earlier: Option<&StoredStep>,
     ) -> DomainResult<(Value, bool)> {
         if let Some(condition) = &step.condition {
-            match work_out(&condition.0, self.plan) {
+            match off_runtime(|| work_out(&condition.0, self.plan)) {
                 Ok(holds) if truthy(&holds) => preview.condition = Some(true),
                 Ok(_) => {
                     preview.condition = Some(false);
@@ -120,7 +136,7 @@ impl Sim<'_, '_> {
                 }
             }
         }
-        let outcome = match resolve(&step.mapping, self.plan) {
+        let outcome = match off_runtime(|| resolve(&step.mapping, self.plan)) {
             Ok(input) => {
                 preview.fields = input.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 self.act(&step.action, &input, earlier).await?
@@ -150,7 +166,7 @@ impl Sim<'_, '_> {
     ) -> DomainResult<(Value, bool)> {
         let handling = self.plan.fields.error_handling;
         if let (ErrorHandling::Fallback, Some(fallback)) = (handling, &step.fallback) {
-            let recovered = match resolve(&fallback.mapping, self.plan) {
+            let recovered = match off_runtime(|| resolve(&fallback.mapping, self.plan)) {
                 Ok(input) => self.act(&fallback.action, &input, None).await?,
                 Err(m) => Outcome::Failed(m),
             };

@@ -54,7 +54,8 @@ impl Ctx<'_> {
 /// Works out one expression; the error says why, for the step's message.
 pub(super) fn work_out(source: &str, plan: &Plan) -> Result<Value, String> {
     let expr = mapping::parse(source, &plan.roots).map_err(|e| e.to_string())?;
-    expr.eval(&plan.context).map_err(|e| format!("{e}"))
+    expr.eval_until(&plan.context, plan.deadline)
+        .map_err(|e| format!("{e}"))
 }
 
 /// Resolves a step's mapping; the error names the field.

@@ -75,6 +75,9 @@ impl PostedEvent {
                 "type must look like Noun.verb, for example Deal.won",
             ));
         }
+        if let Some(reserved) = crate::workflow::reserved_event(&self.event_type) {
+            return Err(DomainError::field("type", reserved));
+        }
         let data = crate::payload::check("data", self.data.clone())?;
         if self
             .id

@@ -21,27 +21,57 @@ pub enum EvalError {
     TooMuchWork,
     #[error("it nests too deeply to work out")]
     TooDeep,
+    #[error("working it out takes longer than its time allows")]
+    TooSlow,
 }
+
+/// Work done between two looks at the clock.
+const CLOCK_EVERY: usize = 4096;
 
 struct Budget {
     work: usize,
+    deadline: Option<std::time::Instant>,
+    next_look: usize,
 }
 
 impl Budget {
     fn spend(&mut self, units: usize) -> Result<(), EvalError> {
         self.work = self.work.saturating_add(units);
         if self.work > WORK_MAX {
-            Err(EvalError::TooMuchWork)
-        } else {
-            Ok(())
+            return Err(EvalError::TooMuchWork);
         }
+        if let Some(deadline) = self.deadline
+            && self.work >= self.next_look
+        {
+            self.next_look = self.work.saturating_add(CLOCK_EVERY);
+            if std::time::Instant::now() >= deadline {
+                return Err(EvalError::TooSlow);
+            }
+        }
+        Ok(())
     }
 }
 
 impl Expr {
     /// Evaluates against `context`, an object holding every root.
     pub fn eval(&self, context: &Value) -> Result<Value, EvalError> {
-        let mut budget = Budget { work: 0 };
+        self.eval_until(context, None)
+    }
+
+    /// Evaluates against `context`, giving up with `TooSlow` once `deadline` has passed.
+    pub fn eval_until(
+        &self,
+        context: &Value,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Value, EvalError> {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(EvalError::TooSlow);
+        }
+        let mut budget = Budget {
+            work: 0,
+            deadline,
+            next_look: CLOCK_EVERY,
+        };
         self.eval_in(context, 0, &mut budget).map(Cow::into_owned)
     }
 

@@ -316,3 +316,26 @@ mod limits {
         }
     }
 }
+
+#[test]
+fn an_evaluation_past_its_deadline_gives_up() {
+    use std::time::{Duration, Instant};
+    let context = serde_json::json!({ "deal": { "b": "x".repeat(100_000) } });
+    let roots = vec!["deal".to_owned()];
+    let heavy = format!("({}==0)", ["deal.b"; 8].join("+"));
+    let heavy = [heavy.as_str(); 8].join("+");
+    let expr = super::parse(&heavy, &roots).expect("parses");
+    assert!(expr.eval(&context).is_ok(), "within its work");
+    assert_eq!(
+        expr.eval_until(&context, Some(Instant::now())),
+        Err(super::EvalError::TooSlow)
+    );
+    // A deadline that passes while it works: it stops at its next look at the clock.
+    let soon = Instant::now() + Duration::from_micros(200);
+    assert_eq!(
+        expr.eval_until(&context, Some(soon)),
+        Err(super::EvalError::TooSlow)
+    );
+    let later = Instant::now() + Duration::from_secs(60);
+    assert!(expr.eval_until(&context, Some(later)).is_ok());
+}

@@ -1,6 +1,15 @@
 //! Invitations: an Admin's one-time link (only its hash is stored, valid `INVITATION_DAYS`
-//! days) where a new person sets their name and password, or, for someone who already has an
-//! account, membership at once.
+//! days). Nobody becomes a member without acting on it: a new person sets their name and
+//! password there (`accept`); someone with an account signs in as that account and says yes
+//! (`join`) or no (`decline`). Inviting answers the same whether or not the address has an
+//! account anywhere on the instance.
+//!
+//! Why an account made through one organization's link cannot be carried into another: an
+//! Admin sees their own links, so they could open one and choose the password of an address
+//! that is not theirs. That account joins another organization only through that other
+//! organization's link (which its Admins hand to the real person, not to the first Admin),
+//! and only while signed in as it. The first Admin never holds the second link, and the real
+//! person, who does, cannot sign in as an account they did not make.
 
 use super::{Managing, parse_role, record};
 use crate::auth;
@@ -11,7 +20,7 @@ use crate::id::{InvitationId, UserId, digest, random_base62};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
-use crate::schema::{invitations, memberships, organizations};
+use crate::schema::{invitations, memberships, organizations, users};
 use crate::view::members::{InvitationView, Invited};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
@@ -25,8 +34,8 @@ const TOKEN_LEN: usize = 40;
 /// The longest display name a person may choose.
 pub const NAME_MAX: usize = 100;
 
-/// Invites `email` with `role`: an existing account becomes a member at once; anyone else gets
-/// a one-time link, valid `INVITATION_DAYS` days.
+/// Invites `email` with `role`: a one-time link, valid `INVITATION_DAYS` days, whether or not
+/// the address has an account (the answer is the same either way).
 pub async fn invite(
     conn: &mut Conn,
     by: &impl Managing,
@@ -49,31 +58,11 @@ pub async fn invite(
     let org = actor.org.id.clone();
     let invited = conn
         .transaction::<_, DomainError, _>(async |conn| {
-            if let Some(user) = repo::org::user_by_email(conn, email).await? {
-                let already: i64 = memberships::table
-                    .filter(memberships::user_id.eq(&user))
-                    .filter(memberships::org_id.eq(&org))
-                    .count()
-                    .get_result(conn)
-                    .await?;
-                if already > 0 {
-                    return Err(DomainError::Validation(vec![FieldError::new(
-                        "email",
-                        format!("{email} is already a member; change their role in the list"),
-                    )]));
-                }
-                repo::org::add_member(conn, &user, &org, role).await?;
-                let event = record(
-                    actor,
-                    "Member.added",
-                    user.as_str(),
-                    json!({"email": email, "role": role.as_str()}),
-                );
-                repo::event::insert(conn, &org, &event).await?;
-                return Ok(Invited::Added {
-                    email: email.to_owned(),
-                    role,
-                });
+            if is_member(conn, &org, email).await? {
+                return Err(DomainError::Validation(vec![FieldError::new(
+                    "email",
+                    format!("{email} is already a member; change their role in the list"),
+                )]));
             }
             let token = random_base62(TOKEN_LEN);
             let id = InvitationId::generate();
@@ -97,7 +86,7 @@ pub async fn invite(
                 json!({"email": email, "role": role.as_str(), "expiresAt": crate::timefmt::rfc3339(expires_at)}),
             );
             repo::event::insert(conn, &org, &event).await?;
-            Ok(Invited::Link {
+            Ok(Invited {
                 email: email.to_owned(),
                 role,
                 token,
@@ -106,6 +95,20 @@ pub async fn invite(
         })
         .await?;
     Ok(invited)
+}
+
+/// Whether the account of `email` (if there is one) is a member of `org`.
+async fn is_member(conn: &mut Conn, org: &crate::id::OrgId, email: &str) -> QueryResult<bool> {
+    let Some(user) = repo::org::user_by_email(conn, email).await? else {
+        return Ok(false);
+    };
+    let count: i64 = memberships::table
+        .filter(memberships::user_id.eq(&user))
+        .filter(memberships::org_id.eq(org))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(count > 0)
 }
 
 /// Withdraws a pending invitation; its link stops working.
@@ -193,8 +196,9 @@ pub async fn invitation(conn: &mut Conn, token: &str) -> DomainResult<Invitation
     Ok(usable(conn, token, false).await?.1)
 }
 
-/// Accepts an invitation: makes the person's account with their name and password (typed the
-/// same twice), and makes them a member. The link works once.
+/// Accepts an invitation as a new person: makes their account with their name and password
+/// (typed the same twice), and makes them a member. The link works once. An address that has
+/// an account already joins by signing in as it (`join`).
 pub async fn accept(
     conn: &mut Conn,
     token: &str,
@@ -226,35 +230,16 @@ pub async fn accept(
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
     conn.transaction::<_, DomainError, _>(async |conn| {
-        let (
-            id,
-            InvitationView {
-                email, role, org, ..
-            },
-        ) = usable(conn, token, true).await?;
+        let (id, InvitationView { email, role, org, .. }) = usable(conn, token, true).await?;
         if repo::org::user_by_email(conn, &email).await?.is_some() {
-            return Err(DomainError::Refused(
-                "An account with this email exists already: sign in, and ask an Admin to add you"
-                    .into(),
-            ));
+            return Err(DomainError::Refused(format!(
+                "There is a Switchyard account with {email} already: sign in with it, then open this link again to join."
+            )));
         }
         let user_id = UserId::generate();
         repo::org::insert_user(conn, &user_id, &email, name, &password_hash).await?;
         repo::org::add_member(conn, &user_id, &org.id, role).await?;
-        diesel::update(invitations::table.find(&id))
-            .set(invitations::accepted_at.eq(OffsetDateTime::now_utc()))
-            .execute(conn)
-            .await?;
-        let event = NewEvent {
-            actor: Some(user_id.to_string()),
-            subject: Some(user_id.to_string()),
-            ..NewEvent::new(
-                "Member.joined",
-                json!({"email": email, "role": role.as_str(), "invitation": id}),
-                EventSource::Verb,
-            )
-        };
-        repo::event::insert(conn, &org.id, &event).await?;
+        joined(conn, &id, &user_id, &email, role, &org).await?;
         Ok(Member {
             user_id,
             email,
@@ -264,4 +249,102 @@ pub async fn accept(
         })
     })
     .await
+}
+
+/// The invitation `token` opens, for the signed-in account `user`: theirs only if it was sent
+/// to their address (`Refused` otherwise, saying whose it is).
+async fn addressed_to(
+    conn: &mut Conn,
+    token: &str,
+    user: &UserId,
+) -> DomainResult<(InvitationId, InvitationView, String)> {
+    let (id, view) = usable(conn, token, true).await?;
+    let (email, name): (String, String) = users::table
+        .find(user)
+        .select((users::email, users::display_name))
+        .first(conn)
+        .await?;
+    if !email.eq_ignore_ascii_case(&view.email) {
+        return Err(DomainError::Refused(format!(
+            "This invitation is for {}, and you are signed in as {email}. Sign out, then open the link again and sign in as {}.",
+            view.email, view.email
+        )));
+    }
+    Ok((id, view, name))
+}
+
+/// Joins by an invitation as the signed-in account `user`, which says yes: the invitation must
+/// have been sent to the account's address. The link works once.
+pub async fn join(conn: &mut Conn, token: &str, user: &UserId) -> DomainResult<Member> {
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let (id, view, display_name) = addressed_to(conn, token, user).await?;
+        let InvitationView {
+            email, role, org, ..
+        } = view;
+        if is_member(conn, &org.id, &email).await? {
+            return Err(DomainError::Refused(format!(
+                "You are a member of {} already.",
+                org.name
+            )));
+        }
+        repo::org::add_member(conn, user, &org.id, role).await?;
+        joined(conn, &id, user, &email, role, &org).await?;
+        Ok(Member {
+            user_id: user.clone(),
+            email,
+            display_name,
+            org,
+            role,
+        })
+    })
+    .await
+}
+
+/// Says no to an invitation as the signed-in account `user` it was sent to: its link stops
+/// working, and its organization's audit shows the answer.
+pub async fn decline(conn: &mut Conn, token: &str, user: &UserId) -> DomainResult<Organization> {
+    conn.transaction::<_, DomainError, _>(async |conn| {
+        let (id, view, _) = addressed_to(conn, token, user).await?;
+        diesel::update(invitations::table.find(&id))
+            .set(invitations::revoked_at.eq(OffsetDateTime::now_utc()))
+            .execute(conn)
+            .await?;
+        let event = NewEvent {
+            actor: Some(user.to_string()),
+            subject: Some(id.to_string()),
+            ..NewEvent::new(
+                "Member.invitationDeclined",
+                json!({"email": view.email, "role": view.role.as_str()}),
+                EventSource::Verb,
+            )
+        };
+        repo::event::insert(conn, &view.org.id, &event).await?;
+        Ok(view.org)
+    })
+    .await
+}
+
+/// Marks the invitation used and records that `user` joined by it.
+async fn joined(
+    conn: &mut Conn,
+    id: &InvitationId,
+    user: &UserId,
+    email: &str,
+    role: Role,
+    org: &Organization,
+) -> QueryResult<()> {
+    diesel::update(invitations::table.find(id))
+        .set(invitations::accepted_at.eq(OffsetDateTime::now_utc()))
+        .execute(conn)
+        .await?;
+    let event = NewEvent {
+        actor: Some(user.to_string()),
+        subject: Some(user.to_string()),
+        ..NewEvent::new(
+            "Member.joined",
+            json!({"email": email, "role": role.as_str(), "invitation": id}),
+            EventSource::Verb,
+        )
+    };
+    repo::event::insert(conn, &org.id, &event).await.map(drop)
 }

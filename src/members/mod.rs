@@ -1,11 +1,10 @@
 //! An organization's people, managed by its Admins: invite by email with a role (a one-time
-//! link, or at once for someone who already has an account), change a role, remove, unlock an
-//! account locked by failed sign-ins. The last Admin can be neither removed nor demoted. Every
-//! change is recorded as an event naming who made it. Invitations and their links are in
+//! link the person acts on themselves), change a role, remove. The last Admin can be neither
+//! removed nor demoted. Every change is recorded as an event naming who made it, and reaches
+//! only the Admin's own organization's memberships. Invitations and their links are in
 //! `invitation`.
 
 use crate::access;
-use crate::auth;
 use crate::db::Conn;
 use crate::entity::{EventSource, Member, Organization};
 use crate::error::{DomainError, DomainResult};
@@ -23,7 +22,9 @@ use time::OffsetDateTime;
 
 mod invitation;
 
-pub use invitation::{INVITATION_DAYS, NAME_MAX, accept, invitation, invite, revoke_invitation};
+pub use invitation::{
+    INVITATION_DAYS, NAME_MAX, accept, decline, invitation, invite, join, revoke_invitation,
+};
 
 /// Who manages an organization's members: one of its Admins, or the server's operator at the
 /// command line (no one signed in; recorded without an actor).
@@ -90,13 +91,10 @@ pub async fn list(conn: &mut Conn, by: &impl Managing) -> DomainResult<Team> {
         ))
         .load(conn)
         .await?;
-    let emails: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
-    let locked = auth::locked_among(conn, &emails).await?;
     let members = rows
         .into_iter()
         .map(
             |(user_id, display_name, email, role, joined_at)| MemberEntry {
-                locked: locked.contains(&email.to_lowercase()),
                 user_id,
                 display_name,
                 email,
@@ -239,27 +237,4 @@ pub async fn remove(conn: &mut Conn, by: &impl Managing, user: &UserId) -> Domai
         Ok(())
     })
     .await
-}
-
-/// Unlocks a member's account locked by failed sign-ins.
-pub async fn unlock(conn: &mut Conn, by: &impl Managing, user: &UserId) -> DomainResult<()> {
-    let actor = &by.manager()?;
-    let email: String = memberships::table
-        .inner_join(users::table)
-        .filter(memberships::org_id.eq(&actor.org.id))
-        .filter(memberships::user_id.eq(user))
-        .select(users::email)
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or(DomainError::NotFound)?;
-    auth::forget_failures(conn, &email).await?;
-    let event = record(
-        actor,
-        "Member.unlocked",
-        user.as_str(),
-        json!({"email": email}),
-    );
-    repo::event::insert(conn, &actor.org.id, &event).await?;
-    Ok(())
 }

@@ -200,14 +200,26 @@ pub async fn get(conn: &mut Conn, org: &OrgId, id: &EventId) -> QueryResult<Even
     Ok(to_event(row))
 }
 
+/// `q` without the events only Admins may read (`workflow::PRIVATE_NOUNS`).
+pub fn without_private<'a>(
+    mut q: events::BoxedQuery<'a, diesel::pg::Pg>,
+) -> events::BoxedQuery<'a, diesel::pg::Pg> {
+    for noun in crate::workflow::PRIVATE_NOUNS {
+        q = q.filter(events::type_.not_ilike(format!("{noun}.%")));
+    }
+    q
+}
+
 /// The organization's events in the order their transactions were recorded, after `after`
-/// and `since`, of one type when asked; each with its feed position. Only events older than
+/// and `since`, of one type when asked, those for Admins only `with_private`; each with its
+/// feed position. Only events older than
 /// every transaction still running are shown, so none can appear later before a position
 /// already given out. Returns one more than `limit` when there are more.
 pub async fn feed(
     conn: &mut Conn,
     org: &OrgId,
     query: &crate::query::EventFeedQuery,
+    with_private: bool,
 ) -> QueryResult<Vec<(Event, crate::query::FeedPosition)>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Bool, Text};
@@ -215,6 +227,9 @@ pub async fn feed(
         .filter(events::org_id.eq(org))
         .filter(sql::<Bool>("xid < pg_snapshot_xmin(pg_current_snapshot())"))
         .into_boxed();
+    if !with_private {
+        q = without_private(q);
+    }
     if let Some(since) = query.since {
         q = q.filter(events::created_at.gt(since));
     }

@@ -7,6 +7,7 @@ pub mod event;
 pub mod org;
 pub mod run;
 pub mod run_step;
+pub mod session;
 pub mod stats;
 pub mod workflow;
 pub mod workflow_search;

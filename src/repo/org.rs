@@ -78,6 +78,16 @@ pub async fn user_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<U
         .optional()
 }
 
+/// The email of the account `user`, if it exists.
+pub async fn email_of(conn: &mut Conn, user: &UserId) -> QueryResult<Option<String>> {
+    users::table
+        .find(user)
+        .select(users::email)
+        .first(conn)
+        .await
+        .optional()
+}
+
 pub async fn credentials(conn: &mut Conn, email: &str) -> QueryResult<Option<Credentials>> {
     users::table
         .filter(

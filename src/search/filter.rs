@@ -2,7 +2,9 @@
 //! problem named by where it was found (`filter.runCount.$near`).
 
 use super::fields::{field_names, find_field};
-use super::{CONDITIONS_MAX, Cmp, DEPTH_MAX, Field, Filter, Kind, Lit, TEXT_MAX, VALUES_MAX};
+use super::{
+    CONDITIONS_MAX, Cmp, DEPTH_MAX, Field, Filter, Kind, Lit, REGEX_MAX, TEXT_MAX, VALUES_MAX,
+};
 use crate::workflow::FieldError;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -83,6 +85,11 @@ impl Reader {
             );
             return Filter::All(Vec::new());
         };
+        // An empty filter matches everything, and still counts: a thousand of them in an
+        // `$or` would otherwise cost the database without a condition counted.
+        if map.is_empty() && !self.count(at) {
+            return Filter::All(Vec::new());
+        }
         let mut all = Vec::new();
         for (key, value) in map {
             let here = format!("{at}.{key}");
@@ -205,18 +212,18 @@ impl Reader {
                     _ => self.problem(&here, "`$exists` takes true or false"),
                 },
                 "$regex" => match operand {
-                    Value::String(p) if !p.is_empty() && p.chars().count() <= TEXT_MAX => {
-                        if field.kind == Kind::Text {
-                            all.push(Filter::Regex {
-                                field,
-                                pattern: p.clone(),
-                                ignore_case,
-                            });
-                        } else {
-                            self.problem(&here, format!("`$regex` matches text; `{}` is not text", field.name));
-                        }
+                    Value::String(_) if field.kind != Kind::Text => {
+                        self.problem(&here, format!("`$regex` matches text; `{}` is not text", field.name));
                     }
-                    _ => self.problem(&here, format!("`$regex` takes a pattern of 1 to {TEXT_MAX} characters")),
+                    Value::String(p) => match regex_problem(p) {
+                        None => all.push(Filter::Regex {
+                            field,
+                            pattern: p.clone(),
+                            ignore_case,
+                        }),
+                        Some(problem) => self.problem(&here, problem),
+                    },
+                    _ => self.problem(&here, format!("`$regex` takes a pattern of 1 to {REGEX_MAX} characters")),
                 },
                 "$not" => {
                     let inner = self.field(&here, field, operand, depth + 1);
@@ -232,5 +239,50 @@ impl Reader {
             }
         }
         Filter::All(all)
+    }
+}
+
+/// Why PostgreSQL is not given `pattern`, if it is not: too long, or with a back-reference
+/// (`\1` to `\9`), which can make its matching take exponential time.
+fn regex_problem(pattern: &str) -> Option<String> {
+    let length = pattern.chars().count();
+    if length == 0 || length > REGEX_MAX {
+        return Some(format!(
+            "`$regex` takes a pattern of 1 to {REGEX_MAX} characters, not {length}"
+        ));
+    }
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(d @ '1'..='9') => {
+                    return Some(format!(
+                        "`$regex` patterns may not refer back to a group (`\\{d}`): such patterns can take the database minutes"
+                    ));
+                }
+                _ => continue,
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regex_problem;
+
+    #[test]
+    fn patterns_that_refer_back_or_run_long_are_refused() {
+        assert_eq!(
+            regex_problem("^((a+)\\2)+$").map(|p| p.contains("\\2")),
+            Some(true)
+        );
+        assert!(regex_problem("(x)\\1").is_some());
+        assert!(regex_problem(&"a".repeat(201)).is_some());
+        assert!(regex_problem("").is_some());
+        // An escaped backslash before a digit is a backslash and a digit, not a reference.
+        assert_eq!(regex_problem("C:\\\\1"), None);
+        assert_eq!(regex_problem("^Deal\\.w[a-z]+\\d$"), None);
+        assert_eq!(regex_problem(&"a".repeat(200)), None);
     }
 }

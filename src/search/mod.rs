@@ -29,6 +29,9 @@ pub const DEPTH_MAX: usize = 8;
 /// At most this many values in `$in` / `$nin`, and this long a text or pattern.
 pub const VALUES_MAX: usize = 100;
 pub const TEXT_MAX: usize = 500;
+/// At most this long a `$regex` pattern. Patterns with back-references (`\1`) are refused:
+/// PostgreSQL takes exponential time on some of them.
+pub const REGEX_MAX: usize = 200;
 /// At most this many sort keys.
 pub const SORT_MAX: usize = 4;
 pub const LIMIT_DEFAULT: i64 = 25;

@@ -96,3 +96,24 @@ fn the_mcp_form_sorts_by_an_object() {
         .is_err()
     );
 }
+
+#[test]
+fn empty_filters_count_against_the_limit_of_conditions() {
+    let empties = vec![json!({}); CONDITIONS_MAX + 1];
+    let filter = json!({ "$or": empties }).to_string();
+    assert_eq!(
+        fields(&[("filter", &filter)]),
+        [format!("filter.$or.{CONDITIONS_MAX}")]
+    );
+    let fine = json!({ "$or": vec![json!({}); CONDITIONS_MAX] }).to_string();
+    assert!(fields(&[("filter", &fine)]).is_empty());
+}
+
+#[test]
+fn a_regex_that_refers_back_is_refused_by_where_it_is() {
+    assert_eq!(
+        fields(&[("filter", r#"{"description": {"$regex": "^((a+)\\2)+$"}}"#)]),
+        ["filter.description.$regex"]
+    );
+    assert!(fields(&[("filter", r#"{"description": {"$regex": "^a+$"}}"#)]).is_empty());
+}

@@ -22,6 +22,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("Member.passwordChanged", "Changed their password"),
     ("Member.invited", "Invited someone"),
     ("Member.invitationRevoked", "Withdrew an invitation"),
+    ("Member.invitationDeclined", "Declined an invitation"),
     ("Member.added", "Added a member"),
     ("Member.joined", "Joined"),
     ("Member.roleChanged", "Changed a role"),
@@ -63,8 +64,20 @@ pub struct AuditEntry {
     pub what: String,
 }
 
+/// A member whose password is being guessed at: many wrong ones in the last hour.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flood {
+    pub name: String,
+    pub email: String,
+    /// Wrong passwords in the last hour, and from how many networks.
+    pub failures: i64,
+    pub networks: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {
+    /// Members with at least `auth::FLOOD` wrong passwords in the last hour, most first.
+    pub floods: Vec<Flood>,
     pub entries: Vec<AuditEntry>,
     /// The members to filter by: id and name.
     pub people: Vec<(String, String)>,
@@ -101,7 +114,10 @@ fn describe(
         "Member.invited" | "Member.added" | "Member.joined" => {
             format!("{} as {}", text("email"), text("role"))
         }
-        "Member.removed" | "Member.unlocked" | "Member.invitationRevoked" => text("email"),
+        "Member.removed"
+        | "Member.unlocked"
+        | "Member.invitationRevoked"
+        | "Member.invitationDeclined" => text("email"),
         "Member.passwordChanged" => match data["sessionsEnded"].as_i64() {
             Some(n) if n > 0 => format!("{n} other session(s) ended"),
             _ => String::new(),
@@ -125,6 +141,9 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
     let mut q = events::table
         .filter(events::org_id.eq(org))
         .filter(events::type_.eq_any(&kinds))
+        // Only what the server recorded: the same types sent by keys, members or steps (which
+        // are refused now, but may be stored from before) are not the audit's.
+        .filter(events::source.eq(crate::entity::EventSource::Verb))
         // Runs the engine starts record `Workflow.triggered` with no one acting: only people,
         // keys and the command line (members and keys made there) are in the trail.
         .filter(
@@ -208,14 +227,35 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
             kind,
         })
         .collect();
-    let people = memberships::table
+    let members: Vec<(String, String, String)> = memberships::table
         .inner_join(users::table)
         .filter(memberships::org_id.eq(org))
         .order(users::display_name.asc())
-        .select((users::id, users::display_name))
+        .select((users::id, users::display_name, users::email))
         .load(conn)
         .await?;
+    let emails: Vec<String> = members.iter().map(|(_, _, e)| e.clone()).collect();
+    let floods = crate::auth::flooded(conn, &emails)
+        .await?
+        .into_iter()
+        .filter_map(|(email, failures, networks)| {
+            let (_, name, email) = members
+                .iter()
+                .find(|(_, _, e)| e.eq_ignore_ascii_case(&email))?;
+            Some(Flood {
+                name: name.clone(),
+                email: email.clone(),
+                failures,
+                networks,
+            })
+        })
+        .collect();
+    let people = members
+        .into_iter()
+        .map(|(id, name, _)| (id, name))
+        .collect();
     Ok(AuditPage {
+        floods,
         entries,
         people,
         next_before,

@@ -34,7 +34,8 @@ pub async fn feed(
     query: &crate::query::EventFeedQuery,
 ) -> DomainResult<Feed> {
     crate::access::read(actor)?;
-    let mut rows = crate::repo::event::feed(conn, &actor.org().id, query).await?;
+    let mut rows =
+        crate::repo::event::feed(conn, &actor.org().id, query, actor.may_administer()).await?;
     let has_more = rows.len() as i64 > query.limit;
     rows.truncate(query.limit as usize);
     let cursor = rows
@@ -56,7 +57,12 @@ pub async fn get(
     id: &EventId,
 ) -> DomainResult<crate::entity::Event> {
     crate::access::read(actor)?;
-    Ok(crate::repo::event::get(conn, &actor.org().id, id).await?)
+    let event = crate::repo::event::get(conn, &actor.org().id, id).await?;
+    // An Admin's event asked for by anyone else looks exactly like a missing one.
+    if crate::workflow::is_private_event(&event.event_type) && !actor.may_administer() {
+        return Err(crate::DomainError::NotFound);
+    }
+    Ok(event)
 }
 
 /// One page of the actor's organization's log, older than `query.before` (a `seq`) when
@@ -72,6 +78,7 @@ pub async fn page(
         &actor.org().id,
         query.event_type.as_deref(),
         query.before,
+        actor.may_administer(),
     )
     .await?)
 }
@@ -81,8 +88,12 @@ async fn read_page(
     org: &OrgId,
     event_type: Option<&str>,
     before: Option<i64>,
+    with_private: bool,
 ) -> QueryResult<EventLogPage> {
     let mut q = events::table.filter(events::org_id.eq(org)).into_boxed();
+    if !with_private {
+        q = crate::repo::event::without_private(q);
+    }
     if let Some(t) = event_type {
         q = q.filter(events::type_.eq(t));
     }

@@ -22,8 +22,6 @@ pub struct MemberEntry {
     pub email: String,
     pub role: Role,
     pub joined_at: OffsetDateTime,
-    /// Locked by failed sign-ins (Admins may unlock).
-    pub locked: bool,
 }
 
 /// An invitation not yet used.
@@ -36,18 +34,15 @@ pub struct PendingInvitation {
     pub expires_at: OffsetDateTime,
 }
 
-/// What inviting did.
+/// What inviting made: the one-time link's secret, shown to the Admin only now. Whether or
+/// not the address has an account, it is the same: the person joins only by acting on the
+/// link themselves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Invited {
-    /// The person already had an account: they are a member now.
-    Added { email: String, role: Role },
-    /// A new person: the one-time link's secret, shown to the Admin only now.
-    Link {
-        email: String,
-        role: Role,
-        token: String,
-        expires_at: OffsetDateTime,
-    },
+pub struct Invited {
+    pub email: String,
+    pub role: Role,
+    pub token: String,
+    pub expires_at: OffsetDateTime,
 }
 
 /// An invitation as its link shows it, before the person accepts.

@@ -22,13 +22,22 @@ pub struct VersionRow {
     pub current: bool,
 }
 
+/// Versions a page of the history shows.
+pub const PAGE: usize = 20;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Versions {
     pub workflow: Workflow,
     /// Whether the actor may restore a version (Editors and Admins, while the status allows).
     pub may_restore: bool,
-    /// Newest first.
+    /// One page of the history, newest first.
     pub versions: Vec<VersionRow>,
+    /// How many versions there are in all.
+    pub total: usize,
+    /// The page of older versions starts below this version, if there is one.
+    pub older: Option<i32>,
+    /// The page of newer versions, if this is not the first: `Some(None)` is the first page.
+    pub newer: Option<Option<i32>>,
     pub comparison: Option<Comparison>,
 }
 
@@ -177,58 +186,82 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
-/// The versions of a workflow of the actor's organization, and two of them side by side when
-/// `compare` names them.
+/// A page of the versions of a workflow of the actor's organization (those older than
+/// `before`, when given, `PAGE` at most), and two of them side by side when `compare` names
+/// them. Only the snapshots the page and the comparison show are read.
 #[cfg(feature = "db")]
 pub async fn versions(
     conn: &mut Conn,
     actor: &impl Actor,
     id: &WorkflowId,
     compare_versions: Option<(i32, i32)>,
+    before: Option<i32>,
 ) -> DomainResult<Versions> {
     crate::access::read(actor)?;
     let org = &actor.org().id;
     let workflow = repo::workflow::get(conn, org, id).await?;
     let (_, time_zone) = repo::org::preferences(conn, org).await?;
     let offset = repo::stats::utc_offset(conn, &time_zone).await?;
-    let history = repo::workflow::version_history(conn, org, id).await?;
-    let mut fields = Vec::with_capacity(history.len());
-    for v in &history {
-        fields.push(repo::workflow::fields_at(conn, org, id, v.version).await?);
-    }
-    let mut rows = Vec::with_capacity(history.len());
-    for (i, v) in history.iter().enumerate() {
-        let summary = match (v.restored_from, i) {
-            (Some(from), _) => format!("Restored version {from}"),
-            (None, 0) => "Created".to_owned(),
-            (None, _) => self::summary(&fields[i - 1], &fields[i]),
-        };
-        rows.push(VersionRow {
-            version: v.version,
-            saved: crate::timefmt::moment(v.created_at, offset),
-            by: v.created_by.clone(),
-            summary,
-            current: v.version == workflow.version,
-        });
-    }
-    rows.reverse();
+    let mut history = repo::workflow::version_history(conn, org, id).await?;
+    history.reverse();
+    let start = before.map_or(0, |b| history.partition_point(|v| v.version >= b));
+    let page = &history[start..(start + PAGE).min(history.len())];
+    // Each row's summary compares it with the version saved before it.
+    let mut wanted: Vec<i32> = page.iter().map(|v| v.version).collect();
+    wanted.extend(history.get(start + page.len()).map(|v| v.version));
+    wanted.extend(compare_versions.into_iter().flat_map(|(a, b)| [a, b]));
+    let fields: std::collections::HashMap<i32, WorkflowFields> =
+        repo::workflow::fields_at_many(conn, org, id, &wanted)
+            .await?
+            .into_iter()
+            .collect();
+    let rows = page
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let previous = history.get(start + i + 1).map(|p| p.version);
+            let summary = match (v.restored_from, previous) {
+                (Some(from), _) => format!("Restored version {from}"),
+                (None, None) => "Created".to_owned(),
+                (None, Some(p)) => match (fields.get(&p), fields.get(&v.version)) {
+                    (Some(a), Some(b)) => self::summary(a, b),
+                    _ => String::new(),
+                },
+            };
+            VersionRow {
+                version: v.version,
+                saved: crate::timefmt::moment(v.created_at, offset),
+                by: v.created_by.clone(),
+                summary,
+                current: v.version == workflow.version,
+            }
+        })
+        .collect();
     let find = |version: i32| {
-        history
-            .iter()
-            .position(|h| h.version == version)
-            .map(|i| (version, &fields[i]))
+        fields
+            .get(&version)
+            .map(|f| (version, f))
+            .ok_or(crate::error::DomainError::NotFound)
     };
     let comparison = match compare_versions {
-        Some((a, b)) => Some(compare(
-            find(a).ok_or(crate::error::DomainError::NotFound)?,
-            find(b).ok_or(crate::error::DomainError::NotFound)?,
-        )),
+        Some((a, b)) => Some(compare(find(a)?, find(b)?)),
         None => None,
     };
+    let older = history
+        .get(start + PAGE)
+        .and(page.last())
+        .map(|v| v.version);
+    let newer = (start > 0).then(|| {
+        let newer_start = start.saturating_sub(PAGE);
+        (newer_start > 0).then(|| history[newer_start - 1].version)
+    });
     Ok(Versions {
         may_restore: crate::verbs::allowed(actor, &workflow).contains(&crate::Verb::Update),
         workflow,
         versions: rows,
+        total: history.len(),
+        older,
+        newer,
         comparison,
     })
 }

@@ -69,6 +69,55 @@ pub fn is_event_type(s: &str) -> bool {
         && s.len() <= 100
 }
 
+/// The nouns whose events Switchyard records itself: the audit is made of them, so no key,
+/// member or step may record one (`Member.signedIn`, `ApiKey.created`, `Run.failed`,
+/// `workflow.high_failure_rate`), and no step acts on a Thing of such a noun. Workflows may
+/// still start on them.
+pub const SERVER_NOUNS: &[&str] = &[
+    "Member",
+    "ApiKey",
+    "Invitation",
+    "Session",
+    "Organization",
+    "Org",
+    "Workflow",
+    "Run",
+    "RunBatch",
+    "FailureGroup",
+    "Secret",
+    "Webhook",
+    "Endpoint",
+    "Email",
+];
+
+/// The nouns of the events only Admins, and keys with the `admin` scope, may read: sign-ins
+/// and their addresses and browsers, invitations and the addresses invited, API keys.
+pub const PRIVATE_NOUNS: &[&str] = &["Member", "ApiKey", "Invitation", "Session"];
+
+/// Whether an event of this type is for Admins only (see `PRIVATE_NOUNS`).
+pub fn is_private_event(event_type: &str) -> bool {
+    let noun = event_type
+        .split_once('.')
+        .map_or(event_type, |(noun, _)| noun);
+    PRIVATE_NOUNS.iter().any(|n| n.eq_ignore_ascii_case(noun))
+}
+
+/// The server's noun `s` (an event type or an action) starts with, whatever its case, if any.
+pub fn server_noun(s: &str) -> Option<&'static str> {
+    let noun = s.split_once('.').map_or(s, |(noun, _)| noun);
+    SERVER_NOUNS
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(noun))
+        .copied()
+}
+
+/// Why no one but Switchyard may record `event_type`, in words, if that is so.
+pub fn reserved_event(event_type: &str) -> Option<String> {
+    server_noun(event_type).map(|noun| {
+        format!("{noun} events are recorded by Switchyard itself; send events of your own nouns, like Deal.won")
+    })
+}
+
 /// Whether `s` names an action: `Noun.verb` with a capitalised noun (`Customer.create`).
 pub fn is_action(s: &str) -> bool {
     is_event_type(s) && s.starts_with(|c: char| c.is_ascii_uppercase())

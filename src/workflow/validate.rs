@@ -19,6 +19,23 @@ fn is_field_name(s: &str) -> bool {
         && s.len() <= 100
 }
 
+/// Why a step may not take `action` with `mapping`: it acts on a noun Switchyard keeps itself,
+/// or records one of its events with a type written out in quotes (a type worked out at run
+/// time is checked then).
+fn server_action(action: &str, mapping: &[MappingRow]) -> Option<String> {
+    if let Some(noun) = super::server_noun(action) {
+        return Some(format!(
+            "{noun} is kept by Switchyard itself: a step cannot create or change one"
+        ));
+    }
+    if action != "Event.create" {
+        return None;
+    }
+    let row = mapping.iter().find(|r| r.field.trim() == "type")?;
+    let literal = row.expr.trim().trim_matches(|c| c == '"' || c == '\'');
+    super::reserved_event(literal)
+}
+
 fn parse_integer(
     raw: &str,
     field: &str,
@@ -263,6 +280,8 @@ fn validate_step(
             format!("{key}.action"),
             "Action must look like Noun.verb, for example Customer.create",
         ));
+    } else if let Some(problem) = server_action(action, &step.mapping) {
+        errors.push(FieldError::new(format!("{key}.action"), problem));
     }
     let mapping = validate_mapping(&step.mapping, index, ("mapping", "a step"), roots, errors);
     let condition = Some(step.condition.trim()).filter(|c| !c.is_empty());
@@ -281,6 +300,8 @@ fn validate_step(
                 format!("{key}.fallbackAction"),
                 "Fallback action must look like Noun.verb, for example Task.create",
             ));
+        } else if let Some(problem) = server_action(fallback_action, &step.fallback_mapping) {
+            errors.push(FieldError::new(format!("{key}.fallbackAction"), problem));
         }
         Fallback {
             action: fallback_action.to_owned(),

@@ -16,6 +16,7 @@ mod retries;
 mod search;
 mod stats;
 mod tools;
+mod trust;
 mod verbs;
 
 use switchyard::entity::Member;

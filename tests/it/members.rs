@@ -37,10 +37,7 @@ async fn member_events(
 }
 
 fn token(invited: Invited) -> String {
-    match invited {
-        Invited::Link { token, .. } => token,
-        other => panic!("a link, not {other:?}"),
-    }
+    invited.token
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -51,15 +48,12 @@ async fn an_invitation_link_makes_an_account_once_with_the_role_it_names() {
     let invited = members::invite(&mut conn, &admin, " ada@newcomer.test ", "Editor")
         .await
         .expect("invite");
-    let Invited::Link {
+    let Invited {
         ref email,
         role,
         expires_at,
         ..
-    } = invited
-    else {
-        panic!("a link: {invited:?}");
-    };
+    } = invited;
     assert_eq!((email.as_str(), role), ("ada@newcomer.test", Role::Editor));
     let days = (expires_at - time::OffsetDateTime::now_utc()).whole_hours();
     assert!((167..=168).contains(&days), "{days} hours");
@@ -116,6 +110,12 @@ async fn an_invitation_link_makes_an_account_once_with_the_role_it_names() {
     assert_eq!(
         auth::sign_in(&db.pool, &attempt).await,
         Ok(joined.user_id.clone())
+    );
+    assert!(
+        roles(&mut conn, &admin)
+            .await
+            .contains(&("ada@newcomer.test".to_owned(), Role::Editor)),
+        "a member now"
     );
 
     // The link works once.
@@ -198,30 +198,82 @@ async fn withdrawn_and_expired_links_open_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn someone_with_an_account_is_added_at_once_and_a_member_is_not_invited_twice() {
+async fn someone_with_an_account_joins_only_by_saying_yes_while_signed_in_as_it() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
+    let acme_editor = member(&mut conn, "acme", Role::Editor).await;
     let other = member(&mut conn, "globex", Role::Editor).await;
-    let added = members::invite(&mut conn, &admin, "EDITOR@globex.test", "Viewer")
+    let before = roles(&mut conn, &admin).await;
+    // Inviting answers alike whether or not the address has an account somewhere.
+    let known = members::invite(&mut conn, &admin, "EDITOR@globex.test", "Viewer")
         .await
-        .expect("add");
+        .expect("invite");
+    let unknown = members::invite(&mut conn, &admin, "nobody@nowhere.test", "Viewer")
+        .await
+        .expect("invite");
+    assert_eq!((known.role, unknown.role), (Role::Viewer, Role::Viewer));
+    assert_eq!(known.token.len(), unknown.token.len());
     assert_eq!(
-        added,
-        Invited::Added {
-            email: "EDITOR@globex.test".into(),
-            role: Role::Viewer
-        }
+        roles(&mut conn, &admin).await,
+        before,
+        "nobody joined by being invited"
+    );
+    let token = known.token;
+    // The link cannot make a second account for the address.
+    let made = members::accept(&mut conn, &token, "Someone", NEW_PASSWORD, NEW_PASSWORD).await;
+    assert!(matches!(made, Err(DomainError::Refused(_))), "{made:?}");
+    // Nor can another account take it.
+    let taken = members::join(&mut conn, &token, &acme_editor.user_id).await;
+    assert!(
+        matches!(taken, Err(DomainError::Refused(ref m)) if m.contains("EDITOR@globex.test")),
+        "{taken:?}"
+    );
+    assert_eq!(roles(&mut conn, &admin).await, before);
+    // The invited account says yes.
+    let joined = members::join(&mut conn, &token, &other.user_id)
+        .await
+        .expect("join");
+    assert_eq!(
+        (joined.org.slug.as_str(), joined.role),
+        ("acme", Role::Viewer)
     );
     assert!(
         roles(&mut conn, &admin)
             .await
             .contains(&(other.email.clone(), Role::Viewer))
     );
+    assert_eq!(
+        members::join(&mut conn, &token, &other.user_id)
+            .await
+            .map(|m| m.role),
+        Err(DomainError::NotFound),
+        "the link works once"
+    );
     let again = members::invite(&mut conn, &admin, "editor@globex.test", "Editor").await;
     assert!(
         matches!(again, Err(DomainError::Validation(ref f)) if f[0].field == "email"),
         "{again:?}"
+    );
+    // Saying no: the link stops working and nobody joins.
+    let declined =
+        token_of(members::invite(&mut conn, &admin, "admin@globex.test", "Editor").await);
+    let globex_admin = switchyard::repo::org::user_by_email(&mut conn, "admin@globex.test")
+        .await
+        .expect("q")
+        .expect("admin");
+    members::decline(&mut conn, &declined, &globex_admin)
+        .await
+        .expect("decline");
+    assert_eq!(
+        members::invitation(&mut conn, &declined).await,
+        Err(DomainError::NotFound)
+    );
+    assert!(
+        !roles(&mut conn, &admin)
+            .await
+            .iter()
+            .any(|(email, _)| email == "admin@globex.test")
     );
     for (email, role, field) in [
         ("not an email", "Editor", "email"),
@@ -233,6 +285,76 @@ async fn someone_with_an_account_is_added_at_once_and_a_member_is_not_invited_tw
             "{refused:?}"
         );
     }
+}
+
+fn token_of(invited: Result<Invited, DomainError>) -> String {
+    invited.expect("invite").token
+}
+
+/// The review's attack: an Admin of one organization makes an account for someone else's
+/// address through their own link, choosing its password, and waits for another organization
+/// to invite that address. Before, the second invitation added the account at once and the
+/// first Admin signed in to the second organization.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_made_through_one_organizations_link_cannot_take_another_organizations_invitation()
+ {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let acme_admin = member(&mut conn, "acme", Role::Admin).await;
+    let globex_admin = member(&mut conn, "globex", Role::Admin).await;
+    let planted =
+        token_of(members::invite(&mut conn, &acme_admin, "cfo@globex.test", "Viewer").await);
+    // Acme's Admin opens their own link and chooses the password.
+    let cfo = members::accept(&mut conn, &planted, "CFO", NEW_PASSWORD, NEW_PASSWORD)
+        .await
+        .expect("the planted account");
+    // Globex invites its CFO; the link goes to the real person, not to Acme's Admin.
+    let real =
+        token_of(members::invite(&mut conn, &globex_admin, "cfo@globex.test", "Admin").await);
+    let attempt = Attempt {
+        email: "cfo@globex.test",
+        password: NEW_PASSWORD,
+        address: Some("203.0.113.66"),
+        agent: "curl",
+    };
+    let signed_in = auth::sign_in(&db.pool, &attempt).await.expect("sign in");
+    let orgs: Vec<String> = switchyard::repo::org::memberships_of(&mut conn, &signed_in)
+        .await
+        .expect("orgs")
+        .into_iter()
+        .map(|m| m.org.slug)
+        .collect();
+    assert_eq!(orgs, ["acme"], "Acme's Admin reaches Acme only");
+    assert!(
+        switchyard::repo::org::member(&mut conn, &cfo.user_id, "globex")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    // The sign-in is recorded where the account is a member, not in Globex.
+    let globex_sign_ins: i64 = events::table
+        .filter(events::org_id.eq(&globex_admin.org.id))
+        .filter(events::type_.like("Member.sign%"))
+        .filter(events::actor.eq(cfo.user_id.as_str()))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(globex_sign_ins, 0);
+    // The real person holds Globex's link but cannot make the account again.
+    let remade = members::accept(
+        &mut conn,
+        &real,
+        "CFO",
+        "another long passphrase",
+        "another long passphrase",
+    )
+    .await;
+    assert!(matches!(remade, Err(DomainError::Refused(_))), "{remade:?}");
+    assert!(
+        members::invitation(&mut conn, &real).await.is_ok(),
+        "still usable by its owner"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -365,10 +487,6 @@ async fn only_admins_manage_and_another_organizations_people_look_missing() {
             members::remove(&mut conn, actor, &admin.user_id).await,
             Err(DomainError::Forbidden)
         );
-        assert_eq!(
-            members::unlock(&mut conn, actor, &editor.user_id).await,
-            Err(DomainError::Forbidden)
-        );
     }
     // A member of another organization, and an id that names no one, answer alike.
     let nobody = switchyard::UserId::generate();
@@ -379,10 +497,6 @@ async fn only_admins_manage_and_another_organizations_people_look_missing() {
         );
         assert_eq!(
             members::remove(&mut conn, &admin, user).await,
-            Err(DomainError::NotFound)
-        );
-        assert_eq!(
-            members::unlock(&mut conn, &admin, user).await,
             Err(DomainError::NotFound)
         );
     }
@@ -404,57 +518,11 @@ async fn only_admins_manage_and_another_organizations_people_look_missing() {
     assert!(member_events(&mut conn, &globex_admin).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_admin_unlocks_a_member_locked_by_failed_sign_ins() {
-    let db = TestDb::new().await;
-    let mut conn = db.conn().await;
-    let admin = member(&mut conn, "acme", Role::Admin).await;
-    let editor = member(&mut conn, "acme", Role::Editor).await;
-    let rows: Vec<_> = (0..auth::FAILURES_PER_ACCOUNT)
-        .map(|_| sign_in_failures::email.eq("editor@acme.test"))
-        .collect();
-    diesel::insert_into(sign_in_failures::table)
-        .values(&rows)
-        .execute(&mut conn)
-        .await
-        .expect("failures");
-    let locked = |team: &switchyard::members::Team| {
-        team.members
-            .iter()
-            .find(|m| m.user_id == editor.user_id)
-            .expect("editor")
-            .locked
-    };
-    assert!(locked(
-        &members::list(&mut conn, &admin).await.expect("list")
-    ));
-    members::unlock(&mut conn, &admin, &editor.user_id)
-        .await
-        .expect("unlock");
-    assert!(!locked(
-        &members::list(&mut conn, &admin).await.expect("list")
-    ));
-    let attempt = Attempt {
-        email: "editor@acme.test",
-        password: PASSWORD,
-        address: None,
-        agent: "",
-    };
-    assert!(auth::sign_in(&db.pool, &attempt).await.is_ok());
-    assert_eq!(
-        member_events(&mut conn, &admin).await,
-        vec![(
-            "Member.unlocked".to_owned(),
-            Some(admin.user_id.to_string())
-        )]
-    );
-}
-
 async fn plant_session(conn: &mut switchyard::db::Conn, id: &str, user: &Member) {
     let now = time::OffsetDateTime::now_utc();
     diesel::insert_into(sessions::table)
         .values((
-            sessions::id.eq(id),
+            sessions::id.eq(switchyard::repo::session::stored_id(id)),
             sessions::data.eq(serde_json::json!({
                 "user_id": user.user_id, "signed_in_at": now.unix_timestamp(),
                 "seen_at": now.unix_timestamp(), "browser": "Firefox/128.0 (X11; Linux)", "address": "192.0.2.7",
@@ -512,6 +580,7 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
             new,
             again,
             Some("here"),
+            None,
         )
         .await;
         assert!(
@@ -526,8 +595,8 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
             .len(),
         3
     );
-    // Each wrong current password counted like a wrong sign-in: locked, even the right one is
-    // refused with the same words.
+    // Each wrong current password counted like a wrong sign-in from the same network: too many,
+    // and the next try from there has to wait.
     let counted: i64 = sign_in_failures::table
         .filter(sign_in_failures::email.eq("editor@acme.test"))
         .count()
@@ -535,8 +604,13 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
         .await
         .expect("failures");
     assert_eq!(counted, 1);
-    let rows: Vec<_> = (0..auth::FAILURES_PER_ACCOUNT)
-        .map(|_| sign_in_failures::email.eq("editor@acme.test"))
+    let rows: Vec<_> = (0..auth::FREE_TRIES)
+        .map(|_| {
+            (
+                sign_in_failures::email.eq("editor@acme.test"),
+                sign_in_failures::address.eq("unknown"),
+            )
+        })
         .collect();
     diesel::insert_into(sign_in_failures::table)
         .values(&rows)
@@ -550,15 +624,16 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
         NEW_PASSWORD,
         NEW_PASSWORD,
         Some("here"),
+        None,
     )
     .await;
     assert!(
-        matches!(refused, Err(DomainError::Validation(ref f)) if f[0].message == "This is not your current password"),
+        matches!(refused, Err(DomainError::Validation(ref f)) if f[0].field == "current_password" && f[0].message.starts_with("Too many wrong passwords")),
         "{refused:?}"
     );
-    auth::forget_failures(&mut conn, "editor@acme.test")
+    auth::forget_failures(&mut conn, "editor@acme.test", "unknown")
         .await
-        .expect("unlock");
+        .expect("forget");
 
     account::change_password(
         &mut conn,
@@ -567,6 +642,7 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
         NEW_PASSWORD,
         NEW_PASSWORD,
         Some("here"),
+        None,
     )
     .await
     .expect("change");
@@ -576,7 +652,12 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
         .load(&mut conn)
         .await
         .expect("sessions");
-    assert_eq!(left, ["here", "theirs"]);
+    let mut kept = ["here", "theirs"].map(switchyard::repo::session::stored_id);
+    kept.sort();
+    assert_eq!(
+        left, kept,
+        "stored by their digests, never as the cookie's id"
+    );
     let try_with = |password| Attempt {
         email: "editor@acme.test",
         password,

@@ -53,6 +53,7 @@ pub async fn change_password(
     #[server(default)] new_password_again: String,
 ) -> Result<(), AppError> {
     let (user, current, mut conn) = me().await?;
+    let (address, _) = crate::api::auth::client()?;
     switchyard::account::change_password(
         &mut conn,
         &user,
@@ -60,6 +61,7 @@ pub async fn change_password(
         &new_password,
         &new_password_again,
         current.as_deref(),
+        address.as_deref(),
     )
     .await?;
     Ok(())

@@ -57,13 +57,15 @@ pub fn client() -> Result<(Option<String>, String), AppError> {
     Ok((address, agent))
 }
 
-/// Signs `user` in on this browser: a new session id (an id planted before is worth nothing
-/// after), who, when, and from where.
+/// Signs `user` in on this browser: a new, empty session (an id planted before is worth
+/// nothing after, and nothing an earlier visitor left in it, such as a key's secret not shown
+/// yet, comes along), who, when, and from where.
 #[cfg(feature = "ssr")]
 pub async fn start_session(user: &switchyard::UserId) -> Result<(), AppError> {
     use switchyard::session::{ADDRESS_KEY, BROWSER_KEY, SEEN_AT_KEY, SIGNED_IN_AT_KEY, USER_KEY};
     let (address, agent) = client()?;
     let session = crate::state::session().await?;
+    session.flush().await.map_err(AppError::internal)?;
     session.cycle_id().await.map_err(AppError::internal)?;
     let now = crate::state::state()?.clock.now().unix_timestamp();
     for (key, value) in [
@@ -119,7 +121,7 @@ pub async fn login(
 #[server(endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     let session = crate::state::session().await?;
-    session.delete().await.map_err(AppError::internal)?;
+    session.flush().await.map_err(AppError::internal)?;
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -36,26 +36,15 @@ pub fn invited_slot(org: &str) -> String {
     format!("invited:{org}")
 }
 
-/// Invites `email` with `role`. The page then shows the one-time link (or says the person was
-/// added, when they already had an account).
+/// Invites `email` with `role`. The page then shows the one-time link, once.
 #[server(endpoint = "invite_member")]
 pub async fn invite_member(org: String, email: String, role: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let invited = switchyard::members::invite(&mut conn, &member, &email, &role)
         .await
         .map_err(|e| AppError::from(e).keeping(&[("email", &email), ("role", &role)]))?;
-    let link = match &invited {
-        switchyard::members::Invited::Link { token, .. } => {
-            format!("{}/invite/{token}", own_origin()?)
-        }
-        switchyard::members::Invited::Added { .. } => String::new(),
-    };
-    let session = crate::state::session().await?;
-    session
-        .insert(&invited_slot(&org), (invited, link))
-        .await
-        .map_err(AppError::internal)?;
-    Ok(())
+    let link = format!("{}/invite/{}", own_origin()?, invited.token);
+    crate::state::keep_once(&invited_slot(&org), (invited, link)).await
 }
 
 #[server(endpoint = "change_member_role")]
@@ -80,14 +69,6 @@ pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(endpoint = "unlock_member")]
-pub async fn unlock_member(org: String, user: String) -> Result<(), AppError> {
-    let (member, mut conn) = crate::state::member(&org).await?;
-    let user = parse_user(&user)?;
-    switchyard::members::unlock(&mut conn, &member, &user).await?;
-    Ok(())
-}
-
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(org: String, id: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
@@ -96,14 +77,52 @@ pub async fn revoke_invitation(org: String, id: String) -> Result<(), AppError> 
     Ok(())
 }
 
-/// The invitation a link opens; no sign-in needed, the link is the secret.
-#[server(endpoint = "get_invitation")]
-pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
-    let mut conn = crate::state::conn().await?;
-    Ok(switchyard::members::invitation(&mut conn, &token).await?)
+/// An invitation as its page shows it: the invitation, and who is signed in on this browser
+/// (their email), if anyone.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InvitationPage {
+    pub invitation: InvitationView,
+    pub signed_in_as: Option<String>,
 }
 
-/// Joins by an invitation: the person's name and password; they are signed in after.
+/// The invitation a link opens; no sign-in needed, the link is the secret.
+#[server(endpoint = "get_invitation")]
+pub async fn get_invitation(token: String) -> Result<InvitationPage, AppError> {
+    let mut conn = crate::state::conn().await?;
+    let invitation = switchyard::members::invitation(&mut conn, &token).await?;
+    let signed_in_as = match crate::state::user_id().await {
+        Ok(user) => switchyard::repo::org::email_of(&mut conn, &user)
+            .await
+            .map_err(AppError::internal)?,
+        Err(_) => None,
+    };
+    Ok(InvitationPage {
+        invitation,
+        signed_in_as,
+    })
+}
+
+/// Joins by an invitation as the account signed in on this browser, which says yes here.
+#[server(endpoint = "join_invitation")]
+pub async fn join_invitation(token: String) -> Result<(), AppError> {
+    let user = crate::state::user_id().await?;
+    let mut conn = crate::state::conn().await?;
+    let member = switchyard::members::join(&mut conn, &token, &user).await?;
+    leptos_axum::redirect(&format!("/o/{}/dashboard", member.org.slug));
+    Ok(())
+}
+
+/// Says no to an invitation as the account signed in on this browser.
+#[server(endpoint = "decline_invitation")]
+pub async fn decline_invitation(token: String) -> Result<(), AppError> {
+    let user = crate::state::user_id().await?;
+    let mut conn = crate::state::conn().await?;
+    switchyard::members::decline(&mut conn, &token, &user).await?;
+    leptos_axum::redirect("/orgs");
+    Ok(())
+}
+
+/// Joins by an invitation as a new person: their name and password; they are signed in after.
 #[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(
     token: String,

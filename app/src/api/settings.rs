@@ -26,16 +26,9 @@ fn new_key_slot(org: &str) -> String {
 pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let settings = switchyard::view::settings::settings(&mut conn, &member).await?;
-    // The secret lives in the session until it has been shown once.
-    let session = crate::state::session().await?;
-    let new_key = session
-        .remove::<(String, String)>(&new_key_slot(&org))
-        .await
-        .map_err(AppError::internal)?;
-    let invited = session
-        .remove(&crate::api::members::invited_slot(&org))
-        .await
-        .map_err(AppError::internal)?;
+    // A secret waits in the session until it has been shown once.
+    let new_key = crate::state::take_once(&new_key_slot(&org)).await?;
+    let invited = crate::state::take_once(&crate::api::members::invited_slot(&org)).await?;
     Ok(SettingsView {
         member,
         settings,
@@ -44,7 +37,7 @@ pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
     })
 }
 
-/// Creates a key: its name, one checkbox per scope (`events_write`, `read`, `write`: checked
+/// Creates a key: its name, one checkbox per scope (`events_write`, `read`, `write`, `admin`: checked
 /// boxes are sent, others are not), and the last day it works (empty: never expires).
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(
@@ -53,6 +46,7 @@ pub async fn create_api_key(
     #[server(default)] events_write: Option<String>,
     #[server(default)] read: Option<String>,
     #[server(default)] write: Option<String>,
+    #[server(default)] admin: Option<String>,
     #[server(default)] expires_on: String,
 ) -> Result<(), AppError> {
     use switchyard::entity::Scope;
@@ -61,6 +55,7 @@ pub async fn create_api_key(
         (Scope::EventsWrite, events_write),
         (Scope::Read, read),
         (Scope::Write, write),
+        (Scope::Admin, admin),
     ];
     let request = switchyard::api_key::KeyRequest {
         name,
@@ -72,12 +67,7 @@ pub async fn create_api_key(
         expires_on,
     };
     let (key, secret) = switchyard::api_key::create(&mut conn, &member, &request).await?;
-    let session = crate::state::session().await?;
-    session
-        .insert(&new_key_slot(&org), (key.name, secret))
-        .await
-        .map_err(AppError::internal)?;
-    Ok(())
+    crate::state::keep_once(&new_key_slot(&org), (key.name, secret)).await
 }
 
 #[server(endpoint = "revoke_api_key")]

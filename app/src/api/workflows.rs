@@ -233,18 +233,23 @@ pub async fn dry_run_workflow(
     Ok(switchyard::retry::dry_run_saved(&mut conn, &member, &id, &sample).await?)
 }
 
-/// A workflow's versions, and two of them side by side when `a` and `b` name them.
+/// A page of a workflow's versions (older than `before`, when given), and two of them side by
+/// side when `a` and `b` name them.
 #[server(endpoint = "get_versions")]
 pub async fn get_versions(
     org: String,
     id: String,
     #[server(default)] a: String,
     #[server(default)] b: String,
+    #[server(default)] before: String,
 ) -> Result<(Member, switchyard::view::versions::Versions), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
     let compare = switchyard::query::VersionPair::parse(&[("a", &a), ("b", &b)])?;
-    let versions = switchyard::view::versions::versions(&mut conn, &member, &id, compare).await?;
+    // A page that is not a number starts at the newest, as an edited address should.
+    let before = before.trim().parse::<i32>().ok();
+    let versions =
+        switchyard::view::versions::versions(&mut conn, &member, &id, compare, before).await?;
     Ok((member, versions))
 }
 

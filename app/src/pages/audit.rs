@@ -39,7 +39,23 @@ pub fn AuditPage() -> impl IntoView {
                             "/o/{org}/audit?person={}&kind={}&before={b}",
                             crate::urlencode(&person), crate::urlencode(&kind)
                         ));
+                        let floods = (!page.floods.is_empty()).then(|| view! {
+                            <div class="problem" role="alert" id="sign-in-floods">
+                                <h2>"Someone is guessing passwords"</h2>
+                                <ul class="plain">
+                                    {page.floods.iter().map(|f| view! {
+                                        <li>{format!(
+                                            "{} ({}): {} wrong passwords in the last hour, from {} {}.",
+                                            f.name, f.email, f.failures, f.networks,
+                                            if f.networks == 1 { "network" } else { "networks" },
+                                        )}</li>
+                                    }).collect_view()}
+                                </ul>
+                                <p>"Their own sign-ins still work from their usual networks: wrong passwords slow down only the networks that send them. If the person did not make these tries, ask them to choose a new password on their account page."</p>
+                            </div>
+                        });
                         view! {
+                            {floods}
                             <form method="get" class="filters" role="search">
                                 <div class="field">
                                     <label for="person">"Person"</label>

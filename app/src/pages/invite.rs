@@ -1,8 +1,12 @@
-//! `/invite/{token}`: where an invited person sets their name and password and joins.
+//! `/invite/{token}`: where an invited person joins, by their own act: someone new sets their
+//! name and password; someone with an account signs in as it and says yes or no.
 
-use crate::api::members::{AcceptInvitation, get_invitation};
+use crate::api::members::{
+    AcceptInvitation, DeclineInvitation, InvitationPage, JoinInvitation, get_invitation,
+};
 use crate::components::field::TextField;
 use crate::components::format::time;
+use crate::components::layout::SignOut;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,7 +24,7 @@ pub fn InvitePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match invitation.await {
-                        Ok(invitation) => view! { <JoinForm invitation token=token.get_untracked() accept /> }.into_any(),
+                        Ok(page) => view! { <Invitation page token=token.get_untracked() accept /> }.into_any(),
                         Err(AppError::NotFound) => {
                             crate::pages::set_status(404);
                             view! {
@@ -37,20 +41,85 @@ pub fn InvitePage() -> impl IntoView {
     }
 }
 
+/// The invitation as the browser's visitor sees it: signed in as the invited account (say yes
+/// or no), as another (sign out first), or not signed in (sign in, or make an account).
 #[component]
-fn JoinForm(
-    invitation: switchyard::view::members::InvitationView,
+fn Invitation(
+    page: InvitationPage,
     token: String,
     accept: ServerAction<AcceptInvitation>,
 ) -> impl IntoView {
-    let error = move || accept.value().get().and_then(|r| r.err());
+    let invitation = page.invitation;
     let org = invitation.org.name.clone();
-    view! {
+    let role = invitation.role.as_str();
+    let heading = view! {
         <h1>{format!("Join {org}")}</h1>
         <p>
-            {format!("You are invited as {} with the email {}. ", invitation.role.as_str(), invitation.email)}
-            "Choose your name and a password; the link works until " {time(invitation.expires_at)} "."
+            {format!("{} is invited to {org} as {role}. The link works until ", invitation.email)}
+            {time(invitation.expires_at)} "."
         </p>
+    };
+    match page.signed_in_as {
+        Some(me) if me.eq_ignore_ascii_case(&invitation.email) => view! {
+            {heading}
+            <Answer token org />
+        }
+        .into_any(),
+        Some(me) => view! {
+            {heading}
+            <p class="problem" role="alert">
+                {format!("You are signed in as {me}. This invitation is for {}: sign out, then open this link again and sign in as {}.", invitation.email, invitation.email)}
+            </p>
+            <SignOut />
+        }
+        .into_any(),
+        None => {
+            let sign_in = format!("/login?next={}", crate::urlencode(&format!("/invite/{token}")));
+            view! {
+                {heading}
+                <h2>"Have a Switchyard account with this email?"</h2>
+                <p><a class="button" href=sign_in>"Sign in to answer"</a></p>
+                <h2>"New to Switchyard?"</h2>
+                <JoinForm token accept />
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Yes or no, for the invited account signed in on this browser.
+#[component]
+fn Answer(token: String, org: String) -> impl IntoView {
+    let join = ServerAction::<JoinInvitation>::new();
+    let decline = ServerAction::<DeclineInvitation>::new();
+    let refusal = move || {
+        [join.value().get(), decline.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(|r| r.err())
+    };
+    let declining = token.clone();
+    view! {
+        {move || refusal().map(|e| view! { <p class="problem" role="alert">{e.to_string()}</p> })}
+        <div class="actions">
+            <ActionForm action=join attr:class="inline">
+                <input type="hidden" name="token" value=token />
+                <button type="submit" class="primary">{format!("Join {org}")}</button>
+            </ActionForm>
+            <ActionForm action=decline attr:class="inline">
+                <input type="hidden" name="token" value=declining />
+                <button type="submit">"Decline"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+/// A new person's name and password.
+#[component]
+fn JoinForm(token: String, accept: ServerAction<AcceptInvitation>) -> impl IntoView {
+    let error = move || accept.value().get().and_then(|r| r.err());
+    view! {
+        <p>"Choose your name and a password to make your account and join."</p>
         <ActionForm action=accept attr:novalidate="true">
             <input type="hidden" name="token" value=token />
             {move || {
@@ -69,7 +138,7 @@ fn JoinForm(
                         autocomplete="new-password" error=field("password_again") />
                 }
             }}
-            <button type="submit" class="primary">"Join"</button>
+            <button type="submit" class="primary">"Make my account and join"</button>
         </ActionForm>
     }
 }

@@ -15,16 +15,17 @@ pub fn VersionsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let pair = Memo::new(move |_| {
+    let asked = Memo::new(move |_| {
         let q = query.read();
         (
             q.get("a").unwrap_or_default(),
             q.get("b").unwrap_or_default(),
+            q.get("before").unwrap_or_default(),
         )
     });
     let data = Resource::new(
-        move || (org.get(), id.get(), pair.get()),
-        |(org, id, (a, b))| get_versions(org, id, a, b),
+        move || (org.get(), id.get(), asked.get()),
+        |(org, id, (a, b, before))| get_versions(org, id, a, b, before),
     );
     let restore = ServerAction::<RestoreVersion>::new();
     view! {
@@ -64,8 +65,7 @@ fn Body(
             .and_then(|r| r.err())
             .map(|e| e.to_string())
     };
-    let confirming =
-        confirm.filter(|v| versions.may_restore && *v != w.version && numbers.contains(v));
+    let confirming = confirm.filter(|v| versions.may_restore && *v != w.version && *v >= 1);
     view! {
         <Title text=format!("Versions of {}", w.name) />
         <p class="crumbs"><a href=base.clone()>"← " {w.name.clone()}</a></p>
@@ -88,21 +88,48 @@ fn Body(
         <form method="get" class="filters" aria-label="Compare two versions">
             <div class="field">
                 <label for="a">"Compare version"</label>
-                <select id="a" name="a">
-                    {numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == a>{n.to_string()}</option> }).collect_view()}
-                </select>
+                <input id="a" name="a" type="number" inputmode="numeric" min="1" max=w.version.to_string() value=a.to_string() />
             </div>
             <div class="field">
                 <label for="b">"with version"</label>
-                <select id="b" name="b">
-                    {numbers.iter().map(|n| view! { <option value=n.to_string() selected=*n == b>{n.to_string()}</option> }).collect_view()}
-                </select>
+                <input id="b" name="b" type="number" inputmode="numeric" min="1" max=w.version.to_string() value=b.to_string() />
             </div>
             <button type="submit">"Compare"</button>
         </form>
         {versions.comparison.map(|c| view! { <Compared comparison=c /> }.into_any())}
         <History base=base.clone() may_restore=versions.may_restore rows=versions.versions />
+        <Pages base total=versions.total shown=numbers older=versions.older newer=versions.newer />
     }
+}
+
+/// Where this page of the history is among them all, and the links to the pages beside it.
+#[component]
+fn Pages(
+    base: String,
+    total: usize,
+    shown: Vec<i32>,
+    older: Option<i32>,
+    newer: Option<Option<i32>>,
+) -> impl IntoView {
+    let (Some(newest), Some(oldest)) = (shown.first(), shown.last()) else {
+        return ().into_any();
+    };
+    if shown.len() == total {
+        return ().into_any();
+    }
+    let place = format!("Versions {oldest}–{newest} of {total}");
+    let page = |before: Option<i32>| match before {
+        Some(b) => format!("{base}/versions?before={b}"),
+        None => format!("{base}/versions"),
+    };
+    view! {
+        <nav class="pager" aria-label="Pages of versions">
+            <span>{place}</span>
+            {newer.map(|b| view! { " " <a href=page(b)>"← Newer versions"</a> })}
+            {older.map(|b| view! { " " <a href=page(Some(b))>"Older versions →"</a> })}
+        </nav>
+    }
+    .into_any()
 }
 
 #[component]

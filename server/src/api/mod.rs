@@ -222,7 +222,7 @@ fn described(mut doc: OpenApi) -> OpenApi {
     doc.info.title = "Switchyard REST API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(
-        "Event-triggered workflows of one organization, under `/~{org}`. Authenticate with `Authorization: Bearer <API key>` (scopes `events:write`, `read`, `write`) or, from Switchyard's own pages, the session cookie. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`.".into(),
+        "Event-triggered workflows of one organization, under `/~{org}`. Authenticate with `Authorization: Bearer <API key>` (scopes `events:write`, `read`, `write`, `admin`: sign-in records, invitations and keys' events) or, from Switchyard's own pages, the session cookie. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`.".into(),
     );
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(

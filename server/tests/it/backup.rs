@@ -76,6 +76,11 @@ async fn a_backup_taken_while_events_arrive_restores_what_was_acknowledged_befor
         .await
         .expect("backup");
     assert!(said.contains("Backed up"), "{said}");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable by its owner only: {mode:o}");
+    }
     stop.store(true, Ordering::SeqCst);
     poster.await.expect("poster");
     let after = acknowledged.lock().expect("lock").len();

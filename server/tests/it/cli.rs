@@ -152,4 +152,29 @@ async fn create_api_key_prints_a_key_that_opens_its_organization() {
         .await
         .expect_err("name");
     assert!(err.to_string().contains("Name is required"), "{err}");
+    // The `admin` scope exists; an unknown one is a clear error, not a crash.
+    let out = server::cli::create_api_key(
+        &args(&[
+            "--org",
+            "acme",
+            "--name",
+            "Auditor",
+            "--scopes",
+            "read,admin",
+        ]),
+        &app.db.url,
+    )
+    .await
+    .expect("created");
+    assert!(out.contains("scopes read, admin"), "{out}");
+    let err = server::cli::create_api_key(
+        &args(&["--org", "acme", "--name", "Boss", "--scopes", "owner"]),
+        &app.db.url,
+    )
+    .await
+    .expect_err("no such scope");
+    assert_eq!(
+        err.to_string(),
+        "--scopes: “owner” is not a scope: choose events:write, read, write or admin"
+    );
 }

@@ -58,8 +58,26 @@ impl Relay {
     }
 }
 
+/// The metrics token the readiness of these tests is given.
+const OPERATOR: &str = "operator-token";
+
+/// Readiness as the operator asks it (with the metrics token): with the reason.
 async fn ready(readiness: &server::health::Readiness) -> (StatusCode, String) {
-    let response = server::health::readyz(State(readiness.clone())).await;
+    ready_as(readiness, Some(OPERATOR)).await
+}
+
+async fn ready_as(
+    readiness: &server::health::Readiness,
+    token: Option<&str>,
+) -> (StatusCode, String) {
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(token) = token {
+        headers.insert(
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("header"),
+        );
+    }
+    let response = server::health::readyz(State(readiness.clone()), headers).await;
     let status = response.status();
     let body = response
         .into_body()
@@ -99,6 +117,7 @@ async fn readiness_follows_the_database_going_away_and_coming_back() {
     let readiness = server::health::Readiness {
         pool: switchyard::db::pool(relayed.as_str(), 2).expect("pool"),
         workers: Default::default(),
+        token: Some(OPERATOR.into()),
     };
     assert_eq!(ready(&readiness).await.0, StatusCode::OK);
 
@@ -106,6 +125,13 @@ async fn readiness_follows_the_database_going_away_and_coming_back() {
     let (status, body) = ready(&readiness).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("database"), "{body}");
+    // A stranger, or a wrong token, is told only that it is not ready: nothing of the
+    // database's host, user or error.
+    for token in [None, Some("guess")] {
+        let (status, body) = ready_as(&readiness, token).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body, r#"{"status":"unavailable"}"#, "{token:?}");
+    }
 
     // Back, and ready again without a restart (a connection broken meanwhile is replaced).
     relay.start();
@@ -128,6 +154,7 @@ async fn readiness_wants_every_migration_and_the_workers_it_started() {
     let readiness = server::health::Readiness {
         pool: app.db.pool.clone(),
         workers: liveness,
+        token: Some(OPERATOR.into()),
     };
     assert_eq!(ready(&readiness).await.0, StatusCode::OK);
 

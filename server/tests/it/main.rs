@@ -21,6 +21,7 @@ mod security;
 mod server_fns;
 mod sessions;
 mod settings;
+mod trust;
 mod workers;
 
 use app::error::AppError;

@@ -54,7 +54,6 @@ fn calls<'a>(
             "change_member_role",
             vec![("org", org), ("user", user), ("role", "Viewer")],
         ),
-        ("unlock_member", vec![("org", org), ("user", user)]),
         ("revoke_invitation", vec![("org", org), ("id", invitation)]),
         ("remove_member", vec![("org", org), ("user", user)]),
     ]
@@ -144,7 +143,7 @@ async fn only_an_admin_of_the_organization_manages_its_members() {
     }
     let (roles, _, events) = snapshot(&app).await;
     assert!(!roles.iter().any(|(_, u, _)| *u == user), "removed");
-    assert_eq!(events, before.2 + 5);
+    assert_eq!(events, before.2 + 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -202,13 +201,10 @@ async fn joining_by_the_link_signs_the_person_in_with_their_role() {
     let admin = app.member("acme", Role::Admin).await;
     let token = {
         let mut conn = app.db.conn().await;
-        match switchyard::members::invite(&mut conn, &admin, "ada@newcomer.test", "Viewer")
+        switchyard::members::invite(&mut conn, &admin, "ada@newcomer.test", "Viewer")
             .await
             .expect("invite")
-        {
-            switchyard::members::Invited::Link { token, .. } => token,
-            other => panic!("{other:?}"),
-        }
+            .token
     };
     let page = app.get(None, &format!("/invite/{token}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -231,8 +227,8 @@ async fn joining_by_the_link_signs_the_person_in_with_their_role() {
             &format!("http://switchyard.test/invite/{token}"),
         )
         .await;
-    let back = refused.location.expect("back to the page");
-    let shown = app.get(None, &back).await;
+    let back = refused.location.clone().expect("back to the page");
+    let shown = app.get(Some(&refused.cookie()), &back).await;
     assert!(shown.body.contains("too common"), "{}", shown.body);
 
     let joined = app
@@ -270,6 +266,80 @@ async fn joining_by_the_link_signs_the_person_in_with_their_role() {
         )
         .await;
     assert_eq!(used.error(), AppError::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_existing_account_joins_by_signing_in_and_saying_yes() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let invited = app.member("globex", Role::Editor).await;
+    let someone_else = app.member("globex", Role::Viewer).await;
+    let stranger = app.member("initech", Role::Admin).await;
+    let token = {
+        let mut conn = app.db.conn().await;
+        switchyard::members::invite(&mut conn, &admin, &invited.email, "Viewer")
+            .await
+            .expect("invite")
+            .token
+    };
+    let before = snapshot(&app).await;
+    // Signed out: asked to sign in; the link alone joins no one.
+    let page = app.get(None, &format!("/invite/{token}")).await;
+    assert!(
+        page.body.contains("Sign in to answer") && page.body.contains("Make my account and join"),
+        "{}",
+        page.body
+    );
+    for name in ["join_invitation", "decline_invitation"] {
+        assert_eq!(
+            app.call(None, name, &[("token", &token)]).await.error(),
+            AppError::Unauthorized,
+            "{name}"
+        );
+    }
+    // Signed in as another account, of this instance or of the inviting organization's
+    // neighbour: refused, with whose invitation it is.
+    for other in [&someone_else, &stranger] {
+        let cookie = app.sign_in(other).await;
+        let page = app.get(Some(&cookie), &format!("/invite/{token}")).await;
+        assert!(
+            page.body
+                .contains(&format!("You are signed in as {}", other.email)),
+            "{}",
+            page.body
+        );
+        for name in ["join_invitation", "decline_invitation"] {
+            let answer = app.call(Some(&cookie), name, &[("token", &token)]).await;
+            assert_eq!(answer.status, StatusCode::CONFLICT, "{name}");
+            assert!(
+                answer.error().to_string().contains(&invited.email),
+                "{}",
+                answer.body
+            );
+        }
+    }
+    assert_eq!(snapshot(&app).await, before, "nothing changed");
+    // The invited account says yes, and lands in the organization.
+    let cookie = app.sign_in(&invited).await;
+    let page = app.get(Some(&cookie), &format!("/invite/{token}")).await;
+    assert!(page.body.contains("Join Org acme"), "{}", page.body);
+    let answer = app
+        .post_form(
+            Some(&cookie),
+            "join_invitation",
+            &[("token", &token)],
+            &format!("http://switchyard.test/invite/{token}"),
+        )
+        .await;
+    assert_eq!(answer.location.as_deref(), Some("/o/acme/dashboard"));
+    let me = app
+        .call(Some(&cookie), "current_member", &[("org", "acme")])
+        .await;
+    assert!(me.body.contains("\"Viewer\""), "{}", me.body);
+    let used = app
+        .call(Some(&cookie), "join_invitation", &[("token", &token)])
+        .await;
+    assert_eq!(used.error(), AppError::NotFound, "the link works once");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,7 +12,9 @@ pub use tally::{
     add_folded, alerted, failure_count, health_if_alerting, last_run_at, run_count, run_ended,
     run_started, success_count,
 };
-pub use versions::{VersionInfo, fields_at, insert_version, version_history, versions};
+pub use versions::{
+    VersionInfo, fields_at, fields_at_many, insert_version, version_history, versions,
+};
 
 use crate::db::Conn;
 use crate::entity::Workflow;

@@ -60,6 +60,29 @@ pub async fn fields_at(
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
+/// The fields of `workflow` at each of `versions` that was kept, in one query.
+pub async fn fields_at_many(
+    conn: &mut Conn,
+    org: &OrgId,
+    workflow: &WorkflowId,
+    versions: &[i32],
+) -> QueryResult<Vec<(i32, crate::workflow::WorkflowFields)>> {
+    let rows: Vec<(i32, serde_json::Value)> = workflow_versions::table
+        .filter(workflow_versions::workflow_id.eq(workflow))
+        .filter(workflow_versions::org_id.eq(org))
+        .filter(workflow_versions::version.eq_any(versions))
+        .select((workflow_versions::version, workflow_versions::snapshot))
+        .load(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(version, snapshot)| {
+            serde_json::from_value(snapshot)
+                .map(|fields| (version, fields))
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+        })
+        .collect()
+}
+
 /// One saved version of a workflow: when and by whom, and the older one it restored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionInfo {

@@ -138,6 +138,7 @@ fn NewKey(org: String, create: ServerAction<CreateApiKey>) -> impl IntoView {
                                 Scope::EventsWrite => ("events_write", "key_scope_events"),
                                 Scope::Read => ("read", "key_scope_read"),
                                 Scope::Write => ("write", "key_scope_write"),
+                                Scope::Admin => ("admin", "key_scope_admin"),
                             };
                             view! {
                                 <div class="check">

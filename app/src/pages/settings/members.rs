@@ -1,9 +1,7 @@
-//! The settings page's members: a list for everyone; for Admins each one's role, unlocking,
-//! removal asked twice, the pending invitations and the invitation form.
+//! The settings page's members: a list for everyone; for Admins each one's role, removal asked
+//! twice, the pending invitations and the invitation form.
 
-use crate::api::members::{
-    ChangeMemberRole, InviteMember, RemoveMember, RevokeInvitation, UnlockMember,
-};
+use crate::api::members::{ChangeMemberRole, InviteMember, RemoveMember, RevokeInvitation};
 use crate::api::settings::SettingsView;
 use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::time;
@@ -16,7 +14,6 @@ pub(super) struct TeamActions {
     invite: ServerAction<InviteMember>,
     role: ServerAction<ChangeMemberRole>,
     remove: ServerAction<RemoveMember>,
-    unlock: ServerAction<UnlockMember>,
     withdraw: ServerAction<RevokeInvitation>,
 }
 
@@ -26,20 +23,8 @@ impl TeamActions {
             invite: ServerAction::new(),
             role: ServerAction::new(),
             remove: ServerAction::new(),
-            unlock: ServerAction::new(),
             withdraw: ServerAction::new(),
         }
-    }
-
-    /// Changes whenever one of them has answered: the page reads its data again.
-    pub(super) fn version(&self) -> (usize, usize, usize, usize, usize) {
-        (
-            self.invite.version().get(),
-            self.role.version().get(),
-            self.remove.version().get(),
-            self.unlock.version().get(),
-            self.withdraw.version().get(),
-        )
     }
 
     /// The last refusal of a change to a member (the last Admin, a role they may not have).
@@ -47,7 +32,6 @@ impl TeamActions {
         [
             self.role.value().get(),
             self.remove.value().get(),
-            self.unlock.value().get(),
             self.withdraw.value().get(),
         ]
         .into_iter()
@@ -70,7 +54,7 @@ const ROLES: [switchyard::Role; 3] = [
     switchyard::Role::Viewer,
 ];
 
-/// The members: a list for everyone; for Admins, each one's role to change, removal, unlocking,
+/// The members: a list for everyone; for Admins, each one's role to change, removal,
 /// the pending invitations and a form to invite someone.
 #[component]
 pub(super) fn Members(
@@ -104,19 +88,12 @@ pub(super) fn Members(
             {move || team.refusal().map(|message| view! {
                 <p class="problem" role="alert">{message}</p>
             })}
-            {view.invited.map(|(invited, link)| match invited {
-                switchyard::view::members::Invited::Link { email, role, expires_at, .. } => view! {
-                    <div class="problem conflict" role="status" id="invitation-link">
-                        <h3>{format!("Invitation for {email} ({})", role.as_str())}</h3>
-                        <p>"Send them this link; it works once, until "{time(expires_at)}". It is shown only now."</p>
-                        <p><code class="secret">{link}</code></p>
-                    </div>
-                }.into_any(),
-                switchyard::view::members::Invited::Added { email, role } => view! {
-                    <p class="hint" role="status" id="invitation-link">
-                        {format!("{email} already had an account and is now a member, as {}.", role.as_str())}
-                    </p>
-                }.into_any(),
+            {view.invited.map(|(invited, link)| view! {
+                <div class="problem conflict" role="status" id="invitation-link">
+                    <h3>{format!("Invitation for {} ({})", invited.email, invited.role.as_str())}</h3>
+                    <p>"Send them this link; it works once, until "{time(invited.expires_at)}". It is shown only now. They join when they open it and say yes (signing in first if they already have an account)."</p>
+                    <p><code class="secret">{link}</code></p>
+                </div>
             })}
             <table class="workflows members">
                 <thead><tr>
@@ -138,7 +115,7 @@ pub(super) fn Members(
     .into_any()
 }
 
-/// One member's row for Admins: role, when they joined, unlock, remove (asked twice).
+/// One member's row for Admins: role, when they joined, remove (asked twice).
 #[component]
 fn MemberLine(
     org: String,
@@ -169,18 +146,6 @@ fn MemberLine(
     } else {
         view! { <a class="button danger small" href=ask>"Remove"</a> }.into_any()
     };
-    let unlock = m.locked.then(|| {
-        let (org, user) = (org.clone(), user.clone());
-        view! {
-            <ActionForm action=team.unlock attr:class="inline">
-                <input type="hidden" name="org" value=org />
-                <input type="hidden" name="user" value=user />
-                <span class="badge failing">"Locked by failed sign-ins"</span>
-                " "
-                <button type="submit" class="small">"Unlock"</button>
-            </ActionForm>
-        }
-    });
     let role = m.role;
     view! {
         <tr>
@@ -200,7 +165,7 @@ fn MemberLine(
                 </ActionForm>
             </td>
             <td>{time(m.joined_at)}</td>
-            <td>{unlock}{removal}</td>
+            <td>{removal}</td>
         </tr>
     }
 }
@@ -280,7 +245,7 @@ fn InviteForm(org: String, invite: ServerAction<InviteMember>) -> impl IntoView 
                     </div>
                 }
             }}
-            <p class="hint">"Someone new gets a link to set their password, valid 7 days; someone with an account already is added at once."</p>
+            <p class="hint">"You get a link to send them, valid 7 days. They join when they open it and say yes: someone new sets a password there, someone with an account signs in first."</p>
             <button type="submit" class="primary">"Invite"</button>
         </ActionForm>
     }
