@@ -36,6 +36,21 @@ use switchyard::testing::{PASSWORD, TestDb, member};
 use switchyard::{Member, Role};
 use tower::ServiceExt;
 
+/// The app served over TCP on a port of its own (`TestApp::serve_tcp`), as `serve` serves it.
+pub struct Served {
+    pub address: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Served {
+    /// Stops accepting, gives requests in hand a second, and waits for the server to end.
+    pub async fn stop(self) {
+        self.stop.send(()).expect("stop");
+        self.server.await.expect("server");
+    }
+}
+
 pub struct TestApp {
     pub db: TestDb,
     /// The clock sessions are judged by: `advance` it to see them expire.
@@ -139,6 +154,29 @@ impl TestApp {
     pub async fn member(&self, org: &str, role: Role) -> Member {
         let mut conn = self.db.conn().await;
         member(&mut conn, org, role).await
+    }
+
+    /// The router served over TCP, with this header read timeout.
+    pub async fn serve_tcp(&self, header_timeout: std::time::Duration) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listen");
+        let address = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server::serve::serve(
+            listener,
+            self.router(),
+            header_timeout,
+            std::time::Duration::from_secs(1),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Served {
+            address,
+            stop,
+            server,
+        }
     }
 
     /// The router itself, for a test that reads the whole response.

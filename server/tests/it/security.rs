@@ -563,20 +563,8 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
 async fn a_connection_that_does_not_send_its_headers_in_time_is_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("listen");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve::serve(
-        listener,
-        app.router(),
-        std::time::Duration::from_millis(300),
-        std::time::Duration::from_secs(5),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let served = app.serve_tcp(std::time::Duration::from_millis(300)).await;
+    let address = served.address;
     // A slow client: half a request's headers, then nothing.
     let mut slow = tokio::net::TcpStream::connect(address)
         .await
@@ -606,6 +594,5 @@ async fn a_connection_that_does_not_send_its_headers_in_time_is_closed() {
         "{}",
         String::from_utf8_lossy(&answer[..answer.len().min(200)])
     );
-    stop.send(()).expect("stop");
-    server.await.expect("server");
+    served.stop().await;
 }

@@ -371,17 +371,13 @@ async fn session_ids_are_stored_as_digests_and_a_sign_in_starts_empty() {
     assert!(made.status.is_success(), "{}", made.body);
     // ...is not shown to the next person who signs in on that browser.
     let next = app
-        .send(
-            crate::from_the_app(Request::post("/api/login"))
-                .header(header::COOKIE, &cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::from(format!(
-                    "email={}&password={}",
-                    app::urlencode(&other_admin.email),
-                    app::urlencode(switchyard::testing::PASSWORD)
-                )))
-                .expect("request"),
+        .call(
+            Some(&cookie),
+            "login",
+            &[
+                ("email", other_admin.email.as_str()),
+                ("password", switchyard::testing::PASSWORD),
+            ],
         )
         .await;
     assert!(next.status.is_success(), "{}", next.body);
@@ -404,20 +400,8 @@ async fn three_hundred_slow_bodies_leave_a_signed_in_page_answering() {
     let app = TestApp::new().await;
     let viewer = app.member("acme", Role::Viewer).await;
     let cookie = app.sign_in(&viewer).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("listen");
-    let address = listener.local_addr().expect("address");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve::serve(
-        listener,
-        app.router(),
-        Duration::from_secs(10),
-        Duration::from_secs(1),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let served = app.serve_tcp(Duration::from_secs(10)).await;
+    let address = served.address;
     let head = format!(
         "POST /api/login HTTP/1.1\r\nHost: {HOST}\r\nOrigin: {ORIGIN}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 15000\r\n\r\n"
     );
@@ -484,8 +468,7 @@ async fn three_hundred_slow_bodies_leave_a_signed_in_page_answering() {
         "{statuses:?}"
     );
     drop(slow);
-    stop.send(()).expect("stop");
-    server.await.expect("server");
+    served.stop().await;
 }
 
 /// The review's preview: a Viewer could have the server work out whatever steps and sample
