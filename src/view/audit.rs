@@ -27,6 +27,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("Member.joined", "Joined"),
     ("Member.roleChanged", "Changed a role"),
     ("Member.removed", "Removed a member"),
+    // Recorded before accounts stopped being locked (issue 24); still shown from the past.
     ("Member.unlocked", "Unlocked an account"),
     ("ApiKey.created", "Created an API key"),
     ("ApiKey.revoked", "Revoked an API key"),
