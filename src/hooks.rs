@@ -42,7 +42,9 @@ impl Hooks {
         Self::default()
     }
 
-    /// The spec's hooks: activation checks, `workflow.activated`, `workflow.high_failure_rate`.
+    /// The spec's hooks: activation checks and `workflow.activated`. The spec's
+    /// `workflow.high_failure_rate` is raised by the engine when any run starts (with the
+    /// organization's threshold, at most hourly), the trigger verb's runs included.
     pub fn with_defaults() -> Self {
         let mut hooks = Self::empty();
         hooks.before(Verb::Activate, |w| {
@@ -59,16 +61,6 @@ impl Hooks {
                 "workflow.activated",
                 json!({ "workflow": w.id, "triggerEvent": w.trigger_event, "version": w.version }),
             );
-        });
-        hooks.after(Verb::Trigger, |w, ctx| {
-            if let Some(failure_rate) = w.failure_rate()
-                && failure_rate > 0.1
-            {
-                ctx.create_event(
-                    HIGH_FAILURE_RATE,
-                    json!({ "workflow": w.id, "failureRate": failure_rate, "runCount": w.run_count }),
-                );
-            }
         });
         hooks
     }

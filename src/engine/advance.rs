@@ -250,7 +250,7 @@ async fn one_step(
                 error: error.as_deref(),
                 failed_step,
             };
-            finish(conn, run, &plan.fields.name, end, !plan.manual, events).await?;
+            finish(conn, run, &plan.fields.name, end, events).await?;
             Progress::Finished(status)
         }
     };
@@ -259,7 +259,7 @@ async fn one_step(
             started: true,
             ended: None,
             failure: None,
-            alert: !plan.manual,
+            alert: true,
         };
         settle_workflow(conn, run, start, now).await?;
     }
@@ -267,14 +267,13 @@ async fn one_step(
 }
 
 /// Ends the run: its `Run.succeeded` or `Run.failed` event (recorded with the transaction's
-/// other `events`), its row, and its workflow. `by_event`: the run came from an event (not the
-/// trigger verb), so its start may raise the failure-rate alert.
+/// other `events`), its row, and its workflow; a run that ends at its first step also starts
+/// here, and its start may raise the failure-rate alert.
 async fn finish(
     conn: &mut Conn,
     run: &RunRow,
     name: &str,
     mut end: End<'_>,
-    by_event: bool,
     mut events: Vec<RunEvent>,
 ) -> QueryResult<()> {
     let failure = failure_of(run, &end);
@@ -295,7 +294,7 @@ async fn finish(
         started: fresh,
         ended: Some((end.status, duration)),
         failure,
-        alert: fresh && by_event,
+        alert: fresh,
     };
     settle_workflow(conn, run, settle, end.finished).await
 }
@@ -330,7 +329,7 @@ async fn give_up(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainRe
         error: Some(&error),
         failed_step: Some(run.next_step),
     };
-    finish(conn, run, &name, end, false, Vec::new()).await?;
+    finish(conn, run, &name, end, Vec::new()).await?;
     Ok(Progress::Finished(RunStatus::Failed))
 }
 
@@ -356,7 +355,7 @@ async fn cancelled(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> Domain
         error: Some(&error),
         failed_step: None,
     };
-    finish(conn, run, &name, end, false, Vec::new()).await?;
+    finish(conn, run, &name, end, Vec::new()).await?;
     Ok(Progress::Finished(RunStatus::Cancelled))
 }
 
@@ -435,13 +434,13 @@ struct Settle {
     started: bool,
     ended: Option<(RunStatus, i64)>,
     failure: Option<Failure>,
-    /// A start of a run from an event: it may raise the failure-rate alert.
+    /// A start of a run (from an event or by hand): it may raise the failure-rate alert.
     alert: bool,
 }
 
-/// The spec's `workflow.high_failure_rate` when a run starts and the workflow's failure rate is
-/// above its organization's threshold: at most once an hour while it stays above. Like any
-/// event it can start a workflow.
+/// The spec's `workflow.high_failure_rate` when a run starts, by any path, and the workflow's
+/// failure rate is above its organization's threshold: at most once an hour while it stays
+/// above. The one place the alert is raised. Like any event it can start a workflow.
 async fn raise_alert(
     conn: &mut Conn,
     run: &RunRow,

@@ -262,11 +262,7 @@ async fn trigger_queues_a_run_stays_triggered_until_it_ends_and_warns_on_failure
         .collect();
     assert_eq!(
         &types[3..],
-        [
-            "Workflow.triggered",
-            "workflow.high_failure_rate",
-            "Deal.won"
-        ],
+        ["Workflow.triggered", "Deal.won"],
         "the manual event carries the sample"
     );
     let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
@@ -293,6 +289,20 @@ async fn trigger_queues_a_run_stays_triggered_until_it_ends_and_warns_on_failure
         1,
         "one start event for a run by hand"
     );
+    // Its start raised the alert, once, with the organization's threshold: the engine's rule,
+    // the only one (a hook on the trigger verb used a fixed 10 % before).
+    let alerts: Vec<serde_json::Value> =
+        switchyard::repo::event::for_subject(&mut conn, &admin.org.id, workflow.id.as_str(), 100)
+            .await
+            .expect("events")
+            .into_iter()
+            .filter(|e| e.event_type == "workflow.high_failure_rate")
+            .map(|e| e.data)
+            .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["threshold"], 0.1);
+    // 2 failed of the 11 finished once this run has ended (it started and ended in one step).
+    assert_eq!(alerts[0]["failureRate"].as_f64(), Some(2.0 / 11.0));
 }
 
 #[tokio::test(flavor = "multi_thread")]
