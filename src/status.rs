@@ -141,6 +141,21 @@ impl Verb {
         Verb::Archive,
     ];
 
+    /// The verb `name` names when it is posted to a workflow's address of its own (`POST
+    /// …/workflows/{id}/activate`): activate, pause, archive or trigger. Create, update and
+    /// delete have methods of their own (POST to the list, PUT, DELETE).
+    pub fn posted(name: &str) -> Option<Verb> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == name)
+            .filter(|v| {
+                matches!(
+                    v,
+                    Verb::Activate | Verb::Pause | Verb::Archive | Verb::Trigger
+                )
+            })
+    }
+
     /// The verbs that have a button of their own (update is the edit form).
     pub fn is_button(self) -> bool {
         !matches!(self, Verb::Create | Verb::Update)

@@ -235,10 +235,9 @@ async fn call(
             let id = workflow_id()?;
             let (workflow, run) =
                 crate::verbs::trigger(conn, hooks, actor, &id, arg(1).clone()).await?;
-            Ok(json!({
-                "$id": run, "$type": "Run", "status": "Queued",
-                "workflow": { "$id": workflow.id, "$type": "Workflow", "name": workflow.name },
-            }))
+            Ok(json!(crate::view::resource::QueuedRun::triggered(
+                &run, &workflow
+            )))
         }
         "Workflow.preview" => {
             let id = workflow_id()?;
@@ -254,9 +253,11 @@ async fn call(
             let id = run_id()?;
             let from = crate::retry::parse_from(arg(1)["from"].as_str().unwrap_or_default())?;
             let run = crate::retry::retry(conn, actor, &id, from, None).await?;
-            Ok(
-                json!({ "$id": run, "$type": "Run", "status": "Queued", "retryOf": id, "from": from.as_str() }),
-            )
+            Ok(json!(crate::view::resource::QueuedRun::retried(
+                &run,
+                &id,
+                from.as_str()
+            )))
         }
         "Run.cancel" => {
             let id = run_id()?;

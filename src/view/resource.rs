@@ -18,6 +18,77 @@ pub struct WorkflowRef {
     pub name: String,
 }
 
+/// A run just queued, as the REST API and the MCP tools answer a trigger or a retry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedRun {
+    #[serde(rename = "$id")]
+    pub id: String,
+    /// Always `Run`.
+    #[serde(rename = "$type")]
+    pub type_: String,
+    /// `Queued`.
+    pub status: String,
+    /// The run it retries, for a retry.
+    pub retry_of: Option<String>,
+    /// `start` or `failed-step`, for a retry.
+    pub from: Option<String>,
+    /// The workflow as the trigger left it, for a trigger.
+    pub workflow: Option<TriggeredWorkflow>,
+}
+
+/// The workflow a trigger queued a run of, as it is just after.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TriggeredWorkflow {
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "$type")]
+    pub type_: String,
+    pub name: String,
+    /// `Triggered` while the run is in flight.
+    pub status: String,
+    #[serde(rename = "$version")]
+    pub version: i32,
+}
+
+impl QueuedRun {
+    fn queued(run: &crate::id::RunId) -> Self {
+        QueuedRun {
+            id: run.to_string(),
+            type_: "Run".into(),
+            status: crate::run::RunStatus::Queued.as_str().into(),
+            retry_of: None,
+            from: None,
+            workflow: None,
+        }
+    }
+
+    /// The run a trigger of `workflow` queued.
+    pub fn triggered(run: &crate::id::RunId, workflow: &crate::entity::Workflow) -> Self {
+        QueuedRun {
+            workflow: Some(TriggeredWorkflow {
+                id: workflow.id.to_string(),
+                type_: "Workflow".into(),
+                name: workflow.name.clone(),
+                status: workflow.status.as_str().into(),
+                version: workflow.version,
+            }),
+            ..Self::queued(run)
+        }
+    }
+
+    /// The run a retry of `of` queued, from `from` (`start` or `failed-step`).
+    pub fn retried(run: &crate::id::RunId, of: &crate::id::RunId, from: &str) -> Self {
+        QueuedRun {
+            retry_of: Some(of.to_string()),
+            from: Some(from.to_owned()),
+            ..Self::queued(run)
+        }
+    }
+}
+
 /// A run as lists show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

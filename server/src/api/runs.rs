@@ -12,7 +12,7 @@ use switchyard::entity::RunSummary;
 use switchyard::id::RunId;
 use switchyard::query::RunQuery;
 use switchyard::view::resource;
-use switchyard::view::resource::RunDetailResource;
+use switchyard::view::resource::{QueuedRun, RunDetailResource};
 use switchyard::{DomainError, WorkflowId};
 
 /// The run filters of the query string; `cursor` is the previous page's, as `before` is.
@@ -140,14 +140,7 @@ pub async fn retry(
     let id = RunId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let run = switchyard::retry::retry(&mut conn, &caller, &id, from, based_on).await?;
-    let answer = QueuedRun {
-        id: run.to_string(),
-        type_: "Run".into(),
-        status: "Queued".into(),
-        retry_of: Some(id.to_string()),
-        from: Some(from.as_str().to_owned()),
-        workflow: None,
-    };
+    let answer = QueuedRun::retried(&run, &id, from.as_str());
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }
 

@@ -78,25 +78,6 @@ pub struct Accepted {
     pub runs: Vec<String>,
 }
 
-/// A run just queued.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct QueuedRun {
-    #[serde(rename = "$id")]
-    pub id: String,
-    #[serde(rename = "$type")]
-    pub type_: String,
-    /// `Queued`.
-    pub status: String,
-    /// The run it retries, for a retry.
-    pub retry_of: Option<String>,
-    /// `start` or `failed-step`, for a retry.
-    pub from: Option<String>,
-    /// The workflow, for a trigger.
-    #[schema(value_type = Option<Object>)]
-    pub workflow: Option<Value>,
-}
-
 /// How to retry a run.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

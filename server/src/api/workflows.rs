@@ -7,7 +7,8 @@ use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
+use switchyard::view::resource::QueuedRun;
 use switchyard::workflow::resource::WorkflowResource;
 use switchyard::{DomainError, Workflow, WorkflowId, verbs};
 
@@ -187,35 +188,21 @@ pub async fn verb(
 ) -> Result<Response, ApiError> {
     let id = WorkflowId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let (conn, hooks) = (&mut conn, &state.hooks);
-    let workflow = match verb.as_str() {
-        "activate" => verbs::activate(conn, hooks, &caller, &id).await?,
-        "pause" => verbs::pause(conn, hooks, &caller, &id).await?,
-        "archive" => verbs::archive(conn, hooks, &caller, &id).await?,
-        "trigger" => {
-            let payload = body.0.unwrap_or(Value::Null);
-            let (workflow, run) = verbs::trigger(conn, hooks, &caller, &id, payload).await?;
-            let answer = QueuedRun {
-                id: run.to_string(),
-                type_: "Run".into(),
-                status: "Queued".into(),
-                retry_of: None,
-                from: None,
-                workflow: Some(json!({
-                    "$id": workflow.id, "$type": "Workflow", "name": workflow.name,
-                    "status": workflow.status, "$version": workflow.version,
-                })),
-            };
-            return Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response());
-        }
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "There is no such verb: use activate, pause, archive or trigger (DELETE deletes, PUT updates).",
-            ));
-        }
+    let Some(verb) = switchyard::Verb::posted(&verb) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such verb: use activate, pause, archive or trigger (DELETE deletes, PUT updates).",
+        ));
     };
+    if verb == switchyard::Verb::Trigger {
+        let payload = body.0.unwrap_or(Value::Null);
+        let (workflow, run) =
+            verbs::trigger(&mut conn, &state.hooks, &caller, &id, payload).await?;
+        let answer = QueuedRun::triggered(&run, &workflow);
+        return Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response());
+    }
+    let workflow = verbs::apply(&mut conn, &state.hooks, &caller, &id, verb).await?;
     Ok(with_etag(StatusCode::OK, &workflow))
 }
 
