@@ -21,7 +21,7 @@ pub fn send_events(actor: &impl Actor) -> DomainResult<()> {
 
 /// Refuses members who may not manage the organization's members and API keys (all but Admins).
 pub fn manage(member: &crate::entity::Member) -> DomainResult<()> {
-    allow(member.role.can_manage())
+    allow(member.role.may_administer())
 }
 
 fn allow(allowed: bool) -> DomainResult<()> {

@@ -22,7 +22,7 @@ const SHOWN_LEN: usize = 12;
 pub const NAME_MAX: usize = 100;
 
 fn require_admin(actor: &Member) -> DomainResult<()> {
-    if actor.role.can_manage() {
+    if actor.role.may_administer() {
         Ok(())
     } else {
         Err(DomainError::Forbidden)

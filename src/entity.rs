@@ -140,15 +140,15 @@ impl Actor for Member {
     }
 
     fn may_edit(&self) -> bool {
-        self.role.can_edit()
+        self.role.may_edit()
     }
 
     fn may_send_events(&self) -> bool {
-        self.role.can_edit()
+        self.role.may_edit()
     }
 
     fn may_administer(&self) -> bool {
-        self.role.can_manage()
+        self.role.may_administer()
     }
 
     fn reference(&self) -> String {
@@ -476,7 +476,7 @@ pub struct RunDetail {
     /// Who asked the run to stop, while it has not stopped yet or once it has.
     pub cancel_requested_by: Option<String>,
     /// Whether the actor may retry or cancel it.
-    pub may_act: bool,
+    pub may_edit: bool,
     /// What retrying it would offer.
     pub retry: crate::retry::RetryOptions,
 }

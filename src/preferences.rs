@@ -15,7 +15,7 @@ pub async fn save(
     threshold_percent: &str,
     time_zone: &str,
 ) -> DomainResult<()> {
-    if !member.role.can_manage() {
+    if !member.role.may_administer() {
         return Err(DomainError::Forbidden);
     }
     let mut errors = Vec::new();

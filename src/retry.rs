@@ -36,6 +36,14 @@ impl RetryFrom {
             RetryFrom::FailedStep => "failed-step",
         }
     }
+
+    /// Where retried runs begin, in the pages' words ("Retry 12 runs from their failed step").
+    pub fn place(self) -> &'static str {
+        match self {
+            RetryFrom::Start => "from the start",
+            RetryFrom::FailedStep => "from their failed step",
+        }
+    }
 }
 
 impl FromStr for RetryFrom {
@@ -145,7 +153,7 @@ pub struct RetryPreview {
     /// The retries queued so far: a retry based on fewer is refused as stale.
     pub retries: i64,
     /// Whether the actor may retry at all (Viewers see the preview only).
-    pub may_retry: bool,
+    pub may_edit: bool,
 }
 
 /// The step a retry from the failed step begins at: where the run failed, timed out or was
@@ -308,7 +316,7 @@ pub async fn preview(
         failed_step_refused,
         refused,
         retries,
-        may_retry: actor.may_edit(),
+        may_edit: actor.may_edit(),
     })
 }
 
@@ -325,7 +333,7 @@ pub async fn retry(
     from: RetryFrom,
     based_on: Option<i64>,
 ) -> DomainResult<RunId> {
-    crate::verbs::authorize(actor)?;
+    crate::access::edit(actor)?;
     let org = actor.org();
     conn.transaction::<_, DomainError, _>(async |conn| {
         repo::run::lock(conn, &org.id, id).await?;
@@ -412,7 +420,7 @@ async fn queue(
 /// request. A run that has ended is refused. Editors and Admins only.
 #[cfg(feature = "db")]
 pub async fn cancel(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainResult<()> {
-    crate::verbs::authorize(actor)?;
+    crate::access::edit(actor)?;
     let org = &actor.org().id;
     conn.transaction::<_, DomainError, _>(async |conn| {
         let status = repo::run::lock(conn, org, id).await?;
@@ -448,7 +456,7 @@ mod tests {
     fn a_batch_waits_until_every_one_of_its_runs_has_ended() {
         let mut batch = BatchProgress {
             id: crate::id::BatchId::parse("batch_abcdefgh").unwrap(),
-            from: "start".into(),
+            from: RetryFrom::Start,
             total: 3,
             skipped: 0,
             requested_by: "Ada".into(),
@@ -459,7 +467,7 @@ mod tests {
                 (RunStatus::Running, 1),
             ],
             cancel_requested_by: None,
-            may_act: true,
+            may_edit: true,
         };
         assert_eq!((batch.ended(), batch.waiting()), (1, 2));
         batch.counts = vec![
@@ -468,6 +476,8 @@ mod tests {
             (RunStatus::Cancelled, 1),
         ];
         assert_eq!((batch.ended(), batch.waiting()), (3, 0));
+        batch.counts.push((RunStatus::TimedOut, 2));
+        assert_eq!(batch.failed(), 3, "failed and timed out, not cancelled");
     }
 
     #[test]
@@ -494,7 +504,7 @@ pub struct BulkPreview {
     pub skipped: Vec<(String, usize)>,
     /// The preview of the newest run that would be retried.
     pub sample: Option<RetryPreview>,
-    pub may_retry: bool,
+    pub may_edit: bool,
     /// The key the confirm form sends back: the same confirm sent twice queues once.
     pub key: String,
 }
@@ -513,7 +523,7 @@ pub struct BatchQueued {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchProgress {
     pub id: crate::id::BatchId,
-    pub from: String,
+    pub from: RetryFrom,
     pub total: i32,
     pub skipped: i32,
     pub requested_by: String,
@@ -521,7 +531,7 @@ pub struct BatchProgress {
     /// How many of its runs are in each status.
     pub counts: Vec<(RunStatus, i64)>,
     pub cancel_requested_by: Option<String>,
-    pub may_act: bool,
+    pub may_edit: bool,
 }
 
 impl BatchProgress {
@@ -544,6 +554,16 @@ impl BatchProgress {
             .iter()
             .find(|(s, _)| *s == status)
             .map_or(0, |(_, n)| *n)
+    }
+
+    /// Runs of the batch that ended as failures of their own (failed or timed out); the ones
+    /// cancelled, which `RunStatus::is_failure` also counts, are told apart.
+    pub fn failed(&self) -> i64 {
+        self.counts
+            .iter()
+            .filter(|(s, _)| s.is_failure() && *s != RunStatus::Cancelled)
+            .map(|(_, n)| n)
+            .sum()
     }
 }
 
@@ -642,7 +662,7 @@ pub async fn bulk_preview(
         over_limit,
         skipped,
         sample,
-        may_retry: actor.may_edit(),
+        may_edit: actor.may_edit(),
         key: crate::id::random_base62(16),
     })
 }
@@ -658,7 +678,7 @@ pub async fn retry_bulk(
     from: RetryFrom,
     key: &str,
 ) -> DomainResult<BatchQueued> {
-    crate::verbs::authorize(actor)?;
+    crate::access::edit(actor)?;
     let key = key.trim();
     if key.is_empty() || key.len() > 64 {
         return Err(DomainError::field(
@@ -740,14 +760,14 @@ pub async fn batch(
     };
     Ok(BatchProgress {
         id: row.id,
-        from: row.retry_from,
+        from: parse_from(&row.retry_from)?,
         total: row.total,
         skipped: row.skipped,
         requested_by,
         created_at: row.created_at,
         counts,
         cancel_requested_by,
-        may_act: actor.may_edit(),
+        may_edit: actor.may_edit(),
     })
 }
 
@@ -759,7 +779,7 @@ pub async fn cancel_batch(
     actor: &impl Actor,
     id: &crate::id::BatchId,
 ) -> DomainResult<usize> {
-    crate::verbs::authorize(actor)?;
+    crate::access::edit(actor)?;
     let org = &actor.org().id;
     conn.transaction::<_, DomainError, _>(async |conn| {
         repo::batch::get(conn, org, id).await?;

@@ -25,12 +25,12 @@ impl Role {
     }
 
     /// Whether this role may manage members and API keys.
-    pub fn can_manage(self) -> bool {
+    pub fn may_administer(self) -> bool {
         matches!(self, Role::Admin)
     }
 
     /// Whether this role may create, edit and apply verbs to workflows.
-    pub fn can_edit(self) -> bool {
+    pub fn may_edit(self) -> bool {
         matches!(self, Role::Admin | Role::Editor)
     }
 }

@@ -38,6 +38,20 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// How long something took, as the run pages and the charts show it: "250 ms", "2.5 s",
+/// "2 s", "5 min", "12.5 min" (one decimal at most, none when it is zero).
+pub fn duration_ms(ms: i64) -> String {
+    let one_decimal = |v: f64| {
+        let text = format!("{v:.1}");
+        text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
+    };
+    match ms {
+        ms if ms < 1_000 => format!("{ms} ms"),
+        ms if ms < 60_000 => format!("{} s", one_decimal(ms as f64 / 1000.0)),
+        ms => format!("{} min", one_decimal(ms as f64 / 60_000.0)),
+    }
+}
+
 /// A wait in words, rounded up to what a person can act on: "1 second", "40 seconds",
 /// "3 minutes".
 pub fn duration_words(wait: time::Duration) -> String {
@@ -56,6 +70,16 @@ pub fn duration_words(wait: time::Duration) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_duration_reads_in_the_unit_that_suits_it() {
+        assert_eq!(duration_ms(250), "250 ms");
+        assert_eq!(duration_ms(2_500), "2.5 s");
+        assert_eq!(duration_ms(2_000), "2 s");
+        assert_eq!(duration_ms(2_049), "2 s");
+        assert_eq!(duration_ms(300_000), "5 min");
+        assert_eq!(duration_ms(750_000), "12.5 min");
+    }
 
     #[test]
     fn a_wait_is_said_in_whole_seconds_or_minutes_rounded_up() {

@@ -34,8 +34,8 @@ pub const TEXT_MAX: usize = 500;
 pub const REGEX_MAX: usize = 200;
 /// At most this many sort keys.
 pub const SORT_MAX: usize = 4;
-pub const LIMIT_DEFAULT: i64 = 25;
-pub const LIMIT_MAX: i64 = 100;
+/// A page's length, as every list of the API takes it.
+pub use crate::query::{LIMIT_DEFAULT, LIMIT_MAX};
 
 /// What kind of value a field holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,7 +17,7 @@ pub async fn create(
     actor: &impl Actor,
     input: &WorkflowInput,
 ) -> DomainResult<Workflow> {
-    super::authorize(actor)?;
+    crate::access::edit(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
         let id = WorkflowId::generate();
@@ -41,7 +41,7 @@ pub async fn create_from(
     actor: &impl Actor,
     fields: &serde_json::Map<String, serde_json::Value>,
 ) -> DomainResult<Workflow> {
-    super::authorize(actor)?;
+    crate::access::edit(actor)?;
     let input = crate::workflow::resource::new_input(fields).map_err(DomainError::Validation)?;
     create(conn, hooks, actor, &input).await
 }

@@ -32,11 +32,6 @@ use crate::workflow::WorkflowInput;
 use diesel_async::AsyncConnection;
 use serde_json::json;
 
-/// Refuses actors who may only read.
-pub(crate) fn authorize(actor: &impl Actor) -> DomainResult<()> {
-    crate::access::edit(actor)
-}
-
 /// The verbs `actor` may apply to `workflow` now: those its status allows, if the actor may
 /// change workflows at all; in the table's order.
 pub fn allowed(actor: &impl Actor, workflow: &Workflow) -> Vec<Verb> {
@@ -89,7 +84,7 @@ pub(crate) async fn transition(
     id: &WorkflowId,
     verb: Verb,
 ) -> DomainResult<Workflow> {
-    authorize(actor)?;
+    crate::access::edit(actor)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
         transition_in(conn, hooks, actor, id, verb).await
     })

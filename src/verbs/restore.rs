@@ -19,7 +19,7 @@ pub async fn restore(
     based_on: i32,
     version: i32,
 ) -> DomainResult<Workflow> {
-    super::authorize(actor)?;
+    crate::access::edit(actor)?;
     let current = repo::workflow::get(conn, &actor.org().id, id).await?;
     if version == current.version && based_on == current.version {
         return Err(DomainError::field(

@@ -21,7 +21,7 @@ pub async fn trigger(
     id: &WorkflowId,
     payload: Value,
 ) -> DomainResult<(Workflow, RunId)> {
-    super::authorize(actor)?;
+    crate::access::edit(actor)?;
     let data = crate::payload::check("payload", payload)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
         let triggered = super::transition_in(conn, hooks, actor, id, Verb::Trigger).await?;

@@ -33,7 +33,7 @@ pub async fn merge(
     based_on: Option<i32>,
     patch: &serde_json::Map<String, serde_json::Value>,
 ) -> DomainResult<Workflow> {
-    super::authorize(actor)?;
+    crate::access::edit(actor)?;
     let current = repo::workflow::get(conn, &actor.org().id, id).await?;
     let based_on =
         match (based_on, patch.get("$version")) {
@@ -75,7 +75,7 @@ pub(super) async fn update_restoring(
     input: &WorkflowInput,
     restored_from: Option<i32>,
 ) -> DomainResult<Workflow> {
-    super::authorize(actor)?;
+    crate::access::edit(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
     conn.transaction::<_, DomainError, _>(async |conn| {
         let org = &actor.org().id;

@@ -180,7 +180,7 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
         retried_by,
         retries,
         cancel_requested_by,
-        may_act: actor.may_edit(),
+        may_edit: actor.may_edit(),
         retry,
     })
 }

@@ -22,7 +22,7 @@ pub struct Settings {
 #[cfg(feature = "db")]
 pub async fn settings(conn: &mut Conn, member: &Member) -> DomainResult<Settings> {
     let members = repo::org::members_of(conn, &member.org.id).await?;
-    let (keys, team) = if member.role.can_manage() {
+    let (keys, team) = if member.role.may_administer() {
         (
             Some(crate::api_key::list(conn, member).await?),
             Some(crate::members::list(conn, member).await?),

@@ -433,7 +433,7 @@ async fn a_viewer_previews_and_retries_nothing_and_another_organization_sees_no_
     let preview = retry::preview(&mut conn, &viewer, &first, RetryFrom::Start)
         .await
         .unwrap();
-    assert!(!preview.may_retry);
+    assert!(!preview.may_edit);
     assert_eq!(
         retry::retry(&mut conn, &viewer, &first, RetryFrom::Start, None).await,
         Err(DomainError::Forbidden)
@@ -755,7 +755,7 @@ async fn bulk_retries_are_for_editors_and_another_organizations_batch_looks_miss
     let preview = retry::bulk_preview(&mut conn, &viewer, &query, RetryFrom::Start)
         .await
         .unwrap();
-    assert_eq!((preview.retried, preview.may_retry), (3, false));
+    assert_eq!((preview.retried, preview.may_edit), (3, false));
     assert_eq!(
         retry::retry_bulk(&mut conn, &viewer, &query, RetryFrom::Start, "k").await,
         Err(DomainError::Forbidden)

@@ -18,7 +18,7 @@ pub async fn get_dashboard(
     Ok((member, dashboard))
 }
 
-/// A workflow's charts over a range (default 30 days).
+/// A workflow's charts over a range (the default range when none is asked for).
 #[server(endpoint = "get_workflow_charts")]
 pub async fn get_workflow_charts(
     org: String,
@@ -29,10 +29,7 @@ pub async fn get_workflow_charts(
     use switchyard::view::health::workflow_charts;
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
-    let range = match range.as_str() {
-        "" => Range::Month,
-        other => Range::parse_param(other)?,
-    };
+    let range = Range::parse_param(&range)?;
     let now = time::OffsetDateTime::now_utc();
     Ok(workflow_charts(&mut conn, &member, &id, range, now).await?)
 }

@@ -6,6 +6,7 @@
 
 use crate::components::format::rate;
 use leptos::prelude::*;
+use switchyard::timefmt::duration_ms as duration;
 use switchyard::view::dashboard::{Point, VersionMark};
 
 const WIDTH: f64 = 720.0;
@@ -68,15 +69,6 @@ fn count_tick(v: f64) -> String {
         thousands(v as i64)
     } else {
         format!("{v:.1}")
-    }
-}
-
-/// A duration as people read it: "250 ms", "2.5 s", "5 min".
-pub fn duration(ms: i64) -> String {
-    match ms {
-        ms if ms < 1_000 => format!("{ms} ms"),
-        ms if ms < 60_000 => format!("{} s", ms as f64 / 1000.0),
-        ms => format!("{} min", ms as f64 / 60_000.0),
     }
 }
 

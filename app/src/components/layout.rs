@@ -44,7 +44,7 @@ fn TopBar(member: switchyard::Member) -> impl IntoView {
                 <A href=format!("/o/{slug}/runs")>"Runs"</A>
                 <A href=format!("/o/{slug}/events")>"Events"</A>
                 <A href=format!("/o/{slug}/settings")>"Settings"</A>
-                {member.role.can_manage().then(|| view! { <A href=format!("/o/{slug}/audit")>"Audit"</A> })}
+                {member.role.may_administer().then(|| view! { <A href=format!("/o/{slug}/audit")>"Audit"</A> })}
             </nav>
             <div class="who">
                 <span class="org-name">{member.org.name.clone()}</span>

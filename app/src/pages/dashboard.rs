@@ -72,7 +72,7 @@ fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
             {if d.attention.is_empty() {
                 view! { <p class="empty">{format!("No workflow failed more than {} of its runs. Workflows that do appear here, worst first.", rate(Some(d.threshold)))}</p> }.into_any()
             } else {
-                view! { <ol class="attention">{d.attention.into_iter().map(|a| view! { <AttentionItem org=org.clone() item=a /> }).collect_view()}</ol> }.into_any()
+                view! { <ol class="attention">{d.attention.into_iter().map(|a| view! { <AttentionItem org=org.clone() item=a range /> }).collect_view()}</ol> }.into_any()
             }}
         </section>
         {(!d.alerts.is_empty()).then(|| view! {
@@ -113,9 +113,10 @@ fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
 }
 
 #[component]
-fn AttentionItem(org: String, item: Attention) -> impl IntoView {
+fn AttentionItem(org: String, item: Attention, range: Range) -> impl IntoView {
     let a = item;
-    let base = format!("/o/{org}/workflows/{}", a.workflow);
+    // The workflow's page opens on the range the dashboard shows.
+    let base = format!("/o/{org}/workflows/{}?range={}", a.workflow, range.as_str());
     let spark = format!("Failure rate of {} over the range", a.name);
     view! {
         <li class="attention-item">

@@ -16,7 +16,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::entity::{RunSummary, WorkflowRef};
 use switchyard::id::RunId;
-use switchyard::retry::{BatchProgress, BulkPreview, RetryFrom};
+use switchyard::retry::{BatchProgress, BulkPreview};
 use switchyard::run::RunStatus;
 use switchyard::view::dashboard::Range;
 
@@ -264,10 +264,7 @@ fn BulkDialog(
         Err(e) => return view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
     };
     let back = format!("/o/{org}/runs?{}", query_of(&filters));
-    let place = match p.from {
-        RetryFrom::Start => "from the start",
-        RetryFrom::FailedStep => "from their failed step",
-    };
+    let place = p.from.place();
     let refused = move || {
         retry
             .value()
@@ -308,7 +305,7 @@ fn BulkDialog(
                 <h3>{format!("What the newest of them will do ({})", s.workflow_name)}</h3>
                 <ol class="preview">{s.steps.iter().map(|st| view! { <PreviewStep step=st.clone() /> }).collect_view()}</ol>
             })}
-            {match (p.may_retry, p.retried > 0) {
+            {match (p.may_edit, p.retried > 0) {
                 (true, true) => view! {
                     <ActionForm action=retry attr:class="inline">
                         <input type="hidden" name="org" value=org />
@@ -339,15 +336,11 @@ fn BatchPanel(
     let ended = batch.ended();
     let waiting = batch.waiting();
     let base = format!("/o/{org}/runs?batch={}", batch.id);
-    let place = if batch.from == "start" {
-        "from the start"
-    } else {
-        "from their failed step"
-    };
+    let place = batch.from.place();
     let counts = format!(
         "{} succeeded, {} failed, {} cancelled, {} still to run.",
         batch.count(RunStatus::Succeeded),
-        batch.count(RunStatus::Failed) + batch.count(RunStatus::TimedOut),
+        batch.failed(),
         batch.count(RunStatus::Cancelled),
         waiting
     );
@@ -361,7 +354,7 @@ fn BatchPanel(
             <p role="status">{counts}</p>
             {(waiting > 0).then(|| view! { <p class="hint">"With JavaScript on, this follows the runs as they end. " <crate::components::live::ShowLatest href=base.clone() /></p> })}
             {batch.cancel_requested_by.clone().map(|who| view! { <p class="notice">{format!("{who} cancelled the runs that had not started.")}</p> })}
-            {(batch.may_act && waiting > 0 && batch.cancel_requested_by.is_none()).then(|| if cancelling {
+            {(batch.may_edit && waiting > 0 && batch.cancel_requested_by.is_none()).then(|| if cancelling {
                 view! {
                     <div class="confirm" role="alertdialog" aria-labelledby="cancel-batch-title">
                         <h3 id="cancel-batch-title">"Cancel the runs not started yet?"</h3>

@@ -15,11 +15,8 @@ use switchyard::retry::{Effect, RetryFrom, RetryPreview, StepPreview};
 use switchyard::run::{RunStatus, StepStatus};
 
 fn duration(run: &RunSummary) -> String {
-    match run.duration_ms() {
-        Some(ms) if ms < 1000 => format!("{ms} ms"),
-        Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
-        None => "—".to_owned(),
-    }
+    run.duration_ms()
+        .map_or_else(|| "—".to_owned(), switchyard::timefmt::duration_ms)
 }
 
 /// A coloured run status.
@@ -133,7 +130,7 @@ fn RunBody(
             |e: Option<Result<(), AppError>>| e.and_then(|r| r.err()).map(|e| e.to_string());
         failed(retry.value().get()).or_else(|| failed(cancel.value().get()))
     };
-    let confirm_cancel = (cancelling && in_flight && detail.may_act && detail.cancel_requested_by.is_none())
+    let confirm_cancel = (cancelling && in_flight && detail.may_edit && detail.cancel_requested_by.is_none())
         .then(|| view! { <CancelConfirm org=org.clone() run=r.id.to_string() base=base.clone() cancel /> });
     view! {
         <Title text=format!("Run of {}", r.workflow_name) />
@@ -214,7 +211,7 @@ fn Lineage(org: String, detail: RunDetail) -> impl IntoView {
 fn Actions(base: String, detail: RunDetail) -> impl IntoView {
     let r = &detail.run;
     if r.status.is_in_flight() {
-        let may_cancel = detail.may_act && detail.cancel_requested_by.is_none();
+        let may_cancel = detail.may_edit && detail.cancel_requested_by.is_none();
         return may_cancel
             .then(|| view! { <p class="actions"><a class="button" href=format!("{base}?cancel=1")>"Cancel this run"</a></p> })
             .into_any();
@@ -223,7 +220,7 @@ fn Actions(base: String, detail: RunDetail) -> impl IntoView {
     let from_failed = options.failed_step.filter(|s| *s > 0).map(|s| view! {
         <a class="button primary" href=format!("{base}?retry=failed-step")>{format!("Retry from step {}", s + 1)}</a> " "
     });
-    let verb = if detail.may_act {
+    let verb = if detail.may_edit {
         "Retry"
     } else {
         "Preview a retry"
@@ -310,7 +307,7 @@ fn RetryDialog(
             <ol class="preview">
                 {p.steps.iter().map(|s| view! { <PreviewStep step=s.clone() /> }).collect_view()}
             </ol>
-            {match (p.may_retry, p.refused.is_none()) {
+            {match (p.may_edit, p.refused.is_none()) {
                 (true, true) => view! {
                     <ActionForm action=retry attr:class="inline">
                         <input type="hidden" name="org" value=org />

@@ -35,7 +35,7 @@ pub fn NewWorkflow() -> impl IntoView {
                 let blank = blank.clone();
                 Suspend::new(async move {
                     match member.await {
-                        Ok(m) if m.role.can_edit() => view! { <WorkflowForm org=m.org.slug existing=None initial=blank /> }.into_any(),
+                        Ok(m) if m.role.may_edit() => view! { <WorkflowForm org=m.org.slug existing=None initial=blank /> }.into_any(),
                         Ok(_) => crate::pages::error_view(AppError::Forbidden),
                         Err(err) => crate::pages::error_view(err),
                     }

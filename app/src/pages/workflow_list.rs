@@ -74,11 +74,11 @@ pub fn WorkflowList() -> impl IntoView {
                 let org = org.get_untracked();
                 match page.await {
                     Ok((member, page)) => {
-                        let can_edit = member.role.can_edit();
+                        let may_edit = member.role.may_edit();
                         view! {
-                            {can_edit.then(|| view! { <a class="button primary new" href=format!("/o/{org}/workflows/new")>"New workflow"</a> })}
+                            {may_edit.then(|| view! { <a class="button primary new" href=format!("/o/{org}/workflows/new")>"New workflow"</a> })}
                             <FilterForm org=org.clone() filters=f.clone() errors=None />
-                            <WorkflowTable org=org.clone() page=page filters=f can_edit=can_edit />
+                            <WorkflowTable org=org.clone() page=page filters=f may_edit=may_edit />
                         }
                             .into_any()
                     }
@@ -142,12 +142,12 @@ fn WorkflowTable(
     org: String,
     page: switchyard::query::Page<crate::api::workflows::WorkflowRow>,
     filters: Filters,
-    can_edit: bool,
+    may_edit: bool,
 ) -> impl IntoView {
     if page.results.is_empty() {
         return if filters.any() {
             view! { <p class="empty">"No workflows match these filters. " <a href=format!("/o/{org}/workflows")>"Clear filters"</a></p> }.into_any()
-        } else if can_edit {
+        } else if may_edit {
             view! {
                 <div class="empty">
                     <h2>"No workflows yet"</h2>

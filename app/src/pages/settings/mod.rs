@@ -51,7 +51,7 @@ pub fn Settings() -> impl IntoView {
 fn Preferences(view: SettingsView, save: ServerAction<SavePreferences>) -> impl IntoView {
     let percent = format!("{}", (view.settings.threshold * 1000.0).round() / 10.0);
     let zone = view.settings.time_zone.clone();
-    if !view.member.role.can_manage() {
+    if !view.member.role.may_administer() {
         return view! {
             <section>
                 <h2>"Dashboard"</h2>
