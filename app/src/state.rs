@@ -24,6 +24,9 @@ pub struct AppState {
     pub hooks: Hooks,
     /// The time sessions are judged by (tests move it forward).
     pub clock: switchyard::clock::Clock,
+    /// The address people reach the app at, when configured (`SWITCHYARD_PUBLIC_URL`): links
+    /// the app hands out (invitations) start with it.
+    pub public_url: Option<String>,
 }
 
 pub fn state() -> Result<AppState, AppError> {

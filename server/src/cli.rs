@@ -227,20 +227,17 @@ pub async fn members(command: &str, args: &[String], database_url: &str) -> anyh
     let explain = |e| explain(e, &missing);
     if command == "invite" {
         let role = f.remove("role").unwrap_or_else(|| "Editor".to_owned());
-        let Invited {
-            email,
-            role,
-            token,
-            expires_at,
-        } = members::invite(&mut conn, &operator, &email, &role)
+        let invited: Invited = members::invite(&mut conn, &operator, &email, &role)
             .await
             .map_err(explain)?;
-        let base = std::env::var("SWITCHYARD_PUBLIC_URL").unwrap_or_default();
+        let base = crate::config::public_origin()?.unwrap_or_default();
         return Ok(format!(
-            "Invited {email} to {} as {}. Send them this link; it works once, until {expires_at}:\n{}/invite/{token}\nThey join when they open it and say yes (signing in first if they have an account).",
+            "Invited {} to {} as {}. Send them this link; it works once, until {}:\n{}\nThey join when they open it and say yes (signing in first if they have an account).",
+            invited.email,
             org.name,
-            role.as_str(),
-            base.trim_end_matches('/')
+            invited.role.as_str(),
+            invited.expires_at,
+            invited.link(&base)
         ));
     }
     let user = switchyard::repo::org::user_by_email(&mut conn, &email)
@@ -323,6 +320,7 @@ async fn serve() -> anyhow::Result<()> {
     let addr = options.site_addr;
     housekeeping(&engine_pool, &config);
     let state = AppState {
+        public_url: config.web.origin.clone(),
         events: switchyard::ingest::GroupCommit::start(
             pool.clone(),
             config.event_committers,

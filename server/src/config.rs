@@ -110,12 +110,9 @@ impl Config {
     }
 }
 
-/// Whether the app is served on plain HTTP to this machine only (`LEPTOS_SITE_ADDR` on a
-/// loopback address, no public URL): the one case where the session cookie is not `Secure`
-/// unless `SWITCHYARD_SECURE_COOKIES` says otherwise.
-fn web_from_env() -> anyhow::Result<crate::security::Web> {
-    let defaults = crate::security::Web::default();
-    let origin = match std::env::var("SWITCHYARD_PUBLIC_URL") {
+/// The origin of `SWITCHYARD_PUBLIC_URL` (`https://switchyard.example`), if it is set.
+pub fn public_origin() -> anyhow::Result<Option<String>> {
+    match std::env::var("SWITCHYARD_PUBLIC_URL") {
         Ok(text) if !text.trim().is_empty() => {
             let url = url::Url::parse(text.trim())
                 .ok()
@@ -123,10 +120,18 @@ fn web_from_env() -> anyhow::Result<crate::security::Web> {
                 .with_context(|| {
                     format!("SWITCHYARD_PUBLIC_URL must be like https://switchyard.example, not `{text}`")
                 })?;
-            Some(url.origin().ascii_serialization())
+            Ok(Some(url.origin().ascii_serialization()))
         }
-        _ => None,
-    };
+        _ => Ok(None),
+    }
+}
+
+/// Whether the app is served on plain HTTP to this machine only (`LEPTOS_SITE_ADDR` on a
+/// loopback address, no public URL): the one case where the session cookie is not `Secure`
+/// unless `SWITCHYARD_SECURE_COOKIES` says otherwise.
+fn web_from_env() -> anyhow::Result<crate::security::Web> {
+    let defaults = crate::security::Web::default();
+    let origin = public_origin()?;
     let loopback = std::env::var("LEPTOS_SITE_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse::<std::net::SocketAddr>()

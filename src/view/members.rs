@@ -45,6 +45,13 @@ pub struct Invited {
     pub expires_at: OffsetDateTime,
 }
 
+impl Invited {
+    /// The link to send, on the app reached at `base` (`https://switchyard.example`).
+    pub fn link(&self, base: &str) -> String {
+        format!("{}/invite/{}", base.trim_end_matches('/'), self.token)
+    }
+}
+
 /// An invitation as its link shows it, before the person accepts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationView {

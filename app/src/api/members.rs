@@ -9,10 +9,14 @@ fn parse_user(id: &str) -> Result<switchyard::UserId, AppError> {
     Ok(switchyard::UserId::from_path(id)?)
 }
 
-/// The app's origin as the Admin's browser reached it (a change comes with its `Origin`, or at
-/// least a `Referer` of the app: `security::same_origin_changes` saw to that).
+/// Where people reach the app: the configured address, or else the origin the Admin's browser
+/// reached it at (a change comes with its `Origin`, or at least a `Referer` of the app:
+/// `security::same_origin_changes` saw to that).
 #[cfg(feature = "ssr")]
 fn own_origin() -> Result<String, AppError> {
+    if let Some(configured) = crate::state::state()?.public_url {
+        return Ok(configured);
+    }
     let parts = use_context::<http::request::Parts>()
         .ok_or_else(|| AppError::internal("request parts missing"))?;
     let header = |name| {
@@ -43,7 +47,7 @@ pub async fn invite_member(org: String, email: String, role: String) -> Result<(
     let invited = switchyard::members::invite(&mut conn, &member, &email, &role)
         .await
         .map_err(|e| AppError::from(e).keeping(&[("email", &email), ("role", &role)]))?;
-    let link = format!("{}/invite/{}", own_origin()?, invited.token);
+    let link = invited.link(&own_origin()?);
     crate::state::keep_once(&invited_slot(&org), (invited, link)).await
 }
 

@@ -133,6 +133,7 @@ impl TestApp {
         let db = TestDb::new().await;
         let clock = switchyard::clock::Clock::default();
         let state = AppState {
+            public_url: web.origin.clone(),
             pool: db.pool.clone(),
             events: switchyard::ingest::GroupCommit::start(db.pool.clone(), 2, 64),
             hooks: Hooks::with_defaults(),
