@@ -270,6 +270,22 @@ pub async fn migrate(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How many tables the database's public schema has (a restore wants none).
+pub async fn public_tables(conn: &mut Conn) -> diesel::QueryResult<i64> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Tables {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        tables: i64,
+    }
+    let Tables { tables } = diesel::sql_query(
+        "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(tables)
+}
+
 /// How many of this build's migrations the database has not applied (readiness asks).
 pub async fn pending_migrations(conn: &mut Conn) -> diesel::QueryResult<i64> {
     use diesel::migration::MigrationSource;

@@ -3,7 +3,7 @@
 //! to them in `PG*` variables, so that a password never shows in a process list.
 
 use anyhow::{Context, bail};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use std::path::{Path, PathBuf};
 
 /// The PostgreSQL program `name`: from `SWITCHYARD_PG_BIN`, else the newest
@@ -125,16 +125,7 @@ pub async fn restore(database_url: &str, file: &Path) -> anyhow::Result<String> 
     let mut conn = AsyncPgConnection::establish(database_url)
         .await
         .context("cannot connect to DATABASE_URL")?;
-    #[derive(diesel::QueryableByName)]
-    struct Tables {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        tables: i64,
-    }
-    let Tables { tables } = diesel::sql_query(
-        "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema = 'public'",
-    )
-    .get_result(&mut conn)
-    .await?;
+    let tables = switchyard::db::public_tables(&mut conn).await?;
     if tables > 0 {
         bail!(
             "the database is not empty ({tables} tables): restore into a new database (createdb), then point DATABASE_URL at it"

@@ -8,13 +8,12 @@
 //! Failed with the reason) and goes on with other runs. Asked to stop, a worker finishes the
 //! step in hand and hands its run back, so another process can take it over at once.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use switchyard::db::Pool;
 use switchyard::engine::{self, Claim, Progress, Turn};
-use switchyard::ingest::RUNS_CHANNEL;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -132,10 +131,7 @@ async fn listen(url: String, wake: Arc<Notify>, mut stop: watch::Receiver<bool>)
     while !*stop.borrow() {
         match AsyncPgConnection::establish(&url).await {
             Ok(mut conn) => {
-                match diesel::sql_query(format!("LISTEN {RUNS_CHANNEL}"))
-                    .execute(&mut conn)
-                    .await
-                {
+                match switchyard::ingest::listen_for_runs(&mut conn).await {
                     Ok(_) => {
                         // Runs queued while nobody listened: look now.
                         wake.notify_waiters();

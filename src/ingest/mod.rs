@@ -331,3 +331,12 @@ pub async fn notify_workers(conn: &mut Conn) -> QueryResult<()> {
         .await
         .map(drop)
 }
+
+/// Makes `conn` hear `notify_workers` (its notifications stream then yields one per call).
+pub async fn listen_for_runs(conn: &mut Conn) -> QueryResult<()> {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(format!("LISTEN {RUNS_CHANNEL}"))
+        .execute(conn)
+        .await
+        .map(drop)
+}
