@@ -18,6 +18,10 @@ export DATABASE_URL
 echo "== build (server and wasm, for release)"
 scripts/build.sh
 
+echo "== the REST API's OpenAPI document, through Redocly's recommended rules"
+target/release/switchyard openapi > target/openapi.json
+(cd end2end && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint ../target/openapi.json)
+
 echo "== unit and database tests"
 cargo test --workspace --no-fail-fast
 

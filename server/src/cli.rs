@@ -37,6 +37,7 @@ USAGE
                             remove a member (the last Admin stays)
   switchyard backup FILE    write the whole database to FILE (pg_dump, custom format)
   switchyard restore FILE   restore FILE into the empty database at DATABASE_URL
+  switchyard openapi        print the REST API's OpenAPI 3.1 document (as /api/openapi.json)
   switchyard help           show this text
 
 Configuration comes from the environment (the README's table explains each): DATABASE_URL,
@@ -110,6 +111,11 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
                 crate::backup::restore(&url, file).await?
             };
             println!("{said}");
+            Ok(())
+        }
+        "openapi" => {
+            let doc = crate::api::document();
+            println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }
         "help" | "--help" | "-h" => {

@@ -12,7 +12,7 @@ use switchyard::ingest::PostedEvent;
 /// `POST /~{org}/events`: `{"type": "Deal.won", "data"?: {...}, "id"?: key}`; 202 with the event
 /// and the runs it queued. The same `id` records the event once.
 #[utoipa::path(
-    post, path = "/~{org}/events", tag = "Events",
+    post, operation_id = "sendEvent", path = "/~{org}/events", tag = "Events",
     summary = "Send an event: every active workflow listening for its type runs",
     params(("org" = String, Path, description = "The organization's slug")), request_body = EventBody,
     responses((status = 202, description = "Recorded, with the runs it queued", body = Accepted), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody),
@@ -37,7 +37,7 @@ pub async fn post(
 /// `GET /~{org}/events`: `since`, `type`, `limit`, `cursor`; `{results, hasMore, cursor}`, in
 /// the order events were recorded. Polling with the cursor never misses an event.
 #[utoipa::path(
-    get, path = "/~{org}/events", tag = "Events",
+    get, operation_id = "listEvents", path = "/~{org}/events", tag = "Events",
     summary = "The event feed, in the order events were recorded",
     description = "Poll with the answer's `cursor` to see every event exactly once.",
     params(("org" = String, Path, description = "The organization's slug"),

@@ -224,6 +224,9 @@ fn described(mut doc: OpenApi) -> OpenApi {
     doc.info.description = Some(
         "Event-triggered workflows of one organization, under `/~{org}`. Authenticate with `Authorization: Bearer <API key>` (scopes `events:write`, `read`, `write`, `admin`: sign-in records, invitations and keys' events) or, from Switchyard's own pages, the session cookie. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`.".into(),
     );
+    // The API is served by the same server as this document: clients resolve paths against
+    // the address they fetched it from.
+    doc.servers = Some(vec![utoipa::openapi::Server::new("/")]);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "apiKey",
@@ -241,6 +244,11 @@ fn described(mut doc: OpenApi) -> OpenApi {
         )),
     );
     doc
+}
+
+/// The OpenAPI document of the REST API, as `/api/openapi.json` serves it.
+pub fn document() -> OpenApi {
+    described(api_routes().split_for_parts().1)
 }
 
 /// The REST API, its OpenAPI document and reference page, and MCP; `stylesheet` is the

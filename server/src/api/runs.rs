@@ -47,7 +47,7 @@ fn page(runs: &[RunSummary], next: Option<RunId>) -> Response {
 /// `GET /~{org}/runs`: `status`, `range`, `workflow`, `step`, `error`, `group`, `version`,
 /// `batch`, `cursor`; `{results, hasMore, cursor}`.
 #[utoipa::path(
-    get, path = "/~{org}/runs", tag = "Runs",
+    get, operation_id = "listRuns", path = "/~{org}/runs", tag = "Runs",
     summary = "The organization's runs, newest first",
     params(("org" = String, Path, description = "The organization's slug"),
         ("status" = Option<String>, Query, description = "Queued, Running, Succeeded, Failed, TimedOut, Cancelled"),
@@ -74,7 +74,7 @@ pub async fn list(
 
 /// `GET /~{org}/workflows/{id}/runs`: the workflow's runs, with the same filters.
 #[utoipa::path(
-    get, path = "/~{org}/workflows/{id}/runs", tag = "Runs",
+    get, operation_id = "listWorkflowRuns", path = "/~{org}/workflows/{id}/runs", tag = "Runs",
     summary = "A workflow's runs, newest first (the run filters apply)",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`"), ("cursor" = Option<String>, Query, description = "The previous page's `cursor`")),
     responses((status = 200, description = "A page of runs", body = RunPage), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
@@ -95,7 +95,7 @@ pub async fn of_workflow(
 
 /// `GET /~{org}/runs/{id}`: the run with its event and every step.
 #[utoipa::path(
-    get, path = "/~{org}/runs/{id}", tag = "Runs",
+    get, operation_id = "getRun", path = "/~{org}/runs/{id}", tag = "Runs",
     summary = "A run with its event and every step",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The run's `$id`")),
     responses((status = 200, description = "The run", body = RunDetailResource), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody)),
@@ -116,7 +116,7 @@ pub async fn get(
 /// run. `expectRetries` refuses the retry (409) when others were queued since the caller
 /// looked.
 #[utoipa::path(
-    post, path = "/~{org}/runs/{id}/retry", tag = "Runs",
+    post, operation_id = "retryRun", path = "/~{org}/runs/{id}/retry", tag = "Runs",
     summary = "Retry a run from the start or from its failed step",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The run's `$id`")), request_body = RetryBody,
     responses((status = 202, description = "The new run", body = QueuedRun), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
@@ -146,7 +146,7 @@ pub async fn retry(
 
 /// Asks a run to stop; 202. It ends Cancelled before its next step.
 #[utoipa::path(
-    post, path = "/~{org}/runs/{id}/cancel", tag = "Runs",
+    post, operation_id = "cancelRun", path = "/~{org}/runs/{id}/cancel", tag = "Runs",
     summary = "Ask a run to stop before its next step",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The run's `$id`")),
     responses((status = 202, description = "Asked", body = Cancelled), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
@@ -173,7 +173,7 @@ pub async fn cancel(
 /// "workflow", "step", "error", "group", "version"}, "from", "key"?}` (or an
 /// `Idempotency-Key` header); 202 with the batch. The same key queues the batch once.
 #[utoipa::path(
-    post, path = "/~{org}/runs/retry", tag = "Runs",
+    post, operation_id = "retryRuns", path = "/~{org}/runs/retry", tag = "Runs",
     summary = "Retry every run a filter lets through, as one batch",
     params(("org" = String, Path, description = "The organization's slug"), ("Idempotency-Key" = Option<String>, Header, description = "Queues the batch once")),
     request_body = BulkRetryBody,

@@ -26,7 +26,7 @@ fn with_etag(status: StatusCode, workflow: &Workflow) -> Response {
 /// `GET /~{org}/workflows`: flat filters, `filter`, `q`, `sort`, `limit`, `cursor`;
 /// `{results, total, hasMore, cursor}`.
 #[utoipa::path(
-    get, path = "/~{org}/workflows", tag = "Workflows",
+    get, operation_id = "listWorkflows", path = "/~{org}/workflows", tag = "Workflows",
     summary = "List and search workflows",
     description = "Flat filters on any field (`?status=Activated&triggerEvent=Deal.won`) or `filter`, URL-encoded JSON with `$eq $ne $gt $gte $lt $lte $in $nin $exists $regex $and $or $not`; `q` searches name and description; `sort` takes fields with a leading `-` for descending (default `-$createdAt`); keyset pages with `cursor`.",
     params(("org" = String, Path, description = "The organization's slug"),
@@ -58,7 +58,7 @@ pub async fn list(
 
 /// `POST /~{org}/workflows`: 201 with the new workflow (Draft, version 1) and its `Location`.
 #[utoipa::path(
-    post, path = "/~{org}/workflows", tag = "Workflows",
+    post, operation_id = "createWorkflow", path = "/~{org}/workflows", tag = "Workflows",
     summary = "Create a workflow (Draft, version 1)",
     params(("org" = String, Path, description = "The organization's slug")), request_body = WorkflowFieldsBody,
     responses((status = 201, description = "Created; `Location` names it", body = WorkflowResource), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
@@ -82,7 +82,7 @@ pub async fn create(
 
 /// `GET /~{org}/workflows/{id}`, with its version as a weak `ETag`.
 #[utoipa::path(
-    get, path = "/~{org}/workflows/{id}", tag = "Workflows",
+    get, operation_id = "getWorkflow", path = "/~{org}/workflows/{id}", tag = "Workflows",
     summary = "Read a workflow; its version is the weak `ETag`",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")),
     responses((status = 200, description = "The workflow", body = WorkflowResource), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody)),
@@ -122,7 +122,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i32>, ApiError> {
 /// `PUT /~{org}/workflows/{id}`: merges the given fields; 200 with the workflow, or 409 with
 /// `current` when `If-Match` or `$version` is not its version any more.
 #[utoipa::path(
-    put, path = "/~{org}/workflows/{id}", tag = "Workflows",
+    put, operation_id = "updateWorkflow", path = "/~{org}/workflows/{id}", tag = "Workflows",
     summary = "Change a workflow's fields (a merge)",
     description = "Send `$version` or `If-Match` for the optimistic lock: a stale one answers 409 with `current`.",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`"), ("If-Match" = Option<String>, Header, description = "The `ETag` a read gave")),
@@ -148,7 +148,7 @@ pub async fn update(
 
 /// `DELETE /~{org}/workflows/{id}`: the delete verb; 204.
 #[utoipa::path(
-    delete, path = "/~{org}/workflows/{id}", tag = "Workflows",
+    delete, operation_id = "deleteWorkflow", path = "/~{org}/workflows/{id}", tag = "Workflows",
     summary = "Delete a workflow (the delete verb)",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")),
     responses((status = 204, description = "Deleted"), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody),
@@ -170,7 +170,7 @@ pub async fn delete(
 /// workflow as it now is; trigger answers 202 with the queued run, the body being its sample
 /// payload.
 #[utoipa::path(
-    post, path = "/~{org}/workflows/{id}/{verb}", tag = "Workflows",
+    post, operation_id = "applyVerb", path = "/~{org}/workflows/{id}/{verb}", tag = "Workflows",
     summary = "Apply a verb: activate, pause, archive or trigger",
     description = "activate, pause and archive answer 200 with the workflow; trigger answers 202 with the queued run, the body being its sample payload.",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`"), ("verb" = String, Path, description = "activate, pause, archive or trigger")),
@@ -209,7 +209,7 @@ pub async fn verb(
 /// The dry run: what each step of the workflow would do with the body as sample data, without
 /// running or writing anything; 200 with `{"sample", "steps"}`.
 #[utoipa::path(
-    post, path = "/~{org}/workflows/{id}/preview", tag = "Workflows",
+    post, operation_id = "previewWorkflow", path = "/~{org}/workflows/{id}/preview", tag = "Workflows",
     summary = "Dry run: what each step would do with sample data",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")), request_body(content = Option<Object>, description = "The sample data"),
     responses((status = 200, description = "Each step's outcome; nothing runs or is written", body = DryRun), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
