@@ -416,6 +416,23 @@ async fn a_conditions_false_skips_the_step() {
         .map(|s| s.1)
         .collect();
     assert_eq!(got, ["Succeeded", "Succeeded", "Skipped", "Succeeded"]);
+    // The skipped step wrote nothing: no Project, no Project.created; the others did.
+    let made: Vec<String> = things::table
+        .filter(things::org_id.eq(&admin.org.id))
+        .order(things::type_)
+        .select(things::type_)
+        .load(&mut conn)
+        .await
+        .expect("things");
+    assert_eq!(made, ["Activity", "Customer", "Subscription"]);
+    let projects: i64 = events::table
+        .filter(events::org_id.eq(&admin.org.id))
+        .filter(events::type_.eq("Project.created"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("events");
+    assert_eq!(projects, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

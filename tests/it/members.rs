@@ -167,6 +167,20 @@ async fn withdrawn_and_expired_links_open_nothing() {
         members::invitation(&mut conn, &first).await,
         Err(DomainError::NotFound)
     );
+    assert!(
+        members::invitation(&mut conn, &second).await.is_ok(),
+        "only that one is withdrawn"
+    );
+    assert_eq!(
+        members::list(&mut conn, &admin)
+            .await
+            .expect("list")
+            .invitations
+            .iter()
+            .map(|i| i.email.as_str())
+            .collect::<Vec<_>>(),
+        ["b@x.test"]
+    );
     assert_eq!(
         members::revoke_invitation(&mut conn, &admin, &a.id).await,
         Err(DomainError::NotFound),

@@ -111,7 +111,22 @@ async fn sign_out_deletes_the_session() {
             .status
             .is_success()
     );
+    let id = cookie.split_once('=').expect("name=value").1;
+    let rows = async || {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use switchyard::schema::sessions;
+        let mut conn = app.db.conn().await;
+        sessions::table
+            .filter(sessions::id.eq(switchyard::repo::session::stored_id(id)))
+            .count()
+            .get_result::<i64>(&mut conn)
+            .await
+            .expect("count")
+    };
+    assert_eq!(rows().await, 1, "the session's row is there");
     app.call(Some(&cookie), "logout", &[]).await;
+    assert_eq!(rows().await, 0, "and gone after signing out");
     assert_eq!(
         app.call(Some(&cookie), "my_orgs", &[]).await.error(),
         app::error::AppError::Unauthorized
