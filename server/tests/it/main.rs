@@ -13,6 +13,7 @@ mod members;
 mod openapi;
 mod pages;
 mod process;
+mod registry;
 mod rest_api;
 mod rest_workflows;
 mod retries;
