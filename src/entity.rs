@@ -478,5 +478,14 @@ pub struct RunDetail {
     /// Whether the actor may retry or cancel it.
     pub may_edit: bool,
     /// What retrying it would offer.
-    pub retry: crate::retry::RetryOptions,
+    pub retry: RetryOptions,
+}
+
+/// What the run page offers for retrying a run: the step a retry from the failed step would
+/// begin at, why it is not offered, and why no retry is possible now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryOptions {
+    pub failed_step: Option<i32>,
+    pub failed_step_refused: Option<String>,
+    pub refused: Option<String>,
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod id;
 pub mod mapping;
 pub mod payload;
+pub mod preview;
 pub mod query;
 pub mod rate;
 pub mod retry;

@@ -44,7 +44,7 @@ pub enum AppError {
     Previewed {
         input: Box<WorkflowInput>,
         sample: String,
-        dry: Box<switchyard::retry::DryRun>,
+        dry: Box<switchyard::preview::DryRun>,
     },
     #[error("{0}")]
     SignIn(String),

@@ -11,6 +11,7 @@
 
 mod action;
 mod advance;
+mod dry_run;
 mod plan;
 mod preview;
 mod step;
@@ -18,6 +19,7 @@ mod step;
 pub use crate::definition::{Backoff, RetryPolicy};
 pub use crate::ingest::Limits;
 pub use action::past_tense;
+pub use dry_run::{DryRun, dry_run_input, dry_run_saved};
 pub use plan::EventContext;
 pub use preview::recorded_effects;
 
@@ -189,7 +191,7 @@ pub(crate) async fn preview(
     fields: crate::workflow::WorkflowFields,
     event: &EventContext<'_>,
     (from, earlier): (usize, &[repo::run_step::StoredStep]),
-) -> DomainResult<Vec<crate::retry::StepPreview>> {
+) -> DomainResult<Vec<crate::preview::StepPreview>> {
     let mut plan = plan::build(
         fields,
         event,

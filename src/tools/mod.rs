@@ -241,7 +241,7 @@ async fn call(
         }
         "Workflow.preview" => {
             let id = workflow_id()?;
-            let dry = crate::retry::dry_run_saved(conn, actor, &id, &arg(1).to_string()).await?;
+            let dry = crate::engine::dry_run_saved(conn, actor, &id, &arg(1).to_string()).await?;
             Ok(json!(dry))
         }
         "Run.find" => {

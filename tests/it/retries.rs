@@ -6,10 +6,12 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use switchyard::engine::{self, recorded_effects};
+use switchyard::engine::{dry_run_input, dry_run_saved};
 use switchyard::error::DomainError;
 use switchyard::hooks::Hooks;
 use switchyard::id::RunId;
-use switchyard::retry::{self, Effect, RetryFrom};
+use switchyard::preview::Effect;
+use switchyard::retry::{self, RetryFrom};
 use switchyard::schema::{events, runs, things};
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::{StepInput, WorkflowInput};
@@ -847,7 +849,7 @@ async fn a_dry_run_shows_conditions_values_and_errors_and_writes_nothing() {
         .await
         .unwrap();
 
-    let dry = retry::dry_run_saved(
+    let dry = dry_run_saved(
         &mut conn,
         &admin,
         &w.id,
@@ -889,7 +891,7 @@ async fn a_dry_run_shows_conditions_values_and_errors_and_writes_nothing() {
     );
 
     // A small deal skips the gated step; bad sample data is a field error.
-    let small = retry::dry_run_saved(
+    let small = dry_run_saved(
         &mut conn,
         &admin,
         &w.id,
@@ -901,7 +903,7 @@ async fn a_dry_run_shows_conditions_values_and_errors_and_writes_nothing() {
         (small.steps[1].effect.clone(), small.steps[1].condition),
         (Effect::Skipped, Some(false))
     );
-    let bad = retry::dry_run_saved(&mut conn, &admin, &w.id, "{ not json").await;
+    let bad = dry_run_saved(&mut conn, &admin, &w.id, "{ not json").await;
     assert!(
         matches!(bad, Err(DomainError::Validation(ref f)) if f[0].field == "sample"),
         "{bad:?}"
@@ -910,7 +912,7 @@ async fn a_dry_run_shows_conditions_values_and_errors_and_writes_nothing() {
     // The unsaved form: its own errors first, else its steps as typed.
     let mut typed = input.clone();
     typed.steps.truncate(1);
-    let form = retry::dry_run_input(
+    let form = dry_run_input(
         &mut conn,
         &admin,
         Some(&w.id),
@@ -921,7 +923,7 @@ async fn a_dry_run_shows_conditions_values_and_errors_and_writes_nothing() {
     .unwrap();
     assert_eq!(form.steps.len(), 1);
     typed.name.clear();
-    let refused = retry::dry_run_input(&mut conn, &admin, None, &typed, "{}").await;
+    let refused = dry_run_input(&mut conn, &admin, None, &typed, "{}").await;
     assert!(
         matches!(refused, Err(DomainError::Validation(ref f)) if f[0].field == "name"),
         "{refused:?}"
@@ -955,9 +957,7 @@ async fn a_dry_run_shows_conditions_values_and_errors_and_writes_nothing() {
     // Another organization's workflow looks missing.
     let other = member(&mut conn, "globex", Role::Admin).await;
     assert_eq!(
-        retry::dry_run_saved(&mut conn, &other, &w.id, "{}")
-            .await
-            .err(),
+        dry_run_saved(&mut conn, &other, &w.id, "{}").await.err(),
         Some(DomainError::NotFound)
     );
 }

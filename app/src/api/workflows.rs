@@ -120,7 +120,7 @@ pub async fn save_workflow(
             "" => None,
             id => Some(switchyard::WorkflowId::from_path(id)?),
         };
-        let dry = switchyard::retry::dry_run_input(
+        let dry = switchyard::engine::dry_run_input(
             &mut conn,
             &member,
             existing.as_ref(),
@@ -199,7 +199,7 @@ pub async fn trigger_workflow(
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
     if op == "preview" {
-        switchyard::retry::dry_run_saved(&mut conn, &member, &id, &payload).await?;
+        switchyard::engine::dry_run_saved(&mut conn, &member, &id, &payload).await?;
         let sample = crate::urlencode(&payload);
         if sample.len() > SAMPLE_IN_ADDRESS_MAX {
             return Err(switchyard::DomainError::field(
@@ -227,10 +227,10 @@ pub async fn dry_run_workflow(
     org: String,
     id: String,
     #[server(default)] sample: String,
-) -> Result<switchyard::retry::DryRun, AppError> {
+) -> Result<switchyard::preview::DryRun, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
-    Ok(switchyard::retry::dry_run_saved(&mut conn, &member, &id, &sample).await?)
+    Ok(switchyard::engine::dry_run_saved(&mut conn, &member, &id, &sample).await?)
 }
 
 /// A page of a workflow's versions (older than `before`, when given), and two of them side by

@@ -294,7 +294,7 @@ fn BulkDialog(
             })}
             <p class="hint">"Runs already retried are left out, so that nothing is retried twice. Each retry is a new run; what the failed runs did stays."</p>
             {p.sample.as_ref().and_then(|s| {
-                let fails = s.steps.iter().find(|st| matches!(st.effect, switchyard::retry::Effect::Fails { .. }))?;
+                let fails = s.steps.iter().find(|st| matches!(st.effect, switchyard::preview::Effect::Fails { .. }))?;
                 let edit = format!("/o/{org}/workflows/{}/edit", s.workflow);
                 Some(view! {
                     <p class="notice">{format!("As {} is now, its step {} would fail again. ", s.workflow_name, fails.index + 1)}

@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard::entity::{RunDetail, RunSummary};
-use switchyard::retry::{Effect, RetryFrom, RetryPreview, StepPreview};
+use switchyard::preview::{Effect, StepPreview};
+use switchyard::retry::{RetryFrom, RetryPreview};
 use switchyard::run::{RunStatus, StepStatus};
 
 fn duration(run: &RunSummary) -> String {

@@ -200,11 +200,11 @@ fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
 
 /// A dry run: each step with its condition's result and its fields' values, or its error.
 #[component]
-pub fn DryRunView(dry: switchyard::retry::DryRun) -> impl IntoView {
+pub fn DryRunView(dry: switchyard::preview::DryRun) -> impl IntoView {
     let fails = dry
         .steps
         .iter()
-        .filter(|s| matches!(s.effect, switchyard::retry::Effect::Fails { .. }))
+        .filter(|s| matches!(s.effect, switchyard::preview::Effect::Fails { .. }))
         .count();
     let summary = match fails {
         0 => "With this data every step would work. Nothing was run or saved.".to_owned(),

@@ -225,6 +225,6 @@ pub async fn preview(
     let id = WorkflowId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let dry =
-        switchyard::retry::dry_run_saved(&mut conn, &caller, &id, &sample.to_string()).await?;
+        switchyard::engine::dry_run_saved(&mut conn, &caller, &id, &sample.to_string()).await?;
     Ok(axum::Json(dry).into_response())
 }
