@@ -9,10 +9,10 @@ use crate::workflow::WorkflowFields;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// A workflow as stored, with the engine's counters.
+/// A workflow as stored, with the engine's counters. Read from the database by
+/// `repo::workflow` (its `Selectable` adds the runs not folded yet to the counters).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::Queryable, diesel::Selectable))]
-#[cfg_attr(feature = "db", diesel(table_name = crate::schema::workflows, check_for_backend(diesel::pg::Pg)))]
+#[cfg_attr(feature = "db", derive(diesel::Queryable))]
 pub struct Workflow {
     pub id: WorkflowId,
     pub org_id: OrgId,
@@ -25,27 +25,9 @@ pub struct Workflow {
     pub timeout_ms: Option<i64>,
     pub status: Status,
     pub version: i32,
-    // The counters and the last run time: what the fold put on the row plus the runs not folded
-    // yet, read in the same statement (`repo::workflow`'s `tally`).
-    #[cfg_attr(feature = "db", diesel(
-        select_expression = crate::repo::workflow::last_run_at(),
-        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>,
-    ))]
     pub last_run_at: Option<OffsetDateTime>,
-    #[cfg_attr(feature = "db", diesel(
-        select_expression = crate::repo::workflow::run_count(),
-        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
-    ))]
     pub run_count: i64,
-    #[cfg_attr(feature = "db", diesel(
-        select_expression = crate::repo::workflow::success_count(),
-        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
-    ))]
     pub success_count: i64,
-    #[cfg_attr(feature = "db", diesel(
-        select_expression = crate::repo::workflow::failure_count(),
-        select_expression_type = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>,
-    ))]
     pub failure_count: i64,
     pub created_by: Option<UserId>,
     pub created_at: OffsetDateTime,

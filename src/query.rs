@@ -5,8 +5,8 @@
 use crate::error::{DomainError, DomainResult};
 use crate::id::{RunId, WorkflowId};
 use crate::run::RunStatus;
+use crate::stats::Range;
 use crate::status::Status;
-use crate::view::dashboard::Range;
 use crate::workflow::FieldError;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;

@@ -1,7 +1,8 @@
 //! A workflow's health over a range: runs, failure rate and durations per period, each version
 //! saved meanwhile marked where it falls, the version it fails since, and its failure groups.
 
-use super::dashboard::{Group, Point, Range, VersionMark};
+use super::dashboard::{Group, Point, VersionMark};
+use crate::stats::Range;
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "db")]
 use {

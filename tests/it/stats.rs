@@ -404,7 +404,7 @@ async fn an_alert_naming_another_organizations_workflow_shows_no_name_of_it() {
     let dashboard = switchyard::view::dashboard::dashboard(
         &mut conn,
         &admin,
-        switchyard::view::dashboard::Range::Day,
+        switchyard::stats::Range::Day,
         now,
     )
     .await

@@ -10,7 +10,8 @@ pub async fn get_dashboard(
     org: String,
     #[server(default)] range: String,
 ) -> Result<(Member, Dashboard), AppError> {
-    use switchyard::view::dashboard::{Range, dashboard};
+    use switchyard::stats::Range;
+    use switchyard::view::dashboard::dashboard;
     let (member, mut conn) = crate::state::member(&org).await?;
     let range = Range::parse_param(&range)?;
     let now = time::OffsetDateTime::now_utc();
@@ -25,7 +26,7 @@ pub async fn get_workflow_charts(
     id: String,
     #[server(default)] range: String,
 ) -> Result<switchyard::view::health::WorkflowCharts, AppError> {
-    use switchyard::view::dashboard::Range;
+    use switchyard::stats::Range;
     use switchyard::view::health::workflow_charts;
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;

@@ -10,7 +10,8 @@ use crate::pages::runs::RunTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard::view::dashboard::{Attention, Dashboard, Group, Range};
+use switchyard::stats::Range;
+use switchyard::view::dashboard::{Attention, Dashboard, Group};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

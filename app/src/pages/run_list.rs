@@ -18,7 +18,7 @@ use switchyard::entity::{RunSummary, WorkflowRef};
 use switchyard::id::RunId;
 use switchyard::retry::{BatchProgress, BulkPreview};
 use switchyard::run::RunStatus;
-use switchyard::view::dashboard::Range;
+use switchyard::stats::Range;
 
 /// The filters the address names.
 fn filters() -> Memo<RunFilters> {

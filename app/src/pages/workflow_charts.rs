@@ -5,7 +5,7 @@ use crate::api::dashboard::get_workflow_charts;
 use crate::components::chart::{DurationChart, RateChart, RunsChart};
 use crate::pages::dashboard::GroupTable;
 use leptos::prelude::*;
-use switchyard::view::dashboard::Range;
+use switchyard::stats::Range;
 use switchyard::view::health::WorkflowCharts;
 
 #[component]

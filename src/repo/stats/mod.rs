@@ -52,13 +52,7 @@ pub struct Outcome<'a> {
     pub failure: Option<Failure>,
 }
 
-/// The hour `at` falls in.
-pub fn hour_of(at: OffsetDateTime) -> OffsetDateTime {
-    at.replace_minute(0)
-        .and_then(|t| t.replace_second(0))
-        .and_then(|t| t.replace_nanosecond(0))
-        .unwrap_or(at)
-}
+pub use crate::stats::hour_of;
 
 pub async fn append(conn: &mut Conn, o: &Outcome<'_>) -> QueryResult<()> {
     let (outcome, duration) = match o.ended {

@@ -67,6 +67,57 @@ pub static LAST_RUN_AT_SQL: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// `Workflow`'s select expressions for its counters (see the module's text).
+/// How a workflow is read: its columns, with the counters and the last run time of what the
+/// fold put on its row plus the runs not folded yet, in the same statement. In the order of
+/// `Workflow`'s fields, which it is read into.
+impl diesel::Selectable<diesel::pg::Pg> for crate::entity::Workflow {
+    type SelectExpression = (
+        workflows::id,
+        workflows::org_id,
+        workflows::name,
+        workflows::description,
+        workflows::trigger_event,
+        workflows::steps,
+        workflows::retry_policy,
+        workflows::error_handling,
+        workflows::timeout_ms,
+        workflows::status,
+        workflows::version,
+        SqlLiteral<Nullable<Timestamptz>>,
+        SqlLiteral<BigInt>,
+        SqlLiteral<BigInt>,
+        SqlLiteral<BigInt>,
+        workflows::created_by,
+        workflows::created_at,
+        workflows::updated_at,
+        workflows::deleted_at,
+    );
+
+    fn construct_selection() -> Self::SelectExpression {
+        (
+            workflows::id,
+            workflows::org_id,
+            workflows::name,
+            workflows::description,
+            workflows::trigger_event,
+            workflows::steps,
+            workflows::retry_policy,
+            workflows::error_handling,
+            workflows::timeout_ms,
+            workflows::status,
+            workflows::version,
+            last_run_at(),
+            run_count(),
+            success_count(),
+            failure_count(),
+            workflows::created_by,
+            workflows::created_at,
+            workflows::updated_at,
+            workflows::deleted_at,
+        )
+    }
+}
+
 pub fn run_count() -> SqlLiteral<BigInt> {
     sql(&RUN_COUNT_SQL)
 }

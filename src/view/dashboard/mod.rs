@@ -18,8 +18,8 @@ pub(crate) use chart::{chart, group};
 
 use crate::entity::RunSummary;
 use crate::id::WorkflowId;
+use crate::stats::Range;
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 #[cfg(feature = "db")]
 use {
     crate::db::Conn,
@@ -28,89 +28,8 @@ use {
     crate::repo::{self, stats::Scope},
     crate::stats::Tally,
     std::collections::BTreeMap,
-    time::{Duration, OffsetDateTime},
+    time::OffsetDateTime,
 };
-
-/// The span a dashboard or a chart covers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Range {
-    Day,
-    #[default]
-    Week,
-    Month,
-    Quarter,
-}
-
-impl Range {
-    pub const ALL: [Range; 4] = [Range::Day, Range::Week, Range::Month, Range::Quarter];
-
-    /// The range as addresses name it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Range::Day => "24h",
-            Range::Week => "7d",
-            Range::Month => "30d",
-            Range::Quarter => "90d",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Range::Day => "Last 24 hours",
-            Range::Week => "Last 7 days",
-            Range::Month => "Last 30 days",
-            Range::Quarter => "Last 90 days",
-        }
-    }
-
-    /// How long it is, in hours.
-    pub fn hours(self) -> i64 {
-        match self {
-            Range::Day => 24,
-            Range::Week => 7 * 24,
-            Range::Month => 30 * 24,
-            Range::Quarter => 90 * 24,
-        }
-    }
-
-    /// Whether its charts count per hour (else per day).
-    pub fn hourly(self) -> bool {
-        matches!(self, Range::Day | Range::Week)
-    }
-
-    /// Where it starts when it ends at `now`: whole hours back from the current one for an
-    /// hourly range (the current hour is its last point), the same time of day for a daily one.
-    #[cfg(feature = "db")]
-    pub fn start(self, now: OffsetDateTime) -> OffsetDateTime {
-        if self.hourly() {
-            repo::stats::hour_of(now) - Duration::hours(self.hours() - 1)
-        } else {
-            now - Duration::hours(self.hours())
-        }
-    }
-}
-
-impl Range {
-    /// Reads an address's `range`: empty is the default week, anything unknown a field error.
-    pub fn parse_param(text: &str) -> crate::error::DomainResult<Range> {
-        match text.trim() {
-            "" => Ok(Range::default()),
-            other => other.parse().map_err(|_| {
-                crate::error::DomainError::field(
-                    "range",
-                    format!("`{other}` is not a range: use 24h, 7d, 30d or 90d"),
-                )
-            }),
-        }
-    }
-}
-
-impl FromStr for Range {
-    type Err = crate::status::UnknownName;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::status::find_name("range", &Range::ALL, Range::as_str, s)
-    }
-}
 
 /// One period of a chart: its label and its runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
