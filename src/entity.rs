@@ -6,6 +6,7 @@ use crate::role::Role;
 use crate::run::RunStatus;
 use crate::status::Status;
 use crate::workflow::WorkflowFields;
+use crate::workflow::resource::WorkflowResource;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -72,6 +73,39 @@ impl Workflow {
     /// Succeeded runs over finished runs: what the failure rate leaves.
     pub fn success_rate(&self) -> Option<f64> {
         self.failure_rate().map(|rate| 1.0 - rate)
+    }
+}
+
+impl From<&Workflow> for WorkflowResource {
+    fn from(w: &Workflow) -> Self {
+        WorkflowResource {
+            id: w.id.to_string(),
+            type_: "Workflow".into(),
+            version_: w.version,
+            created_at: crate::timefmt::rfc3339(w.created_at),
+            updated_at: crate::timefmt::rfc3339(w.updated_at),
+            created_by: w.created_by.as_ref().map(ToString::to_string),
+            name: w.name.clone(),
+            description: w.description.clone(),
+            trigger_event: w.trigger_event.clone(),
+            steps: serde_json::json!(w.steps),
+            retry_policy: serde_json::json!(w.retry_policy),
+            error_handling: w.error_handling.as_str().to_owned(),
+            timeout: w.timeout_ms,
+            status: w.status.as_str().to_owned(),
+            version: w.version,
+            last_run_at: w.last_run_at.map(crate::timefmt::rfc3339),
+            run_count: w.run_count,
+            success_count: w.success_count,
+            failure_count: w.failure_count,
+        }
+    }
+}
+
+impl Workflow {
+    /// The workflow as the REST API and the MCP tools show it, as JSON.
+    pub fn to_resource(&self) -> serde_json::Value {
+        serde_json::json!(WorkflowResource::from(self))
     }
 }
 

@@ -2,8 +2,8 @@
 //! door (pages, REST, MCP) answers them.
 
 use crate::entity::Workflow;
-use crate::status::{Status, Verb};
 use crate::workflow::FieldError;
+use crate::status::{Status, Verb};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -156,6 +156,13 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for DomainError 
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;
+
+/// An id that is not even well formed is not found, like one that does not exist.
+impl From<crate::id::NoSuchId> for DomainError {
+    fn from(_: crate::id::NoSuchId) -> Self {
+        DomainError::NotFound
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,12 @@ fn is_base62(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| BASE62.contains(&b))
 }
 
+/// An id taken from an address or a request that is not one: not found, like an id that names
+/// nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not found")]
+pub struct NoSuchId;
+
 macro_rules! prefixed_id {
     ($name:ident, $prefix:literal, $len:literal) => {
         #[doc = concat!("The id of one entity, printed as `", $prefix, "_` and ", stringify!($len), " base62 characters.")]
@@ -54,9 +60,10 @@ macro_rules! prefixed_id {
             }
 
             /// Parses an id taken from an address or a request: one that is not even well
-            /// formed is simply not found, like one that does not exist.
-            pub fn from_path(s: &str) -> Result<Self, $crate::error::DomainError> {
-                Self::parse(s).ok_or($crate::error::DomainError::NotFound)
+            /// formed is simply not found, like one that does not exist (`NoSuchId` is
+            /// `DomainError::NotFound`).
+            pub fn from_path(s: &str) -> Result<Self, NoSuchId> {
+                Self::parse(s).ok_or(NoSuchId)
             }
 
             pub fn as_str(&self) -> &str {

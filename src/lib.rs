@@ -20,6 +20,7 @@ pub mod session;
 mod sql_text;
 pub mod stats;
 pub mod status;
+pub mod team;
 pub mod timefmt;
 pub mod workflow;
 

@@ -170,6 +170,13 @@ impl From<DomainError> for AppError {
     }
 }
 
+/// An id in an address that is not one: not found, like one that names nothing.
+impl From<switchyard::id::NoSuchId> for AppError {
+    fn from(err: switchyard::id::NoSuchId) -> Self {
+        DomainError::from(err).into()
+    }
+}
+
 fn fastrand_u32() -> u32 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();

@@ -25,7 +25,7 @@ pub use preview::recorded_effects;
 
 use crate::db::Conn;
 use crate::error::{DomainError, DomainResult};
-use crate::id::{OrgId, RunId};
+use crate::id::OrgId;
 use crate::repo;
 use crate::run::RunStatus;
 use time::{Duration, OffsetDateTime};
@@ -35,12 +35,7 @@ pub const STALLS_MAX: i32 = 3;
 /// How long a run that stalled waits before it is tried again.
 pub const STALL_PAUSE: Duration = Duration::seconds(5);
 
-/// A run a worker holds, with the fencing token of its claim.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Claim {
-    pub run: RunId,
-    pub fence: i64,
-}
+pub use crate::repo::run::Claim;
 
 /// What one call to `advance` did.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, organizations, users};
-use crate::view::members::{InvitationView, Invited};
+use crate::team::{InvitationView, Invited};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};

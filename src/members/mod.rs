@@ -13,7 +13,7 @@ use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, users};
-pub use crate::view::members::{InvitationView, Invited, MemberEntry, PendingInvitation, Team};
+pub use crate::team::{InvitationView, Invited, MemberEntry, PendingInvitation, Team};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};

@@ -310,7 +310,7 @@ pub async fn search(conn: &mut Conn, org: &OrgId, search: &Search) -> QueryResul
     results.truncate(search.limit as usize);
     let cursor = match results.last() {
         Some(last) if has_more => {
-            let resource = crate::workflow::resource::to_resource(last);
+            let resource = last.to_resource();
             let map = resource.as_object().cloned().unwrap_or_default();
             let values: Vec<Lit> = search.sort.iter().map(|(f, _)| value_of(&map, f)).collect();
             Some(search.cursor(&values, last.id.as_str()))

@@ -14,7 +14,6 @@ use crate::id::{EventId, RunId, WorkflowId};
 use crate::query::{EventFeedQuery, RunQuery};
 use crate::search::Search;
 use crate::view::resource;
-use crate::workflow::resource::to_resource;
 use serde_json::{Map, Value, json};
 
 /// The types `search` and `fetch` know.
@@ -92,7 +91,11 @@ pub async fn search(conn: &mut Conn, actor: &impl Actor, args: &Value) -> Domain
         Some("Workflow") => {
             let search = Search::from_json(filter, sort, limit, cursor)?;
             let page = crate::view::workflow::search(conn, actor, &search).await?;
-            let results: Vec<Value> = page.results.iter().map(to_resource).collect();
+            let results: Vec<Value> = page
+                .results
+                .iter()
+                .map(crate::Workflow::to_resource)
+                .collect();
             Ok(json!({
                 "type": "Workflow", "results": results, "total": page.total,
                 "hasMore": page.has_more, "cursor": page.cursor,
@@ -160,9 +163,7 @@ pub async fn fetch(conn: &mut Conn, actor: &impl Actor, args: &Value) -> DomainR
     match args["type"].as_str() {
         Some("Workflow") => {
             let id = WorkflowId::from_path(id)?;
-            Ok(to_resource(
-                &crate::view::workflow::get(conn, actor, &id).await?,
-            ))
+            Ok((crate::view::workflow::get(conn, actor, &id).await?).to_resource())
         }
         Some("Run") => {
             let id = RunId::from_path(id)?;
@@ -189,8 +190,9 @@ async fn call(
     args: &[Value],
 ) -> DomainResult<Value> {
     let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
-    let workflow_id = || WorkflowId::from_path(text_arg(arg(0), "id")?);
-    let run_id = || RunId::from_path(text_arg(arg(0), "id")?);
+    let workflow_id =
+        || -> DomainResult<WorkflowId> { Ok(WorkflowId::from_path(text_arg(arg(0), "id")?)?) };
+    let run_id = || -> DomainResult<RunId> { Ok(RunId::from_path(text_arg(arg(0), "id")?)?) };
     let object = |i: usize, field: &str| -> DomainResult<Map<String, Value>> {
         match arg(i) {
             Value::Object(map) => Ok(map.clone()),
@@ -213,23 +215,17 @@ async fn call(
         "Workflow.get" => fetch(conn, actor, &json!({"type": "Workflow", "id": arg(0)})).await,
         "Workflow.create" => {
             let fields = object(0, "data")?;
-            Ok(to_resource(
-                &crate::verbs::create_from(conn, hooks, actor, &fields).await?,
-            ))
+            Ok((crate::verbs::create_from(conn, hooks, actor, &fields).await?).to_resource())
         }
         "Workflow.update" => {
             let id = workflow_id()?;
             let patch = object(1, "data")?;
-            Ok(to_resource(
-                &crate::verbs::merge(conn, hooks, actor, &id, None, &patch).await?,
-            ))
+            Ok((crate::verbs::merge(conn, hooks, actor, &id, None, &patch).await?).to_resource())
         }
         "Workflow.delete" | "Workflow.activate" | "Workflow.pause" | "Workflow.archive" => {
             let id = workflow_id()?;
             let verb = action.trim_start_matches("Workflow.");
-            Ok(to_resource(
-                &crate::verbs::apply_named(conn, hooks, actor, &id, verb).await?,
-            ))
+            Ok((crate::verbs::apply_named(conn, hooks, actor, &id, verb).await?).to_resource())
         }
         "Workflow.trigger" => {
             let id = workflow_id()?;

@@ -8,7 +8,6 @@ pub mod dashboard;
 #[cfg(feature = "db")]
 pub mod event;
 pub mod health;
-pub mod members;
 pub mod resource;
 pub mod run;
 pub mod settings;

@@ -11,7 +11,7 @@ pub struct Settings {
     /// `None` for members who may not manage keys.
     pub keys: Option<Vec<ApiKey>>,
     /// The members with what Admins manage, and pending invitations (`None` for others).
-    pub team: Option<crate::view::members::Team>,
+    pub team: Option<crate::team::Team>,
     /// The dashboard's failure threshold (a rate) and the charts' time zone.
     pub threshold: f64,
     pub time_zone: String,

@@ -6,9 +6,7 @@
 
 use super::{FieldError, RetryInput, StepInput, WorkflowInput};
 use crate::definition::{RetryPolicy, Steps};
-use crate::entity::Workflow;
-use crate::timefmt::rfc3339;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The fields a client may write.
 pub const WRITABLE: [&str; 7] = [
@@ -80,37 +78,6 @@ pub struct WorkflowResource {
     pub run_count: i64,
     pub success_count: i64,
     pub failure_count: i64,
-}
-
-impl From<&Workflow> for WorkflowResource {
-    fn from(w: &Workflow) -> Self {
-        WorkflowResource {
-            id: w.id.to_string(),
-            type_: "Workflow".into(),
-            version_: w.version,
-            created_at: rfc3339(w.created_at),
-            updated_at: rfc3339(w.updated_at),
-            created_by: w.created_by.as_ref().map(ToString::to_string),
-            name: w.name.clone(),
-            description: w.description.clone(),
-            trigger_event: w.trigger_event.clone(),
-            steps: json!(w.steps),
-            retry_policy: json!(w.retry_policy),
-            error_handling: w.error_handling.as_str().to_owned(),
-            timeout: w.timeout_ms,
-            status: w.status.as_str().to_owned(),
-            version: w.version,
-            last_run_at: w.last_run_at.map(rfc3339),
-            run_count: w.run_count,
-            success_count: w.success_count,
-            failure_count: w.failure_count,
-        }
-    }
-}
-
-/// The workflow as a resource, as JSON.
-pub fn to_resource(w: &Workflow) -> Value {
-    json!(WorkflowResource::from(w))
 }
 
 fn text(field: &str, value: &Value, errors: &mut Vec<FieldError>) -> Option<String> {

@@ -12,7 +12,6 @@ use switchyard::hooks::Hooks;
 use switchyard::schema::workflows;
 use switchyard::search::Search;
 use switchyard::testing::{TestDb, member};
-use switchyard::workflow::resource::to_resource;
 use switchyard::workflow::{RetryInput, WorkflowInput};
 use switchyard::{Role, verbs};
 use time::format_description::well_known::Rfc3339;
@@ -233,7 +232,7 @@ async fn all_resources(db: &TestDb, admin: &Member) -> Vec<Resource> {
         .await
         .expect("all");
     rows.iter()
-        .map(|w| to_resource(w).as_object().cloned().expect("object"))
+        .map(|w| w.to_resource().as_object().cloned().expect("object"))
         .collect()
 }
 

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::view::members::InvitationView;
+use switchyard::team::InvitationView;
 
 #[cfg(feature = "ssr")]
 fn parse_user(id: &str) -> Result<switchyard::UserId, AppError> {

@@ -14,7 +14,7 @@ pub struct SettingsView {
     /// A key created a moment ago: its secret, shown this once.
     pub new_key: Option<(String, String)>,
     /// What an invitation did a moment ago, with its link (shown this once).
-    pub invited: Option<(switchyard::view::members::Invited, String)>,
+    pub invited: Option<(switchyard::team::Invited, String)>,
 }
 
 #[cfg(feature = "ssr")]

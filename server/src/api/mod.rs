@@ -62,15 +62,20 @@ impl ApiError {
     }
 }
 
+/// An id in a path that is not one: not found, like one that names nothing.
+impl From<switchyard::id::NoSuchId> for ApiError {
+    fn from(err: switchyard::id::NoSuchId) -> Self {
+        DomainError::from(err).into()
+    }
+}
+
 impl From<DomainError> for ApiError {
     /// The domain's one table of answers: its status and code, and the first field's message.
     fn from(err: DomainError) -> Self {
         let status = StatusCode::from_u16(err.kind().http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let current = match &err {
-            DomainError::Conflict { current } => Some(Box::new(
-                switchyard::workflow::resource::to_resource(current),
-            )),
+            DomainError::Conflict { current } => Some(Box::new(current.to_resource())),
             _ => None,
         };
         let (message, field) = match &err {

@@ -2,9 +2,15 @@
 //! one statement, organizations in turn.
 
 use super::*;
-use crate::engine::Claim;
 use crate::sql_text::quoted;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
+
+/// A run a worker holds, with the fencing token of its claim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub run: RunId,
+    pub fence: i64,
+}
 
 /// The claim, one statement: the oldest ready runs (up to `limit`) of the first organization
 /// after `$4` (by id) that has them, then of the first organizations of all. Ready means in

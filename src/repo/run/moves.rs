@@ -1,8 +1,8 @@
 //! What a worker does to a run it holds: every write fenced by its claim (the step done, a
 //! retry's wait, the end, the hand-back, a failed try), and what it reads before a step.
 
+use super::Claim;
 use super::*;
-use crate::engine::Claim;
 use diesel::dsl;
 
 type ClaimedRun<'a> = dsl::And<

@@ -120,7 +120,7 @@ pub(super) fn Members(
 fn MemberLine(
     org: String,
     org_name: String,
-    member: switchyard::view::members::MemberEntry,
+    member: switchyard::team::MemberEntry,
     asking: bool,
     you: bool,
     team: TeamActions,
@@ -173,7 +173,7 @@ fn MemberLine(
 #[component]
 fn Invitations(
     org: String,
-    invitations: Vec<switchyard::view::members::PendingInvitation>,
+    invitations: Vec<switchyard::team::PendingInvitation>,
     withdraw: ServerAction<RevokeInvitation>,
 ) -> impl IntoView {
     if invitations.is_empty() {

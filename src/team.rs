@@ -1,5 +1,5 @@
-//! What the Admins' member list and an invitation's page show (`crate::members` reads and
-//! changes them).
+//! An organization's people as the pages show them: the Admins' member list, its pending
+//! invitations, and an invitation's page (`members` reads and changes them).
 
 use crate::entity::Organization;
 use crate::id::{InvitationId, UserId};
