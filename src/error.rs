@@ -2,8 +2,8 @@
 //! door (pages, REST, MCP) answers them.
 
 use crate::entity::Workflow;
-use crate::workflow::FieldError;
 use crate::status::{Status, Verb};
+use crate::workflow::FieldError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
