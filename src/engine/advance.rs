@@ -2,6 +2,7 @@
 //! (with its first step) and its end (with its last) included, so a one-step run is one
 //! transaction. The workflow's row is written last, to hold its lock for as short as can be.
 
+use super::decide::{Decision, decide, past_limit};
 use super::plan::{self, Plan};
 use super::step::{self, Ctx, Move};
 use super::{Claim, Progress, STALLS_MAX};
@@ -161,6 +162,8 @@ async fn settle_statuses(conn: &mut Conn, moved: &[Moved]) -> QueryResult<()> {
     Ok(())
 }
 
+/// One step of the run (or its end), in the caller's transaction: works out and performs the
+/// step, `decide`s where the run goes, and writes it.
 async fn one_step(
     conn: &mut Conn,
     run: &RunRow,
@@ -172,10 +175,7 @@ async fn one_step(
     let started = run.started_at.unwrap_or(now);
     let idx = run.next_step;
     let steps = &plan.fields.steps;
-    let timed_out = plan
-        .fields
-        .timeout_ms
-        .filter(|limit| now - started > Duration::milliseconds(*limit));
+    let timed_out = past_limit(plan.fields.timeout_ms, started, now);
     // A run's start is recorded before its first step's events.
     let fresh = run.started_at.is_none();
     let mut events = Vec::new();
@@ -192,43 +192,66 @@ async fn one_step(
         news: Mutex::new(run.news()),
         events: Mutex::new(events),
     };
-    let mv = match (timed_out, step) {
-        (Some(limit), _) => Move::End {
-            status: RunStatus::TimedOut,
-            error: Some(format!(
-                "The run took longer than its time limit of {limit} ms."
-            )),
-            failed_step: run.failed_step,
-        },
-        (None, Some(step)) => step::perform(conn, &ctx, step).await?,
-        (None, None) => Move::Next { failed: false },
+    let performed = match step {
+        Some(step) => Some(step::perform(conn, &ctx, step).await?),
+        None => None,
     };
-    let failed_step = match mv {
-        Move::Next { failed: true } => run.failed_step.or(Some(idx)),
-        _ => run.failed_step,
-    };
-    // Past the last step, the run ends with this transaction.
-    let mv = match mv {
-        Move::Next { .. } if step.is_none() || idx as usize + 1 >= steps.len() => Move::End {
-            status: if failed_step.is_some() {
-                RunStatus::Failed
-            } else {
-                RunStatus::Succeeded
-            },
-            error: failed_step
-                .map(|i| format!("Step {} failed; the steps after it still ran.", i + 1)),
-            failed_step,
-        },
-        other => other,
-    };
-    let next_step = if step.is_some() { idx + 1 } else { idx };
-    let mut news = ctx.news.into_inner().unwrap_or_else(|e| e.into_inner());
+    let Decision {
+        mv,
+        failed_step,
+        next_step,
+    } = decide(performed, timed_out, idx, steps.len(), run.failed_step);
+    let news = ctx.news.into_inner().unwrap_or_else(|e| e.into_inner());
     let events = ctx.events.into_inner().unwrap_or_else(|e| e.into_inner());
+    let decided = Decision {
+        mv,
+        failed_step,
+        next_step,
+    };
+    let written = Written {
+        news,
+        events,
+        started,
+        lease_until: now + lease,
+    };
+    write(conn, run, plan, decided, written, now).await
+}
+
+/// What a transaction's step leaves to write with the run's move.
+struct Written {
+    news: News,
+    events: Vec<RunEvent>,
+    started: OffsetDateTime,
+    lease_until: OffsetDateTime,
+}
+
+/// Writes what `decide` said: the step's events and the run's next position, its retry, or its
+/// end; and, for a run that started here and goes on, its workflow's start.
+async fn write(
+    conn: &mut Conn,
+    run: &RunRow,
+    plan: &Plan,
+    decided: Decision,
+    written: Written,
+    now: OffsetDateTime,
+) -> DomainResult<Progress> {
+    let Decision {
+        mv,
+        failed_step,
+        next_step,
+    } = decided;
+    let Written {
+        mut news,
+        events,
+        started,
+        lease_until,
+    } = written;
+    let fresh = run.started_at.is_none();
     let progress = match mv {
         Move::Next { .. } => {
             record_events(conn, run, &events, &mut news).await?;
             let position = (next_step, failed_step);
-            repo::run::step_done(conn, run, position, now + lease, started, &news).await?;
+            repo::run::step_done(conn, run, position, lease_until, started, &news).await?;
             Progress::Continue
         }
         Move::Retry { at, attempts } => {

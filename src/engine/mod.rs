@@ -11,6 +11,7 @@
 
 mod action;
 mod advance;
+mod decide;
 mod dry_run;
 mod plan;
 mod preview;

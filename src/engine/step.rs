@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use time::OffsetDateTime;
 
 /// Where the run goes after this transaction's step.
+#[derive(Clone, Debug, PartialEq)]
 pub(super) enum Move {
     /// Past the step; `failed` when it failed and the run goes on (errorHandling Continue).
     Next { failed: bool },
