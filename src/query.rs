@@ -236,6 +236,17 @@ pub struct RunQuery {
 }
 
 impl RunQuery {
+    /// Reads a filter sent as a JSON object (`{"status": "Failed", "step": 2}`), as REST's
+    /// bulk retry and MCP's run search send it.
+    pub fn from_filter(filter: &serde_json::Value) -> DomainResult<Self> {
+        let pairs = flat_pairs(filter, "filter")?;
+        let borrowed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        Self::parse(&borrowed)
+    }
+
     /// Reads a run history's address: `status`, `range`, `workflow`, `step`, `error`, `group`,
     /// `version`, `before`. Empty values are absent; every bad one is named by its field.
     pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
@@ -438,6 +449,26 @@ impl VersionPair {
             )),
             _ => problems.done((0, 0)),
         }
+    }
+}
+
+/// Flat string pairs from a filter object (`{"status": "Failed"}`), for the run and event
+/// filters, which take one value per field.
+pub fn flat_pairs(filter: &serde_json::Value, field: &str) -> DomainResult<Vec<(String, String)>> {
+    match filter {
+        serde_json::Value::Null => Ok(Vec::new()),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Ok((k.clone(), s.clone())),
+                serde_json::Value::Number(n) => Ok((k.clone(), n.to_string())),
+                _ => Err(DomainError::field(
+                    &format!("{field}.{k}"),
+                    "a run or event filter takes one text or number per field",
+                )),
+            })
+            .collect(),
+        _ => Err(DomainError::field(field, "`filter` must be an object")),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::entity::Actor;
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
 use crate::id::{EventId, RunId, WorkflowId};
-use crate::query::{EventFeedQuery, RunQuery};
+use crate::query::{EventFeedQuery, RunQuery, flat_pairs};
 use crate::search::Search;
 use crate::view::resource;
 use serde_json::{Map, Value, json};
@@ -49,26 +49,6 @@ fn text_arg<'a>(value: &'a Value, field: &str) -> DomainResult<&'a str> {
     value
         .as_str()
         .ok_or_else(|| DomainError::field(field, format!("`{field}` must be text")))
-}
-
-/// Flat string pairs from a filter object (`{"status": "Failed"}`), for the run and event
-/// filters, which take one value per field.
-fn flat_pairs(filter: &Value, field: &str) -> DomainResult<Vec<(String, String)>> {
-    match filter {
-        Value::Null => Ok(Vec::new()),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                Value::Number(n) => Ok((k.clone(), n.to_string())),
-                _ => Err(DomainError::field(
-                    &format!("{field}.{k}"),
-                    "a run or event filter takes one text or number per field",
-                )),
-            })
-            .collect(),
-        _ => Err(DomainError::field(field, "`filter` must be an object")),
-    }
 }
 
 fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {

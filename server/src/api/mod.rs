@@ -165,6 +165,28 @@ async fn read_json(req: Request) -> Result<Option<Value>, ApiError> {
     Ok(Some(value))
 }
 
+/// A request's JSON body read into `T` (its default when empty): the same type is the handler's
+/// extractor and, through its `request_body`, the OpenAPI document's schema. A body of another
+/// shape is refused (422) with what serde found wrong.
+pub struct Typed<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for Typed<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        match read_json(req).await? {
+            None => Ok(Typed(T::default())),
+            Some(value) => serde_json::from_value(value).map(Typed).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("The body does not read: {e}"),
+                )
+            }),
+        }
+    }
+}
+
 /// A request's JSON body (`None` when empty), read by `read_json`.
 pub struct JsonBody(pub Option<Value>);
 

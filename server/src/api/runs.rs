@@ -2,12 +2,11 @@
 //! one run with its steps, retry, cancel, and the bulk retry.
 
 use super::schema::*;
-use super::{Api, ApiError, JsonBody, Pairs, pairs};
+use super::{Api, ApiError, Pairs, Typed, pairs};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use switchyard::entity::RunSummary;
 use switchyard::id::RunId;
 use switchyard::query::RunQuery;
@@ -127,18 +126,12 @@ pub async fn retry(
     State(state): State<AppState>,
     Path((_, id)): Path<(String, String)>,
     Api(caller): Api,
-    body: JsonBody,
+    Typed(body): Typed<RetryBody>,
 ) -> Result<Response, ApiError> {
-    let body = body.0.unwrap_or(Value::Null);
-    let from = switchyard::retry::parse_from(body["from"].as_str().unwrap_or_default())?;
-    let based_on = match &body["expectRetries"] {
-        Value::Null => None,
-        seen => Some(seen.as_i64().ok_or_else(|| {
-            DomainError::field("expectRetries", "must be a whole number of retries")
-        })?),
-    };
+    let from = switchyard::retry::parse_from(body.from.as_deref().unwrap_or_default())?;
     let id = RunId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let based_on = body.expect_retries;
     let run = switchyard::retry::retry(&mut conn, &caller, &id, from, based_on).await?;
     let answer = QueuedRun::retried(&run, &id, from.as_str());
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
@@ -184,44 +177,19 @@ pub async fn retry_bulk(
     State(state): State<AppState>,
     Api(caller): Api,
     headers: HeaderMap,
-    body: JsonBody,
+    Typed(body): Typed<BulkRetryBody>,
 ) -> Result<Response, ApiError> {
-    let header_key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = body.0.unwrap_or(Value::Null);
-    let filter = match &body["filter"] {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                )
-            })
-            .collect::<Vec<_>>(),
-        Value::Null => Vec::new(),
-        _ => {
-            return Err(DomainError::field("filter", "must be an object of run filters").into());
-        }
-    };
-    let query = RunQuery::parse(&pairs(&filter))?;
-    let from = switchyard::retry::parse_from(body["from"].as_str().unwrap_or_default())?;
-    let key = body["key"]
-        .as_str()
-        .map(str::to_owned)
-        .or(header_key)
+    let query = RunQuery::from_filter(&body.filter)?;
+    let from = switchyard::retry::parse_from(body.from.as_deref().unwrap_or_default())?;
+    let key = body
+        .key
+        .or_else(|| {
+            let header = headers.get("idempotency-key")?;
+            header.to_str().ok().map(str::to_owned)
+        })
         .unwrap_or_else(|| switchyard::id::random_base62(16));
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let queued = switchyard::retry::retry_bulk(&mut conn, &caller, &query, from, &key).await?;
-    let answer = Batch {
-        id: queued.batch.to_string(),
-        type_: "RunBatch".into(),
-        queued: queued.queued as i64,
-        skipped: queued.skipped as i64,
-        again: queued.again,
-        from: from.as_str().to_owned(),
-    };
+    let answer = Batch::queued(&queued, from);
     Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
 }

@@ -79,8 +79,8 @@ pub struct Accepted {
 }
 
 /// How to retry a run.
-#[derive(Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", default)]
 pub struct RetryBody {
     /// `start` or `failed-step` (the default when the run failed at a step).
     pub from: Option<String>,
@@ -89,7 +89,8 @@ pub struct RetryBody {
 }
 
 /// A bulk retry: the run filters of `GET /runs`, from where, and an idempotency key.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Default, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct BulkRetryBody {
     /// `status`, `range`, `workflow`, `step`, `error`, `group`, `version`.
     #[schema(value_type = Object)]
@@ -110,6 +111,23 @@ pub struct Batch {
     /// Whether the same key had queued it before (nothing queued again).
     pub again: bool,
     pub from: String,
+}
+
+impl Batch {
+    /// The batch a bulk retry `from` queued (or had queued under the same key).
+    pub fn queued(
+        queued: &switchyard::retry::BatchQueued,
+        from: switchyard::retry::RetryFrom,
+    ) -> Self {
+        Batch {
+            id: queued.batch.to_string(),
+            type_: "RunBatch".into(),
+            queued: queued.queued as i64,
+            skipped: queued.skipped as i64,
+            again: queued.again,
+            from: from.as_str().to_owned(),
+        }
+    }
 }
 
 /// A cancel asked for.
