@@ -215,11 +215,6 @@ impl Abandonment {
             });
         }
     }
-
-    /// Whether the request was given up.
-    pub fn is_abandoned(&self) -> bool {
-        self.lock().abandoned
-    }
 }
 
 /// Runs `work` (a request) so that the connections it takes with `Pool::get` are given up

@@ -60,3 +60,21 @@ pub struct InvitationView {
     pub role: Role,
     pub expires_at: OffsetDateTime,
 }
+
+/// Who opens an invitation's link, as its page answers them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Visitor {
+    /// Nobody is signed in on this browser: sign in, or make an account.
+    SignedOut,
+    /// The account the invitation was sent to: it may say yes or no.
+    Invited,
+    /// Another account, by its email: it must sign out first.
+    Other(String),
+}
+
+/// An invitation as its link's page shows it to the one who opened it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationPage {
+    pub invitation: InvitationView,
+    pub visitor: Visitor,
+}

@@ -21,7 +21,7 @@ use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, organizations, users};
-use crate::team::{InvitationView, Invited};
+use crate::team::{InvitationPage, InvitationView, Invited, Visitor};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -251,6 +251,33 @@ pub async fn accept(
     .await
 }
 
+/// The invitation `token` opens, as the one who opened it sees it: signed out, the account it
+/// was sent to, or another account (`user`: the account signed in on that browser).
+pub async fn invitation_page(
+    conn: &mut Conn,
+    token: &str,
+    user: Option<&UserId>,
+) -> DomainResult<InvitationPage> {
+    let invitation = invitation(conn, token).await?;
+    let visitor = match user {
+        None => Visitor::SignedOut,
+        Some(user) => match repo::org::email_of(conn, user).await? {
+            Some(email) if sent_to(&email, &invitation) => Visitor::Invited,
+            Some(email) => Visitor::Other(email),
+            None => Visitor::SignedOut,
+        },
+    };
+    Ok(InvitationPage {
+        invitation,
+        visitor,
+    })
+}
+
+/// Whether the invitation was sent to the account of `email`.
+fn sent_to(email: &str, invitation: &InvitationView) -> bool {
+    email.eq_ignore_ascii_case(&invitation.email)
+}
+
 /// The invitation `token` opens, for the signed-in account `user`: theirs only if it was sent
 /// to their address (`Refused` otherwise, saying whose it is).
 async fn addressed_to(
@@ -264,7 +291,7 @@ async fn addressed_to(
         .select((users::email, users::display_name))
         .first(conn)
         .await?;
-    if !email.eq_ignore_ascii_case(&view.email) {
+    if !sent_to(&email, &view) {
         return Err(DomainError::Refused(format!(
             "This invitation is for {}, and you are signed in as {email}. Sign out, then open the link again and sign in as {}.",
             view.email, view.email

@@ -23,7 +23,8 @@ use time::OffsetDateTime;
 mod invitation;
 
 pub use invitation::{
-    INVITATION_DAYS, NAME_MAX, accept, decline, invitation, invite, join, revoke_invitation,
+    INVITATION_DAYS, NAME_MAX, accept, decline, invitation, invitation_page, invite, join,
+    revoke_invitation,
 };
 
 /// Who manages an organization's members: one of its Admins, or the server's operator at the

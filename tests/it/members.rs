@@ -237,6 +237,21 @@ async fn someone_with_an_account_joins_only_by_saying_yes_while_signed_in_as_it(
     // The link cannot make a second account for the address.
     let made = members::accept(&mut conn, &token, "Someone", NEW_PASSWORD, NEW_PASSWORD).await;
     assert!(matches!(made, Err(DomainError::Refused(_))), "{made:?}");
+    // Its page tells who opened it apart: nobody, another account, the invited one.
+    use switchyard::team::Visitor;
+    for (user, visitor) in [
+        (None, Visitor::SignedOut),
+        (
+            Some(&acme_editor.user_id),
+            Visitor::Other(acme_editor.email.clone()),
+        ),
+        (Some(&other.user_id), Visitor::Invited),
+    ] {
+        let page = members::invitation_page(&mut conn, &token, user)
+            .await
+            .expect("page");
+        assert_eq!(page.visitor, visitor);
+    }
     // Nor can another account take it.
     let taken = members::join(&mut conn, &token, &acme_editor.user_id).await;
     assert!(

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::team::InvitationView;
+use switchyard::team::InvitationPage;
 
 #[cfg(feature = "ssr")]
 fn parse_user(id: &str) -> Result<switchyard::UserId, AppError> {
@@ -81,29 +81,13 @@ pub async fn revoke_invitation(org: String, id: String) -> Result<(), AppError> 
     Ok(())
 }
 
-/// An invitation as its page shows it: the invitation, and who is signed in on this browser
-/// (their email), if anyone.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct InvitationPage {
-    pub invitation: InvitationView,
-    pub signed_in_as: Option<String>,
-}
-
-/// The invitation a link opens; no sign-in needed, the link is the secret.
+/// The invitation a link opens, as the one who opened it sees it; no sign-in needed, the link
+/// is the secret.
 #[server(endpoint = "get_invitation")]
 pub async fn get_invitation(token: String) -> Result<InvitationPage, AppError> {
+    let user = crate::state::user_id().await.ok();
     let mut conn = crate::state::conn().await?;
-    let invitation = switchyard::members::invitation(&mut conn, &token).await?;
-    let signed_in_as = match crate::state::user_id().await {
-        Ok(user) => switchyard::repo::org::email_of(&mut conn, &user)
-            .await
-            .map_err(AppError::internal)?,
-        Err(_) => None,
-    };
-    Ok(InvitationPage {
-        invitation,
-        signed_in_as,
-    })
+    Ok(switchyard::members::invitation_page(&mut conn, &token, user.as_ref()).await?)
 }
 
 /// Joins by an invitation as the account signed in on this browser, which says yes here.

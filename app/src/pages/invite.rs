@@ -1,9 +1,7 @@
 //! `/invite/{token}`: where an invited person joins, by their own act: someone new sets their
 //! name and password; someone with an account signs in as it and says yes or no.
 
-use crate::api::members::{
-    AcceptInvitation, DeclineInvitation, InvitationPage, JoinInvitation, get_invitation,
-};
+use crate::api::members::{AcceptInvitation, DeclineInvitation, JoinInvitation, get_invitation};
 use crate::components::field::TextField;
 use crate::components::format::time;
 use crate::components::layout::SignOut;
@@ -11,6 +9,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use switchyard::team::{InvitationPage, Visitor};
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
@@ -59,13 +58,13 @@ fn Invitation(
             {time(invitation.expires_at)} "."
         </p>
     };
-    match page.signed_in_as {
-        Some(me) if me.eq_ignore_ascii_case(&invitation.email) => view! {
+    match page.visitor {
+        Visitor::Invited => view! {
             {heading}
             <Answer token org />
         }
         .into_any(),
-        Some(me) => view! {
+        Visitor::Other(me) => view! {
             {heading}
             <p class="problem" role="alert">
                 {format!("You are signed in as {me}. This invitation is for {}: sign out, then open this link again and sign in as {}.", invitation.email, invitation.email)}
@@ -73,7 +72,7 @@ fn Invitation(
             <SignOut />
         }
         .into_any(),
-        None => {
+        Visitor::SignedOut => {
             let sign_in = format!("/login?next={}", crate::urlencode(&format!("/invite/{token}")));
             view! {
                 {heading}
