@@ -28,13 +28,15 @@ pub enum EvalError {
 /// Work done between two looks at the clock.
 const CLOCK_EVERY: usize = 4096;
 
-struct Budget {
+struct Budget<'c> {
     work: usize,
     deadline: Option<std::time::Instant>,
     next_look: usize,
+    /// The clock it looks at: the system's, or a test's.
+    clock: &'c mut dyn FnMut() -> std::time::Instant,
 }
 
-impl Budget {
+impl Budget<'_> {
     fn spend(&mut self, units: usize) -> Result<(), EvalError> {
         self.work = self.work.saturating_add(units);
         if self.work > WORK_MAX {
@@ -44,7 +46,7 @@ impl Budget {
             && self.work >= self.next_look
         {
             self.next_look = self.work.saturating_add(CLOCK_EVERY);
-            if std::time::Instant::now() >= deadline {
+            if (self.clock)() >= deadline {
                 return Err(EvalError::TooSlow);
             }
         }
@@ -64,13 +66,24 @@ impl Expr {
         context: &Value,
         deadline: Option<std::time::Instant>,
     ) -> Result<Value, EvalError> {
-        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        self.eval_by_clock(context, deadline, &mut std::time::Instant::now)
+    }
+
+    /// `eval_until` with the clock it looks at (every `CLOCK_EVERY` units of work) given.
+    pub(crate) fn eval_by_clock(
+        &self,
+        context: &Value,
+        deadline: Option<std::time::Instant>,
+        clock: &mut dyn FnMut() -> std::time::Instant,
+    ) -> Result<Value, EvalError> {
+        if deadline.is_some_and(|d| clock() >= d) {
             return Err(EvalError::TooSlow);
         }
         let mut budget = Budget {
             work: 0,
             deadline,
             next_look: CLOCK_EVERY,
+            clock,
         };
         self.eval_in(context, 0, &mut budget).map(Cow::into_owned)
     }

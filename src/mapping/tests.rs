@@ -330,12 +330,24 @@ fn an_evaluation_past_its_deadline_gives_up() {
         expr.eval_until(&context, Some(Instant::now())),
         Err(super::EvalError::TooSlow)
     );
-    // A deadline that passes while it works: it stops at its next look at the clock.
-    let soon = Instant::now() + Duration::from_micros(200);
+    // A deadline that passes while it works: it stops at its next look at the clock. The
+    // clock reads before the deadline at the start and an hour after it from then on.
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(1);
+    let mut looks = 0;
+    let mut clock = || {
+        looks += 1;
+        if looks == 1 {
+            start
+        } else {
+            start + Duration::from_secs(3600)
+        }
+    };
     assert_eq!(
-        expr.eval_until(&context, Some(soon)),
+        expr.eval_by_clock(&context, Some(deadline), &mut clock),
         Err(super::EvalError::TooSlow)
     );
+    assert_eq!(looks, 2, "stopped at its first look during the work");
     let later = Instant::now() + Duration::from_secs(60);
     assert!(expr.eval_until(&context, Some(later)).is_ok());
 }
