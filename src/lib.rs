@@ -7,15 +7,14 @@ pub mod definition;
 pub mod entity;
 pub mod error;
 pub mod id;
+pub mod list_query;
 pub mod mapping;
 pub mod payload;
 pub mod preview;
-pub mod query;
 pub mod rate;
 pub mod retry;
 pub mod role;
 pub mod run;
-pub mod search;
 pub mod session;
 mod sql_text;
 pub mod stats;
@@ -23,6 +22,7 @@ pub mod status;
 pub mod team;
 pub mod timefmt;
 pub mod workflow;
+pub mod workflow_search;
 
 #[cfg(feature = "db")]
 pub mod account;
@@ -41,9 +41,12 @@ pub mod housekeeping;
 #[cfg(feature = "db")]
 pub mod ingest;
 #[cfg(feature = "db")]
+pub mod mcp_tools;
+#[cfg(feature = "db")]
 pub mod members;
 #[cfg(feature = "db")]
 pub mod preferences;
+pub mod read_model;
 #[cfg(feature = "db")]
 pub mod repo;
 #[cfg(feature = "db")]
@@ -55,10 +58,7 @@ pub mod setup;
 #[cfg(feature = "db")]
 pub mod testing;
 #[cfg(feature = "db")]
-pub mod tools;
-#[cfg(feature = "db")]
 pub mod verbs;
-pub mod view;
 
 pub use entity::{Member, Organization, Workflow};
 pub use error::{DomainError, DomainResult};

@@ -2,11 +2,11 @@
 //! and works with JavaScript off. The browser hydrates only islands (`components::live`):
 //! the conveniences, never the function.
 
-pub mod api;
 pub mod components;
 pub mod error;
 pub mod form_ops;
 pub mod pages;
+pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod state;
 

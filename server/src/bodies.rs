@@ -3,7 +3,7 @@
 //! client that sends slowly waits on its own instead of holding one of the places of the limit
 //! on requests served at once (`security::limit_concurrency`).
 
-use crate::api::ApiError;
+use crate::rest::ApiError;
 use crate::security::Web;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};

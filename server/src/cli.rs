@@ -114,7 +114,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
             Ok(())
         }
         "openapi" => {
-            let doc = crate::api::document();
+            let doc = crate::rest::document();
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }

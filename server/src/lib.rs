@@ -1,6 +1,5 @@
 //! The Switchyard server: configuration, the router, the session store and the commands.
 
-pub mod api;
 pub mod assets;
 pub mod backup;
 pub mod bodies;
@@ -11,6 +10,7 @@ pub mod health;
 pub mod housekeeping;
 pub mod mcp;
 pub mod metrics;
+pub mod rest;
 pub mod routes;
 pub mod security;
 pub mod serve;

@@ -1,9 +1,9 @@
 //! The MCP server at `/~{org}/mcp`: Streamable HTTP on the official Rust SDK (rmcp), for API
 //! keys of the organization in the path, with the spec's three tools. Each tool finds the
 //! caller the key middleware put on the request, makes one domain call
-//! (`switchyard::tools`), and answers its JSON as structured content with a short text.
+//! (`switchyard::mcp_tools`), and answers its JSON as structured content with a short text.
 
-use crate::api::ApiError;
+use crate::rest::ApiError;
 use app::state::AppState;
 use axum::extract::{Path, Request, State};
 use axum::middleware::Next;
@@ -96,7 +96,7 @@ fn caller(ctx: &RequestContext<RoleServer>) -> Result<Caller, McpError> {
 fn answer(result: Result<Value, DomainError>) -> Result<CallToolResult, McpError> {
     match result {
         Ok(value) => {
-            let text = switchyard::tools::summary(&value);
+            let text = switchyard::mcp_tools::summary(&value);
             let mut result = CallToolResult::structured(value);
             result.content = vec![ContentBlock::text(text)];
             Ok(result)
@@ -153,7 +153,7 @@ impl Mcp {
         let caller = caller(&ctx)?;
         let args = serde_json::to_value(&args).unwrap_or_default();
         let mut conn = self.conn().await?;
-        answer(switchyard::tools::search(&mut conn, &caller, &args).await)
+        answer(switchyard::mcp_tools::search(&mut conn, &caller, &args).await)
     }
 
     #[tool(
@@ -167,7 +167,7 @@ impl Mcp {
         let caller = caller(&ctx)?;
         let args = serde_json::to_value(&args).unwrap_or_default();
         let mut conn = self.conn().await?;
-        answer(switchyard::tools::fetch(&mut conn, &caller, &args).await)
+        answer(switchyard::mcp_tools::fetch(&mut conn, &caller, &args).await)
     }
 
     #[tool(
@@ -182,7 +182,7 @@ impl Mcp {
         let caller = caller(&ctx)?;
         let args = serde_json::to_value(&args).unwrap_or_default();
         let mut conn = self.conn().await?;
-        answer(switchyard::tools::act(&mut conn, &self.state.hooks, &caller, &args).await)
+        answer(switchyard::mcp_tools::act(&mut conn, &self.state.hooks, &caller, &args).await)
     }
 }
 
@@ -205,13 +205,13 @@ pub async fn require_key(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let token = crate::api::bearer(req.headers()).map(|t| t.map(str::to_owned));
+    let token = crate::rest::bearer(req.headers()).map(|t| t.map(str::to_owned));
     let found = async {
-        let token = token.ok_or_else(crate::api::unauthorized)??;
+        let token = token.ok_or_else(crate::rest::unauthorized)??;
         let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
         switchyard::api_key::authenticate(&mut conn, &org, &token)
             .await?
-            .ok_or_else(crate::api::unauthorized)
+            .ok_or_else(crate::rest::unauthorized)
     }
     .await;
     match found {

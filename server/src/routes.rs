@@ -97,7 +97,7 @@ pub fn router_with(
         .route("/readyz", get(crate::health::readyz).with_state(readiness))
         .route("/metrics", get(crate::metrics::metrics).with_state(scrape))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
-        .merge(crate::api::router(
+        .merge(crate::rest::router(
             state.clone(),
             crate::assets::stylesheet_href(&options),
         ))

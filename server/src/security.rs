@@ -2,7 +2,7 @@
 //! the app's own pages (CSRF), the browser's security headers, sessions that end, and a limit
 //! on the requests served at once.
 
-use crate::api::ApiError;
+use crate::rest::ApiError;
 use app::state::{AppState, USER_KEY};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};

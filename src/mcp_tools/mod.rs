@@ -11,9 +11,9 @@ use crate::entity::Actor;
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
 use crate::id::{EventId, RunId, WorkflowId};
-use crate::query::{EventFeedQuery, RunQuery, flat_pairs};
-use crate::search::Search;
-use crate::view::resource;
+use crate::list_query::{EventFeedQuery, RunQuery, flat_pairs};
+use crate::read_model::resource;
+use crate::workflow_search::Search;
 use serde_json::{Map, Value, json};
 
 /// The types `search` and `fetch` know.
@@ -70,7 +70,7 @@ pub async fn search(conn: &mut Conn, actor: &impl Actor, args: &Value) -> Domain
     match args["type"].as_str() {
         Some("Workflow") => {
             let search = Search::from_json(filter, sort, limit, cursor)?;
-            let page = crate::view::workflow::search(conn, actor, &search).await?;
+            let page = crate::read_model::workflow::search(conn, actor, &search).await?;
             let results: Vec<Value> = page
                 .results
                 .iter()
@@ -94,7 +94,7 @@ pub async fn search(conn: &mut Conn, actor: &impl Actor, args: &Value) -> Domain
                 pairs.push(("before".into(), c.to_owned()));
             }
             let query = RunQuery::parse(&borrowed(&pairs))?;
-            let list = crate::view::run::search(conn, actor, &query).await?;
+            let list = crate::read_model::run::search(conn, actor, &query).await?;
             let limit = limit.as_u64().unwrap_or(u64::MAX) as usize;
             let results: Vec<Value> = list
                 .runs
@@ -123,7 +123,7 @@ pub async fn search(conn: &mut Conn, actor: &impl Actor, args: &Value) -> Domain
                 pairs.push(("limit".into(), limit.to_string()));
             }
             let query = EventFeedQuery::parse(&borrowed(&pairs))?;
-            let feed = crate::view::event::feed(conn, actor, &query).await?;
+            let feed = crate::read_model::event::feed(conn, actor, &query).await?;
             let results: Vec<Value> = feed
                 .events
                 .iter()
@@ -143,18 +143,18 @@ pub async fn fetch(conn: &mut Conn, actor: &impl Actor, args: &Value) -> DomainR
     match args["type"].as_str() {
         Some("Workflow") => {
             let id = WorkflowId::from_path(id)?;
-            Ok((crate::view::workflow::get(conn, actor, &id).await?).to_resource())
+            Ok((crate::read_model::workflow::get(conn, actor, &id).await?).to_resource())
         }
         Some("Run") => {
             let id = RunId::from_path(id)?;
             Ok(json!(resource::run_detail(
-                &crate::view::run::detail(conn, actor, &id).await?
+                &crate::read_model::run::detail(conn, actor, &id).await?
             )))
         }
         Some("Event") => {
             let id = EventId::from_path(id)?;
             Ok(json!(resource::event(
-                &crate::view::event::get(conn, actor, &id).await?
+                &crate::read_model::event::get(conn, actor, &id).await?
             )))
         }
         _ => Err(type_error(&args["type"])),
@@ -211,7 +211,7 @@ async fn call(
             let id = workflow_id()?;
             let (workflow, run) =
                 crate::verbs::trigger(conn, hooks, actor, &id, arg(1).clone()).await?;
-            Ok(json!(crate::view::resource::QueuedRun::triggered(
+            Ok(json!(crate::read_model::resource::QueuedRun::triggered(
                 &run, &workflow
             )))
         }
@@ -229,7 +229,7 @@ async fn call(
             let id = run_id()?;
             let from = crate::retry::parse_from(arg(1)["from"].as_str().unwrap_or_default())?;
             let run = crate::retry::retry(conn, actor, &id, from, None).await?;
-            Ok(json!(crate::view::resource::QueuedRun::retried(
+            Ok(json!(crate::read_model::resource::QueuedRun::retried(
                 &run,
                 &id,
                 from.as_str()

@@ -5,7 +5,7 @@ use crate::db::Conn;
 use crate::entity::{Actor, EventLogEntry, EventLogPage, TriggeredRun, WorkflowRef};
 use crate::error::DomainResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
-use crate::query::EventQuery;
+use crate::list_query::EventQuery;
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
 use diesel::prelude::*;
@@ -31,7 +31,7 @@ pub struct Feed {
 pub async fn feed(
     conn: &mut Conn,
     actor: &impl Actor,
-    query: &crate::query::EventFeedQuery,
+    query: &crate::list_query::EventFeedQuery,
 ) -> DomainResult<Feed> {
     crate::access::read(actor)?;
     let mut rows =

@@ -10,7 +10,7 @@ use {
     crate::entity::{Actor, RunDetail, RunStepView},
     crate::error::DomainResult,
     crate::id::WorkflowId,
-    crate::query::RunQuery,
+    crate::list_query::RunQuery,
     crate::repo,
     crate::run::StepStatus,
 };

@@ -9,7 +9,7 @@ use {
     crate::entity::Actor,
     crate::error::DomainResult,
     crate::id::WorkflowId,
-    crate::query::{Page, WorkflowQuery},
+    crate::list_query::{Page, WorkflowQuery},
     crate::repo,
 };
 
@@ -36,10 +36,10 @@ pub async fn list(
 pub async fn search(
     conn: &mut Conn,
     actor: &impl Actor,
-    search: &crate::search::Search,
+    search: &crate::workflow_search::Search,
 ) -> DomainResult<Page<Workflow>> {
     crate::access::read(actor)?;
-    repo::workflow_search::search(conn, &actor.org().id, search)
+    repo::workflow::search::search(conn, &actor.org().id, search)
         .await
         .map_err(|e| match &e {
             diesel::result::Error::DatabaseError(_, info)

@@ -3,7 +3,7 @@
 
 use crate::db::Conn;
 use crate::id::{BatchId, EventId, OrgId, RunId, WorkflowId};
-use crate::query::RunQuery;
+use crate::list_query::RunQuery;
 use crate::run::RunStatus;
 use crate::schema::{run_batches, runs};
 use diesel::dsl::sql;

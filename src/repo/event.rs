@@ -218,9 +218,9 @@ pub fn without_private<'a>(
 pub async fn feed(
     conn: &mut Conn,
     org: &OrgId,
-    query: &crate::query::EventFeedQuery,
+    query: &crate::list_query::EventFeedQuery,
     with_private: bool,
-) -> QueryResult<Vec<(Event, crate::query::FeedPosition)>> {
+) -> QueryResult<Vec<(Event, crate::list_query::FeedPosition)>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Bool, Text};
     let mut q = events::table
@@ -254,7 +254,7 @@ pub async fn feed(
     Ok(rows
         .into_iter()
         .map(|(row, xid, seq)| {
-            let position = crate::query::FeedPosition {
+            let position = crate::list_query::FeedPosition {
                 xid: xid.parse().unwrap_or_default(),
                 seq,
             };

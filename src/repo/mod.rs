@@ -10,4 +10,3 @@ pub mod run_step;
 pub mod session;
 pub mod stats;
 pub mod workflow;
-pub mod workflow_search;

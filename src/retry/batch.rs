@@ -170,7 +170,7 @@ async fn sort_out<'c>(
 pub async fn bulk_preview(
     conn: &mut Conn,
     actor: &impl Actor,
-    query: &crate::query::RunQuery,
+    query: &crate::list_query::RunQuery,
     from: RetryFrom,
 ) -> DomainResult<BulkPreview> {
     crate::access::read(actor)?;
@@ -203,7 +203,7 @@ pub async fn bulk_preview(
 pub async fn retry_bulk(
     conn: &mut Conn,
     actor: &impl Actor,
-    query: &crate::query::RunQuery,
+    query: &crate::list_query::RunQuery,
     from: RetryFrom,
     key: &str,
 ) -> DomainResult<BatchQueued> {

@@ -13,7 +13,7 @@
 
 mod fields;
 mod filter;
-mod query;
+mod request;
 #[cfg(test)]
 mod tests;
 
@@ -35,7 +35,7 @@ pub const REGEX_MAX: usize = 200;
 /// At most this many sort keys.
 pub const SORT_MAX: usize = 4;
 /// A page's length, as every list of the API takes it.
-pub use crate::query::{LIMIT_DEFAULT, LIMIT_MAX};
+pub use crate::list_query::{LIMIT_DEFAULT, LIMIT_MAX};
 
 /// What kind of value a field holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

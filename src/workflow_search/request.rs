@@ -7,7 +7,7 @@ use super::{
     After, Cmp, Dir, Field, Filter, Kind, LIMIT_DEFAULT, LIMIT_MAX, Lit, SORT_MAX, Search,
 };
 use crate::error::{DomainError, DomainResult};
-use crate::query::{decode_cursor, encode_cursor};
+use crate::list_query::{decode_cursor, encode_cursor};
 use crate::workflow::FieldError;
 use serde_json::{Value, json};
 

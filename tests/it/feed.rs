@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 use switchyard::entity::EventSource;
 use switchyard::error::DomainError;
-use switchyard::query::EventFeedQuery;
+use switchyard::list_query::EventFeedQuery;
 use switchyard::repo::event::NewEvent;
 use switchyard::testing::{TestDb, member};
 use switchyard::{Role, ingest};
@@ -75,7 +75,7 @@ async fn the_cursor_walks_every_event_once_even_one_committed_late() {
             pairs.push(("cursor", c.as_str()));
         }
         let query = EventFeedQuery::parse(&pairs).expect("query");
-        let page = switchyard::view::event::feed(&mut conn, &admin, &query)
+        let page = switchyard::read_model::event::feed(&mut conn, &admin, &query)
             .await
             .expect("feed");
         assert!(page.events.len() <= 3);

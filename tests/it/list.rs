@@ -1,11 +1,11 @@
 use super::create;
 use switchyard::hooks::Hooks;
-use switchyard::query::{Sort, WorkflowQuery};
+use switchyard::list_query::{Sort, WorkflowQuery};
 use switchyard::repo;
 use switchyard::testing::{TestDb, member};
 use switchyard::{Role, Status, verbs as v};
 
-fn names(page: &switchyard::query::Page<switchyard::Workflow>) -> Vec<&str> {
+fn names(page: &switchyard::list_query::Page<switchyard::Workflow>) -> Vec<&str> {
     page.results.iter().map(|w| w.name.as_str()).collect()
 }
 

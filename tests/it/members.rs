@@ -745,7 +745,7 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_trail_shows_who_did_what_in_this_organization_only() {
-    use switchyard::view::audit::{self, AuditQuery};
+    use switchyard::read_model::audit::{self, AuditQuery};
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;

@@ -167,7 +167,7 @@ async fn a_retry_from_the_failed_step_reuses_what_succeeded_and_one_from_the_sta
     assert_eq!(retry_of(&mut conn, &from_start).await.1, Some(0));
 
     // Linked both ways, and each retry recorded with its actor.
-    let detail = switchyard::view::run::detail(&mut conn, &admin, &first)
+    let detail = switchyard::read_model::run::detail(&mut conn, &admin, &first)
         .await
         .expect("detail");
     assert_eq!(detail.retries, 2);
@@ -522,7 +522,7 @@ async fn a_cancelled_run_stops_after_the_step_in_hand_and_can_be_retried() {
         count_things(&mut conn, "Task", "subject", "Welcome Acme").await,
         0
     );
-    let detail = switchyard::view::run::detail(&mut conn, &admin, &run)
+    let detail = switchyard::read_model::run::detail(&mut conn, &admin, &run)
         .await
         .unwrap();
     assert_eq!(detail.cancel_requested_by.as_deref(), Some("Admin"));
@@ -577,8 +577,8 @@ async fn failed_runs(conn: &mut Conn, admin: &Member, n: usize) -> Workflow {
     w
 }
 
-fn failed_of(w: &Workflow) -> switchyard::query::RunQuery {
-    switchyard::query::RunQuery {
+fn failed_of(w: &Workflow) -> switchyard::list_query::RunQuery {
+    switchyard::list_query::RunQuery {
         workflow: Some(w.id.clone()),
         status: Some(switchyard::run::RunStatus::Failed),
         ..Default::default()
@@ -766,7 +766,7 @@ async fn bulk_retries_are_for_editors_and_another_organizations_batch_looks_miss
     let theirs = retry::bulk_preview(&mut conn, &other, &query, RetryFrom::Start)
         .await
         .unwrap();
-    let missing = switchyard::query::RunQuery {
+    let missing = switchyard::list_query::RunQuery {
         workflow: Some(switchyard::WorkflowId::generate()),
         ..query.clone()
     };

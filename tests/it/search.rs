@@ -10,9 +10,9 @@ use std::cmp::Ordering;
 use switchyard::entity::Member;
 use switchyard::hooks::Hooks;
 use switchyard::schema::workflows;
-use switchyard::search::Search;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::{RetryInput, WorkflowInput};
+use switchyard::workflow_search::Search;
 use switchyard::{Role, verbs};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -400,7 +400,7 @@ async fn walk(
             pairs.push(("cursor", c.as_str()));
         }
         let search = Search::parse(&pairs).unwrap_or_else(|e| panic!("{filter}: {e:?}"));
-        let page = switchyard::view::workflow::search(&mut conn, admin, &search)
+        let page = switchyard::read_model::workflow::search(&mut conn, admin, &search)
             .await
             .unwrap_or_else(|e| panic!("{filter} {sort}: {e:?}"));
         assert!(page.results.len() as i64 <= limit);
@@ -512,7 +512,7 @@ async fn a_walk_sees_every_workflow_once_while_others_are_written() {
                 pairs.push(("cursor", c.as_str()));
             }
             let search = Search::parse(&pairs).expect("search");
-            let page = switchyard::view::workflow::search(&mut conn, &admin, &search)
+            let page = switchyard::read_model::workflow::search(&mut conn, &admin, &search)
                 .await
                 .expect("page");
             seen.extend(page.results.iter().map(|w| w.id.to_string()));
@@ -545,7 +545,7 @@ async fn a_pattern_postgresql_cannot_read_is_the_filters_error() {
     let mut conn = db.conn().await;
     let search =
         Search::parse(&[("filter", r#"{"name": {"$regex": "(unclosed"}}"#)]).expect("parsed");
-    let err = switchyard::view::workflow::search(&mut conn, &admin, &search)
+    let err = switchyard::read_model::workflow::search(&mut conn, &admin, &search)
         .await
         .expect_err("refused");
     match err {

@@ -401,7 +401,7 @@ async fn an_alert_naming_another_organizations_workflow_shows_no_name_of_it() {
             .expect("event");
     }
     let now = OffsetDateTime::now_utc() + Duration::minutes(1);
-    let dashboard = switchyard::view::dashboard::dashboard(
+    let dashboard = switchyard::read_model::dashboard::dashboard(
         &mut conn,
         &admin,
         switchyard::stats::Range::Day,

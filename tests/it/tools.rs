@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use switchyard::entity::{Caller, KeyHolder, Scope};
 use switchyard::hooks::Hooks;
 use switchyard::testing::{TestDb, member};
-use switchyard::{DomainError, Role, tools, verbs};
+use switchyard::{DomainError, Role, mcp_tools, verbs};
 
 fn key(admin: &switchyard::Member, scopes: &[Scope]) -> Caller {
     Caller::Key(KeyHolder {
@@ -28,7 +28,7 @@ async fn the_specs_three_examples_work_as_written() {
     crate::create(&mut conn, &admin, "Draft one", 1).await;
     let caller = key(&admin, &[Scope::Read, Scope::Write]);
 
-    let found = tools::search(
+    let found = mcp_tools::search(
         &mut conn,
         &caller,
         &json!({ "type": "Workflow", "filter": { "status": "Activated" }, "sort": { "lastRunAt": "desc" }, "limit": 20 }),
@@ -37,9 +37,9 @@ async fn the_specs_three_examples_work_as_written() {
     .expect("search");
     assert_eq!(found["results"].as_array().map(Vec::len), Some(1));
     assert_eq!(found["results"][0]["$id"], active.id.as_str());
-    assert_eq!(tools::summary(&found), "1 Workflow result(s).");
+    assert_eq!(mcp_tools::summary(&found), "1 Workflow result(s).");
 
-    let fetched = tools::fetch(
+    let fetched = mcp_tools::fetch(
         &mut conn,
         &caller,
         &json!({ "type": "Workflow", "id": active.id }),
@@ -52,7 +52,7 @@ async fn the_specs_three_examples_work_as_written() {
         "const workflows = await $.Workflow.find({{ status: 'Activated' }})\nawait $.Workflow.trigger('{}')",
         active.id
     );
-    let done = tools::act(&mut conn, &hooks, &caller, &json!({ "code": code }))
+    let done = mcp_tools::act(&mut conn, &hooks, &caller, &json!({ "code": code }))
         .await
         .expect("do");
     let results = done["results"].as_array().expect("results");
@@ -66,11 +66,11 @@ async fn the_specs_three_examples_work_as_written() {
     assert!(run.starts_with("run_"), "{run}");
 
     // The run is there to fetch, with its steps; the JSON form of `do` works the same.
-    let fetched = tools::fetch(&mut conn, &caller, &json!({ "type": "Run", "id": run }))
+    let fetched = mcp_tools::fetch(&mut conn, &caller, &json!({ "type": "Run", "id": run }))
         .await
         .expect("fetch run");
     assert_eq!(fetched["steps"].as_array().map(Vec::len), Some(1));
-    let paused = tools::act(
+    let paused = mcp_tools::act(
         &mut conn,
         &hooks,
         &caller,
@@ -99,7 +99,7 @@ async fn statements_bind_names_and_create_then_activate() {
         })
         await $.Workflow.activate(newWorkflow.$id)
     "#;
-    let done = tools::act(
+    let done = mcp_tools::act(
         &mut conn,
         &Hooks::with_defaults(),
         &caller,
@@ -110,7 +110,7 @@ async fn statements_bind_names_and_create_then_activate() {
     assert_eq!(done["results"][1]["result"]["status"], "Activated");
     assert_eq!(done["results"][1]["result"]["name"], "Lead Assignment");
     assert_eq!(
-        tools::summary(&done),
+        mcp_tools::summary(&done),
         format!(
             "Workflow.create: Workflow {id}; Workflow.activate: Workflow {id}",
             id = done["results"][0]["result"]["$id"].as_str().expect("id")
@@ -130,25 +130,25 @@ async fn scopes_bad_input_and_another_organizations_ids_are_refused() {
     let sender = key(&admin, &[Scope::EventsWrite]);
 
     let trigger = json!({ "code": format!("await $.Workflow.trigger('{}')", theirs.id) });
-    let refused = tools::act(&mut conn, &hooks, &reader, &trigger).await;
+    let refused = mcp_tools::act(&mut conn, &hooks, &reader, &trigger).await;
     assert!(
         matches!(refused, Err(DomainError::Forbidden)),
         "{refused:?}"
     );
     let search = json!({ "type": "Workflow" });
     assert!(matches!(
-        tools::search(&mut conn, &sender, &search).await,
+        mcp_tools::search(&mut conn, &sender, &search).await,
         Err(DomainError::Forbidden)
     ));
 
     // Another organization's id answers exactly as a missing one.
-    let theirs_answer = tools::fetch(
+    let theirs_answer = mcp_tools::fetch(
         &mut conn,
         &reader,
         &json!({ "type": "Workflow", "id": theirs.id }),
     )
     .await;
-    let missing = tools::fetch(
+    let missing = mcp_tools::fetch(
         &mut conn,
         &reader,
         &json!({ "type": "Workflow", "id": "workflow_AAAAAAAA" }),
@@ -162,12 +162,12 @@ async fn scopes_bad_input_and_another_organizations_ids_are_refused() {
         other => panic!("{other:?}"),
     };
     assert_eq!(
-        field(tools::search(&mut conn, &reader, &json!({ "type": "Robot" })).await),
+        field(mcp_tools::search(&mut conn, &reader, &json!({ "type": "Robot" })).await),
         "type"
     );
     assert_eq!(
         field(
-            tools::search(
+            mcp_tools::search(
                 &mut conn,
                 &reader,
                 &json!({ "type": "Workflow", "filter": { "runCount": { "$near": 1 } } })
@@ -178,7 +178,7 @@ async fn scopes_bad_input_and_another_organizations_ids_are_refused() {
     );
     assert_eq!(
         field(
-            tools::act(
+            mcp_tools::act(
                 &mut conn,
                 &hooks,
                 &reader,
@@ -190,7 +190,7 @@ async fn scopes_bad_input_and_another_organizations_ids_are_refused() {
     );
     assert_eq!(
         field(
-            tools::act(
+            mcp_tools::act(
                 &mut conn,
                 &hooks,
                 &reader,
@@ -202,7 +202,7 @@ async fn scopes_bad_input_and_another_organizations_ids_are_refused() {
     );
     assert_eq!(
         field(
-            tools::act(
+            mcp_tools::act(
                 &mut conn,
                 &hooks,
                 &reader,

@@ -7,9 +7,9 @@ use serde_json::json;
 use switchyard::auth::{self, Attempt};
 use switchyard::entity::{Caller, EventSource, KeyHolder, Scope};
 use switchyard::ingest::PostedEvent;
-use switchyard::query::{EventFeedQuery, EventQuery};
+use switchyard::list_query::{EventFeedQuery, EventQuery};
 use switchyard::testing::{PASSWORD, TestDb, member};
-use switchyard::{DomainError, Role, tools};
+use switchyard::{DomainError, Role, mcp_tools};
 
 fn key(admin: &switchyard::Member, scopes: &[Scope]) -> Caller {
     Caller::Key(KeyHolder {
@@ -89,7 +89,7 @@ async fn no_key_member_or_step_records_an_event_of_the_servers_own_nouns() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_audit_reads_only_what_the_server_recorded() {
-    use switchyard::view::audit::{self, AuditQuery};
+    use switchyard::read_model::audit::{self, AuditQuery};
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
@@ -170,7 +170,7 @@ async fn sign_in_records_invitations_and_keys_events_are_for_admins_and_admin_ke
         };
         let mut types = Vec::new();
         for _ in 0..100 {
-            types = switchyard::view::event::feed(conn, caller, &query)
+            types = switchyard::read_model::event::feed(conn, caller, &query)
                 .await
                 .expect("feed")
                 .events
@@ -185,7 +185,7 @@ async fn sign_in_records_invitations_and_keys_events_are_for_admins_and_admin_ke
         types
     };
     let page_types = async |conn: &mut switchyard::db::Conn, member: &switchyard::Member| {
-        let page = switchyard::view::event::page(conn, member, &EventQuery::default())
+        let page = switchyard::read_model::event::page(conn, member, &EventQuery::default())
             .await
             .expect("page");
         page.entries
@@ -205,13 +205,13 @@ async fn sign_in_records_invitations_and_keys_events_are_for_admins_and_admin_ke
         assert!(types.contains(&"Deal.won".to_owned()), "{types:?}");
         assert_eq!(private(&types), 0, "{types:?}");
         assert_eq!(
-            switchyard::view::event::get(&mut conn, caller, &signed_in)
+            switchyard::read_model::event::get(&mut conn, caller, &signed_in)
                 .await
                 .map(|e| e.id),
             Err(DomainError::NotFound),
             "one of them by id looks missing"
         );
-        let found = tools::search(
+        let found = mcp_tools::search(
             &mut conn,
             caller,
             &json!({"type": "Event", "filter": {"type": "Member.signedIn"}}),
@@ -220,7 +220,7 @@ async fn sign_in_records_invitations_and_keys_events_are_for_admins_and_admin_ke
         .expect("search");
         assert_eq!(found["results"].as_array().map(Vec::len), Some(0));
         assert!(
-            tools::fetch(
+            mcp_tools::fetch(
                 &mut conn,
                 caller,
                 &json!({"type": "Event", "id": signed_in})
@@ -238,7 +238,7 @@ async fn sign_in_records_invitations_and_keys_events_are_for_admins_and_admin_ke
     assert!(types.contains(&"Member.signedIn".to_owned()), "{types:?}");
     assert!(types.contains(&"Member.invited".to_owned()), "{types:?}");
     assert!(private(&page_types(&mut conn, &admin).await) >= 2);
-    let found = tools::fetch(
+    let found = mcp_tools::fetch(
         &mut conn,
         &admin_key,
         &json!({"type": "Event", "id": signed_in}),

@@ -6,8 +6,8 @@
 
 use crate::components::format::rate;
 use leptos::prelude::*;
+use switchyard::read_model::dashboard::{Point, VersionMark};
 use switchyard::timefmt::duration_ms as duration;
-use switchyard::view::dashboard::{Point, VersionMark};
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 220.0;

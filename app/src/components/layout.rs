@@ -1,6 +1,6 @@
 //! The frame of every organization page: who is signed in, where, and the way out.
 
-use crate::api::auth::{Logout, current_member};
+use crate::server_fns::auth::{Logout, current_member};
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_params_map;

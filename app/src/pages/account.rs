@@ -1,10 +1,10 @@
 //! `/account`: the signed-in person's password and sessions.
 
-use crate::api::account::{AccountView, ChangePassword, EndSession, get_account};
 use crate::components::field::TextField;
 use crate::components::format::{maybe_time, time};
 use crate::components::layout::SignOut;
 use crate::error::AppError;
+use crate::server_fns::account::{AccountView, ChangePassword, EndSession, get_account};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,13 +1,13 @@
 //! `/o/{org}/audit`: who did what, newest first, for Admins: sign-ins, members, keys,
 //! workflows, retries; filtered by person and kind.
 
-use crate::api::audit::get_audit;
 use crate::components::format::time;
 use crate::components::layout::org_param;
+use crate::server_fns::audit::get_audit;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard::view::audit::{KINDS, label};
+use switchyard::read_model::audit::{KINDS, label};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

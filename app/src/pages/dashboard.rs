@@ -2,16 +2,16 @@
 //! the workflows failing most and since which version, the largest failure groups, and the
 //! runs failing now. The range is in the address, so a link shows the same.
 
-use crate::api::dashboard::get_dashboard;
 use crate::components::chart::{RateChart, RunsChart, Sparkline};
 use crate::components::format::rate;
 use crate::components::layout::org_param;
 use crate::pages::runs::RunTable;
+use crate::server_fns::dashboard::get_dashboard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use switchyard::read_model::dashboard::{Attention, Dashboard, Group};
 use switchyard::stats::Range;
-use switchyard::view::dashboard::{Attention, Dashboard, Group};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

@@ -1,9 +1,9 @@
 //! `/o/{org}/events`: every event, newest first, with what it started and which paused
 //! workflows ignored it.
 
-use crate::api::events::event_log;
 use crate::components::format::time;
 use crate::components::layout::org_param;
+use crate::server_fns::events::event_log;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

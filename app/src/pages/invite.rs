@@ -1,11 +1,13 @@
 //! `/invite/{token}`: where an invited person joins, by their own act: someone new sets their
 //! name and password; someone with an account signs in as it and says yes or no.
 
-use crate::api::members::{AcceptInvitation, DeclineInvitation, JoinInvitation, get_invitation};
 use crate::components::field::TextField;
 use crate::components::format::time;
 use crate::components::layout::SignOut;
 use crate::error::AppError;
+use crate::server_fns::members::{
+    AcceptInvitation, DeclineInvitation, JoinInvitation, get_invitation,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -1,6 +1,6 @@
 //! `/login`: email and password.
 
-use crate::api::auth::Login as LoginFn;
+use crate::server_fns::auth::Login as LoginFn;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -1,7 +1,7 @@
 //! `/orgs`: the organizations of the signed-in user, to choose or switch.
 
-use crate::api::auth::my_orgs;
 use crate::components::layout::SignOut;
+use crate::server_fns::auth::my_orgs;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

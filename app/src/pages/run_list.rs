@@ -3,14 +3,14 @@
 //! text, failure group and version. Every filter is in the address, so a link can be shared and
 //! the back button works; pages follow each other by position, not by number.
 
-use crate::api::runs::{
-    CancelBatch, RetryRuns, RunFilters, list_runs, preview_bulk, workflow_runs,
-};
 use crate::components::layout::org_param;
 use crate::components::live::{Follow, LiveRegion};
 use crate::error::AppError;
 use crate::pages::runs::PreviewStep;
 use crate::pages::runs::RunTable;
+use crate::server_fns::runs::{
+    CancelBatch, RetryRuns, RunFilters, list_runs, preview_bulk, workflow_runs,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

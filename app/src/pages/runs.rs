@@ -1,12 +1,12 @@
 //! `/o/{org}/workflows/{id}/runs` (a workflow's run history) and `/o/{org}/runs/{id}` (one run
 //! step by step).
 
-use crate::api::runs::{CancelRun, RetryRun, get_run, preview_retry};
 use crate::components::format::time;
 use crate::components::layout::org_param;
 use crate::components::live::{Follow, LiveRegion};
 use crate::components::value::Fields;
 use crate::error::AppError;
+use crate::server_fns::runs::{CancelRun, RetryRun, get_run, preview_retry};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

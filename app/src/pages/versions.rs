@@ -2,12 +2,12 @@
 //! two side by side in plain words, and restoring an older one (asked first). The versions
 //! compared and the one about to be restored are in the address.
 
-use crate::api::workflows::{RestoreVersion, get_versions};
 use crate::components::layout::org_param;
+use crate::server_fns::workflows::{RestoreVersion, get_versions};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use switchyard::view::versions::{Comparison, Versions};
+use switchyard::read_model::versions::{Comparison, Versions};
 
 #[component]
 pub fn VersionsPage() -> impl IntoView {
@@ -136,7 +136,7 @@ fn Pages(
 fn History(
     base: String,
     may_restore: bool,
-    rows: Vec<switchyard::view::versions::VersionRow>,
+    rows: Vec<switchyard::read_model::versions::VersionRow>,
 ) -> impl IntoView {
     view! {
         <h2>"History"</h2>

@@ -1,12 +1,12 @@
 //! The charts of a workflow's page: runs and failure rate over time with each version saved
 //! marked on the time axis, durations, and the workflow's failure groups.
 
-use crate::api::dashboard::get_workflow_charts;
 use crate::components::chart::{DurationChart, RateChart, RunsChart};
 use crate::pages::dashboard::GroupTable;
+use crate::server_fns::dashboard::get_workflow_charts;
 use leptos::prelude::*;
+use switchyard::read_model::health::WorkflowCharts;
 use switchyard::stats::Range;
-use switchyard::view::health::WorkflowCharts;
 
 #[component]
 pub fn WorkflowChartsSection(

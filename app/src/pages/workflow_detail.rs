@@ -1,11 +1,11 @@
 //! `/o/{org}/workflows/{id}`: every field, status, version, counters, recent events, and the
 //! verbs the status allows as buttons. Destructive verbs ask first.
 
-use crate::api::workflows::{
-    ApplyVerb, TriggerWorkflow, WorkflowView, dry_run_workflow, get_workflow,
-};
 use crate::components::format::{StatusBadge, maybe_time, rate, time};
 use crate::components::layout::org_param;
+use crate::server_fns::workflows::{
+    ApplyVerb, TriggerWorkflow, WorkflowView, dry_run_workflow, get_workflow,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

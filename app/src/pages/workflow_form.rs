@@ -1,13 +1,13 @@
 //! `/o/{org}/workflows/new` and `/o/{org}/workflows/{id}/edit`: every editable field and the
 //! steps editor. Invalid input comes back with a message next to each field and nothing saved.
 
-use crate::api::auth::current_member;
-use crate::api::workflows::{SaveWorkflow, get_workflow};
 use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::StatusBadge;
 use crate::components::layout::org_param;
 use crate::components::steps_editor::StepsEditor;
 use crate::error::AppError;
+use crate::server_fns::auth::current_member;
+use crate::server_fns::workflows::{SaveWorkflow, get_workflow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;

@@ -1,14 +1,14 @@
 //! `/o/{org}/workflows`: the organization's workflows, filtered, sorted and paged.
 
-use crate::api::workflows::list_workflows;
 use crate::components::format::{StatusBadge, maybe_time, rate};
 use crate::components::layout::org_param;
 use crate::error::AppError;
+use crate::server_fns::workflows::list_workflows;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use switchyard::Status;
-use switchyard::query::Sort;
+use switchyard::list_query::Sort;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 struct Filters {
@@ -140,7 +140,7 @@ fn FilterForm(org: String, filters: Filters, errors: Option<AppError>) -> impl I
 #[component]
 fn WorkflowTable(
     org: String,
-    page: switchyard::query::Page<crate::api::workflows::WorkflowRow>,
+    page: switchyard::list_query::Page<crate::server_fns::workflows::WorkflowRow>,
     filters: Filters,
     may_edit: bool,
 ) -> impl IntoView {

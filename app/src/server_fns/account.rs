@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use switchyard::view::account::SessionEntry;
+use switchyard::read_model::account::SessionEntry;
 
 /// What "Your account" shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,7 +53,7 @@ pub async fn change_password(
     #[server(default)] new_password_again: String,
 ) -> Result<(), AppError> {
     let (user, current, mut conn) = me().await?;
-    let (address, _) = crate::api::auth::client()?;
+    let (address, _) = crate::server_fns::auth::client()?;
     switchyard::account::change_password(
         &mut conn,
         &user,

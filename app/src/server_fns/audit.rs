@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::view::audit::AuditPage;
+use switchyard::read_model::audit::AuditPage;
 
 #[server(endpoint = "get_audit")]
 pub async fn get_audit(
@@ -12,11 +12,11 @@ pub async fn get_audit(
     #[server(default)] before: String,
 ) -> Result<AuditPage, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::view::audit::AuditQuery {
+    let query = switchyard::read_model::audit::AuditQuery {
         person: Some(person),
         kind: Some(kind),
         // A damaged position starts again from the newest entries.
         before: before.parse().ok(),
     };
-    Ok(switchyard::view::audit::page(&mut conn, &member, &query).await?)
+    Ok(switchyard::read_model::audit::page(&mut conn, &member, &query).await?)
 }

@@ -3,15 +3,15 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use switchyard::Member;
-use switchyard::view::dashboard::Dashboard;
+use switchyard::read_model::dashboard::Dashboard;
 
 #[server(endpoint = "get_dashboard")]
 pub async fn get_dashboard(
     org: String,
     #[server(default)] range: String,
 ) -> Result<(Member, Dashboard), AppError> {
+    use switchyard::read_model::dashboard::dashboard;
     use switchyard::stats::Range;
-    use switchyard::view::dashboard::dashboard;
     let (member, mut conn) = crate::state::member(&org).await?;
     let range = Range::parse_param(&range)?;
     let now = time::OffsetDateTime::now_utc();
@@ -25,9 +25,9 @@ pub async fn get_workflow_charts(
     org: String,
     id: String,
     #[server(default)] range: String,
-) -> Result<switchyard::view::health::WorkflowCharts, AppError> {
+) -> Result<switchyard::read_model::health::WorkflowCharts, AppError> {
+    use switchyard::read_model::health::workflow_charts;
     use switchyard::stats::Range;
-    use switchyard::view::health::workflow_charts;
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
     let range = Range::parse_param(&range)?;

@@ -12,6 +12,6 @@ pub async fn event_log(
 ) -> Result<EventLogPage, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let query =
-        switchyard::query::EventQuery::parse(&[("type", &event_type), ("before", &before)])?;
-    Ok(switchyard::view::event::page(&mut conn, &member, &query).await?)
+        switchyard::list_query::EventQuery::parse(&[("type", &event_type), ("before", &before)])?;
+    Ok(switchyard::read_model::event::page(&mut conn, &member, &query).await?)
 }

@@ -123,7 +123,7 @@ pub async fn accept_invitation(
         switchyard::members::accept(&mut conn, &token, &display_name, &password, &password_again)
             .await
             .map_err(|e| AppError::from(e).keeping(&[("display_name", &display_name)]))?;
-    crate::api::auth::start_session(&member.user_id).await?;
+    crate::server_fns::auth::start_session(&member.user_id).await?;
     leptos_axum::redirect(&format!("/o/{}/dashboard", member.org.slug));
     Ok(())
 }

@@ -4,8 +4,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use switchyard::entity::RunDetail;
+use switchyard::read_model::run::{RunHistory, RunList};
 use switchyard::retry::{BulkPreview, RetryPreview};
-use switchyard::view::run::{RunHistory, RunList};
 
 /// A run history's filters, as the address has them (`step` counts from 1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,8 +57,8 @@ pub async fn workflow_runs(
 ) -> Result<RunHistory, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
-    let query = switchyard::query::RunQuery::parse(&filters.pairs())?;
-    Ok(switchyard::view::run::history(&mut conn, &member, &id, &query).await?)
+    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
+    Ok(switchyard::read_model::run::history(&mut conn, &member, &id, &query).await?)
 }
 
 /// The organization's runs, filtered as the address says.
@@ -70,15 +70,15 @@ pub async fn list_runs(
     filters: RunFilters,
 ) -> Result<RunList, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::query::RunQuery::parse(&filters.pairs())?;
-    Ok(switchyard::view::run::search(&mut conn, &member, &query).await?)
+    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
+    Ok(switchyard::read_model::run::search(&mut conn, &member, &query).await?)
 }
 
 #[server(endpoint = "get_run")]
 pub async fn get_run(org: String, id: String) -> Result<RunDetail, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::id::RunId::from_path(&id)?;
-    Ok(switchyard::view::run::detail(&mut conn, &member, &id).await?)
+    Ok(switchyard::read_model::run::detail(&mut conn, &member, &id).await?)
 }
 
 /// What retrying the run from `from` would do, in plain words; writes nothing.
@@ -131,7 +131,7 @@ pub async fn preview_bulk(
     from: String,
 ) -> Result<BulkPreview, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::query::RunQuery::parse(&filters.pairs())?;
+    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
     let from = switchyard::retry::parse_from(&from)?;
     Ok(switchyard::retry::bulk_preview(&mut conn, &member, &query, from).await?)
 }
@@ -147,7 +147,7 @@ pub async fn retry_runs(
     #[server(default)] key: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::query::RunQuery::parse(&filters.pairs())?;
+    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
     let from = switchyard::retry::parse_from(&from)?;
     let queued = switchyard::retry::retry_bulk(&mut conn, &member, &query, from, &key).await?;
     leptos_axum::redirect(&format!("/o/{org}/runs?batch={}", queued.batch));

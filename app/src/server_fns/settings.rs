@@ -4,7 +4,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use switchyard::Member;
-use switchyard::view::settings::Settings;
+use switchyard::read_model::settings::Settings;
 
 /// What the settings page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,10 +25,10 @@ fn new_key_slot(org: &str) -> String {
 #[server(endpoint = "get_settings")]
 pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let settings = switchyard::view::settings::settings(&mut conn, &member).await?;
+    let settings = switchyard::read_model::settings::settings(&mut conn, &member).await?;
     // A secret waits in the session until it has been shown once.
     let new_key = crate::state::take_once(&new_key_slot(&org)).await?;
-    let invited = crate::state::take_once(&crate::api::members::invited_slot(&org)).await?;
+    let invited = crate::state::take_once(&crate::server_fns::members::invited_slot(&org)).await?;
     Ok(SettingsView {
         member,
         settings,

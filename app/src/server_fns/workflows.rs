@@ -3,8 +3,8 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use switchyard::query::Page;
-use switchyard::view::workflow::Overview;
+use switchyard::list_query::Page;
+use switchyard::read_model::workflow::Overview;
 use switchyard::workflow::{RetryInput, StepInput};
 use switchyard::{Member, Workflow};
 
@@ -54,7 +54,7 @@ pub async fn list_workflows(
     #[server(default)] sort: String,
     #[server(default)] cursor: String,
 ) -> Result<(Member, Page<WorkflowRow>), AppError> {
-    use switchyard::query::WorkflowQuery;
+    use switchyard::list_query::WorkflowQuery;
     let (member, mut conn) = crate::state::member(&org).await?;
     let query = WorkflowQuery::parse(&[
         ("status", &status),
@@ -63,7 +63,7 @@ pub async fn list_workflows(
         ("sort", &sort),
         ("cursor", &cursor),
     ])?;
-    let page = switchyard::view::workflow::list(&mut conn, &member, &query).await?;
+    let page = switchyard::read_model::workflow::list(&mut conn, &member, &query).await?;
     let page = Page {
         results: page.results.into_iter().map(WorkflowRow::from).collect(),
         total: page.total,
@@ -80,7 +80,7 @@ pub async fn list_workflows(
 pub async fn get_workflow(org: String, id: String) -> Result<WorkflowView, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
-    let overview = switchyard::view::workflow::overview(&mut conn, &member, &id).await?;
+    let overview = switchyard::read_model::workflow::overview(&mut conn, &member, &id).await?;
     Ok(WorkflowView { member, overview })
 }
 
@@ -242,14 +242,15 @@ pub async fn get_versions(
     #[server(default)] a: String,
     #[server(default)] b: String,
     #[server(default)] before: String,
-) -> Result<(Member, switchyard::view::versions::Versions), AppError> {
+) -> Result<(Member, switchyard::read_model::versions::Versions), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
-    let compare = switchyard::query::VersionPair::parse(&[("a", &a), ("b", &b)])?;
+    let compare = switchyard::list_query::VersionPair::parse(&[("a", &a), ("b", &b)])?;
     // A page that is not a number starts at the newest, as an edited address should.
     let before = before.trim().parse::<i32>().ok();
     let versions =
-        switchyard::view::versions::versions(&mut conn, &member, &id, compare, before).await?;
+        switchyard::read_model::versions::versions(&mut conn, &member, &id, compare, before)
+            .await?;
     Ok((member, versions))
 }
 
@@ -263,7 +264,7 @@ pub async fn restore_version(
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard::WorkflowId::from_path(&id)?;
-    let (version, based_on) = switchyard::query::VersionPair::restore(&version, &based_on)?;
+    let (version, based_on) = switchyard::list_query::VersionPair::restore(&version, &based_on)?;
     let hooks = crate::state::state()?.hooks;
     switchyard::verbs::restore(&mut conn, &hooks, &member, &id, based_on, version).await?;
     leptos_axum::redirect(&format!("/o/{org}/workflows/{id}"));

@@ -53,14 +53,14 @@ pub async fn list(
     Api(caller): Api,
     query: Pairs,
 ) -> Result<Response, ApiError> {
-    let query = switchyard::query::EventFeedQuery::parse(&pairs(&query))?;
+    let query = switchyard::list_query::EventFeedQuery::parse(&pairs(&query))?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let feed = switchyard::view::event::feed(&mut conn, &caller, &query).await?;
+    let feed = switchyard::read_model::event::feed(&mut conn, &caller, &query).await?;
     let answer = EventPage {
         results: feed
             .events
             .iter()
-            .map(switchyard::view::resource::event)
+            .map(switchyard::read_model::resource::event)
             .collect(),
         has_more: feed.has_more,
         cursor: feed.cursor,

@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use switchyard::entity::RunSummary;
 use switchyard::id::RunId;
-use switchyard::query::RunQuery;
-use switchyard::view::resource;
-use switchyard::view::resource::{QueuedRun, RunDetailResource};
+use switchyard::list_query::RunQuery;
+use switchyard::read_model::resource;
+use switchyard::read_model::resource::{QueuedRun, RunDetailResource};
 use switchyard::{DomainError, WorkflowId};
 
 /// The run filters of the query string; `cursor` is the previous page's, as `before` is.
@@ -67,7 +67,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let query = run_query(&query)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let list = switchyard::view::run::search(&mut conn, &caller, &query).await?;
+    let list = switchyard::read_model::run::search(&mut conn, &caller, &query).await?;
     Ok(page(&list.runs, list.next))
 }
 
@@ -88,7 +88,7 @@ pub async fn of_workflow(
     let id = WorkflowId::from_path(&id)?;
     let query = run_query(&query)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let history = switchyard::view::run::history(&mut conn, &caller, &id, &query).await?;
+    let history = switchyard::read_model::run::history(&mut conn, &caller, &id, &query).await?;
     Ok(page(&history.runs, history.next))
 }
 
@@ -107,7 +107,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = RunId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let detail = switchyard::view::run::detail(&mut conn, &caller, &id).await?;
+    let detail = switchyard::read_model::run::detail(&mut conn, &caller, &id).await?;
     Ok(axum::Json(resource::run_detail(&detail)).into_response())
 }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use switchyard::view::resource::{EventResource, RunResource};
+use switchyard::read_model::resource::{EventResource, RunResource};
 use switchyard::workflow::resource::WorkflowResource;
 use utoipa::ToSchema;
 

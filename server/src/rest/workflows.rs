@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use switchyard::view::resource::QueuedRun;
+use switchyard::read_model::resource::QueuedRun;
 use switchyard::workflow::resource::WorkflowResource;
 use switchyard::{DomainError, Workflow, WorkflowId, verbs};
 
@@ -44,9 +44,9 @@ pub async fn list(
     Api(caller): Api,
     query: Pairs,
 ) -> Result<Response, ApiError> {
-    let search = switchyard::search::Search::parse(&pairs(&query))?;
+    let search = switchyard::workflow_search::Search::parse(&pairs(&query))?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let page = switchyard::view::workflow::search(&mut conn, &caller, &search).await?;
+    let page = switchyard::read_model::workflow::search(&mut conn, &caller, &search).await?;
     let answer = WorkflowPage {
         results: page.results.iter().map(WorkflowResource::from).collect(),
         total: page.total,
@@ -95,7 +95,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = WorkflowId::from_path(&id)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    let workflow = switchyard::view::workflow::get(&mut conn, &caller, &id).await?;
+    let workflow = switchyard::read_model::workflow::get(&mut conn, &caller, &id).await?;
     Ok(with_etag(StatusCode::OK, &workflow))
 }
 

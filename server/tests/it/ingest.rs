@@ -420,7 +420,7 @@ async fn the_event_log_shows_what_an_event_started_and_who_ignored_it() {
 async fn the_event_log_pages_back_by_position() {
     let app = TestApp::new().await;
     let key = key(&app, "acme").await;
-    for i in 0..(switchyard::view::event::PAGE + 5) {
+    for i in 0..(switchyard::read_model::event::PAGE + 5) {
         let body = json!({"type": "Tick.happened", "data": {"i": i}}).to_string();
         app.send(post("acme", Some(&key), "application/json", body))
             .await;
@@ -437,10 +437,13 @@ async fn the_event_log_pages_back_by_position() {
         .body,
     )
     .expect("page");
-    assert_eq!(first.entries.len() as i64, switchyard::view::event::PAGE);
+    assert_eq!(
+        first.entries.len() as i64,
+        switchyard::read_model::event::PAGE
+    );
     assert_eq!(
         first.entries[0].event.data["i"],
-        json!(switchyard::view::event::PAGE + 4),
+        json!(switchyard::read_model::event::PAGE + 4),
         "newest first"
     );
     let before = first.before.expect("more").to_string();

@@ -3,11 +3,11 @@
 //! fails the first test.
 
 use crate::TestApp;
-use app::api::{
+use app::error::AppError;
+use app::server_fns::{
     account::*, audit::*, auth::*, dashboard::*, events::*, members::*, runs::*, settings::*,
     workflows::*,
 };
-use app::error::AppError;
 use axum::http::StatusCode;
 use server_fn::ServerFn;
 use switchyard::Role;

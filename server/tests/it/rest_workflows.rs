@@ -142,12 +142,13 @@ async fn one_workflow_reads_with_its_version_and_strangers_see_nothing() {
     // exactly like a missing one.
     let mut conn = app.db.conn().await;
     let globex_admin = app.member("globex", switchyard::Role::Admin).await;
-    let theirs = switchyard::view::workflow::list(&mut conn, &globex_admin, &Default::default())
-        .await
-        .expect("list")
-        .results[0]
-        .id
-        .to_string();
+    let theirs =
+        switchyard::read_model::workflow::list(&mut conn, &globex_admin, &Default::default())
+            .await
+            .expect("list")
+            .results[0]
+            .id
+            .to_string();
     let hidden = app
         .send(get(&format!("/~acme/workflows/{theirs}"), Some(&acme)))
         .await;

@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use switchyard::Role;
 use switchyard::entity::{EventSource, RunDetail};
 use switchyard::ingest::{self, PostedEvent};
-use switchyard::view::run::RunHistory;
+use switchyard::read_model::run::RunHistory;
 
 /// An acme workflow with two steps, activated, and `n` finished runs of it.
 async fn with_runs(app: &TestApp, n: usize) -> (switchyard::Workflow, Vec<String>) {
@@ -118,7 +118,7 @@ async fn a_run_reads_step_by_step() {
 #[tokio::test(flavor = "multi_thread")]
 async fn run_history_pages_by_position_and_filters_by_status() {
     let app = TestApp::new().await;
-    let (workflow, runs) = with_runs(&app, switchyard::view::run::PAGE as usize + 3).await;
+    let (workflow, runs) = with_runs(&app, switchyard::read_model::run::PAGE as usize + 3).await;
     let admin = app.member("acme", Role::Admin).await;
     let cookie = app.sign_in(&admin).await;
     let id = workflow.id.to_string();
@@ -132,7 +132,7 @@ async fn run_history_pages_by_position_and_filters_by_status() {
         .body,
     )
     .expect("page");
-    assert_eq!(first.runs.len() as i64, switchyard::view::run::PAGE);
+    assert_eq!(first.runs.len() as i64, switchyard::read_model::run::PAGE);
     let next = first.next.clone().expect("older runs").to_string();
     let rest: RunHistory = serde_json::from_str(
         &app.call(
@@ -201,7 +201,10 @@ async fn run_history_pages_by_position_and_filters_by_status() {
         .body,
     )
     .expect("page");
-    assert_eq!(succeeded.runs.len() as i64, switchyard::view::run::PAGE);
+    assert_eq!(
+        succeeded.runs.len() as i64,
+        switchyard::read_model::run::PAGE
+    );
     assert!(
         succeeded
             .runs
@@ -397,8 +400,10 @@ async fn the_dashboard_counts_from_the_rollups_and_refuses_a_range_it_does_not_k
             &[("org", "acme"), ("range", "24h")],
         )
         .await;
-    let (_, dashboard): (switchyard::Member, switchyard::view::dashboard::Dashboard) =
-        serde_json::from_str(&answer.body).expect("dashboard");
+    let (_, dashboard): (
+        switchyard::Member,
+        switchyard::read_model::dashboard::Dashboard,
+    ) = serde_json::from_str(&answer.body).expect("dashboard");
     assert_eq!((dashboard.runs, dashboard.failures), (runs.len() as i64, 0));
     let succeeded: i64 = dashboard.points.iter().map(|p| p.succeeded).sum();
     assert_eq!(succeeded, 4, "the chart adds up to the runs");
@@ -452,7 +457,7 @@ async fn the_organizations_runs_filter_by_everything_the_address_says() {
         let mut args = vec![("org", "acme")];
         args.extend_from_slice(filters);
         let answer = app.call(Some(&cookie), "list_runs", &args).await;
-        let list: switchyard::view::run::RunList =
+        let list: switchyard::read_model::run::RunList =
             serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("{e}: {}", answer.body));
         list.runs.len()
     };

@@ -264,7 +264,8 @@ async fn a_viewer_reads_but_every_change_is_forbidden() {
             &[("org", "acme"), ("id", id)],
         )
         .await;
-    let view: app::api::workflows::WorkflowView = serde_json::from_str(&view.body).expect("view");
+    let view: app::server_fns::workflows::WorkflowView =
+        serde_json::from_str(&view.body).expect("view");
     assert!(view.overview.verbs.is_empty(), "no buttons for a Viewer");
     for (name, args) in [
         ("get_dashboard", vec![("org", "acme")]),
@@ -459,7 +460,7 @@ async fn an_editor_creates_edits_and_moves_a_workflow_through_its_verbs() {
         .await;
     let (_, page): (
         switchyard::Member,
-        switchyard::query::Page<app::api::workflows::WorkflowRow>,
+        switchyard::list_query::Page<app::server_fns::workflows::WorkflowRow>,
     ) = serde_json::from_str(&list.body).expect("page");
     let id = page.results[0].id.to_string();
     let refused = app

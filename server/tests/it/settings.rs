@@ -1,6 +1,6 @@
 use crate::TestApp;
-use app::api::settings::SettingsView;
 use app::error::AppError;
+use app::server_fns::settings::SettingsView;
 use switchyard::Role;
 use switchyard::entity::Scope;
 
@@ -206,7 +206,7 @@ async fn an_admin_sets_the_threshold_and_time_zone_and_nobody_else_can() {
         )
         .await;
     assert!(ok.status.is_success(), "{}", ok.body);
-    let seen: app::api::settings::SettingsView = serde_json::from_str(
+    let seen: app::server_fns::settings::SettingsView = serde_json::from_str(
         &app.call(Some(&cookie), "get_settings", &[("org", "acme")])
             .await
             .body,
@@ -234,7 +234,7 @@ async fn an_admin_sets_the_threshold_and_time_zone_and_nobody_else_can() {
         .await;
     assert_eq!(other.error(), AppError::NotFound);
     assert_eq!((other.status, other.body), (control.status, control.body));
-    let after: app::api::settings::SettingsView = serde_json::from_str(
+    let after: app::server_fns::settings::SettingsView = serde_json::from_str(
         &app.call(Some(&cookie), "get_settings", &[("org", "acme")])
             .await
             .body,

@@ -4,7 +4,7 @@
 use crate::db::Conn;
 use crate::entity::RunSummary;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
-use crate::query::RunQuery;
+use crate::list_query::RunQuery;
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
 use diesel::dsl::sql;

@@ -3,7 +3,7 @@
 use crate::db::Conn;
 use crate::entity::Workflow;
 use crate::id::OrgId;
-use crate::query::{Page, Position, Sort, WorkflowQuery};
+use crate::list_query::{Page, Position, Sort, WorkflowQuery};
 use crate::schema::workflows;
 use diesel::dsl::sql;
 use diesel::pg::Pg;

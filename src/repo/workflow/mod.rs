@@ -3,6 +3,7 @@
 //! workflow (and how its counters are read) in `tally`.
 
 mod list;
+pub mod search;
 mod tally;
 mod versions;
 

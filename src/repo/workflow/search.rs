@@ -5,9 +5,9 @@
 use crate::db::Conn;
 use crate::entity::Workflow;
 use crate::id::OrgId;
-use crate::query::Page;
+use crate::list_query::Page;
 use crate::schema::workflows;
-use crate::search::{Cmp, Dir, Field, Filter, Kind, Lit, Search, value_of};
+use crate::workflow_search::{Cmp, Dir, Field, Filter, Kind, Lit, Search, value_of};
 use diesel::dsl::sql;
 use diesel::expression::{
     AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate,

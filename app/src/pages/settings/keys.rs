@@ -1,10 +1,10 @@
 //! The settings page's API keys: the list with revocation asked twice, a key shown once, and
 //! the form for a new one (Admins).
 
-use crate::api::settings::{CreateApiKey, RevokeApiKey, SettingsView};
 use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::{maybe_time, time};
 use crate::error::AppError;
+use crate::server_fns::settings::{CreateApiKey, RevokeApiKey, SettingsView};
 use leptos::prelude::*;
 use switchyard::entity::Scope;
 

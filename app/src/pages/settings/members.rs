@@ -1,11 +1,11 @@
 //! The settings page's members: a list for everyone; for Admins each one's role, removal asked
 //! twice, the pending invitations and the invitation form.
 
-use crate::api::members::{ChangeMemberRole, InviteMember, RemoveMember, RevokeInvitation};
-use crate::api::settings::SettingsView;
 use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::time;
 use crate::error::AppError;
+use crate::server_fns::members::{ChangeMemberRole, InviteMember, RemoveMember, RevokeInvitation};
+use crate::server_fns::settings::SettingsView;
 use leptos::prelude::*;
 
 /// The server functions the members section calls.

@@ -4,11 +4,11 @@
 mod keys;
 mod members;
 
-use crate::api::settings::{
-    CreateApiKey, RevokeApiKey, SavePreferences, SettingsView, get_settings,
-};
 use crate::components::field::TextField;
 use crate::components::layout::org_param;
+use crate::server_fns::settings::{
+    CreateApiKey, RevokeApiKey, SavePreferences, SettingsView, get_settings,
+};
 use keys::SettingsBody;
 use leptos::prelude::*;
 use leptos_meta::Title;
