@@ -11,6 +11,7 @@ use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::schema::{sessions, users};
 use crate::session::{ADDRESS_KEY, BROWSER_KEY, SEEN_AT_KEY, SIGNED_IN_AT_KEY};
+use crate::sql_text::Sql;
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -31,11 +32,12 @@ pub async fn sessions(
     current: Option<&str>,
 ) -> DomainResult<Vec<SessionEntry>> {
     let rows: Vec<(String, serde_json::Value)> = sessions::table
-        .filter(sessions::user_id.eq(user.as_str()))
+        .filter(sessions::user_id.eq(user.as_str().sql_nullable()))
         .filter(sessions::expires_at.gt(OffsetDateTime::now_utc()))
         .select((sessions::id, sessions::data))
         .load(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     let at = |data: &serde_json::Value, key: &str| {
         data[key]
             .as_i64()
@@ -60,17 +62,19 @@ pub async fn sessions(
 /// Ends one of the person's sessions, named by its handle; someone else's is `NotFound`.
 pub async fn end_session(conn: &mut Conn, user: &UserId, handle_: &str) -> DomainResult<()> {
     let ids: Vec<String> = sessions::table
-        .filter(sessions::user_id.eq(user.as_str()))
+        .filter(sessions::user_id.eq(user.as_str().sql_nullable()))
         .select(sessions::id)
         .load(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     let id = ids
         .into_iter()
         .find(|id| handle(id) == handle_)
         .ok_or(DomainError::NotFound)?;
-    diesel::delete(sessions::table.filter(sessions::id.eq(id)))
+    diesel::delete(sessions::table.filter(sessions::id.eq(id.sql())))
         .execute(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     Ok(())
 }
 
@@ -85,11 +89,12 @@ pub async fn end_other_sessions(
         .unwrap_or_default();
     Ok(diesel::delete(
         sessions::table
-            .filter(sessions::user_id.eq(user.as_str()))
-            .filter(sessions::id.ne(keep)),
+            .filter(sessions::user_id.eq(user.as_str().sql_nullable()))
+            .filter(sessions::id.ne(keep.sql())),
     )
     .execute(conn)
-    .await?)
+    .await
+    .map_err(crate::failure::Failure::from)?)
 }
 
 /// Changes the person's password: the current one must be right, the new one good and typed
@@ -105,10 +110,11 @@ pub async fn change_password(
     address: Option<&str>,
 ) -> DomainResult<()> {
     let (email, hash): (String, String) = users::table
-        .find(user)
+        .find(user.sql())
         .select((users::email, users::password_hash))
         .first(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     // Guessing the current password from a signed-in browser counts like guessing at sign-in,
     // and is slowed the same way.
     let network = auth::network(address);
@@ -121,7 +127,9 @@ pub async fn change_password(
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
     if !right {
-        auth::record_failure(conn, &email, &network).await?;
+        auth::record_failure(conn, &email, &network)
+            .await
+            .map_err(crate::failure::Failure::from)?;
     }
     let mut errors = Vec::new();
     if !right {
@@ -150,10 +158,11 @@ pub async fn change_password(
     let hash = auth::hash_password(new)
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
-    diesel::update(users::table.find(user))
+    diesel::update(users::table.find(user.sql()))
         .set(users::password_hash.eq(hash))
         .execute(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     let ended = end_other_sessions(conn, user, keep).await?;
     for member in repo::org::memberships_of(conn, user).await? {
         let event = NewEvent {

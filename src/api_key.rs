@@ -4,10 +4,13 @@
 use crate::db::Conn;
 use crate::entity::{ApiKey, EventSource, KeyHolder, Member, Organization, Scope};
 use crate::error::{DomainError, DomainResult};
+use crate::failure::Failure;
+use crate::id::Generate;
 use crate::id::{ApiKeyId, OrgId, UserId, digest, random_base62};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::schema::{api_keys, organizations};
+use crate::sql_text::Sql;
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -26,6 +29,35 @@ fn require_admin(actor: &Member) -> DomainResult<()> {
         Ok(())
     } else {
         Err(DomainError::Forbidden)
+    }
+}
+
+/// An API key's row as it is read: the model's `ApiKey`, field for field.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
+struct ApiKeyRow {
+    id: ApiKeyId,
+    name: String,
+    prefix: String,
+    created_at: time::OffsetDateTime,
+    last_used_at: Option<time::OffsetDateTime>,
+    revoked_at: Option<time::OffsetDateTime>,
+    scopes: Vec<Scope>,
+    expires_at: Option<time::OffsetDateTime>,
+}
+
+impl From<ApiKeyRow> for ApiKey {
+    fn from(row: ApiKeyRow) -> Self {
+        ApiKey {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked_at: row.revoked_at,
+            scopes: row.scopes,
+            expires_at: row.expires_at,
+        }
     }
 }
 
@@ -157,20 +189,22 @@ pub async fn create_for(
         expires_at,
     } = request.check(OffsetDateTime::now_utc())?;
     let secret = format!("{KEY_PREFIX}{}", random_base62(SECRET_LEN));
-    let key: ApiKey = diesel::insert_into(api_keys::table)
+    let key: ApiKeyRow = diesel::insert_into(api_keys::table)
         .values((
-            api_keys::id.eq(ApiKeyId::generate()),
-            api_keys::org_id.eq(org),
+            api_keys::id.eq(ApiKeyId::generate().sql_owned()),
+            api_keys::org_id.eq(org.sql()),
             api_keys::name.eq(&name),
             api_keys::scopes.eq(&scopes),
             api_keys::expires_at.eq(expires_at),
             api_keys::prefix.eq(&secret[..SHOWN_LEN]),
             api_keys::hash.eq(digest(&secret)),
-            api_keys::created_by.eq(by),
+            api_keys::created_by.eq(crate::sql_text::maybe(by)),
         ))
-        .returning(ApiKey::as_returning())
+        .returning(ApiKeyRow::as_returning())
         .get_result(conn)
-        .await?;
+        .await
+        .map_err(Failure::from)?;
+    let key = ApiKey::from(key);
     let (org, event) = audit(org, "ApiKey.created", &key, by);
     repo::event::insert(conn, &org, &event).await?;
     Ok((key, secret))
@@ -180,11 +214,15 @@ pub async fn create_for(
 pub async fn list(conn: &mut Conn, actor: &Member) -> DomainResult<Vec<ApiKey>> {
     require_admin(actor)?;
     Ok(api_keys::table
-        .filter(api_keys::org_id.eq(&actor.org.id))
+        .filter(api_keys::org_id.eq(actor.org.id.sql()))
         .order((api_keys::created_at.desc(), api_keys::id.desc()))
-        .select(ApiKey::as_select())
-        .load(conn)
-        .await?)
+        .select(ApiKeyRow::as_select())
+        .load::<ApiKeyRow>(conn)
+        .await
+        .map_err(Failure::from)?
+        .into_iter()
+        .map(ApiKey::from)
+        .collect())
 }
 
 /// Revokes a key of the actor's organization; another organization's key is `NotFound`.
@@ -192,21 +230,27 @@ pub async fn list(conn: &mut Conn, actor: &Member) -> DomainResult<Vec<ApiKey>> 
 pub async fn revoke(conn: &mut Conn, actor: &Member, id: &ApiKeyId) -> DomainResult<ApiKey> {
     require_admin(actor)?;
     let mine = api_keys::table
-        .filter(api_keys::id.eq(id))
-        .filter(api_keys::org_id.eq(&actor.org.id));
-    let revoked: Option<ApiKey> = diesel::update(mine.filter(api_keys::revoked_at.is_null()))
+        .filter(api_keys::id.eq(id.sql()))
+        .filter(api_keys::org_id.eq(actor.org.id.sql()));
+    let revoked: Option<ApiKeyRow> = diesel::update(mine.filter(api_keys::revoked_at.is_null()))
         .set(api_keys::revoked_at.eq(OffsetDateTime::now_utc()))
-        .returning(ApiKey::as_returning())
+        .returning(ApiKeyRow::as_returning())
         .get_result(conn)
         .await
-        .optional()?;
-    match revoked {
+        .optional()
+        .map_err(Failure::from)?;
+    match revoked.map(ApiKey::from) {
         Some(key) => {
             let (org, event) = audit(&actor.org.id, "ApiKey.revoked", &key, Some(&actor.user_id));
             repo::event::insert(conn, &org, &event).await?;
             Ok(key)
         }
-        None => Ok(mine.select(ApiKey::as_select()).first(conn).await?),
+        None => Ok(ApiKey::from(
+            mine.select(ApiKeyRow::as_select())
+                .first::<ApiKeyRow>(conn)
+                .await
+                .map_err(Failure::from)?,
+        )),
     }
 }
 
@@ -252,7 +296,8 @@ pub async fn authenticate(
         ))
         .first(conn)
         .await
-        .optional()?;
+        .optional()
+        .map_err(crate::failure::Failure::from)?;
     let Some((id, _, org_id, slug, name, last_used, scopes)) =
         found.filter(|(_, stored, ..)| *stored == digest(secret))
     else {
@@ -261,7 +306,7 @@ pub async fn authenticate(
     let stale = now - time::Duration::minutes(1);
     if last_used.is_none_or(|at| at < stale) {
         diesel::update(
-            api_keys::table.find(&id).filter(
+            api_keys::table.find(id.sql()).filter(
                 api_keys::last_used_at
                     .is_null()
                     .or(api_keys::last_used_at.lt(stale)),
@@ -269,7 +314,8 @@ pub async fn authenticate(
         )
         .set(api_keys::last_used_at.eq(now))
         .execute(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     }
     Ok(Some(KeyHolder {
         org: Organization {

@@ -1,8 +1,12 @@
-//! Diesel's view of the tables in `migrations/`.
+//! Diesel's view of the tables in `migrations/`. A column holding one of the model's values
+//! (an id, a status, a definition) is `Stored` (`sql_text`); free text is `Text`.
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     organizations (id) {
-        id -> Text,
+        id -> Stored,
         slug -> Text,
         name -> Text,
         created_at -> Timestamptz,
@@ -12,8 +16,11 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     users (id) {
-        id -> Text,
+        id -> Stored,
         email -> Text,
         display_name -> Text,
         password_hash -> Text,
@@ -22,31 +29,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     memberships (user_id, org_id) {
-        user_id -> Text,
-        org_id -> Text,
-        role -> Text,
+        user_id -> Stored,
+        org_id -> Stored,
+        role -> Stored,
         created_at -> Timestamptz,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     sessions (id) {
-        id -> Text,
+        id -> Stored,
         data -> Jsonb,
         expires_at -> Timestamptz,
-        user_id -> Nullable<Text>,
+        user_id -> Nullable<Stored>,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     invitations (id) {
-        id -> Text,
-        org_id -> Text,
+        id -> Stored,
+        org_id -> Stored,
         email -> Text,
-        role -> Text,
+        role -> Stored,
         token_hash -> Text,
-        invited_by -> Nullable<Text>,
+        invited_by -> Nullable<Stored>,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         accepted_at -> Nullable<Timestamptz>,
@@ -63,23 +79,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     workflows (id) {
-        id -> Text,
-        org_id -> Text,
+        id -> Stored,
+        org_id -> Stored,
         name -> Text,
         description -> Text,
         trigger_event -> Text,
-        steps -> Text,
-        retry_policy -> Nullable<Text>,
-        error_handling -> Text,
+        steps -> Stored,
+        retry_policy -> Nullable<Stored>,
+        error_handling -> Stored,
         timeout_ms -> Nullable<Int8>,
-        status -> Text,
+        status -> Stored,
         version -> Int4,
         last_run_at -> Nullable<Timestamptz>,
         run_count -> Int8,
         success_count -> Int8,
         failure_count -> Int8,
-        created_by -> Nullable<Text>,
+        created_by -> Nullable<Stored>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
@@ -88,26 +107,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     workflow_versions (workflow_id, version) {
-        workflow_id -> Text,
+        workflow_id -> Stored,
         version -> Int4,
-        org_id -> Text,
+        org_id -> Stored,
         snapshot -> Jsonb,
-        created_by -> Nullable<Text>,
+        created_by -> Nullable<Stored>,
         created_at -> Timestamptz,
         restored_from -> Nullable<Int4>,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     events (id) {
-        id -> Text,
+        id -> Stored,
         seq -> Int8,
-        org_id -> Text,
+        org_id -> Stored,
         #[sql_name = "type"]
         type_ -> Text,
         data -> Jsonb,
-        source -> Text,
+        source -> Stored,
         actor -> Nullable<Text>,
         subject -> Nullable<Text>,
         idempotency_key -> Nullable<Text>,
@@ -119,21 +144,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     event_chains (root_event_id) {
-        root_event_id -> Text,
-        org_id -> Text,
+        root_event_id -> Stored,
+        org_id -> Stored,
         runs -> Int4,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     runs (id) {
-        id -> Text,
-        org_id -> Text,
-        workflow_id -> Text,
+        id -> Stored,
+        org_id -> Stored,
+        workflow_id -> Stored,
         workflow_version -> Int4,
-        event_id -> Text,
-        status -> Text,
+        event_id -> Stored,
+        status -> Stored,
         next_step -> Int4,
         run_at -> Timestamptz,
         lease_owner -> Nullable<Text>,
@@ -146,60 +177,69 @@ diesel::table! {
         finished_at -> Nullable<Timestamptz>,
         attempt -> Int4,
         depth -> Int4,
-        chain_root -> Nullable<Text>,
+        chain_root -> Nullable<Stored>,
         events_recorded -> Int4,
         stalls -> Int4,
         notice -> Nullable<Text>,
         failure_group -> Nullable<Text>,
-        retry_of -> Nullable<Text>,
+        retry_of -> Nullable<Stored>,
         retry_from -> Nullable<Int4>,
-        requested_by -> Nullable<Text>,
-        cancel_requested_by -> Nullable<Text>,
-        batch_id -> Nullable<Text>,
+        requested_by -> Nullable<Stored>,
+        cancel_requested_by -> Nullable<Stored>,
+        batch_id -> Nullable<Stored>,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     run_batches (id) {
-        id -> Text,
-        org_id -> Text,
-        requested_by -> Text,
+        id -> Stored,
+        org_id -> Stored,
+        requested_by -> Stored,
         retry_from -> Text,
         filter -> Text,
         request_key -> Text,
         total -> Int4,
         skipped -> Int4,
         created_at -> Timestamptz,
-        cancel_requested_by -> Nullable<Text>,
+        cancel_requested_by -> Nullable<Stored>,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     run_outcomes (id) {
         id -> Int8,
-        org_id -> Text,
-        workflow_id -> Text,
+        org_id -> Stored,
+        workflow_id -> Stored,
         version -> Int4,
         hour -> Timestamptz,
         started -> Bool,
-        outcome -> Nullable<Text>,
+        outcome -> Nullable<Stored>,
         duration_ms -> Nullable<Int8>,
         duration_bucket -> Nullable<Int2>,
         failure_group -> Nullable<Text>,
         failed_step -> Nullable<Int4>,
         fingerprint -> Nullable<Text>,
         error -> Nullable<Text>,
-        run_id -> Nullable<Text>,
+        run_id -> Nullable<Stored>,
         at -> Timestamptz,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     run_stats (workflow_id, version, hour) {
-        workflow_id -> Text,
+        workflow_id -> Stored,
         version -> Int4,
         hour -> Timestamptz,
-        org_id -> Text,
+        org_id -> Stored,
         started -> Int8,
         succeeded -> Int8,
         failed -> Int8,
@@ -211,10 +251,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     failure_groups (key) {
         key -> Text,
-        org_id -> Text,
-        workflow_id -> Text,
+        org_id -> Stored,
+        workflow_id -> Stored,
         step -> Int4,
         fingerprint -> Text,
         error -> Text,
@@ -222,40 +265,49 @@ diesel::table! {
         first_seen -> Timestamptz,
         last_seen -> Timestamptz,
         versions -> Array<Int4>,
-        sample_run -> Text,
+        sample_run -> Stored,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     failure_group_hours (key, hour) {
         key -> Text,
         hour -> Timestamptz,
-        org_id -> Text,
+        org_id -> Stored,
         runs -> Int8,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     run_steps (run_id, idx) {
-        run_id -> Text,
+        run_id -> Stored,
         idx -> Int4,
-        org_id -> Text,
+        org_id -> Stored,
         action -> Text,
-        status -> Text,
+        status -> Stored,
         input -> Nullable<Jsonb>,
         output -> Nullable<Jsonb>,
         error -> Nullable<Text>,
         attempts -> Int4,
         started_at -> Nullable<Timestamptz>,
         finished_at -> Nullable<Timestamptz>,
-        reused_from -> Nullable<Text>,
+        reused_from -> Nullable<Stored>,
     }
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     things (id) {
-        id -> Text,
-        org_id -> Text,
+        id -> Stored,
+        org_id -> Stored,
         #[sql_name = "type"]
         type_ -> Text,
         data -> Jsonb,
@@ -265,17 +317,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     api_keys (id) {
-        id -> Text,
-        org_id -> Text,
+        id -> Stored,
+        org_id -> Stored,
         name -> Text,
         prefix -> Text,
         hash -> Text,
-        created_by -> Nullable<Text>,
+        created_by -> Nullable<Stored>,
         created_at -> Timestamptz,
         last_used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
-        scopes -> Array<Text>,
+        scopes -> Array<Stored>,
         expires_at -> Nullable<Timestamptz>,
     }
 }
@@ -288,8 +343,11 @@ diesel::joinable!(api_keys -> organizations (org_id));
 diesel::joinable!(runs -> workflows (workflow_id));
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     run_stats_org (org_id, hour) {
-        org_id -> Text,
+        org_id -> Stored,
         hour -> Timestamptz,
         started -> Int8,
         succeeded -> Int8,
@@ -302,11 +360,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
     run_stats_daily (workflow_id, version, day) {
-        workflow_id -> Text,
+        workflow_id -> Stored,
         version -> Int4,
         day -> Timestamptz,
-        org_id -> Text,
+        org_id -> Stored,
         started -> Int8,
         succeeded -> Int8,
         failed -> Int8,

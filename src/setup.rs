@@ -3,6 +3,7 @@
 use crate::auth;
 use crate::db::Conn;
 use crate::entity::{Member, Organization};
+use crate::id::Generate;
 use crate::id::{OrgId, UserId};
 use crate::repo;
 use crate::role::Role;
@@ -90,7 +91,7 @@ pub async fn create_org(conn: &mut Conn, new: &NewOrg) -> anyhow::Result<Member>
     }
     let hash = auth::hash_password(&new.admin_password).await?;
     let member = conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| {
+        .transaction::<_, crate::failure::Failure, _>(async |conn| {
             let org = Organization {
                 id: OrgId::generate(),
                 slug: new.slug.clone(),

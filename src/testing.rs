@@ -6,7 +6,7 @@ use crate::entity::Member;
 use crate::role::Role;
 use crate::setup::{self, NewOrg};
 use diesel::migration::MigrationSource;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::hash::{Hash, Hasher};
 
@@ -63,7 +63,7 @@ fn template_name() -> String {
 async fn exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
     diesel::select(
         diesel::dsl::sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
-            .bind::<Text, _>(name)
+            .bind::<diesel::sql_types::Text, _>(name)
             .sql(")"),
     )
     .get_result(conn)

@@ -4,9 +4,9 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
-use switchyard::error::ErrorKind;
-use switchyard::workflow::{FieldError, WorkflowInput};
-use switchyard::{DomainError, Workflow};
+use switchyard_model::error::ErrorKind;
+use switchyard_model::workflow::{FieldError, WorkflowInput};
+use switchyard_model::{DomainError, Workflow};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -44,7 +44,7 @@ pub enum AppError {
     Previewed {
         input: Box<WorkflowInput>,
         sample: String,
-        dry: Box<switchyard::preview::DryRun>,
+        dry: Box<switchyard_model::preview::DryRun>,
     },
     #[error("{0}")]
     SignIn(String),
@@ -171,8 +171,8 @@ impl From<DomainError> for AppError {
 }
 
 /// An id in an address that is not one: not found, like one that names nothing.
-impl From<switchyard::id::NoSuchId> for AppError {
-    fn from(err: switchyard::id::NoSuchId) -> Self {
+impl From<switchyard_model::id::NoSuchId> for AppError {
+    fn from(err: switchyard_model::id::NoSuchId) -> Self {
         DomainError::from(err).into()
     }
 }

@@ -1,7 +1,7 @@
 //! The step editor's buttons (add, remove, move a step; add, remove a mapping row) as
 //! operations on the form's input. They run on the server so that they work without JavaScript.
 
-use switchyard::workflow::{MappingRow, StepInput, WorkflowInput};
+use switchyard_model::workflow::{MappingRow, StepInput, WorkflowInput};
 
 /// What a button of the workflow form asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use switchyard::{Member, UserId};
 use tower_sessions::Session;
 
 /// The session key under which the signed-in user's id is kept.
-pub const USER_KEY: &str = switchyard::session::USER_KEY;
+pub const USER_KEY: &str = switchyard_model::session::USER_KEY;
 
 /// The address the request comes from (the server's middleware sets it).
 #[derive(Clone, Debug)]
@@ -23,7 +23,7 @@ pub struct AppState {
     pub events: switchyard::ingest::GroupCommit,
     pub hooks: Hooks,
     /// The time sessions are judged by (tests move it forward).
-    pub clock: switchyard::clock::Clock,
+    pub clock: switchyard_model::clock::Clock,
     /// The address people reach the app at, when configured (`SWITCHYARD_PUBLIC_URL`): links
     /// the app hands out (invitations) start with it.
     pub public_url: Option<String>,

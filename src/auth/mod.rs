@@ -81,6 +81,12 @@ impl From<diesel::result::Error> for SignInError {
     }
 }
 
+impl From<crate::failure::Failure> for SignInError {
+    fn from(e: crate::failure::Failure) -> Self {
+        SignInError::Internal(e.to_string())
+    }
+}
+
 async fn connection(pool: &Pool) -> Result<crate::db::PooledConn, SignInError> {
     pool.get()
         .await

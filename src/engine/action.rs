@@ -5,6 +5,7 @@ use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::id::{OrgId, random_base62};
 use crate::schema::things;
+use crate::sql_text::Sql;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{Map, Value, json};
@@ -168,8 +169,8 @@ pub(crate) async fn find_thing(
     id: &str,
 ) -> Result<Option<Map<String, Value>>, String> {
     let found: Option<Value> = things::table
-        .filter(things::id.eq(id))
-        .filter(things::org_id.eq(org))
+        .filter(things::id.eq(id.sql()))
+        .filter(things::org_id.eq(org.sql()))
         .filter(things::type_.eq(noun))
         .select(things::data)
         .first(conn)
@@ -200,8 +201,8 @@ pub async fn perform(
             let data = Value::Object(input.clone());
             diesel::insert_into(things::table)
                 .values((
-                    things::id.eq(&id),
-                    things::org_id.eq(org),
+                    things::id.eq(id.sql()),
+                    things::org_id.eq(org.sql()),
                     things::type_.eq(&noun),
                     things::data.eq(&data),
                 ))
@@ -221,8 +222,8 @@ pub async fn perform(
             let data = merged(data, input);
             diesel::update(
                 things::table
-                    .filter(things::id.eq(&id))
-                    .filter(things::org_id.eq(org)),
+                    .filter(things::id.eq(id.sql()))
+                    .filter(things::org_id.eq(org.sql())),
             )
             .set((
                 things::data.eq(Value::Object(data.clone())),

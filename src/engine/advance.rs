@@ -9,6 +9,7 @@ use super::{Claim, Progress, STALLS_MAX};
 use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
+use crate::failure::QueryResult;
 use crate::hooks::HIGH_FAILURE_RATE;
 use crate::id::WorkflowId;
 use crate::ingest::{self, Limits, RunEvent};
@@ -19,7 +20,6 @@ use crate::repo::run_step::StepRecord;
 use crate::repo::stats::{Failure, Outcome};
 use crate::repo::workflow::Health;
 use crate::run::RunStatus;
-use diesel::QueryResult;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde_json::{Value, json};
 use std::sync::Mutex;
@@ -34,6 +34,7 @@ async fn relaxed_commit(conn: &mut Conn) -> QueryResult<()> {
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 pub(super) async fn advance(
@@ -44,13 +45,14 @@ pub(super) async fn advance(
     now: OffsetDateTime,
     limits: &Limits,
 ) -> DomainResult<Progress> {
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         relaxed_commit(conn).await?;
         let (progress, moved) = advance_in(conn, worker, claim, lease, now, limits).await?;
         settle_statuses(conn, moved.as_slice()).await?;
         Ok(progress)
     })
     .await
+    .map_err(Into::into)
 }
 
 /// Advances each claimed run by one step, all in one transaction, each run in a savepoint of its
@@ -67,16 +69,20 @@ pub(super) async fn advance_all(
     now: OffsetDateTime,
     limits: &Limits,
 ) -> DomainResult<Vec<DomainResult<Progress>>> {
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         relaxed_commit(conn).await?;
         let mut results = Vec::with_capacity(claims.len());
         let mut moved = Vec::new();
         for claim in claims {
             let result = conn
-                .transaction::<_, DomainError, _>(async |conn| {
-                    advance_in(conn, worker, claim, lease, now, limits).await
+                .transaction::<_, crate::failure::Failure, _>(async |conn| {
+                    crate::failure::domain(async {
+                        advance_in(conn, worker, claim, lease, now, limits).await
+                    })
+                    .await
                 })
-                .await;
+                .await
+                .map_err(DomainError::from);
             let result = match result {
                 Ok((progress, moves)) => {
                     moved.extend(moves);
@@ -105,6 +111,7 @@ pub(super) async fn advance_all(
         Ok(results)
     })
     .await
+    .map_err(Into::into)
 }
 
 /// One step of a claimed run, in the caller's transaction; with the progress, how the run

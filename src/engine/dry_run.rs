@@ -5,6 +5,7 @@
 use crate::db::Conn;
 use crate::entity::Actor;
 use crate::error::{DomainError, DomainResult};
+use crate::id::Generate;
 use crate::id::WorkflowId;
 pub use crate::preview::DryRun;
 use crate::repo;

@@ -6,6 +6,7 @@ use super::plan::Plan;
 use crate::db::Conn;
 use crate::definition::{ErrorHandling, Mapping, RetryPolicy, Step};
 use crate::error::DomainError;
+use crate::failure::{Failure, QueryResult};
 use crate::ingest::{Limits, RunEvent};
 use crate::mapping::{self, VALUE_MAX_BYTES};
 use crate::repo;
@@ -13,7 +14,6 @@ use crate::repo::event::NewEvent;
 use crate::repo::run::{News, RunRow};
 use crate::repo::run_step::StepRecord;
 use crate::run::{RunStatus, StepStatus};
-use diesel::QueryResult;
 use diesel_async::AsyncConnection;
 use serde_json::{Map, Value};
 use std::sync::Mutex;
@@ -100,7 +100,7 @@ async fn attempt(
     let (run, limits) = (ctx.run, ctx.limits);
     let recorded_so_far = ctx.news.lock().map_or(0, |n| n.events_recorded);
     let result = conn
-        .transaction::<_, DomainError, _>(async |conn| {
+        .transaction::<_, crate::failure::Failure, _>(async |conn| {
             let event = &ctx.plan.context["event"];
             let trigger = action::Trigger {
                 event_type: event["type"].as_str().unwrap_or_default(),
@@ -115,16 +115,16 @@ async fn attempt(
             };
             let depth = run.depth + 1;
             if depth > limits.chain_depth {
-                return Err(DomainError::Vetoed(format!(
+                return Err(Failure::Domain(DomainError::Vetoed(format!(
                     "Stopped: this is the {}th event in a chain of workflows starting each other (at most {}). Check for a loop.",
                     depth, limits.chain_depth
-                )));
+                ))));
             }
             if recorded_so_far >= limits.run_events {
-                return Err(DomainError::Vetoed(format!(
+                return Err(Failure::Domain(DomainError::Vetoed(format!(
                     "Stopped: this run has recorded {} events, the most one run may; {event_type} was not recorded.",
                     limits.run_events
-                )));
+                ))));
             }
             let event = NewEvent {
                 subject: Some(run.id.to_string()),
@@ -149,7 +149,7 @@ async fn attempt(
             Ok(output)
         }
         Ok(Err(message)) => Err(message),
-        Err(DomainError::Vetoed(message)) => Err(message),
+        Err(Failure::Domain(DomainError::Vetoed(message))) => Err(message),
         Err(other) => Err(format!("The step could not be saved: {other}")),
     }
 }

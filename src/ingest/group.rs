@@ -87,12 +87,12 @@ async fn commit(pool: &Pool, jobs: Vec<Job>) {
             .get()
             .await
             .map_err(|e| DomainError::caused_by("no database connection for events", e))?;
-        conn.transaction::<_, DomainError, _>(async |conn| {
+        conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
             let mut answers = Vec::with_capacity(jobs.len());
             for job in &jobs {
                 let answer = conn
-                    .transaction::<_, DomainError, _>(async |conn| {
-                        Ok(ingest_in(conn, &job.org, &job.event).await?)
+                    .transaction::<_, crate::failure::Failure, _>(async |conn| {
+                        ingest_in(conn, &job.org, &job.event).await
                     })
                     .await;
                 answers.push(answer);
@@ -100,12 +100,13 @@ async fn commit(pool: &Pool, jobs: Vec<Job>) {
             Ok(answers)
         })
         .await
+        .map_err(DomainError::from)
     }
     .await;
     match outcome {
         Ok(answers) => {
             for (job, answer) in jobs.into_iter().zip(answers) {
-                let _ = job.answer.send(answer);
+                let _ = job.answer.send(answer.map_err(Into::into));
             }
         }
         // Nothing was committed: every sender hears why.

@@ -10,11 +10,11 @@ pub use group::GroupCommit;
 use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
+use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::workflow::{FieldError, is_event_type};
-use diesel::QueryResult;
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -101,10 +101,11 @@ pub async fn send(
     posted: &PostedEvent,
 ) -> DomainResult<Accepted> {
     let event = sent_event(actor, posted)?;
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        Ok(ingest_in(conn, &actor.org().id, &event).await?)
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        ingest_in(conn, &actor.org().id, &event).await
     })
     .await
+    .map_err(Into::into)
 }
 
 /// An event `actor` sends through the API, checked: that the actor may send events, and the
@@ -126,8 +127,11 @@ pub async fn ingest(
     actor: Option<&str>,
 ) -> DomainResult<Accepted> {
     let event = new_event(posted, source, actor)?;
-    conn.transaction::<_, DomainError, _>(async |conn| Ok(ingest_in(conn, org, &event).await?))
-        .await
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        ingest_in(conn, org, &event).await
+    })
+    .await
+    .map_err(Into::into)
 }
 
 /// The event a client posted, checked, as it is recorded.
@@ -330,6 +334,7 @@ pub async fn notify_workers(conn: &mut Conn) -> QueryResult<()> {
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// Makes `conn` hear `notify_workers` (its notifications stream then yields one per call).
@@ -339,4 +344,5 @@ pub async fn listen_for_runs(conn: &mut Conn) -> QueryResult<()> {
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }

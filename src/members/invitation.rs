@@ -16,11 +16,14 @@ use crate::auth;
 use crate::db::Conn;
 use crate::entity::{EventSource, Member, Organization};
 use crate::error::{DomainError, DomainResult};
+use crate::failure::QueryResult;
+use crate::id::Generate;
 use crate::id::{InvitationId, UserId, digest, random_base62};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, organizations, users};
+use crate::sql_text::Sql;
 use crate::team::{InvitationPage, InvitationView, Invited, Visitor};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
@@ -57,7 +60,7 @@ pub async fn invite(
     };
     let org = actor.org.id.clone();
     let invited = conn
-        .transaction::<_, DomainError, _>(async |conn| {
+        .transaction::<_, crate::failure::Failure, _>(async |conn| { crate::failure::domain(async {
             if is_member(conn, &org, email).await? {
                 return Err(DomainError::Validation(vec![FieldError::new(
                     "email",
@@ -69,16 +72,16 @@ pub async fn invite(
             let expires_at = OffsetDateTime::now_utc() + Duration::days(INVITATION_DAYS);
             diesel::insert_into(invitations::table)
                 .values((
-                    invitations::id.eq(&id),
-                    invitations::org_id.eq(&org),
+                    invitations::id.eq(id.sql()),
+                    invitations::org_id.eq(org.sql()),
                     invitations::email.eq(email),
-                    invitations::role.eq(role),
+                    invitations::role.eq(role.sql()),
                     invitations::token_hash.eq(digest(&token)),
                     invitations::invited_by.eq(&actor.user),
                     invitations::expires_at.eq(expires_at),
                 ))
                 .execute(conn)
-                .await?;
+                .await.map_err(crate::failure::Failure::from)?;
             let event = record(
                 actor,
                 "Member.invited",
@@ -92,7 +95,7 @@ pub async fn invite(
                 token,
                 expires_at,
             })
-        })
+        }).await })
         .await?;
     Ok(invited)
 }
@@ -103,8 +106,8 @@ async fn is_member(conn: &mut Conn, org: &crate::id::OrgId, email: &str) -> Quer
         return Ok(false);
     };
     let count: i64 = memberships::table
-        .filter(memberships::user_id.eq(&user))
-        .filter(memberships::org_id.eq(org))
+        .filter(memberships::user_id.eq(user.sql()))
+        .filter(memberships::org_id.eq(org.sql()))
         .count()
         .get_result(conn)
         .await?;
@@ -120,8 +123,8 @@ pub async fn revoke_invitation(
     let actor = &by.manager()?;
     let revoked: Option<String> = diesel::update(
         invitations::table
-            .filter(invitations::id.eq(id))
-            .filter(invitations::org_id.eq(&actor.org.id))
+            .filter(invitations::id.eq(id.sql()))
+            .filter(invitations::org_id.eq(actor.org.id.sql()))
             .filter(invitations::accepted_at.is_null())
             .filter(invitations::revoked_at.is_null()),
     )
@@ -129,7 +132,8 @@ pub async fn revoke_invitation(
     .returning(invitations::email)
     .get_result(conn)
     .await
-    .optional()?;
+    .optional()
+    .map_err(crate::failure::Failure::from)?;
     let email = revoked.ok_or(DomainError::NotFound)?;
     let event = record(
         actor,
@@ -169,9 +173,18 @@ async fn usable(
             (organizations::id, organizations::slug, organizations::name),
         ));
     let row: Option<InvitationOrgRow> = if lock {
-        query.for_update().first(conn).await.optional()?
+        query
+            .for_update()
+            .first(conn)
+            .await
+            .optional()
+            .map_err(crate::failure::Failure::from)?
     } else {
-        query.first(conn).await.optional()?
+        query
+            .first(conn)
+            .await
+            .optional()
+            .map_err(crate::failure::Failure::from)?
     };
     let (id, email, role, expires_at, (org_id, slug, name)) = row.ok_or(DomainError::NotFound)?;
     let org = Organization {
@@ -229,7 +242,7 @@ pub async fn accept(
     let password_hash = auth::hash_password(password)
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| { crate::failure::domain(async {
         let (id, InvitationView { email, role, org, .. }) = usable(conn, token, true).await?;
         if repo::org::user_by_email(conn, &email).await?.is_some() {
             return Err(DomainError::Refused(format!(
@@ -247,8 +260,8 @@ pub async fn accept(
             org,
             role,
         })
-    })
-    .await
+    }).await })
+    .await.map_err(Into::into)
 }
 
 /// The invitation `token` opens, as the one who opened it sees it: signed out, the account it
@@ -287,10 +300,11 @@ async fn addressed_to(
 ) -> DomainResult<(InvitationId, InvitationView, String)> {
     let (id, view) = usable(conn, token, true).await?;
     let (email, name): (String, String) = users::table
-        .find(user)
+        .find(user.sql())
         .select((users::email, users::display_name))
         .first(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     if !sent_to(&email, &view) {
         return Err(DomainError::Refused(format!(
             "This invitation is for {}, and you are signed in as {email}. Sign out, then open the link again and sign in as {}.",
@@ -303,36 +317,40 @@ async fn addressed_to(
 /// Joins by an invitation as the signed-in account `user`, which says yes: the invitation must
 /// have been sent to the account's address. The link works once.
 pub async fn join(conn: &mut Conn, token: &str, user: &UserId) -> DomainResult<Member> {
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        let (id, view, display_name) = addressed_to(conn, token, user).await?;
-        let InvitationView {
-            email, role, org, ..
-        } = view;
-        if is_member(conn, &org.id, &email).await? {
-            return Err(DomainError::Refused(format!(
-                "You are a member of {} already.",
-                org.name
-            )));
-        }
-        repo::org::add_member(conn, user, &org.id, role).await?;
-        joined(conn, &id, user, &email, role, &org).await?;
-        Ok(Member {
-            user_id: user.clone(),
-            email,
-            display_name,
-            org,
-            role,
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        crate::failure::domain(async {
+            let (id, view, display_name) = addressed_to(conn, token, user).await?;
+            let InvitationView {
+                email, role, org, ..
+            } = view;
+            if is_member(conn, &org.id, &email).await? {
+                return Err(DomainError::Refused(format!(
+                    "You are a member of {} already.",
+                    org.name
+                )));
+            }
+            repo::org::add_member(conn, user, &org.id, role).await?;
+            joined(conn, &id, user, &email, role, &org).await?;
+            Ok(Member {
+                user_id: user.clone(),
+                email,
+                display_name,
+                org,
+                role,
+            })
         })
+        .await
     })
     .await
+    .map_err(Into::into)
 }
 
 /// Says no to an invitation as the signed-in account `user` it was sent to: its link stops
 /// working, and its organization's audit shows the answer.
 pub async fn decline(conn: &mut Conn, token: &str, user: &UserId) -> DomainResult<Organization> {
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         let (id, view, _) = addressed_to(conn, token, user).await?;
-        diesel::update(invitations::table.find(&id))
+        diesel::update(invitations::table.find(id.sql()))
             .set(invitations::revoked_at.eq(OffsetDateTime::now_utc()))
             .execute(conn)
             .await?;
@@ -349,6 +367,7 @@ pub async fn decline(conn: &mut Conn, token: &str, user: &UserId) -> DomainResul
         Ok(view.org)
     })
     .await
+    .map_err(Into::into)
 }
 
 /// Marks the invitation used and records that `user` joined by it.
@@ -360,7 +379,7 @@ async fn joined(
     role: Role,
     org: &Organization,
 ) -> QueryResult<()> {
-    diesel::update(invitations::table.find(id))
+    diesel::update(invitations::table.find(id.sql()))
         .set(invitations::accepted_at.eq(OffsetDateTime::now_utc()))
         .execute(conn)
         .await?;

@@ -8,11 +8,13 @@ use crate::access;
 use crate::db::Conn;
 use crate::entity::{EventSource, Member, Organization};
 use crate::error::{DomainError, DomainResult};
+use crate::failure::QueryResult;
 use crate::id::{InvitationId, UserId};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, users};
+use crate::sql_text::Sql;
 pub use crate::team::{InvitationView, Invited, MemberEntry, PendingInvitation, Team};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
@@ -81,7 +83,7 @@ pub async fn list(conn: &mut Conn, by: &impl Managing) -> DomainResult<Team> {
     let actor = &by.manager()?;
     let rows: Vec<(UserId, String, String, Role, OffsetDateTime)> = memberships::table
         .inner_join(users::table)
-        .filter(memberships::org_id.eq(&actor.org.id))
+        .filter(memberships::org_id.eq(actor.org.id.sql()))
         .order((users::display_name.asc(), users::id.asc()))
         .select((
             users::id,
@@ -91,7 +93,8 @@ pub async fn list(conn: &mut Conn, by: &impl Managing) -> DomainResult<Team> {
             memberships::created_at,
         ))
         .load(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     let members = rows
         .into_iter()
         .map(
@@ -106,7 +109,7 @@ pub async fn list(conn: &mut Conn, by: &impl Managing) -> DomainResult<Team> {
         .collect();
     let now = OffsetDateTime::now_utc();
     let invitations = invitations::table
-        .filter(invitations::org_id.eq(&actor.org.id))
+        .filter(invitations::org_id.eq(actor.org.id.sql()))
         .filter(invitations::accepted_at.is_null())
         .filter(invitations::revoked_at.is_null())
         .filter(invitations::expires_at.gt(now))
@@ -119,7 +122,8 @@ pub async fn list(conn: &mut Conn, by: &impl Managing) -> DomainResult<Team> {
             invitations::expires_at,
         ))
         .load::<(InvitationId, String, Role, OffsetDateTime, OffsetDateTime)>(conn)
-        .await?
+        .await
+        .map_err(crate::failure::Failure::from)?
         .into_iter()
         .map(
             |(id, email, role, created_at, expires_at)| PendingInvitation {
@@ -147,12 +151,13 @@ pub(super) fn parse_role(role: &str) -> Result<Role, FieldError> {
 /// demoting each other at once cannot leave none.
 async fn lock_admins(conn: &mut Conn, org: &crate::id::OrgId) -> QueryResult<Vec<UserId>> {
     memberships::table
-        .filter(memberships::org_id.eq(org))
-        .filter(memberships::role.eq(Role::Admin))
+        .filter(memberships::org_id.eq(org.sql()))
+        .filter(memberships::role.eq(Role::Admin.sql()))
         .select(memberships::user_id)
         .for_update()
         .load(conn)
         .await
+        .map_err(Into::into)
 }
 
 const LAST_ADMIN: &str = "This is the organization's last Admin: make someone else an Admin first";
@@ -167,40 +172,46 @@ pub async fn change_role(
     let actor = &by.manager()?;
     let role = parse_role(role).map_err(|e| DomainError::Validation(vec![e]))?;
     let org = actor.org.id.clone();
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        let admins = lock_admins(conn, &org).await?;
-        let current: Role = memberships::table
-            .filter(memberships::org_id.eq(&org))
-            .filter(memberships::user_id.eq(user))
-            .select(memberships::role)
-            .first(conn)
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        crate::failure::domain(async {
+            let admins = lock_admins(conn, &org).await?;
+            let current: Role = memberships::table
+                .filter(memberships::org_id.eq(org.sql()))
+                .filter(memberships::user_id.eq(user.sql()))
+                .select(memberships::role)
+                .first(conn)
+                .await
+                .optional()
+                .map_err(crate::failure::Failure::from)?
+                .ok_or(DomainError::NotFound)?;
+            if current == role {
+                return Ok(());
+            }
+            if current == Role::Admin && admins.len() <= 1 {
+                return Err(DomainError::Refused(LAST_ADMIN.into()));
+            }
+            diesel::update(
+                memberships::table
+                    .filter(memberships::org_id.eq(org.sql()))
+                    .filter(memberships::user_id.eq(user.sql())),
+            )
+            .set(memberships::role.eq(role.sql()))
+            .execute(conn)
             .await
-            .optional()?
-            .ok_or(DomainError::NotFound)?;
-        if current == role {
-            return Ok(());
-        }
-        if current == Role::Admin && admins.len() <= 1 {
-            return Err(DomainError::Refused(LAST_ADMIN.into()));
-        }
-        diesel::update(
-            memberships::table
-                .filter(memberships::org_id.eq(&org))
-                .filter(memberships::user_id.eq(user)),
-        )
-        .set(memberships::role.eq(role))
-        .execute(conn)
-        .await?;
-        let event = record(
-            actor,
-            "Member.roleChanged",
-            user.as_str(),
-            json!({"from": current.as_str(), "to": role.as_str()}),
-        );
-        repo::event::insert(conn, &org, &event).await?;
-        Ok(())
+            .map_err(crate::failure::Failure::from)?;
+            let event = record(
+                actor,
+                "Member.roleChanged",
+                user.as_str(),
+                json!({"from": current.as_str(), "to": role.as_str()}),
+            );
+            repo::event::insert(conn, &org, &event).await?;
+            Ok(())
+        })
+        .await
     })
     .await
+    .map_err(Into::into)
 }
 
 /// Removes a member from the organization: on their next request they are no longer in it.
@@ -208,34 +219,40 @@ pub async fn change_role(
 pub async fn remove(conn: &mut Conn, by: &impl Managing, user: &UserId) -> DomainResult<()> {
     let actor = &by.manager()?;
     let org = actor.org.id.clone();
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        let admins = lock_admins(conn, &org).await?;
-        if admins.contains(user) && admins.len() <= 1 {
-            return Err(DomainError::Refused(LAST_ADMIN.into()));
-        }
-        let removed: Option<Role> = diesel::delete(
-            memberships::table
-                .filter(memberships::org_id.eq(&org))
-                .filter(memberships::user_id.eq(user)),
-        )
-        .returning(memberships::role)
-        .get_result(conn)
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        crate::failure::domain(async {
+            let admins = lock_admins(conn, &org).await?;
+            if admins.contains(user) && admins.len() <= 1 {
+                return Err(DomainError::Refused(LAST_ADMIN.into()));
+            }
+            let removed: Option<Role> = diesel::delete(
+                memberships::table
+                    .filter(memberships::org_id.eq(org.sql()))
+                    .filter(memberships::user_id.eq(user.sql())),
+            )
+            .returning(memberships::role)
+            .get_result(conn)
+            .await
+            .optional()
+            .map_err(crate::failure::Failure::from)?;
+            let role = removed.ok_or(DomainError::NotFound)?;
+            let email: String = users::table
+                .find(user.sql())
+                .select(users::email)
+                .first(conn)
+                .await
+                .map_err(crate::failure::Failure::from)?;
+            let event = record(
+                actor,
+                "Member.removed",
+                user.as_str(),
+                json!({"email": email, "role": role.as_str()}),
+            );
+            repo::event::insert(conn, &org, &event).await?;
+            Ok(())
+        })
         .await
-        .optional()?;
-        let role = removed.ok_or(DomainError::NotFound)?;
-        let email: String = users::table
-            .find(user)
-            .select(users::email)
-            .first(conn)
-            .await?;
-        let event = record(
-            actor,
-            "Member.removed",
-            user.as_str(),
-            json!({"email": email, "role": role.as_str()}),
-        );
-        repo::event::insert(conn, &org, &event).await?;
-        Ok(())
     })
     .await
+    .map_err(Into::into)
 }

@@ -2,9 +2,10 @@
 //! members, the API keys and the workflows, and who retried runs. It is read from the event
 //! log, so it is kept as long as events are.
 
-use serde::{Deserialize, Serialize};
+pub use switchyard_model::read_model::audit::*;
+
+use crate::sql_text::Sql;
 use time::OffsetDateTime;
-#[cfg(feature = "db")]
 use {
     crate::db::Conn,
     crate::entity::Member,
@@ -15,87 +16,7 @@ use {
     std::collections::HashMap,
 };
 
-/// The kinds of entries, with how the page names them.
-pub const KINDS: &[(&str, &str)] = &[
-    ("Member.signedIn", "Signed in"),
-    ("Member.signInFailed", "Failed to sign in"),
-    ("Member.passwordChanged", "Changed their password"),
-    ("Member.invited", "Invited someone"),
-    ("Member.invitationRevoked", "Withdrew an invitation"),
-    ("Member.invitationDeclined", "Declined an invitation"),
-    ("Member.added", "Added a member"),
-    ("Member.joined", "Joined"),
-    ("Member.roleChanged", "Changed a role"),
-    ("Member.removed", "Removed a member"),
-    // Recorded before accounts stopped being locked (issue 24); still shown from the past.
-    ("Member.unlocked", "Unlocked an account"),
-    ("ApiKey.created", "Created an API key"),
-    ("ApiKey.revoked", "Revoked an API key"),
-    ("Workflow.created", "Created a workflow"),
-    ("Workflow.updated", "Edited a workflow"),
-    ("Workflow.activated", "Activated a workflow"),
-    ("Workflow.paused", "Paused a workflow"),
-    ("Workflow.triggered", "Ran a workflow"),
-    ("Workflow.archived", "Archived a workflow"),
-    ("Workflow.deleted", "Deleted a workflow"),
-    ("Run.retried", "Retried a run"),
-    ("RunBatch.queued", "Retried runs in bulk"),
-];
-
-/// Entries per page.
-pub const PAGE: i64 = 50;
-
-/// What to show: one person's entries, one kind, older than a position.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditQuery {
-    pub person: Option<String>,
-    pub kind: Option<String>,
-    pub before: Option<i64>,
-}
-
-/// One line of the trail.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub seq: i64,
-    pub at: OffsetDateTime,
-    pub kind: String,
-    /// Who: a member's name, an API key, or the command line.
-    pub who: String,
-    /// What, in a few words.
-    pub what: String,
-}
-
-/// A member whose password is being guessed at: many wrong ones in the last hour.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flood {
-    pub name: String,
-    pub email: String,
-    /// Wrong passwords in the last hour, and from how many networks.
-    pub failures: i64,
-    pub networks: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    /// Members with at least `auth::FLOOD` wrong passwords in the last hour, most first.
-    pub floods: Vec<Flood>,
-    pub entries: Vec<AuditEntry>,
-    /// The members to filter by: id and name.
-    pub people: Vec<(String, String)>,
-    /// Where the next (older) page starts, if there is one.
-    pub next_before: Option<i64>,
-}
-
-/// The label of a kind.
-pub fn label(kind: &str) -> &str {
-    KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or(kind, |(_, label)| label)
-}
-
 /// The entry's detail in words, from the event's data.
-#[cfg(feature = "db")]
 fn describe(
     kind: &str,
     data: &serde_json::Value,
@@ -134,17 +55,16 @@ fn describe(
 }
 
 /// One page of the trail of the Admin's organization, newest first.
-#[cfg(feature = "db")]
 pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> DomainResult<AuditPage> {
     crate::access::manage(actor)?;
     let org = &actor.org.id;
     let kinds: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
     let mut q = events::table
-        .filter(events::org_id.eq(org))
+        .filter(events::org_id.eq(org.sql()))
         .filter(events::type_.eq_any(&kinds))
         // Only what the server recorded: the same types sent by keys, members or steps (which
         // are refused now, but may be stored from before) are not the audit's.
-        .filter(events::source.eq(crate::entity::EventSource::Verb))
+        .filter(events::source.eq(crate::entity::EventSource::Verb.sql()))
         // Runs the engine starts record `Workflow.triggered` with no one acting: only people,
         // keys and the command line (members and keys made there) are in the trail.
         .filter(
@@ -180,25 +100,28 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
             events::data,
         ))
         .load(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     let next_before = (rows.len() as i64 > PAGE).then(|| rows[PAGE as usize - 1].0);
     rows.truncate(PAGE as usize);
 
     // Names of people who acted, members now or not, and of the keys and workflows named.
     let actors: Vec<&str> = rows.iter().filter_map(|r| r.3.as_deref()).collect();
     let mut names: HashMap<String, String> = users::table
-        .filter(users::id.eq_any(&actors))
+        .filter(users::id.eq_any(crate::sql_text::all(&actors)))
         .select((users::id, users::display_name))
         .load::<(String, String)>(conn)
-        .await?
+        .await
+        .map_err(crate::failure::Failure::from)?
         .into_iter()
         .collect();
     let keys: Vec<(String, String)> = crate::schema::api_keys::table
-        .filter(crate::schema::api_keys::org_id.eq(org))
-        .filter(crate::schema::api_keys::id.eq_any(&actors))
+        .filter(crate::schema::api_keys::org_id.eq(org.sql()))
+        .filter(crate::schema::api_keys::id.eq_any(crate::sql_text::all(&actors)))
         .select((crate::schema::api_keys::id, crate::schema::api_keys::name))
         .load(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     names.extend(
         keys.into_iter()
             .map(|(id, name)| (id, format!("API key “{name}”"))),
@@ -208,11 +131,12 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
         .filter_map(|r| r.4["workflow"].as_str())
         .collect();
     let workflows: HashMap<String, String> = crate::schema::workflows::table
-        .filter(crate::schema::workflows::org_id.eq(org))
-        .filter(crate::schema::workflows::id.eq_any(&named))
+        .filter(crate::schema::workflows::org_id.eq(org.sql()))
+        .filter(crate::schema::workflows::id.eq_any(crate::sql_text::all(&named)))
         .select((crate::schema::workflows::id, crate::schema::workflows::name))
         .load::<(String, String)>(conn)
-        .await?
+        .await
+        .map_err(crate::failure::Failure::from)?
         .into_iter()
         .collect();
     let entries = rows
@@ -230,14 +154,16 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
         .collect();
     let members: Vec<(String, String, String)> = memberships::table
         .inner_join(users::table)
-        .filter(memberships::org_id.eq(org))
+        .filter(memberships::org_id.eq(org.sql()))
         .order(users::display_name.asc())
         .select((users::id, users::display_name, users::email))
         .load(conn)
-        .await?;
+        .await
+        .map_err(crate::failure::Failure::from)?;
     let emails: Vec<String> = members.iter().map(|(_, _, e)| e.clone()).collect();
     let floods = crate::auth::flooded(conn, &emails)
-        .await?
+        .await
+        .map_err(crate::failure::Failure::from)?
         .into_iter()
         .filter_map(|(email, failures, networks)| {
             let (_, name, email) = members

@@ -4,10 +4,12 @@
 use crate::db::Conn;
 use crate::entity::{Actor, EventLogEntry, EventLogPage, TriggeredRun, WorkflowRef};
 use crate::error::DomainResult;
+use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::list_query::EventQuery;
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
+use crate::sql_text::Sql;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
@@ -90,7 +92,9 @@ async fn read_page(
     before: Option<i64>,
     with_private: bool,
 ) -> QueryResult<EventLogPage> {
-    let mut q = events::table.filter(events::org_id.eq(org)).into_boxed();
+    let mut q = events::table
+        .filter(events::org_id.eq(org.sql()))
+        .into_boxed();
     if !with_private {
         q = crate::repo::event::without_private(q);
     }
@@ -115,8 +119,8 @@ async fn read_page(
     let ids: Vec<&EventId> = rows.iter().map(|r| &r.1.0).collect();
     let started: Vec<(EventId, RunId, WorkflowId, String, RunStatus)> = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
-        .filter(runs::org_id.eq(org))
-        .filter(runs::event_id.eq_any(ids))
+        .filter(runs::org_id.eq(org.sql()))
+        .filter(runs::event_id.eq_any(crate::sql_text::all(&ids)))
         .order((runs::event_id, workflows::name))
         .select((
             runs::event_id,
@@ -146,8 +150,8 @@ async fn read_page(
         })
         .collect();
     let names: HashMap<String, String> = workflows::table
-        .filter(workflows::org_id.eq(org))
-        .filter(workflows::id.eq_any(&ignoring))
+        .filter(workflows::org_id.eq(org.sql()))
+        .filter(workflows::id.eq_any(crate::sql_text::all(&ignoring)))
         .select((workflows::id, workflows::name))
         .load::<(String, String)>(conn)
         .await?

@@ -1,10 +1,9 @@
 //! Reading runs back: a workflow's history (keyset pages that stay fast with many runs) and one
 //! run step by step. Always inside the actor's organization.
 
-use crate::entity::RunSummary;
+pub use switchyard_model::read_model::run::*;
+
 use crate::id::RunId;
-use serde::{Deserialize, Serialize};
-#[cfg(feature = "db")]
 use {
     crate::db::Conn,
     crate::entity::{Actor, RunDetail, RunStepView},
@@ -15,32 +14,7 @@ use {
     crate::run::StepStatus,
 };
 
-pub const PAGE: i64 = 25;
-
-/// A page of a workflow's run history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunHistory {
-    pub workflow_name: String,
-    pub runs: Vec<RunSummary>,
-    /// The run to continue after, for the next (older) page.
-    pub next: Option<RunId>,
-}
-
-/// A page of the organization's runs, with what its filters need.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunList {
-    pub runs: Vec<RunSummary>,
-    pub next: Option<RunId>,
-    /// The organization's workflows, by name, to filter by.
-    pub workflows: Vec<crate::entity::WorkflowRef>,
-    /// The failure group filtered by, in words: its workflow, step and error.
-    pub group: Option<String>,
-    /// The bulk retry filtered by, with its progress.
-    pub batch: Option<crate::retry::BatchProgress>,
-}
-
 /// A workflow's runs, newest first, filtered and paged by `query`.
-#[cfg(feature = "db")]
 pub async fn history(
     conn: &mut Conn,
     actor: &impl Actor,
@@ -65,7 +39,6 @@ pub async fn history(
 }
 
 /// The organization's runs, newest first, filtered and paged by `query`.
-#[cfg(feature = "db")]
 pub async fn search(
     conn: &mut Conn,
     actor: &impl Actor,
@@ -104,7 +77,6 @@ pub async fn search(
 }
 
 /// One run with every step of its workflow version: done ones as recorded, the rest Pending.
-#[cfg(feature = "db")]
 pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainResult<RunDetail> {
     crate::access::read(actor)?;
     let org = &actor.org().id;
@@ -166,7 +138,7 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
     let (retried_by, retries) = repo::run::retries_of(conn, org, id, 5).await?;
     let current = match repo::workflow::get(conn, org, &run.workflow).await {
         Ok(workflow) => Some(workflow),
-        Err(diesel::result::Error::NotFound) => None,
+        Err(crate::failure::Failure::Database(diesel::result::Error::NotFound)) => None,
         Err(other) => return Err(other.into()),
     };
     let state = (run.status, run.failed_step, lineage_next_step);

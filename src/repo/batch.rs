@@ -2,10 +2,13 @@
 //! same confirm sent twice queues it once; their runs carry `runs.batch_id`.
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
+use crate::id::Generate;
 use crate::id::{BatchId, EventId, OrgId, RunId, WorkflowId};
 use crate::list_query::RunQuery;
 use crate::run::RunStatus;
 use crate::schema::{run_batches, runs};
+use crate::sql_text::Sql;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
@@ -35,9 +38,9 @@ pub async fn insert(
 ) -> QueryResult<Option<BatchId>> {
     diesel::insert_into(run_batches::table)
         .values((
-            run_batches::id.eq(BatchId::generate()),
-            run_batches::org_id.eq(org),
-            run_batches::requested_by.eq(by),
+            run_batches::id.eq(BatchId::generate().sql()),
+            run_batches::org_id.eq(org.sql()),
+            run_batches::requested_by.eq(by.sql()),
             run_batches::retry_from.eq(from),
             run_batches::filter.eq(filter),
             run_batches::request_key.eq(key),
@@ -48,6 +51,7 @@ pub async fn insert(
         .get_result(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 fn columns() -> (
@@ -75,21 +79,23 @@ fn columns() -> (
 /// The batch of `org` queued under `key`.
 pub async fn by_key(conn: &mut Conn, org: &OrgId, key: &str) -> QueryResult<BatchRow> {
     run_batches::table
-        .filter(run_batches::org_id.eq(org))
+        .filter(run_batches::org_id.eq(org.sql()))
         .filter(run_batches::request_key.eq(key))
         .select(columns())
         .first(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// The batch `id` of `org`.
 pub async fn get(conn: &mut Conn, org: &OrgId, id: &BatchId) -> QueryResult<BatchRow> {
     run_batches::table
-        .filter(run_batches::org_id.eq(org))
-        .filter(run_batches::id.eq(id))
+        .filter(run_batches::org_id.eq(org.sql()))
+        .filter(run_batches::id.eq(id.sql()))
         .select(columns())
         .first(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// How many runs of the batch are in each status.
@@ -99,12 +105,13 @@ pub async fn progress(
     id: &BatchId,
 ) -> QueryResult<Vec<(RunStatus, i64)>> {
     runs::table
-        .filter(runs::org_id.eq(org))
-        .filter(runs::batch_id.eq(id.as_str()))
+        .filter(runs::org_id.eq(org.sql()))
+        .filter(runs::batch_id.eq(id.as_str().sql_nullable()))
         .group_by(runs::status)
         .select((runs::status, diesel::dsl::count_star()))
         .load(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// A run a bulk retry may repeat, with what its retry needs.
@@ -135,7 +142,7 @@ pub async fn candidates(
         .filter(|s| s.is_failure())
         .collect();
     super::run::matching(org, query, now)
-        .filter(runs::status.eq_any(failures))
+        .filter(runs::status.eq_any(crate::sql_text::all(&failures)))
         .filter(sql::<Bool>(
             "NOT EXISTS (SELECT 1 FROM runs r2 WHERE r2.retry_of = runs.id)",
         ))
@@ -154,6 +161,7 @@ pub async fn candidates(
         ))
         .load(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// One retry of a batch, about to be queued.
@@ -179,19 +187,20 @@ pub async fn queue(
             .iter()
             .map(|q| {
                 (
-                    runs::id.eq(&q.id),
-                    runs::org_id.eq(org),
-                    runs::workflow_id.eq(&q.of.workflow_id),
+                    runs::id.eq(q.id.sql()),
+                    runs::org_id.eq(org.sql()),
+                    runs::workflow_id.eq(q.of.workflow_id.sql()),
                     runs::workflow_version.eq(q.version),
-                    runs::event_id.eq(&q.of.event_id),
+                    runs::event_id.eq(q.of.event_id.sql()),
                     runs::depth.eq(q.of.depth),
-                    runs::chain_root.eq(q.of.chain_root.as_ref().unwrap_or(&q.of.event_id)),
-                    runs::status.eq(RunStatus::Queued),
+                    runs::chain_root
+                        .eq((q.of.chain_root.as_ref().unwrap_or(&q.of.event_id)).sql_nullable()),
+                    runs::status.eq(RunStatus::Queued.sql()),
                     runs::next_step.eq(q.from),
-                    runs::retry_of.eq(&q.of.id),
+                    runs::retry_of.eq(q.of.id.sql_nullable()),
                     runs::retry_from.eq(q.from),
-                    runs::requested_by.eq(by),
-                    runs::batch_id.eq(batch.as_str()),
+                    runs::requested_by.eq(by.sql_nullable()),
+                    runs::batch_id.eq(batch.as_str().sql_nullable()),
                 )
             })
             .collect();
@@ -208,11 +217,11 @@ pub async fn queue(
          FROM runs r JOIN run_steps s ON s.run_id = r.retry_of AND s.idx < r.retry_from
          WHERE r.batch_id = $1 AND r.org_id = $2 AND r.retry_from > 0",
     )
-    .bind::<diesel::sql_types::Text, _>(batch)
-    .bind::<diesel::sql_types::Text, _>(org)
+    .bind::<crate::sql_text::Stored, _>(batch)
+    .bind::<crate::sql_text::Stored, _>(org)
     .execute(conn)
     .await?;
-    diesel::update(run_batches::table.find(batch))
+    diesel::update(run_batches::table.find(batch.sql()))
         .set((
             run_batches::total.eq(retries.len() as i32),
             run_batches::skipped.eq(skipped as i32),
@@ -220,6 +229,7 @@ pub async fn queue(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// Asks the batch's runs that have not started to stop (the started ones finish), and records
@@ -231,20 +241,24 @@ pub async fn cancel_unstarted(
     by: &str,
     now: OffsetDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(run_batches::table.find(batch))
-        .filter(run_batches::org_id.eq(org))
-        .set(run_batches::cancel_requested_by.eq(by))
+    diesel::update(run_batches::table.find(batch.sql()))
+        .filter(run_batches::org_id.eq(org.sql()))
+        .set(run_batches::cancel_requested_by.eq(by.sql_nullable()))
         .execute(conn)
         .await?;
     diesel::update(
         runs::table
-            .filter(runs::org_id.eq(org))
-            .filter(runs::batch_id.eq(batch.as_str()))
-            .filter(runs::status.eq_any(RunStatus::IN_FLIGHT))
+            .filter(runs::org_id.eq(org.sql()))
+            .filter(runs::batch_id.eq(batch.as_str().sql_nullable()))
+            .filter(runs::status.eq_any(crate::sql_text::all(&RunStatus::IN_FLIGHT)))
             .filter(runs::started_at.is_null())
             .filter(runs::cancel_requested_by.is_null()),
     )
-    .set((runs::cancel_requested_by.eq(by), runs::run_at.eq(now)))
+    .set((
+        runs::cancel_requested_by.eq(by.sql_nullable()),
+        runs::run_at.eq(now),
+    ))
     .execute(conn)
     .await
+    .map_err(Into::into)
 }

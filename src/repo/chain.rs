@@ -2,10 +2,11 @@
 //! event, so that one posted event cannot fan out without end.
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId};
 use crate::schema::event_chains;
+use crate::sql_text::Sql;
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
 
 /// Takes up to `wanted` more runs from the chain started by `root`, of at most `cap` in all;
@@ -23,20 +24,20 @@ pub async fn take_runs(
          SELECT $1, $2, count(*) FROM runs WHERE event_id = $1
          ON CONFLICT (root_event_id) DO NOTHING",
     )
-    .bind::<Text, _>(root.as_str())
-    .bind::<Text, _>(org.as_str())
+    .bind::<crate::sql_text::Stored, _>(root.as_str())
+    .bind::<crate::sql_text::Stored, _>(org.as_str())
     .execute(conn)
     .await?;
     let used: i32 = event_chains::table
-        .find(root)
-        .filter(event_chains::org_id.eq(org))
+        .find(root.sql())
+        .filter(event_chains::org_id.eq(org.sql()))
         .select(event_chains::runs)
         .for_update()
         .first(conn)
         .await?;
     let allowed = wanted.min(cap - used).max(0);
     if allowed > 0 {
-        diesel::update(event_chains::table.find(root))
+        diesel::update(event_chains::table.find(root.sql()))
             .set(event_chains::runs.eq(used + allowed))
             .execute(conn)
             .await?;

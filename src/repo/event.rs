@@ -3,8 +3,11 @@
 
 use crate::db::Conn;
 use crate::entity::{Event, EventSource};
+use crate::failure::QueryResult;
+use crate::id::Generate;
 use crate::id::{EventId, OrgId};
 use crate::schema::events;
+use crate::sql_text::{Sql, Value as Bound};
 use diesel::dsl::Eq;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -42,11 +45,11 @@ impl NewEvent {
 
 /// The row of a new event, as `insert` and `insert_all` write it.
 type Values<'a> = (
-    Eq<events::id, &'a EventId>,
-    Eq<events::org_id, &'a OrgId>,
+    Eq<events::id, Bound<&'a EventId>>,
+    Eq<events::org_id, Bound<&'a OrgId>>,
     Eq<events::type_, &'a String>,
     Eq<events::data, &'a Value>,
-    Eq<events::source, EventSource>,
+    Eq<events::source, Bound<&'a EventSource>>,
     Eq<events::actor, &'a Option<String>>,
     Eq<events::subject, &'a Option<String>>,
     Eq<events::idempotency_key, &'a Option<String>>,
@@ -55,11 +58,11 @@ type Values<'a> = (
 
 fn values<'a>(id: &'a EventId, org: &'a OrgId, event: &'a NewEvent) -> Values<'a> {
     (
-        events::id.eq(id),
-        events::org_id.eq(org),
+        events::id.eq(id.sql()),
+        events::org_id.eq(org.sql()),
         events::type_.eq(&event.event_type),
         events::data.eq(&event.data),
-        events::source.eq(event.source),
+        events::source.eq(event.source.sql()),
         events::actor.eq(&event.actor),
         events::subject.eq(&event.subject),
         events::idempotency_key.eq(&event.idempotency_key),
@@ -81,6 +84,7 @@ pub async fn insert(
         .get_result(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 /// Records `events` (none with an idempotency key) in one statement, their sequence numbers in
@@ -106,11 +110,12 @@ pub async fn insert_all(
 /// The event an idempotency key recorded first.
 pub async fn by_key(conn: &mut Conn, org: &OrgId, key: &str) -> QueryResult<EventId> {
     events::table
-        .filter(events::org_id.eq(org))
+        .filter(events::org_id.eq(org.sql()))
         .filter(events::idempotency_key.eq(key))
         .select(events::id)
         .first(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// Notes on the event why it started fewer workflows than listen for it, and which paused
@@ -127,11 +132,12 @@ pub async fn annotate(
             .map(ToString::to_string)
             .collect::<Vec<_>>(),
     );
-    diesel::update(events::table.find(event))
+    diesel::update(events::table.find(event.sql()))
         .set((events::note.eq(note), events::ignored_by.eq(ignored)))
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// An event row as `columns()` reads it.
@@ -179,7 +185,7 @@ pub async fn for_subject(
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
     let rows: Vec<Row> = events::table
-        .filter(events::org_id.eq(org))
+        .filter(events::org_id.eq(org.sql()))
         .filter(events::subject.eq(subject))
         .order(events::seq.desc())
         .limit(limit)
@@ -192,8 +198,8 @@ pub async fn for_subject(
 /// One event of the organization, or `NotFound` (also for another organization's id).
 pub async fn get(conn: &mut Conn, org: &OrgId, id: &EventId) -> QueryResult<Event> {
     let row: Row = events::table
-        .filter(events::org_id.eq(org))
-        .filter(events::id.eq(id))
+        .filter(events::org_id.eq(org.sql()))
+        .filter(events::id.eq(id.sql()))
         .select(columns())
         .first(conn)
         .await?;
@@ -224,7 +230,7 @@ pub async fn feed(
     use diesel::dsl::sql;
     use diesel::sql_types::{BigInt, Bool, Text};
     let mut q = events::table
-        .filter(events::org_id.eq(org))
+        .filter(events::org_id.eq(org.sql()))
         .filter(sql::<Bool>("xid < pg_snapshot_xmin(pg_current_snapshot())"))
         .into_boxed();
     if !with_private {
@@ -239,7 +245,7 @@ pub async fn feed(
     if let Some(after) = &query.after {
         q = q.filter(
             sql::<Bool>("(xid, seq) > (")
-                .bind::<Text, _>(after.xid.to_string())
+                .bind::<diesel::sql_types::Text, _>(after.xid.to_string())
                 .sql("::xid8, ")
                 .bind::<BigInt, _>(after.seq)
                 .sql(")"),
@@ -272,7 +278,7 @@ pub async fn of_type(
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
     let rows: Vec<Row> = events::table
-        .filter(events::org_id.eq(org))
+        .filter(events::org_id.eq(org.sql()))
         .filter(events::type_.eq(event_type))
         .filter(events::created_at.ge(since))
         .order(events::seq.desc())

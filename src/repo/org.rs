@@ -2,9 +2,11 @@
 
 use crate::db::Conn;
 use crate::entity::{Member, Organization};
+use crate::failure::QueryResult;
 use crate::id::{OrgId, UserId};
 use crate::role::Role;
 use crate::schema::{memberships, organizations, users};
+use crate::sql_text::Sql;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -18,13 +20,14 @@ pub struct Credentials {
 pub async fn insert_org(conn: &mut Conn, id: &OrgId, slug: &str, name: &str) -> QueryResult<()> {
     diesel::insert_into(organizations::table)
         .values((
-            organizations::id.eq(id),
+            organizations::id.eq(id.sql()),
             organizations::slug.eq(slug),
             organizations::name.eq(name),
         ))
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 pub async fn org_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Organization>> {
@@ -35,6 +38,7 @@ pub async fn org_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Orga
         .await
         .optional()
         .map(|row| row.map(|(id, slug, name)| Organization { id, slug, name }))
+        .map_err(Into::into)
 }
 
 pub async fn insert_user(
@@ -46,7 +50,7 @@ pub async fn insert_user(
 ) -> QueryResult<()> {
     diesel::insert_into(users::table)
         .values((
-            users::id.eq(id),
+            users::id.eq(id.sql()),
             users::email.eq(email),
             users::display_name.eq(display_name),
             users::password_hash.eq(password_hash),
@@ -54,16 +58,18 @@ pub async fn insert_user(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// A user's email and display name.
 pub async fn user(conn: &mut Conn, id: &UserId) -> QueryResult<Option<(String, String)>> {
     users::table
-        .find(id)
+        .find(id.sql())
         .select((users::email, users::display_name))
         .first(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 pub async fn user_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<UserId>> {
@@ -76,16 +82,18 @@ pub async fn user_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<U
         .first(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 /// The email of the account `user`, if it exists.
 pub async fn email_of(conn: &mut Conn, user: &UserId) -> QueryResult<Option<String>> {
     users::table
-        .find(user)
+        .find(user.sql())
         .select(users::email)
         .first(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 pub async fn credentials(conn: &mut Conn, email: &str) -> QueryResult<Option<Credentials>> {
@@ -98,6 +106,7 @@ pub async fn credentials(conn: &mut Conn, email: &str) -> QueryResult<Option<Cre
         .first(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 pub async fn add_member(
@@ -108,16 +117,17 @@ pub async fn add_member(
 ) -> QueryResult<()> {
     diesel::insert_into(memberships::table)
         .values((
-            memberships::user_id.eq(user),
-            memberships::org_id.eq(org),
-            memberships::role.eq(role),
+            memberships::user_id.eq(user.sql()),
+            memberships::org_id.eq(org.sql()),
+            memberships::role.eq(role.sql()),
         ))
         .on_conflict((memberships::user_id, memberships::org_id))
         .do_update()
-        .set(memberships::role.eq(role))
+        .set(memberships::role.eq(role.sql()))
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 type MemberRow = (UserId, String, String, OrgId, String, String, Role);
@@ -155,18 +165,19 @@ fn to_member((user_id, email, display_name, org_id, slug, name, role): MemberRow
 /// The user as a member of the org with this slug, if they are one.
 pub async fn member(conn: &mut Conn, user: &UserId, org_slug: &str) -> QueryResult<Option<Member>> {
     member_rows()
-        .filter(memberships::user_id.eq(user))
+        .filter(memberships::user_id.eq(user.sql()))
         .filter(organizations::slug.eq(org_slug))
         .first::<MemberRow>(conn)
         .await
         .optional()
         .map(|row| row.map(to_member))
+        .map_err(Into::into)
 }
 
 /// Every organization the user belongs to, by name.
 pub async fn memberships_of(conn: &mut Conn, user: &UserId) -> QueryResult<Vec<Member>> {
     let rows: Vec<MemberRow> = member_rows()
-        .filter(memberships::user_id.eq(user))
+        .filter(memberships::user_id.eq(user.sql()))
         .order(organizations::name.asc())
         .load(conn)
         .await?;
@@ -180,7 +191,7 @@ pub async fn members_of(
 ) -> QueryResult<Vec<crate::entity::MemberRow>> {
     let rows: Vec<(String, String, Role)> = memberships::table
         .inner_join(users::table)
-        .filter(memberships::org_id.eq(org))
+        .filter(memberships::org_id.eq(org.sql()))
         .order(users::display_name.asc())
         .select((users::display_name, users::email, memberships::role))
         .load(conn)
@@ -198,10 +209,11 @@ pub async fn members_of(
 /// What the dashboard calls failing (a rate), and the time zone dates are shown in.
 pub async fn preferences(conn: &mut Conn, org: &OrgId) -> QueryResult<(f64, String)> {
     organizations::table
-        .find(org)
+        .find(org.sql())
         .select((organizations::failure_threshold, organizations::time_zone))
         .first(conn)
         .await
+        .map_err(Into::into)
 }
 
 pub async fn set_preferences(
@@ -210,7 +222,7 @@ pub async fn set_preferences(
     threshold: f64,
     time_zone: &str,
 ) -> QueryResult<()> {
-    diesel::update(organizations::table.find(org))
+    diesel::update(organizations::table.find(org.sql()))
         .set((
             organizations::failure_threshold.eq(threshold),
             organizations::time_zone.eq(time_zone),
@@ -218,6 +230,7 @@ pub async fn set_preferences(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// Who an actor reference names, in words: a member's display name, or an API key's name.
@@ -226,8 +239,8 @@ pub async fn who(conn: &mut Conn, org: &OrgId, reference: &str) -> QueryResult<S
     use crate::schema::api_keys;
     let name: Option<String> = if reference.starts_with("key_") {
         api_keys::table
-            .filter(api_keys::id.eq(reference))
-            .filter(api_keys::org_id.eq(org))
+            .filter(api_keys::id.eq(reference.sql()))
+            .filter(api_keys::org_id.eq(org.sql()))
             .select(api_keys::name)
             .first::<String>(conn)
             .await
@@ -236,8 +249,8 @@ pub async fn who(conn: &mut Conn, org: &OrgId, reference: &str) -> QueryResult<S
     } else {
         users::table
             .inner_join(memberships::table.on(memberships::user_id.eq(users::id)))
-            .filter(users::id.eq(reference))
-            .filter(memberships::org_id.eq(org))
+            .filter(users::id.eq(reference.sql()))
+            .filter(memberships::org_id.eq(org.sql()))
             .select(users::display_name)
             .first(conn)
             .await

@@ -2,9 +2,11 @@
 //! later steps (their outputs) and by the run page.
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
 use crate::id::{OrgId, RunId};
 use crate::run::StepStatus;
 use crate::schema::run_steps;
+use crate::sql_text::Sql;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
@@ -47,11 +49,11 @@ pub async fn write(
 ) -> QueryResult<()> {
     diesel::insert_into(run_steps::table)
         .values((
-            run_steps::run_id.eq(run),
+            run_steps::run_id.eq(run.sql()),
             run_steps::idx.eq(s.idx),
-            run_steps::org_id.eq(org),
+            run_steps::org_id.eq(org.sql()),
             run_steps::action.eq(s.action),
-            run_steps::status.eq(s.status),
+            run_steps::status.eq(s.status.sql()),
             run_steps::input.eq(&s.input),
             run_steps::output.eq(&s.output),
             run_steps::error.eq(&s.error),
@@ -62,7 +64,7 @@ pub async fn write(
         .on_conflict((run_steps::run_id, run_steps::idx))
         .do_update()
         .set((
-            run_steps::status.eq(s.status),
+            run_steps::status.eq(s.status.sql()),
             run_steps::input.eq(&s.input),
             run_steps::output.eq(&s.output),
             run_steps::error.eq(&s.error),
@@ -72,16 +74,18 @@ pub async fn write(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// The outputs of the run's steps so far, in order (`None` for a step with none).
 pub async fn outputs(conn: &mut Conn, run: &RunId) -> QueryResult<Vec<Option<Value>>> {
     run_steps::table
-        .filter(run_steps::run_id.eq(run))
+        .filter(run_steps::run_id.eq(run.sql()))
         .order(run_steps::idx.asc())
         .select(run_steps::output)
         .load(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// A recorded step as the run page reads it.
@@ -102,8 +106,8 @@ pub struct StoredStep {
 /// Every recorded step of a run of `org`, in order.
 pub async fn for_run(conn: &mut Conn, org: &OrgId, run: &RunId) -> QueryResult<Vec<StoredStep>> {
     run_steps::table
-        .filter(run_steps::run_id.eq(run))
-        .filter(run_steps::org_id.eq(org))
+        .filter(run_steps::run_id.eq(run.sql()))
+        .filter(run_steps::org_id.eq(org.sql()))
         .order(run_steps::idx.asc())
         .select((
             run_steps::idx,
@@ -118,6 +122,7 @@ pub async fn for_run(conn: &mut Conn, org: &OrgId, run: &RunId) -> QueryResult<V
         ))
         .load(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// Copies the records of the steps before `before` of run `from` to run `to` (a retry from
@@ -136,10 +141,10 @@ pub async fn copy_before(
                 finished_at, run_id
          FROM run_steps WHERE run_id = $2 AND org_id = $3 AND idx < $4",
     )
-    .bind::<diesel::sql_types::Text, _>(to)
-    .bind::<diesel::sql_types::Text, _>(from)
-    .bind::<diesel::sql_types::Text, _>(org)
+    .bind::<crate::sql_text::Stored, _>(to)
+    .bind::<crate::sql_text::Stored, _>(from)
+    .bind::<crate::sql_text::Stored, _>(org)
     .bind::<diesel::sql_types::Integer, _>(before)
     .execute(conn)
-    .await
+    .await.map_err(Into::into)
 }

@@ -5,8 +5,10 @@
 //! even when a request that loaded it before finishes after.
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
 use crate::id::digest;
 use crate::schema::sessions;
+use crate::sql_text::Sql;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
@@ -25,7 +27,7 @@ pub async fn create(
 ) -> QueryResult<bool> {
     let inserted = diesel::insert_into(sessions::table)
         .values((
-            sessions::id.eq(stored_id(session_id)),
+            sessions::id.eq((stored_id(session_id)).sql()),
             sessions::data.eq(data),
             sessions::expires_at.eq(expires_at),
         ))
@@ -45,7 +47,7 @@ pub async fn save(
 ) -> QueryResult<bool> {
     let updated = diesel::update(
         sessions::table
-            .filter(sessions::id.eq(stored_id(session_id)))
+            .filter(sessions::id.eq((stored_id(session_id)).sql()))
             .filter(sessions::expires_at.gt(OffsetDateTime::now_utc())),
     )
     .set((sessions::data.eq(data), sessions::expires_at.eq(expires_at)))
@@ -60,20 +62,22 @@ pub async fn load(
     session_id: &str,
 ) -> QueryResult<Option<(serde_json::Value, OffsetDateTime)>> {
     sessions::table
-        .filter(sessions::id.eq(stored_id(session_id)))
+        .filter(sessions::id.eq((stored_id(session_id)).sql()))
         .filter(sessions::expires_at.gt(OffsetDateTime::now_utc()))
         .select((sessions::data, sessions::expires_at))
         .first(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 /// Ends a session.
 pub async fn delete(conn: &mut Conn, session_id: &str) -> QueryResult<()> {
-    diesel::delete(sessions::table.filter(sessions::id.eq(stored_id(session_id))))
+    diesel::delete(sessions::table.filter(sessions::id.eq((stored_id(session_id)).sql())))
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// Removes expired sessions; returns how many.
@@ -81,4 +85,5 @@ pub async fn delete_expired(conn: &mut Conn) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.lt(OffsetDateTime::now_utc())))
         .execute(conn)
         .await
+        .map_err(Into::into)
 }

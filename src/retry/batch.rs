@@ -1,10 +1,8 @@
 //! Bulk retries: a filtered run list retried as one batch, its preview first, its progress
 //! after, and the cancel of its runs not started yet.
 
-use super::{RetryFrom, RetryPreview};
-use crate::run::RunStatus;
-use serde::{Deserialize, Serialize};
-#[cfg(feature = "db")]
+use super::{BATCH_MAX, BatchProgress, BatchQueued, BulkPreview, RetryFrom};
+use crate::id::Generate;
 use {
     super::{options, parse_from, preview},
     crate::db::Conn,
@@ -18,87 +16,8 @@ use {
     serde_json::json,
 };
 
-/// The most runs one bulk retry queues.
-pub const BATCH_MAX: usize = 10_000;
-
-/// What a bulk retry of a filtered run list would do, before it is confirmed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BulkPreview {
-    pub from: RetryFrom,
-    /// The runs that would be retried (at most `BATCH_MAX`).
-    pub retried: usize,
-    /// More runs match than one batch takes.
-    pub over_limit: bool,
-    /// Runs that match but would not be retried, by reason, with how many.
-    pub skipped: Vec<(String, usize)>,
-    /// The preview of the newest run that would be retried.
-    pub sample: Option<RetryPreview>,
-    pub may_edit: bool,
-    /// The key the confirm form sends back: the same confirm sent twice queues once.
-    pub key: String,
-}
-
-/// A queued batch: its id, how many it retried and left out, and whether this request found
-/// it queued already (the same confirm sent again).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchQueued {
-    pub batch: crate::id::BatchId,
-    pub queued: usize,
-    pub skipped: usize,
-    pub again: bool,
-}
-
-/// A batch's progress.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BatchProgress {
-    pub id: crate::id::BatchId,
-    pub from: RetryFrom,
-    pub total: i32,
-    pub skipped: i32,
-    pub requested_by: String,
-    pub created_at: time::OffsetDateTime,
-    /// How many of its runs are in each status.
-    pub counts: Vec<(RunStatus, i64)>,
-    pub cancel_requested_by: Option<String>,
-    pub may_edit: bool,
-}
-
-impl BatchProgress {
-    /// Runs of the batch that have ended.
-    pub fn ended(&self) -> i64 {
-        self.counts
-            .iter()
-            .filter(|(s, _)| !s.is_in_flight())
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    /// Runs of the batch that have not ended yet; while there are, its page follows it.
-    pub fn waiting(&self) -> i64 {
-        i64::from(self.total) - self.ended()
-    }
-
-    pub fn count(&self, status: RunStatus) -> i64 {
-        self.counts
-            .iter()
-            .find(|(s, _)| *s == status)
-            .map_or(0, |(_, n)| *n)
-    }
-
-    /// Runs of the batch that ended as failures of their own (failed or timed out); the ones
-    /// cancelled, which `RunStatus::is_failure` also counts, are told apart.
-    pub fn failed(&self) -> i64 {
-        self.counts
-            .iter()
-            .filter(|(s, _)| s.is_failure() && *s != RunStatus::Cancelled)
-            .map(|(_, n)| n)
-            .sum()
-    }
-}
-
 /// The runs a bulk retry takes from `candidates`, each with the step it begins at, and the
 /// ones it leaves out by reason. One rule for the preview and the queueing.
-#[cfg(feature = "db")]
 async fn sort_out<'c>(
     conn: &mut Conn,
     org: &crate::OrgId,
@@ -117,7 +36,7 @@ async fn sort_out<'c>(
         if !workflows.contains_key(&c.workflow_id) {
             let found = match repo::workflow::get(conn, org, &c.workflow_id).await {
                 Ok(w) => Some(w),
-                Err(diesel::result::Error::NotFound) => None,
+                Err(crate::failure::Failure::Database(diesel::result::Error::NotFound)) => None,
                 Err(e) => return Err(e.into()),
             };
             workflows.insert(c.workflow_id.clone(), found);
@@ -166,7 +85,6 @@ async fn sort_out<'c>(
 
 /// What retrying the runs `query` lets through (ended without succeeding, not retried yet)
 /// would do: how many, which are left out and why, and the preview of the newest one.
-#[cfg(feature = "db")]
 pub async fn bulk_preview(
     conn: &mut Conn,
     actor: &impl Actor,
@@ -199,7 +117,6 @@ pub async fn bulk_preview(
 /// Retries the runs `query` lets through as one batch (at most `BATCH_MAX`), recorded with its
 /// actor and `RunBatch.queued`. `key` names the confirm: a batch already queued under it is
 /// answered again, and nothing more is queued. Editors and Admins only.
-#[cfg(feature = "db")]
 pub async fn retry_bulk(
     conn: &mut Conn,
     actor: &impl Actor,
@@ -223,7 +140,7 @@ pub async fn retry_bulk(
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&");
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         let Some(batch) =
             repo::batch::insert(conn, org, &by, (from.as_str(), &filter, key)).await?
         else {
@@ -269,10 +186,10 @@ pub async fn retry_bulk(
         })
     })
     .await
+    .map_err(Into::into)
 }
 
 /// A batch's progress: its runs by status, who queued it and who asked to cancel it.
-#[cfg(feature = "db")]
 pub async fn batch(
     conn: &mut Conn,
     actor: &impl Actor,
@@ -302,7 +219,6 @@ pub async fn batch(
 
 /// Cancels the batch's runs that have not started; the started ones finish, so that no run
 /// is left half-done. Returns how many were cancelled. Editors and Admins only.
-#[cfg(feature = "db")]
 pub async fn cancel_batch(
     conn: &mut Conn,
     actor: &impl Actor,
@@ -310,7 +226,7 @@ pub async fn cancel_batch(
 ) -> DomainResult<usize> {
     crate::access::edit(actor)?;
     let org = &actor.org().id;
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         repo::batch::get(conn, org, id).await?;
         let now = time::OffsetDateTime::now_utc();
         let asked = repo::batch::cancel_unstarted(conn, org, id, &actor.reference(), now).await?;
@@ -320,4 +236,5 @@ pub async fn cancel_batch(
         Ok(asked)
     })
     .await
+    .map_err(Into::into)
 }

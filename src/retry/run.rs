@@ -169,7 +169,7 @@ pub async fn retry(
 ) -> DomainResult<RunId> {
     crate::access::edit(actor)?;
     let org = actor.org();
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| { crate::failure::domain(async {
         repo::run::lock(conn, &org.id, id).await?;
         let (newest, retries) = repo::run::retries_of(conn, &org.id, id, 1).await?;
         if let Some(seen) = based_on.filter(|seen| *seen != retries) {
@@ -201,8 +201,8 @@ pub async fn retry(
         let retry = queue(conn, actor, &source, &workflow, from, from_step).await?;
         crate::ingest::notify_workers(conn).await?;
         Ok(retry)
-    })
-    .await
+    }).await })
+    .await.map_err(Into::into)
 }
 
 /// Queues the retry of `source` at `from_step` and records `Run.retried`.
@@ -254,19 +254,23 @@ async fn queue(
 pub async fn cancel(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainResult<()> {
     crate::access::edit(actor)?;
     let org = &actor.org().id;
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        let status = repo::run::lock(conn, org, id).await?;
-        if !status.is_in_flight() {
-            return Err(DomainError::Refused(format!(
-                "The run has already ended ({}): there is nothing to cancel.",
-                status.label()
-            )));
-        }
-        let now = time::OffsetDateTime::now_utc();
-        if repo::run::request_cancel(conn, org, id, &actor.reference(), now).await? {
-            crate::ingest::notify_workers(conn).await?;
-        }
-        Ok(())
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        crate::failure::domain(async {
+            let status = repo::run::lock(conn, org, id).await?;
+            if !status.is_in_flight() {
+                return Err(DomainError::Refused(format!(
+                    "The run has already ended ({}): there is nothing to cancel.",
+                    status.label()
+                )));
+            }
+            let now = time::OffsetDateTime::now_utc();
+            if repo::run::request_cancel(conn, org, id, &actor.reference(), now).await? {
+                crate::ingest::notify_workers(conn).await?;
+            }
+            Ok(())
+        })
+        .await
     })
     .await
+    .map_err(Into::into)
 }

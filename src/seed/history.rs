@@ -10,6 +10,7 @@ use crate::entity::{EventSource, Member};
 use crate::hooks::Hooks;
 use crate::ingest::{self, PostedEvent};
 use crate::schema::workflow_versions;
+use crate::sql_text::Sql;
 use crate::workflow::WorkflowInput;
 use crate::{Workflow, verbs};
 use diesel::prelude::*;
@@ -149,7 +150,7 @@ pub async fn seed_history(
                 )
                 .await?;
                 // Stamped with the story's time it was saved at.
-                diesel::update(workflow_versions::table.find((&v2.id, v2.version)))
+                diesel::update(workflow_versions::table.find((v2.id.sql(), v2.version)))
                     .set(workflow_versions::created_at.eq(at - Duration::minutes(30)))
                     .execute(conn)
                     .await?;

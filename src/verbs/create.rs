@@ -4,6 +4,7 @@ use crate::db::Conn;
 use crate::entity::{Actor, Workflow};
 use crate::error::{DomainError, DomainResult};
 use crate::hooks::Hooks;
+use crate::id::Generate;
 use crate::id::WorkflowId;
 use crate::repo;
 use crate::status::Verb;
@@ -19,7 +20,7 @@ pub async fn create(
 ) -> DomainResult<Workflow> {
     crate::access::edit(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         let id = WorkflowId::generate();
         let org = &actor.org().id;
         let created = repo::workflow::insert(conn, org, &id, &fields, actor.user()).await?;
@@ -32,6 +33,7 @@ pub async fn create(
         Ok(created)
     })
     .await
+    .map_err(Into::into)
 }
 
 /// The REST API's and the MCP tools' create: a workflow from the resource fields of `fields`.

@@ -85,10 +85,11 @@ pub(crate) async fn transition(
     verb: Verb,
 ) -> DomainResult<Workflow> {
     crate::access::edit(actor)?;
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        transition_in(conn, hooks, actor, id, verb).await
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        crate::failure::domain(async { transition_in(conn, hooks, actor, id, verb).await }).await
     })
     .await
+    .map_err(Into::into)
 }
 
 /// The body of `transition`, for verbs that add to the same transaction.

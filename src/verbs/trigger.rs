@@ -23,7 +23,7 @@ pub async fn trigger(
 ) -> DomainResult<(Workflow, RunId)> {
     crate::access::edit(actor)?;
     let data = crate::payload::check("payload", payload)?;
-    conn.transaction::<_, DomainError, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         let triggered = super::transition_in(conn, hooks, actor, id, Verb::Trigger).await?;
         let event = NewEvent {
             actor: Some(actor.reference()),
@@ -46,6 +46,7 @@ pub async fn trigger(
         Ok((triggered, run))
     })
     .await
+    .map_err(Into::into)
 }
 
 /// `trigger` with sample data typed as JSON text (the trigger form): the same limits, and a

@@ -77,38 +77,43 @@ pub(super) async fn update_restoring(
 ) -> DomainResult<Workflow> {
     crate::access::edit(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
-    conn.transaction::<_, DomainError, _>(async |conn| {
-        let org = &actor.org().id;
-        let current = repo::workflow::get_for_update(conn, org, id).await?;
-        if current.status.apply(Verb::Update).is_none() {
-            return Err(DomainError::InvalidTransition {
-                from: current.status,
-                verb: Verb::Update,
-            });
-        }
-        if current.version != based_on {
-            return Err(DomainError::Conflict {
-                current: Box::new(current),
-            });
-        }
-        let mut proposed = current.clone();
-        let f = fields.clone();
-        (proposed.name, proposed.description, proposed.trigger_event) =
-            (f.name, f.description, f.trigger_event);
-        (proposed.steps, proposed.retry_policy) = (f.steps, f.retry_policy);
-        (proposed.error_handling, proposed.timeout_ms) = (f.error_handling, f.timeout_ms);
-        hooks
-            .run_before(Verb::Update, &proposed)
-            .map_err(DomainError::Vetoed)?;
-        let Some(updated) = repo::workflow::update_fields(conn, org, id, based_on, &fields).await?
-        else {
-            return Err(DomainError::Conflict {
-                current: Box::new(current),
-            });
-        };
-        repo::workflow::insert_version(conn, &updated, actor.user(), restored_from).await?;
-        super::record(conn, hooks, Verb::Update, &updated, actor).await?;
-        Ok(updated)
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        crate::failure::domain(async {
+            let org = &actor.org().id;
+            let current = repo::workflow::get_for_update(conn, org, id).await?;
+            if current.status.apply(Verb::Update).is_none() {
+                return Err(DomainError::InvalidTransition {
+                    from: current.status,
+                    verb: Verb::Update,
+                });
+            }
+            if current.version != based_on {
+                return Err(DomainError::Conflict {
+                    current: Box::new(current),
+                });
+            }
+            let mut proposed = current.clone();
+            let f = fields.clone();
+            (proposed.name, proposed.description, proposed.trigger_event) =
+                (f.name, f.description, f.trigger_event);
+            (proposed.steps, proposed.retry_policy) = (f.steps, f.retry_policy);
+            (proposed.error_handling, proposed.timeout_ms) = (f.error_handling, f.timeout_ms);
+            hooks
+                .run_before(Verb::Update, &proposed)
+                .map_err(DomainError::Vetoed)?;
+            let Some(updated) =
+                repo::workflow::update_fields(conn, org, id, based_on, &fields).await?
+            else {
+                return Err(DomainError::Conflict {
+                    current: Box::new(current),
+                });
+            };
+            repo::workflow::insert_version(conn, &updated, actor.user(), restored_from).await?;
+            super::record(conn, hooks, Verb::Update, &updated, actor).await?;
+            Ok(updated)
+        })
+        .await
     })
     .await
+    .map_err(Into::into)
 }

@@ -9,6 +9,7 @@ use switchyard::Role;
 use switchyard::engine;
 use switchyard::run::RunStatus;
 use switchyard::schema::{events, things};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::{MappingRow, WorkflowInput};
 use time::{Duration, OffsetDateTime};
@@ -17,8 +18,8 @@ use time::{Duration, OffsetDateTime};
 async fn thing(conn: &mut switchyard::db::Conn, org: &switchyard::OrgId, id: &str, noun: &str) {
     diesel::insert_into(things::table)
         .values((
-            things::id.eq(id),
-            things::org_id.eq(org),
+            things::id.eq(id.sql()),
+            things::org_id.eq(org.sql()),
             things::type_.eq(noun),
             things::data.eq(json!({"name": "Before"})),
         ))
@@ -29,7 +30,7 @@ async fn thing(conn: &mut switchyard::db::Conn, org: &switchyard::OrgId, id: &st
 
 async fn data_of(conn: &mut switchyard::db::Conn, id: &str) -> Value {
     things::table
-        .find(id)
+        .find(id.sql())
         .select(things::data)
         .first(conn)
         .await

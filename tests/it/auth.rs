@@ -4,6 +4,7 @@ use switchyard::auth::{self, Attempt, SignInError};
 use switchyard::db::Pool;
 use switchyard::repo;
 use switchyard::schema::{events, sign_in_failures};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{PASSWORD, TestDb, member};
 use switchyard::{Role, UserId};
 
@@ -68,7 +69,7 @@ async fn sign_ins_are_recorded_in_each_organization_with_address_and_browser() {
     let _ = try_sign_in(&db.pool, "editor@acme.test", "wrong").await;
     let _ = try_sign_in(&db.pool, "ghost@acme.test", "wrong").await;
     let recorded: Vec<(String, Option<String>, serde_json::Value)> = events::table
-        .filter(events::org_id.eq(&editor.org.id))
+        .filter(events::org_id.eq(editor.org.id.sql()))
         .filter(events::type_.eq_any(["Member.signedIn", "Member.signInFailed"]))
         .order(events::seq)
         .select((events::type_, events::actor, events::data))

@@ -9,6 +9,7 @@ use switchyard::engine::{self, Progress};
 use switchyard::hooks::Hooks;
 use switchyard::run::RunStatus;
 use switchyard::schema::{run_steps, runs, things};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::WorkflowInput;
 use switchyard::{Role, Status, verbs};
@@ -91,7 +92,7 @@ async fn several_workers_claiming_at_once_run_each_run_once() {
     assert_eq!(attempts.len(), 160);
     assert!(attempts.iter().all(|a| *a == 1), "no step was tried twice");
     let succeeded: i64 = runs::table
-        .filter(runs::status.eq(RunStatus::Succeeded))
+        .filter(runs::status.eq(RunStatus::Succeeded.sql()))
         .count()
         .get_result(&mut conn)
         .await
@@ -135,14 +136,14 @@ async fn a_run_keeps_the_version_it_was_queued_with_while_the_workflow_is_edited
         .expect("drain");
     let run = accepted.runs[0].to_string();
     let (version, status): (i32, RunStatus) = runs::table
-        .find(&run)
+        .find(run.sql())
         .select((runs::workflow_version, runs::status))
         .first(&mut conn)
         .await
         .expect("run");
     assert_eq!((version, status), (w.version, RunStatus::Succeeded));
     let outputs: Vec<Option<serde_json::Value>> = run_steps::table
-        .filter(run_steps::run_id.eq(&run))
+        .filter(run_steps::run_id.eq(run.sql()))
         .order(run_steps::idx)
         .select(run_steps::output)
         .load(&mut conn)
@@ -244,7 +245,7 @@ async fn row_version(conn: &mut switchyard::db::Conn, id: &switchyard::WorkflowI
     use diesel::dsl::sql;
     use diesel::sql_types::Text;
     switchyard::schema::workflows::table
-        .find(id)
+        .find(id.sql())
         .select(sql::<Text>("xmin::text"))
         .first(conn)
         .await
@@ -285,7 +286,7 @@ async fn runs_of_a_busy_workflow_do_not_write_its_row_and_its_counters_read_exac
         "two runs started and ended without writing the workflow's row"
     );
     let stored: (i64, i64, Option<OffsetDateTime>) = workflows::table
-        .find(&w.id)
+        .find(w.id.sql())
         .select((
             workflows::run_count,
             workflows::success_count,
@@ -312,7 +313,7 @@ async fn runs_of_a_busy_workflow_do_not_write_its_row_and_its_counters_read_exac
         .await
         .expect("fold");
     let stored: (i64, i64, Option<OffsetDateTime>) = workflows::table
-        .find(&w.id)
+        .find(w.id.sql())
         .select((
             workflows::run_count,
             workflows::success_count,
@@ -399,7 +400,7 @@ async fn a_batch_with_one_failing_run_commits_the_others_steps_once() {
     for run in &queued {
         let run = run.to_string();
         let steps: Vec<i32> = run_steps::table
-            .filter(run_steps::run_id.eq(&run))
+            .filter(run_steps::run_id.eq(run.sql()))
             .select(run_steps::attempts)
             .load(&mut conn)
             .await
@@ -417,7 +418,7 @@ async fn a_batch_with_one_failing_run_commits_the_others_steps_once() {
         .expect("things");
     assert_eq!(made, 2 * 4, "no effect of the failed run's step was kept");
     let (stalls, error, owner): (i32, Option<String>, Option<String>) = runs::table
-        .find(&doomed)
+        .find(doomed.sql())
         .select((runs::stalls, runs::error, runs::lease_owner))
         .first(&mut conn)
         .await

@@ -7,6 +7,7 @@ use switchyard::hooks::Hooks;
 use switchyard::ingest::{self, PostedEvent};
 use switchyard::run::RunStatus;
 use switchyard::schema::{events, run_steps, runs, things};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::{MappingRow, StepInput, WorkflowInput};
 use switchyard::{Role, Status, Workflow, verbs};
@@ -90,7 +91,7 @@ pub async fn post(
 
 pub async fn steps_of(conn: &mut switchyard::db::Conn, run: &str) -> Vec<(String, String, i32)> {
     run_steps::table
-        .filter(run_steps::run_id.eq(run))
+        .filter(run_steps::run_id.eq(run.sql()))
         .order(run_steps::idx.asc())
         .select((run_steps::action, run_steps::status, run_steps::attempts))
         .load(conn)
@@ -100,7 +101,7 @@ pub async fn steps_of(conn: &mut switchyard::db::Conn, run: &str) -> Vec<(String
 
 pub async fn run_status(conn: &mut switchyard::db::Conn, run: &str) -> (String, Option<String>) {
     runs::table
-        .find(run)
+        .find(run.sql())
         .select((runs::status, runs::error))
         .first(conn)
         .await
@@ -137,7 +138,7 @@ async fn the_spec_example_runs_every_step_and_keeps_the_counters() {
         .collect();
     assert_eq!(statuses, ["Succeeded"; 4]);
     let outputs: Vec<Option<Value>> = run_steps::table
-        .filter(run_steps::run_id.eq(&run))
+        .filter(run_steps::run_id.eq(run.sql()))
         .order(run_steps::idx)
         .select(run_steps::output)
         .load(&mut conn)
@@ -162,7 +163,7 @@ async fn the_spec_example_runs_every_step_and_keeps_the_counters() {
         "Welcome call with Ada"
     );
     let made: i64 = things::table
-        .filter(things::org_id.eq(&admin.org.id))
+        .filter(things::org_id.eq(admin.org.id.sql()))
         .count()
         .get_result(&mut conn)
         .await
@@ -177,7 +178,7 @@ async fn the_spec_example_runs_every_step_and_keeps_the_counters() {
     );
     assert!(w.last_run_at.is_some());
     let types: Vec<String> = events::table
-        .filter(events::org_id.eq(&admin.org.id))
+        .filter(events::org_id.eq(admin.org.id.sql()))
         .order(events::seq)
         .select(events::type_)
         .load(&mut conn)
@@ -418,7 +419,7 @@ async fn a_conditions_false_skips_the_step() {
     assert_eq!(got, ["Succeeded", "Succeeded", "Skipped", "Succeeded"]);
     // The skipped step wrote nothing: no Project, no Project.created; the others did.
     let made: Vec<String> = things::table
-        .filter(things::org_id.eq(&admin.org.id))
+        .filter(things::org_id.eq(admin.org.id.sql()))
         .order(things::type_)
         .select(things::type_)
         .load(&mut conn)
@@ -426,7 +427,7 @@ async fn a_conditions_false_skips_the_step() {
         .expect("things");
     assert_eq!(made, ["Activity", "Customer", "Subscription"]);
     let projects: i64 = events::table
-        .filter(events::org_id.eq(&admin.org.id))
+        .filter(events::org_id.eq(admin.org.id.sql()))
         .filter(events::type_.eq("Project.created"))
         .count()
         .get_result(&mut conn)
@@ -524,7 +525,7 @@ async fn chains_of_workflows_are_cut_at_depth_eight() {
         }
     }
     let failed: Vec<Option<String>> = runs::table
-        .filter(runs::status.eq("Failed"))
+        .filter(runs::status.eq(("Failed").sql()))
         .select(runs::error)
         .load(&mut conn)
         .await
@@ -652,7 +653,7 @@ async fn a_runs_events_go_in_with_one_statement_and_start_the_workflows_listenin
     // Each event started the workflows listening for it, in the deal's chain.
     let mut queued: Vec<(String, String, Option<String>)> = runs::table
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
-        .filter(runs::status.eq(RunStatus::Queued.as_str()))
+        .filter(runs::status.eq((RunStatus::Queued.as_str()).sql()))
         .select((runs::workflow_id, events::type_, runs::chain_root))
         .load(&mut conn)
         .await
@@ -674,7 +675,7 @@ async fn a_runs_events_go_in_with_one_statement_and_start_the_workflows_listenin
     expected.sort();
     assert_eq!(queued, expected);
     let chain: i32 = switchyard::schema::event_chains::table
-        .find(&root)
+        .find(root.sql())
         .select(switchyard::schema::event_chains::runs)
         .first(&mut conn)
         .await

@@ -12,6 +12,7 @@ use switchyard::entity::Member;
 use switchyard::ingest;
 use switchyard::run::RunStatus;
 use switchyard::schema::{events, runs};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::WorkflowInput;
 use time::{Duration, OffsetDateTime};
@@ -61,7 +62,7 @@ async fn a_fan_out_stops_at_a_thousand_runs_with_the_reason_on_the_run_and_the_e
         .expect("runs");
     assert_eq!(count, 1_000);
     let succeeded: i64 = runs::table
-        .filter(runs::status.eq(RunStatus::Succeeded))
+        .filter(runs::status.eq(RunStatus::Succeeded.sql()))
         .count()
         .get_result(&mut conn)
         .await
@@ -175,7 +176,7 @@ async fn one_organizations_backlog_does_not_hold_up_anothers_run() {
         RunStatus::Succeeded.as_str()
     );
     let waiting: i64 = runs::table
-        .filter(runs::status.eq(RunStatus::Queued))
+        .filter(runs::status.eq(RunStatus::Queued.sql()))
         .count()
         .get_result(&mut conn)
         .await
@@ -260,7 +261,7 @@ async fn a_run_the_engine_keeps_failing_on_ends_failed_with_the_reason() {
             0
         );
         let (status, error): (RunStatus, Option<String>) = runs::table
-            .find(&run)
+            .find(run.sql())
             .select((runs::status, runs::error))
             .first(&mut conn)
             .await

@@ -2,6 +2,7 @@ use super::create;
 use switchyard::hooks::Hooks;
 use switchyard::list_query::{Sort, WorkflowQuery};
 use switchyard::repo;
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::{Role, Status, verbs as v};
 
@@ -124,7 +125,7 @@ async fn sorts_by_failure_rate_and_last_run_with_never_run_last() {
     for (name, ok, failed, hours_ago) in counters {
         let w = create(&mut conn, &admin, name, 0).await;
         let last = hours_ago.map(|h| time::OffsetDateTime::now_utc() - time::Duration::hours(h));
-        diesel::update(workflows::table.find(&w.id))
+        diesel::update(workflows::table.find(w.id.sql()))
             .set((
                 workflows::run_count.eq(ok + failed),
                 workflows::success_count.eq(ok),
@@ -175,7 +176,7 @@ async fn pages_forward_and_back_by_keyset_in_every_sort() {
     ];
     for (name, ok, failed, hours) in rows {
         let w = create(&mut conn, &admin, name, 0).await;
-        diesel::update(workflows::table.find(&w.id))
+        diesel::update(workflows::table.find(w.id.sql()))
             .set((
                 workflows::run_count.eq(ok + failed),
                 workflows::success_count.eq(ok),

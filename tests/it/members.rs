@@ -1,8 +1,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use switchyard::auth::{self, Attempt};
+use switchyard::id::Generate;
 use switchyard::members::{self, Invited, Manager};
 use switchyard::schema::{events, invitations, memberships, sessions, sign_in_failures};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{PASSWORD, TestDb, member};
 use switchyard::{DomainError, Member, Role};
 
@@ -26,7 +28,7 @@ async fn member_events(
     org: &Member,
 ) -> Vec<(String, Option<String>)> {
     events::table
-        .filter(events::org_id.eq(&org.org.id))
+        .filter(events::org_id.eq(org.org.id.sql()))
         .filter(events::type_.like("Member.%"))
         .filter(events::type_.ne_all(["Member.signedIn", "Member.signInFailed"]))
         .order(events::seq)
@@ -362,7 +364,7 @@ async fn an_account_made_through_one_organizations_link_cannot_take_another_orga
     );
     // The sign-in is recorded where the account is a member, not in Globex.
     let globex_sign_ins: i64 = events::table
-        .filter(events::org_id.eq(&globex_admin.org.id))
+        .filter(events::org_id.eq(globex_admin.org.id.sql()))
         .filter(events::type_.like("Member.sign%"))
         .filter(events::actor.eq(cfo.user_id.as_str()))
         .count()
@@ -470,8 +472,8 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
         );
         let mut conn = db.conn().await;
         let admins: i64 = memberships::table
-            .filter(memberships::org_id.eq(&a.org.id))
-            .filter(memberships::role.eq(Role::Admin))
+            .filter(memberships::org_id.eq(a.org.id.sql()))
+            .filter(memberships::role.eq(Role::Admin.sql()))
             .count()
             .get_result(&mut conn)
             .await
@@ -551,7 +553,7 @@ async fn plant_session(conn: &mut switchyard::db::Conn, id: &str, user: &Member)
     let now = time::OffsetDateTime::now_utc();
     diesel::insert_into(sessions::table)
         .values((
-            sessions::id.eq(switchyard::repo::session::stored_id(id)),
+            sessions::id.eq((switchyard::repo::session::stored_id(id)).sql()),
             sessions::data.eq(serde_json::json!({
                 "user_id": user.user_id, "signed_in_at": now.unix_timestamp(),
                 "seen_at": now.unix_timestamp(), "browser": "Firefox/128.0 (X11; Linux)", "address": "192.0.2.7",

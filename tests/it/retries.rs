@@ -9,10 +9,12 @@ use switchyard::engine::{self, recorded_effects};
 use switchyard::engine::{dry_run_input, dry_run_saved};
 use switchyard::error::DomainError;
 use switchyard::hooks::Hooks;
+use switchyard::id::Generate;
 use switchyard::id::RunId;
 use switchyard::preview::Effect;
 use switchyard::retry::{self, RetryFrom};
 use switchyard::schema::{events, runs, things};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::{StepInput, WorkflowInput};
 use switchyard::{Member, Role, Workflow, repo, verbs};
@@ -97,7 +99,7 @@ async fn count_things(conn: &mut Conn, noun: &str, name_field: &str, name: &str)
 
 async fn retry_of(conn: &mut Conn, run: &RunId) -> (Option<String>, Option<i32>, Option<String>) {
     runs::table
-        .find(run)
+        .find(run.sql())
         .select((runs::retry_of, runs::retry_from, runs::requested_by))
         .first(conn)
         .await
@@ -587,7 +589,7 @@ fn failed_of(w: &Workflow) -> switchyard::list_query::RunQuery {
 
 async fn batch_runs(conn: &mut Conn, batch: &switchyard::id::BatchId) -> Vec<(String, String)> {
     runs::table
-        .filter(runs::batch_id.eq(batch.as_str()))
+        .filter(runs::batch_id.eq((batch.as_str()).sql_nullable()))
         .select((runs::id, runs::status))
         .load(conn)
         .await
@@ -646,7 +648,7 @@ async fn a_bulk_retry_of_a_thousand_runs_queues_each_once_even_confirmed_twice_a
     let queued = batch_runs(&mut conn, &a.batch).await;
     assert_eq!(queued.len(), 1_000);
     let repeated: std::collections::HashSet<Option<String>> = runs::table
-        .filter(runs::batch_id.eq(a.batch.as_str()))
+        .filter(runs::batch_id.eq((a.batch.as_str()).sql_nullable()))
         .select(runs::retry_of)
         .load(&mut conn)
         .await

@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use switchyard::entity::Member;
 use switchyard::hooks::Hooks;
 use switchyard::schema::workflows;
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::{RetryInput, WorkflowInput};
 use switchyard::workflow_search::Search;
@@ -201,7 +202,7 @@ async fn seed(db: &TestDb) -> (Member, OffsetDateTime) {
             .await
             .expect("verb");
         }
-        diesel::update(workflows::table.find(w.id.as_str()))
+        diesel::update(workflows::table.find(w.id.sql()))
             .set((
                 workflows::run_count.eq(s.runs.0),
                 workflows::success_count.eq(s.runs.1),
@@ -224,13 +225,14 @@ async fn seed(db: &TestDb) -> (Member, OffsetDateTime) {
 
 async fn all_resources(db: &TestDb, admin: &Member) -> Vec<Resource> {
     let mut conn = db.conn().await;
-    let rows: Vec<switchyard::Workflow> = workflows::table
-        .filter(workflows::org_id.eq(admin.org.id.as_str()))
+    let rows: Vec<switchyard::repo::workflow::WorkflowRow> = workflows::table
+        .filter(workflows::org_id.eq(admin.org.id.sql()))
         .filter(workflows::deleted_at.is_null())
-        .select(switchyard::Workflow::as_select())
+        .select(switchyard::repo::workflow::WorkflowRow::as_select())
         .load(&mut conn)
         .await
         .expect("all");
+    let rows: Vec<switchyard::Workflow> = rows.into_iter().map(Into::into).collect();
     rows.iter()
         .map(|w| w.to_resource().as_object().cloned().expect("object"))
         .collect()

@@ -8,10 +8,12 @@ use proptest::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
 use switchyard::engine::{self, Progress};
+use switchyard::id::Generate;
 use switchyard::id::RunId;
 use switchyard::repo::stats::{self, Failure, Outcome, Period, Scope};
 use switchyard::run::RunStatus;
 use switchyard::schema::runs;
+use switchyard::sql_text::Sql;
 use switchyard::stats::Tally;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::WorkflowInput;
@@ -365,7 +367,7 @@ async fn event_driven_runs_raise_the_failure_rate_alert_at_most_once_an_hour() {
     // The first start had nothing finished to rate; the second raised it; the third is quiet.
     assert_eq!(alerts(&mut conn).await, 1);
     let paged: i64 = runs::table
-        .filter(runs::workflow_id.eq(&pager.id))
+        .filter(runs::workflow_id.eq(pager.id.sql()))
         .count()
         .get_result(&mut conn)
         .await

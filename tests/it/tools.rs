@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 use switchyard::entity::{Caller, KeyHolder, Scope};
 use switchyard::hooks::Hooks;
+use switchyard::id::Generate;
 use switchyard::testing::{TestDb, member};
 use switchyard::{DomainError, Role, mcp_tools, verbs};
 

@@ -6,8 +6,10 @@ use diesel_async::RunQueryDsl;
 use serde_json::json;
 use switchyard::auth::{self, Attempt};
 use switchyard::entity::{Caller, EventSource, KeyHolder, Scope};
+use switchyard::id::Generate;
 use switchyard::ingest::PostedEvent;
 use switchyard::list_query::{EventFeedQuery, EventQuery};
+use switchyard::sql_text::Sql;
 use switchyard::testing::{PASSWORD, TestDb, member};
 use switchyard::{DomainError, Role, mcp_tools};
 
@@ -152,7 +154,7 @@ async fn sign_in_records_invitations_and_keys_events_are_for_admins_and_admin_ke
     .await
     .expect("deal");
     let signed_in: switchyard::id::EventId = switchyard::schema::events::table
-        .filter(switchyard::schema::events::org_id.eq(&admin.org.id))
+        .filter(switchyard::schema::events::org_id.eq(admin.org.id.sql()))
         .filter(switchyard::schema::events::type_.eq("Member.signedIn"))
         .select(switchyard::schema::events::id)
         .first(&mut conn)

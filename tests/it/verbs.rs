@@ -1,6 +1,7 @@
 use super::{create, events, input};
 use switchyard::hooks::Hooks;
 use switchyard::repo;
+use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::{DomainError, Role, Status, Verb, verbs as v};
 
@@ -162,7 +163,10 @@ async fn delete_is_soft_hides_the_workflow_and_keeps_its_events() {
     let err = repo::workflow::get(&mut conn, &admin.org.id, &workflow.id)
         .await
         .expect_err("hidden");
-    assert_eq!(err, diesel::result::Error::NotFound);
+    assert!(matches!(
+        err,
+        switchyard::failure::Failure::Database(diesel::result::Error::NotFound)
+    ));
     let page = repo::workflow::find(&mut conn, &admin.org.id, &Default::default())
         .await
         .expect("find");
@@ -208,7 +212,7 @@ async fn trigger_queues_a_run_stays_triggered_until_it_ends_and_warns_on_failure
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     use switchyard::schema::workflows;
-    diesel::update(workflows::table.find(&workflow.id))
+    diesel::update(workflows::table.find(workflow.id.sql()))
         .set((
             workflows::run_count.eq(10),
             workflows::success_count.eq(8),

@@ -6,8 +6,8 @@
 
 use crate::components::format::rate;
 use leptos::prelude::*;
-use switchyard::read_model::dashboard::{Point, VersionMark};
-use switchyard::timefmt::duration_ms as duration;
+use switchyard_model::read_model::dashboard::{Point, VersionMark};
+use switchyard_model::timefmt::duration_ms as duration;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 220.0;

@@ -1,7 +1,7 @@
 //! How values read on a page: times, rates, statuses.
 
 use leptos::prelude::*;
-use switchyard::Status;
+use switchyard_model::Status;
 use time::OffsetDateTime;
 use time::macros::format_description;
 

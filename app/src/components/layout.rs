@@ -33,7 +33,7 @@ pub fn OrgLayout() -> impl IntoView {
 }
 
 #[component]
-fn TopBar(member: switchyard::Member) -> impl IntoView {
+fn TopBar(member: switchyard_model::Member) -> impl IntoView {
     let slug = member.org.slug.clone();
     view! {
         <header class="topbar">

@@ -7,7 +7,7 @@
 use crate::components::field::{FieldMessage, TextField};
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::workflow::{MappingRow, StepInput};
+use switchyard_model::workflow::{MappingRow, StepInput};
 
 type Errors = Option<AppError>;
 

@@ -7,7 +7,7 @@ use crate::server_fns::audit::get_audit;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard::read_model::audit::{KINDS, label};
+use switchyard_model::read_model::audit::{KINDS, label};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

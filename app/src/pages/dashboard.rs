@@ -10,8 +10,8 @@ use crate::server_fns::dashboard::get_dashboard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard::read_model::dashboard::{Attention, Dashboard, Group};
-use switchyard::stats::Range;
+use switchyard_model::read_model::dashboard::{Attention, Dashboard, Group};
+use switchyard_model::stats::Range;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {

@@ -7,7 +7,7 @@ use crate::server_fns::events::event_log;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard::entity::EventLogEntry;
+use switchyard_model::entity::EventLogEntry;
 
 #[component]
 pub fn Events() -> impl IntoView {

@@ -11,7 +11,7 @@ use crate::server_fns::members::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use switchyard::team::{InvitationPage, Visitor};
+use switchyard_model::team::{InvitationPage, Visitor};
 
 #[component]
 pub fn InvitePage() -> impl IntoView {

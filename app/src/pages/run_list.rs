@@ -14,11 +14,11 @@ use crate::server_fns::runs::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use switchyard::entity::{RunSummary, WorkflowRef};
-use switchyard::id::RunId;
-use switchyard::retry::{BatchProgress, BulkPreview};
-use switchyard::run::RunStatus;
-use switchyard::stats::Range;
+use switchyard_model::entity::{RunSummary, WorkflowRef};
+use switchyard_model::id::RunId;
+use switchyard_model::retry::{BatchProgress, BulkPreview};
+use switchyard_model::run::RunStatus;
+use switchyard_model::stats::Range;
 
 /// The filters the address names.
 fn filters() -> Memo<RunFilters> {
@@ -287,14 +287,14 @@ fn BulkDialog(
         <div class="confirm preview-dialog" role="alertdialog" aria-labelledby="bulk-title">
             <h2 id="bulk-title">{title}</h2>
             {move || refused().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            {p.over_limit.then(|| view! { <p class="notice">{format!("More runs match: one bulk retry takes the newest {}. Retry again for the rest once these are queued.", switchyard::retry::BATCH_MAX)}</p> })}
+            {p.over_limit.then(|| view! { <p class="notice">{format!("More runs match: one bulk retry takes the newest {}. Retry again for the rest once these are queued.", switchyard_model::retry::BATCH_MAX)}</p> })}
             {(!p.skipped.is_empty()).then(|| view! {
                 <p>"Left out:"</p>
                 <ul>{p.skipped.iter().map(|(why, n)| view! { <li>{format!("{n} because {why}")}</li> }).collect_view()}</ul>
             })}
             <p class="hint">"Runs already retried are left out, so that nothing is retried twice. Each retry is a new run; what the failed runs did stays."</p>
             {p.sample.as_ref().and_then(|s| {
-                let fails = s.steps.iter().find(|st| matches!(st.effect, switchyard::preview::Effect::Fails { .. }))?;
+                let fails = s.steps.iter().find(|st| matches!(st.effect, switchyard_model::preview::Effect::Fails { .. }))?;
                 let edit = format!("/o/{org}/workflows/{}/edit", s.workflow);
                 Some(view! {
                     <p class="notice">{format!("As {} is now, its step {} would fail again. ", s.workflow_name, fails.index + 1)}

@@ -10,14 +10,14 @@ use crate::server_fns::runs::{CancelRun, RetryRun, get_run, preview_retry};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use switchyard::entity::{RunDetail, RunSummary};
-use switchyard::preview::{Effect, StepPreview};
-use switchyard::retry::{RetryFrom, RetryPreview};
-use switchyard::run::{RunStatus, StepStatus};
+use switchyard_model::entity::{RunDetail, RunSummary};
+use switchyard_model::preview::{Effect, StepPreview};
+use switchyard_model::retry::{RetryFrom, RetryPreview};
+use switchyard_model::run::{RunStatus, StepStatus};
 
 fn duration(run: &RunSummary) -> String {
     run.duration_ms()
-        .map_or_else(|| "—".to_owned(), switchyard::timefmt::duration_ms)
+        .map_or_else(|| "—".to_owned(), switchyard_model::timefmt::duration_ms)
 }
 
 /// A coloured run status.
@@ -174,7 +174,7 @@ fn RunBody(
 /// Where the run came from (the run it retries) and what came of it (its retries, a cancel).
 #[component]
 fn Lineage(org: String, detail: RunDetail) -> impl IntoView {
-    let link = |id: &switchyard::id::RunId| format!("/o/{org}/runs/{id}");
+    let link = |id: &switchyard_model::id::RunId| format!("/o/{org}/runs/{id}");
     let origin = detail.retry_of.as_ref().map(|(of, from, who)| {
         let place = match from {
             0 => "from the start".to_owned(),
@@ -235,7 +235,7 @@ fn Actions(base: String, detail: RunDetail) -> impl IntoView {
                     {from_failed}
                     <a class="button" href=format!("{base}?retry=start")>{format!("{verb} from the start")}</a>
                 </p>
-                {options.failed_step_refused.clone().filter(|_| r.status != switchyard::run::RunStatus::Succeeded).map(|why| view! { <p class="hint">{why}</p> })}
+                {options.failed_step_refused.clone().filter(|_| r.status != switchyard_model::run::RunStatus::Succeeded).map(|why| view! { <p class="hint">{why}</p> })}
                 <p class="hint">"You see what a retry will do again before anything runs."</p>
             })}
         </section>
@@ -292,7 +292,7 @@ fn RetryDialog(
     let writes = p.steps.iter().filter(|s| s.effect.writes()).count();
     let asked_failed = p.from == RetryFrom::Start
         && p.failed_step_refused.is_some()
-        && p.run_status != switchyard::run::RunStatus::Succeeded;
+        && p.run_status != switchyard_model::run::RunStatus::Succeeded;
     view! {
         <div class="confirm preview-dialog" role="alertdialog" aria-labelledby="retry-title">
             <h2 id="retry-title">{title}</h2>

@@ -7,7 +7,7 @@ use crate::server_fns::workflows::{RestoreVersion, get_versions};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use switchyard::read_model::versions::{Comparison, Versions};
+use switchyard_model::read_model::versions::{Comparison, Versions};
 
 #[component]
 pub fn VersionsPage() -> impl IntoView {
@@ -136,7 +136,7 @@ fn Pages(
 fn History(
     base: String,
     may_restore: bool,
-    rows: Vec<switchyard::read_model::versions::VersionRow>,
+    rows: Vec<switchyard_model::read_model::versions::VersionRow>,
 ) -> impl IntoView {
     view! {
         <h2>"History"</h2>

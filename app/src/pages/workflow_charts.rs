@@ -5,8 +5,8 @@ use crate::components::chart::{DurationChart, RateChart, RunsChart};
 use crate::pages::dashboard::GroupTable;
 use crate::server_fns::dashboard::get_workflow_charts;
 use leptos::prelude::*;
-use switchyard::read_model::health::WorkflowCharts;
-use switchyard::stats::Range;
+use switchyard_model::read_model::health::WorkflowCharts;
+use switchyard_model::stats::Range;
 
 #[component]
 pub fn WorkflowChartsSection(

@@ -9,8 +9,8 @@ use crate::server_fns::workflows::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use switchyard::Verb;
-use switchyard::definition::RetryPolicy;
+use switchyard_model::Verb;
+use switchyard_model::definition::RetryPolicy;
 
 fn asks_first(verb: Verb) -> bool {
     matches!(verb, Verb::Delete | Verb::Archive)
@@ -137,7 +137,7 @@ fn Verbs(
 /// Runs the workflow by hand with sample data, prefilled from what its steps read; or shows,
 /// step by step, what it would do with that data without running anything.
 #[component]
-fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
+fn TriggerForm(org: String, workflow: switchyard_model::Workflow) -> impl IntoView {
     let trigger = ServerAction::<TriggerWorkflow>::new();
     let query = use_query_map();
     let asked = query.read_untracked().get("sample");
@@ -200,11 +200,11 @@ fn TriggerForm(org: String, workflow: switchyard::Workflow) -> impl IntoView {
 
 /// A dry run: each step with its condition's result and its fields' values, or its error.
 #[component]
-pub fn DryRunView(dry: switchyard::preview::DryRun) -> impl IntoView {
+pub fn DryRunView(dry: switchyard_model::preview::DryRun) -> impl IntoView {
     let fails = dry
         .steps
         .iter()
-        .filter(|s| matches!(s.effect, switchyard::preview::Effect::Fails { .. }))
+        .filter(|s| matches!(s.effect, switchyard_model::preview::Effect::Fails { .. }))
         .count();
     let summary = match fails {
         0 => "With this data every step would work. Nothing was run or saved.".to_owned(),

@@ -11,10 +11,10 @@ use crate::server_fns::workflows::{SaveWorkflow, get_workflow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use switchyard::definition::Backoff;
-use switchyard::mapping::root_for_trigger;
-use switchyard::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowInput};
-use switchyard::{Verb, Workflow};
+use switchyard_model::definition::Backoff;
+use switchyard_model::mapping::root_for_trigger;
+use switchyard_model::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowInput};
+use switchyard_model::{Verb, Workflow};
 
 #[component]
 pub fn NewWorkflow() -> impl IntoView {

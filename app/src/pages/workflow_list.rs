@@ -7,8 +7,8 @@ use crate::server_fns::workflows::list_workflows;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard::Status;
-use switchyard::list_query::Sort;
+use switchyard_model::Status;
+use switchyard_model::list_query::Sort;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 struct Filters {
@@ -140,7 +140,7 @@ fn FilterForm(org: String, filters: Filters, errors: Option<AppError>) -> impl I
 #[component]
 fn WorkflowTable(
     org: String,
-    page: switchyard::list_query::Page<crate::server_fns::workflows::WorkflowRow>,
+    page: switchyard_model::list_query::Page<crate::server_fns::workflows::WorkflowRow>,
     filters: Filters,
     may_edit: bool,
 ) -> impl IntoView {

@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use switchyard::read_model::account::SessionEntry;
+use switchyard_model::read_model::account::SessionEntry;
 
 /// What "Your account" shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -18,7 +18,7 @@ pub struct AccountView {
 #[cfg(feature = "ssr")]
 async fn me() -> Result<
     (
-        switchyard::UserId,
+        switchyard_model::UserId,
         Option<String>,
         switchyard::db::PooledConn,
     ),

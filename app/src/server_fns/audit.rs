@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::read_model::audit::AuditPage;
+use switchyard_model::read_model::audit::AuditPage;
 
 #[server(endpoint = "get_audit")]
 pub async fn get_audit(
@@ -12,7 +12,7 @@ pub async fn get_audit(
     #[server(default)] before: String,
 ) -> Result<AuditPage, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::read_model::audit::AuditQuery {
+    let query = switchyard_model::read_model::audit::AuditQuery {
         person: Some(person),
         kind: Some(kind),
         // A damaged position starts again from the newest entries.

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::Member;
+use switchyard_model::Member;
 
 /// Where to go after signing in: a path of this app, never another site. `next` is read as a
 /// browser would read it against the app's own address (tabs and newlines dropped,
@@ -61,8 +61,10 @@ pub fn client() -> Result<(Option<String>, String), AppError> {
 /// nothing after, and nothing an earlier visitor left in it, such as a key's secret not shown
 /// yet, comes along), who, when, and from where.
 #[cfg(feature = "ssr")]
-pub async fn start_session(user: &switchyard::UserId) -> Result<(), AppError> {
-    use switchyard::session::{ADDRESS_KEY, BROWSER_KEY, SEEN_AT_KEY, SIGNED_IN_AT_KEY, USER_KEY};
+pub async fn start_session(user: &switchyard_model::UserId) -> Result<(), AppError> {
+    use switchyard_model::session::{
+        ADDRESS_KEY, BROWSER_KEY, SEEN_AT_KEY, SIGNED_IN_AT_KEY, USER_KEY,
+    };
     let (address, agent) = client()?;
     let session = crate::state::session().await?;
     session.flush().await.map_err(AppError::internal)?;

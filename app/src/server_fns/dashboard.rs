@@ -2,8 +2,8 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::Member;
-use switchyard::read_model::dashboard::Dashboard;
+use switchyard_model::Member;
+use switchyard_model::read_model::dashboard::Dashboard;
 
 #[server(endpoint = "get_dashboard")]
 pub async fn get_dashboard(
@@ -11,7 +11,7 @@ pub async fn get_dashboard(
     #[server(default)] range: String,
 ) -> Result<(Member, Dashboard), AppError> {
     use switchyard::read_model::dashboard::dashboard;
-    use switchyard::stats::Range;
+    use switchyard_model::stats::Range;
     let (member, mut conn) = crate::state::member(&org).await?;
     let range = Range::parse_param(&range)?;
     let now = time::OffsetDateTime::now_utc();
@@ -25,11 +25,11 @@ pub async fn get_workflow_charts(
     org: String,
     id: String,
     #[server(default)] range: String,
-) -> Result<switchyard::read_model::health::WorkflowCharts, AppError> {
+) -> Result<switchyard_model::read_model::health::WorkflowCharts, AppError> {
     use switchyard::read_model::health::workflow_charts;
-    use switchyard::stats::Range;
+    use switchyard_model::stats::Range;
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
     let range = Range::parse_param(&range)?;
     let now = time::OffsetDateTime::now_utc();
     Ok(workflow_charts(&mut conn, &member, &id, range, now).await?)

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::entity::EventLogPage;
+use switchyard_model::entity::EventLogPage;
 
 #[server(endpoint = "event_log")]
 pub async fn event_log(
@@ -11,7 +11,9 @@ pub async fn event_log(
     #[server(default)] before: String,
 ) -> Result<EventLogPage, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query =
-        switchyard::list_query::EventQuery::parse(&[("type", &event_type), ("before", &before)])?;
+    let query = switchyard_model::list_query::EventQuery::parse(&[
+        ("type", &event_type),
+        ("before", &before),
+    ])?;
     Ok(switchyard::read_model::event::page(&mut conn, &member, &query).await?)
 }

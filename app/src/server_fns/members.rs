@@ -2,11 +2,11 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard::team::InvitationPage;
+use switchyard_model::team::InvitationPage;
 
 #[cfg(feature = "ssr")]
-fn parse_user(id: &str) -> Result<switchyard::UserId, AppError> {
-    Ok(switchyard::UserId::from_path(id)?)
+fn parse_user(id: &str) -> Result<switchyard_model::UserId, AppError> {
+    Ok(switchyard_model::UserId::from_path(id)?)
 }
 
 /// Where people reach the app: the configured address, or else the origin the Admin's browser
@@ -76,7 +76,7 @@ pub async fn remove_member(org: String, user: String) -> Result<(), AppError> {
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(org: String, id: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::id::InvitationId::from_path(&id)?;
+    let id = switchyard_model::id::InvitationId::from_path(&id)?;
     switchyard::members::revoke_invitation(&mut conn, &member, &id).await?;
     Ok(())
 }

@@ -3,9 +3,9 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use switchyard::entity::RunDetail;
-use switchyard::read_model::run::{RunHistory, RunList};
-use switchyard::retry::{BulkPreview, RetryPreview};
+use switchyard_model::entity::RunDetail;
+use switchyard_model::read_model::run::{RunHistory, RunList};
+use switchyard_model::retry::{BulkPreview, RetryPreview};
 
 /// A run history's filters, as the address has them (`step` counts from 1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,8 +56,8 @@ pub async fn workflow_runs(
     filters: RunFilters,
 ) -> Result<RunHistory, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
-    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
+    let query = switchyard_model::list_query::RunQuery::parse(&filters.pairs())?;
     Ok(switchyard::read_model::run::history(&mut conn, &member, &id, &query).await?)
 }
 
@@ -70,14 +70,14 @@ pub async fn list_runs(
     filters: RunFilters,
 ) -> Result<RunList, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
+    let query = switchyard_model::list_query::RunQuery::parse(&filters.pairs())?;
     Ok(switchyard::read_model::run::search(&mut conn, &member, &query).await?)
 }
 
 #[server(endpoint = "get_run")]
 pub async fn get_run(org: String, id: String) -> Result<RunDetail, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::id::RunId::from_path(&id)?;
+    let id = switchyard_model::id::RunId::from_path(&id)?;
     Ok(switchyard::read_model::run::detail(&mut conn, &member, &id).await?)
 }
 
@@ -89,7 +89,7 @@ pub async fn preview_retry(
     from: String,
 ) -> Result<RetryPreview, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::id::RunId::from_path(&id)?;
+    let id = switchyard_model::id::RunId::from_path(&id)?;
     let from = switchyard::retry::parse_from(&from)?;
     Ok(switchyard::retry::preview(&mut conn, &member, &id, from).await?)
 }
@@ -103,7 +103,7 @@ pub async fn retry_run(
     #[server(default)] based_on: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::id::RunId::from_path(&id)?;
+    let id = switchyard_model::id::RunId::from_path(&id)?;
     let from = switchyard::retry::parse_from(&from)?;
     let based_on = switchyard::retry::parse_based_on(&based_on)?;
     let retry = switchyard::retry::retry(&mut conn, &member, &id, from, based_on).await?;
@@ -115,7 +115,7 @@ pub async fn retry_run(
 #[server(endpoint = "cancel_run")]
 pub async fn cancel_run(org: String, id: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::id::RunId::from_path(&id)?;
+    let id = switchyard_model::id::RunId::from_path(&id)?;
     switchyard::retry::cancel(&mut conn, &member, &id).await?;
     leptos_axum::redirect(&format!("/o/{org}/runs/{id}"));
     Ok(())
@@ -131,7 +131,7 @@ pub async fn preview_bulk(
     from: String,
 ) -> Result<BulkPreview, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
+    let query = switchyard_model::list_query::RunQuery::parse(&filters.pairs())?;
     let from = switchyard::retry::parse_from(&from)?;
     Ok(switchyard::retry::bulk_preview(&mut conn, &member, &query, from).await?)
 }
@@ -147,7 +147,7 @@ pub async fn retry_runs(
     #[server(default)] key: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard::list_query::RunQuery::parse(&filters.pairs())?;
+    let query = switchyard_model::list_query::RunQuery::parse(&filters.pairs())?;
     let from = switchyard::retry::parse_from(&from)?;
     let queued = switchyard::retry::retry_bulk(&mut conn, &member, &query, from, &key).await?;
     leptos_axum::redirect(&format!("/o/{org}/runs?batch={}", queued.batch));
@@ -158,7 +158,7 @@ pub async fn retry_runs(
 #[server(endpoint = "cancel_batch")]
 pub async fn cancel_batch(org: String, batch: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::id::BatchId::from_path(&batch)?;
+    let id = switchyard_model::id::BatchId::from_path(&batch)?;
     switchyard::retry::cancel_batch(&mut conn, &member, &id).await?;
     leptos_axum::redirect(&format!("/o/{org}/runs?batch={id}"));
     Ok(())

@@ -3,8 +3,8 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use switchyard::Member;
-use switchyard::read_model::settings::Settings;
+use switchyard_model::Member;
+use switchyard_model::read_model::settings::Settings;
 
 /// What the settings page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -14,7 +14,7 @@ pub struct SettingsView {
     /// A key created a moment ago: its secret, shown this once.
     pub new_key: Option<(String, String)>,
     /// What an invitation did a moment ago, with its link (shown this once).
-    pub invited: Option<(switchyard::team::Invited, String)>,
+    pub invited: Option<(switchyard_model::team::Invited, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -49,7 +49,7 @@ pub async fn create_api_key(
     #[server(default)] admin: Option<String>,
     #[server(default)] expires_on: String,
 ) -> Result<(), AppError> {
-    use switchyard::entity::Scope;
+    use switchyard_model::entity::Scope;
     let (member, mut conn) = crate::state::member(&org).await?;
     let checked = [
         (Scope::EventsWrite, events_write),
@@ -73,7 +73,7 @@ pub async fn create_api_key(
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(org: String, id: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::id::ApiKeyId::from_path(&id)?;
+    let id = switchyard_model::id::ApiKeyId::from_path(&id)?;
     switchyard::api_key::revoke(&mut conn, &member, &id).await?;
     leptos_axum::redirect(&format!("/o/{org}/settings"));
     Ok(())

@@ -3,10 +3,10 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use switchyard::list_query::Page;
-use switchyard::read_model::workflow::Overview;
-use switchyard::workflow::{RetryInput, StepInput};
-use switchyard::{Member, Workflow};
+use switchyard_model::list_query::Page;
+use switchyard_model::read_model::workflow::Overview;
+use switchyard_model::workflow::{RetryInput, StepInput};
+use switchyard_model::{Member, Workflow};
 
 /// A workflow's overview, with the member looking at it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,10 +19,10 @@ pub struct WorkflowView {
 /// function reads eight fields a workflow instead of its every step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRow {
-    pub id: switchyard::WorkflowId,
+    pub id: switchyard_model::WorkflowId,
     pub name: String,
     pub trigger_event: String,
-    pub status: switchyard::Status,
+    pub status: switchyard_model::Status,
     pub version: i32,
     pub last_run_at: Option<time::OffsetDateTime>,
     pub run_count: i64,
@@ -54,7 +54,7 @@ pub async fn list_workflows(
     #[server(default)] sort: String,
     #[server(default)] cursor: String,
 ) -> Result<(Member, Page<WorkflowRow>), AppError> {
-    use switchyard::list_query::WorkflowQuery;
+    use switchyard_model::list_query::WorkflowQuery;
     let (member, mut conn) = crate::state::member(&org).await?;
     let query = WorkflowQuery::parse(&[
         ("status", &status),
@@ -79,7 +79,7 @@ pub async fn list_workflows(
 #[server(endpoint = "get_workflow")]
 pub async fn get_workflow(org: String, id: String) -> Result<WorkflowView, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
     let overview = switchyard::read_model::workflow::overview(&mut conn, &member, &id).await?;
     Ok(WorkflowView { member, overview })
 }
@@ -105,7 +105,7 @@ pub async fn save_workflow(
 ) -> Result<(), AppError> {
     use crate::form_ops::FormOp;
     let (member, mut conn) = crate::state::member(&org).await?;
-    let mut input = switchyard::workflow::WorkflowInput {
+    let mut input = switchyard_model::workflow::WorkflowInput {
         name,
         description,
         trigger_event,
@@ -118,7 +118,7 @@ pub async fn save_workflow(
         // The form as typed, worked out with the sample data; nothing saved or run.
         let existing = match id.as_str() {
             "" => None,
-            id => Some(switchyard::WorkflowId::from_path(id)?),
+            id => Some(switchyard_model::WorkflowId::from_path(id)?),
         };
         let dry = switchyard::engine::dry_run_input(
             &mut conn,
@@ -145,7 +145,7 @@ pub async fn save_workflow(
     let existing = match id.as_str() {
         "" => None,
         id => Some((
-            switchyard::WorkflowId::from_path(id)?,
+            switchyard_model::WorkflowId::from_path(id)?,
             version_of(&version, &input)?,
         )),
     };
@@ -162,10 +162,13 @@ pub async fn save_workflow(
 
 /// The version the edit form was loaded at.
 #[cfg(feature = "ssr")]
-fn version_of(version: &str, input: &switchyard::workflow::WorkflowInput) -> Result<i32, AppError> {
+fn version_of(
+    version: &str,
+    input: &switchyard_model::workflow::WorkflowInput,
+) -> Result<i32, AppError> {
     version.parse().map_err(|_| AppError::Invalid {
         kept: Vec::new(),
-        errors: vec![switchyard::workflow::FieldError::new(
+        errors: vec![switchyard_model::workflow::FieldError::new(
             "version",
             "The form lost track of the version: reload and try again",
         )],
@@ -177,7 +180,7 @@ fn version_of(version: &str, input: &switchyard::workflow::WorkflowInput) -> Res
 #[server(endpoint = "apply_verb")]
 pub async fn apply_verb(org: String, id: String, verb: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
     let hooks = crate::state::state()?.hooks;
     let applied = switchyard::verbs::apply_named(&mut conn, &hooks, &member, &id, &verb).await?;
     if applied.deleted_at.is_some() {
@@ -197,12 +200,12 @@ pub async fn trigger_workflow(
     #[server(default)] op: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
     if op == "preview" {
         switchyard::engine::dry_run_saved(&mut conn, &member, &id, &payload).await?;
         let sample = crate::urlencode(&payload);
         if sample.len() > SAMPLE_IN_ADDRESS_MAX {
-            return Err(switchyard::DomainError::field(
+            return Err(switchyard_model::DomainError::field(
                 "payload",
                 "This sample is too long to preview here: shorten it, or trigger the workflow to see it run",
             )
@@ -227,9 +230,9 @@ pub async fn dry_run_workflow(
     org: String,
     id: String,
     #[server(default)] sample: String,
-) -> Result<switchyard::preview::DryRun, AppError> {
+) -> Result<switchyard_model::preview::DryRun, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
     Ok(switchyard::engine::dry_run_saved(&mut conn, &member, &id, &sample).await?)
 }
 
@@ -242,10 +245,10 @@ pub async fn get_versions(
     #[server(default)] a: String,
     #[server(default)] b: String,
     #[server(default)] before: String,
-) -> Result<(Member, switchyard::read_model::versions::Versions), AppError> {
+) -> Result<(Member, switchyard_model::read_model::versions::Versions), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
-    let compare = switchyard::list_query::VersionPair::parse(&[("a", &a), ("b", &b)])?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
+    let compare = switchyard_model::list_query::VersionPair::parse(&[("a", &a), ("b", &b)])?;
     // A page that is not a number starts at the newest, as an edited address should.
     let before = before.trim().parse::<i32>().ok();
     let versions =
@@ -263,8 +266,9 @@ pub async fn restore_version(
     based_on: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let id = switchyard::WorkflowId::from_path(&id)?;
-    let (version, based_on) = switchyard::list_query::VersionPair::restore(&version, &based_on)?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
+    let (version, based_on) =
+        switchyard_model::list_query::VersionPair::restore(&version, &based_on)?;
     let hooks = crate::state::state()?.hooks;
     switchyard::verbs::restore(&mut conn, &hooks, &member, &id, based_on, version).await?;
     leptos_axum::redirect(&format!("/o/{org}/workflows/{id}"));

@@ -8,7 +8,9 @@ use axum::http::{Request, StatusCode};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
+use switchyard::id::Generate;
 use switchyard::schema::{events, runs};
+use switchyard::sql_text::Sql;
 
 fn trigger(org: &str, id: &str, key: Option<&str>, body: &str) -> Request<Body> {
     let mut request = Request::post(format!("/~{org}/workflows/{id}/trigger"));
@@ -53,14 +55,14 @@ async fn a_key_triggers_a_run_with_its_body_as_the_sample_data() {
 
     let mut conn = app.db.conn().await;
     let (workflow, event): (String, String) = runs::table
-        .find(&run)
+        .find(run.sql())
         .select((runs::workflow_id, runs::event_id))
         .first(&mut conn)
         .await
         .expect("the run is queued");
     assert_eq!(workflow, listening);
     let (data, source, actor): (serde_json::Value, String, Option<String>) = events::table
-        .find(&event)
+        .find(event.sql())
         .select((events::data, events::source, events::actor))
         .first(&mut conn)
         .await

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use switchyard::Role;
 use switchyard::schema::{events, runs};
+use switchyard::sql_text::Sql;
 
 fn post(org: &str, key: Option<&str>, content_type: &str, body: impl Into<Body>) -> Request<Body> {
     let mut request = Request::post(format!("/~{org}/events")).header("content-type", content_type);
@@ -36,7 +37,7 @@ pub(crate) async fn key(app: &TestApp, org: &str) -> String {
 async fn written(app: &TestApp) -> (i64, i64) {
     let mut conn = app.db.conn().await;
     let posted: i64 = events::table
-        .filter(events::source.eq("api"))
+        .filter(events::source.eq(("api").sql()))
         .count()
         .get_result(&mut conn)
         .await
@@ -113,7 +114,7 @@ async fn an_event_queues_one_run_per_listening_workflow_of_its_organization() {
         .expect("run");
     assert_eq!(run_for, made[0].id.to_string());
     let ignored: Value = events::table
-        .filter(events::source.eq("api"))
+        .filter(events::source.eq(("api").sql()))
         .select(events::ignored_by)
         .first(&mut conn)
         .await

@@ -11,6 +11,7 @@ use std::time::Duration;
 use switchyard::Role;
 use switchyard::run::RunStatus;
 use switchyard::schema::{runs, workflows};
+use switchyard::sql_text::Sql;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One HTTP/1.1 request to the server on `port`: its status and body.
@@ -124,10 +125,10 @@ async fn expressions_past_the_limits_are_refused_and_fail_their_step_and_the_ser
                 .execute(&mut conn)
                 .await
                 .expect("snapshot");
-            diesel::update(workflows::table.find(&w.id))
+            diesel::update(workflows::table.find(w.id.sql()))
                 .set((
-                    workflows::steps.eq(&steps),
-                    workflows::status.eq(switchyard::Status::Activated),
+                    workflows::steps.eq(steps.sql()),
+                    workflows::status.eq(switchyard::Status::Activated.sql()),
                 ))
                 .execute(&mut conn)
                 .await
@@ -150,7 +151,7 @@ async fn expressions_past_the_limits_are_refused_and_fail_their_step_and_the_ser
     let ended = async || {
         let mut conn = app.db.conn().await;
         let statuses: Vec<RunStatus> = runs::table
-            .filter(runs::workflow_id.eq_any(&stored))
+            .filter(runs::workflow_id.eq_any(switchyard::sql_text::all(&stored)))
             .select(runs::status)
             .load(&mut conn)
             .await
@@ -160,7 +161,7 @@ async fn expressions_past_the_limits_are_refused_and_fail_their_step_and_the_ser
     wait_for("both runs to end", Duration::from_secs(30), ended).await;
     let mut conn = app.db.conn().await;
     let errors: Vec<(RunStatus, Option<String>)> = runs::table
-        .filter(runs::workflow_id.eq_any(&stored))
+        .filter(runs::workflow_id.eq_any(switchyard::sql_text::all(&stored)))
         .select((runs::status, runs::error))
         .load(&mut conn)
         .await

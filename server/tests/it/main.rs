@@ -33,6 +33,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use switchyard::hooks::Hooks;
+use switchyard::sql_text::Sql;
 use switchyard::testing::{PASSWORD, TestDb, member};
 use switchyard::{Member, Role};
 use tower::ServiceExt;
@@ -349,7 +350,7 @@ impl TestApp {
         let mut status = String::new();
         for _ in 0..400 {
             status = runs::table
-                .find(run)
+                .find(run.sql())
                 .select(runs::status)
                 .first(&mut conn)
                 .await

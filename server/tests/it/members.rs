@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use switchyard::Role;
+use switchyard::id::Generate;
 use switchyard::schema::{events, invitations, memberships, sessions};
+use switchyard::sql_text::Sql;
 
 const NEW_PASSWORD: &str = "a quiet harbour at dawn";
 
@@ -442,7 +444,7 @@ async fn your_account_changes_the_password_and_ends_the_other_sessions() {
     );
     let mut conn = app.db.conn().await;
     let left: i64 = sessions::table
-        .filter(sessions::user_id.eq(editor.user_id.as_str()))
+        .filter(sessions::user_id.eq((editor.user_id.as_str()).sql_nullable()))
         .count()
         .get_result(&mut conn)
         .await

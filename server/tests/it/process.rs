@@ -12,6 +12,7 @@ use switchyard::entity::EventSource;
 use switchyard::id::RunId;
 use switchyard::ingest::{self, PostedEvent};
 use switchyard::schema::{run_steps, runs, things};
+use switchyard::sql_text::Sql;
 
 const STEPS: usize = 8;
 
@@ -85,8 +86,8 @@ async fn queued_run(app: &TestApp) -> RunId {
 async fn steps_done(app: &TestApp, run: &RunId) -> i64 {
     let mut conn = app.db.conn().await;
     run_steps::table
-        .filter(run_steps::run_id.eq(run))
-        .filter(run_steps::status.eq("Succeeded"))
+        .filter(run_steps::run_id.eq(run.sql()))
+        .filter(run_steps::status.eq(("Succeeded").sql()))
         .count()
         .get_result(&mut conn)
         .await
@@ -106,7 +107,7 @@ pub async fn wait_for(what: &str, limit: Duration, mut done: impl AsyncFnMut() -
 async fn state(app: &TestApp, run: &RunId) -> (String, Option<String>, i64) {
     let mut conn = app.db.conn().await;
     runs::table
-        .find(run)
+        .find(run.sql())
         .select((runs::status, runs::lease_owner, runs::fence))
         .first(&mut conn)
         .await
@@ -117,7 +118,7 @@ async fn state(app: &TestApp, run: &RunId) -> (String, Option<String>, i64) {
 async fn assert_each_step_done_once(app: &TestApp, run: &RunId) {
     let mut conn = app.db.conn().await;
     let steps: Vec<(i32, String, i32)> = run_steps::table
-        .filter(run_steps::run_id.eq(run))
+        .filter(run_steps::run_id.eq(run.sql()))
         .order(run_steps::idx.asc())
         .select((run_steps::idx, run_steps::status, run_steps::attempts))
         .load(&mut conn)
@@ -319,7 +320,9 @@ async fn a_server_and_a_worker_process_share_ten_thousand_runs_and_each_ends_onc
     let in_flight = async || -> i64 {
         let mut conn = app.db.conn().await;
         runs::table
-            .filter(runs::status.eq_any(switchyard::run::RunStatus::IN_FLIGHT))
+            .filter(runs::status.eq_any(switchyard::sql_text::all(
+                &switchyard::run::RunStatus::IN_FLIGHT,
+            )))
             .count()
             .get_result(&mut conn)
             .await

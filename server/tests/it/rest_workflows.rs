@@ -5,6 +5,7 @@ use crate::TestApp;
 use crate::ingest::{json_body, key, workflows};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use switchyard::id::Generate;
 
 fn get(path: &str, key: Option<&str>) -> Request<Body> {
     let mut request = Request::get(path);

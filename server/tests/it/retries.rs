@@ -14,6 +14,7 @@ use switchyard::hooks::Hooks;
 use switchyard::ingest::{self, PostedEvent};
 use switchyard::retry::RetryPreview;
 use switchyard::schema::runs;
+use switchyard::sql_text::Sql;
 use switchyard::workflow::{MappingRow, StepInput, WorkflowInput};
 
 fn step(action: &str, rows: &[(&str, &str)]) -> StepInput {
@@ -87,7 +88,7 @@ async fn run_count(app: &TestApp) -> i64 {
 async fn cancel_requested(app: &TestApp, run: &str) -> Option<String> {
     let mut conn = app.db.conn().await;
     runs::table
-        .find(run)
+        .find(run.sql())
         .select(runs::cancel_requested_by)
         .first(&mut conn)
         .await

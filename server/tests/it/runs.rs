@@ -5,6 +5,7 @@ use switchyard::Role;
 use switchyard::entity::{EventSource, RunDetail};
 use switchyard::ingest::{self, PostedEvent};
 use switchyard::read_model::run::RunHistory;
+use switchyard::sql_text::Sql;
 
 /// An acme workflow with two steps, activated, and `n` finished runs of it.
 async fn with_runs(app: &TestApp, n: usize) -> (switchyard::Workflow, Vec<String>) {
@@ -162,10 +163,11 @@ async fn run_history_pages_by_position_and_filters_by_status() {
         use diesel_async::RunQueryDsl;
         let mut conn = app.db.conn().await;
         diesel::update(
-            switchyard::schema::runs::table
-                .filter(switchyard::schema::runs::id.eq_any(&failed_ids)),
+            switchyard::schema::runs::table.filter(
+                switchyard::schema::runs::id.eq_any(switchyard::sql_text::all(&failed_ids)),
+            ),
         )
-        .set(switchyard::schema::runs::status.eq(switchyard::run::RunStatus::Failed))
+        .set(switchyard::schema::runs::status.eq(switchyard::run::RunStatus::Failed.sql()))
         .execute(&mut conn)
         .await
         .expect("fail two runs");
@@ -339,7 +341,7 @@ async fn a_workflow_runs_by_hand_with_sample_data_and_shows_its_run() {
         .to_owned();
     let (event_type, data, source): (String, serde_json::Value, String) = runs::table
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
-        .filter(runs::id.eq(&run))
+        .filter(runs::id.eq(run.sql()))
         .select((events::type_, events::data, events::source))
         .first(&mut conn)
         .await
@@ -440,9 +442,9 @@ async fn the_organizations_runs_filter_by_everything_the_address_says() {
     let (workflow, ids) = with_runs(&app, 6).await;
     {
         let mut conn = app.db.conn().await;
-        diesel::update(runs::table.filter(runs::id.eq_any(&ids[1..3])))
+        diesel::update(runs::table.filter(runs::id.eq_any(switchyard::sql_text::all(&ids[1..3]))))
             .set((
-                runs::status.eq(RunStatus::Failed),
+                runs::status.eq(RunStatus::Failed.sql()),
                 runs::failed_step.eq(1),
                 runs::error.eq("Step 2 (Project.create): boom for customer_a1B2c3D4"),
                 runs::failure_group.eq("0123abcd"),

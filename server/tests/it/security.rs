@@ -7,6 +7,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use switchyard::Role;
+use switchyard::sql_text::Sql;
 
 /// A digest of every table's rows: equal before and after means nothing was written.
 async fn everything(app: &TestApp) -> Vec<(String, String)> {
@@ -428,7 +429,7 @@ async fn a_removed_members_session_stops_working_on_the_next_request() {
         StatusCode::OK
     );
     let mut conn = app.db.conn().await;
-    diesel::delete(memberships::table.filter(memberships::user_id.eq(&editor.user_id)))
+    diesel::delete(memberships::table.filter(memberships::user_id.eq(editor.user_id.sql())))
         .execute(&mut conn)
         .await
         .expect("remove");

@@ -1,5 +1,6 @@
 use crate::TestApp;
 use switchyard::Role;
+use switchyard::sql_text::Sql;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn behind_https_the_cookie_is_secure_and_host_prefixed_and_hsts_is_sent() {
@@ -118,7 +119,7 @@ async fn sign_out_deletes_the_session() {
         use switchyard::schema::sessions;
         let mut conn = app.db.conn().await;
         sessions::table
-            .filter(sessions::id.eq(switchyard::repo::session::stored_id(id)))
+            .filter(sessions::id.eq((switchyard::repo::session::stored_id(id)).sql()))
             .count()
             .get_result::<i64>(&mut conn)
             .await

@@ -1,20 +1,19 @@
 //! "Needs attention": the workflows above the failure threshold over a range, worst first, each
 //! with its sparkline, its largest failure group and the version since which it fails.
 
-#[cfg(feature = "db")]
 use {
-    super::{Attention, Group, LISTED, Range, VersionMark},
+    super::{Attention, Group, LISTED, VersionMark, stands_out},
     crate::db::Conn,
     crate::error::DomainResult,
     crate::id::WorkflowId,
     crate::repo::{self, stats::Scope},
+    crate::stats::Range,
     crate::stats::Tally,
     std::collections::BTreeMap,
     time::{Duration, OffsetDateTime},
 };
 
 /// What the "needs attention" list is worked out with.
-#[cfg(feature = "db")]
 pub(super) struct Failing<'a> {
     pub threshold: f64,
     pub tz: &'a str,
@@ -25,7 +24,6 @@ pub(super) struct Failing<'a> {
 
 /// The workflows above the threshold over the scope, worst first: the rate weighted by how
 /// many runs it is about.
-#[cfg(feature = "db")]
 pub(super) async fn attention(
     conn: &mut Conn,
     scope: &Scope<'_>,
@@ -118,7 +116,6 @@ pub(super) async fn attention(
 }
 
 /// Version `version` of `workflow` as a mark: who saved it and when.
-#[cfg(feature = "db")]
 async fn version_mark(
     conn: &mut Conn,
     org: &crate::id::OrgId,
@@ -141,7 +138,6 @@ async fn version_mark(
 /// The version since which a workflow fails: the latest version, among those that ran in the
 /// last 90 days, whose failure rate is above `threshold` and at least twice the rate of the
 /// version before it. Versions with fewer than three finished runs say nothing.
-#[cfg(feature = "db")]
 pub(crate) async fn failing_since(
     conn: &mut Conn,
     scope: &Scope<'_>,
@@ -165,48 +161,4 @@ pub(crate) async fn failing_since(
         return Ok(None);
     };
     version_mark(conn, scope.org, workflow, version, offset).await
-}
-
-/// Of `(version, failure rate)` pairs by version, the latest version above `threshold` whose
-/// rate is at least twice the previous version's, while the latest version still fails.
-pub fn stands_out(rates: &[(i32, f64)], threshold: f64) -> Option<i32> {
-    if rates.last()?.1 <= threshold {
-        return None;
-    }
-    rates
-        .windows(2)
-        .rev()
-        .find(|w| w[1].1 > threshold && w[1].1 >= 2.0 * w[0].1)
-        .map(|w| w[1].0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_version_stands_out_when_it_fails_far_more_than_the_one_before() {
-        assert_eq!(stands_out(&[(5, 0.01), (6, 0.02), (7, 0.4)], 0.1), Some(7));
-        assert_eq!(
-            stands_out(&[(6, 0.3), (7, 0.35)], 0.1),
-            None,
-            "always failing"
-        );
-        assert_eq!(stands_out(&[(7, 0.4)], 0.1), None, "nothing before it");
-        assert_eq!(
-            stands_out(&[(6, 0.0), (7, 0.05)], 0.1),
-            None,
-            "under the threshold"
-        );
-        assert_eq!(
-            stands_out(&[(5, 0.0), (6, 0.5), (7, 0.45)], 0.1),
-            Some(6),
-            "still failing since 6"
-        );
-        assert_eq!(
-            stands_out(&[(5, 0.0), (6, 0.5), (7, 0.0)], 0.1),
-            None,
-            "fixed by 7"
-        );
-    }
 }

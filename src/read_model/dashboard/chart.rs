@@ -1,19 +1,18 @@
 //! A range's chart (every period, with its runs, rates and durations) and failure groups as
 //! pages show them.
 
-#[cfg(feature = "db")]
 use {
-    super::{Group, Point, Range},
+    super::{Group, Point, without_step},
     crate::db::Conn,
     crate::error::DomainResult,
     crate::repo::{self, stats::Scope},
+    crate::stats::Range,
     crate::stats::Tally,
     std::collections::BTreeMap,
     time::OffsetDateTime,
 };
 
 /// Every period of the scope (none missing), with its runs and durations.
-#[cfg(feature = "db")]
 pub(crate) async fn chart(
     conn: &mut Conn,
     scope: &Scope<'_>,
@@ -52,7 +51,6 @@ pub(crate) async fn chart(
         .collect())
 }
 
-#[cfg(feature = "db")]
 pub(crate) fn group(g: repo::stats::GroupRow, offset: i32) -> Group {
     Group {
         key: g.key,
@@ -66,34 +64,5 @@ pub(crate) fn group(g: repo::stats::GroupRow, offset: i32) -> Group {
         last_seen: crate::timefmt::moment(g.last_seen, offset),
         versions: g.versions,
         sample_run: g.sample_run,
-    }
-}
-
-/// An error without the "Step 2 (Event.create): " it starts with, where the page says the step.
-pub fn without_step(error: &str) -> &str {
-    let Some(rest) = error.strip_prefix("Step ") else {
-        return error;
-    };
-    match rest.split_once("): ") {
-        Some((head, tail)) if head.contains(" (") && !head.contains(':') => tail,
-        _ => error,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_groups_error_reads_without_the_step_it_names_anyway() {
-        assert_eq!(
-            without_step("Step 2 (Event.create): The field type must be an event type"),
-            "The field type must be an event type"
-        );
-        assert_eq!(
-            without_step("Step 2 failed; the steps after it still ran."),
-            "Step 2 failed; the steps after it still ran."
-        );
-        assert_eq!(without_step("disk on fire"), "disk on fire");
     }
 }

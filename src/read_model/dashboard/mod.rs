@@ -9,18 +9,14 @@
 mod attention;
 mod chart;
 
-#[cfg(feature = "db")]
+pub use switchyard_model::read_model::dashboard::*;
+
 pub(crate) use attention::failing_since;
-pub use attention::stands_out;
-pub use chart::without_step;
-#[cfg(feature = "db")]
+
 pub(crate) use chart::{chart, group};
 
-use crate::entity::RunSummary;
 use crate::id::WorkflowId;
 use crate::stats::Range;
-use serde::{Deserialize, Serialize};
-#[cfg(feature = "db")]
 use {
     crate::db::Conn,
     crate::entity::Actor,
@@ -31,98 +27,10 @@ use {
     time::OffsetDateTime,
 };
 
-/// One period of a chart: its label and its runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Point {
-    /// When it starts, as the organization's clock reads it ("Nov 27" or "Nov 27, 14:00").
-    pub label: String,
-    pub succeeded: i64,
-    /// Runs that ended without succeeding.
-    pub failed: i64,
-    /// Failed over finished, when any finished.
-    pub failure_rate: Option<f64>,
-    /// The duration under which half and 95% of them ended, to the histogram's bucket.
-    pub p50_ms: Option<i64>,
-    pub p95_ms: Option<i64>,
-}
-
-/// A version saved during a chart's range: where the chart marks it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct VersionMark {
-    pub version: i32,
-    /// The point of the chart it falls in.
-    pub index: usize,
-    pub by: Option<String>,
-    pub at: String,
-}
-
-/// A failure group as pages show it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Group {
-    pub key: String,
-    pub workflow: WorkflowId,
-    pub workflow_name: String,
-    /// The step, counted from 1 as pages do.
-    pub step: i32,
-    pub error: String,
-    /// Failures in the range.
-    pub runs: i64,
-    pub runs_all_time: i64,
-    pub first_seen: String,
-    pub last_seen: String,
-    pub versions: Vec<i32>,
-    pub sample_run: String,
-}
-
-/// A workflow above the failure threshold over the range.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Attention {
-    pub workflow: WorkflowId,
-    pub name: String,
-    pub failure_rate: f64,
-    pub failures: i64,
-    pub finished: i64,
-    /// Its failure rate per period of the range (none where nothing finished).
-    pub sparkline: Vec<Option<f64>>,
-    /// "Failing since version N": the version whose rate stands out from the one before.
-    pub since: Option<VersionMark>,
-    pub largest_group: Option<Group>,
-}
-
-/// A `workflow.high_failure_rate` alert raised in the range.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Alert {
-    pub workflow: Option<WorkflowId>,
-    pub name: String,
-    pub failure_rate: Option<f64>,
-    pub at: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Dashboard {
-    pub range: Range,
-    pub threshold: f64,
-    pub time_zone: String,
-    pub points: Vec<Point>,
-    pub runs: i64,
-    pub failures: i64,
-    pub failure_rate: Option<f64>,
-    /// The failure rate of the range before, for the change.
-    pub previous_failure_rate: Option<f64>,
-    pub attention: Vec<Attention>,
-    pub groups: Vec<Group>,
-    pub failing_now: Vec<RunSummary>,
-    pub alerts: Vec<Alert>,
-}
-
-/// How many workflows, groups and failing runs the dashboard lists.
-pub const LISTED: usize = 8;
 /// The most failure groups the dashboard reads for a range, largest first.
-#[cfg(feature = "db")]
 const GROUPS_READ: i64 = 500;
 
 /// Reads the dashboard of the actor's organization over `range`, as of `now`.
-#[cfg(feature = "db")]
 pub async fn dashboard(
     conn: &mut Conn,
     actor: &impl Actor,
@@ -194,7 +102,6 @@ pub async fn dashboard(
 }
 
 /// The failure-rate alerts raised over the scope, newest first.
-#[cfg(feature = "db")]
 async fn alerts(conn: &mut Conn, scope: &Scope<'_>, offset: i32) -> DomainResult<Vec<Alert>> {
     use crate::hooks::HIGH_FAILURE_RATE;
     let events = repo::event::of_type(
@@ -229,17 +136,4 @@ async fn alerts(conn: &mut Conn, scope: &Scope<'_>, offset: i32) -> DomainResult
         });
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_read_from_their_names() {
-        for r in Range::ALL {
-            assert_eq!(r.as_str().parse::<Range>(), Ok(r));
-        }
-        assert!("1y".parse::<Range>().is_err());
-    }
 }

@@ -2,8 +2,9 @@
 //! one statement, organizations in turn.
 
 use super::*;
+use crate::failure::QueryResult;
 use crate::sql_text::quoted;
-use diesel::sql_types::{BigInt, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Timestamptz};
 
 /// A run a worker holds, with the fencing token of its claim.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,9 +39,9 @@ fn claim_sql(limit: &str) -> String {
 
 #[derive(QueryableByName)]
 struct Claimed {
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     id: RunId,
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     org_id: OrgId,
     #[diesel(sql_type = BigInt)]
     fence: i64,
@@ -74,10 +75,10 @@ pub async fn claim_many(
     // parameter, PostgreSQL planned the statement again at every claim (1.3 ms).
     let claimed: Vec<Claimed> = diesel::sql_query(claim_sql(&max.clamp(1, 1_000).to_string()))
         .bind::<Timestamptz, _>(now)
-        .bind::<Text, _>(worker)
+        .bind::<crate::sql_text::Stored, _>(worker)
         .bind::<Timestamptz, _>(lease_until)
-        .bind::<Text, _>(after.map_or("", OrgId::as_str))
-        .bind::<Text, _>(RunStatus::Running)
+        .bind::<crate::sql_text::Stored, _>(after.map_or("", OrgId::as_str))
+        .bind::<crate::sql_text::Stored, _>(RunStatus::Running)
         .load(conn)
         .await?;
     Ok(claimed

@@ -11,9 +11,12 @@ pub use moves::*;
 pub use read::*;
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
+use crate::id::Generate;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::{events, runs};
+use crate::sql_text::Sql;
 use crate::sql_text::quoted;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -37,14 +40,14 @@ pub async fn insert(conn: &mut Conn, new: &NewRun<'_>) -> QueryResult<RunId> {
     let run = RunId::generate();
     diesel::insert_into(runs::table)
         .values((
-            runs::id.eq(&run),
-            runs::org_id.eq(new.org),
-            runs::workflow_id.eq(new.workflow),
+            runs::id.eq(run.sql()),
+            runs::org_id.eq(new.org.sql()),
+            runs::workflow_id.eq(new.workflow.sql()),
             runs::workflow_version.eq(new.version),
-            runs::event_id.eq(new.event),
+            runs::event_id.eq(new.event.sql()),
             runs::depth.eq(new.depth),
-            runs::chain_root.eq(new.chain_root),
-            runs::status.eq(RunStatus::Queued),
+            runs::chain_root.eq(new.chain_root.sql_nullable()),
+            runs::status.eq(RunStatus::Queued.sql()),
         ))
         .execute(conn)
         .await?;
@@ -54,11 +57,12 @@ pub async fn insert(conn: &mut Conn, new: &NewRun<'_>) -> QueryResult<RunId> {
 /// The runs an event queued, in the order they were queued (by workflow).
 pub async fn for_event(conn: &mut Conn, event: &EventId) -> QueryResult<Vec<RunId>> {
     runs::table
-        .filter(runs::event_id.eq(event))
+        .filter(runs::event_id.eq(event.sql()))
         .order(runs::workflow_id.asc())
         .select(runs::id)
         .load(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// A run as the engine holds it.
@@ -126,7 +130,7 @@ pub async fn prune_ended_before(
 ) -> QueryResult<usize> {
     use crate::schema::run_steps;
     use diesel_async::AsyncConnection;
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         let old: Vec<RunId> = runs::table
             .filter(runs::finished_at.lt(before))
             .order(runs::finished_at.asc())
@@ -136,12 +140,15 @@ pub async fn prune_ended_before(
             .skip_locked()
             .load(conn)
             .await?;
-        diesel::delete(run_steps::table.filter(run_steps::run_id.eq_any(&old)))
-            .execute(conn)
-            .await?;
-        diesel::delete(runs::table.filter(runs::id.eq_any(&old)))
+        diesel::delete(
+            run_steps::table.filter(run_steps::run_id.eq_any(crate::sql_text::all(&old))),
+        )
+        .execute(conn)
+        .await?;
+        diesel::delete(runs::table.filter(runs::id.eq_any(crate::sql_text::all(&old))))
             .execute(conn)
             .await
+            .map_err(Into::into)
     })
     .await
 }
@@ -161,18 +168,18 @@ pub async fn insert_retry(conn: &mut Conn, new: &NewRetry<'_>) -> QueryResult<Ru
     let r = &new.run;
     diesel::insert_into(runs::table)
         .values((
-            runs::id.eq(&run),
-            runs::org_id.eq(r.org),
-            runs::workflow_id.eq(r.workflow),
+            runs::id.eq(run.sql()),
+            runs::org_id.eq(r.org.sql()),
+            runs::workflow_id.eq(r.workflow.sql()),
             runs::workflow_version.eq(r.version),
-            runs::event_id.eq(r.event),
+            runs::event_id.eq(r.event.sql()),
             runs::depth.eq(r.depth),
-            runs::chain_root.eq(r.chain_root),
-            runs::status.eq(RunStatus::Queued),
+            runs::chain_root.eq(r.chain_root.sql_nullable()),
+            runs::status.eq(RunStatus::Queued.sql()),
             runs::next_step.eq(new.from),
-            runs::retry_of.eq(new.retry_of),
+            runs::retry_of.eq(new.retry_of.sql_nullable()),
             runs::retry_from.eq(new.from),
-            runs::requested_by.eq(new.requested_by),
+            runs::requested_by.eq(new.requested_by.sql_nullable()),
         ))
         .execute(conn)
         .await?;
@@ -191,12 +198,15 @@ pub async fn request_cancel(
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         runs::table
-            .filter(runs::id.eq(id))
-            .filter(runs::org_id.eq(org))
-            .filter(runs::status.eq_any(RunStatus::IN_FLIGHT))
+            .filter(runs::id.eq(id.sql()))
+            .filter(runs::org_id.eq(org.sql()))
+            .filter(runs::status.eq_any(crate::sql_text::all(&RunStatus::IN_FLIGHT)))
             .filter(runs::cancel_requested_by.is_null()),
     )
-    .set((runs::cancel_requested_by.eq(by), runs::run_at.eq(now)))
+    .set((
+        runs::cancel_requested_by.eq(by.sql_nullable()),
+        runs::run_at.eq(now),
+    ))
     .execute(conn)
     .await?;
     Ok(changed == 1)
@@ -206,7 +216,7 @@ pub async fn request_cancel(
 /// oldest has waited (seconds), for the operator's metrics.
 pub async fn queue(conn: &mut Conn, now: OffsetDateTime) -> QueryResult<(i64, f64)> {
     let (queued, oldest): (i64, Option<OffsetDateTime>) = runs::table
-        .filter(runs::status.eq(crate::run::RunStatus::Queued))
+        .filter(runs::status.eq(crate::run::RunStatus::Queued.sql()))
         .select((diesel::dsl::count_star(), diesel::dsl::min(runs::queued_at)))
         .first(conn)
         .await?;

@@ -3,24 +3,26 @@
 
 use super::Claim;
 use super::*;
+use crate::failure::QueryResult;
+use crate::sql_text::{Sql, Value};
 use diesel::dsl;
 
 type ClaimedRun<'a> = dsl::And<
     dsl::And<
-        dsl::And<dsl::Eq<runs::id, &'a RunId>, dsl::Eq<runs::fence, i64>>,
+        dsl::And<dsl::Eq<runs::id, Value<&'a RunId>>, dsl::Eq<runs::fence, i64>>,
         dsl::Eq<runs::lease_owner, &'a str>,
     >,
-    dsl::Eq<runs::status, RunStatus>,
+    dsl::Eq<runs::status, Value<RunStatus>>,
 >;
 
 /// The run `claim` names, while `worker` holds it under that claim: every write of a claimed
 /// run is fenced by it.
 fn claimed<'a>(worker: &'a str, claim: &'a Claim) -> ClaimedRun<'a> {
     runs::id
-        .eq(&claim.run)
+        .eq(claim.run.sql())
         .and(runs::fence.eq(claim.fence))
         .and(runs::lease_owner.eq(worker))
-        .and(runs::status.eq(RunStatus::Running))
+        .and(runs::status.eq(RunStatus::Running.sql_owned()))
 }
 
 /// The claimed run, locked for the transaction, if `worker` still holds it under `claim`.
@@ -32,6 +34,7 @@ pub async fn held(conn: &mut Conn, worker: &str, claim: &Claim) -> QueryResult<O
         .first(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 /// Past a step: the next one is due now, under a renewed lease.
@@ -43,7 +46,7 @@ pub async fn step_done(
     started: OffsetDateTime,
     news: &News,
 ) -> QueryResult<()> {
-    diesel::update(runs::table.find(&run.id))
+    diesel::update(runs::table.find(run.id.sql()))
         .set((
             runs::events_recorded.eq(news.events_recorded),
             runs::notice.eq(&news.notice),
@@ -58,6 +61,7 @@ pub async fn step_done(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// The step waits for its next attempt at `at`; the claim is handed back meanwhile.
@@ -69,7 +73,7 @@ pub async fn reschedule(
     started: OffsetDateTime,
     news: &News,
 ) -> QueryResult<()> {
-    diesel::update(runs::table.find(&run.id))
+    diesel::update(runs::table.find(run.id.sql()))
         .set((
             runs::events_recorded.eq(news.events_recorded),
             runs::notice.eq(&news.notice),
@@ -84,6 +88,7 @@ pub async fn reschedule(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// How a run ended.
@@ -104,13 +109,13 @@ pub async fn end(
     end: &End<'_>,
     failure_group: Option<&str>,
 ) -> QueryResult<()> {
-    diesel::update(runs::table.find(run))
+    diesel::update(runs::table.find(run.sql()))
         .set((
             runs::failure_group.eq(failure_group),
             runs::events_recorded.eq(end.news.events_recorded),
             runs::notice.eq(&end.news.notice),
             runs::next_step.eq(end.next_step),
-            runs::status.eq(end.status),
+            runs::status.eq(end.status.sql()),
             runs::started_at.eq(end.started),
             runs::finished_at.eq(end.finished),
             runs::error.eq(end.error),
@@ -121,6 +126,7 @@ pub async fn end(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// Hands a claimed run back: the next claim takes it at once. False when the claim was lost.
@@ -157,6 +163,7 @@ pub async fn stall(
         .get_result(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 /// What the engine reads about a run before a step, in one query.
@@ -174,9 +181,11 @@ pub async fn plan_inputs(conn: &mut Conn, run: &RunRow) -> QueryResult<PlanInput
     use crate::schema::{organizations, workflow_versions};
     let (snapshot, event_type, event_data, event_created_at, event_source, org_name) =
         workflow_versions::table
-            .inner_join(events::table.on(events::id.eq(run.event_id.clone())))
-            .inner_join(organizations::table.on(organizations::id.eq(run.org_id.clone())))
-            .filter(workflow_versions::workflow_id.eq(run.workflow_id.clone()))
+            .inner_join(events::table.on(events::id.eq(run.event_id.clone().sql_owned())))
+            .inner_join(
+                organizations::table.on(organizations::id.eq(run.org_id.clone().sql_owned())),
+            )
+            .filter(workflow_versions::workflow_id.eq(run.workflow_id.sql()))
             .filter(workflow_versions::version.eq(run.workflow_version))
             .select((
                 workflow_versions::snapshot,

@@ -3,13 +3,15 @@
 
 use crate::db::Conn;
 use crate::entity::RunSummary;
+use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::list_query::RunQuery;
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
+use crate::sql_text::Sql;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
 
@@ -100,9 +102,9 @@ pub async fn search(
             sql::<Bool>(
                 "(runs.queued_at, runs.id) < (SELECT r.queued_at, r.id FROM runs r WHERE r.id = ",
             )
-            .bind::<Text, _>(before.as_str())
+            .bind::<diesel::sql_types::Text, _>(before.as_str())
             .sql(" AND r.org_id = ")
-            .bind::<Text, _>(org.as_str())
+            .bind::<diesel::sql_types::Text, _>(org.as_str())
             .sql(")"),
         );
     }
@@ -129,7 +131,7 @@ type Matching<'a> = diesel::dsl::IntoBoxed<
             events::table,
             diesel::dsl::Eq<events::id, runs::event_id>,
         >,
-        diesel::dsl::Eq<runs::org_id, &'a OrgId>,
+        diesel::dsl::Eq<runs::org_id, crate::sql_text::Value<&'a OrgId>>,
     >,
     diesel::pg::Pg,
 >;
@@ -140,13 +142,13 @@ pub(crate) fn matching<'a>(org: &'a OrgId, query: &RunQuery, now: OffsetDateTime
     let mut q = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
-        .filter(runs::org_id.eq(org))
+        .filter(runs::org_id.eq(org.sql()))
         .into_boxed();
     if let Some(workflow) = &query.workflow {
-        q = q.filter(runs::workflow_id.eq(workflow.clone()));
+        q = q.filter(runs::workflow_id.eq(workflow.clone().sql_owned()));
     }
     if let Some(status) = query.status {
-        q = q.filter(runs::status.eq(status));
+        q = q.filter(runs::status.eq(status.sql_owned()));
     }
     if let Some(range) = query.range {
         q = q.filter(runs::queued_at.ge(now - time::Duration::hours(range.hours())));
@@ -169,7 +171,7 @@ pub(crate) fn matching<'a>(org: &'a OrgId, query: &RunQuery, now: OffsetDateTime
         q = q.filter(runs::error.ilike(crate::sql_text::contains_pattern(text)));
     }
     if let Some(batch) = &query.batch {
-        q = q.filter(runs::batch_id.eq(batch.to_string()));
+        q = q.filter(runs::batch_id.eq(crate::sql_text::maybe(Some(batch.clone()))));
     }
     q
 }
@@ -183,8 +185,8 @@ pub async fn summary(
     let (row, event_id, event_data): (SummaryRow, EventId, serde_json::Value) = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
-        .filter(runs::id.eq(id))
-        .filter(runs::org_id.eq(org))
+        .filter(runs::id.eq(id.sql()))
+        .filter(runs::org_id.eq(org.sql()))
         .select((summary_columns(), events::id, events::data))
         .first(conn)
         .await?;
@@ -201,7 +203,7 @@ pub async fn latest_failures(
     let rows: Vec<SummaryRow> = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
-        .filter(runs::org_id.eq(org))
+        .filter(runs::org_id.eq(org.sql()))
         .filter(runs::failure_group.is_not_null())
         .filter(runs::finished_at.ge(since))
         .order(runs::finished_at.desc())
@@ -233,8 +235,8 @@ pub struct RetrySource {
 pub async fn retry_source(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<RetrySource> {
     runs::table
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
-        .filter(runs::id.eq(id))
-        .filter(runs::org_id.eq(org))
+        .filter(runs::id.eq(id.sql()))
+        .filter(runs::org_id.eq(org.sql()))
         .select((
             runs::id,
             runs::workflow_id,
@@ -251,18 +253,20 @@ pub async fn retry_source(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResu
         ))
         .first(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// Locks the run `id` of `org` for the transaction and returns its status; NotFound when it
 /// is not there.
 pub async fn lock(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<RunStatus> {
     runs::table
-        .filter(runs::id.eq(id))
-        .filter(runs::org_id.eq(org))
+        .filter(runs::id.eq(id.sql()))
+        .filter(runs::org_id.eq(org.sql()))
         .select(runs::status)
         .for_update()
         .first(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// The retries of run `id`, newest first (at most `limit`), and how many there are.
@@ -272,7 +276,9 @@ pub async fn retries_of(
     id: &RunId,
     limit: i64,
 ) -> QueryResult<(Vec<(RunId, RunStatus)>, i64)> {
-    let mine = runs::org_id.eq(org).and(runs::retry_of.eq(id));
+    let mine = runs::org_id
+        .eq(org.sql())
+        .and(runs::retry_of.eq(id.sql_nullable()));
     let count = runs::table.filter(mine).count().get_result(conn).await?;
     let newest = runs::table
         .filter(mine)
@@ -297,8 +303,8 @@ pub struct Lineage {
 
 pub async fn lineage(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Lineage> {
     runs::table
-        .filter(runs::id.eq(id))
-        .filter(runs::org_id.eq(org))
+        .filter(runs::id.eq(id.sql()))
+        .filter(runs::org_id.eq(org.sql()))
         .select((
             runs::retry_of,
             runs::retry_from,
@@ -308,4 +314,5 @@ pub async fn lineage(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Li
         ))
         .first(conn)
         .await
+        .map_err(Into::into)
 }

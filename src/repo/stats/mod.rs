@@ -9,13 +9,15 @@ mod read;
 pub use read::*;
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
 use crate::id::{OrgId, RunId, WorkflowId};
 use crate::repo::workflow::Folded;
 use crate::run::RunStatus;
 use crate::schema::run_outcomes;
+use crate::sql_text::Sql;
 use crate::stats::{Tally, bucket_of, fingerprint};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Timestamptz};
 use diesel_async::RunQueryDsl;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -62,8 +64,8 @@ pub async fn append(conn: &mut Conn, o: &Outcome<'_>) -> QueryResult<()> {
     let failure = o.failure.as_ref();
     diesel::insert_into(run_outcomes::table)
         .values((
-            run_outcomes::org_id.eq(o.org),
-            run_outcomes::workflow_id.eq(o.workflow),
+            run_outcomes::org_id.eq(o.org.sql()),
+            run_outcomes::workflow_id.eq(o.workflow.sql()),
             run_outcomes::version.eq(o.version),
             run_outcomes::hour.eq(hour_of(o.at)),
             run_outcomes::started.eq(o.started),
@@ -74,12 +76,13 @@ pub async fn append(conn: &mut Conn, o: &Outcome<'_>) -> QueryResult<()> {
             run_outcomes::failed_step.eq(failure.map(|f| f.step)),
             run_outcomes::fingerprint.eq(failure.map(|f| fingerprint(&f.error))),
             run_outcomes::error.eq(failure.map(|f| f.error.as_str())),
-            run_outcomes::run_id.eq(o.run),
+            run_outcomes::run_id.eq(o.run.sql_nullable()),
             run_outcomes::at.eq(o.at),
         ))
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 #[derive(Queryable, Clone, Debug)]
@@ -119,7 +122,7 @@ struct GroupPart {
 /// many rows it folded.
 pub async fn fold(conn: &mut Conn, batch: i64) -> QueryResult<usize> {
     use diesel_async::AsyncConnection;
-    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
         let rows: Vec<Row> = run_outcomes::table
             .order(run_outcomes::id.asc())
             .limit(batch)
@@ -212,9 +215,9 @@ pub async fn fold(conn: &mut Conn, batch: i64) -> QueryResult<usize> {
                 "INSERT INTO failure_group_hours (key, hour, org_id, runs) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (key, hour) DO UPDATE SET runs = failure_group_hours.runs + excluded.runs",
             )
-            .bind::<Text, _>(key)
+            .bind::<crate::sql_text::Stored, _>(key)
             .bind::<Timestamptz, _>(hour)
-            .bind::<Text, _>(org.as_str())
+            .bind::<crate::sql_text::Stored, _>(org.as_str())
             .bind::<BigInt, _>(runs)
             .execute(conn)
             .await?;
@@ -268,10 +271,10 @@ async fn add_stats(
              durations = ARRAY(SELECT a + b FROM unnest(run_stats.durations, excluded.durations)
                  WITH ORDINALITY AS d(a, b, i) ORDER BY i)",
     )
-    .bind::<Text, _>(workflow.as_str())
+    .bind::<crate::sql_text::Stored, _>(workflow.as_str())
     .bind::<Integer, _>(version)
     .bind::<Timestamptz, _>(hour)
-    .bind::<Text, _>(org.as_str())
+    .bind::<crate::sql_text::Stored, _>(org.as_str())
     .bind::<BigInt, _>(t.started)
     .bind::<BigInt, _>(t.succeeded)
     .bind::<BigInt, _>(t.failed)
@@ -282,6 +285,7 @@ async fn add_stats(
     .execute(conn)
     .await
     .map(drop)
+    .map_err(Into::into)
 }
 
 /// The UTC day `at` falls in.
@@ -309,7 +313,7 @@ async fn add_org_stats(
              duration_ms_sum = run_stats_org.duration_ms_sum + excluded.duration_ms_sum,
              durations = histogram_add(run_stats_org.durations, excluded.durations)",
     )
-    .bind::<Text, _>(org.as_str())
+    .bind::<crate::sql_text::Stored, _>(org.as_str())
     .bind::<Timestamptz, _>(hour)
     .bind::<BigInt, _>(t.started)
     .bind::<BigInt, _>(t.succeeded)
@@ -321,6 +325,7 @@ async fn add_org_stats(
     .execute(conn)
     .await
     .map(drop)
+    .map_err(Into::into)
 }
 
 async fn add_daily_stats(
@@ -343,10 +348,10 @@ async fn add_daily_stats(
              cancelled = run_stats_daily.cancelled + excluded.cancelled,
              duration_ms_sum = run_stats_daily.duration_ms_sum + excluded.duration_ms_sum",
     )
-    .bind::<Text, _>(workflow.as_str())
+    .bind::<crate::sql_text::Stored, _>(workflow.as_str())
     .bind::<Integer, _>(version)
     .bind::<Timestamptz, _>(day)
-    .bind::<Text, _>(org.as_str())
+    .bind::<crate::sql_text::Stored, _>(org.as_str())
     .bind::<BigInt, _>(t.started)
     .bind::<BigInt, _>(t.succeeded)
     .bind::<BigInt, _>(t.failed)
@@ -356,6 +361,7 @@ async fn add_daily_stats(
     .execute(conn)
     .await
     .map(drop)
+    .map_err(Into::into)
 }
 
 async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()> {
@@ -373,20 +379,20 @@ async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()>
              last_seen = GREATEST(failure_groups.last_seen, excluded.last_seen),
              versions = ARRAY(SELECT DISTINCT v FROM unnest(failure_groups.versions || excluded.versions) AS v ORDER BY v)",
     )
-    .bind::<Text, _>(key)
-    .bind::<Text, _>(g.org.as_str())
-    .bind::<Text, _>(g.workflow.as_str())
+    .bind::<crate::sql_text::Stored, _>(key)
+    .bind::<crate::sql_text::Stored, _>(g.org.as_str())
+    .bind::<crate::sql_text::Stored, _>(g.workflow.as_str())
     .bind::<Integer, _>(g.step)
-    .bind::<Text, _>(&g.fingerprint)
-    .bind::<Text, _>(&g.error)
+    .bind::<crate::sql_text::Stored, _>(&g.fingerprint)
+    .bind::<crate::sql_text::Stored, _>(&g.error)
     .bind::<BigInt, _>(g.runs)
     .bind::<Timestamptz, _>(g.first)
     .bind::<Timestamptz, _>(g.last)
     .bind::<Array<Integer>, _>(&g.versions)
-    .bind::<Text, _>(&g.sample)
+    .bind::<crate::sql_text::Stored, _>(&g.sample)
     .execute(conn)
     .await
-    .map(drop)
+    .map(drop).map_err(Into::into)
 }
 
 /// Removes rollups and failure-group hours older than `before`; returns how many rows.

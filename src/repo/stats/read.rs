@@ -3,13 +3,15 @@
 //! time zone.
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
 use crate::id::{OrgId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::failure_groups;
+use crate::sql_text::Sql;
 use crate::sql_text::quoted;
 use crate::stats::{BUCKETS, Tally};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Integer, Timestamptz};
 use diesel_async::RunQueryDsl;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -163,11 +165,13 @@ pub async fn series(
         }
     );
     let points: Vec<Point> = diesel::sql_query(sql)
-        .bind::<Text, _>(scope.org.as_str())
+        .bind::<crate::sql_text::Stored, _>(scope.org.as_str())
         .bind::<Timestamptz, _>(scope.from)
         .bind::<Timestamptz, _>(scope.to)
-        .bind::<Nullable<Text>, _>(scope.workflow.map(WorkflowId::as_str))
-        .bind::<Text, _>(tz)
+        .bind::<diesel::sql_types::Nullable<crate::sql_text::Stored>, _>(
+            scope.workflow.map(WorkflowId::as_str),
+        )
+        .bind::<crate::sql_text::Stored, _>(tz)
         .load(conn)
         .await?;
     Ok(points.into_iter().map(|p| (p.start, p.tally())).collect())
@@ -175,7 +179,7 @@ pub async fn series(
 
 #[derive(QueryableByName)]
 struct VersionPoint {
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     workflow_id: WorkflowId,
     #[diesel(sql_type = Integer)]
     version: i32,
@@ -213,10 +217,12 @@ pub async fn by_version(
         super::day_of(scope.from - time::Duration::nanoseconds(1)) + time::Duration::days(1);
     let last_day = super::day_of(scope.to).max(first_day);
     let points: Vec<VersionPoint> = diesel::sql_query(sql)
-        .bind::<Text, _>(scope.org.as_str())
+        .bind::<crate::sql_text::Stored, _>(scope.org.as_str())
         .bind::<Timestamptz, _>(scope.from)
         .bind::<Timestamptz, _>(scope.to)
-        .bind::<Nullable<Text>, _>(scope.workflow.map(WorkflowId::as_str))
+        .bind::<diesel::sql_types::Nullable<crate::sql_text::Stored>, _>(
+            scope.workflow.map(WorkflowId::as_str),
+        )
         .bind::<Timestamptz, _>(first_day)
         .bind::<Timestamptz, _>(last_day)
         .load(conn)
@@ -274,11 +280,13 @@ pub async fn durations(
         period.sql()
     );
     let counts: Vec<BucketCount> = diesel::sql_query(sql)
-        .bind::<Text, _>(scope.org.as_str())
+        .bind::<crate::sql_text::Stored, _>(scope.org.as_str())
         .bind::<Timestamptz, _>(scope.from)
         .bind::<Timestamptz, _>(scope.to)
-        .bind::<Nullable<Text>, _>(scope.workflow.map(WorkflowId::as_str))
-        .bind::<Text, _>(tz)
+        .bind::<diesel::sql_types::Nullable<crate::sql_text::Stored>, _>(
+            scope.workflow.map(WorkflowId::as_str),
+        )
+        .bind::<crate::sql_text::Stored, _>(tz)
         .load(conn)
         .await?;
     let mut out: BTreeMap<OffsetDateTime, Vec<i64>> = BTreeMap::new();
@@ -294,15 +302,15 @@ pub async fn durations(
 /// A failure group as pages show it.
 #[derive(QueryableByName, Clone, Debug, PartialEq)]
 pub struct GroupRow {
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     pub key: String,
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     pub workflow_id: WorkflowId,
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     pub workflow_name: String,
     #[diesel(sql_type = Integer)]
     pub step: i32,
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     pub error: String,
     /// Failures in the scope.
     #[diesel(sql_type = BigInt)]
@@ -315,7 +323,7 @@ pub struct GroupRow {
     pub last_seen: OffsetDateTime,
     #[diesel(sql_type = Array<Integer>)]
     pub versions: Vec<i32>,
-    #[diesel(sql_type = Text)]
+    #[diesel(sql_type = crate::sql_text::Stored)]
     pub sample_run: String,
 }
 
@@ -332,13 +340,16 @@ pub async fn groups(conn: &mut Conn, scope: &Scope<'_>, limit: i64) -> QueryResu
          WHERE ($4::text IS NULL OR g.workflow_id = $4)
          ORDER BY h.runs DESC, g.last_seen DESC LIMIT $5",
     )
-    .bind::<Text, _>(scope.org.as_str())
+    .bind::<crate::sql_text::Stored, _>(scope.org.as_str())
     .bind::<Timestamptz, _>(scope.from)
     .bind::<Timestamptz, _>(scope.to)
-    .bind::<Nullable<Text>, _>(scope.workflow.map(WorkflowId::as_str))
+    .bind::<diesel::sql_types::Nullable<crate::sql_text::Stored>, _>(
+        scope.workflow.map(WorkflowId::as_str),
+    )
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await
+    .map_err(Into::into)
 }
 
 /// Counts per workflow of `workflows` and period over the scope's range (its workflow is
@@ -352,7 +363,7 @@ pub async fn series_of(
 ) -> QueryResult<Vec<(WorkflowId, OffsetDateTime, Tally)>> {
     #[derive(QueryableByName)]
     struct Row {
-        #[diesel(sql_type = Text)]
+        #[diesel(sql_type = crate::sql_text::Stored)]
         workflow_id: WorkflowId,
         #[diesel(embed)]
         point: Point,
@@ -376,11 +387,11 @@ pub async fn series_of(
         outcome_columns()
     );
     let rows: Vec<Row> = diesel::sql_query(sql)
-        .bind::<Text, _>(scope.org.as_str())
+        .bind::<crate::sql_text::Stored, _>(scope.org.as_str())
         .bind::<Timestamptz, _>(scope.from)
         .bind::<Timestamptz, _>(scope.to)
-        .bind::<Array<Text>, _>(ids)
-        .bind::<Text, _>(tz)
+        .bind::<diesel::sql_types::Array<crate::sql_text::Stored>, _>(ids)
+        .bind::<crate::sql_text::Stored, _>(tz)
         .load(conn)
         .await?;
     Ok(rows
@@ -397,7 +408,7 @@ pub async fn group(
 ) -> QueryResult<Option<(WorkflowId, i32, String)>> {
     failure_groups::table
         .filter(failure_groups::key.eq(key))
-        .filter(failure_groups::org_id.eq(org))
+        .filter(failure_groups::org_id.eq(org.sql()))
         .select((
             failure_groups::workflow_id,
             failure_groups::step,
@@ -406,6 +417,7 @@ pub async fn group(
         .first(conn)
         .await
         .optional()
+        .map_err(Into::into)
 }
 
 /// Every period of `[from, to)` in the time zone `tz`, oldest first: its start, and its start
@@ -421,7 +433,7 @@ pub async fn periods(
     struct Start {
         #[diesel(sql_type = Timestamptz)]
         start: OffsetDateTime,
-        #[diesel(sql_type = Text)]
+        #[diesel(sql_type = crate::sql_text::Stored)]
         local: String,
     }
     let sql = format!(
@@ -436,7 +448,7 @@ pub async fn periods(
     let starts: Vec<Start> = diesel::sql_query(sql)
         .bind::<Timestamptz, _>(from)
         .bind::<Timestamptz, _>(to)
-        .bind::<Text, _>(tz)
+        .bind::<crate::sql_text::Stored, _>(tz)
         .load(conn)
         .await?;
     Ok(starts.into_iter().map(|s| (s.start, s.local)).collect())
@@ -452,7 +464,7 @@ pub async fn utc_offset(conn: &mut Conn, tz: &str) -> QueryResult<i32> {
     let offset: Offset = diesel::sql_query(
         "SELECT extract(epoch FROM (now() AT TIME ZONE $1) - (now() AT TIME ZONE 'UTC'))::int4 AS seconds",
     )
-    .bind::<Text, _>(tz)
+    .bind::<crate::sql_text::Stored, _>(tz)
     .get_result(conn)
     .await?;
     Ok(offset.seconds)
@@ -464,9 +476,10 @@ pub async fn is_time_zone(conn: &mut Conn, tz: &str) -> QueryResult<bool> {
         diesel::dsl::sql::<diesel::sql_types::Bool>(
             "EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = ",
         )
-        .bind::<Text, _>(tz)
+        .bind::<diesel::sql_types::Text, _>(tz)
         .sql(")"),
     )
     .get_result(conn)
     .await
+    .map_err(Into::into)
 }

@@ -2,9 +2,11 @@
 
 use crate::db::Conn;
 use crate::entity::Workflow;
+use crate::failure::QueryResult;
 use crate::id::OrgId;
 use crate::list_query::{Page, Position, Sort, WorkflowQuery};
 use crate::schema::workflows;
+use crate::sql_text::Sql;
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -16,11 +18,11 @@ type Live<'a> = workflows::BoxedQuery<'a, Pg>;
 /// The org's live workflows matching the query's filters; shared by the list and its count.
 fn filtered<'a>(org: &'a OrgId, query: &'a WorkflowQuery) -> Live<'a> {
     let mut q = workflows::table
-        .filter(workflows::org_id.eq(org))
+        .filter(workflows::org_id.eq(org.sql()))
         .filter(workflows::deleted_at.is_null())
         .into_boxed();
     if let Some(status) = query.status {
-        q = q.filter(workflows::status.eq(status));
+        q = q.filter(workflows::status.eq(status.sql_owned()));
     }
     if let Some(trigger) = query.trigger_event.as_deref().filter(|t| !t.is_empty()) {
         q = q.filter(workflows::trigger_event.eq(trigger));
@@ -61,7 +63,7 @@ impl Order {
                 true,
             ),
             Sort::FailureRate => (
-                format!("COALESCE({}, -1)", crate::rate::FAILURE_RATE_SQL),
+                format!("COALESCE({}, -1)", crate::sql_text::FAILURE_RATE_SQL),
                 "float8",
                 true,
             ),
@@ -124,7 +126,7 @@ async fn page(
     };
     let mut q = filtered(org, query)
         .select((
-            Workflow::as_select(),
+            super::WorkflowRow::as_select(),
             sql::<Text>(&format!("({key})::text AS list_key")),
         ))
         .order(sql::<Text>(&format!("{key} {dir}, id {dir}")))
@@ -132,13 +134,17 @@ async fn page(
     if let Some(at) = at {
         q = q.filter(
             sql::<Bool>(&format!("({key}, id) {op} ("))
-                .bind::<Text, _>(at.key.clone())
+                .bind::<diesel::sql_types::Text, _>(at.key.clone())
                 .sql(&format!("::{cast}, "))
                 .bind::<Text, _>(at.id.clone())
                 .sql(")"),
         );
     }
-    let mut rows: Vec<(Workflow, String)> = q.load(conn).await?;
+    let rows: Vec<(super::WorkflowRow, String)> = q.load(conn).await?;
+    let mut rows: Vec<(Workflow, String)> = rows
+        .into_iter()
+        .map(|(row, key)| (Workflow::from(row), key))
+        .collect();
     let beyond = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     if back {

@@ -19,21 +19,31 @@ pub use versions::{
 
 use crate::db::Conn;
 use crate::entity::Workflow;
+use crate::failure::QueryResult;
 use crate::id::{OrgId, UserId, WorkflowId};
 use crate::schema::workflows;
+use crate::sql_text::{Sql, Value};
 use crate::status::Status;
 use crate::workflow::WorkflowFields;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use std::collections::HashMap;
+pub use tally::WorkflowRow;
 use time::OffsetDateTime;
 
 /// The row of workflow `id` in `org`, unless deleted: every read and change by id goes through it.
-#[diesel::dsl::auto_type(no_type_alias)]
-fn live<'a>(org: &'a OrgId, id: &'a WorkflowId) -> _ {
+type Live<'a> = diesel::dsl::And<
+    diesel::dsl::And<
+        diesel::dsl::Eq<workflows::id, Value<&'a WorkflowId>>,
+        diesel::dsl::Eq<workflows::org_id, Value<&'a OrgId>>,
+    >,
+    diesel::dsl::IsNull<workflows::deleted_at>,
+>;
+
+fn live<'a>(org: &'a OrgId, id: &'a WorkflowId) -> Live<'a> {
     workflows::id
-        .eq(id)
-        .and(workflows::org_id.eq(org))
+        .eq(id.sql())
+        .and(workflows::org_id.eq(org.sql()))
         .and(workflows::deleted_at.is_null())
 }
 
@@ -41,9 +51,11 @@ fn live<'a>(org: &'a OrgId, id: &'a WorkflowId) -> _ {
 pub async fn get(conn: &mut Conn, org: &OrgId, id: &WorkflowId) -> QueryResult<Workflow> {
     workflows::table
         .filter(live(org, id))
-        .select(Workflow::as_select())
-        .first(conn)
+        .select(WorkflowRow::as_select())
+        .first::<WorkflowRow>(conn)
         .await
+        .map(Workflow::from)
+        .map_err(Into::into)
 }
 
 /// Like `get`, but takes a row lock for the rest of the transaction.
@@ -54,10 +66,12 @@ pub async fn get_for_update(
 ) -> QueryResult<Workflow> {
     workflows::table
         .filter(live(org, id))
-        .select(Workflow::as_select())
+        .select(WorkflowRow::as_select())
         .for_update()
-        .first(conn)
+        .first::<WorkflowRow>(conn)
         .await
+        .map(Workflow::from)
+        .map_err(Into::into)
 }
 
 pub async fn insert(
@@ -69,21 +83,23 @@ pub async fn insert(
 ) -> QueryResult<Workflow> {
     diesel::insert_into(workflows::table)
         .values((
-            workflows::id.eq(id),
-            workflows::org_id.eq(org),
+            workflows::id.eq(id.sql()),
+            workflows::org_id.eq(org.sql()),
             workflows::name.eq(&fields.name),
             workflows::description.eq(&fields.description),
             workflows::trigger_event.eq(&fields.trigger_event),
-            workflows::steps.eq(&fields.steps),
+            workflows::steps.eq(fields.steps.sql()),
             workflows::retry_policy.eq(&fields.retry_policy),
-            workflows::error_handling.eq(fields.error_handling),
+            workflows::error_handling.eq(fields.error_handling.sql()),
             workflows::timeout_ms.eq(fields.timeout_ms),
-            workflows::status.eq(Status::Draft),
+            workflows::status.eq(Status::Draft.sql()),
             workflows::created_by.eq(by),
         ))
-        .returning(Workflow::as_returning())
-        .get_result(conn)
+        .returning(WorkflowRow::as_returning())
+        .get_result::<WorkflowRow>(conn)
         .await
+        .map(Workflow::from)
+        .map_err(Into::into)
 }
 
 /// Writes new fields if the row is still at `version`; `None` when it is not (someone else saved).
@@ -101,17 +117,19 @@ pub async fn update_fields(
             workflows::name.eq(&fields.name),
             workflows::description.eq(&fields.description),
             workflows::trigger_event.eq(&fields.trigger_event),
-            workflows::steps.eq(&fields.steps),
+            workflows::steps.eq(fields.steps.sql()),
             workflows::retry_policy.eq(&fields.retry_policy),
-            workflows::error_handling.eq(fields.error_handling),
+            workflows::error_handling.eq(fields.error_handling.sql()),
             workflows::timeout_ms.eq(fields.timeout_ms),
             workflows::version.eq(version + 1),
             workflows::updated_at.eq(OffsetDateTime::now_utc()),
         ))
-        .returning(Workflow::as_returning())
-        .get_result(conn)
+        .returning(WorkflowRow::as_returning())
+        .get_result::<WorkflowRow>(conn)
         .await
         .optional()
+        .map(|row| row.map(Workflow::from))
+        .map_err(Into::into)
 }
 
 /// Moves the status from `from` to `to`; `None` when the row is no longer in `from`.
@@ -124,15 +142,17 @@ pub async fn set_status(
 ) -> QueryResult<Option<Workflow>> {
     diesel::update(workflows::table)
         .filter(live(org, id))
-        .filter(workflows::status.eq(from))
+        .filter(workflows::status.eq(from.sql()))
         .set((
-            workflows::status.eq(to),
+            workflows::status.eq(to.sql()),
             workflows::updated_at.eq(OffsetDateTime::now_utc()),
         ))
-        .returning(Workflow::as_returning())
-        .get_result(conn)
+        .returning(WorkflowRow::as_returning())
+        .get_result::<WorkflowRow>(conn)
         .await
         .optional()
+        .map(|row| row.map(Workflow::from))
+        .map_err(Into::into)
 }
 
 /// Hides the workflow from every list; its runs and events stay.
@@ -145,12 +165,14 @@ pub async fn soft_delete(
     let now = OffsetDateTime::now_utc();
     diesel::update(workflows::table)
         .filter(live(org, id))
-        .filter(workflows::status.eq(from))
+        .filter(workflows::status.eq(from.sql()))
         .set((workflows::deleted_at.eq(now), workflows::updated_at.eq(now)))
-        .returning(Workflow::as_returning())
-        .get_result(conn)
+        .returning(WorkflowRow::as_returning())
+        .get_result::<WorkflowRow>(conn)
         .await
         .optional()
+        .map(|row| row.map(Workflow::from))
+        .map_err(Into::into)
 }
 
 /// The live workflows of `org` triggered by `event_type`: those listening now (id and version,
@@ -173,10 +195,10 @@ pub async fn listening_any(
         .filter(|s| s.listens() || *s == Status::Paused)
         .collect();
     let rows: Vec<(String, WorkflowId, i32, Status)> = workflows::table
-        .filter(workflows::org_id.eq(org))
+        .filter(workflows::org_id.eq(org.sql()))
         .filter(workflows::deleted_at.is_null())
         .filter(workflows::trigger_event.eq_any(event_types))
-        .filter(workflows::status.eq_any(wanted))
+        .filter(workflows::status.eq_any(crate::sql_text::all(&wanted)))
         .order(workflows::id.asc())
         .select((
             workflows::trigger_event,
@@ -204,10 +226,11 @@ pub type Listeners = (Vec<(WorkflowId, i32)>, Vec<WorkflowId>);
 /// A workflow's name, deleted or not (for the engine's events about its runs).
 pub async fn name_of(conn: &mut Conn, id: &WorkflowId) -> QueryResult<String> {
     workflows::table
-        .find(id)
+        .find(id.sql())
         .select(workflows::name)
         .first(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// The names of `ids` that are workflows of `org` (deleted ones too), in one query; ids of
@@ -218,8 +241,8 @@ pub async fn names_of(
     ids: &[WorkflowId],
 ) -> QueryResult<std::collections::BTreeMap<WorkflowId, String>> {
     let rows: Vec<(WorkflowId, String)> = workflows::table
-        .filter(workflows::org_id.eq(org))
-        .filter(workflows::id.eq_any(ids))
+        .filter(workflows::org_id.eq(org.sql()))
+        .filter(workflows::id.eq_any(crate::sql_text::all(ids)))
         .select((workflows::id, workflows::name))
         .load(conn)
         .await?;
@@ -229,7 +252,7 @@ pub async fn names_of(
 /// The organization's live workflows, by name: what a filter offers.
 pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entity::WorkflowRef>> {
     let rows: Vec<(WorkflowId, String)> = workflows::table
-        .filter(workflows::org_id.eq(org))
+        .filter(workflows::org_id.eq(org.sql()))
         .filter(workflows::deleted_at.is_null())
         .order((workflows::name.asc(), workflows::id.asc()))
         .limit(1_000)

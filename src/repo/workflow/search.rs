@@ -4,9 +4,11 @@
 
 use crate::db::Conn;
 use crate::entity::Workflow;
+use crate::failure::QueryResult;
 use crate::id::OrgId;
 use crate::list_query::Page;
 use crate::schema::workflows;
+use crate::sql_text::Sql;
 use crate::workflow_search::{Cmp, Dir, Field, Filter, Kind, Lit, Search, value_of};
 use diesel::dsl::sql;
 use diesel::expression::{
@@ -58,7 +60,7 @@ impl QueryId for Cond {
 }
 
 impl QueryFragment<Pg> for Cond {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
         for part in &self.0 {
             match part {
                 Part::Sql(text) => out.push_sql(text),
@@ -267,7 +269,7 @@ fn after(keys: &[Key], id: &str) -> Cond {
 
 fn base<'a>(org: &'a OrgId, search: &'a Search) -> workflows::BoxedQuery<'a, Pg> {
     let mut q = workflows::table
-        .filter(workflows::org_id.eq(org))
+        .filter(workflows::org_id.eq(org.sql()))
         .filter(workflows::deleted_at.is_null())
         .filter(condition(&search.filter))
         .into_boxed();
@@ -285,7 +287,7 @@ fn base<'a>(org: &'a OrgId, search: &'a Search) -> workflows::BoxedQuery<'a, Pg>
 /// The org's workflows the search lets through: one page, the total, and the next cursor.
 pub async fn search(conn: &mut Conn, org: &OrgId, search: &Search) -> QueryResult<Page<Workflow>> {
     let total: i64 = base(org, search).count().get_result(conn).await?;
-    let mut q = base(org, search).select(Workflow::as_select());
+    let mut q = base(org, search).select(super::WorkflowRow::as_select());
     for (field, dir) in &search.sort {
         for key in keys(field, *dir, &Lit::Null) {
             let expr = sql::<Text>(&key.sql);
@@ -305,7 +307,8 @@ pub async fn search(conn: &mut Conn, org: &OrgId, search: &Search) -> QueryResul
             .collect();
         q = q.filter(after(&all, &cursor.id));
     }
-    let mut results: Vec<Workflow> = q.limit(search.limit + 1).load(conn).await?;
+    let rows: Vec<super::WorkflowRow> = q.limit(search.limit + 1).load(conn).await?;
+    let mut results: Vec<Workflow> = rows.into_iter().map(Workflow::from).collect();
     let has_more = results.len() as i64 > search.limit;
     results.truncate(search.limit as usize);
     let cursor = match results.last() {

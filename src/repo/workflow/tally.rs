@@ -12,14 +12,16 @@
 //! together the second sees the first's end.
 
 use crate::db::Conn;
+use crate::failure::QueryResult;
 use crate::id::WorkflowId;
 use crate::run::RunStatus;
 use crate::schema::workflows;
+use crate::sql_text::Sql;
 use crate::status::{Cause, Status};
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Double, Nullable, Timestamptz};
 use diesel_async::RunQueryDsl;
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -66,11 +68,61 @@ pub static LAST_RUN_AT_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// `Workflow`'s select expressions for its counters (see the module's text).
+/// A workflow's row as it is read: the model's `Workflow`, field for field (Diesel's traits
+/// cannot be given to the model's own type here; `Workflow::from` makes one of it).
+#[derive(diesel::Queryable)]
+pub struct WorkflowRow {
+    pub id: crate::id::WorkflowId,
+    pub org_id: crate::id::OrgId,
+    pub name: String,
+    pub description: String,
+    pub trigger_event: String,
+    pub steps: crate::definition::Steps,
+    pub retry_policy: Option<crate::definition::RetryPolicy>,
+    pub error_handling: crate::definition::ErrorHandling,
+    pub timeout_ms: Option<i64>,
+    pub status: Status,
+    pub version: i32,
+    pub last_run_at: Option<OffsetDateTime>,
+    pub run_count: i64,
+    pub success_count: i64,
+    pub failure_count: i64,
+    pub created_by: Option<crate::id::UserId>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub deleted_at: Option<OffsetDateTime>,
+}
+
+impl From<WorkflowRow> for crate::entity::Workflow {
+    fn from(row: WorkflowRow) -> Self {
+        crate::entity::Workflow {
+            id: row.id,
+            org_id: row.org_id,
+            name: row.name,
+            description: row.description,
+            trigger_event: row.trigger_event,
+            steps: row.steps,
+            retry_policy: row.retry_policy,
+            error_handling: row.error_handling,
+            timeout_ms: row.timeout_ms,
+            status: row.status,
+            version: row.version,
+            last_run_at: row.last_run_at,
+            run_count: row.run_count,
+            success_count: row.success_count,
+            failure_count: row.failure_count,
+            created_by: row.created_by,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            deleted_at: row.deleted_at,
+        }
+    }
+}
+
 /// How a workflow is read: its columns, with the counters and the last run time of what the
-/// fold put on its row plus the runs not folded yet, in the same statement. In the order of
-/// `Workflow`'s fields, which it is read into.
-impl diesel::Selectable<diesel::pg::Pg> for crate::entity::Workflow {
+/// fold put on its row plus the runs not folded yet, in the same statement (see the module's
+/// text). In the order of `WorkflowRow`'s fields, which it is read into.
+impl diesel::Selectable<diesel::pg::Pg> for WorkflowRow {
     type SelectExpression = (
         workflows::id,
         workflows::org_id,
@@ -174,10 +226,11 @@ static LAST_ENDED: LazyLock<String> = LazyLock::new(|| {
 /// Moves the workflow's status for a run that started.
 pub async fn run_started(conn: &mut Conn, id: &WorkflowId) -> QueryResult<()> {
     diesel::sql_query(STARTED.as_str())
-        .bind::<Text, _>(id.as_str())
+        .bind::<crate::sql_text::Stored, _>(id.as_str())
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// Moves the workflow's status after runs of it ended in this transaction, if no other run of
@@ -186,14 +239,15 @@ pub async fn run_started(conn: &mut Conn, id: &WorkflowId) -> QueryResult<()> {
 /// end moves it. Called last in its transaction, to hold the lock the shortest time.
 pub async fn run_ended(conn: &mut Conn, id: &WorkflowId) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('workflow_runs:' || $1, 0))")
-        .bind::<Text, _>(id.as_str())
+        .bind::<crate::sql_text::Stored, _>(id.as_str())
         .execute(conn)
         .await?;
     diesel::sql_query(LAST_ENDED.as_str())
-        .bind::<Text, _>(id.as_str())
+        .bind::<crate::sql_text::Stored, _>(id.as_str())
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// A workflow's health for the failure-rate alert: its counters (folded and not), when it last
@@ -240,7 +294,7 @@ pub async fn health_if_alerting(
     let threshold_sql =
         "(SELECT o.failure_threshold FROM organizations o WHERE o.id = workflows.org_id)";
     let bound: HealthRow = workflows::table
-        .find(id)
+        .find(id.sql())
         .select((
             workflows::success_count,
             sql::<BigInt>(&FAILURE_COUNT_SQL),
@@ -253,7 +307,7 @@ pub async fn health_if_alerting(
         return Ok(None);
     }
     let exact: HealthRow = workflows::table
-        .find(id)
+        .find(id.sql())
         .select((
             sql::<BigInt>(&SUCCESS_COUNT_SQL),
             sql::<BigInt>(&FAILURE_COUNT_SQL),
@@ -268,11 +322,12 @@ pub async fn health_if_alerting(
 
 /// Notes that the workflow raised the failure-rate alert at `at`.
 pub async fn alerted(conn: &mut Conn, id: &WorkflowId, at: OffsetDateTime) -> QueryResult<()> {
-    diesel::update(workflows::table.find(id))
+    diesel::update(workflows::table.find(id.sql()))
         .set(workflows::alerted_at.eq(at))
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// What one fold adds onto a workflow's row: the runs started, succeeded and failed among the
@@ -288,7 +343,7 @@ pub struct Folded {
 /// Adds a fold's counts onto the workflow's row, in the fold's transaction (which removes the
 /// outcomes it counted): a read before sees them as not folded, a read after on the row.
 pub async fn add_folded(conn: &mut Conn, id: &WorkflowId, f: &Folded) -> QueryResult<()> {
-    diesel::update(workflows::table.find(id))
+    diesel::update(workflows::table.find(id.sql()))
         .set((
             workflows::run_count.eq(workflows::run_count + f.started),
             workflows::success_count.eq(workflows::success_count + f.succeeded),
@@ -300,4 +355,5 @@ pub async fn add_folded(conn: &mut Conn, id: &WorkflowId, f: &Folded) -> QueryRe
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }

@@ -2,8 +2,10 @@
 
 use crate::db::Conn;
 use crate::entity::Workflow;
+use crate::failure::QueryResult;
 use crate::id::{OrgId, UserId, WorkflowId};
 use crate::schema::workflow_versions;
+use crate::sql_text::Sql;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
@@ -20,9 +22,9 @@ pub async fn insert_version(
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     diesel::insert_into(workflow_versions::table)
         .values((
-            workflow_versions::workflow_id.eq(&workflow.id),
+            workflow_versions::workflow_id.eq(workflow.id.sql()),
             workflow_versions::version.eq(workflow.version),
-            workflow_versions::org_id.eq(&workflow.org_id),
+            workflow_versions::org_id.eq(workflow.org_id.sql()),
             workflow_versions::snapshot.eq(snapshot),
             workflow_versions::created_by.eq(by),
             workflow_versions::restored_from.eq(restored_from),
@@ -30,17 +32,19 @@ pub async fn insert_version(
         .execute(conn)
         .await
         .map(drop)
+        .map_err(Into::into)
 }
 
 /// The versions kept for a workflow, newest first.
 pub async fn versions(conn: &mut Conn, org: &OrgId, id: &WorkflowId) -> QueryResult<Vec<i32>> {
     workflow_versions::table
-        .filter(workflow_versions::workflow_id.eq(id))
-        .filter(workflow_versions::org_id.eq(org))
+        .filter(workflow_versions::workflow_id.eq(id.sql()))
+        .filter(workflow_versions::org_id.eq(org.sql()))
         .select(workflow_versions::version)
         .order(workflow_versions::version.desc())
         .load(conn)
         .await
+        .map_err(Into::into)
 }
 
 /// The fields of `workflow` at `version`, as its snapshot kept them.
@@ -51,13 +55,14 @@ pub async fn fields_at(
     version: i32,
 ) -> QueryResult<crate::workflow::WorkflowFields> {
     let snapshot: serde_json::Value = workflow_versions::table
-        .find((workflow, version))
-        .filter(workflow_versions::org_id.eq(org))
+        .find((workflow.sql(), version))
+        .filter(workflow_versions::org_id.eq(org.sql()))
         .select(workflow_versions::snapshot)
         .first(conn)
         .await?;
-    serde_json::from_value(snapshot)
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    serde_json::from_value(snapshot).map_err(|e| {
+        crate::failure::Failure::from(diesel::result::Error::DeserializationError(Box::new(e)))
+    })
 }
 
 /// The fields of `workflow` at each of `versions` that was kept, in one query.
@@ -68,8 +73,8 @@ pub async fn fields_at_many(
     versions: &[i32],
 ) -> QueryResult<Vec<(i32, crate::workflow::WorkflowFields)>> {
     let rows: Vec<(i32, serde_json::Value)> = workflow_versions::table
-        .filter(workflow_versions::workflow_id.eq(workflow))
-        .filter(workflow_versions::org_id.eq(org))
+        .filter(workflow_versions::workflow_id.eq(workflow.sql()))
+        .filter(workflow_versions::org_id.eq(org.sql()))
         .filter(workflow_versions::version.eq_any(versions))
         .select((workflow_versions::version, workflow_versions::snapshot))
         .load(conn)
@@ -78,7 +83,11 @@ pub async fn fields_at_many(
         .map(|(version, snapshot)| {
             serde_json::from_value(snapshot)
                 .map(|fields| (version, fields))
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+                .map_err(|e| {
+                    crate::failure::Failure::from(diesel::result::Error::DeserializationError(
+                        Box::new(e),
+                    ))
+                })
         })
         .collect()
 }
@@ -101,8 +110,8 @@ pub async fn version_history(
     use crate::schema::users;
     let rows: Vec<(i32, OffsetDateTime, Option<String>, Option<i32>)> = workflow_versions::table
         .left_join(users::table.on(users::id.nullable().eq(workflow_versions::created_by)))
-        .filter(workflow_versions::workflow_id.eq(id))
-        .filter(workflow_versions::org_id.eq(org))
+        .filter(workflow_versions::workflow_id.eq(id.sql()))
+        .filter(workflow_versions::org_id.eq(org.sql()))
         .order(workflow_versions::version.asc())
         .select((
             workflow_versions::version,

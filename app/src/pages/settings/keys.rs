@@ -6,7 +6,7 @@ use crate::components::format::{maybe_time, time};
 use crate::error::AppError;
 use crate::server_fns::settings::{CreateApiKey, RevokeApiKey, SettingsView};
 use leptos::prelude::*;
-use switchyard::entity::Scope;
+use switchyard_model::entity::Scope;
 
 #[component]
 pub(super) fn SettingsBody(
@@ -40,7 +40,7 @@ pub(super) fn SettingsBody(
 
 #[component]
 fn KeyTable(
-    keys: Vec<switchyard::entity::ApiKey>,
+    keys: Vec<switchyard_model::entity::ApiKey>,
     read_at: time::OffsetDateTime,
     org: String,
     revoke: ServerAction<RevokeApiKey>,
@@ -107,7 +107,7 @@ fn last_day(expires_at: time::OffsetDateTime) -> String {
 }
 
 /// Active, expired or revoked, as of `now` (the server's clock: wasm has none of its own).
-fn key_status(key: &switchyard::entity::ApiKey, now: time::OffsetDateTime) -> String {
+fn key_status(key: &switchyard_model::entity::ApiKey, now: time::OffsetDateTime) -> String {
     match (key.revoked_at, key.expires_at) {
         (Some(t), _) => format!("Revoked {}", time(t)),
         (None, Some(end)) if end <= now => "Expired".into(),

@@ -48,10 +48,10 @@ impl TeamActions {
     }
 }
 
-const ROLES: [switchyard::Role; 3] = [
-    switchyard::Role::Admin,
-    switchyard::Role::Editor,
-    switchyard::Role::Viewer,
+const ROLES: [switchyard_model::Role; 3] = [
+    switchyard_model::Role::Admin,
+    switchyard_model::Role::Editor,
+    switchyard_model::Role::Viewer,
 ];
 
 /// The members: a list for everyone; for Admins, each one's role to change, removal,
@@ -120,7 +120,7 @@ pub(super) fn Members(
 fn MemberLine(
     org: String,
     org_name: String,
-    member: switchyard::team::MemberEntry,
+    member: switchyard_model::team::MemberEntry,
     asking: bool,
     you: bool,
     team: TeamActions,
@@ -173,7 +173,7 @@ fn MemberLine(
 #[component]
 fn Invitations(
     org: String,
-    invitations: Vec<switchyard::team::PendingInvitation>,
+    invitations: Vec<switchyard_model::team::PendingInvitation>,
     withdraw: ServerAction<RevokeInvitation>,
 ) -> impl IntoView {
     if invitations.is_empty() {
@@ -236,7 +236,7 @@ fn InviteForm(org: String, invite: ServerAction<InviteMember>) -> impl IntoView 
                                 aria-invalid=role_invalid.then_some("true")
                                 aria-describedby=role_invalid.then_some("invite_role-error")>
                                 {ROLES.into_iter().map(|r| view! {
-                                    <option value=r.as_str() selected=kept_role.as_deref().map_or(r == switchyard::Role::Editor, |k| k == r.as_str())>{r.as_str()}</option>
+                                    <option value=r.as_str() selected=kept_role.as_deref().map_or(r == switchyard_model::Role::Editor, |k| k == r.as_str())>{r.as_str()}</option>
                                 }).collect_view()}
                             </select>
                             <p class="hint">"Admins manage members and keys; Editors build and run workflows; Viewers read."</p>

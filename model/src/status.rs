@@ -8,8 +8,6 @@ use std::str::FromStr;
 
 /// Where a workflow is in its life (the spec's state machine).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Status {
     Draft,
     /// Legacy twin of `Activated`: listens for events and accepts the same verbs.
@@ -249,9 +247,6 @@ impl FromStr for Verb {
         find_name("verb", &Verb::ALL, Verb::as_str, s)
     }
 }
-
-#[cfg(feature = "db")]
-crate::text_sql!(Status);
 
 #[cfg(test)]
 mod tests {

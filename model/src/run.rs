@@ -7,8 +7,6 @@ use std::str::FromStr;
 
 /// Where a run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum RunStatus {
     Queued,
     Running,
@@ -70,13 +68,8 @@ impl FromStr for RunStatus {
     }
 }
 
-#[cfg(feature = "db")]
-crate::text_sql!(RunStatus);
-
 /// Where one step of a run is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum StepStatus {
     /// Not reached yet, or waiting for its next attempt.
     Pending,
@@ -117,9 +110,6 @@ impl FromStr for StepStatus {
         find_name("step status", &Self::ALL, Self::as_str, s)
     }
 }
-
-#[cfg(feature = "db")]
-crate::text_sql!(StepStatus);
 
 #[cfg(test)]
 mod tests {

@@ -4,8 +4,6 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Role {
     /// Members, API keys and everything an Editor does.
     Admin,
@@ -47,6 +45,3 @@ impl FromStr for Role {
             })
     }
 }
-
-#[cfg(feature = "db")]
-crate::text_sql!(Role);

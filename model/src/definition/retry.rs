@@ -50,8 +50,6 @@ impl FromStr for Backoff {
 /// A workflow without one makes one attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub struct RetryPolicy {
     pub max_attempts: i32,
     #[serde(default)]
@@ -111,9 +109,6 @@ impl RetryPolicy {
         )
     }
 }
-
-#[cfg(feature = "db")]
-crate::json_text_sql!(RetryPolicy);
 
 #[cfg(test)]
 mod tests {

@@ -114,8 +114,6 @@ impl<'de> Deserialize<'de> for Mapping {
 /// Every step of a workflow, stored as a JSON array in a text column.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub struct Steps(pub Vec<Step>);
 
 impl<'de> Deserialize<'de> for Steps {
@@ -131,9 +129,6 @@ impl std::ops::Deref for Steps {
         &self.0
     }
 }
-
-#[cfg(feature = "db")]
-crate::json_text_sql!(Steps);
 
 #[cfg(test)]
 mod tests {

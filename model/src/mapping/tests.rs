@@ -4,7 +4,7 @@ use super::*;
 use serde_json::Value;
 
 fn cases() -> Value {
-    let text = include_str!("../../spec/mapping-cases.json");
+    let text = include_str!("../../../spec/mapping-cases.json");
     serde_json::from_str(text).expect("mapping-cases.json parses")
 }
 
@@ -116,7 +116,7 @@ mod properties {
 
     fn context() -> Value {
         let cases: Value =
-            serde_json::from_str(include_str!("../../spec/mapping-cases.json")).expect("json");
+            serde_json::from_str(include_str!("../../../spec/mapping-cases.json")).expect("json");
         cases["context"].clone()
     }
 

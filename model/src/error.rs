@@ -138,23 +138,6 @@ impl DomainError {
     }
 }
 
-#[cfg(feature = "db")]
-impl From<diesel::result::Error> for DomainError {
-    fn from(err: diesel::result::Error) -> Self {
-        match err {
-            diesel::result::Error::NotFound => DomainError::NotFound,
-            other => DomainError::caused_by("database", other),
-        }
-    }
-}
-
-#[cfg(feature = "db")]
-impl From<diesel_async::pooled_connection::deadpool::PoolError> for DomainError {
-    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        DomainError::caused_by("database pool", err)
-    }
-}
-
 pub type DomainResult<T> = Result<T, DomainError>;
 
 /// An id that is not even well formed is not found, like one that does not exist.
@@ -199,14 +182,5 @@ mod tests {
         for (err, status) in cases {
             assert_eq!(err.kind().http_status(), status, "{err}");
         }
-    }
-
-    #[cfg(feature = "db")]
-    #[test]
-    fn a_database_error_keeps_its_source() {
-        use std::error::Error;
-        let err = DomainError::from(diesel::result::Error::BrokenTransactionManager);
-        let source = err.source().expect("the internal part");
-        assert!(source.source().is_some(), "the diesel error is kept");
     }
 }

@@ -7,11 +7,6 @@ pub fn failure_rate(failed: i64, finished: i64) -> Option<f64> {
     (finished > 0).then(|| failed as f64 / finished as f64)
 }
 
-/// The same rate in SQL, over a row's `failure_count` and `success_count` (the list's sort).
-#[cfg(feature = "db")]
-pub(crate) const FAILURE_RATE_SQL: &str =
-    "failure_count::float8 / NULLIF(success_count + failure_count, 0)";
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,8 +14,6 @@ use std::str::FromStr;
 
 /// What happens when a step fails after its retries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum ErrorHandling {
     /// The run ends Failed; the steps after the failed one are skipped.
     #[default]
@@ -57,9 +55,6 @@ impl FromStr for ErrorHandling {
         crate::status::find_name("error handling", &Self::ALL, Self::as_str, s)
     }
 }
-
-#[cfg(feature = "db")]
-crate::text_sql!(ErrorHandling);
 
 /// Reads a value given either as JSON or as JSON inside a string (the REST API's `retryPolicy`).
 pub(crate) fn from_json_value<T: serde::de::DeserializeOwned>(

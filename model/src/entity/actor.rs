@@ -56,8 +56,6 @@ impl Actor for Member {
 
 /// What an API key may do, chosen when it is made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Scope {
     /// Send events, and nothing else.
     EventsWrite,
@@ -98,9 +96,6 @@ impl std::str::FromStr for Scope {
         crate::status::find_name("scope", &Self::ALL, Self::as_str, s)
     }
 }
-
-#[cfg(feature = "db")]
-crate::text_sql!(Scope);
 
 /// An API key of one organization, as the REST API authenticated it, with what it may do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

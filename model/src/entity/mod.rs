@@ -15,9 +15,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// A workflow as stored, with the engine's counters. Read from the database by
-/// `repo::workflow` (its `Selectable` adds the runs not folded yet to the counters).
+/// `repo::workflow` (its `WorkflowRow` adds the runs not folded yet to the counters).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::Queryable))]
 pub struct Workflow {
     pub id: WorkflowId,
     pub org_id: OrgId,
@@ -133,8 +132,6 @@ pub struct Member {
 
 /// Where an event came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::AsExpression, diesel::FromSqlRow))]
-#[cfg_attr(feature = "db", diesel(sql_type = diesel::sql_types::Text))]
 pub enum EventSource {
     Api,
     Verb,
@@ -181,9 +178,6 @@ impl std::str::FromStr for EventSource {
     }
 }
 
-#[cfg(feature = "db")]
-crate::text_sql!(EventSource);
-
 /// One recorded event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
@@ -199,8 +193,6 @@ pub struct Event {
 
 /// An organization's API key as lists show it: never the secret, only its first characters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "db", derive(diesel::Queryable, diesel::Selectable))]
-#[cfg_attr(feature = "db", diesel(table_name = crate::schema::api_keys, check_for_backend(diesel::pg::Pg)))]
 pub struct ApiKey {
     pub id: ApiKeyId,
     pub name: String,
