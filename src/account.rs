@@ -37,7 +37,7 @@ pub async fn sessions(
         .select((sessions::id, sessions::data))
         .load(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     let at = |data: &serde_json::Value, key: &str| {
         data[key]
             .as_i64()
@@ -66,7 +66,7 @@ pub async fn end_session(conn: &mut Conn, user: &UserId, handle_: &str) -> Domai
         .select(sessions::id)
         .load(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     let id = ids
         .into_iter()
         .find(|id| handle(id) == handle_)
@@ -74,7 +74,7 @@ pub async fn end_session(conn: &mut Conn, user: &UserId, handle_: &str) -> Domai
     diesel::delete(sessions::table.filter(sessions::id.eq(id.sql())))
         .execute(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     Ok(())
 }
 
@@ -94,7 +94,7 @@ pub async fn end_other_sessions(
     )
     .execute(conn)
     .await
-    .map_err(crate::failure::Failure::from)?)
+    .map_err(crate::store_error::StoreError::from)?)
 }
 
 /// Changes the person's password: the current one must be right, the new one good and typed
@@ -114,7 +114,7 @@ pub async fn change_password(
         .select((users::email, users::password_hash))
         .first(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     // Guessing the current password from a signed-in browser counts like guessing at sign-in,
     // and is slowed the same way.
     let network = auth::network(address);
@@ -129,7 +129,7 @@ pub async fn change_password(
     if !right {
         auth::record_failure(conn, &email, &network)
             .await
-            .map_err(crate::failure::Failure::from)?;
+            .map_err(crate::store_error::StoreError::from)?;
     }
     let mut errors = Vec::new();
     if !right {
@@ -162,7 +162,7 @@ pub async fn change_password(
         .set(users::password_hash.eq(hash))
         .execute(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     let ended = end_other_sessions(conn, user, keep).await?;
     for member in repo::org::memberships_of(conn, user).await? {
         let event = NewEvent {

@@ -4,13 +4,13 @@
 use crate::db::Conn;
 use crate::entity::{ApiKey, EventSource, KeyHolder, Member, Organization, Scope};
 use crate::error::{DomainError, DomainResult};
-use crate::failure::Failure;
 use crate::id::Generate;
 use crate::id::{ApiKeyId, OrgId, UserId, digest, random_base62};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::schema::{api_keys, organizations};
 use crate::sql_text::Sql;
+use crate::store_error::StoreError;
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -203,7 +203,7 @@ pub async fn create_for(
         .returning(ApiKeyRow::as_returning())
         .get_result(conn)
         .await
-        .map_err(Failure::from)?;
+        .map_err(StoreError::from)?;
     let key = ApiKey::from(key);
     let (org, event) = audit(org, "ApiKey.created", &key, by);
     repo::event::insert(conn, &org, &event).await?;
@@ -219,7 +219,7 @@ pub async fn list(conn: &mut Conn, actor: &Member) -> DomainResult<Vec<ApiKey>> 
         .select(ApiKeyRow::as_select())
         .load::<ApiKeyRow>(conn)
         .await
-        .map_err(Failure::from)?
+        .map_err(StoreError::from)?
         .into_iter()
         .map(ApiKey::from)
         .collect())
@@ -238,7 +238,7 @@ pub async fn revoke(conn: &mut Conn, actor: &Member, id: &ApiKeyId) -> DomainRes
         .get_result(conn)
         .await
         .optional()
-        .map_err(Failure::from)?;
+        .map_err(StoreError::from)?;
     match revoked.map(ApiKey::from) {
         Some(key) => {
             let (org, event) = audit(&actor.org.id, "ApiKey.revoked", &key, Some(&actor.user_id));
@@ -249,7 +249,7 @@ pub async fn revoke(conn: &mut Conn, actor: &Member, id: &ApiKeyId) -> DomainRes
             mine.select(ApiKeyRow::as_select())
                 .first::<ApiKeyRow>(conn)
                 .await
-                .map_err(Failure::from)?,
+                .map_err(StoreError::from)?,
         )),
     }
 }
@@ -297,7 +297,7 @@ pub async fn authenticate(
         .first(conn)
         .await
         .optional()
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     let Some((id, _, org_id, slug, name, last_used, scopes)) =
         found.filter(|(_, stored, ..)| *stored == digest(secret))
     else {
@@ -315,7 +315,7 @@ pub async fn authenticate(
         .set(api_keys::last_used_at.eq(now))
         .execute(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     }
     Ok(Some(KeyHolder {
         org: Organization {

@@ -1,5 +1,5 @@
 //! Connections and migrations, and the time limits every connection works under: a statement
-//! runs at most its pool's `Limits::statement`, and a request that is dropped before it is
+//! runs at most its pool's `Timeouts::statement`, and a request that is dropped before it is
 //! answered (its time ran out, its client went away) cancels the queries of the connections
 //! it holds, which are closed instead of going back to the pool (`Abandonment`).
 
@@ -26,27 +26,27 @@ pub const CHECKOUT_WAIT: Duration = Duration::from_secs(10);
 /// made (PostgreSQL's `statement_timeout`): a statement that runs longer fails, and its
 /// connection goes on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub struct Timeouts {
     pub statement: Duration,
 }
 
-impl Limits {
+impl Timeouts {
     /// The pages', the REST API's and MCP's connections: a few seconds (the slowest page
     /// measured takes 60 ms at p99).
-    pub const REQUESTS: Limits = Limits {
+    pub const REQUESTS: Timeouts = Timeouts {
         statement: Duration::from_secs(5),
     };
     /// The engine's workers and the background tasks: their batches and prunes are larger.
-    pub const ENGINE: Limits = Limits {
+    pub const ENGINE: Timeouts = Timeouts {
         statement: Duration::from_secs(60),
     };
     /// Set-up at the command line (seeding the demo's history, creating organizations).
-    pub const COMMAND_LINE: Limits = Limits {
+    pub const COMMAND_LINE: Timeouts = Timeouts {
         statement: Duration::from_secs(600),
     };
 }
 
-/// A pool of connections, each with its `Limits`. `get` hands out connections that the
+/// A pool of connections, each with its `Timeouts`. `get` hands out connections that the
 /// request asking for them gives up when it is dropped (see `Abandonment`).
 #[derive(Clone)]
 pub struct Pool {
@@ -58,13 +58,13 @@ pub type PoolError = deadpool::PoolError;
 
 /// A pool of at most `size` connections to `url` with the requests' limits.
 pub fn pool(url: &str, size: usize) -> anyhow::Result<Pool> {
-    pool_with(url, size, Limits::REQUESTS)
+    pool_with(url, size, Timeouts::REQUESTS)
 }
 
 /// A pool of at most `size` connections to `url`, each statement limited as `limits` says. A
 /// connection handed back is reused without a test query (a broken one is still dropped): the
 /// query cost a round trip per checkout.
-pub fn pool_with(url: &str, size: usize, limits: Limits) -> anyhow::Result<Pool> {
+pub fn pool_with(url: &str, size: usize, limits: Timeouts) -> anyhow::Result<Pool> {
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     let statement_ms = limits.statement.as_millis();

@@ -14,7 +14,6 @@ pub mod api_key;
 pub mod auth;
 pub mod db;
 pub mod engine;
-pub mod failure;
 pub mod hooks;
 pub mod housekeeping;
 pub mod id;
@@ -29,6 +28,7 @@ pub mod schema;
 pub mod seed;
 pub mod setup;
 pub mod sql_text;
+pub mod store_error;
 pub mod testing;
 pub mod verbs;
 

@@ -91,7 +91,7 @@ pub async fn create_org(conn: &mut Conn, new: &NewOrg) -> anyhow::Result<Member>
     }
     let hash = auth::hash_password(&new.admin_password).await?;
     let member = conn
-        .transaction::<_, crate::failure::Failure, _>(async |conn| {
+        .transaction::<_, crate::store_error::StoreError, _>(async |conn| {
             let org = Organization {
                 id: OrgId::generate(),
                 slug: new.slug.clone(),

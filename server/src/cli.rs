@@ -130,7 +130,7 @@ async fn seed_demo(config: &Config) -> anyhow::Result<()> {
     let pool = switchyard::db::pool_with(
         &config.database_url,
         2,
-        switchyard::db::Limits::COMMAND_LINE,
+        switchyard::db::Timeouts::COMMAND_LINE,
     )?;
     let mut conn = pool.get().await?;
     if seed::seed_demo(&mut conn).await? {
@@ -167,7 +167,7 @@ pub async fn create_org(args: &[String], database_url: &str) -> anyhow::Result<S
         .or_else(|| std::env::var("SWITCHYARD_ADMIN_PASSWORD").ok())
         .context("give the Admin's password with --admin-password or SWITCHYARD_ADMIN_PASSWORD")?;
     switchyard::db::migrate(database_url).await?;
-    let pool = switchyard::db::pool_with(database_url, 2, switchyard::db::Limits::COMMAND_LINE)?;
+    let pool = switchyard::db::pool_with(database_url, 2, switchyard::db::Timeouts::COMMAND_LINE)?;
     let mut conn = pool.get().await?;
     let new = NewOrg {
         slug,
@@ -272,7 +272,7 @@ async fn organization(
     slug: &str,
 ) -> anyhow::Result<(switchyard::db::PooledConn, switchyard::Organization)> {
     switchyard::db::migrate(database_url).await?;
-    let pool = switchyard::db::pool_with(database_url, 2, switchyard::db::Limits::COMMAND_LINE)?;
+    let pool = switchyard::db::pool_with(database_url, 2, switchyard::db::Timeouts::COMMAND_LINE)?;
     let mut conn = pool.get().await?;
     let org = switchyard::repo::org::org_by_slug(&mut conn, slug)
         .await?

@@ -12,8 +12,8 @@ pub struct Config {
     pub engine_pool_size: usize,
     /// How long one statement may run: on the pages', REST's and MCP's connections, and on
     /// the engine's and the background tasks'.
-    pub request_limits: switchyard::db::Limits,
-    pub engine_limits: switchyard::db::Limits,
+    pub request_limits: switchyard::db::Timeouts,
+    pub engine_limits: switchyard::db::Timeouts,
     /// How the app is served: HTTPS, its origin, session limits, load limits.
     pub web: crate::security::Web,
     /// A connection that has not sent its request's headers in this time is closed.
@@ -23,10 +23,10 @@ pub struct Config {
 
     pub seed_demo: bool,
     /// The engine's workers in this process.
-    pub workers: crate::workers::Settings,
+    pub workers: crate::workers::WorkerSettings,
     /// Transactions recording events sent through the API at the same time (group commit).
     pub event_committers: usize,
-    pub housekeeping: crate::housekeeping::Settings,
+    pub housekeeping: crate::housekeeping::HousekeepingSettings,
 }
 
 fn flag(name: &str) -> bool {
@@ -54,8 +54,8 @@ impl Config {
                 .context("SWITCHYARD_DB_POOL_SIZE must be a whole number")?,
             Err(_) => 10,
         };
-        let defaults = crate::workers::Settings::default();
-        let workers = crate::workers::Settings {
+        let defaults = crate::workers::WorkerSettings::default();
+        let workers = crate::workers::WorkerSettings {
             count: number("SWITCHYARD_WORKERS", defaults.count as u64)? as usize,
             batch: (number("SWITCHYARD_WORKER_BATCH", defaults.batch as u64)? as usize).max(1),
             lease: time::Duration::milliseconds(number(
@@ -71,27 +71,27 @@ impl Config {
         if workers.lease < time::Duration::milliseconds(100) {
             anyhow::bail!("SWITCHYARD_LEASE_MS must be at least 100");
         }
-        let housekeeping = crate::housekeeping::Settings {
+        let housekeeping = crate::housekeeping::HousekeepingSettings {
             fold_every: std::time::Duration::from_millis(
                 number("SWITCHYARD_FOLD_MS", 2_000)?.max(100),
             ),
             retention: time::Duration::days(number("SWITCHYARD_RETENTION_DAYS", 90)?.max(1) as i64),
         };
         let web = web_from_env()?;
-        let statement = |name, default: switchyard::db::Limits| -> anyhow::Result<_> {
+        let statement = |name, default: switchyard::db::Timeouts| -> anyhow::Result<_> {
             let ms = number(name, default.statement.as_millis() as u64)?.max(100);
-            Ok(switchyard::db::Limits {
+            Ok(switchyard::db::Timeouts {
                 statement: std::time::Duration::from_millis(ms),
             })
         };
         Ok(Config {
             request_limits: statement(
                 "SWITCHYARD_STATEMENT_TIMEOUT_MS",
-                switchyard::db::Limits::REQUESTS,
+                switchyard::db::Timeouts::REQUESTS,
             )?,
             engine_limits: statement(
                 "SWITCHYARD_ENGINE_STATEMENT_TIMEOUT_MS",
-                switchyard::db::Limits::ENGINE,
+                switchyard::db::Timeouts::ENGINE,
             )?,
             database_url,
             pool_size,

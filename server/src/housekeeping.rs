@@ -6,16 +6,16 @@ use std::time::Duration;
 use switchyard::db::Pool;
 
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub struct HousekeepingSettings {
     /// How often run outcomes are folded into the rollups.
     pub fold_every: Duration,
     /// How long ended runs and their steps are kept.
     pub retention: time::Duration,
 }
 
-impl Default for Settings {
+impl Default for HousekeepingSettings {
     fn default() -> Self {
-        Settings {
+        HousekeepingSettings {
             fold_every: Duration::from_secs(2),
             retention: time::Duration::days(90),
         }
@@ -23,7 +23,7 @@ impl Default for Settings {
 }
 
 /// Folds the run outcomes into the rollups, for ever, every `fold_every`.
-pub async fn fold_stats(pool: Pool, settings: Settings) {
+pub async fn fold_stats(pool: Pool, settings: HousekeepingSettings) {
     let mut tick = tokio::time::interval(settings.fold_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -41,7 +41,7 @@ pub async fn fold_stats(pool: Pool, settings: Settings) {
 
 /// Every quarter of an hour: expired sessions, failed sign-ins past the throttle's hour, and
 /// runs and rollups past their retention.
-pub async fn quarter_hourly(pool: Pool, settings: Settings) {
+pub async fn quarter_hourly(pool: Pool, settings: HousekeepingSettings) {
     let store = crate::session_store::DieselStore::new(pool.clone());
     let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
     loop {

@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 
 /// How the workers of one process behave.
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub struct WorkerSettings {
     /// How many workers this process runs, each with its own connection.
     pub count: usize,
     /// How many runs a worker advances together: one step of each per transaction.
@@ -33,9 +33,9 @@ pub struct Settings {
     pub step_pause: StdDuration,
 }
 
-impl Default for Settings {
+impl Default for WorkerSettings {
     fn default() -> Self {
-        Settings {
+        WorkerSettings {
             count: 2,
             batch: 16,
             lease: Duration::seconds(30),
@@ -84,7 +84,7 @@ impl Drop for Running {
 pub fn start(
     pool: &Pool,
     database_url: &str,
-    settings: &Settings,
+    settings: &WorkerSettings,
     stop: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     start_counted(pool, database_url, settings, stop, &Liveness::default())
@@ -94,7 +94,7 @@ pub fn start(
 pub fn start_counted(
     pool: &Pool,
     database_url: &str,
-    settings: &Settings,
+    settings: &WorkerSettings,
     stop: &watch::Receiver<bool>,
     liveness: &Liveness,
 ) -> Vec<JoinHandle<()>> {
@@ -165,7 +165,7 @@ async fn listen(url: String, wake: Arc<Notify>, mut stop: watch::Receiver<bool>)
 struct Worker {
     name: String,
     pool: Pool,
-    settings: Settings,
+    settings: WorkerSettings,
     stop: watch::Receiver<bool>,
     turn: Turn,
 }

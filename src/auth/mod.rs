@@ -81,8 +81,8 @@ impl From<diesel::result::Error> for SignInError {
     }
 }
 
-impl From<crate::failure::Failure> for SignInError {
-    fn from(e: crate::failure::Failure) -> Self {
+impl From<crate::store_error::StoreError> for SignInError {
+    fn from(e: crate::store_error::StoreError) -> Self {
         SignInError::Internal(e.to_string())
     }
 }

@@ -9,17 +9,17 @@ use super::{Claim, Progress, STALLS_MAX};
 use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
-use crate::failure::QueryResult;
 use crate::hooks::HIGH_FAILURE_RATE;
 use crate::id::WorkflowId;
-use crate::ingest::{self, Limits, RunEvent};
+use crate::ingest::{self, ChainedEvent, Limits};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::repo::run::{End, News, RunRow};
 use crate::repo::run_step::StepRecord;
-use crate::repo::stats::{Failure, Outcome};
-use crate::repo::workflow::Health;
+use crate::repo::stats::{Failure, RunOutcome};
+use crate::repo::workflow::AlertCheck;
 use crate::run::RunStatus;
+use crate::store_error::QueryResult;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde_json::{Value, json};
 use std::sync::Mutex;
@@ -45,7 +45,7 @@ pub(super) async fn advance(
     now: OffsetDateTime,
     limits: &Limits,
 ) -> DomainResult<Progress> {
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         relaxed_commit(conn).await?;
         let (progress, moved) = advance_in(conn, worker, claim, lease, now, limits).await?;
         settle_statuses(conn, moved.as_slice()).await?;
@@ -69,14 +69,14 @@ pub(super) async fn advance_all(
     now: OffsetDateTime,
     limits: &Limits,
 ) -> DomainResult<Vec<DomainResult<Progress>>> {
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         relaxed_commit(conn).await?;
         let mut results = Vec::with_capacity(claims.len());
         let mut moved = Vec::new();
         for claim in claims {
             let result = conn
-                .transaction::<_, crate::failure::Failure, _>(async |conn| {
-                    crate::failure::domain(async {
+                .transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+                    crate::store_error::domain(async {
                         advance_in(conn, worker, claim, lease, now, limits).await
                     })
                     .await
@@ -227,7 +227,7 @@ async fn one_step(
 /// What a transaction's step leaves to write with the run's move.
 struct Written {
     news: News,
-    events: Vec<RunEvent>,
+    events: Vec<ChainedEvent>,
     started: OffsetDateTime,
     lease_until: OffsetDateTime,
 }
@@ -304,7 +304,7 @@ async fn finish(
     run: &RunRow,
     name: &str,
     mut end: End<'_>,
-    mut events: Vec<RunEvent>,
+    mut events: Vec<ChainedEvent>,
 ) -> QueryResult<()> {
     let failure = failure_of(run, &end);
     let group = failure.as_ref().map(|f| f.group(&run.workflow_id));
@@ -390,13 +390,13 @@ async fn cancelled(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> Domain
 }
 
 /// An event about the run's workflow, one link further down the run's chain.
-fn run_event(run: &RunRow, event_type: &str, data: Value) -> RunEvent {
+fn run_event(run: &RunRow, event_type: &str, data: Value) -> ChainedEvent {
     let event = NewEvent {
         subject: Some(run.workflow_id.to_string()),
         depth: run.depth + 1,
         ..NewEvent::new(event_type, data, EventSource::Verb)
     };
-    RunEvent {
+    ChainedEvent {
         event,
         limits: Limits::DEFAULT,
     }
@@ -408,7 +408,7 @@ fn run_event(run: &RunRow, event_type: &str, data: Value) -> RunEvent {
 async fn record_events(
     conn: &mut Conn,
     run: &RunRow,
-    events: &[RunEvent],
+    events: &[ChainedEvent],
     news: &mut News,
 ) -> QueryResult<()> {
     let recorded = ingest::record_run_events(conn, &run.org_id, run.chain_root(), events).await?;
@@ -439,7 +439,7 @@ async fn settle_workflow(
         failure,
         alert,
     } = settle;
-    let outcome = Outcome {
+    let outcome = RunOutcome {
         org: &run.org_id,
         workflow: &run.workflow_id,
         version: run.workflow_version,
@@ -474,7 +474,7 @@ struct Settle {
 async fn raise_alert(
     conn: &mut Conn,
     run: &RunRow,
-    health: &Health,
+    health: &AlertCheck,
     now: OffsetDateTime,
 ) -> QueryResult<()> {
     let finished = health.succeeded + health.failed;

@@ -6,14 +6,14 @@ use super::plan::Plan;
 use crate::db::Conn;
 use crate::definition::{ErrorHandling, Mapping, RetryPolicy, Step};
 use crate::error::DomainError;
-use crate::failure::{Failure, QueryResult};
-use crate::ingest::{Limits, RunEvent};
+use crate::ingest::{ChainedEvent, Limits};
 use crate::mapping::{self, VALUE_MAX_BYTES};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::repo::run::{News, RunRow};
 use crate::repo::run_step::StepRecord;
 use crate::run::{RunStatus, StepStatus};
+use crate::store_error::{QueryResult, StoreError};
 use diesel_async::AsyncConnection;
 use serde_json::{Map, Value};
 use std::sync::Mutex;
@@ -43,7 +43,7 @@ pub(super) struct Ctx<'a> {
     pub limits: &'a Limits,
     pub now: OffsetDateTime,
     pub news: Mutex<News>,
-    pub events: Mutex<Vec<RunEvent>>,
+    pub events: Mutex<Vec<ChainedEvent>>,
 }
 
 impl Ctx<'_> {
@@ -100,7 +100,7 @@ async fn attempt(
     let (run, limits) = (ctx.run, ctx.limits);
     let recorded_so_far = ctx.news.lock().map_or(0, |n| n.events_recorded);
     let result = conn
-        .transaction::<_, crate::failure::Failure, _>(async |conn| {
+        .transaction::<_, crate::store_error::StoreError, _>(async |conn| {
             let event = &ctx.plan.context["event"];
             let trigger = action::Trigger {
                 event_type: event["type"].as_str().unwrap_or_default(),
@@ -115,13 +115,13 @@ async fn attempt(
             };
             let depth = run.depth + 1;
             if depth > limits.chain_depth {
-                return Err(Failure::Domain(DomainError::Vetoed(format!(
+                return Err(StoreError::Domain(DomainError::Vetoed(format!(
                     "Stopped: this is the {}th event in a chain of workflows starting each other (at most {}). Check for a loop.",
                     depth, limits.chain_depth
                 ))));
             }
             if recorded_so_far >= limits.run_events {
-                return Err(Failure::Domain(DomainError::Vetoed(format!(
+                return Err(StoreError::Domain(DomainError::Vetoed(format!(
                     "Stopped: this run has recorded {} events, the most one run may; {event_type} was not recorded.",
                     limits.run_events
                 ))));
@@ -141,7 +141,7 @@ async fn attempt(
                 let mut news = ctx.news.lock().unwrap_or_else(|e| e.into_inner());
                 news.events_recorded += 1;
                 let mut events = ctx.events.lock().unwrap_or_else(|e| e.into_inner());
-                events.push(RunEvent {
+                events.push(ChainedEvent {
                     event,
                     limits: *limits,
                 });
@@ -149,7 +149,7 @@ async fn attempt(
             Ok(output)
         }
         Ok(Err(message)) => Err(message),
-        Err(Failure::Domain(DomainError::Vetoed(message))) => Err(message),
+        Err(StoreError::Domain(DomainError::Vetoed(message))) => Err(message),
         Err(other) => Err(format!("The step could not be saved: {other}")),
     }
 }

@@ -87,11 +87,11 @@ async fn commit(pool: &Pool, jobs: Vec<Job>) {
             .get()
             .await
             .map_err(|e| DomainError::caused_by("no database connection for events", e))?;
-        conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+        conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
             let mut answers = Vec::with_capacity(jobs.len());
             for job in &jobs {
                 let answer = conn
-                    .transaction::<_, crate::failure::Failure, _>(async |conn| {
+                    .transaction::<_, crate::store_error::StoreError, _>(async |conn| {
                         ingest_in(conn, &job.org, &job.event).await
                     })
                     .await;

@@ -10,10 +10,10 @@ pub use group::GroupCommit;
 use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
-use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::repo;
 use crate::repo::event::NewEvent;
+use crate::store_error::QueryResult;
 use crate::workflow::{FieldError, is_event_type};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
@@ -101,7 +101,7 @@ pub async fn send(
     posted: &PostedEvent,
 ) -> DomainResult<Accepted> {
     let event = sent_event(actor, posted)?;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         ingest_in(conn, &actor.org().id, &event).await
     })
     .await
@@ -127,7 +127,7 @@ pub async fn ingest(
     actor: Option<&str>,
 ) -> DomainResult<Accepted> {
     let event = new_event(posted, source, actor)?;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         ingest_in(conn, org, &event).await
     })
     .await
@@ -207,7 +207,7 @@ pub async fn record_and_queue(
 
 /// An event a run records, with the limits its chain is held to.
 #[derive(Clone, Debug)]
-pub struct RunEvent {
+pub struct ChainedEvent {
     pub event: NewEvent,
     pub limits: Limits,
 }
@@ -220,7 +220,7 @@ pub async fn record_run_events(
     conn: &mut Conn,
     org: &OrgId,
     root: &EventId,
-    events: &[RunEvent],
+    events: &[ChainedEvent],
 ) -> QueryResult<Vec<Recorded>> {
     if events.is_empty() {
         return Ok(Vec::new());
@@ -230,7 +230,7 @@ pub async fn record_run_events(
     let types: Vec<&str> = news.iter().map(|e| e.event_type.as_str()).collect();
     let by_type = repo::workflow::listening_any(conn, org, &types).await?;
     let mut recorded = Vec::with_capacity(events.len());
-    for (id, RunEvent { event, limits }) in ids.into_iter().zip(events) {
+    for (id, ChainedEvent { event, limits }) in ids.into_iter().zip(events) {
         let (listening, ignored) = by_type
             .get(&event.event_type)
             .map(|(l, i)| (l.as_slice(), i.as_slice()))

@@ -16,7 +16,6 @@ use crate::auth;
 use crate::db::Conn;
 use crate::entity::{EventSource, Member, Organization};
 use crate::error::{DomainError, DomainResult};
-use crate::failure::QueryResult;
 use crate::id::Generate;
 use crate::id::{InvitationId, UserId, digest, random_base62};
 use crate::repo;
@@ -24,6 +23,7 @@ use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, organizations, users};
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use crate::team::{InvitationPage, InvitationView, Invited, Visitor};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
@@ -60,7 +60,7 @@ pub async fn invite(
     };
     let org = actor.org.id.clone();
     let invited = conn
-        .transaction::<_, crate::failure::Failure, _>(async |conn| { crate::failure::domain(async {
+        .transaction::<_, crate::store_error::StoreError, _>(async |conn| { crate::store_error::domain(async {
             if is_member(conn, &org, email).await? {
                 return Err(DomainError::Validation(vec![FieldError::new(
                     "email",
@@ -81,7 +81,7 @@ pub async fn invite(
                     invitations::expires_at.eq(expires_at),
                 ))
                 .execute(conn)
-                .await.map_err(crate::failure::Failure::from)?;
+                .await.map_err(crate::store_error::StoreError::from)?;
             let event = record(
                 actor,
                 "Member.invited",
@@ -133,7 +133,7 @@ pub async fn revoke_invitation(
     .get_result(conn)
     .await
     .optional()
-    .map_err(crate::failure::Failure::from)?;
+    .map_err(crate::store_error::StoreError::from)?;
     let email = revoked.ok_or(DomainError::NotFound)?;
     let event = record(
         actor,
@@ -178,13 +178,13 @@ async fn usable(
             .first(conn)
             .await
             .optional()
-            .map_err(crate::failure::Failure::from)?
+            .map_err(crate::store_error::StoreError::from)?
     } else {
         query
             .first(conn)
             .await
             .optional()
-            .map_err(crate::failure::Failure::from)?
+            .map_err(crate::store_error::StoreError::from)?
     };
     let (id, email, role, expires_at, (org_id, slug, name)) = row.ok_or(DomainError::NotFound)?;
     let org = Organization {
@@ -242,7 +242,7 @@ pub async fn accept(
     let password_hash = auth::hash_password(password)
         .await
         .map_err(|e| DomainError::internal(e.to_string()))?;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| { crate::failure::domain(async {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| { crate::store_error::domain(async {
         let (id, InvitationView { email, role, org, .. }) = usable(conn, token, true).await?;
         if repo::org::user_by_email(conn, &email).await?.is_some() {
             return Err(DomainError::Refused(format!(
@@ -304,7 +304,7 @@ async fn addressed_to(
         .select((users::email, users::display_name))
         .first(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     if !sent_to(&email, &view) {
         return Err(DomainError::Refused(format!(
             "This invitation is for {}, and you are signed in as {email}. Sign out, then open the link again and sign in as {}.",
@@ -317,8 +317,8 @@ async fn addressed_to(
 /// Joins by an invitation as the signed-in account `user`, which says yes: the invitation must
 /// have been sent to the account's address. The link works once.
 pub async fn join(conn: &mut Conn, token: &str, user: &UserId) -> DomainResult<Member> {
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
-        crate::failure::domain(async {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+        crate::store_error::domain(async {
             let (id, view, display_name) = addressed_to(conn, token, user).await?;
             let InvitationView {
                 email, role, org, ..
@@ -348,7 +348,7 @@ pub async fn join(conn: &mut Conn, token: &str, user: &UserId) -> DomainResult<M
 /// Says no to an invitation as the signed-in account `user` it was sent to: its link stops
 /// working, and its organization's audit shows the answer.
 pub async fn decline(conn: &mut Conn, token: &str, user: &UserId) -> DomainResult<Organization> {
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         let (id, view, _) = addressed_to(conn, token, user).await?;
         diesel::update(invitations::table.find(id.sql()))
             .set(invitations::revoked_at.eq(OffsetDateTime::now_utc()))

@@ -8,13 +8,13 @@ use crate::access;
 use crate::db::Conn;
 use crate::entity::{EventSource, Member, Organization};
 use crate::error::{DomainError, DomainResult};
-use crate::failure::QueryResult;
 use crate::id::{InvitationId, UserId};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, users};
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 pub use crate::team::{InvitationView, Invited, MemberEntry, PendingInvitation, Team};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
@@ -94,7 +94,7 @@ pub async fn list(conn: &mut Conn, by: &impl Managing) -> DomainResult<Team> {
         ))
         .load(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     let members = rows
         .into_iter()
         .map(
@@ -123,7 +123,7 @@ pub async fn list(conn: &mut Conn, by: &impl Managing) -> DomainResult<Team> {
         ))
         .load::<(InvitationId, String, Role, OffsetDateTime, OffsetDateTime)>(conn)
         .await
-        .map_err(crate::failure::Failure::from)?
+        .map_err(crate::store_error::StoreError::from)?
         .into_iter()
         .map(
             |(id, email, role, created_at, expires_at)| PendingInvitation {
@@ -172,8 +172,8 @@ pub async fn change_role(
     let actor = &by.manager()?;
     let role = parse_role(role).map_err(|e| DomainError::Validation(vec![e]))?;
     let org = actor.org.id.clone();
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
-        crate::failure::domain(async {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+        crate::store_error::domain(async {
             let admins = lock_admins(conn, &org).await?;
             let current: Role = memberships::table
                 .filter(memberships::org_id.eq(org.sql()))
@@ -182,7 +182,7 @@ pub async fn change_role(
                 .first(conn)
                 .await
                 .optional()
-                .map_err(crate::failure::Failure::from)?
+                .map_err(crate::store_error::StoreError::from)?
                 .ok_or(DomainError::NotFound)?;
             if current == role {
                 return Ok(());
@@ -198,7 +198,7 @@ pub async fn change_role(
             .set(memberships::role.eq(role.sql()))
             .execute(conn)
             .await
-            .map_err(crate::failure::Failure::from)?;
+            .map_err(crate::store_error::StoreError::from)?;
             let event = record(
                 actor,
                 "Member.roleChanged",
@@ -219,8 +219,8 @@ pub async fn change_role(
 pub async fn remove(conn: &mut Conn, by: &impl Managing, user: &UserId) -> DomainResult<()> {
     let actor = &by.manager()?;
     let org = actor.org.id.clone();
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
-        crate::failure::domain(async {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+        crate::store_error::domain(async {
             let admins = lock_admins(conn, &org).await?;
             if admins.contains(user) && admins.len() <= 1 {
                 return Err(DomainError::Refused(LAST_ADMIN.into()));
@@ -234,14 +234,14 @@ pub async fn remove(conn: &mut Conn, by: &impl Managing, user: &UserId) -> Domai
             .get_result(conn)
             .await
             .optional()
-            .map_err(crate::failure::Failure::from)?;
+            .map_err(crate::store_error::StoreError::from)?;
             let role = removed.ok_or(DomainError::NotFound)?;
             let email: String = users::table
                 .find(user.sql())
                 .select(users::email)
                 .first(conn)
                 .await
-                .map_err(crate::failure::Failure::from)?;
+                .map_err(crate::store_error::StoreError::from)?;
             let event = record(
                 actor,
                 "Member.removed",

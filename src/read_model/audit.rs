@@ -101,7 +101,7 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
         ))
         .load(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     let next_before = (rows.len() as i64 > PAGE).then(|| rows[PAGE as usize - 1].0);
     rows.truncate(PAGE as usize);
 
@@ -112,7 +112,7 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
         .select((users::id, users::display_name))
         .load::<(String, String)>(conn)
         .await
-        .map_err(crate::failure::Failure::from)?
+        .map_err(crate::store_error::StoreError::from)?
         .into_iter()
         .collect();
     let keys: Vec<(String, String)> = crate::schema::api_keys::table
@@ -121,7 +121,7 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
         .select((crate::schema::api_keys::id, crate::schema::api_keys::name))
         .load(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     names.extend(
         keys.into_iter()
             .map(|(id, name)| (id, format!("API key “{name}”"))),
@@ -136,7 +136,7 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
         .select((crate::schema::workflows::id, crate::schema::workflows::name))
         .load::<(String, String)>(conn)
         .await
-        .map_err(crate::failure::Failure::from)?
+        .map_err(crate::store_error::StoreError::from)?
         .into_iter()
         .collect();
     let entries = rows
@@ -159,11 +159,11 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
         .select((users::id, users::display_name, users::email))
         .load(conn)
         .await
-        .map_err(crate::failure::Failure::from)?;
+        .map_err(crate::store_error::StoreError::from)?;
     let emails: Vec<String> = members.iter().map(|(_, _, e)| e.clone()).collect();
     let floods = crate::auth::flooded(conn, &emails)
         .await
-        .map_err(crate::failure::Failure::from)?
+        .map_err(crate::store_error::StoreError::from)?
         .into_iter()
         .filter_map(|(email, failures, networks)| {
             let (_, name, email) = members

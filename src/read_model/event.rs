@@ -2,14 +2,14 @@
 //! the paused workflows that ignored it. Three queries a page, whatever its length.
 
 use crate::db::Conn;
-use crate::entity::{Actor, EventLogEntry, EventLogPage, TriggeredRun, WorkflowRef};
+use crate::entity::{Actor, EventLogEntry, EventLogPage, NamedWorkflow, TriggeredRun};
 use crate::error::DomainResult;
-use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::list_query::EventQuery;
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
@@ -168,7 +168,7 @@ async fn read_page(
                 .flatten()
                 .filter_map(|v| v.as_str())
                 .filter_map(|w| {
-                    Some(WorkflowRef {
+                    Some(NamedWorkflow {
                         id: WorkflowId::parse(w)?,
                         name: names.get(w)?.clone(),
                     })

@@ -11,7 +11,7 @@ use {
     crate::entity::Actor,
     crate::error::DomainResult,
     crate::id::WorkflowId,
-    crate::repo::{self, stats::Scope},
+    crate::repo::{self, stats::Selection},
     time::OffsetDateTime,
 };
 
@@ -26,7 +26,7 @@ pub async fn workflow_charts(
     let org = &actor.org().id;
     repo::workflow::get(conn, org, workflow).await?;
     let (threshold, time_zone) = repo::org::preferences(conn, org).await?;
-    let scope = Scope {
+    let scope = Selection {
         org,
         workflow: Some(workflow),
         from: range.start(now),

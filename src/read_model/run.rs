@@ -138,7 +138,7 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
     let (retried_by, retries) = repo::run::retries_of(conn, org, id, 5).await?;
     let current = match repo::workflow::get(conn, org, &run.workflow).await {
         Ok(workflow) => Some(workflow),
-        Err(crate::failure::Failure::Database(diesel::result::Error::NotFound)) => None,
+        Err(crate::store_error::StoreError::Database(diesel::result::Error::NotFound)) => None,
         Err(other) => return Err(other.into()),
     };
     let state = (run.status, run.failed_step, lineage_next_step);

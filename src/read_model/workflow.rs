@@ -38,9 +38,10 @@ pub async fn search(
     repo::workflow::search::search(conn, &actor.org().id, search)
         .await
         .map_err(|e| match &e {
-            crate::failure::Failure::Database(diesel::result::Error::DatabaseError(_, info))
-                if info.message().starts_with("invalid regular expression") =>
-            {
+            crate::store_error::StoreError::Database(diesel::result::Error::DatabaseError(
+                _,
+                info,
+            )) if info.message().starts_with("invalid regular expression") => {
                 crate::DomainError::field(
                     "filter",
                     format!("A $regex pattern does not read: {}", info.message()),

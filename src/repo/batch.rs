@@ -2,13 +2,13 @@
 //! same confirm sent twice queues it once; their runs carry `runs.batch_id`.
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::Generate;
 use crate::id::{BatchId, EventId, OrgId, RunId, WorkflowId};
 use crate::list_query::RunQuery;
 use crate::run::RunStatus;
 use crate::schema::{run_batches, runs};
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;

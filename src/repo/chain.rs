@@ -2,10 +2,10 @@
 //! event, so that one posted event cannot fan out without end.
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId};
 use crate::schema::event_chains;
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 

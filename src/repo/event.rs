@@ -3,11 +3,11 @@
 
 use crate::db::Conn;
 use crate::entity::{Event, EventSource};
-use crate::failure::QueryResult;
 use crate::id::Generate;
 use crate::id::{EventId, OrgId};
 use crate::schema::events;
 use crate::sql_text::{Sql, Value as Bound};
+use crate::store_error::QueryResult;
 use diesel::dsl::Eq;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;

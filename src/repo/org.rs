@@ -2,11 +2,11 @@
 
 use crate::db::Conn;
 use crate::entity::{Member, Organization};
-use crate::failure::QueryResult;
 use crate::id::{OrgId, UserId};
 use crate::role::Role;
 use crate::schema::{memberships, organizations, users};
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 

@@ -2,11 +2,11 @@
 //! later steps (their outputs) and by the run page.
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::{OrgId, RunId};
 use crate::run::StepStatus;
 use crate::schema::run_steps;
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;

@@ -5,10 +5,10 @@
 //! even when a request that loaded it before finishes after.
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::digest;
 use crate::schema::sessions;
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;

@@ -36,7 +36,9 @@ async fn sort_out<'c>(
         if !workflows.contains_key(&c.workflow_id) {
             let found = match repo::workflow::get(conn, org, &c.workflow_id).await {
                 Ok(w) => Some(w),
-                Err(crate::failure::Failure::Database(diesel::result::Error::NotFound)) => None,
+                Err(crate::store_error::StoreError::Database(diesel::result::Error::NotFound)) => {
+                    None
+                }
                 Err(e) => return Err(e.into()),
             };
             workflows.insert(c.workflow_id.clone(), found);
@@ -140,7 +142,7 @@ pub async fn retry_bulk(
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&");
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         let Some(batch) =
             repo::batch::insert(conn, org, &by, (from.as_str(), &filter, key)).await?
         else {
@@ -226,7 +228,7 @@ pub async fn cancel_batch(
 ) -> DomainResult<usize> {
     crate::access::edit(actor)?;
     let org = &actor.org().id;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         repo::batch::get(conn, org, id).await?;
         let now = time::OffsetDateTime::now_utc();
         let asked = repo::batch::cancel_unstarted(conn, org, id, &actor.reference(), now).await?;

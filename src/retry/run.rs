@@ -169,7 +169,7 @@ pub async fn retry(
 ) -> DomainResult<RunId> {
     crate::access::edit(actor)?;
     let org = actor.org();
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| { crate::failure::domain(async {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| { crate::store_error::domain(async {
         repo::run::lock(conn, &org.id, id).await?;
         let (newest, retries) = repo::run::retries_of(conn, &org.id, id, 1).await?;
         if let Some(seen) = based_on.filter(|seen| *seen != retries) {
@@ -254,8 +254,8 @@ async fn queue(
 pub async fn cancel(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainResult<()> {
     crate::access::edit(actor)?;
     let org = &actor.org().id;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
-        crate::failure::domain(async {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+        crate::store_error::domain(async {
             let status = repo::run::lock(conn, org, id).await?;
             if !status.is_in_flight() {
                 return Err(DomainError::Refused(format!(

@@ -20,7 +20,7 @@ pub async fn create(
 ) -> DomainResult<Workflow> {
     crate::access::edit(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         let id = WorkflowId::generate();
         let org = &actor.org().id;
         let created = repo::workflow::insert(conn, org, &id, &fields, actor.user()).await?;

@@ -85,8 +85,9 @@ pub(crate) async fn transition(
     verb: Verb,
 ) -> DomainResult<Workflow> {
     crate::access::edit(actor)?;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
-        crate::failure::domain(async { transition_in(conn, hooks, actor, id, verb).await }).await
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+        crate::store_error::domain(async { transition_in(conn, hooks, actor, id, verb).await })
+            .await
     })
     .await
     .map_err(Into::into)

@@ -23,7 +23,7 @@ pub async fn trigger(
 ) -> DomainResult<(Workflow, RunId)> {
     crate::access::edit(actor)?;
     let data = crate::payload::check("payload", payload)?;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         let triggered = super::transition_in(conn, hooks, actor, id, Verb::Trigger).await?;
         let event = NewEvent {
             actor: Some(actor.reference()),

@@ -77,8 +77,8 @@ pub(super) async fn update_restoring(
 ) -> DomainResult<Workflow> {
     crate::access::edit(actor)?;
     let fields = input.validate().map_err(DomainError::Validation)?;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
-        crate::failure::domain(async {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+        crate::store_error::domain(async {
             let org = &actor.org().id;
             let current = repo::workflow::get_for_update(conn, org, id).await?;
             if current.status.apply(Verb::Update).is_none() {

@@ -25,7 +25,7 @@ async fn the_cursor_walks_every_event_once_even_one_committed_late() {
     let (recorded_tx, recorded_rx) = tokio::sync::oneshot::channel();
     let slow = tokio::spawn(async move {
         slow_conn
-            .transaction::<_, switchyard::failure::Failure, _>(async |c| {
+            .transaction::<_, switchyard::store_error::StoreError, _>(async |c| {
                 let event = NewEvent::new("Slow.recorded", json!({}), EventSource::Api);
                 let recorded = switchyard::repo::event::insert(c, &slow_org, &event)
                     .await?

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use switchyard::engine::{self, Progress};
 use switchyard::id::Generate;
 use switchyard::id::RunId;
-use switchyard::repo::stats::{self, Failure, Outcome, Period, Scope};
+use switchyard::repo::stats::{self, Failure, Period, RunOutcome, Selection};
 use switchyard::run::RunStatus;
 use switchyard::schema::runs;
 use switchyard::sql_text::Sql;
@@ -101,7 +101,7 @@ async fn check(steps: Vec<Step>) {
         if let Some(f) = &failure {
             *expected_groups.entry(f.group(workflow)).or_default() += 1;
         }
-        let outcome = Outcome {
+        let outcome = RunOutcome {
             org: &admin.org.id,
             workflow,
             version: s.version,
@@ -124,7 +124,7 @@ async fn check(steps: Vec<Step>) {
             stats::fold(&mut conn, batch).await.expect("fold");
         }
     }
-    let scope = Scope {
+    let scope = Selection {
         org: &admin.org.id,
         workflow: None,
         from: base(),
@@ -216,7 +216,7 @@ async fn the_rollups_of_real_runs_equal_a_recount_of_the_runs() {
     switchyard::housekeeping::fold(&mut conn)
         .await
         .expect("fold");
-    let scope = Scope {
+    let scope = Selection {
         org: &admin.org.id,
         workflow: None,
         from: now - Duration::hours(2),
@@ -260,7 +260,7 @@ async fn the_rollups_of_real_runs_equal_a_recount_of_the_runs() {
     assert_eq!(grouped, 2, "the failed runs carry their group");
     let w_total = stats::by_version(
         &mut conn,
-        &Scope {
+        &Selection {
             workflow: Some(&w.id),
             ..scope
         },
@@ -305,7 +305,7 @@ async fn a_run_taken_over_after_a_crash_counts_once() {
     switchyard::housekeeping::fold(&mut conn)
         .await
         .expect("fold");
-    let scope = Scope {
+    let scope = Selection {
         org: &admin.org.id,
         workflow: None,
         from: t0 - Duration::hours(1),

@@ -256,7 +256,7 @@ async fn a_statement_over_its_pools_limit_is_cancelled_and_the_connection_goes_o
     let pool = switchyard::db::pool_with(
         &db.url,
         1,
-        switchyard::db::Limits {
+        switchyard::db::Timeouts {
             statement: std::time::Duration::from_millis(300),
         },
     )
@@ -298,7 +298,8 @@ struct Count {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_request_given_up_cancels_its_statement_and_its_connection_is_not_reused() {
     let db = TestDb::new().await;
-    let pool = switchyard::db::pool_with(&db.url, 2, switchyard::db::Limits::ENGINE).expect("pool");
+    let pool =
+        switchyard::db::pool_with(&db.url, 2, switchyard::db::Timeouts::ENGINE).expect("pool");
     let request = {
         let pool = pool.clone();
         switchyard::db::until_dropped(switchyard::db::Abandonment::default(), async move {

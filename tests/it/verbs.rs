@@ -165,7 +165,7 @@ async fn delete_is_soft_hides_the_workflow_and_keeps_its_events() {
         .expect_err("hidden");
     assert!(matches!(
         err,
-        switchyard::failure::Failure::Database(diesel::result::Error::NotFound)
+        switchyard::store_error::StoreError::Database(diesel::result::Error::NotFound)
     ));
     let page = repo::workflow::find(&mut conn, &admin.org.id, &Default::default())
         .await

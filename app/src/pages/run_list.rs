@@ -14,7 +14,7 @@ use crate::server_fns::runs::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use switchyard_model::entity::{RunSummary, WorkflowRef};
+use switchyard_model::entity::{NamedWorkflow, RunSummary};
 use switchyard_model::id::RunId;
 use switchyard_model::retry::{BatchProgress, BulkPreview};
 use switchyard_model::run::RunStatus;
@@ -57,7 +57,7 @@ fn FilterForm(
     filters: RunFilters,
     /// The workflows to choose from; none on a workflow's own history.
     #[prop(optional)]
-    workflows: Vec<WorkflowRef>,
+    workflows: Vec<NamedWorkflow>,
     /// The failure group filtered by, in words.
     group: Option<String>,
 ) -> impl IntoView {

@@ -140,7 +140,7 @@ fn FilterForm(org: String, filters: Filters, errors: Option<AppError>) -> impl I
 #[component]
 fn WorkflowTable(
     org: String,
-    page: switchyard_model::list_query::Page<crate::server_fns::workflows::WorkflowRow>,
+    page: switchyard_model::list_query::Page<crate::server_fns::workflows::ListedWorkflow>,
     filters: Filters,
     may_edit: bool,
 ) -> impl IntoView {

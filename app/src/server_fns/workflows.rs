@@ -18,7 +18,7 @@ pub struct WorkflowView {
 /// A workflow as the list shows it: its row, not its definition, so that the list's server
 /// function reads eight fields a workflow instead of its every step.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WorkflowRow {
+pub struct ListedWorkflow {
     pub id: switchyard_model::WorkflowId,
     pub name: String,
     pub trigger_event: String,
@@ -29,9 +29,9 @@ pub struct WorkflowRow {
     pub success_rate: Option<f64>,
 }
 
-impl From<Workflow> for WorkflowRow {
+impl From<Workflow> for ListedWorkflow {
     fn from(w: Workflow) -> Self {
-        WorkflowRow {
+        ListedWorkflow {
             success_rate: w.success_rate(),
             id: w.id,
             name: w.name,
@@ -53,7 +53,7 @@ pub async fn list_workflows(
     #[server(default)] q: String,
     #[server(default)] sort: String,
     #[server(default)] cursor: String,
-) -> Result<(Member, Page<WorkflowRow>), AppError> {
+) -> Result<(Member, Page<ListedWorkflow>), AppError> {
     use switchyard_model::list_query::WorkflowQuery;
     let (member, mut conn) = crate::state::member(&org).await?;
     let query = WorkflowQuery::parse(&[
@@ -65,7 +65,7 @@ pub async fn list_workflows(
     ])?;
     let page = switchyard::read_model::workflow::list(&mut conn, &member, &query).await?;
     let page = Page {
-        results: page.results.into_iter().map(WorkflowRow::from).collect(),
+        results: page.results.into_iter().map(ListedWorkflow::from).collect(),
         total: page.total,
         has_more: page.has_more,
         cursor: page.cursor,

@@ -223,7 +223,7 @@ pub struct TriggeredRun {
 
 /// A workflow named by the event log (one that ignored an event while paused).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WorkflowRef {
+pub struct NamedWorkflow {
     pub id: WorkflowId,
     pub name: String,
 }
@@ -234,7 +234,7 @@ pub struct EventLogEntry {
     pub event: Event,
     pub seq: i64,
     pub triggered: Vec<TriggeredRun>,
-    pub ignored: Vec<WorkflowRef>,
+    pub ignored: Vec<NamedWorkflow>,
 }
 
 /// A page of the event log, newest first; `before` fetches the next (older) page.

@@ -22,7 +22,7 @@ pub struct RunList {
     pub runs: Vec<RunSummary>,
     pub next: Option<RunId>,
     /// The organization's workflows, by name, to filter by.
-    pub workflows: Vec<crate::entity::WorkflowRef>,
+    pub workflows: Vec<crate::entity::NamedWorkflow>,
     /// The failure group filtered by, in words: its workflow, step and error.
     pub group: Option<String>,
     /// The bulk retry filtered by, with its progress.

@@ -320,7 +320,7 @@ impl Workers {
         let handles = server::workers::start_counted(
             &app.db.pool,
             &app.db.url,
-            &server::workers::Settings::default(),
+            &server::workers::WorkerSettings::default(),
             &stopped,
             &liveness,
         );

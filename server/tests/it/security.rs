@@ -507,7 +507,7 @@ async fn a_flood_of_wrong_sign_ins_leaves_pages_and_runs_answering() {
     let workers = server::workers::start(
         &engine_pool,
         &app.db.url,
-        &server::workers::Settings::default(),
+        &server::workers::WorkerSettings::default(),
         &stopped,
     );
     let flood: Vec<_> = (0..200)

@@ -460,7 +460,7 @@ async fn an_editor_creates_edits_and_moves_a_workflow_through_its_verbs() {
         .await;
     let (_, page): (
         switchyard::Member,
-        switchyard::list_query::Page<app::server_fns::workflows::WorkflowRow>,
+        switchyard::list_query::Page<app::server_fns::workflows::ListedWorkflow>,
     ) = serde_json::from_str(&list.body).expect("page");
     let id = page.results[0].id.to_string();
     let refused = app

@@ -27,7 +27,7 @@ async fn the_servers_workers_wake_on_notify_run_a_posted_event_and_stop_when_ask
     .expect("key");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     // Polling once a minute: only the NOTIFY sent at commit can wake them in time.
-    let settings = server::workers::Settings {
+    let settings = server::workers::WorkerSettings {
         poll: std::time::Duration::from_secs(60),
         ..Default::default()
     };

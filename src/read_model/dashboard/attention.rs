@@ -6,7 +6,7 @@ use {
     crate::db::Conn,
     crate::error::DomainResult,
     crate::id::WorkflowId,
-    crate::repo::{self, stats::Scope},
+    crate::repo::{self, stats::Selection},
     crate::stats::Range,
     crate::stats::Tally,
     std::collections::BTreeMap,
@@ -26,7 +26,7 @@ pub(super) struct Failing<'a> {
 /// many runs it is about.
 pub(super) async fn attention(
     conn: &mut Conn,
-    scope: &Scope<'_>,
+    scope: &Selection<'_>,
     range: Range,
     failing_with: Failing<'_>,
 ) -> DomainResult<Vec<Attention>> {
@@ -67,7 +67,7 @@ pub(super) async fn attention(
     for (workflow, start, tally) in repo::stats::series_of(conn, scope, &ids, period, tz).await? {
         counts.insert((workflow, start), tally);
     }
-    let wide = Scope {
+    let wide = Selection {
         workflow: None,
         from: scope.to - Duration::days(90),
         ..*scope
@@ -140,11 +140,11 @@ async fn version_mark(
 /// version before it. Versions with fewer than three finished runs say nothing.
 pub(crate) async fn failing_since(
     conn: &mut Conn,
-    scope: &Scope<'_>,
+    scope: &Selection<'_>,
     threshold: f64,
     offset: i32,
 ) -> DomainResult<Option<VersionMark>> {
-    let wide = Scope {
+    let wide = Selection {
         from: scope.to - Duration::days(90),
         ..*scope
     };

@@ -5,7 +5,7 @@ use {
     super::{Group, Point, without_step},
     crate::db::Conn,
     crate::error::DomainResult,
-    crate::repo::{self, stats::Scope},
+    crate::repo::{self, stats::Selection},
     crate::stats::Range,
     crate::stats::Tally,
     std::collections::BTreeMap,
@@ -15,7 +15,7 @@ use {
 /// Every period of the scope (none missing), with its runs and durations.
 pub(crate) async fn chart(
     conn: &mut Conn,
-    scope: &Scope<'_>,
+    scope: &Selection<'_>,
     range: Range,
     tz: &str,
 ) -> DomainResult<Vec<(OffsetDateTime, Point, Tally)>> {

@@ -21,7 +21,7 @@ use {
     crate::db::Conn,
     crate::entity::Actor,
     crate::error::DomainResult,
-    crate::repo::{self, stats::Scope},
+    crate::repo::{self, stats::Selection},
     crate::stats::Tally,
     std::collections::BTreeMap,
     time::OffsetDateTime,
@@ -42,7 +42,7 @@ pub async fn dashboard(
     let (threshold, time_zone) = repo::org::preferences(conn, org).await?;
     let to = now;
     let from = range.start(now);
-    let scope = Scope {
+    let scope = Selection {
         org,
         workflow: None,
         from,
@@ -53,7 +53,7 @@ pub async fn dashboard(
     for (_, _, t) in &points {
         total.add(t);
     }
-    let before = Scope {
+    let before = Selection {
         org,
         workflow: None,
         from: from - (to - from),
@@ -102,7 +102,7 @@ pub async fn dashboard(
 }
 
 /// The failure-rate alerts raised over the scope, newest first.
-async fn alerts(conn: &mut Conn, scope: &Scope<'_>, offset: i32) -> DomainResult<Vec<Alert>> {
+async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainResult<Vec<Alert>> {
     use crate::hooks::HIGH_FAILURE_RATE;
     let events = repo::event::of_type(
         conn,

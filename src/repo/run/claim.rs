@@ -2,8 +2,8 @@
 //! one statement, organizations in turn.
 
 use super::*;
-use crate::failure::QueryResult;
 use crate::sql_text::quoted;
+use crate::store_error::QueryResult;
 use diesel::sql_types::{BigInt, Timestamptz};
 
 /// A run a worker holds, with the fencing token of its claim.

@@ -11,13 +11,13 @@ pub use moves::*;
 pub use read::*;
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::Generate;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::{events, runs};
 use crate::sql_text::Sql;
 use crate::sql_text::quoted;
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use std::sync::LazyLock;
@@ -130,7 +130,7 @@ pub async fn prune_ended_before(
 ) -> QueryResult<usize> {
     use crate::schema::run_steps;
     use diesel_async::AsyncConnection;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         let old: Vec<RunId> = runs::table
             .filter(runs::finished_at.lt(before))
             .order(runs::finished_at.asc())

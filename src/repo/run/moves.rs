@@ -3,8 +3,8 @@
 
 use super::Claim;
 use super::*;
-use crate::failure::QueryResult;
 use crate::sql_text::{Sql, Value};
+use crate::store_error::QueryResult;
 use diesel::dsl;
 
 type ClaimedRun<'a> = dsl::And<

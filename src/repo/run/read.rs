@@ -3,12 +3,12 @@
 
 use crate::db::Conn;
 use crate::entity::RunSummary;
-use crate::failure::QueryResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::list_query::RunQuery;
 use crate::run::RunStatus;
 use crate::schema::{events, runs, workflows};
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;

@@ -9,13 +9,13 @@ mod read;
 pub use read::*;
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::{OrgId, RunId, WorkflowId};
 use crate::repo::workflow::Folded;
 use crate::run::RunStatus;
 use crate::schema::run_outcomes;
 use crate::sql_text::Sql;
 use crate::stats::{Tally, bucket_of, fingerprint};
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -42,7 +42,7 @@ impl Failure {
 }
 
 /// One run's start and (or) end, as its transaction appends it.
-pub struct Outcome<'a> {
+pub struct RunOutcome<'a> {
     pub org: &'a OrgId,
     pub workflow: &'a WorkflowId,
     pub version: i32,
@@ -56,7 +56,7 @@ pub struct Outcome<'a> {
 
 pub use crate::stats::hour_of;
 
-pub async fn append(conn: &mut Conn, o: &Outcome<'_>) -> QueryResult<()> {
+pub async fn append(conn: &mut Conn, o: &RunOutcome<'_>) -> QueryResult<()> {
     let (outcome, duration) = match o.ended {
         Some((status, ms)) => (Some(status), Some(ms)),
         None => (None, None),
@@ -122,7 +122,7 @@ struct GroupPart {
 /// many rows it folded.
 pub async fn fold(conn: &mut Conn, batch: i64) -> QueryResult<usize> {
     use diesel_async::AsyncConnection;
-    conn.transaction::<_, crate::failure::Failure, _>(async |conn| {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         let rows: Vec<Row> = run_outcomes::table
             .order(run_outcomes::id.asc())
             .limit(batch)

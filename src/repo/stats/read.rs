@@ -3,13 +3,13 @@
 //! time zone.
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::{OrgId, WorkflowId};
 use crate::run::RunStatus;
 use crate::schema::failure_groups;
 use crate::sql_text::Sql;
 use crate::sql_text::quoted;
 use crate::stats::{BUCKETS, Tally};
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -136,7 +136,7 @@ impl Point {
 }
 
 /// Which runs a read counts: one organization's, over `[from, to)`, of one workflow or all.
-pub struct Scope<'a> {
+pub struct Selection<'a> {
     pub org: &'a OrgId,
     pub workflow: Option<&'a WorkflowId>,
     pub from: OffsetDateTime,
@@ -147,7 +147,7 @@ pub struct Scope<'a> {
 /// runs are absent. Durations are read by `durations`.
 pub async fn series(
     conn: &mut Conn,
-    scope: &Scope<'_>,
+    scope: &Selection<'_>,
     period: Period,
     tz: &str,
 ) -> QueryResult<Vec<(OffsetDateTime, Tally)>> {
@@ -202,7 +202,7 @@ struct VersionPoint {
 /// Counts per workflow and version over the scope, with the first hour each version ran.
 pub async fn by_version(
     conn: &mut Conn,
-    scope: &Scope<'_>,
+    scope: &Selection<'_>,
 ) -> QueryResult<Vec<(WorkflowId, i32, OffsetDateTime, Tally)>> {
     let sql = format!(
         "SELECT workflow_id, version, min(hour) AS start, sum(started)::int8 AS started,
@@ -257,7 +257,7 @@ struct BucketCount {
 /// The duration histogram per period, rollups and rows not folded yet.
 pub async fn durations(
     conn: &mut Conn,
-    scope: &Scope<'_>,
+    scope: &Selection<'_>,
     period: Period,
     tz: &str,
 ) -> QueryResult<BTreeMap<OffsetDateTime, Vec<i64>>> {
@@ -329,7 +329,11 @@ pub struct GroupRow {
 
 /// The largest failure groups of the scope, by failures in it; folded groups only (a group
 /// appears within seconds of its first failure).
-pub async fn groups(conn: &mut Conn, scope: &Scope<'_>, limit: i64) -> QueryResult<Vec<GroupRow>> {
+pub async fn groups(
+    conn: &mut Conn,
+    scope: &Selection<'_>,
+    limit: i64,
+) -> QueryResult<Vec<GroupRow>> {
     diesel::sql_query(
         "SELECT g.key, g.workflow_id, w.name AS workflow_name, g.step, g.error, h.runs,
                 g.runs AS runs_all_time, g.first_seen, g.last_seen, g.versions, g.sample_run
@@ -356,7 +360,7 @@ pub async fn groups(conn: &mut Conn, scope: &Scope<'_>, limit: i64) -> QueryResu
 /// ignored), one query: the dashboard's sparklines.
 pub async fn series_of(
     conn: &mut Conn,
-    scope: &Scope<'_>,
+    scope: &Selection<'_>,
     workflows: &[WorkflowId],
     period: Period,
     tz: &str,

@@ -2,11 +2,11 @@
 
 use crate::db::Conn;
 use crate::entity::Workflow;
-use crate::failure::QueryResult;
 use crate::id::OrgId;
 use crate::list_query::{Page, Position, Sort, WorkflowQuery};
 use crate::schema::workflows;
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;

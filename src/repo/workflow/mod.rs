@@ -9,7 +9,7 @@ mod versions;
 
 pub use list::find;
 pub use tally::{
-    FAILURE_COUNT_SQL, Folded, Health, LAST_RUN_AT_SQL, RUN_COUNT_SQL, SUCCESS_COUNT_SQL,
+    AlertCheck, FAILURE_COUNT_SQL, Folded, LAST_RUN_AT_SQL, RUN_COUNT_SQL, SUCCESS_COUNT_SQL,
     add_folded, alerted, failure_count, health_if_alerting, last_run_at, run_count, run_ended,
     run_started, success_count,
 };
@@ -19,11 +19,11 @@ pub use versions::{
 
 use crate::db::Conn;
 use crate::entity::Workflow;
-use crate::failure::QueryResult;
 use crate::id::{OrgId, UserId, WorkflowId};
 use crate::schema::workflows;
 use crate::sql_text::{Sql, Value};
 use crate::status::Status;
+use crate::store_error::QueryResult;
 use crate::workflow::WorkflowFields;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -250,7 +250,7 @@ pub async fn names_of(
 }
 
 /// The organization's live workflows, by name: what a filter offers.
-pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entity::WorkflowRef>> {
+pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entity::NamedWorkflow>> {
     let rows: Vec<(WorkflowId, String)> = workflows::table
         .filter(workflows::org_id.eq(org.sql()))
         .filter(workflows::deleted_at.is_null())
@@ -261,6 +261,6 @@ pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entit
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name)| crate::entity::WorkflowRef { id, name })
+        .map(|(id, name)| crate::entity::NamedWorkflow { id, name })
         .collect())
 }

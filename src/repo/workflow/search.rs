@@ -4,11 +4,11 @@
 
 use crate::db::Conn;
 use crate::entity::Workflow;
-use crate::failure::QueryResult;
 use crate::id::OrgId;
 use crate::list_query::Page;
 use crate::schema::workflows;
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use crate::workflow_search::{Cmp, Dir, Field, Filter, Kind, Lit, Search, value_of};
 use diesel::dsl::sql;
 use diesel::expression::{

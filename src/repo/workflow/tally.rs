@@ -12,12 +12,12 @@
 //! together the second sees the first's end.
 
 use crate::db::Conn;
-use crate::failure::QueryResult;
 use crate::id::WorkflowId;
 use crate::run::RunStatus;
 use crate::schema::workflows;
 use crate::sql_text::Sql;
 use crate::status::{Cause, Status};
+use crate::store_error::QueryResult;
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
@@ -253,14 +253,14 @@ pub async fn run_ended(conn: &mut Conn, id: &WorkflowId) -> QueryResult<()> {
 /// A workflow's health for the failure-rate alert: its counters (folded and not), when it last
 /// raised the alert, and its organization's threshold.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Health {
+pub struct AlertCheck {
     pub succeeded: i64,
     pub failed: i64,
     pub alerted_at: Option<OffsetDateTime>,
     pub threshold: f64,
 }
 
-impl Health {
+impl AlertCheck {
     /// Whether the alert is due now: above the threshold and not raised in the last hour.
     pub fn alert_due(&self, now: OffsetDateTime) -> bool {
         let quiet = self
@@ -271,10 +271,10 @@ impl Health {
     }
 }
 
-type HealthRow = (i64, i64, Option<OffsetDateTime>, f64);
+type AlertCheckRow = (i64, i64, Option<OffsetDateTime>, f64);
 
-fn health_of((succeeded, failed, alerted_at, threshold): HealthRow) -> Health {
-    Health {
+fn alert_check_of((succeeded, failed, alerted_at, threshold): AlertCheckRow) -> AlertCheck {
+    AlertCheck {
         succeeded,
         failed,
         alerted_at,
@@ -290,10 +290,10 @@ pub async fn health_if_alerting(
     conn: &mut Conn,
     id: &WorkflowId,
     now: OffsetDateTime,
-) -> QueryResult<Option<Health>> {
+) -> QueryResult<Option<AlertCheck>> {
     let threshold_sql =
         "(SELECT o.failure_threshold FROM organizations o WHERE o.id = workflows.org_id)";
-    let bound: HealthRow = workflows::table
+    let bound: AlertCheckRow = workflows::table
         .find(id.sql())
         .select((
             workflows::success_count,
@@ -303,10 +303,10 @@ pub async fn health_if_alerting(
         ))
         .first(conn)
         .await?;
-    if !health_of(bound).alert_due(now) {
+    if !alert_check_of(bound).alert_due(now) {
         return Ok(None);
     }
-    let exact: HealthRow = workflows::table
+    let exact: AlertCheckRow = workflows::table
         .find(id.sql())
         .select((
             sql::<BigInt>(&SUCCESS_COUNT_SQL),
@@ -316,7 +316,7 @@ pub async fn health_if_alerting(
         ))
         .first(conn)
         .await?;
-    let health = health_of(exact);
+    let health = alert_check_of(exact);
     Ok(health.alert_due(now).then_some(health))
 }
 

@@ -2,10 +2,10 @@
 
 use crate::db::Conn;
 use crate::entity::Workflow;
-use crate::failure::QueryResult;
 use crate::id::{OrgId, UserId, WorkflowId};
 use crate::schema::workflow_versions;
 use crate::sql_text::Sql;
+use crate::store_error::QueryResult;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use time::OffsetDateTime;
@@ -61,7 +61,9 @@ pub async fn fields_at(
         .first(conn)
         .await?;
     serde_json::from_value(snapshot).map_err(|e| {
-        crate::failure::Failure::from(diesel::result::Error::DeserializationError(Box::new(e)))
+        crate::store_error::StoreError::from(diesel::result::Error::DeserializationError(Box::new(
+            e,
+        )))
     })
 }
 
@@ -84,9 +86,9 @@ pub async fn fields_at_many(
             serde_json::from_value(snapshot)
                 .map(|fields| (version, fields))
                 .map_err(|e| {
-                    crate::failure::Failure::from(diesel::result::Error::DeserializationError(
-                        Box::new(e),
-                    ))
+                    crate::store_error::StoreError::from(
+                        diesel::result::Error::DeserializationError(Box::new(e)),
+                    )
                 })
         })
         .collect()

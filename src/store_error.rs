@@ -6,65 +6,65 @@
 use crate::error::DomainError;
 
 #[derive(Debug)]
-pub enum Failure {
+pub enum StoreError {
     Database(diesel::result::Error),
     Domain(DomainError),
 }
 
 /// A repository's answer.
-pub type QueryResult<T> = Result<T, Failure>;
+pub type QueryResult<T> = Result<T, StoreError>;
 
 /// A transaction's body written with the domain's error, as `conn.transaction` takes it:
-/// `conn.transaction::<_, Failure, _>(async |conn| domain(async { ... }).await)`. Naming the
+/// `conn.transaction::<_, StoreError, _>(async |conn| domain(async { ... }).await)`. Naming the
 /// body's type here lets its `?` and `return Err(...)` be the domain's, as they read.
 pub async fn domain<T>(
     body: impl Future<Output = crate::error::DomainResult<T>>,
-) -> Result<T, Failure> {
-    body.await.map_err(Failure::Domain)
+) -> Result<T, StoreError> {
+    body.await.map_err(StoreError::Domain)
 }
 
-impl From<diesel::result::Error> for Failure {
+impl From<diesel::result::Error> for StoreError {
     fn from(err: diesel::result::Error) -> Self {
-        Failure::Database(err)
+        StoreError::Database(err)
     }
 }
 
-impl From<DomainError> for Failure {
+impl From<DomainError> for StoreError {
     fn from(err: DomainError) -> Self {
-        Failure::Domain(err)
+        StoreError::Domain(err)
     }
 }
 
-impl From<Failure> for DomainError {
-    fn from(failure: Failure) -> Self {
+impl From<StoreError> for DomainError {
+    fn from(failure: StoreError) -> Self {
         match failure {
-            Failure::Database(diesel::result::Error::NotFound) => DomainError::NotFound,
-            Failure::Database(other) => DomainError::caused_by("database", other),
-            Failure::Domain(err) => err,
+            StoreError::Database(diesel::result::Error::NotFound) => DomainError::NotFound,
+            StoreError::Database(other) => DomainError::caused_by("database", other),
+            StoreError::Domain(err) => err,
         }
     }
 }
 
-impl From<crate::db::PoolError> for Failure {
+impl From<crate::db::PoolError> for StoreError {
     fn from(err: crate::db::PoolError) -> Self {
-        Failure::Domain(DomainError::caused_by("database pool", err))
+        StoreError::Domain(DomainError::caused_by("database pool", err))
     }
 }
 
-impl std::fmt::Display for Failure {
+impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Database(err) => err.fmt(f),
-            Failure::Domain(err) => err.fmt(f),
+            StoreError::Database(err) => err.fmt(f),
+            StoreError::Domain(err) => err.fmt(f),
         }
     }
 }
 
-impl std::error::Error for Failure {
+impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Failure::Database(err) => Some(err),
-            Failure::Domain(err) => Some(err),
+            StoreError::Database(err) => Some(err),
+            StoreError::Domain(err) => Some(err),
         }
     }
 }
@@ -76,12 +76,12 @@ mod tests {
     #[test]
     fn a_database_error_keeps_its_source_and_a_missing_row_is_not_found() {
         use std::error::Error;
-        let err = DomainError::from(Failure::from(
+        let err = DomainError::from(StoreError::from(
             diesel::result::Error::BrokenTransactionManager,
         ));
         let source = err.source().expect("the internal part");
         assert!(source.source().is_some(), "the diesel error is kept");
-        let missing = DomainError::from(Failure::from(diesel::result::Error::NotFound));
+        let missing = DomainError::from(StoreError::from(diesel::result::Error::NotFound));
         assert!(matches!(missing, DomainError::NotFound));
     }
 }
