@@ -84,6 +84,27 @@ pub struct KeyRequest {
     pub expires_on: String,
 }
 
+impl KeyRequest {
+    /// The settings form's request: its name, one checkbox a scope (`Some` when checked, as a
+    /// form sends it), and its last day.
+    pub fn from_checkboxes(
+        name: String,
+        checked: [(Scope, Option<String>); 4],
+        expires_on: String,
+    ) -> Self {
+        let scopes = checked
+            .into_iter()
+            .filter(|(_, on)| on.is_some())
+            .map(|(scope, _)| scope.as_str().to_owned())
+            .collect();
+        KeyRequest {
+            name,
+            scopes,
+            expires_on,
+        }
+    }
+}
+
 /// A checked `KeyRequest`.
 struct Checked {
     name: String,

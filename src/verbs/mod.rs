@@ -165,6 +165,31 @@ pub async fn save(
     }
 }
 
+/// What a verb posted to a workflow's own address did: the workflow moved, or (trigger) a run
+/// was queued.
+pub enum Posted {
+    Moved(Workflow),
+    Queued(Workflow, crate::id::RunId),
+}
+
+/// A verb posted to a workflow's own address (`Verb::posted`: activate, pause, archive, or
+/// trigger with `payload` as the event's data, `null` when absent), for the REST API.
+pub async fn post(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    id: &WorkflowId,
+    verb: Verb,
+    payload: Option<serde_json::Value>,
+) -> DomainResult<Posted> {
+    if verb == Verb::Trigger {
+        let payload = payload.unwrap_or(serde_json::Value::Null);
+        let (workflow, run) = trigger(conn, hooks, actor, id, payload).await?;
+        return Ok(Posted::Queued(workflow, run));
+    }
+    apply(conn, hooks, actor, id, verb).await.map(Posted::Moved)
+}
+
 /// `apply` with the verb as a request names it (`activate`); an unknown name is a field error.
 pub async fn apply_named(
     conn: &mut Conn,

@@ -49,7 +49,7 @@ pub async fn create_api_key(
     #[server(default)] admin: Option<String>,
     #[server(default)] expires_on: String,
 ) -> Result<(), AppError> {
-    use switchyard_model::entity::Scope;
+    use switchyard::{api_key::KeyRequest, entity::Scope};
     let (member, mut conn) = crate::state::member(&org).await?;
     let checked = [
         (Scope::EventsWrite, events_write),
@@ -57,15 +57,7 @@ pub async fn create_api_key(
         (Scope::Write, write),
         (Scope::Admin, admin),
     ];
-    let request = switchyard::api_key::KeyRequest {
-        name,
-        scopes: checked
-            .into_iter()
-            .filter(|(_, on)| on.is_some())
-            .map(|(scope, _)| scope.as_str().to_owned())
-            .collect(),
-        expires_on,
-    };
+    let request = KeyRequest::from_checkboxes(name, checked, expires_on);
     let (key, secret) = switchyard::api_key::create(&mut conn, &member, &request).await?;
     crate::state::keep_once(&new_key_slot(&org), (key.name, secret)).await
 }

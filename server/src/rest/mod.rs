@@ -52,6 +52,15 @@ impl ApiError {
         }
     }
 
+    /// A verb's name in a workflow's address that names none it may take there.
+    pub(crate) fn no_such_verb() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such verb: use activate, pause, archive or trigger (DELETE deletes, PUT updates).",
+        )
+    }
+
     pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!("api: {cause}");
         Self::new(

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use switchyard::read_model::resource::QueuedRun;
+use switchyard::verbs::Posted;
 use switchyard::workflow::resource::WorkflowResource;
 use switchyard::{DomainError, Workflow, WorkflowId, verbs};
 
@@ -187,23 +188,17 @@ pub async fn verb(
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let id = WorkflowId::from_path(&id)?;
-    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let Some(verb) = switchyard::Verb::posted(&verb) else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "There is no such verb: use activate, pause, archive or trigger (DELETE deletes, PUT updates).",
-        ));
+        return Err(ApiError::no_such_verb());
     };
-    if verb == switchyard::Verb::Trigger {
-        let payload = body.0.unwrap_or(Value::Null);
-        let (workflow, run) =
-            verbs::trigger(&mut conn, &state.hooks, &caller, &id, payload).await?;
-        let answer = QueuedRun::triggered(&run, &workflow);
-        return Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response());
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    match verbs::post(&mut conn, &state.hooks, &caller, &id, verb, body.0).await? {
+        Posted::Moved(workflow) => Ok(with_etag(StatusCode::OK, &workflow)),
+        Posted::Queued(workflow, run) => {
+            let answer = QueuedRun::triggered(&run, &workflow);
+            Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+        }
     }
-    let workflow = verbs::apply(&mut conn, &state.hooks, &caller, &id, verb).await?;
-    Ok(with_etag(StatusCode::OK, &workflow))
 }
 
 /// The dry run: what each step of the workflow would do with the body as sample data, without
