@@ -36,16 +36,6 @@ pub enum AppError {
         current: Box<Workflow>,
         input: Box<WorkflowInput>,
     },
-    /// Not an error: the form's step rows were edited (added, removed, moved) without saving.
-    #[error("The form was changed and not saved yet.")]
-    Draft { input: Box<WorkflowInput> },
-    /// Not an error either: the form, not saved, with what it would do with `sample`.
-    #[error("The form was previewed with sample data and not saved.")]
-    Previewed {
-        input: Box<WorkflowInput>,
-        sample: String,
-        dry: Box<switchyard_model::preview::DryRun>,
-    },
     #[error("{0}")]
     SignIn(String),
     #[error("Something went wrong on our side (reference {0}). Please try again.")]
@@ -72,9 +62,7 @@ impl AppError {
             AppError::NotFound => ErrorKind::NotFound.http_status(),
             AppError::Forbidden => ErrorKind::Forbidden.http_status(),
             AppError::Refused(_) | AppError::Conflict { .. } => ErrorKind::Conflict.http_status(),
-            AppError::Invalid { .. } | AppError::Draft { .. } | AppError::Previewed { .. } => {
-                ErrorKind::Invalid.http_status()
-            }
+            AppError::Invalid { .. } => ErrorKind::Invalid.http_status(),
             AppError::Internal(_) => ErrorKind::Internal.http_status(),
             AppError::Request(_) => 400,
         }
@@ -122,9 +110,7 @@ impl AppError {
     pub fn input(&self) -> Option<&WorkflowInput> {
         match self {
             AppError::Invalid { input, .. } => input.as_deref(),
-            AppError::Conflict { input, .. }
-            | AppError::Draft { input }
-            | AppError::Previewed { input, .. } => Some(input),
+            AppError::Conflict { input, .. } => Some(input),
             _ => None,
         }
     }

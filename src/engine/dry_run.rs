@@ -60,6 +60,21 @@ pub async fn dry_run_saved(
     .await
 }
 
+/// `dry_run_input` as the edit form sends it: `id` empty for a workflow not saved yet.
+pub async fn dry_run_form(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: &str,
+    input: &crate::workflow::WorkflowInput,
+    sample_text: &str,
+) -> DomainResult<DryRun> {
+    let id = match id {
+        "" => None,
+        id => Some(WorkflowId::from_path(id)?),
+    };
+    dry_run_input(conn, actor, id.as_ref(), input, sample_text).await
+}
+
 /// The dry run of the workflow form as typed (not saved) with `sample_text`: the form's own
 /// field errors first, as saving would give them. Steps nobody saved are an editor's to try:
 /// Viewers may not (the preview works out whatever expressions it is given).

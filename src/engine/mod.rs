@@ -20,7 +20,7 @@ mod step;
 pub use crate::definition::{Backoff, RetryPolicy};
 pub use crate::ingest::Limits;
 pub use action::past_tense;
-pub use dry_run::{DryRun, dry_run_input, dry_run_saved};
+pub use dry_run::{DryRun, dry_run_form, dry_run_input, dry_run_saved};
 pub use plan::EventContext;
 pub use preview::recorded_effects;
 

@@ -165,6 +165,29 @@ pub async fn save(
     }
 }
 
+/// `save` as the edit form sends it: no `id` creates a workflow; an id updates that one if it
+/// is still at `version`, the version the form was loaded at.
+pub async fn save_form(
+    conn: &mut Conn,
+    hooks: &Hooks,
+    actor: &impl Actor,
+    id: &str,
+    version: &str,
+    input: &WorkflowInput,
+) -> DomainResult<Workflow> {
+    if id.is_empty() {
+        return save(conn, hooks, actor, None, input).await;
+    }
+    let id = WorkflowId::from_path(id)?;
+    let version = version.parse::<i32>().map_err(|_| {
+        DomainError::field(
+            "version",
+            "The form lost track of the version: reload and try again",
+        )
+    })?;
+    save(conn, hooks, actor, Some((&id, version)), input).await
+}
+
 /// What a verb posted to a workflow's own address did: the workflow moved, or (trigger) a run
 /// was queued.
 pub enum Posted {

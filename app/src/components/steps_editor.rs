@@ -9,6 +9,10 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use switchyard_model::workflow::{MappingRow, StepInput};
 
+/// Where the step editor's buttons post: they edit the form as typed and keep it unsaved.
+const EDIT: &str =
+    <crate::server_fns::workflows::EditWorkflowForm as leptos::server_fn::ServerFn>::PATH;
+
 type Errors = Option<AppError>;
 
 fn message(errors: &Errors, key: &str) -> Option<String> {
@@ -40,7 +44,7 @@ pub fn StepsEditor(steps: Vec<StepInput>, errors: Errors, trigger_root: String) 
                 }
                     .into_any()
             }}
-            <button type="submit" name="op" value="add_step" class="secondary">"Add step"</button>
+            <button type="submit" formaction=EDIT name="op" value="add_step" class="secondary">"Add step"</button>
         </fieldset>
     }
 }
@@ -57,9 +61,9 @@ fn StepRow(index: usize, count: usize, step: StepInput, errors: Errors) -> impl 
             <fieldset class="step-group">
             <legend class="step-title">{format!("Step {number}")}</legend>
             <div class="step-tools">
-                <button type="submit" name="op" value=format!("move_up:{index}") disabled=index == 0>"Move up"</button>
-                <button type="submit" name="op" value=format!("move_down:{index}") disabled=index + 1 == count>"Move down"</button>
-                <button type="submit" name="op" value=format!("remove_step:{index}") class="danger">"Remove step"</button>
+                <button type="submit" formaction=EDIT name="op" value=format!("move_up:{index}") disabled=index == 0>"Move up"</button>
+                <button type="submit" formaction=EDIT name="op" value=format!("move_down:{index}") disabled=index + 1 == count>"Move down"</button>
+                <button type="submit" formaction=EDIT name="op" value=format!("remove_step:{index}") class="danger">"Remove step"</button>
             </div>
             <div class="grid two">
                 <TextField id=format!("{id}-action") name=name("action") label="Action" value=step.action
@@ -120,12 +124,12 @@ fn MappingRows(
                                 label="Field" value=row.field placeholder="name" error=field_error />
                             <TextField id=format!("{prefix}-{j}-expr") name=format!("steps[{step}][{list}][{j}][expr]")
                                 label="Value" value=row.expr placeholder="deal.name" error=expr_error />
-                            <button type="submit" name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">"Remove field"</button>
+                            <button type="submit" formaction=EDIT name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">"Remove field"</button>
                         </div>
                     }
                 })
                 .collect_view()}
-            <button type="submit" name="op" value=format!("add_{op}:{step}") class="secondary small">"Add field"</button>
+            <button type="submit" formaction=EDIT name="op" value=format!("add_{op}:{step}") class="secondary small">"Add field"</button>
         </fieldset>
     }
 }

@@ -7,8 +7,11 @@ use crate::components::layout::org_param;
 use crate::components::steps_editor::StepsEditor;
 use crate::error::AppError;
 use crate::server_fns::auth::current_member;
-use crate::server_fns::workflows::{SaveWorkflow, get_workflow};
+use crate::server_fns::workflows::{
+    EditWorkflowForm, Editing, PreviewWorkflow, SaveWorkflow, editing_workflow, get_workflow,
+};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use switchyard_model::definition::Backoff;
@@ -27,6 +30,10 @@ pub fn NewWorkflow() -> impl IntoView {
         ..Default::default()
     };
     let member = Resource::new(move || org.get(), current_member);
+    let kept = Resource::new(
+        move || org.get(),
+        |org| editing_workflow(org, String::new()),
+    );
     view! {
         <Title text="New workflow" />
         <h1>"New workflow"</h1>
@@ -34,8 +41,9 @@ pub fn NewWorkflow() -> impl IntoView {
             {move || {
                 let blank = blank.clone();
                 Suspend::new(async move {
+                    let kept = kept.await.ok().flatten();
                     match member.await {
-                        Ok(m) if m.role.may_edit() => view! { <WorkflowForm org=m.org.slug existing=None initial=blank /> }.into_any(),
+                        Ok(m) if m.role.may_edit() => view! { <WorkflowForm org=m.org.slug existing=None initial=blank kept /> }.into_any(),
                         Ok(_) => crate::pages::error_view(AppError::Forbidden),
                         Err(err) => crate::pages::error_view(err),
                     }
@@ -54,9 +62,14 @@ pub fn EditWorkflow() -> impl IntoView {
         move || (org.get(), id.get()),
         |(org, id)| get_workflow(org, id),
     );
+    let kept = Resource::new(
+        move || (org.get(), id.get()),
+        |(org, id)| editing_workflow(org, id),
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let kept = kept.await.ok().flatten();
                 match view_data.await {
                     Ok(data) if !data.overview.verbs.contains(&Verb::Update) => {
                         let w = data.overview.workflow;
@@ -80,7 +93,7 @@ pub fn EditWorkflow() -> impl IntoView {
                             <Title text=format!("Edit {}", w.name) />
                             <p class="crumbs"><a href=format!("/o/{}/workflows/{}", org.get_untracked(), w.id)>"← " {w.name.clone()}</a></p>
                             <h1>"Edit workflow"</h1>
-                            <WorkflowForm org=org.get_untracked() existing=Some(w) initial=initial />
+                            <WorkflowForm org=org.get_untracked() existing=Some(w) initial=initial kept />
                         }
                             .into_any()
                     }
@@ -91,34 +104,45 @@ pub fn EditWorkflow() -> impl IntoView {
     }
 }
 
-/// The form itself. What it shows: the input an error brought back, else `initial`.
+/// The form itself. What it shows: the input an error brought back, else the form as a step
+/// button or a preview left it (`kept`), else `initial`.
 #[component]
-fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput) -> impl IntoView {
+fn WorkflowForm(
+    org: String,
+    existing: Option<Workflow>,
+    initial: WorkflowInput,
+    kept: Option<Editing>,
+) -> impl IntoView {
     let save = ServerAction::<SaveWorkflow>::new();
-    let outcome = save.value().get_untracked().and_then(|r| r.err());
+    // The buttons that post elsewhere bring their errors back to these.
+    let preview = ServerAction::<PreviewWorkflow>::new();
+    let edit = ServerAction::<EditWorkflowForm>::new();
+    let outcome = [save.value(), preview.value(), edit.value()]
+        .into_iter()
+        .find_map(|value| value.get_untracked().and_then(|r| r.err()));
     let input = outcome
         .as_ref()
         .and_then(|e| e.input())
         .cloned()
+        .or_else(|| kept.as_ref().map(|k| k.input.clone()))
         .unwrap_or(initial);
     let version = match &outcome {
         // Saving again after a conflict overwrites the version the user has now seen.
         Some(AppError::Conflict { current, .. }) => Some(current.version),
         _ => existing.as_ref().map(|w| w.version),
     };
-    let errors = outcome
-        .clone()
-        .filter(|e| !matches!(e, AppError::Draft { .. } | AppError::Previewed { .. }));
-    let (sample, dry) = match &outcome {
-        Some(AppError::Previewed { sample, dry, .. }) => (sample.clone(), Some((**dry).clone())),
-        _ => (
+    let errors = outcome.clone();
+    let dry = kept.as_ref().and_then(|k| k.dry.clone());
+    let sample = outcome
+        .as_ref()
+        .and_then(|e| e.kept("sample"))
+        .or_else(|| kept.map(|k| k.sample))
+        .unwrap_or_else(|| {
             existing
                 .as_ref()
                 .map(|w| serde_json::to_string_pretty(&w.sample_data()).unwrap_or_default())
-                .unwrap_or_else(|| "{}".into()),
-            None,
-        ),
-    };
+                .unwrap_or_else(|| "{}".into())
+        });
     let sample_error = errors.as_ref().and_then(|e| e.field("sample"));
     let trigger = input.trigger_event.clone();
     let open_preview = dry.is_some() || sample_error.is_some();
@@ -139,7 +163,7 @@ fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput)
         {errors.clone().map(|e| view! { <FormProblem error=e /> })}
         <ActionForm action=save attr:class="workflow-form" attr:novalidate="true">
             // Enter in a text field presses the first submit button: make it Save.
-            <button type="submit" name="op" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Save"</button>
+            <button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">"Save"</button>
             <input type="hidden" name="org" value=org />
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="version" value=version.map(|v| v.to_string()).unwrap_or_default() />
@@ -152,11 +176,11 @@ fn WorkflowForm(org: String, existing: Option<Workflow>, initial: WorkflowInput)
                     <p class="hint">"Shows what each step, as typed above, would do with this data. Nothing is saved or run."</p>
                     {sample_error.map(|m| view! { <p class="field-error" id="sample-error" role="alert">{m}</p> })}
                 </div>
-                <button type="submit" name="op" value="preview">"Preview with sample data"</button>
+                <button type="submit" formaction=PreviewWorkflow::PATH>"Preview with sample data"</button>
                 {dry.map(|dry| view! { <crate::pages::workflow_detail::DryRunView dry /> })}
             </details>
             <div class="actions">
-                <button type="submit" name="op" value="save" class="primary">{submit}</button>
+                <button type="submit" class="primary">{submit}</button>
                 <a href=cancel>"Cancel"</a>
             </div>
         </ActionForm>

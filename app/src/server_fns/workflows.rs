@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use switchyard_model::list_query::Page;
 use switchyard_model::read_model::workflow::Overview;
-use switchyard_model::workflow::{RetryInput, StepInput};
+use switchyard_model::workflow::{RetryInput, StepInput, WorkflowInput};
 use switchyard_model::{Member, Workflow};
 
 /// A workflow's overview, with the member looking at it.
@@ -84,8 +84,25 @@ pub async fn get_workflow(org: String, id: String) -> Result<WorkflowView, AppEr
     Ok(WorkflowView { member, overview })
 }
 
-/// Saves the workflow form (create without `id`, update with it), or applies one of the
-/// step editor's buttons (`op`) and hands the edited form back unsaved.
+/// The workflow form while it is being edited, not saved: what it holds after one of the step
+/// editor's buttons or a preview, kept once in the session for the form to show again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Editing {
+    pub input: WorkflowInput,
+    /// The preview's sample data, as typed.
+    pub sample: String,
+    /// What each step would do with `sample`, after a preview.
+    pub dry: Option<switchyard_model::preview::DryRun>,
+}
+
+/// The session slot of the form of workflow `id` (empty: a new one) in `org`.
+#[cfg(feature = "ssr")]
+fn editing_slot(org: &str, id: &str) -> String {
+    format!("editing:{org}:{id}")
+}
+
+/// Saves the workflow form: creates a workflow without `id`, updates the one at `version`
+/// with it; then shows it.
 #[server(endpoint = "save_workflow")]
 // `allow`, not `expect`: the macro copies the attribute onto code where it may not fire.
 #[allow(clippy::too_many_arguments, reason = "one argument per form field")]
@@ -93,6 +110,76 @@ pub async fn save_workflow(
     org: String,
     #[server(default)] id: String,
     #[server(default)] version: String,
+    #[server(default)] name: String,
+    #[server(default)] description: String,
+    #[server(default)] trigger_event: String,
+    #[server(default)] error_handling: String,
+    #[server(default)] timeout_ms: String,
+    #[server(default)] retry: RetryInput,
+    #[server(default)] steps: Vec<StepInput>,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let input = WorkflowInput {
+        name,
+        description,
+        trigger_event,
+        steps,
+        error_handling,
+        timeout_ms,
+        retry,
+    };
+    let hooks = crate::state::state()?.hooks;
+    let saved = switchyard::verbs::save_form(&mut conn, &hooks, &member, &id, &version, &input)
+        .await
+        .map_err(|e| AppError::from_domain(e, Some(&input)))?;
+    leptos_axum::redirect(&format!("/o/{org}/workflows/{}", saved.id));
+    Ok(())
+}
+
+/// Works the form out as typed with `sample` as the trigger event's data, saving and running
+/// nothing, and keeps it with its preview for the form to show (`editing_workflow`).
+#[server(endpoint = "preview_workflow")]
+#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
+pub async fn preview_workflow(
+    org: String,
+    #[server(default)] id: String,
+    #[server(default)] name: String,
+    #[server(default)] description: String,
+    #[server(default)] trigger_event: String,
+    #[server(default)] error_handling: String,
+    #[server(default)] timeout_ms: String,
+    #[server(default)] retry: RetryInput,
+    #[server(default)] steps: Vec<StepInput>,
+    #[server(default)] sample: String,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let input = WorkflowInput {
+        name,
+        description,
+        trigger_event,
+        steps,
+        error_handling,
+        timeout_ms,
+        retry,
+    };
+    let dry = switchyard::engine::dry_run_form(&mut conn, &member, &id, &input, &sample)
+        .await
+        .map_err(|e| AppError::from_domain(e, Some(&input)).keeping(&[("sample", &sample)]))?;
+    let editing = Editing {
+        input,
+        sample,
+        dry: Some(dry),
+    };
+    crate::state::keep_once(&editing_slot(&org, &id), editing).await
+}
+
+/// Applies one of the step editor's buttons (`op`: add, remove or move a step, add or remove
+/// a mapping row) to the form as typed, and keeps it unsaved for the form to show.
+#[server(endpoint = "edit_workflow_form")]
+#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
+pub async fn edit_workflow_form(
+    org: String,
+    #[server(default)] id: String,
     #[server(default)] op: String,
     #[server(default)] name: String,
     #[server(default)] description: String,
@@ -103,9 +190,8 @@ pub async fn save_workflow(
     #[server(default)] steps: Vec<StepInput>,
     #[server(default)] sample: String,
 ) -> Result<(), AppError> {
-    use crate::form_ops::FormOp;
-    let (member, mut conn) = crate::state::member(&org).await?;
-    let mut input = switchyard_model::workflow::WorkflowInput {
+    crate::state::member(&org).await?;
+    let mut input = WorkflowInput {
         name,
         description,
         trigger_event,
@@ -114,66 +200,24 @@ pub async fn save_workflow(
         timeout_ms,
         retry,
     };
-    if op == "preview" {
-        // The form as typed, worked out with the sample data; nothing saved or run.
-        let existing = match id.as_str() {
-            "" => None,
-            id => Some(switchyard_model::WorkflowId::from_path(id)?),
-        };
-        let dry = switchyard::engine::dry_run_input(
-            &mut conn,
-            &member,
-            existing.as_ref(),
-            &input,
-            &sample,
-        )
-        .await
-        .map_err(|e| AppError::from_domain(e, Some(&input)))?;
-        return Err(AppError::Previewed {
-            input: Box::new(input),
-            sample,
-            dry: Box::new(dry),
-        });
-    }
-    let op = FormOp::parse(&op);
-    if op != FormOp::Save {
-        op.apply(&mut input);
-        return Err(AppError::Draft {
-            input: Box::new(input),
-        });
-    }
-    let existing = match id.as_str() {
-        "" => None,
-        id => Some((
-            switchyard_model::WorkflowId::from_path(id)?,
-            version_of(&version, &input)?,
-        )),
+    crate::form_ops::FormOp::parse(&op).apply(&mut input);
+    let editing = Editing {
+        input,
+        sample,
+        dry: None,
     };
-    let hooks = crate::state::state()?.hooks;
-    let existing = existing.as_ref().map(|(id, version)| (id, *version));
-    match switchyard::verbs::save(&mut conn, &hooks, &member, existing, &input).await {
-        Ok(workflow) => {
-            leptos_axum::redirect(&format!("/o/{org}/workflows/{}", workflow.id));
-            Ok(())
-        }
-        Err(err) => Err(AppError::from_domain(err, Some(&input))),
-    }
+    crate::state::keep_once(&editing_slot(&org, &id), editing).await
 }
 
-/// The version the edit form was loaded at.
-#[cfg(feature = "ssr")]
-fn version_of(
-    version: &str,
-    input: &switchyard_model::workflow::WorkflowInput,
-) -> Result<i32, AppError> {
-    version.parse().map_err(|_| AppError::Invalid {
-        kept: Vec::new(),
-        errors: vec![switchyard_model::workflow::FieldError::new(
-            "version",
-            "The form lost track of the version: reload and try again",
-        )],
-        input: Some(Box::new(input.clone())),
-    })
+/// The workflow form as `preview_workflow` or `edit_workflow_form` kept it, taken out of the
+/// session: shown once.
+#[server(endpoint = "editing_workflow")]
+pub async fn editing_workflow(
+    org: String,
+    #[server(default)] id: String,
+) -> Result<Option<Editing>, AppError> {
+    crate::state::member(&org).await?;
+    crate::state::take_once(&editing_slot(&org, &id)).await
 }
 
 /// Applies a verb from the workflow page's buttons.

@@ -275,7 +275,36 @@ fn every_call(org: &str) -> Vec<Call> {
                 org: o(),
                 id: s(""),
                 version: s(""),
-                op: s("save"),
+                name: s("New"),
+                description: s(""),
+                trigger_event: s("Deal.won"),
+                error_handling: s("Stop"),
+                timeout_ms: s(""),
+                retry: Default::default(),
+                steps: Vec::new(),
+            },
+            Org,
+        ),
+        call(
+            PreviewWorkflow {
+                org: o(),
+                id: workflow.clone(),
+                name: s("New"),
+                description: s(""),
+                trigger_event: s("Deal.won"),
+                error_handling: s("Stop"),
+                timeout_ms: s(""),
+                retry: Default::default(),
+                steps: Vec::new(),
+                sample: s("{}"),
+            },
+            Org,
+        ),
+        call(
+            EditWorkflowForm {
+                org: o(),
+                id: s(""),
+                op: s("add_step"),
                 name: s("New"),
                 description: s(""),
                 trigger_event: s("Deal.won"),
@@ -284,6 +313,13 @@ fn every_call(org: &str) -> Vec<Call> {
                 retry: Default::default(),
                 steps: Vec::new(),
                 sample: s(""),
+            },
+            Org,
+        ),
+        call(
+            EditingWorkflow {
+                org: o(),
+                id: workflow.clone(),
             },
             Org,
         ),
@@ -418,5 +454,5 @@ async fn to_another_organizations_admin_every_function_of_an_organization_answer
         );
         compared += 1;
     }
-    assert_eq!(compared, 30);
+    assert_eq!(compared, 33);
 }

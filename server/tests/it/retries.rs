@@ -701,7 +701,6 @@ async fn the_edit_page_previews_the_form_as_typed_without_saving_it() {
         ("org", "acme"),
         ("id", id.as_str()),
         ("version", "1"),
-        ("op", "preview"),
         ("name", "Onboarding"),
         ("trigger_event", "Deal.won"),
         ("steps[0][action]", "Customer.create"),
@@ -709,25 +708,29 @@ async fn the_edit_page_previews_the_form_as_typed_without_saving_it() {
         ("steps[0][mapping][0][expr]", "deal.title + \" Ltd\""),
         ("sample", r#"{"title": "Globex"}"#),
     ];
-    match app
-        .call(Some(&cookie), "save_workflow", &form)
-        .await
-        .error()
-    {
-        AppError::Previewed { dry, sample, input } => {
-            assert_eq!(
-                dry.steps[0].words,
-                "Creates a Customer named \u{201c}Globex Ltd\u{201d}."
-            );
-            assert_eq!(sample, r#"{"title": "Globex"}"#);
-            assert_eq!(input.steps[0].mapping[0].expr, "deal.title + \" Ltd\"");
-        }
-        other => panic!("{other:?}"),
-    }
+    let answer = app.call(Some(&cookie), "preview_workflow", &form).await;
+    assert!(answer.status.is_success(), "{}", answer.body);
+    let kept = app
+        .call(
+            Some(&cookie),
+            "editing_workflow",
+            &[("org", "acme"), ("id", &id)],
+        )
+        .await;
+    let kept: Option<app::server_fns::workflows::Editing> =
+        serde_json::from_str(&kept.body).expect("the previewed form");
+    let kept = kept.expect("kept for the form");
+    let dry = kept.dry.expect("with its preview");
+    assert_eq!(
+        dry.steps[0].words,
+        "Creates a Customer named \u{201c}Globex Ltd\u{201d}."
+    );
+    assert_eq!(kept.sample, r#"{"title": "Globex"}"#);
+    assert_eq!(kept.input.steps[0].mapping[0].expr, "deal.title + \" Ltd\"");
     // Without JavaScript: back to the edit page, the form as typed with its preview.
     let page = format!("http://localhost/o/acme/workflows/{id}/edit");
     let answer = app
-        .post_form(Some(&cookie), "save_workflow", &form, &page)
+        .post_form(Some(&cookie), "preview_workflow", &form, &page)
         .await;
     let location = answer.location.expect("back to the form");
     let shown = app
@@ -741,12 +744,17 @@ async fn the_edit_page_previews_the_form_as_typed_without_saving_it() {
         "{}",
         shown.body
     );
-    // Bad sample data is a message next to its field; nothing was saved either way.
+    // Bad sample data is a message next to its field, the sample kept as typed; nothing was
+    // saved either way.
     let mut bad = form.to_vec();
     bad.retain(|(k, _)| *k != "sample");
     bad.push(("sample", "{ nope"));
-    let refused = app.call(Some(&cookie), "save_workflow", &bad).await.error();
+    let refused = app
+        .call(Some(&cookie), "preview_workflow", &bad)
+        .await
+        .error();
     assert!(refused.field("sample").is_some(), "{refused:?}");
+    assert_eq!(refused.kept("sample").as_deref(), Some("{ nope"));
     let stored = app.stored(&editor, &workflow.id).await.expect("there");
     assert_eq!(stored.version, 1);
 }

@@ -525,17 +525,38 @@ async fn the_step_buttons_hand_the_edited_form_back_unsaved() {
         ("steps[0][action]", "A.create"),
         ("steps[1][action]", "B.create"),
     ];
-    match app
-        .call(Some(&cookie), "save_workflow", &form)
-        .await
-        .error()
-    {
-        AppError::Draft { input } => {
-            let actions: Vec<&str> = input.steps.iter().map(|s| s.action.as_str()).collect();
-            assert_eq!(actions, ["B.create", "A.create"]);
-        }
-        other => panic!("{other:?}"),
-    }
+    let edited = app.call(Some(&cookie), "edit_workflow_form", &form).await;
+    assert!(edited.status.is_success(), "{}", edited.body);
+    let kept = app
+        .call(Some(&cookie), "editing_workflow", &[("org", "acme")])
+        .await;
+    let kept: Option<app::server_fns::workflows::Editing> =
+        serde_json::from_str(&kept.body).expect("the form as it was left");
+    let kept = kept.expect("kept");
+    let actions: Vec<&str> = kept.input.steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(actions, ["B.create", "A.create"]);
+    assert_eq!(kept.dry, None, "no preview was asked for");
+    // Shown once.
+    let again = app
+        .call(Some(&cookie), "editing_workflow", &[("org", "acme")])
+        .await;
+    assert_eq!(again.body, "null");
+    // Without JavaScript: back to the form, which shows the steps in their new order.
+    let answer = app
+        .post_form(
+            Some(&cookie),
+            "edit_workflow_form",
+            &form,
+            "http://localhost/o/acme/workflows/new",
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    let page = app.get(Some(&cookie), "/o/acme/workflows/new").await;
+    let (b, a) = (
+        page.body.find("B.create").expect("B shown"),
+        page.body.find("A.create").expect("A shown"),
+    );
+    assert!(b < a, "moved up");
     let list = app
         .call(Some(&cookie), "list_workflows", &[("org", "acme")])
         .await;

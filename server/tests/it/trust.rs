@@ -483,7 +483,6 @@ async fn a_viewer_cannot_preview_unsaved_steps_and_an_editor_can() {
     let sample = json!({"b": "x".repeat(120_000)}).to_string();
     let mut form: Vec<(String, String)> = vec![
         ("org".into(), "acme".into()),
-        ("op".into(), "preview".into()),
         ("name".into(), "Heavy".into()),
         ("trigger_event".into(), "Deal.won".into()),
         ("error_handling".into(), "Continue".into()),
@@ -504,7 +503,7 @@ async fn a_viewer_cannot_preview_unsaved_steps_and_an_editor_can() {
     }
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let cookie = app.sign_in(&viewer).await;
-    let refused = app.call(Some(&cookie), "save_workflow", &pairs).await;
+    let refused = app.call(Some(&cookie), "preview_workflow", &pairs).await;
     assert_eq!(
         refused.status,
         StatusCode::FORBIDDEN,
@@ -514,11 +513,15 @@ async fn a_viewer_cannot_preview_unsaved_steps_and_an_editor_can() {
     assert_eq!(refused.error(), AppError::Forbidden);
 
     let cookie = app.sign_in(&editor).await;
-    let answer = app.call(Some(&cookie), "save_workflow", &pairs).await;
-    match answer.error() {
-        AppError::Previewed { dry, .. } => assert_eq!(dry.steps.len(), 12),
-        other => panic!("{other:?}"),
-    }
+    let answer = app.call(Some(&cookie), "preview_workflow", &pairs).await;
+    assert!(answer.status.is_success(), "{}", answer.status);
+    let kept = app
+        .call(Some(&cookie), "editing_workflow", &[("org", "acme")])
+        .await;
+    let kept: Option<app::server_fns::workflows::Editing> =
+        serde_json::from_str(&kept.body).expect("the previewed form");
+    let dry = kept.and_then(|k| k.dry).expect("its preview");
+    assert_eq!(dry.steps.len(), 12);
 }
 
 #[tokio::test(flavor = "multi_thread")]
