@@ -91,6 +91,22 @@ fn value<'a>(pairs: &[(&'a str, &'a str)], keys: &[&str]) -> Option<&'a str> {
         .map(|(_, v)| v.trim())
 }
 
+/// A workflow list's address as the list page has it (`?status=&trigger=&q=&sort=&cursor=`),
+/// every value as typed; `WorkflowQuery::from_filters` reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowFilters {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub trigger: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub cursor: String,
+}
+
 /// Filters, sort and page of a workflow list. Built by the caller, checked by `normalized`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowQuery {
@@ -104,6 +120,17 @@ pub struct WorkflowQuery {
 }
 
 impl WorkflowQuery {
+    /// Reads the list page's filters, as `parse` reads an address.
+    pub fn from_filters(f: &WorkflowFilters) -> DomainResult<Self> {
+        Self::parse(&[
+            ("status", &f.status),
+            ("trigger", &f.trigger),
+            ("q", &f.q),
+            ("sort", &f.sort),
+            ("cursor", &f.cursor),
+        ])
+    }
+
     /// Reads a workflow list's address: `status`, `trigger` (or `triggerEvent`), `q`, `sort`,
     /// `limit`, `cursor`. Empty values are absent; every bad one is listed by its field.
     pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
@@ -213,6 +240,20 @@ pub struct Page<T> {
     pub previous: Option<String>,
     /// Where this page started (0 for the first).
     pub offset: i64,
+}
+
+impl<T> Page<T> {
+    /// The same page with each result made into another thing.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            results: self.results.into_iter().map(f).collect(),
+            total: self.total,
+            has_more: self.has_more,
+            cursor: self.cursor,
+            previous: self.previous,
+            offset: self.offset,
+        }
+    }
 }
 
 /// Filters and page of a run history: one workflow's, or the organization's.

@@ -8,18 +8,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use switchyard_model::Status;
-use switchyard_model::list_query::Sort;
+use switchyard_model::list_query::{Sort, WorkflowFilters};
 
-#[derive(Clone, Debug, PartialEq, Default)]
-struct Filters {
-    status: String,
-    trigger: String,
-    q: String,
-    sort: String,
-    cursor: String,
+/// The page's own readings of its filters.
+trait Filters {
+    fn any(&self) -> bool;
+    fn href(&self, org: &str, cursor: &str) -> String;
 }
 
-impl Filters {
+impl Filters for WorkflowFilters {
+    /// Whether any filter narrows the list (the sort and page do not).
     fn any(&self) -> bool {
         !(self.status.is_empty() && self.trigger.is_empty() && self.q.is_empty())
     }
@@ -51,7 +49,7 @@ pub fn WorkflowList() -> impl IntoView {
     let filters = Memo::new(move |_| {
         let q = query.read();
         let get = |k: &str| q.get(k).unwrap_or_default();
-        Filters {
+        WorkflowFilters {
             status: get("status"),
             trigger: get("trigger"),
             q: get("q"),
@@ -61,7 +59,7 @@ pub fn WorkflowList() -> impl IntoView {
     });
     let page = Resource::new(
         move || (org.get(), filters.get()),
-        |(org, f)| list_workflows(org, f.status, f.trigger, f.q, f.sort, f.cursor),
+        |(org, f)| list_workflows(org, f),
     );
     view! {
         <Title text="Workflows" />
@@ -94,7 +92,7 @@ pub fn WorkflowList() -> impl IntoView {
 }
 
 #[component]
-fn FilterForm(org: String, filters: Filters, errors: Option<AppError>) -> impl IntoView {
+fn FilterForm(org: String, filters: WorkflowFilters, errors: Option<AppError>) -> impl IntoView {
     let status_error = errors.as_ref().and_then(|e| e.field("status"));
     let sort_error = errors.as_ref().and_then(|e| e.field("sort"));
     let (status_invalid, sort_invalid) = (status_error.is_some(), sort_error.is_some());
@@ -141,7 +139,7 @@ fn FilterForm(org: String, filters: Filters, errors: Option<AppError>) -> impl I
 fn WorkflowTable(
     org: String,
     page: switchyard_model::list_query::Page<crate::server_fns::workflows::ListedWorkflow>,
-    filters: Filters,
+    filters: WorkflowFilters,
     may_edit: bool,
 ) -> impl IntoView {
     if page.results.is_empty() {

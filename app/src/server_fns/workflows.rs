@@ -3,9 +3,9 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use switchyard_model::list_query::Page;
+use switchyard_model::list_query::{Page, WorkflowFilters};
 use switchyard_model::read_model::workflow::Overview;
-use switchyard_model::workflow::{RetryInput, StepInput, WorkflowInput};
+use switchyard_model::workflow::WorkflowInput;
 use switchyard_model::{Member, Workflow};
 
 /// A workflow's overview, with the member looking at it.
@@ -48,31 +48,12 @@ impl From<Workflow> for ListedWorkflow {
 #[server(endpoint = "list_workflows")]
 pub async fn list_workflows(
     org: String,
-    #[server(default)] status: String,
-    #[server(default)] trigger: String,
-    #[server(default)] q: String,
-    #[server(default)] sort: String,
-    #[server(default)] cursor: String,
+    #[server(flatten)] filters: WorkflowFilters,
 ) -> Result<(Member, Page<ListedWorkflow>), AppError> {
-    use switchyard_model::list_query::WorkflowQuery;
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = WorkflowQuery::parse(&[
-        ("status", &status),
-        ("trigger", &trigger),
-        ("q", &q),
-        ("sort", &sort),
-        ("cursor", &cursor),
-    ])?;
+    let query = switchyard::list_query::WorkflowQuery::from_filters(&filters)?;
     let page = switchyard::read_model::workflow::list(&mut conn, &member, &query).await?;
-    let page = Page {
-        results: page.results.into_iter().map(ListedWorkflow::from).collect(),
-        total: page.total,
-        has_more: page.has_more,
-        cursor: page.cursor,
-        previous: page.previous,
-        offset: page.offset,
-    };
-    Ok((member, page))
+    Ok((member, page.map(ListedWorkflow::from)))
 }
 
 /// One workflow of the org, with the verbs the member may apply now.
@@ -95,6 +76,31 @@ pub struct Editing {
     pub dry: Option<switchyard_model::preview::DryRun>,
 }
 
+impl Editing {
+    /// The form after a preview, with what each step would do.
+    pub fn previewed(
+        input: WorkflowInput,
+        sample: String,
+        dry: switchyard_model::preview::DryRun,
+    ) -> Self {
+        Editing {
+            input,
+            sample,
+            dry: Some(dry),
+        }
+    }
+
+    /// The form after one of the step editor's buttons (`op`) changed it.
+    pub fn edited(mut input: WorkflowInput, op: &str, sample: String) -> Self {
+        crate::form_ops::FormOp::parse(op).apply(&mut input);
+        Editing {
+            input,
+            sample,
+            dry: None,
+        }
+    }
+}
+
 /// The session slot of the form of workflow `id` (empty: a new one) in `org`.
 #[cfg(feature = "ssr")]
 fn editing_slot(org: &str, id: &str) -> String {
@@ -104,34 +110,17 @@ fn editing_slot(org: &str, id: &str) -> String {
 /// Saves the workflow form: creates a workflow without `id`, updates the one at `version`
 /// with it; then shows it.
 #[server(endpoint = "save_workflow")]
-// `allow`, not `expect`: the macro copies the attribute onto code where it may not fire.
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn save_workflow(
     org: String,
     #[server(default)] id: String,
     #[server(default)] version: String,
-    #[server(default)] name: String,
-    #[server(default)] description: String,
-    #[server(default)] trigger_event: String,
-    #[server(default)] error_handling: String,
-    #[server(default)] timeout_ms: String,
-    #[server(default)] retry: RetryInput,
-    #[server(default)] steps: Vec<StepInput>,
+    #[server(flatten)] form: WorkflowInput,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let input = WorkflowInput {
-        name,
-        description,
-        trigger_event,
-        steps,
-        error_handling,
-        timeout_ms,
-        retry,
-    };
     let hooks = crate::state::state()?.hooks;
-    let saved = switchyard::verbs::save_form(&mut conn, &hooks, &member, &id, &version, &input)
+    let saved = switchyard::verbs::save_form(&mut conn, &hooks, &member, &id, &version, &form)
         .await
-        .map_err(|e| AppError::from_domain(e, Some(&input)))?;
+        .map_err(|e| AppError::from_domain(e, Some(&form)))?;
     leptos_axum::redirect(&format!("/o/{org}/workflows/{}", saved.id));
     Ok(())
 }
@@ -139,73 +128,32 @@ pub async fn save_workflow(
 /// Works the form out as typed with `sample` as the trigger event's data, saving and running
 /// nothing, and keeps it with its preview for the form to show (`editing_workflow`).
 #[server(endpoint = "preview_workflow")]
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn preview_workflow(
     org: String,
     #[server(default)] id: String,
-    #[server(default)] name: String,
-    #[server(default)] description: String,
-    #[server(default)] trigger_event: String,
-    #[server(default)] error_handling: String,
-    #[server(default)] timeout_ms: String,
-    #[server(default)] retry: RetryInput,
-    #[server(default)] steps: Vec<StepInput>,
+    #[server(flatten)] form: WorkflowInput,
     #[server(default)] sample: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let input = WorkflowInput {
-        name,
-        description,
-        trigger_event,
-        steps,
-        error_handling,
-        timeout_ms,
-        retry,
-    };
-    let dry = switchyard::engine::dry_run_form(&mut conn, &member, &id, &input, &sample)
+    let dry = switchyard::engine::dry_run_form(&mut conn, &member, &id, &form, &sample)
         .await
-        .map_err(|e| AppError::from_domain(e, Some(&input)).keeping(&[("sample", &sample)]))?;
-    let editing = Editing {
-        input,
-        sample,
-        dry: Some(dry),
-    };
+        .map_err(|e| AppError::from_domain(e, Some(&form)).keeping(&[("sample", &sample)]))?;
+    let editing = Editing::previewed(form, sample, dry);
     crate::state::keep_once(&editing_slot(&org, &id), editing).await
 }
 
 /// Applies one of the step editor's buttons (`op`: add, remove or move a step, add or remove
 /// a mapping row) to the form as typed, and keeps it unsaved for the form to show.
 #[server(endpoint = "edit_workflow_form")]
-#[allow(clippy::too_many_arguments, reason = "one argument per form field")]
 pub async fn edit_workflow_form(
     org: String,
     #[server(default)] id: String,
     #[server(default)] op: String,
-    #[server(default)] name: String,
-    #[server(default)] description: String,
-    #[server(default)] trigger_event: String,
-    #[server(default)] error_handling: String,
-    #[server(default)] timeout_ms: String,
-    #[server(default)] retry: RetryInput,
-    #[server(default)] steps: Vec<StepInput>,
+    #[server(flatten)] form: WorkflowInput,
     #[server(default)] sample: String,
 ) -> Result<(), AppError> {
     crate::state::member(&org).await?;
-    let mut input = WorkflowInput {
-        name,
-        description,
-        trigger_event,
-        steps,
-        error_handling,
-        timeout_ms,
-        retry,
-    };
-    crate::form_ops::FormOp::parse(&op).apply(&mut input);
-    let editing = Editing {
-        input,
-        sample,
-        dry: None,
-    };
+    let editing = Editing::edited(form, &op, sample);
     crate::state::keep_once(&editing_slot(&org, &id), editing).await
 }
 

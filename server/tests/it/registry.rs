@@ -43,6 +43,12 @@ fn every_call(org: &str) -> Vec<Call> {
     let o = || org.to_owned();
     let s = |text: &str| text.to_owned();
     let (workflow, run) = (s("workflow_Missing0"), s("run_Missing0"));
+    let form = || switchyard::workflow::WorkflowInput {
+        name: s("New"),
+        trigger_event: s("Deal.won"),
+        error_handling: s("Stop"),
+        ..Default::default()
+    };
     use Door::*;
     vec![
         call(GetAccount {}, Personal),
@@ -262,11 +268,7 @@ fn every_call(org: &str) -> Vec<Call> {
         call(
             ListWorkflows {
                 org: o(),
-                status: s(""),
-                trigger: s(""),
-                q: s(""),
-                sort: s(""),
-                cursor: s(""),
+                filters: Default::default(),
             },
             Org,
         ),
@@ -275,13 +277,7 @@ fn every_call(org: &str) -> Vec<Call> {
                 org: o(),
                 id: s(""),
                 version: s(""),
-                name: s("New"),
-                description: s(""),
-                trigger_event: s("Deal.won"),
-                error_handling: s("Stop"),
-                timeout_ms: s(""),
-                retry: Default::default(),
-                steps: Vec::new(),
+                form: form(),
             },
             Org,
         ),
@@ -289,13 +285,7 @@ fn every_call(org: &str) -> Vec<Call> {
             PreviewWorkflow {
                 org: o(),
                 id: workflow.clone(),
-                name: s("New"),
-                description: s(""),
-                trigger_event: s("Deal.won"),
-                error_handling: s("Stop"),
-                timeout_ms: s(""),
-                retry: Default::default(),
-                steps: Vec::new(),
+                form: form(),
                 sample: s("{}"),
             },
             Org,
@@ -305,13 +295,7 @@ fn every_call(org: &str) -> Vec<Call> {
                 org: o(),
                 id: s(""),
                 op: s("add_step"),
-                name: s("New"),
-                description: s(""),
-                trigger_event: s("Deal.won"),
-                error_handling: s("Stop"),
-                timeout_ms: s(""),
-                retry: Default::default(),
-                steps: Vec::new(),
+                form: form(),
                 sample: s(""),
             },
             Org,
