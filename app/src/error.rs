@@ -44,6 +44,17 @@ pub enum AppError {
     Request(String),
 }
 
+/// A refused sign-in says why in words; a broken one is internal.
+#[cfg(feature = "ssr")]
+impl From<switchyard::auth::SignInError> for AppError {
+    fn from(err: switchyard::auth::SignInError) -> Self {
+        match err {
+            switchyard::auth::SignInError::Internal(cause) => AppError::internal(cause),
+            other => AppError::SignIn(other.to_string()),
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

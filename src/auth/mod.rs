@@ -106,7 +106,15 @@ pub struct Attempt<'a> {
 
 /// Checks the credentials. An unknown email and a wrong password look and take the same. No
 /// database connection is held while the password is checked.
-pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignInError> {
+/// Who signed in, and the organization to land in when they are a member of only one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: UserId,
+    /// The slug of their only organization; `None` when they have none or several.
+    pub only_org: Option<String>,
+}
+
+pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<SignedIn, SignInError> {
     let email = attempt.email.trim().to_lowercase();
     let network = network(attempt.address);
     let credentials = {
@@ -130,6 +138,7 @@ pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignI
     } else {
         record_failure(&mut conn, &email, &network).await?;
     }
+    let mut memberships = Vec::new();
     if let Some(c) = &credentials {
         let (event_type, outcome) = match signed_in {
             Some(_) => ("Member.signedIn", "signed in"),
@@ -140,7 +149,8 @@ pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignI
             "outcome": outcome,
         });
         // Only where the person is a member: each membership is one they took themselves.
-        for member in repo::org::memberships_of(&mut conn, &c.id).await? {
+        memberships = repo::org::memberships_of(&mut conn, &c.id).await?;
+        for member in &memberships {
             let event = NewEvent {
                 actor: Some(c.id.to_string()),
                 subject: Some(c.id.to_string()),
@@ -149,7 +159,12 @@ pub async fn sign_in(pool: &Pool, attempt: &Attempt<'_>) -> Result<UserId, SignI
             repo::event::insert(&mut conn, &member.org.id, &event).await?;
         }
     }
-    signed_in.ok_or(SignInError::Mismatch)
+    let user = signed_in.ok_or(SignInError::Mismatch)?;
+    let only_org = match memberships.as_slice() {
+        [only] => Some(only.org.slug.clone()),
+        _ => None,
+    };
+    Ok(SignedIn { user, only_org })
 }
 
 /// Refuses a try from `network` for the account of `email` while it must wait: the network

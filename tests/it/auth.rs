@@ -18,7 +18,9 @@ fn attempt<'a>(email: &'a str, password: &'a str, address: &'a str) -> Attempt<'
 }
 
 async fn try_sign_in(pool: &Pool, email: &str, password: &str) -> Result<UserId, SignInError> {
-    auth::sign_in(pool, &attempt(email, password, "192.0.2.1")).await
+    auth::sign_in(pool, &attempt(email, password, "192.0.2.1"))
+        .await
+        .map(|signed_in| signed_in.user)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -56,6 +58,25 @@ async fn sign_in_accepts_the_password_any_email_case_and_nothing_else() {
             .collect::<Vec<_>>(),
         vec![("acme", Role::Editor)]
     );
+    // Where to land: their only organization; with a second one, none in particular.
+    let signed_in = auth::sign_in(
+        &db.pool,
+        &attempt("editor@acme.test", PASSWORD, "192.0.2.1"),
+    )
+    .await
+    .expect("sign in");
+    assert_eq!(signed_in.only_org.as_deref(), Some("acme"));
+    let other = member(&mut conn, "globex", Role::Viewer).await;
+    repo::org::add_member(&mut conn, &editor.user_id, &other.org.id, Role::Viewer)
+        .await
+        .expect("a second membership");
+    let signed_in = auth::sign_in(
+        &db.pool,
+        &attempt("editor@acme.test", PASSWORD, "192.0.2.1"),
+    )
+    .await
+    .expect("sign in");
+    assert_eq!(signed_in.only_org, None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -110,7 +110,9 @@ async fn an_invitation_link_makes_an_account_once_with_the_role_it_names() {
         agent: "",
     };
     assert_eq!(
-        auth::sign_in(&db.pool, &attempt).await,
+        auth::sign_in(&db.pool, &attempt)
+            .await
+            .map(|signed_in| signed_in.user),
         Ok(joined.user_id.clone())
     );
     assert!(
@@ -349,7 +351,7 @@ async fn an_account_made_through_one_organizations_link_cannot_take_another_orga
         agent: "curl",
     };
     let signed_in = auth::sign_in(&db.pool, &attempt).await.expect("sign in");
-    let orgs: Vec<String> = switchyard::repo::org::memberships_of(&mut conn, &signed_in)
+    let orgs: Vec<String> = switchyard::repo::org::memberships_of(&mut conn, &signed_in.user)
         .await
         .expect("orgs")
         .into_iter()

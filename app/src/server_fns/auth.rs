@@ -91,32 +91,20 @@ pub async fn login(
     password: String,
     #[server(default)] next: String,
 ) -> Result<(), AppError> {
-    use switchyard::auth::{self, Attempt, SignInError};
-    let state = crate::state::state()?;
     let (address, agent) = client()?;
-    let attempt = Attempt {
+    let attempt = switchyard::auth::Attempt {
         email: &email,
         password: &password,
         address: address.as_deref(),
         agent: &agent,
     };
-    let user = auth::sign_in(&state.pool, &attempt)
-        .await
-        .map_err(|e| match e {
-            SignInError::Internal(cause) => AppError::internal(cause),
-            other => AppError::SignIn(other.to_string()),
-        })?;
-    start_session(&user).await?;
-    let mut conn = crate::state::conn().await?;
-    let orgs = switchyard::repo::org::memberships_of(&mut conn, &user)
-        .await
-        .map_err(AppError::internal)?;
-    let target = match (safe_next(&next), orgs.as_slice()) {
-        (Some(next), _) => next,
-        (None, [only]) => format!("/o/{}/dashboard", only.org.slug),
-        (None, _) => "/orgs".to_owned(),
+    let signed_in = switchyard::auth::sign_in(&crate::state::state()?.pool, &attempt).await?;
+    start_session(&signed_in.user).await?;
+    let home = match signed_in.only_org {
+        Some(slug) => format!("/o/{slug}/dashboard"),
+        None => "/orgs".to_owned(),
     };
-    leptos_axum::redirect(&target);
+    leptos_axum::redirect(&safe_next(&next).unwrap_or(home));
     Ok(())
 }
 
