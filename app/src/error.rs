@@ -126,6 +126,15 @@ impl AppError {
         }
     }
 
+    /// Sample data too long for the page's address, which carries a preview's sample.
+    pub fn sample_too_long() -> Self {
+        DomainError::field(
+            "payload",
+            "This sample is too long to preview here: shorten it, or trigger the workflow to see it run",
+        )
+        .into()
+    }
+
     /// Maps a domain error, keeping the input that caused it.
     pub fn from_domain(err: DomainError, input: Option<&WorkflowInput>) -> Self {
         match err {

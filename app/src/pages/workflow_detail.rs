@@ -4,9 +4,10 @@
 use crate::components::format::{StatusBadge, maybe_time, rate, time};
 use crate::components::layout::org_param;
 use crate::server_fns::workflows::{
-    ApplyVerb, TriggerWorkflow, WorkflowView, dry_run_workflow, get_workflow,
+    ApplyVerb, PreviewTrigger, TriggerWorkflow, WorkflowView, dry_run_workflow, get_workflow,
 };
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use switchyard_model::Verb;
@@ -139,16 +140,17 @@ fn Verbs(
 #[component]
 fn TriggerForm(org: String, workflow: switchyard_model::Workflow) -> impl IntoView {
     let trigger = ServerAction::<TriggerWorkflow>::new();
+    // The preview button posts there; its error comes back to it.
+    let preview = ServerAction::<PreviewTrigger>::new();
     let query = use_query_map();
     let asked = query.read_untracked().get("sample");
     let sample = asked.clone().unwrap_or_else(|| {
         serde_json::to_string_pretty(&workflow.sample_data()).unwrap_or_default()
     });
     let error = move || {
-        trigger
-            .value()
-            .get()
-            .and_then(|r| r.err())
+        [trigger.value(), preview.value()]
+            .into_iter()
+            .find_map(|value| value.get().and_then(|r| r.err()))
             // The preview names the sample `sample`, the trigger `payload`: one textarea here.
             .map(|e| {
                 e.field("payload")
@@ -181,9 +183,9 @@ fn TriggerForm(org: String, workflow: switchyard_model::Workflow) -> impl IntoVi
                     <p class="hint">"The run gets this as the event's data. Change the examples to real values."</p>
                     {move || error().map(|m| view! { <p class="field-error" id="payload-error" role="alert">{m}</p> })}
                 </div>
-                <button type="submit" class="primary" name="op" value="trigger">"Trigger now"</button>
+                <button type="submit" class="primary">"Trigger now"</button>
                 " "
-                <button type="submit" name="op" value="preview">"Preview with sample data"</button>
+                <button type="submit" formaction=PreviewTrigger::PATH>"Preview with sample data"</button>
             </ActionForm>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

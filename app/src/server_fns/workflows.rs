@@ -183,33 +183,37 @@ pub async fn apply_verb(org: String, id: String, verb: String) -> Result<(), App
 
 /// Runs the workflow by hand with `payload` (JSON text, empty for none) as the event's data,
 /// then shows the run.
-/// `op=preview` shows the dry run with this sample data instead (the page's address carries it).
 #[server(endpoint = "trigger_workflow")]
 pub async fn trigger_workflow(
     org: String,
     id: String,
     #[server(default)] payload: String,
-    #[server(default)] op: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard_model::WorkflowId::from_path(&id)?;
-    if op == "preview" {
-        switchyard::engine::dry_run_saved(&mut conn, &member, &id, &payload).await?;
-        let sample = crate::urlencode(&payload);
-        if sample.len() > SAMPLE_IN_ADDRESS_MAX {
-            return Err(switchyard_model::DomainError::field(
-                "payload",
-                "This sample is too long to preview here: shorten it, or trigger the workflow to see it run",
-            )
-            .into());
-        }
-        leptos_axum::redirect(&format!("/o/{org}/workflows/{id}?sample={sample}#preview"));
-        return Ok(());
-    }
     let hooks = crate::state::state()?.hooks;
     let (_, run) =
         switchyard::verbs::trigger_with_text(&mut conn, &hooks, &member, &id, &payload).await?;
     leptos_axum::redirect(&format!("/o/{org}/runs/{run}"));
+    Ok(())
+}
+
+/// Shows what the workflow would do with `payload` as its sample data, running nothing: its
+/// page, with the sample in the address (the page works the preview out again from there).
+#[server(endpoint = "preview_trigger")]
+pub async fn preview_trigger(
+    org: String,
+    id: String,
+    #[server(default)] payload: String,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let id = switchyard_model::WorkflowId::from_path(&id)?;
+    switchyard::engine::dry_run_saved(&mut conn, &member, &id, &payload).await?;
+    let sample = crate::urlencode(&payload);
+    if sample.len() > SAMPLE_IN_ADDRESS_MAX {
+        return Err(AppError::sample_too_long());
+    }
+    leptos_axum::redirect(&format!("/o/{org}/workflows/{id}?sample={sample}#preview"));
     Ok(())
 }
 

@@ -327,7 +327,14 @@ fn every_call(org: &str) -> Vec<Call> {
                 org: o(),
                 id: workflow.clone(),
                 payload: s("{}"),
-                op: s(""),
+            },
+            Org,
+        ),
+        call(
+            PreviewTrigger {
+                org: o(),
+                id: workflow.clone(),
+                payload: s("{}"),
             },
             Org,
         ),
@@ -438,5 +445,5 @@ async fn to_another_organizations_admin_every_function_of_an_organization_answer
         );
         compared += 1;
     }
-    assert_eq!(compared, 33);
+    assert_eq!(compared, 34);
 }

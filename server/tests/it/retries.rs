@@ -583,12 +583,11 @@ async fn the_trigger_form_previews_with_sample_data_without_running_anything() {
         ("org", "acme"),
         ("id", id.as_str()),
         ("payload", r#"{"name": "Globex"}"#),
-        ("op", "preview"),
     ];
     let done = app
         .post_form(
             Some(&cookie),
-            "trigger_workflow",
+            "preview_trigger",
             &form,
             &format!("/o/acme/workflows/{id}"),
         )
@@ -614,19 +613,28 @@ async fn the_trigger_form_previews_with_sample_data_without_running_anything() {
     );
     assert_eq!(run_count(&app).await, 0, "nothing ran");
 
-    let bad = [
-        ("org", "acme"),
-        ("id", id.as_str()),
-        ("payload", "{ nope"),
-        ("op", "preview"),
-    ];
-    let refused = app.call(Some(&cookie), "trigger_workflow", &bad).await;
+    let bad = [("org", "acme"), ("id", id.as_str()), ("payload", "{ nope")];
+    let refused = app.call(Some(&cookie), "preview_trigger", &bad).await;
     // Refused with the reason for the sample, which the trigger form shows under its textarea.
     let message = refused
         .error()
         .field("sample")
         .expect("a message for the sample");
     assert!(message.contains("JSON"), "{message}");
+    assert_eq!(run_count(&app).await, 0);
+    // Sample data too long for the page's address: said next to the field, nothing run.
+    let long = serde_json::json!({ "name": "x".repeat(7_000) }).to_string();
+    let too_long = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("payload", long.as_str()),
+    ];
+    let refused = app.call(Some(&cookie), "preview_trigger", &too_long).await;
+    let message = refused
+        .error()
+        .field("payload")
+        .expect("a message for the sample");
+    assert!(message.contains("too long"), "{message}");
     assert_eq!(run_count(&app).await, 0);
 
     // Strangers and the signed-out.
