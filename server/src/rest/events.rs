@@ -56,14 +56,5 @@ pub async fn list(
     let query = switchyard::list_query::EventFeedQuery::parse(&pairs(&query))?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let feed = switchyard::read_model::event::feed(&mut conn, &caller, &query).await?;
-    let answer = EventPage {
-        results: feed
-            .events
-            .iter()
-            .map(switchyard::read_model::resource::event)
-            .collect(),
-        has_more: feed.has_more,
-        cursor: feed.cursor,
-    };
-    Ok(axum::Json(answer).into_response())
+    Ok(axum::Json(EventPage::from(feed)).into_response())
 }

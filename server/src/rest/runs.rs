@@ -181,13 +181,7 @@ pub async fn retry_bulk(
 ) -> Result<Response, ApiError> {
     let query = RunQuery::from_filter(&body.filter)?;
     let from = switchyard::retry::parse_from(body.from.as_deref().unwrap_or_default())?;
-    let key = body
-        .key
-        .or_else(|| {
-            let header = headers.get("idempotency-key")?;
-            header.to_str().ok().map(str::to_owned)
-        })
-        .unwrap_or_else(|| switchyard::id::random_base62(16));
+    let key = body.key(&headers);
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let queued = switchyard::retry::retry_bulk(&mut conn, &caller, &query, from, &key).await?;
     let answer = Batch::queued(&queued, from);

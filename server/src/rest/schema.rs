@@ -166,3 +166,42 @@ pub struct ErrorDetail {
     /// The field or query parameter at fault (`filter.runCount.$gt`).
     pub field: Option<String>,
 }
+
+impl From<switchyard::list_query::Page<switchyard::Workflow>> for WorkflowPage {
+    fn from(page: switchyard::list_query::Page<switchyard::Workflow>) -> Self {
+        WorkflowPage {
+            results: page.results.iter().map(WorkflowResource::from).collect(),
+            total: page.total,
+            has_more: page.has_more,
+            cursor: page.cursor,
+        }
+    }
+}
+
+impl From<switchyard::read_model::event::Feed> for EventPage {
+    fn from(feed: switchyard::read_model::event::Feed) -> Self {
+        EventPage {
+            results: feed
+                .events
+                .iter()
+                .map(switchyard::read_model::resource::event)
+                .collect(),
+            has_more: feed.has_more,
+            cursor: feed.cursor,
+        }
+    }
+}
+
+impl BulkRetryBody {
+    /// The key that queues the batch once: the body's, else the `Idempotency-Key` header's,
+    /// else a new one (the batch is queued however often the request is repeated).
+    pub fn key(&self, headers: &axum::http::HeaderMap) -> String {
+        self.key
+            .clone()
+            .or_else(|| {
+                let header = headers.get("idempotency-key")?;
+                header.to_str().ok().map(str::to_owned)
+            })
+            .unwrap_or_else(|| switchyard::id::random_base62(16))
+    }
+}

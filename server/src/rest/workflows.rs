@@ -48,13 +48,7 @@ pub async fn list(
     let search = switchyard::workflow_search::Search::parse(&pairs(&query))?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let page = switchyard::read_model::workflow::search(&mut conn, &caller, &search).await?;
-    let answer = WorkflowPage {
-        results: page.results.iter().map(WorkflowResource::from).collect(),
-        total: page.total,
-        has_more: page.has_more,
-        cursor: page.cursor,
-    };
-    Ok(axum::Json(answer).into_response())
+    Ok(axum::Json(WorkflowPage::from(page)).into_response())
 }
 
 /// `POST /~{org}/workflows`: 201 with the new workflow (Draft, version 1) and its `Location`.
