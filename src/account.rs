@@ -103,12 +103,15 @@ pub async fn end_other_sessions(
 pub async fn change_password(
     conn: &mut Conn,
     user: &UserId,
-    current: &str,
-    new: &str,
-    again: &str,
+    change: &crate::forms::PasswordChange,
     keep: Option<&str>,
     address: Option<&str>,
 ) -> DomainResult<()> {
+    let (current, new, again) = (
+        change.current_password.as_str(),
+        change.new_password.as_str(),
+        change.new_password_again.as_str(),
+    );
     let (email, hash): (String, String) = users::table
         .find(user.sql())
         .select((users::email, users::password_hash))

@@ -85,21 +85,11 @@ pub struct KeyRequest {
 }
 
 impl KeyRequest {
-    /// The settings form's request: its name, one checkbox a scope (`Some` when checked, as a
-    /// form sends it), and its last day.
-    pub fn from_checkboxes(
-        name: String,
-        checked: [(Scope, Option<String>); 4],
-        expires_on: String,
-    ) -> Self {
-        let scopes = checked
-            .into_iter()
-            .filter(|(_, on)| on.is_some())
-            .map(|(scope, _)| scope.as_str().to_owned())
-            .collect();
+    /// The settings form's request: its name, the scopes checked, and its last day.
+    pub fn from_form(name: String, scopes: &crate::forms::ScopeChoice, expires_on: String) -> Self {
         KeyRequest {
             name,
-            scopes,
+            scopes: scopes.names(),
             expires_on,
         }
     }

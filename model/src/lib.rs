@@ -9,6 +9,7 @@ pub mod clock;
 pub mod definition;
 pub mod entity;
 pub mod error;
+pub mod forms;
 pub mod id;
 pub mod list_query;
 pub mod mapping;

@@ -468,6 +468,12 @@ impl EventFeedQuery {
 /// Two versions to compare (`a` and `b`), or one to restore over another.
 pub struct VersionPair;
 
+/// What the versions page shows: two versions side by side, and its page of versions.
+pub struct VersionsPage {
+    pub compare: Option<(i32, i32)>,
+    pub before: Option<i32>,
+}
+
 impl VersionPair {
     /// `a` and `b` from an address: both or neither.
     pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Option<(i32, i32)>> {
@@ -475,6 +481,16 @@ impl VersionPair {
         let a = problems.parse::<i32>("a", value(pairs, &["a"]).unwrap_or(""), "a version");
         let b = problems.parse::<i32>("b", value(pairs, &["b"]).unwrap_or(""), "a version");
         problems.done(a.zip(b))
+    }
+
+    /// The versions page's address: two versions to compare (`a` and `b`, both or neither)
+    /// and the page (`before`: versions older than it; one that is not a number starts at the
+    /// newest, as an edited address should).
+    pub fn page(a: &str, b: &str, before: &str) -> DomainResult<VersionsPage> {
+        Ok(VersionsPage {
+            compare: Self::parse(&[("a", a), ("b", b)])?,
+            before: before.trim().parse::<i32>().ok(),
+        })
     }
 
     /// The version to restore and the version the page showed as current.

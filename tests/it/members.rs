@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use switchyard::auth::{self, Attempt};
+use switchyard::forms::PasswordChange;
 use switchyard::id::Generate;
 use switchyard::members::{self, Invited, Manager};
 use switchyard::schema::{events, invitations, memberships, sessions, sign_in_failures};
@@ -609,9 +610,11 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
         let refused = account::change_password(
             &mut conn,
             &editor.user_id,
-            current,
-            new,
-            again,
+            &PasswordChange {
+                current_password: current.into(),
+                new_password: new.into(),
+                new_password_again: again.into(),
+            },
             Some("here"),
             None,
         )
@@ -653,9 +656,11 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
     let refused = account::change_password(
         &mut conn,
         &editor.user_id,
-        PASSWORD,
-        NEW_PASSWORD,
-        NEW_PASSWORD,
+        &PasswordChange {
+            current_password: PASSWORD.into(),
+            new_password: NEW_PASSWORD.into(),
+            new_password_again: NEW_PASSWORD.into(),
+        },
         Some("here"),
         None,
     )
@@ -671,9 +676,11 @@ async fn a_password_change_asks_the_current_one_and_ends_every_other_session() {
     account::change_password(
         &mut conn,
         &editor.user_id,
-        PASSWORD,
-        NEW_PASSWORD,
-        NEW_PASSWORD,
+        &PasswordChange {
+            current_password: PASSWORD.into(),
+            new_password: NEW_PASSWORD.into(),
+            new_password_again: NEW_PASSWORD.into(),
+        },
         Some("here"),
         None,
     )

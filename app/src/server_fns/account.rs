@@ -48,22 +48,12 @@ pub async fn get_account() -> Result<AccountView, AppError> {
 
 #[server(endpoint = "change_password")]
 pub async fn change_password(
-    #[server(default)] current_password: String,
-    #[server(default)] new_password: String,
-    #[server(default)] new_password_again: String,
+    #[server(flatten)] change: switchyard_model::forms::PasswordChange,
 ) -> Result<(), AppError> {
     let (user, current, mut conn) = me().await?;
-    let (address, _) = crate::server_fns::auth::client()?;
-    switchyard::account::change_password(
-        &mut conn,
-        &user,
-        &current_password,
-        &new_password,
-        &new_password_again,
-        current.as_deref(),
-        address.as_deref(),
-    )
-    .await?;
+    let address = crate::server_fns::auth::client()?.address;
+    let (keep, from) = (current.as_deref(), address.as_deref());
+    switchyard::account::change_password(&mut conn, &user, &change, keep, from).await?;
     Ok(())
 }
 

@@ -37,9 +37,33 @@ pub fn safe_next(next: &str) -> Option<String> {
     Some(target)
 }
 
-/// The client's address and browser, as the request names them.
+/// Who is asking: the client's address and browser, as the request names them.
 #[cfg(feature = "ssr")]
-pub fn client() -> Result<(Option<String>, String), AppError> {
+pub struct Client {
+    pub address: Option<String>,
+    pub agent: String,
+}
+
+#[cfg(feature = "ssr")]
+impl Client {
+    /// A sign-in with `email` and `password` from this client.
+    pub fn attempt<'a>(
+        &'a self,
+        email: &'a str,
+        password: &'a str,
+    ) -> switchyard::auth::Attempt<'a> {
+        switchyard::auth::Attempt {
+            email,
+            password,
+            address: self.address.as_deref(),
+            agent: &self.agent,
+        }
+    }
+}
+
+/// The client of the request being served.
+#[cfg(feature = "ssr")]
+pub fn client() -> Result<Client, AppError> {
     let parts = leptos::prelude::use_context::<http::request::Parts>()
         .ok_or_else(|| AppError::internal("request parts missing"))?;
     let address = parts
@@ -54,7 +78,7 @@ pub fn client() -> Result<(Option<String>, String), AppError> {
         .chars()
         .take(300)
         .collect::<String>();
-    Ok((address, agent))
+    Ok(Client { address, agent })
 }
 
 /// Signs `user` in on this browser: a new, empty session (an id planted before is worth
@@ -65,7 +89,7 @@ pub async fn start_session(user: &switchyard_model::UserId) -> Result<(), AppErr
     use switchyard_model::session::{
         ADDRESS_KEY, BROWSER_KEY, SEEN_AT_KEY, SIGNED_IN_AT_KEY, USER_KEY,
     };
-    let (address, agent) = client()?;
+    let Client { address, agent } = client()?;
     let session = crate::state::session().await?;
     session.flush().await.map_err(AppError::internal)?;
     session.cycle_id().await.map_err(AppError::internal)?;
@@ -85,27 +109,29 @@ pub async fn start_session(user: &switchyard_model::UserId) -> Result<(), AppErr
     Ok(())
 }
 
+/// Signs in with `email` and `password`, then goes to `next` (a path of this app) or home.
 #[server(endpoint = "login")]
 pub async fn login(
     email: String,
     password: String,
     #[server(default)] next: String,
 ) -> Result<(), AppError> {
-    let (address, agent) = client()?;
-    let attempt = switchyard::auth::Attempt {
-        email: &email,
-        password: &password,
-        address: address.as_deref(),
-        agent: &agent,
-    };
+    let client = client()?;
+    let attempt = client.attempt(&email, &password);
     let signed_in = switchyard::auth::sign_in(&crate::state::state()?.pool, &attempt).await?;
     start_session(&signed_in.user).await?;
-    let home = match signed_in.only_org {
+    leptos_axum::redirect(&safe_next(&next).unwrap_or_else(|| home(&signed_in)));
+    Ok(())
+}
+
+/// Where a sign-in lands without a `next`: the person's only organization's dashboard, else
+/// the list of their organizations.
+#[cfg(feature = "ssr")]
+fn home(signed_in: &switchyard::auth::SignedIn) -> String {
+    match &signed_in.only_org {
         Some(slug) => format!("/o/{slug}/dashboard"),
         None => "/orgs".to_owned(),
-    };
-    leptos_axum::redirect(&safe_next(&next).unwrap_or(home));
-    Ok(())
+    }
 }
 
 #[server(endpoint = "logout")]

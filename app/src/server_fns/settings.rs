@@ -43,21 +43,11 @@ pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
 pub async fn create_api_key(
     org: String,
     name: String,
-    #[server(default)] events_write: Option<String>,
-    #[server(default)] read: Option<String>,
-    #[server(default)] write: Option<String>,
-    #[server(default)] admin: Option<String>,
+    #[server(flatten)] scopes: switchyard_model::forms::ScopeChoice,
     #[server(default)] expires_on: String,
 ) -> Result<(), AppError> {
-    use switchyard::{api_key::KeyRequest, entity::Scope};
     let (member, mut conn) = crate::state::member(&org).await?;
-    let checked = [
-        (Scope::EventsWrite, events_write),
-        (Scope::Read, read),
-        (Scope::Write, write),
-        (Scope::Admin, admin),
-    ];
-    let request = KeyRequest::from_checkboxes(name, checked, expires_on);
+    let request = switchyard::api_key::KeyRequest::from_form(name, &scopes, expires_on);
     let (key, secret) = switchyard::api_key::create(&mut conn, &member, &request).await?;
     crate::state::keep_once(&new_key_slot(&org), (key.name, secret)).await
 }

@@ -244,12 +244,9 @@ pub async fn get_versions(
 ) -> Result<(Member, switchyard_model::read_model::versions::Versions), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard_model::WorkflowId::from_path(&id)?;
-    let compare = switchyard_model::list_query::VersionPair::parse(&[("a", &a), ("b", &b)])?;
-    // A page that is not a number starts at the newest, as an edited address should.
-    let before = before.trim().parse::<i32>().ok();
-    let versions =
-        switchyard::read_model::versions::versions(&mut conn, &member, &id, compare, before)
-            .await?;
+    let page = switchyard_model::list_query::VersionPair::page(&a, &b, &before)?;
+    let read = switchyard::read_model::versions::versions;
+    let versions = read(&mut conn, &member, &id, page.compare, page.before).await?;
     Ok((member, versions))
 }
 

@@ -31,7 +31,7 @@ pub async fn post(
     let posted: PostedEvent = serde_json::from_value(value)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", format!("{shape}: {e}")))?;
     let accepted = state.events.send(&caller, &posted).await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(accepted)).into_response())
+    Ok(super::accepted(accepted))
 }
 
 /// `GET /~{org}/events`: `since`, `type`, `limit`, `cursor`; `{results, hasMore, cursor}`, in

@@ -71,6 +71,11 @@ impl ApiError {
     }
 }
 
+/// 202 Accepted with `answer`: what was queued.
+pub(crate) fn accepted(answer: impl serde::Serialize) -> Response {
+    (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
+}
+
 /// An id in a path that is not one: not found, like one that names nothing.
 impl From<switchyard::id::NoSuchId> for ApiError {
     fn from(err: switchyard::id::NoSuchId) -> Self {

@@ -5,7 +5,7 @@ use super::schema::*;
 use super::{Api, ApiError, Pairs, Typed, pairs};
 use app::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use switchyard::entity::RunSummary;
 use switchyard::id::RunId;
@@ -134,7 +134,7 @@ pub async fn retry(
     let based_on = body.expect_retries;
     let run = switchyard::retry::retry(&mut conn, &caller, &id, from, based_on).await?;
     let answer = QueuedRun::retried(&run, &id, from.as_str());
-    Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+    Ok(super::accepted(answer))
 }
 
 /// Asks a run to stop; 202. It ends Cancelled before its next step.
@@ -159,7 +159,7 @@ pub async fn cancel(
         type_: "Run".into(),
         cancel_requested: true,
     };
-    Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+    Ok(super::accepted(answer))
 }
 
 /// Retries the runs a filter lets through as one batch: `{"filter": {"status", "range",
@@ -185,5 +185,5 @@ pub async fn retry_bulk(
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
     let queued = switchyard::retry::retry_bulk(&mut conn, &caller, &query, from, &key).await?;
     let answer = Batch::queued(&queued, from);
-    Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
+    Ok(super::accepted(answer))
 }

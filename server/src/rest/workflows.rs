@@ -2,7 +2,7 @@
 //! the verbs, and the dry run.
 
 use super::schema::*;
-use super::{Api, ApiError, JsonBody, Pairs, pairs};
+use super::{Api, ApiError, JsonBody, Pairs, accepted, pairs};
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -182,17 +182,14 @@ pub async fn verb(
     body: JsonBody,
 ) -> Result<Response, ApiError> {
     let id = WorkflowId::from_path(&id)?;
-    let Some(verb) = switchyard::Verb::posted(&verb) else {
-        return Err(ApiError::no_such_verb());
-    };
+    let verb = switchyard::Verb::posted(&verb).ok_or_else(ApiError::no_such_verb)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    match verbs::post(&mut conn, &state.hooks, &caller, &id, verb, body.0).await? {
-        Posted::Moved(workflow) => Ok(with_etag(StatusCode::OK, &workflow)),
-        Posted::Queued(workflow, run) => {
-            let answer = QueuedRun::triggered(&run, &workflow);
-            Ok((StatusCode::ACCEPTED, axum::Json(answer)).into_response())
-        }
-    }
+    Ok(
+        match verbs::post(&mut conn, &state.hooks, &caller, &id, verb, body.0).await? {
+            Posted::Moved(workflow) => with_etag(StatusCode::OK, &workflow),
+            Posted::Queued(w, run) => accepted(QueuedRun::triggered(&run, &w)),
+        },
+    )
 }
 
 /// The dry run: what each step of the workflow would do with the body as sample data, without

@@ -54,9 +54,11 @@ fn every_call(org: &str) -> Vec<Call> {
         call(GetAccount {}, Personal),
         call(
             ChangePassword {
-                current_password: s("x"),
-                new_password: s("y"),
-                new_password_again: s("y"),
+                change: switchyard::forms::PasswordChange {
+                    current_password: s("x"),
+                    new_password: s("y"),
+                    new_password_again: s("y"),
+                },
             },
             Personal,
         ),
@@ -242,10 +244,10 @@ fn every_call(org: &str) -> Vec<Call> {
             CreateApiKey {
                 org: o(),
                 name: s("Zapier"),
-                events_write: Some(s("on")),
-                read: None,
-                write: None,
-                admin: None,
+                scopes: switchyard::forms::ScopeChoice {
+                    events_write: Some(s("on")),
+                    ..Default::default()
+                },
                 expires_on: s(""),
             },
             Org,
