@@ -184,12 +184,16 @@ pub async fn verb(
     let id = WorkflowId::from_path(&id)?;
     let verb = switchyard::Verb::posted(&verb).ok_or_else(ApiError::no_such_verb)?;
     let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
-    Ok(
-        match verbs::post(&mut conn, &state.hooks, &caller, &id, verb, body.0).await? {
-            Posted::Moved(workflow) => with_etag(StatusCode::OK, &workflow),
-            Posted::Queued(w, run) => accepted(QueuedRun::triggered(&run, &w)),
-        },
-    )
+    let posted = verbs::post(&mut conn, &state.hooks, &caller, &id, verb, body.0).await?;
+    Ok(posted_answer(posted))
+}
+
+/// A posted verb's answer: 200 with the workflow as it now is, or 202 with the run queued.
+fn posted_answer(posted: Posted) -> Response {
+    match posted {
+        Posted::Moved(workflow) => with_etag(StatusCode::OK, &workflow),
+        Posted::Queued(workflow, run) => accepted(QueuedRun::triggered(&run, &workflow)),
+    }
 }
 
 /// The dry run: what each step of the workflow would do with the body as sample data, without
