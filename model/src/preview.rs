@@ -56,10 +56,13 @@ pub struct StepPreview {
 }
 
 /// What each step of a workflow would do with sample data, worked out without running or
-/// writing anything: the dry run of the trigger form and the edit page.
+/// writing anything.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DryRun {
     /// The sample data as it was read.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub sample: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub steps: Vec<StepPreview>,
 }

@@ -57,13 +57,7 @@ pub struct PostedEvent {
     pub id: Option<String>,
 }
 
-/// The answer to an ingested event: the same for every repeat of its idempotency key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Accepted {
-    #[serde(rename = "$id")]
-    pub event: EventId,
-    pub runs: Vec<RunId>,
-}
+pub use crate::entity::Accepted;
 
 impl PostedEvent {
     /// Checks the type, the data and the key; nothing is written when any is wrong. Returns

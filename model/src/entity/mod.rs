@@ -313,3 +313,15 @@ pub struct RetryOptions {
     pub failed_step_refused: Option<String>,
     pub refused: Option<String>,
 }
+
+/// An event recorded, and the runs it queued: the same answer for every repeat of its
+/// idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Accepted {
+    #[serde(rename = "$id")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub event: EventId,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub runs: Vec<RunId>,
+}

@@ -15,7 +15,7 @@ use switchyard::ingest::PostedEvent;
     post, operation_id = "sendEvent", path = "/~{org}/events", tag = "Events",
     summary = "Send an event: every active workflow listening for its type runs",
     params(("org" = String, Path, description = "The organization's slug")), request_body = EventBody,
-    responses((status = 202, description = "Recorded, with the runs it queued", body = Accepted), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody),
+    responses((status = 202, description = "Recorded, with the runs it queued", body = switchyard::entity::Accepted), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody),
         (status = 413, description = "Over 1 MiB", body = ErrorBody)),
     security(("apiKey" = []), ("session" = []))
 )]

@@ -70,14 +70,6 @@ pub struct EventBody {
     pub id: Option<String>,
 }
 
-/// A recorded event and the runs it queued.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct Accepted {
-    #[serde(rename = "$id")]
-    pub id: String,
-    pub runs: Vec<String>,
-}
-
 /// How to retry a run.
 #[derive(Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", default)]
@@ -139,15 +131,6 @@ pub struct Cancelled {
     #[serde(rename = "$type")]
     pub type_: String,
     pub cancel_requested: bool,
-}
-
-/// What each step would do with the sample data; nothing runs or is written.
-#[derive(Serialize, Deserialize, ToSchema)]
-pub struct DryRun {
-    #[schema(value_type = Object)]
-    pub sample: Value,
-    #[schema(value_type = Vec<Object>)]
-    pub steps: Value,
 }
 
 /// Every error.

@@ -202,7 +202,7 @@ fn posted_answer(posted: Posted) -> Response {
     post, operation_id = "previewWorkflow", path = "/~{org}/workflows/{id}/preview", tag = "Workflows",
     summary = "Dry run: what each step would do with sample data",
     params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")), request_body(content = Option<Object>, description = "The sample data"),
-    responses((status = 200, description = "Each step's outcome; nothing runs or is written", body = DryRun), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
+    responses((status = 200, description = "Each step's outcome; nothing runs or is written", body = switchyard::preview::DryRun), (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody), (status = 422, description = "Invalid input, with the field at fault", body = ErrorBody)),
     security(("apiKey" = []), ("session" = []))
 )]
 pub async fn preview(
