@@ -169,7 +169,7 @@ pub fn RunsChart(
             </figcaption>
             <details class="numbers">
                 <summary>"The numbers"</summary>
-                <table class="workflows">
+                <table class="workflows" tabindex="0">
                     <thead><tr><th scope="col">"Period"</th><th scope="col" class="num">"Succeeded"</th><th scope="col" class="num">"Failed"</th><th scope="col" class="num">"Failure rate"</th></tr></thead>
                     <tbody>
                         {rows.into_iter().map(|p| view! {
@@ -289,7 +289,7 @@ pub fn DurationChart(points: Vec<Point>, #[prop(into)] caption: String) -> impl 
             </figcaption>
             <details class="numbers">
                 <summary>"The numbers"</summary>
-                <table class="workflows">
+                <table class="workflows" tabindex="0">
                     <thead><tr><th scope="col">"Period"</th><th scope="col" class="num">"p50"</th><th scope="col" class="num">"p95"</th></tr></thead>
                     <tbody>
                         {rows.into_iter().map(|p| view! {

@@ -77,7 +77,7 @@ fn Sessions(view: AccountView, end: ServerAction<EndSession>) -> impl IntoView {
         <section>
             <h2>"Where you are signed in"</h2>
             <p class="hint">"A session ends after 30 minutes unused, and 12 hours after signing in."</p>
-            <table class="workflows sessions">
+            <table class="workflows sessions" tabindex="0">
                 <thead><tr>
                     <th scope="col">"Browser"</th><th scope="col">"From"</th><th scope="col">"Signed in"</th>
                     <th scope="col">"Last used"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>

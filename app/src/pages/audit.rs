@@ -81,7 +81,7 @@ pub fn AuditPage() -> impl IntoView {
                                 view! { <p class="empty">"Nothing recorded for this choice yet."</p> }.into_any()
                             } else {
                                 view! {
-                                    <table class="workflows audit">
+                                    <table class="workflows audit" tabindex="0">
                                         <thead><tr>
                                             <th scope="col">"When"</th><th scope="col">"Who"</th>
                                             <th scope="col">"What"</th><th scope="col">"Details"</th>

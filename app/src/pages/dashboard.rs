@@ -151,7 +151,7 @@ pub fn GroupTable(org: String, groups: Vec<Group>) -> impl IntoView {
         return view! { <p class="empty">"No failures in this range. Failed runs with the same error at the same step are grouped here."</p> }.into_any();
     }
     view! {
-        <table class="workflows groups">
+        <table class="workflows groups" tabindex="0">
             <thead><tr>
                 <th scope="col">"Workflow"</th><th scope="col">"Step"</th><th scope="col">"Error"</th>
                 <th scope="col" class="num">"Failures"</th><th scope="col">"First seen"</th><th scope="col">"Last seen"</th><th scope="col">"Versions"</th>

@@ -48,7 +48,7 @@ pub fn Events() -> impl IntoView {
                     Ok(page) => {
                         let older = page.before.map(|b| format!("/o/{org}/events?type={}&before={b}", crate::urlencode(&event_type)));
                         view! {
-                            <table class="workflows events-log">
+                            <table class="workflows events-log" tabindex="0">
                                 <thead><tr>
                                     <th scope="col">"When"</th><th scope="col">"Event"</th>
                                     <th scope="col">"Started"</th><th scope="col">"Ignored while paused"</th>

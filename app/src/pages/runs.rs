@@ -42,7 +42,7 @@ pub fn RunTable(
     #[prop(optional)] with_workflow: bool,
 ) -> impl IntoView {
     view! {
-        <table class="workflows runs">
+        <table class="workflows runs" tabindex="0">
             <thead><tr>
                 <th scope="col">"Status"</th>
                 {with_workflow.then(|| view! { <th scope="col">"Workflow"</th> })}

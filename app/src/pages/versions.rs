@@ -140,7 +140,7 @@ fn History(
 ) -> impl IntoView {
     view! {
         <h2>"History"</h2>
-        <table class="workflows versions">
+        <table class="workflows versions" tabindex="0">
             <thead><tr>
                 <th scope="col">"Version"</th><th scope="col">"Saved"</th><th scope="col">"By"</th>
                 <th scope="col">"What changed"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -186,7 +186,7 @@ fn Compared(comparison: Comparison) -> impl IntoView {
         <section aria-labelledby="compared">
             <h2 id="compared">{format!("Version {} and version {}", c.a, c.b)}</h2>
             <p class="hint">{match changes { 0 => "They are the same.".to_owned(), 1 => "One difference, marked “Changed”.".to_owned(), n => format!("{n} differences, marked “Changed”.") }}</p>
-            <table class="workflows compare">
+            <table class="workflows compare" tabindex="0">
                 <thead><tr><th scope="col">"Field"</th><th scope="col">{a.clone()}</th><th scope="col">{b.clone()}</th></tr></thead>
                 <tbody>
                     {c.fields.into_iter().map(|f| view! {

@@ -162,7 +162,7 @@ fn WorkflowTable(
     let previous = page.previous.as_deref().map(|c| filters.href(&org, c));
     let next = page.cursor.as_deref().map(|c| filters.href(&org, c));
     view! {
-        <table class="workflows">
+        <table class="workflows" tabindex="0">
             <thead>
                 <tr>
                     <th scope="col">"Name"</th>

@@ -50,7 +50,7 @@ fn KeyTable(
         return view! { <p class="empty">"No API keys yet."</p> }.into_any();
     }
     view! {
-        <table class="workflows keys">
+        <table class="workflows keys" tabindex="0">
             <thead><tr>
                 <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"May"</th><th scope="col">"Created"</th>
                 <th scope="col">"Last used"</th><th scope="col">"Expires"</th><th scope="col">"Status"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>

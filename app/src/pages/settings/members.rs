@@ -66,7 +66,7 @@ pub(super) fn Members(
         return view! {
             <section>
                 <h2>"Members"</h2>
-                <table class="workflows">
+                <table class="workflows" tabindex="0">
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th></tr></thead>
                     <tbody>
                         {view.settings.members.into_iter().map(|m| view! {
@@ -95,7 +95,7 @@ pub(super) fn Members(
                     <p><code class="secret">{link}</code></p>
                 </div>
             })}
-            <table class="workflows members">
+            <table class="workflows members" tabindex="0">
                 <thead><tr>
                     <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
                     <th scope="col">"Joined"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -181,7 +181,7 @@ fn Invitations(
     }
     view! {
         <h3>"Waiting for an answer"</h3>
-        <table class="workflows invitations">
+        <table class="workflows invitations" tabindex="0">
             <thead><tr>
                 <th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Sent"</th>
                 <th scope="col">"Link works until"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
