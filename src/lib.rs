@@ -5,8 +5,8 @@
 //! No web code lives here.
 
 pub use switchyard_model::{
-    access, clock, definition, entity, error, forms, list_query, mapping, payload, preview, rate,
-    role, run, session, stats, status, team, timefmt, workflow, workflow_search,
+    access, blame, clock, definition, editor, entity, error, forms, list_query, mapping, payload,
+    preview, rate, role, run, session, stats, status, team, timefmt, workflow, workflow_search,
 };
 
 pub mod account;

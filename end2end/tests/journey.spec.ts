@@ -335,6 +335,48 @@ test("the dashboard puts the failing workflow first, since its version, and its 
   await expectAccessible(page);
 });
 
+test("the runs list counts what matches, keeps good filters beside a bad one, and each filter comes off", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/o/acme/runs?status=Failed&step=two");
+  await ready(page);
+  // The bad step is named next to its field; the status still applies.
+  await expect(page.getByText("“two” is not a step number")).toBeVisible();
+  await expect(page.getByLabel("Status", { exact: true })).toHaveValue("Failed");
+  await expect(page.getByRole("status").filter({ hasText: /^[\d,]+ runs? match\./ })).toBeVisible();
+  await expect(page.getByRole("columnheader", { name: "Error" })).toBeVisible();
+  await expect(page.locator("tbody tr").first().locator("td.error-cell")).not.toBeEmpty();
+  await expectAccessible(page);
+
+  // Steps and versions are choices, as the table shows them.
+  await ready(page);
+  await page.getByLabel("Failed at step").selectOption({ label: "Step 2" });
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/step=2/);
+  await expect(page.getByText("is not a step number")).toHaveCount(0);
+  const steps = await page.locator("tbody tr td:nth-child(6)").allInnerTexts();
+  expect(steps.length).toBeGreaterThan(0);
+  expect(new Set(steps)).toEqual(new Set(["Step 2"]));
+
+  // Every filter comes off by its own link.
+  await ready(page);
+  await page.getByRole("link", { name: "Remove the filter Status: Failed" }).click();
+  await expect(page).toHaveURL(/\/o\/acme\/runs\?step=2$/);
+  await expect(page.getByLabel("Status", { exact: true })).toHaveValue("");
+  await ready(page);
+  await page.getByRole("link", { name: "Clear all filters" }).click();
+  await expect(page).toHaveURL(/\/o\/acme\/runs$/);
+  await expect(page.getByRole("status").filter({ hasText: /runs? in all\./ })).toBeVisible();
+
+  // The dashboard's "Failing now" counts the workflows its table lists, each named.
+  await page.goto("/o/acme/dashboard");
+  await ready(page);
+  const counted = Number(await page.locator(".counters div", { hasText: "Failing now" }).locator("dd").first().innerText());
+  const failing = page.getByRole("region", { name: "Failing now" });
+  await expect(failing.locator("tbody tr")).toHaveCount(counted);
+  expect(counted).toBeGreaterThan(0);
+  await expect(failing.getByRole("columnheader", { name: "Workflow" })).toBeVisible();
+});
+
 test("compare two versions in plain words, then restore the older one", async ({ page }) => {
   await signIn(page);
   await ready(page);

@@ -5,9 +5,9 @@
 // project without JavaScript, after it, finds it fixed.
 import { expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
-import { jsOn, mapping, ready, signIn } from "./helpers";
+import { jsOn, mapping, ready, signIn, step } from "./helpers";
 
-test("from a failure on the dashboard: fix the step, read the preview, retry from the failed step", async ({ page }) => {
+test("from a failure on the dashboard: fix step 2 from the run, save, retry the run", async ({ page }) => {
   await signIn(page);
   await ready(page);
   await page.getByRole("link", { name: "Dashboard" }).click();
@@ -17,26 +17,64 @@ test("from a failure on the dashboard: fix the step, read the preview, retry fro
   await page.locator("tbody tr").first().getByRole("link", { name: "Failed" }).click();
   await expect(page.getByRole("heading", { name: "Run of Support Triage" })).toBeVisible();
   const failedRun = page.url();
-  await expect(page.getByRole("alert").first()).toContainText("Step 2 (Event.create)");
+  // The run says which mapping made the bad value, in words.
+  await expect(page.locator(".blame")).toHaveText(
+    "Step 2 “Event.create” got “urgent queue” for its field type from the ticket's route.",
+  );
   await ready(page);
   await expectAccessible(page);
 
-  // The fix: step 2 routes every ticket to the queue event, whatever the ticket says.
-  await page.getByRole("link", { name: "← Support Triage" }).click();
-  await ready(page);
-  await page.getByRole("link", { name: "Edit" }).click();
-  await expect(page.getByRole("heading", { name: /Edit/ })).toBeVisible();
-  await ready(page);
   if (jsOn(page)) {
-    await expect(mapping(page, 2, "Value")).toHaveValue("ticket.route");
-    await mapping(page, 2, "Value").fill('"Queue.assigned"');
-    await page.getByRole("button", { name: "Save changes" }).click();
-    await expect(page.getByRole("heading", { name: "Support Triage" })).toBeVisible();
+    // Not fixed yet: the fix is the main offer, and a retry that would fail says so first.
+    await expect(page.getByRole("link", { name: "Fix step 2" })).toHaveClass(/primary/);
+    await page.getByRole("link", { name: "Retry from step 2" }).click();
+    const dialog = page.getByRole("alertdialog");
+    await expect(dialog.locator("ol.preview > li").nth(1)).toContainText("Would fail");
+    await expect(dialog.getByRole("link", { name: "Fix step 2 first" })).toHaveClass(/primary/);
+    await expect(dialog.getByRole("button", { name: /Retry/ })).toHaveCount(0);
+    await ready(page);
+    await dialog.getByRole("link", { name: "Retry anyway…" }).click();
+    await expect(dialog).toContainText("This run would fail again at step 2");
+    await expect(dialog.getByRole("button", { name: "Retry anyway" })).toBeVisible();
+    await expectAccessible(page);
+    await page.goto(failedRun);
+    await ready(page);
   } else {
-    await expect(mapping(page, 2, "Value")).toHaveValue('"Queue.assigned"');
+    // The JavaScript project fixed it: a retry runs the newer version.
+    await expect(page.getByText(/The workflow has changed since version \d+/)).toBeVisible();
   }
 
-  // Back on the failed run: the preview says what runs again before anything does.
+  // "Fix step 2" opens the editor at step 2, marked, with this run's event as the sample.
+  await page.getByRole("link", { name: "Fix step 2" }).click();
+  await expect(page.getByRole("heading", { name: "Edit workflow" })).toBeVisible();
+  await expect(page).toHaveURL(/\/edit\?run=run_\w+#step-2$/);
+  await ready(page);
+  await expect(step(page, 2)).toContainText("The run you are fixing failed here.");
+  await expect(page.locator("#sample")).toHaveValue(/"urgent queue"/);
+  const value = mapping(page, 2, "Value");
+  await expect(page.getByText("The run you are fixing got “urgent queue” from this value.")).toBeVisible();
+  // The lists offer the event's fields as values and the action's fields as fields.
+  const offered = async (input: typeof value, option: string) =>
+    page.locator(`datalist#${await input.getAttribute("list")} option[value="${option}"]`);
+  await expect(await offered(value, "ticket.route")).toHaveCount(1);
+  await expect(await offered(value, "ticket.subject")).toHaveCount(1);
+  await expect(await offered(mapping(page, 2, "Field"), "type")).toHaveCount(1);
+  await expectAccessible(page);
+  if (jsOn(page)) {
+    await expect(value).toHaveValue("ticket.route");
+    await value.fill('"Queue.assigned"');
+  } else {
+    await expect(value).toHaveValue('"Queue.assigned"');
+  }
+  await page.getByRole("button", { name: "Save changes" }).click();
+
+  // Saved: back on the run, which offers its retry and the runs that failed this way.
+  await expect(page).toHaveURL(/\/o\/acme\/runs\/run_\w+\?fixed=1$/);
+  await expect(page.getByRole("status").filter({ hasText: "Your fix is saved." })).toBeVisible();
+  await ready(page);
+  await page.getByRole("link", { name: "retry the runs that failed this way" }).click();
+  await expect(page.getByRole("alertdialog").getByRole("heading", { name: /^Retry \d+ failed runs? from their failed step\?$/ })).toBeVisible();
+  // The bulk retry of this group is the next journey's: back to the one run.
   await page.goto(failedRun);
   await ready(page);
   await page.getByRole("link", { name: "Retry from step 2" }).click();

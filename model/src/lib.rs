@@ -5,8 +5,10 @@
 //! stores and runs them; the browser build compiles only this.
 
 pub mod access;
+pub mod blame;
 pub mod clock;
 pub mod definition;
+pub mod editor;
 pub mod entity;
 pub mod error;
 pub mod forms;

@@ -7,6 +7,7 @@ pub use switchyard_model::read_model::{account, resource};
 
 pub mod audit;
 pub mod dashboard;
+pub mod editor;
 pub mod event;
 pub mod health;
 pub mod run;

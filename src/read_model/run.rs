@@ -31,9 +31,11 @@ pub async fn history(
     let now = time::OffsetDateTime::now_utc();
     let (runs, more) = repo::run::search(conn, org, &query, now, PAGE).await?;
     let next = more.then(|| runs.last().map(|r| r.id.clone())).flatten();
+    let matched = matched(conn, org, &query, now).await?;
     Ok(RunHistory {
         workflow_name: found.name,
         runs,
+        matched,
         next,
     })
 }
@@ -49,6 +51,7 @@ pub async fn search(
     let now = time::OffsetDateTime::now_utc();
     let (runs, more) = repo::run::search(conn, org, query, now, PAGE).await?;
     let next = more.then(|| runs.last().map(|r| r.id.clone())).flatten();
+    let matched = matched(conn, org, query, now).await?;
     let workflows = repo::workflow::names(conn, org).await?;
     let group = match &query.group {
         Some(key) => repo::stats::group(conn, org, key)
@@ -69,10 +72,28 @@ pub async fn search(
     };
     Ok(RunList {
         runs,
+        matched,
         next,
         workflows,
         group,
         batch,
+    })
+}
+
+/// How many runs match `query`, and what its step and version filters offer.
+async fn matched(
+    conn: &mut Conn,
+    org: &crate::id::OrgId,
+    query: &RunQuery,
+    now: time::OffsetDateTime,
+) -> DomainResult<Matched> {
+    let count = repo::run::count(conn, org, query, now, COUNT_MAX + 1).await?;
+    let (steps, versions) = repo::workflow::bounds(conn, org, query.workflow.as_ref()).await?;
+    Ok(Matched {
+        count,
+        steps,
+        versions,
+        problems: Vec::new(),
     })
 }
 
@@ -83,7 +104,7 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
     let (run, event_id, event_data) = repo::run::summary(conn, org, id).await?;
     let fields = repo::workflow::fields_at(conn, org, &run.workflow, run.workflow_version).await?;
     let done = repo::run_step::for_run(conn, org, id).await?;
-    let steps = fields
+    let steps: Vec<RunStepView> = fields
         .steps
         .iter()
         .enumerate()
@@ -143,6 +164,7 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
     };
     let state = (run.status, run.failed_step, lineage_next_step);
     let retry = crate::retry::options(state, (&fields, run.workflow_version), current.as_ref());
+    let blame = blame(&run, &fields, &steps, current.as_ref());
     Ok(RunDetail {
         run,
         event_id,
@@ -154,5 +176,39 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
         cancel_requested_by,
         may_edit: actor.may_edit(),
         retry,
+        blame,
+    })
+}
+
+/// The mapping row that made the failed step's bad value, for the run page's "Fix step N".
+fn blame(
+    run: &crate::entity::RunSummary,
+    fields: &crate::workflow::WorkflowFields,
+    steps: &[RunStepView],
+    current: Option<&crate::Workflow>,
+) -> Option<crate::blame::Blame> {
+    let failed = steps.iter().find(|s| s.status == StepStatus::Failed)?;
+    let error = failed.error.as_deref()?;
+    let step = fields.steps.get(failed.index as usize)?;
+    let (field, value, words) = crate::blame::words(
+        failed.index,
+        step.label(),
+        error,
+        &step.mapping,
+        failed.input.as_ref(),
+        &fields.trigger_event,
+    );
+    // The key the engine gave the run's failure group, worked out the same way.
+    let failure = crate::repo::stats::Failure {
+        step: run.failed_step.unwrap_or(failed.index),
+        error: run.error.clone().unwrap_or_default(),
+    };
+    Some(crate::blame::Blame {
+        step: failed.index,
+        field,
+        value,
+        words,
+        group: failure.group(&run.workflow),
+        changed_since: current.is_some_and(|w| w.version != run.workflow_version),
     })
 }

@@ -288,3 +288,45 @@ pub async fn of_type(
         .await?;
     Ok(rows.into_iter().map(to_event).collect())
 }
+
+/// The event types the organization has recorded, in order, at most `limit`: a skip scan of
+/// `events_org_type` that reads one row a type, however many events there are.
+pub async fn types(conn: &mut Conn, org: &OrgId, limit: i64) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Type {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        t: String,
+    }
+    let rows: Vec<Type> = diesel::sql_query(
+        "WITH RECURSIVE types(t) AS (
+           (SELECT type FROM events WHERE org_id = $1 ORDER BY type LIMIT 1)
+           UNION ALL
+           SELECT (SELECT e.type FROM events e WHERE e.org_id = $1 AND e.type > types.t
+                   ORDER BY e.type LIMIT 1)
+           FROM types WHERE types.t IS NOT NULL)
+         SELECT t FROM types WHERE t IS NOT NULL LIMIT $2",
+    )
+    .bind::<crate::sql_text::Stored, _>(org.as_str())
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.t).collect())
+}
+
+/// The data of the organization's newest `limit` events of one type, newest first.
+pub async fn latest_data(
+    conn: &mut Conn,
+    org: &OrgId,
+    event_type: &str,
+    limit: i64,
+) -> QueryResult<Vec<Value>> {
+    events::table
+        .filter(events::org_id.eq(org.sql()))
+        .filter(events::type_.eq(event_type))
+        .order(events::seq.desc())
+        .limit(limit)
+        .select(events::data)
+        .load(conn)
+        .await
+        .map_err(Into::into)
+}

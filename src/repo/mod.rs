@@ -9,4 +9,5 @@ pub mod run;
 pub mod run_step;
 pub mod session;
 pub mod stats;
+pub mod thing;
 pub mod workflow;

@@ -101,12 +101,19 @@ pub async fn bulk_preview(
     let over_limit = candidates.len() > BATCH_MAX;
     candidates.truncate(BATCH_MAX);
     let (taken, skipped) = sort_out(conn, org, &candidates, from).await?;
-    let sample = match taken.first() {
-        Some((c, _, _)) => Some(preview(conn, actor, &c.id, from).await?),
-        None => None,
-    };
+    // The newest few are previewed one by one: how many would fail again as the workflow is now.
+    let mut sample = None;
+    let (mut checked, mut fail_again) = (0, 0);
+    for (c, _, _) in taken.iter().take(PREVIEWED) {
+        let previewed = preview(conn, actor, &c.id, from).await?;
+        checked += 1;
+        fail_again += usize::from(previewed.fails_at().is_some());
+        sample.get_or_insert(previewed);
+    }
     Ok(BulkPreview {
         from,
+        checked,
+        fail_again,
         retried: taken.len(),
         over_limit,
         skipped,
@@ -115,6 +122,9 @@ pub async fn bulk_preview(
         key: crate::id::random_base62(16),
     })
 }
+
+/// How many of a bulk retry's runs its preview works out one by one.
+const PREVIEWED: usize = 20;
 
 /// Retries the runs `query` lets through as one batch (at most `BATCH_MAX`), recorded with its
 /// actor and `RunBatch.queued`. `key` names the confirm: a batch already queued under it is

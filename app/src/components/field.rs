@@ -29,9 +29,21 @@ pub fn TextField(
     #[prop(optional, into)]
     kind: Option<String>,
     #[prop(optional, into)] autocomplete: Option<String>,
+    /// The id of a `<datalist>` of choices; typing anything else stays allowed.
+    #[prop(default = None)]
+    list: Option<String>,
+    /// A remark that is not an error: where a failed run's value came from, a likely typo.
+    #[prop(default = None)]
+    note: Option<String>,
 ) -> impl IntoView {
     let invalid = error.is_some();
-    let described = error.as_ref().map(|_| format!("{id}-error"));
+    let described = match (&error, &note) {
+        (Some(_), Some(_)) => Some(format!("{id}-error {id}-note")),
+        (Some(_), None) => Some(format!("{id}-error")),
+        (None, Some(_)) => Some(format!("{id}-note")),
+        (None, None) => None,
+    };
+    let note_id = format!("{id}-note");
     view! {
         <div class="field" class:invalid=invalid>
             <label for=id.clone()>{label}</label>
@@ -45,8 +57,10 @@ pub fn TextField(
                 placeholder=placeholder
                 aria-invalid=invalid.then_some("true")
                 aria-describedby=described
+                list=list
             />
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            {note.map(|n| view! { <p class="field-note" id=note_id>{n}</p> })}
             <FieldMessage id=id message=error />
         </div>
     }

@@ -7,7 +7,40 @@
 use crate::components::field::{FieldMessage, TextField};
 use crate::error::AppError;
 use leptos::prelude::*;
-use switchyard_model::workflow::{MappingRow, StepInput};
+use switchyard_model::blame::Blame;
+use switchyard_model::editor::{EditorChoices, step_outputs};
+use switchyard_model::workflow::{MappingRow, StepInput, WorkflowInput};
+
+/// What a step's lists offer and the remarks on the form.
+#[derive(Clone, Debug)]
+pub struct StepLists {
+    input: WorkflowInput,
+    choices: EditorChoices,
+    notes: Vec<(String, String)>,
+}
+
+impl StepLists {
+    fn note(&self, key: &str) -> Option<String> {
+        self.notes
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, n)| n.clone())
+    }
+}
+
+/// A `<datalist>`: choices a text field offers while anything else can still be typed. Each
+/// option is a value and the words shown beside it.
+#[component]
+pub fn Choices(#[prop(into)] id: String, options: Vec<(String, String)>) -> impl IntoView {
+    view! {
+        <datalist id=id>
+            {options
+                .into_iter()
+                .map(|(value, label)| view! { <option value=value.clone() label=(!label.is_empty()).then_some(label)>{value.clone()}</option> })
+                .collect_view()}
+        </datalist>
+    }
+}
 
 /// Where the step editor's buttons post: they edit the form as typed and keep it unsaved.
 const EDIT: &str =
@@ -21,10 +54,28 @@ fn message(errors: &Errors, key: &str) -> Option<String> {
 
 /// Every step of the form.
 #[component]
-pub fn StepsEditor(steps: Vec<StepInput>, errors: Errors, trigger_root: String) -> impl IntoView {
-    let count = steps.len();
-    let hint =
-        format!("Values can use {trigger_root}.name, step.0.$id, text in quotes, and + to join.");
+pub fn StepsEditor(
+    input: WorkflowInput,
+    errors: Errors,
+    trigger_root: String,
+    /// Where a failed run being fixed went wrong.
+    blame: Option<Blame>,
+    /// What to offer in each step's lists.
+    choices: EditorChoices,
+    /// Remarks on what nobody used before, keyed as field errors are.
+    notes: Vec<(String, String)>,
+) -> impl IntoView {
+    let count = input.steps.len();
+    let steps = input.steps.clone();
+    let lists = StepLists {
+        input,
+        choices,
+        notes,
+    };
+    let hint = format!(
+        "Values can use the trigger's data ({trigger_root}.name), what an earlier step made (step.0.$id is step 1's id: \
+         in values, steps count from 0), text in quotes, and + to join."
+    );
     view! {
         <fieldset class="steps">
             <legend>"Steps"</legend>
@@ -38,7 +89,10 @@ pub fn StepsEditor(steps: Vec<StepInput>, errors: Errors, trigger_root: String) 
                         {steps
                             .into_iter()
                             .enumerate()
-                            .map(|(i, step)| view! { <StepRow index=i count=count step=step errors=errors.clone() /> })
+                            .map(|(i, step)| {
+                                let marked = blame.clone().filter(|b| b.step as usize == i);
+                                view! { <StepRow index=i count=count step=step errors=errors.clone() marked lists=lists.clone() /> }
+                            })
                             .collect_view()}
                     </ol>
                 }
@@ -50,14 +104,43 @@ pub fn StepsEditor(steps: Vec<StepInput>, errors: Errors, trigger_root: String) 
 }
 
 #[component]
-fn StepRow(index: usize, count: usize, step: StepInput, errors: Errors) -> impl IntoView {
+fn StepRow(
+    index: usize,
+    count: usize,
+    step: StepInput,
+    errors: Errors,
+    marked: Option<Blame>,
+    lists: StepLists,
+) -> impl IntoView {
     let key = format!("steps.{index}");
-    let id = format!("step-{index}");
-    let name = |field: &str| format!("steps[{index}][{field}]");
+    let fields_list = format!("step-{}-fields", index + 1);
+    let values_list = format!("step-{}-values", index + 1);
+    let field_options: Vec<(String, String)> = lists
+        .choices
+        .fields_of(&step.action)
+        .iter()
+        .map(|f| (f.clone(), String::new()))
+        .collect();
+    let value_options: Vec<(String, String)> = lists
+        .choices
+        .values
+        .iter()
+        .cloned()
+        .chain(step_outputs(&lists.input, index))
+        .map(|v| (v.expr, format!("{} ({})", v.words, v.example)))
+        .collect();
+    let action_note = lists.note(&format!("{key}.action"));
     let number = index + 1;
+    // The step's anchor counts from 1, as its title does: `#step-2` is "Step 2".
+    let id = format!("step-{number}");
+    let name = |field: &str| format!("steps[{index}][{field}]");
+    let is_marked = marked.is_some();
+    let marked_note = marked.as_ref().map(|b| {
+        view! { <p class="field-note" role="note">{format!("The run you are fixing failed here. {}", b.words)}</p> }
+    });
     let open = !step.condition.is_empty() || !step.fallback_action.is_empty();
     view! {
-        <li class="step" id=id.clone()>
+        <li class="step" class:marked=is_marked id=id.clone()>
             <fieldset class="step-group">
             <legend class="step-title">{format!("Step {number}")}</legend>
             <div class="step-tools">
@@ -65,14 +148,18 @@ fn StepRow(index: usize, count: usize, step: StepInput, errors: Errors) -> impl 
                 <button type="submit" formaction=EDIT name="op" value=format!("move_down:{index}") disabled=index + 1 == count>"Move down"</button>
                 <button type="submit" formaction=EDIT name="op" value=format!("remove_step:{index}") class="danger">"Remove step"</button>
             </div>
+            {marked_note}
             <div class="grid two">
                 <TextField id=format!("{id}-action") name=name("action") label="Action" value=step.action
-                    placeholder="Customer.create" hint="What the step does, as Noun.verb: Customer.create, Contact.assign, Event.create."
-                    error=message(&errors, &format!("{key}.action")) />
+                    placeholder="Customer.create" hint="What the step does, as Noun.verb: pick one, or type a new one."
+                    error=message(&errors, &format!("{key}.action")) note=action_note list=Some("action-choices".to_owned()) />
                 <TextField id=format!("{id}-name") name=name("name") label="Label (optional)" value=step.name
                     error=message(&errors, &format!("{key}.name")) />
             </div>
-            <MappingRows step=index rows=step.mapping errors=errors.clone() fallback=false />
+            <Choices id=fields_list.clone() options=field_options />
+            <Choices id=values_list.clone() options=value_options />
+            <MappingRows step=index rows=step.mapping errors=errors.clone() fallback=false marked=marked
+                lists=Some((fields_list.clone(), values_list.clone(), lists.clone())) />
             <details class="advanced" open=open>
                 <summary>"Condition and fallback"</summary>
                 <TextField id=format!("{id}-condition") name=name("condition") label="Run only when (optional)"
@@ -83,7 +170,8 @@ fn StepRow(index: usize, count: usize, step: StepInput, errors: Errors) -> impl 
                     value=step.fallback_action placeholder="Task.create"
                     hint="Runs instead of this step when it fails and error handling is Fallback."
                     error=message(&errors, &format!("{key}.fallbackAction")) />
-                <MappingRows step=index rows=step.fallback_mapping errors=errors fallback=true />
+                <MappingRows step=index rows=step.fallback_mapping errors=errors fallback=true marked=None
+                    lists=Some((fields_list, values_list, lists)) />
             </details>
             </fieldset>
         </li>
@@ -96,7 +184,15 @@ fn MappingRows(
     rows: Vec<MappingRow>,
     errors: Errors,
     fallback: bool,
+    /// Where a failed run being fixed went wrong, when it is this step.
+    marked: Option<Blame>,
+    /// The ids of the step's field and value lists, and the remarks.
+    lists: Option<(String, String, StepLists)>,
 ) -> impl IntoView {
+    let (fields_list, values_list, lists) = match lists {
+        Some((f, v, l)) => (Some(f), Some(v), Some(l)),
+        None => (None, None, None),
+    };
     let (list, key, op, title) = if fallback {
         (
             "fallback_mapping",
@@ -118,12 +214,18 @@ fn MappingRows(
                     let row_key = format!("steps.{step}.{key}.{j}");
                     let field_error = message(&errors, &format!("{row_key}.field"));
                     let expr_error = message(&errors, &format!("{row_key}.expr"));
+                    let blamed = marked.as_ref().filter(|b| b.field.as_deref() == Some(row.field.trim()));
+                    let note = blamed.map(|b| match &b.value {
+                        Some(v) => format!("The run you are fixing got “{v}” from this value."),
+                        None => "The run you are fixing got nothing from this value.".to_owned(),
+                    });
                     view! {
-                        <div class="mapping-row">
+                        <div class="mapping-row" class:marked=blamed.is_some()>
                             <TextField id=format!("{prefix}-{j}-field") name=format!("steps[{step}][{list}][{j}][field]")
-                                label="Field" value=row.field placeholder="name" error=field_error />
+                                label="Field" value=row.field placeholder="name" error=field_error
+                                note=lists.as_ref().and_then(|l| l.note(&format!("{row_key}.field"))) list=fields_list.clone() />
                             <TextField id=format!("{prefix}-{j}-expr") name=format!("steps[{step}][{list}][{j}][expr]")
-                                label="Value" value=row.expr placeholder="deal.name" error=expr_error />
+                                label="Value" value=row.expr placeholder="deal.name" error=expr_error note=note list=values_list.clone() />
                             <button type="submit" formaction=EDIT name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">"Remove field"</button>
                         </div>
                     }

@@ -66,7 +66,7 @@ fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
             <div><dt>"Runs"</dt><dd>{d.runs}</dd></div>
             <div><dt>"Failed"</dt><dd>{d.failures}</dd></div>
             <div><dt>"Failure rate"</dt><dd>{rate(d.failure_rate)}</dd><dd class="change">{change}</dd></div>
-            <div><dt>"Failing now"</dt><dd>{d.failing_now.len()}</dd></div>
+            <div><dt>"Failing now"</dt><dd>{d.failing_now_count}</dd><dd class="change">{if d.failing_now_count == 1 { "workflow" } else { "workflows" }}</dd></div>
         </dl>
         <section aria-labelledby="attention">
             <h2 id="attention">"Needs attention"</h2>
@@ -82,7 +82,14 @@ fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
                 <ul class="alerts">
                     {d.alerts.into_iter().map(|a| {
                         let name = a.workflow.as_ref().map(|w| view! { <a href=format!("/o/{org}/workflows/{w}")>{a.name.clone()}</a> });
-                        view! { <li>{a.at} " · " {name} {format!(" failed {} of its runs: above the threshold", rate(a.failure_rate))}</li> }
+                        let when = if a.times == 1 {
+                            format!("Raised {}.", a.at)
+                        } else if a.started == a.at {
+                            format!("Raised {} times, at {}.", a.times, a.at)
+                        } else {
+                            format!("Since {}, raised {} times, the latest {}.", a.started, a.times, a.at)
+                        };
+                        view! { <li>{name} {format!(" failed {} of its runs, above the threshold. ", rate(a.failure_rate))} <span class="hint">{when}</span></li> }
                     }).collect_view()}
                 </ul>
             </section>
@@ -104,10 +111,15 @@ fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
         </section>
         <section aria-labelledby="failing-now">
             <h2 id="failing-now">"Failing now"</h2>
+            <p class="hint">"A workflow is failing now when its latest finished run failed or timed out, whatever the range above. A retry that succeeds takes it off this list."</p>
             {if d.failing_now.is_empty() {
-                view! { <p class="empty">"No run failed in this range."</p> }.into_any()
+                view! { <p class="empty">"No workflow is failing now: every workflow's latest finished run succeeded."</p> }.into_any()
             } else {
-                view! { <RunTable org=org.clone() runs=d.failing_now /> }.into_any()
+                let more = d.failing_now_count.saturating_sub(d.failing_now.len());
+                view! {
+                    <RunTable org=org.clone() runs=d.failing_now with_workflow=true />
+                    {(more > 0).then(|| view! { <p class="hint">{format!("And {more} more workflows: see the failed runs on the runs page.")}</p> })}
+                }.into_any()
             }}
         </section>
     }

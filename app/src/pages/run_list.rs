@@ -6,6 +6,7 @@
 use crate::components::layout::org_param;
 use crate::components::live::{Follow, LiveRegion};
 use crate::error::AppError;
+use crate::pages::run_filters::FilterForm;
 use crate::pages::runs::PreviewStep;
 use crate::pages::runs::RunTable;
 use crate::server_fns::runs::{
@@ -14,11 +15,10 @@ use crate::server_fns::runs::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use switchyard_model::entity::{NamedWorkflow, RunSummary};
+use switchyard_model::entity::RunSummary;
 use switchyard_model::id::RunId;
 use switchyard_model::retry::{BatchProgress, BulkPreview};
 use switchyard_model::run::RunStatus;
-use switchyard_model::stats::Range;
 
 /// The filters the address names.
 fn filters() -> Memo<RunFilters> {
@@ -50,62 +50,6 @@ fn older(base: &str, f: &RunFilters, next: &RunId) -> String {
         .collect();
     pairs.push(format!("before={next}"));
     format!("{base}?{}", pairs.join("&"))
-}
-
-#[component]
-fn FilterForm(
-    filters: RunFilters,
-    /// The workflows to choose from; none on a workflow's own history.
-    #[prop(optional)]
-    workflows: Vec<NamedWorkflow>,
-    /// The failure group filtered by, in words.
-    group: Option<String>,
-) -> impl IntoView {
-    let f = filters;
-    let selected = |current: &str, value: &str| current == value;
-    view! {
-        <form method="get" class="filters" aria-label="Filter the runs">
-            <div class="field">
-                <label for="status">"Status"</label>
-                <select id="status" name="status">
-                    <option value="" selected=f.status.is_empty()>"Any status"</option>
-                    {RunStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str() selected=selected(&f.status, s.as_str())>{s.label()}</option> }).collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="range">"Queued"</label>
-                <select id="range" name="range">
-                    <option value="" selected=f.range.is_empty()>"Any time"</option>
-                    {Range::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=selected(&f.range, r.as_str())>{r.label()}</option> }).collect_view()}
-                </select>
-            </div>
-            {(!workflows.is_empty()).then(|| view! {
-                <div class="field">
-                    <label for="workflow">"Workflow"</label>
-                    <select id="workflow" name="workflow">
-                        <option value="" selected=f.workflow.is_empty()>"Any workflow"</option>
-                        {workflows.into_iter().map(|w| view! { <option value=w.id.to_string() selected=selected(&f.workflow, w.id.as_str())>{w.name}</option> }).collect_view()}
-                    </select>
-                </div>
-            })}
-            <div class="field narrow">
-                <label for="step">"Failed at step"</label>
-                <input type="text" inputmode="numeric" id="step" name="step" value=f.step.clone() />
-            </div>
-            <div class="field narrow">
-                <label for="version">"Version"</label>
-                <input type="text" inputmode="numeric" id="version" name="version" value=f.version.clone() />
-            </div>
-            <div class="field">
-                <label for="error">"Error contains"</label>
-                <input type="search" id="error" name="error" value=f.error.clone() />
-            </div>
-            {(!f.group.is_empty()).then(|| view! { <input type="hidden" name="group" value=f.group.clone() /> })}
-            {(!f.batch.is_empty()).then(|| view! { <input type="hidden" name="batch" value=f.batch.clone() /> })}
-            <button type="submit">"Show"</button>
-        </form>
-        {group.map(|g| view! { <p class="chip">"Failure group: " {g}</p> })}
-    }
 }
 
 #[component]
@@ -159,7 +103,7 @@ pub fn WorkflowRuns() -> impl IntoView {
                             <Title text=format!("Runs of {}", history.workflow_name) />
                             <p class="crumbs"><a href=base.clone()>"← " {history.workflow_name.clone()}</a></p>
                             <h1>"Run history"</h1>
-                            <FilterForm filters=f.clone() group=None />
+                            <FilterForm filters=f.clone() base=format!("{base}/runs") group=None matched=history.matched />
                             <Results org runs=history.runs older=more with_workflow=false filtered=is_filtered(&f) />
                         }.into_any()
                     }
@@ -187,7 +131,11 @@ pub fn OrgRuns() -> impl IntoView {
     let query = use_query_map();
     let asked = Memo::new(move |_| {
         let q = query.read();
-        (q.get("bulk"), q.get("cancel").is_some())
+        (
+            q.get("bulk"),
+            q.get("cancel").is_some(),
+            q.get("anyway").is_some(),
+        )
     });
     let page = Resource::new(
         move || (org.get(), filters.get()),
@@ -210,7 +158,7 @@ pub fn OrgRuns() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading runs…"</p> }>
             {move || Suspend::new(async move {
                 let (org, f) = (org.get_untracked(), filters.get_untracked());
-                let cancelling = asked.get_untracked().1;
+                let (_, cancelling, anyway) = asked.get_untracked();
                 match page.await {
                     Ok(list) => {
                         let bulk = bulk.await;
@@ -223,8 +171,8 @@ pub fn OrgRuns() -> impl IntoView {
                         let panel = list.batch.clone().map(|b| view! { <BatchPanel org=org.clone() batch=b cancelling cancel /> });
                         view! {
                             <LiveRegion id="batch" following>{panel}</LiveRegion>
-                            {bulk.map(|b| view! { <BulkDialog org=org.clone() filters=f.clone() preview=b retry /> })}
-                            <FilterForm filters=f.clone() workflows=list.workflows group=list.group />
+                            {bulk.map(|b| view! { <BulkDialog org=org.clone() filters=f.clone() preview=b anyway retry /> })}
+                            <FilterForm filters=f.clone() base=format!("/o/{org}/runs") workflows=list.workflows group=list.group matched=list.matched />
                             {offer}
                             <LiveRegion id="results" following>
                                 <Results org runs=list.runs older=more with_workflow=true filtered=is_filtered(&f) />
@@ -252,11 +200,14 @@ fn BulkOffer(org: String, query: String) -> impl IntoView {
 }
 
 /// How many runs a bulk retry takes, which it leaves out, the preview of one, and the confirm.
+/// Runs that would fail again offer the fix first; retrying anyway takes a second confirm
+/// (`anyway`) that says how many would fail.
 #[component]
 fn BulkDialog(
     org: String,
     filters: RunFilters,
     preview: Result<BulkPreview, AppError>,
+    anyway: bool,
     retry: ServerAction<RetryRuns>,
 ) -> impl IntoView {
     let p = match preview {
@@ -278,6 +229,29 @@ fn BulkDialog(
         .filter(|(k, v)| !matches!(*k, "before" | "batch") && !v.is_empty())
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
+    // Runs that would fail again: how many, in words, and the step, with the fix to open.
+    let failing = p
+        .sample
+        .as_ref()
+        .and_then(|s| s.fails_at())
+        .and_then(|s| p.failing_again(s + 1).map(|words| (words, s + 1)));
+    let fix = failing
+        .as_ref()
+        .zip(p.sample.as_ref())
+        .filter(|_| p.may_edit)
+        .map(|((_, n), s)| {
+            let href = format!(
+                "/o/{org}/workflows/{}/edit?run={}#step-{n}",
+                s.workflow, s.run
+            );
+            view! { <a class="button primary" href=href>{format!("Fix step {n} first")}</a> " " }
+        });
+    let retry_label = match (p.retried, failing.is_some()) {
+        (1, false) => "Retry 1 run".to_owned(),
+        (n, false) => format!("Retry {n} runs"),
+        (1, true) => "Retry 1 run anyway".to_owned(),
+        (n, true) => format!("Retry {n} runs anyway"),
+    };
     let title = match p.retried {
         0 => "No run to retry".to_owned(),
         1 => format!("Retry 1 failed run {place}?"),
@@ -293,33 +267,34 @@ fn BulkDialog(
                 <ul>{p.skipped.iter().map(|(why, n)| view! { <li>{format!("{n} because {why}")}</li> }).collect_view()}</ul>
             })}
             <p class="hint">"Runs already retried are left out, so that nothing is retried twice. Each retry is a new run; what the failed runs did stays."</p>
-            {p.sample.as_ref().and_then(|s| {
-                let fails = s.steps.iter().find(|st| matches!(st.effect, switchyard_model::preview::Effect::Fails { .. }))?;
-                let edit = format!("/o/{org}/workflows/{}/edit", s.workflow);
-                Some(view! {
-                    <p class="notice">{format!("As {} is now, its step {} would fail again. ", s.workflow_name, fails.index + 1)}
-                        <a href=edit>"Edit the workflow"</a>" to fix it first, then come back to these runs."</p>
-                })
+            {failing.clone().map(|(how_many, n)| if anyway {
+                view! { <p class="problem">{format!("{how_many}. Retry anyway? Each that fails becomes one more failed run.")}</p> }.into_any()
+            } else {
+                view! { <p class="notice">{format!("{how_many}: fix step {n} first, then retry them.")}</p> }.into_any()
             })}
             {p.sample.clone().map(|s| view! {
                 <h3>{format!("What the newest of them will do ({})", s.workflow_name)}</h3>
                 <ol class="preview">{s.steps.iter().map(|st| view! { <PreviewStep step=st.clone() /> }).collect_view()}</ol>
             })}
-            {match (p.may_edit, p.retried > 0) {
-                (true, true) => view! {
+            <div class="actions">
+            {fix}
+            {match (p.may_edit, p.retried > 0, failing.is_none() || anyway) {
+                (true, true, true) => view! {
                     <ActionForm action=retry attr:class="inline">
                         <input type="hidden" name="org" value=org />
                         {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v /> }).collect_view()}
                         <input type="hidden" name="from" value=p.from.as_str() />
                         <input type="hidden" name="key" value=p.key.clone() />
-                        <button type="submit" class="primary">{if p.retried == 1 { "Retry 1 run".to_owned() } else { format!("Retry {} runs", p.retried) }}</button>
+                        <button type="submit" class=if failing.is_some() { "danger" } else { "primary" }>{retry_label}</button>
                     </ActionForm>
                     " "
                 }.into_any(),
-                (false, _) => view! { <p class="hint">"Your role lets you read this preview; Editors and Admins can retry."</p> }.into_any(),
+                (true, true, false) => view! { <a class="button" href=format!("{back}&bulk={}&anyway=1", p.from.as_str())>"Retry anyway…"</a> " " }.into_any(),
+                (false, _, _) => view! { <p class="hint">"Your role lets you read this preview; Editors and Admins can retry."</p> }.into_any(),
                 _ => ().into_any(),
             }}
-            <a href=back>"Back to the runs"</a>
+            <a href=back.clone()>"Back to the runs"</a>
+            </div>
         </div>
     }
     .into_any()

@@ -34,7 +34,7 @@ fn StepBadge(status: StepStatus) -> impl IntoView {
     view! { <span class=class>{status.as_str()}</span> }
 }
 
-/// Runs as a table: status, (workflow,) start, duration, event, failed step.
+/// Runs as a table: status, (workflow,) start, duration, event, failed step and its error.
 #[component]
 pub fn RunTable(
     org: String,
@@ -47,7 +47,7 @@ pub fn RunTable(
                 <th scope="col">"Status"</th>
                 {with_workflow.then(|| view! { <th scope="col">"Workflow"</th> })}
                 <th scope="col">"Started"</th><th scope="col" class="num">"Duration"</th>
-                <th scope="col">"Trigger event"</th><th scope="col">"Failed step"</th>
+                <th scope="col">"Trigger event"</th><th scope="col">"Failed step"</th><th scope="col">"Error"</th>
             </tr></thead>
             <tbody>
                 {runs.into_iter().map(|r| view! {
@@ -58,6 +58,7 @@ pub fn RunTable(
                         <td class="num">{duration(&r)}</td>
                         <td><code>{r.event_type.clone()}</code></td>
                         <td>{r.failed_step.map(|s| format!("Step {}", s + 1)).unwrap_or_default()}</td>
+                        <td class="error-cell">{r.error.as_deref().map(|e| switchyard_model::read_model::dashboard::without_step(e).to_owned()).unwrap_or_default()}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -72,10 +73,16 @@ pub fn RunPage() -> impl IntoView {
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let run = Resource::new(move || (org.get(), id.get()), |(org, id)| get_run(org, id));
-    // `?retry=start` or `?retry=failed-step` asks for the preview; `?cancel=1` for the cancel.
+    // `?retry=start` or `?retry=failed-step` asks for the preview; `?cancel=1` for the cancel;
+    // `?fixed=1` follows a fix saved from this run; `?anyway=1` confirms a retry that would fail.
     let asked = Memo::new(move |_| {
         let q = query.read();
-        (q.get("retry"), q.get("cancel").is_some())
+        (
+            q.get("retry"),
+            q.get("cancel").is_some(),
+            q.get("fixed").is_some(),
+            q.get("anyway").is_some(),
+        )
     });
     let preview = Resource::new(
         move || (org.get(), id.get(), asked.get().0),
@@ -92,7 +99,7 @@ pub fn RunPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading the run…"</p> }>
             {move || Suspend::new(async move {
                 let org = org.get_untracked();
-                let (_, cancelling) = asked.get_untracked();
+                let (_, cancelling, fixed, anyway) = asked.get_untracked();
                 match run.await {
                     Ok(detail) => {
                         let preview = preview.await;
@@ -100,7 +107,7 @@ pub fn RunPage() -> impl IntoView {
                         let following = detail.run.status.is_in_flight();
                         view! {
                             <LiveRegion id="run" following>
-                                <RunBody org detail preview cancelling retry cancel />
+                                <RunBody org detail preview cancelling fixed anyway retry cancel />
                             </LiveRegion>
                         }
                         .into_any()
@@ -119,6 +126,8 @@ fn RunBody(
     detail: RunDetail,
     preview: Option<Result<RetryPreview, AppError>>,
     cancelling: bool,
+    fixed: bool,
+    anyway: bool,
     retry: ServerAction<RetryRun>,
     cancel: ServerAction<CancelRun>,
 ) -> impl IntoView {
@@ -151,8 +160,8 @@ fn RunBody(
         <Lineage org=org.clone() detail=detail.clone() />
         {match preview {
             // While the preview is open, it is the page's one offer.
-            Some(p) => view! { <RetryDialog org=org.clone() base=base.clone() preview=p retry /> }.into_any(),
-            None => view! { <Actions base=base.clone() detail=detail.clone() /> }.into_any(),
+            Some(p) => view! { <RetryDialog org=org.clone() base=base.clone() preview=p anyway retry /> }.into_any(),
+            None => view! { <Actions org=org.clone() base=base.clone() detail=detail.clone() fixed /> }.into_any(),
         }}
         {in_flight.then(|| view! {
             <p class="hint" role="status">"Still running. With JavaScript on, this page follows it until it ends."
@@ -207,9 +216,11 @@ fn Lineage(org: String, detail: RunDetail) -> impl IntoView {
     view! { {origin} {retries} {cancel} }
 }
 
-/// Retry and cancel, as the run's state and the member's role allow.
+/// Fix and retry, or cancel, as the run's state and the member's role allow. A failed step
+/// whose bad value came from a mapping row leads to that row in the editor first; once the fix
+/// is saved (`fixed`), to retrying the runs that failed the same way.
 #[component]
-fn Actions(base: String, detail: RunDetail) -> impl IntoView {
+fn Actions(org: String, base: String, detail: RunDetail, fixed: bool) -> impl IntoView {
     let r = &detail.run;
     if r.status.is_in_flight() {
         let may_cancel = detail.may_edit && detail.cancel_requested_by.is_none();
@@ -218,20 +229,60 @@ fn Actions(base: String, detail: RunDetail) -> impl IntoView {
             .into_any();
     }
     let options = detail.retry.clone();
+    let blame = detail
+        .blame
+        .clone()
+        .filter(|_| r.status == RunStatus::Failed);
+    // Retrying a run whose workflow has not changed fails the same way: the fix comes first.
+    let fix_first = blame.as_ref().is_some_and(|b| !b.changed_since) && detail.may_edit && !fixed;
+    let retry_class = if fix_first {
+        "button"
+    } else {
+        "button primary"
+    };
     let from_failed = options.failed_step.filter(|s| *s > 0).map(|s| view! {
-        <a class="button primary" href=format!("{base}?retry=failed-step")>{format!("Retry from step {}", s + 1)}</a> " "
+        <a class=retry_class href=format!("{base}?retry=failed-step")>{format!("Retry from step {}", s + 1)}</a> " "
     });
     let verb = if detail.may_edit {
         "Retry"
     } else {
         "Preview a retry"
     };
+    let fix = blame
+        .clone()
+        .filter(|_| detail.may_edit && options.refused.is_none())
+        .map(|b| {
+            let step = b.step + 1;
+            let href = format!(
+                "/o/{org}/workflows/{}/edit?run={}#step-{step}",
+                r.workflow, r.id
+            );
+            let class = if fix_first {
+                "button primary"
+            } else {
+                "button"
+            };
+            view! { <a class=class href=href>{format!("Fix step {step}")}</a> " " }
+        });
+    let same_way = blame.as_ref().filter(|_| fixed && detail.may_edit).map(|b| {
+        let href = format!("/o/{org}/runs?status=Failed&group={}&bulk=failed-step", b.group);
+        view! {
+            <p class="notice" role="status">"Your fix is saved. Retry this run to see it work, or every run that failed this way: "
+                <a href=href>"retry the runs that failed this way"</a>"."</p>
+        }
+    });
     view! {
         <section class="retry" aria-labelledby="retry-head">
             <h2 id="retry-head">"Fix and retry"</h2>
+            {blame.as_ref().map(|b| view! { <p class="blame">{b.words.clone()}</p> })}
+            {blame.as_ref().filter(|b| b.changed_since && !fixed).map(|_| view! {
+                <p class="hint">{format!("The workflow has changed since version {}, which this run ran: a retry runs the latest version.", r.workflow_version)}</p>
+            })}
+            {same_way}
             {options.refused.clone().map(|why| view! { <p class="notice">{why}</p> })}
             {options.refused.is_none().then(|| view! {
                 <p class="actions">
+                    {fix}
                     {from_failed}
                     <a class="button" href=format!("{base}?retry=start")>{format!("{verb} from the start")}</a>
                 </p>
@@ -264,12 +315,14 @@ fn CancelConfirm(
     }
 }
 
-/// The preview of a retry, in words, with the button that asks for it.
+/// The preview of a retry, in words, with the button that asks for it. A retry that would
+/// fail again offers the fix first; retrying anyway takes a second confirm (`anyway`).
 #[component]
 fn RetryDialog(
     org: String,
     base: String,
     preview: Result<RetryPreview, AppError>,
+    anyway: bool,
     retry: ServerAction<RetryRun>,
 ) -> impl IntoView {
     let p = match preview {
@@ -280,9 +333,11 @@ fn RetryDialog(
         0 => "Retry from the start?".to_owned(),
         n => format!("Retry from step {}?", n + 1),
     };
-    let button = match p.from_step {
-        0 => "Retry from the start".to_owned(),
-        n => format!("Retry from step {}", n + 1),
+    let fails_at = p.fails_at().map(|s| s + 1);
+    let button = match (p.from_step, fails_at) {
+        (_, Some(_)) => "Retry anyway".to_owned(),
+        (0, None) => "Retry from the start".to_owned(),
+        (n, None) => format!("Retry from step {}", n + 1),
     };
     let again = p
         .steps
@@ -293,36 +348,47 @@ fn RetryDialog(
     let asked_failed = p.from == RetryFrom::Start
         && p.failed_step_refused.is_some()
         && p.run_status != switchyard_model::run::RunStatus::Succeeded;
+    let fix = fails_at.map(|n| {
+        let href = format!(
+            "/o/{org}/workflows/{}/edit?run={}#step-{n}",
+            p.workflow, p.run
+        );
+        view! { <a class="button primary" href=href>{format!("Fix step {n} first")}</a> " " }
+    });
+    // The confirm itself: at once when the retry would work, after "Retry anyway…" when not.
+    let confirm = match (p.may_edit, p.refused.is_none(), fails_at.is_none() || anyway) {
+        (true, true, true) => view! {
+            <ActionForm action=retry attr:class="inline">
+                <input type="hidden" name="org" value=org />
+                <input type="hidden" name="id" value=p.run.to_string() />
+                <input type="hidden" name="from" value=p.from.as_str() />
+                <input type="hidden" name="based_on" value=p.retries.to_string() />
+                <button type="submit" class=if fails_at.is_some() { "danger" } else { "primary" }>{button}</button>
+            </ActionForm>
+            " "
+        }.into_any(),
+        (true, true, false) => view! {
+            <a class="button" href=format!("{base}?retry={}&anyway=1", p.from.as_str())>"Retry anyway…"</a> " "
+        }.into_any(),
+        (false, _, _) => view! { <p class="hint">"Your role lets you read this preview; Editors and Admins can retry."</p> }.into_any(),
+        _ => ().into_any(),
+    };
     view! {
         <div class="confirm preview-dialog" role="alertdialog" aria-labelledby="retry-title">
             <h2 id="retry-title">{title}</h2>
             <p>{format!("The retry runs version {} of {} with this run's event (this run ran version {}). Nothing runs until you confirm.", p.version, p.workflow_name, p.ran_version)}</p>
             {asked_failed.then(|| p.failed_step_refused.clone().map(|why| view! { <p class="notice">{why}</p> }))}
             {p.refused.clone().map(|why| view! { <p class="problem">{why}</p> })}
-            {p.steps.iter().find(|s| matches!(s.effect, Effect::Fails { .. })).map(|s| view! {
-                <p class="notice">{format!("As the workflow is now, step {} would fail again. ", s.index + 1)}
-                    <a href=format!("/o/{org}/workflows/{}/edit", p.workflow)>"Edit the workflow"</a>
-                    " to fix it first, then come back to this run."</p>
+            {fails_at.map(|n| if anyway {
+                view! { <p class="problem">{format!("This run would fail again at step {n}, as the workflow is now. Retry it anyway? It becomes one more failed run.")}</p> }.into_any()
+            } else {
+                view! { <p class="notice">{format!("As the workflow is now, step {n} would fail again: fix it first, then retry this run.")}</p> }.into_any()
             })}
             <p><strong>{format!("{again} of {} steps run again; {writes} of them create or change records.", p.steps.len())}</strong></p>
             <ol class="preview">
                 {p.steps.iter().map(|s| view! { <PreviewStep step=s.clone() /> }).collect_view()}
             </ol>
-            {match (p.may_edit, p.refused.is_none()) {
-                (true, true) => view! {
-                    <ActionForm action=retry attr:class="inline">
-                        <input type="hidden" name="org" value=org />
-                        <input type="hidden" name="id" value=p.run.to_string() />
-                        <input type="hidden" name="from" value=p.from.as_str() />
-                        <input type="hidden" name="based_on" value=p.retries.to_string() />
-                        <button type="submit" class="primary">{button}</button>
-                    </ActionForm>
-                    " "
-                }.into_any(),
-                (false, _) => view! { <p class="hint">"Your role lets you read this preview; Editors and Admins can retry."</p> }.into_any(),
-                _ => ().into_any(),
-            }}
-            <a href=base>"Back to the run"</a>
+            <div class="actions">{p.may_edit.then_some(fix)} {confirm} <a href=base>"Back to the run"</a></div>
         </div>
     }
     .into_any()

@@ -4,17 +4,22 @@
 use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::StatusBadge;
 use crate::components::layout::org_param;
+use crate::components::steps_editor::Choices;
 use crate::components::steps_editor::StepsEditor;
 use crate::error::AppError;
 use crate::server_fns::auth::current_member;
+use crate::server_fns::runs::get_run;
 use crate::server_fns::workflows::{
     EditWorkflowForm, Editing, PreviewWorkflow, SaveWorkflow, editing_workflow, get_workflow,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use switchyard_model::blame::Blame;
 use switchyard_model::definition::Backoff;
+use switchyard_model::editor::EditorChoices;
+use switchyard_model::entity::RunDetail;
 use switchyard_model::mapping::root_for_trigger;
 use switchyard_model::workflow::{ErrorHandling, MappingRow, StepInput, WorkflowInput};
 use switchyard_model::{Verb, Workflow};
@@ -41,9 +46,9 @@ pub fn NewWorkflow() -> impl IntoView {
             {move || {
                 let blank = blank.clone();
                 Suspend::new(async move {
-                    let kept = kept.await.ok().flatten();
+                    let (kept, choices) = kept.await.unwrap_or_default();
                     match member.await {
-                        Ok(m) if m.role.may_edit() => view! { <WorkflowForm org=m.org.slug existing=None initial=blank kept /> }.into_any(),
+                        Ok(m) if m.role.may_edit() => view! { <WorkflowForm org=m.org.slug existing=None initial=blank kept choices fixing=None /> }.into_any(),
                         Ok(_) => crate::pages::error_view(AppError::Forbidden),
                         Err(err) => crate::pages::error_view(err),
                     }
@@ -66,10 +71,23 @@ pub fn EditWorkflow() -> impl IntoView {
         move || (org.get(), id.get()),
         |(org, id)| editing_workflow(org, id),
     );
+    // `?run=` names the failed run this edit fixes: its event is the sample, its failed step
+    // and field are marked.
+    let query = use_query_map();
+    let fixing = Resource::new(
+        move || (org.get(), query.read().get("run")),
+        |(org, run)| async move {
+            match run {
+                Some(run) => get_run(org, run).await.ok(),
+                None => None,
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let kept = kept.await.ok().flatten();
+                let (kept, choices) = kept.await.unwrap_or_default();
+                let fixing = fixing.await;
                 match view_data.await {
                     Ok(data) if !data.overview.verbs.contains(&Verb::Update) => {
                         let w = data.overview.workflow;
@@ -89,11 +107,12 @@ pub fn EditWorkflow() -> impl IntoView {
                     Ok(data) => {
                         let w = data.overview.workflow;
                         let initial = WorkflowInput::from_fields(&w.fields());
+                        let fixing = fixing.filter(|f| f.run.workflow == w.id).map(Fixing::from);
                         view! {
                             <Title text=format!("Edit {}", w.name) />
                             <p class="crumbs"><a href=format!("/o/{}/workflows/{}", org.get_untracked(), w.id)>"← " {w.name.clone()}</a></p>
                             <h1>"Edit workflow"</h1>
-                            <WorkflowForm org=org.get_untracked() existing=Some(w) initial=initial kept />
+                            <WorkflowForm org=org.get_untracked() existing=Some(w) initial=initial kept choices fixing />
                         }
                             .into_any()
                     }
@@ -101,6 +120,26 @@ pub fn EditWorkflow() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The failed run an edit fixes: its id, its event's data and what went wrong where.
+#[derive(Clone, Debug)]
+pub struct Fixing {
+    pub run: String,
+    pub version: i32,
+    pub sample: serde_json::Value,
+    pub blame: Option<Blame>,
+}
+
+impl From<RunDetail> for Fixing {
+    fn from(detail: RunDetail) -> Self {
+        Fixing {
+            run: detail.run.id.to_string(),
+            version: detail.run.workflow_version,
+            sample: detail.event_data,
+            blame: detail.blame,
+        }
     }
 }
 
@@ -112,6 +151,8 @@ fn WorkflowForm(
     existing: Option<Workflow>,
     initial: WorkflowInput,
     kept: Option<Editing>,
+    choices: EditorChoices,
+    fixing: Option<Fixing>,
 ) -> impl IntoView {
     let save = ServerAction::<SaveWorkflow>::new();
     // The buttons that post elsewhere bring their errors back to these.
@@ -137,6 +178,18 @@ fn WorkflowForm(
         .as_ref()
         .and_then(|e| e.kept("sample"))
         .or_else(|| kept.map(|k| k.sample))
+        .or_else(|| {
+            fixing
+                .as_ref()
+                .map(|f| serde_json::to_string_pretty(&f.sample).unwrap_or_default())
+        })
+        // The newest real event of the trigger type, before an example made up from the steps.
+        .or_else(|| {
+            choices
+                .latest
+                .as_ref()
+                .map(|data| serde_json::to_string_pretty(data).unwrap_or_default())
+        })
         .unwrap_or_else(|| {
             existing
                 .as_ref()
@@ -145,7 +198,7 @@ fn WorkflowForm(
         });
     let sample_error = errors.as_ref().and_then(|e| e.field("sample"));
     let trigger = input.trigger_event.clone();
-    let open_preview = dry.is_some() || sample_error.is_some();
+    let open_preview = dry.is_some() || sample_error.is_some() || fixing.is_some();
     let cancel = match &existing {
         Some(w) => format!("/o/{org}/workflows/{}", w.id),
         None => format!("/o/{org}/workflows"),
@@ -167,7 +220,9 @@ fn WorkflowForm(
             <input type="hidden" name="org" value=org />
             <input type="hidden" name="id" value=id />
             <input type="hidden" name="version" value=version.map(|v| v.to_string()).unwrap_or_default() />
-            <Fields input=input errors=errors />
+            {fixing.as_ref().map(|f| view! { <FixingNotice fixing=f.clone() /> })}
+            <input type="hidden" name="fixing" value=fixing.as_ref().map(|f| f.run.clone()).unwrap_or_default() />
+            <Fields input=input errors=errors blame=fixing.and_then(|f| f.blame) choices />
             <details class="trigger" open=open_preview>
                 <summary>"Preview with sample data"</summary>
                 <div class="field">
@@ -220,9 +275,29 @@ fn FormProblem(error: AppError) -> impl IntoView {
     }
 }
 
+/// Above a form opened from a failed run: which run, and what to change.
 #[component]
-fn Fields(input: WorkflowInput, errors: Option<AppError>) -> impl IntoView {
+fn FixingNotice(fixing: Fixing) -> impl IntoView {
+    let words = fixing.blame.as_ref().map(|b| b.words.clone());
+    view! {
+        <div class="notice fixing" role="status">
+            <p>{format!("Fixing a failed run (it ran version {}). ", fixing.version)} {words}</p>
+            <p class="hint">"The step is marked below, and the preview's sample is this run's event. Once you save, you can retry the runs that failed this way."</p>
+        </div>
+    }
+}
+
+#[component]
+fn Fields(
+    input: WorkflowInput,
+    errors: Option<AppError>,
+    blame: Option<Blame>,
+    choices: EditorChoices,
+) -> impl IntoView {
     let message = |key: &str| errors.as_ref().and_then(|e| e.field(key));
+    let notes = choices.notes(&input);
+    let whole = input.clone();
+    let note = |key: &str| notes.iter().find(|(k, _)| k == key).map(|(_, n)| n.clone());
     let trigger_root = match root_for_trigger(&input.trigger_event) {
         root if root.is_empty() => "deal".to_owned(),
         root => root,
@@ -233,15 +308,17 @@ fn Fields(input: WorkflowInput, errors: Option<AppError>) -> impl IntoView {
         <div class="grid two">
             <TextField id="name" name="name" label="Name" value=input.name required=true error=message("name") />
             <TextField id="trigger_event" name="trigger_event" label="Trigger event" value=input.trigger_event
-                required=true placeholder="Deal.won" hint="The event that starts this workflow, as Noun.verb: Deal.won, Contact.created."
-                error=message("triggerEvent") />
+                required=true placeholder="Deal.won" hint="The event that starts this workflow, as Noun.verb: pick one that has arrived, or type a new one."
+                error=message("triggerEvent") note=note("triggerEvent") list=Some("trigger-choices".to_owned()) />
         </div>
         <div class="field" class:invalid=message("description").is_some()>
             <label for="description">"Description"</label>
             <textarea id="description" name="description" rows="2">{input.description}</textarea>
             <FieldMessage id="description" message=message("description") />
         </div>
-        <StepsEditor steps=input.steps errors=errors.clone() trigger_root=trigger_root />
+        <Choices id="trigger-choices" options=choices.triggers.iter().map(|t| (t.clone(), String::new())).collect() />
+        <Choices id="action-choices" options=choices.actions.iter().map(|a| (a.clone(), String::new())).collect() />
+        <StepsEditor input=whole errors=errors.clone() trigger_root=trigger_root blame choices notes />
         <fieldset class="grid three">
             <legend>"When something goes wrong"</legend>
             <div class="field" class:invalid=message("errorHandling").is_some()>

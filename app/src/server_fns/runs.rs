@@ -57,8 +57,11 @@ pub async fn workflow_runs(
 ) -> Result<RunHistory, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard_model::WorkflowId::from_path(&id)?;
-    let query = switchyard_model::list_query::RunQuery::parse(&filters.pairs())?;
-    Ok(switchyard::read_model::run::history(&mut conn, &member, &id, &query).await?)
+    // A bad filter is named and left out; the others still apply.
+    let (query, problems) = switchyard_model::list_query::RunQuery::parse_kept(&filters.pairs());
+    let mut history = switchyard::read_model::run::history(&mut conn, &member, &id, &query).await?;
+    history.matched.problems = problems;
+    Ok(history)
 }
 
 /// The organization's runs, filtered as the address says.
@@ -70,8 +73,11 @@ pub async fn list_runs(
     filters: RunFilters,
 ) -> Result<RunList, AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let query = switchyard_model::list_query::RunQuery::parse(&filters.pairs())?;
-    Ok(switchyard::read_model::run::search(&mut conn, &member, &query).await?)
+    // A bad filter is named and left out; the others still apply.
+    let (query, problems) = switchyard_model::list_query::RunQuery::parse_kept(&filters.pairs());
+    let mut list = switchyard::read_model::run::search(&mut conn, &member, &query).await?;
+    list.matched.problems = problems;
+    Ok(list)
 }
 
 #[server(endpoint = "get_run")]

@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use switchyard_model::editor::EditorChoices;
 use switchyard_model::list_query::{Page, WorkflowFilters};
 use switchyard_model::read_model::workflow::Overview;
 use switchyard_model::workflow::WorkflowInput;
@@ -115,13 +116,18 @@ pub async fn save_workflow(
     #[server(default)] id: String,
     #[server(default)] version: String,
     #[server(flatten)] form: WorkflowInput,
+    #[server(default)] fixing: String,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let hooks = crate::state::state()?.hooks;
     let saved = switchyard::verbs::save_form(&mut conn, &hooks, &member, &id, &version, &form)
         .await
         .map_err(|e| AppError::from_domain(e, Some(&form)))?;
-    leptos_axum::redirect(&format!("/o/{org}/workflows/{}", saved.id));
+    // Saved from a failed run: back to it, to retry it and the runs that failed this way.
+    match switchyard_model::id::RunId::parse(&fixing) {
+        Some(run) => leptos_axum::redirect(&format!("/o/{org}/runs/{run}?fixed=1")),
+        None => leptos_axum::redirect(&format!("/o/{org}/workflows/{}", saved.id)),
+    }
     Ok(())
 }
 
@@ -158,14 +164,21 @@ pub async fn edit_workflow_form(
 }
 
 /// The workflow form as `preview_workflow` or `edit_workflow_form` kept it, taken out of the
-/// session: shown once.
+/// session (shown once), with what the editor offers to pick from for its trigger.
 #[server(endpoint = "editing_workflow")]
 pub async fn editing_workflow(
     org: String,
     #[server(default)] id: String,
-) -> Result<Option<Editing>, AppError> {
-    crate::state::member(&org).await?;
-    crate::state::take_once(&editing_slot(&org, &id)).await
+) -> Result<(Option<Editing>, EditorChoices), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let kept: Option<Editing> = crate::state::take_once(&editing_slot(&org, &id)).await?;
+    let id = (!id.is_empty())
+        .then(|| switchyard_model::WorkflowId::from_path(&id))
+        .transpose()?;
+    let typed = kept.as_ref().map(|k| k.input.trigger_event.as_str());
+    let choices =
+        switchyard::read_model::editor::choices(&mut conn, &member, id.as_ref(), typed).await?;
+    Ok((kept, choices))
 }
 
 /// Applies a verb from the workflow page's buttons.

@@ -303,6 +303,8 @@ pub struct RunDetail {
     pub may_edit: bool,
     /// What retrying it would offer.
     pub retry: RetryOptions,
+    /// The mapping row that made a failed step's bad value, in words.
+    pub blame: Option<crate::blame::Blame>,
 }
 
 /// What the run page offers for retrying a run: the step a retry from the failed step would

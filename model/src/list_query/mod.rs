@@ -2,14 +2,13 @@
 //! (a page's query string, a REST query, a server function's arguments) becomes one of these
 //! query types by one parse here, which lists every bad value by its field.
 
+mod runs;
 mod versions;
 
+pub use runs::RunQuery;
 pub use versions::{VersionPair, VersionsPage};
 
 use crate::error::{DomainError, DomainResult};
-use crate::id::{RunId, WorkflowId};
-use crate::run::RunStatus;
-use crate::stats::Range;
 use crate::status::Status;
 use crate::workflow::FieldError;
 use serde::{Deserialize, Serialize};
@@ -70,7 +69,7 @@ impl Problems {
             v => v.parse().map_or_else(
                 |_| {
                     self.0
-                        .push(FieldError::new(field, format!("`{v}` is not {what}")));
+                        .push(FieldError::new(field, format!("“{v}” is not {what}")));
                     None
                 },
                 Some,
@@ -260,108 +259,6 @@ impl<T> Page<T> {
     }
 }
 
-/// Filters and page of a run history: one workflow's, or the organization's.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunQuery {
-    pub status: Option<RunStatus>,
-    /// Runs queued in the last 24 hours, 7, 30 or 90 days.
-    pub range: Option<Range>,
-    pub workflow: Option<WorkflowId>,
-    /// The step the run failed at, counted from 1.
-    pub step: Option<i32>,
-    /// Text the run's error contains.
-    pub error: Option<String>,
-    /// A failure group's key.
-    pub group: Option<String>,
-    pub version: Option<i32>,
-    /// The runs a bulk retry queued.
-    pub batch: Option<crate::id::BatchId>,
-    /// The run to continue after, for the next (older) page.
-    pub before: Option<RunId>,
-}
-
-impl RunQuery {
-    /// Reads a filter sent as a JSON object (`{"status": "Failed", "step": 2}`), as REST's
-    /// bulk retry and MCP's run search send it.
-    pub fn from_filter(filter: &serde_json::Value) -> DomainResult<Self> {
-        let pairs = flat_pairs(filter, "filter")?;
-        let borrowed: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        Self::parse(&borrowed)
-    }
-
-    /// Reads a run history's address: `status`, `range`, `workflow`, `step`, `error`, `group`,
-    /// `version`, `before`. Empty values are absent; every bad one is named by its field.
-    pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
-        let mut problems = Problems::default();
-        let get = |key: &str| value(pairs, &[key]).unwrap_or("");
-        let status = problems.parse("status", get("status"), "a run status");
-        let range = problems.parse("range", get("range"), "a range (24h, 7d, 30d or 90d)");
-        let workflow = problems.parse("workflow", get("workflow"), "a workflow");
-        let step = problems.parse::<i32>("step", get("step"), "a step number");
-        if step.is_some_and(|s| !(1..=crate::workflow::STEPS_MAX as i32).contains(&s)) {
-            problems.0.push(FieldError::new(
-                "step",
-                format!("step must be from 1 to {}", crate::workflow::STEPS_MAX),
-            ));
-        }
-        let version = problems.parse::<i32>("version", get("version"), "a version");
-        let batch = problems.parse("batch", get("batch"), "a batch of retries");
-        let group = value(pairs, &["group"]).map(str::to_owned);
-        if group
-            .as_deref()
-            .is_some_and(|g| g.len() > 64 || !g.chars().all(|c| c.is_ascii_hexdigit()))
-        {
-            problems.0.push(FieldError::new(
-                "group",
-                "This failure group's address is damaged: open it from the dashboard again",
-            ));
-        }
-        let error = value(pairs, &["error"]).map(|e| e.chars().take(200).collect::<String>());
-        let before = value(pairs, &["before"]).and_then(|b| {
-            RunId::parse(b).or_else(|| {
-                problems.0.push(FieldError::new(
-                    "before",
-                    "This page address is damaged: go back to the newest runs",
-                ));
-                None
-            })
-        });
-        problems.done(RunQuery {
-            status,
-            range,
-            workflow,
-            step,
-            error,
-            group,
-            version,
-            batch,
-            before,
-        })
-    }
-
-    /// The query as an address's pairs, without the page (`before`), for links and the form.
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        let mut put = |key: &'static str, value: Option<String>| {
-            if let Some(v) = value {
-                out.push((key, v));
-            }
-        };
-        put("status", self.status.map(|s| s.as_str().to_owned()));
-        put("range", self.range.map(|r| r.as_str().to_owned()));
-        put("workflow", self.workflow.as_ref().map(ToString::to_string));
-        put("step", self.step.map(|s| s.to_string()));
-        put("error", self.error.clone());
-        put("group", self.group.clone());
-        put("version", self.version.map(|v| v.to_string()));
-        put("batch", self.batch.as_ref().map(ToString::to_string));
-        out
-    }
-}
-
 /// Filters and page of the event log.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventQuery {
@@ -492,6 +389,7 @@ pub fn flat_pairs(filter: &serde_json::Value, field: &str) -> DomainResult<Vec<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::RunStatus;
 
     fn fields(err: DomainError) -> Vec<String> {
         match err {
@@ -548,6 +446,27 @@ mod tests {
             ..WorkflowQuery::default()
         };
         assert_eq!(other_sort.position(), None);
+    }
+
+    #[test]
+    fn a_run_list_keeps_its_good_filters_and_reads_numbers_as_the_table_shows_them() {
+        let (query, problems) = RunQuery::parse_kept(&[
+            ("status", "Broken"),
+            ("step", "Step 2"),
+            ("version", "v3"),
+            ("error", "urgent"),
+            ("group", "zz"),
+        ]);
+        assert_eq!(query.status, None);
+        assert_eq!((query.step, query.version), (Some(2), Some(3)));
+        assert_eq!(query.error.as_deref(), Some("urgent"));
+        assert_eq!(query.group, None);
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["status", "group"]);
+        assert_eq!(problems[0].message, "“Broken” is not a run status");
+        let (query, problems) = RunQuery::parse_kept(&[("step", "0"), ("version", "Version 2")]);
+        assert_eq!((query.step, query.version), (None, Some(2)));
+        assert_eq!(problems[0].message, "Steps are numbered from 1 to 50");
     }
 
     #[test]

@@ -11,9 +11,11 @@ mod parse;
 mod print;
 #[cfg(test)]
 mod tests;
+mod words;
 
 pub use eval::{EvalError, as_text, json_size};
 pub use parse::{parse, parse_any_root};
+pub use words::{field_words, in_words};
 
 use serde_json::Value;
 

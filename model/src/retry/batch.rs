@@ -20,9 +20,34 @@ pub struct BulkPreview {
     pub skipped: Vec<(String, usize)>,
     /// The preview of the newest run that would be retried.
     pub sample: Option<RetryPreview>,
+    /// How many of the newest runs were previewed one by one, and how many of those would
+    /// fail again as the workflow is now.
+    pub checked: usize,
+    pub fail_again: usize,
     pub may_edit: bool,
     /// The key the confirm form sends back: the same confirm sent twice queues once.
     pub key: String,
+}
+
+impl BulkPreview {
+    /// How many of the runs would fail again at `step` (counted from 1), as a sentence, when
+    /// any would: the newest `checked` were previewed one by one, the rest are not counted.
+    pub fn failing_again(&self, step: i32) -> Option<String> {
+        let (f, c, n) = (self.fail_again, self.checked, self.retried);
+        let at = format!("would fail again at step {step}, as the workflow is now");
+        match (f, c) {
+            (0, _) => None,
+            (1, 1) if n == 1 => Some(format!("The run {at}")),
+            (f, c) if c == n && f == c => Some(format!("All {c} runs {at}")),
+            (f, c) if c == n => Some(format!("{f} of the {c} runs {at}")),
+            (f, c) if f == c => Some(format!(
+                "The newest {c} of the {n} runs {at} (the rest were not worked out)"
+            )),
+            (f, c) => Some(format!(
+                "{f} of the newest {c} of the {n} runs {at} (the rest were not worked out)"
+            )),
+        }
+    }
 }
 
 /// A queued batch: its id, how many it retried and left out, and whether this request found
@@ -80,5 +105,48 @@ impl BatchProgress {
             .filter(|(s, _)| s.is_failure() && *s != RunStatus::Cancelled)
             .map(|(_, n)| n)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BulkPreview, RetryFrom};
+
+    fn preview(retried: usize, checked: usize, fail_again: usize) -> BulkPreview {
+        BulkPreview {
+            from: RetryFrom::FailedStep,
+            retried,
+            over_limit: false,
+            skipped: Vec::new(),
+            sample: None,
+            checked,
+            fail_again,
+            may_edit: true,
+            key: String::new(),
+        }
+    }
+
+    #[test]
+    fn runs_that_would_fail_again_are_counted_in_words() {
+        let at = "would fail again at step 2, as the workflow is now";
+        assert_eq!(preview(3, 3, 0).failing_again(2), None);
+        assert_eq!(
+            preview(1, 1, 1).failing_again(2),
+            Some(format!("The run {at}"))
+        );
+        assert_eq!(
+            preview(12, 12, 12).failing_again(2),
+            Some(format!("All 12 runs {at}"))
+        );
+        assert_eq!(
+            preview(12, 12, 5).failing_again(2),
+            Some(format!("5 of the 12 runs {at}"))
+        );
+        assert_eq!(
+            preview(36, 20, 20).failing_again(2),
+            Some(format!(
+                "The newest 20 of the 36 runs {at} (the rest were not worked out)"
+            ))
+        );
     }
 }

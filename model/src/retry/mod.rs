@@ -97,6 +97,16 @@ pub struct RetryPreview {
     pub may_edit: bool,
 }
 
+impl RetryPreview {
+    /// The step (counted from 0) at which the retry would fail again, as the workflow is now.
+    pub fn fails_at(&self) -> Option<i32> {
+        self.steps
+            .iter()
+            .find(|s| matches!(s.effect, crate::preview::Effect::Fails { .. }))
+            .map(|s| s.index)
+    }
+}
+
 /// The step a retry from the failed step begins at: where the run failed, timed out or was
 /// cancelled; `None` for a run that succeeded or has not begun a step.
 pub fn resume_step(status: RunStatus, failed_step: Option<i32>, next_step: i32) -> Option<i32> {

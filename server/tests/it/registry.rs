@@ -280,6 +280,7 @@ fn every_call(org: &str) -> Vec<Call> {
                 id: s(""),
                 version: s(""),
                 form: form(),
+                fixing: s(""),
             },
             Org,
         ),

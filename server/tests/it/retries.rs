@@ -400,6 +400,35 @@ async fn the_runs_page_retries_a_filtered_list_as_one_batch_and_shows_its_progre
         dialog.body
     );
     assert!(dialog.body.contains("Creates a Customer named"));
+    // As the workflow is now, both would fail again: the fix comes first, and the confirm
+    // only after "Retry anyway…", which says how many would fail.
+    assert!(
+        dialog.body.contains("All 2 runs would fail again at step"),
+        "{}",
+        dialog.body
+    );
+    assert!(
+        dialog.body.contains(">Fix step 2 first<"),
+        "{}",
+        dialog.body
+    );
+    assert!(!dialog.body.contains(r#"name="key""#));
+    assert!(
+        dialog.body.contains("bulk=start&amp;anyway=1"),
+        "{}",
+        dialog.body
+    );
+    let dialog = app
+        .get(
+            Some(&cookie),
+            "/o/acme/runs?status=Failed&bulk=start&anyway=1",
+        )
+        .await;
+    assert!(
+        dialog.body.contains("Retry 2 runs anyway"),
+        "{}",
+        dialog.body
+    );
     let key = dialog
         .body
         .split(r#"name="key" value=""#)
@@ -725,8 +754,10 @@ async fn the_edit_page_previews_the_form_as_typed_without_saving_it() {
             &[("org", "acme"), ("id", &id)],
         )
         .await;
-    let kept: Option<app::server_fns::workflows::Editing> =
-        serde_json::from_str(&kept.body).expect("the previewed form");
+    let (kept, _): (
+        Option<app::server_fns::workflows::Editing>,
+        switchyard::editor::EditorChoices,
+    ) = serde_json::from_str(&kept.body).expect("the previewed form");
     let kept = kept.expect("kept for the form");
     let dry = kept.dry.expect("with its preview");
     assert_eq!(
@@ -765,4 +796,94 @@ async fn the_edit_page_previews_the_form_as_typed_without_saving_it() {
     assert_eq!(refused.kept("sample").as_deref(), Some("{ nope"));
     let stored = app.stored(&editor, &workflow.id).await.expect("there");
     assert_eq!(stored.version, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_run_leads_to_its_fix_and_the_fix_back_to_the_run() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let (run, _) = failed_run(&app, &admin, 0).await;
+    let mut conn = app.db.conn().await;
+    let workflow: String = runs::table
+        .find(run.as_str().sql())
+        .select(runs::workflow_id)
+        .first::<switchyard::WorkflowId>(&mut conn)
+        .await
+        .expect("run")
+        .to_string();
+    let cookie = app.sign_in(&admin).await;
+
+    // The run says which mapping row made the bad value, and leads to it.
+    let page = app.get(Some(&cookie), &format!("/o/acme/runs/{run}")).await;
+    let said = "Step 2 “Customer.update” got nothing for its field id from the deal's customer.";
+    assert!(page.body.contains(said), "{}", page.body);
+    let fix = format!("/o/acme/workflows/{workflow}/edit?run={run}#step-2");
+    assert!(page.body.contains(&fix) && page.body.contains(">Fix step 2<"));
+
+    // The editor opened from it marks step 2 and its row, with the run's event as the sample.
+    let edit = app.get(Some(&cookie), &fix).await;
+    assert!(
+        edit.body
+            .contains("Fixing a failed run (it ran version 1)."),
+        "{}",
+        edit.body
+    );
+    assert!(edit.body.contains("The run you are fixing failed here."));
+    assert!(
+        edit.body
+            .contains("The run you are fixing got nothing from this value.")
+    );
+    assert!(edit.body.contains("&quot;Initech&quot;") || edit.body.contains("\"Initech\""));
+
+    // Another organization's run is a missing one: its editor shows no fix and no sample of it.
+    let globex = app.member("globex", Role::Admin).await;
+    let theirs = app.workflow(&globex, "Theirs", 1).await;
+    let globex_cookie = app.sign_in(&globex).await;
+    let edit = app
+        .get(
+            Some(&globex_cookie),
+            &format!("/o/globex/workflows/{}/edit?run={run}", theirs.id),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(!edit.body.contains("Fixing a failed run") && !edit.body.contains("Initech"));
+
+    // Saved from the run: back to it, where the runs that failed this way can be retried.
+    let w = app
+        .stored(&admin, &switchyard::WorkflowId::parse(&workflow).unwrap())
+        .await
+        .unwrap();
+    let version = w.version.to_string();
+    let form = [
+        ("org", "acme"),
+        ("id", workflow.as_str()),
+        ("version", version.as_str()),
+        ("name", "Onboarding"),
+        ("trigger_event", "Deal.won"),
+        ("steps[0][action]", "Customer.create"),
+        ("steps[0][mapping][0][field]", "name"),
+        ("steps[0][mapping][0][expr]", "deal.name"),
+        ("steps[1][action]", "Customer.update"),
+        ("steps[1][mapping][0][field]", "$id"),
+        ("steps[1][mapping][0][expr]", "step.0.$id"),
+        ("fixing", run.as_str()),
+    ];
+    let saved = app
+        .post_form(
+            Some(&cookie),
+            "save_workflow",
+            &form,
+            &format!("http://localhost{fix}"),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::FOUND, "{}", saved.body);
+    assert_eq!(
+        saved.location.as_deref(),
+        Some(format!("/o/acme/runs/{run}?fixed=1").as_str())
+    );
+    let page = app
+        .get(Some(&cookie), &format!("/o/acme/runs/{run}?fixed=1"))
+        .await;
+    assert!(page.body.contains("Your fix is saved."), "{}", page.body);
+    assert!(page.body.contains("status=Failed&amp;group="));
 }

@@ -214,15 +214,20 @@ async fn run_history_pages_by_position_and_filters_by_status() {
             .all(|r| !failed_ids.contains(&r.id.to_string())),
         "the failed ones are not among them"
     );
-    let bad = app
-        .call(
+    // A bad filter is named, and left out: the page still lists the runs.
+    let bad: RunHistory = serde_json::from_str(
+        &app.call(
             Some(&cookie),
             "workflow_runs",
             &[("org", "acme"), ("id", &id), ("status", "Exploded")],
         )
         .await
-        .error();
-    assert!(bad.field("status").is_some());
+        .body,
+    )
+    .expect("the history without the bad filter");
+    assert_eq!(bad.matched.problems.len(), 1);
+    assert_eq!(bad.matched.problems[0].field, "status");
+    assert_eq!(bad.runs.len(), 25);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -480,18 +485,49 @@ async fn the_organizations_runs_filter_by_everything_the_address_says() {
     for (filters, expected) in cases {
         assert_eq!(count(filters).await, expected, "{filters:?}");
     }
-    let bad = app
-        .call(
+    // Bad filters are named, each by its field, and the good ones still apply; a step and a
+    // version read as the table shows them.
+    let bad: switchyard::read_model::run::RunList = serde_json::from_str(
+        &app.call(
             Some(&cookie),
             "list_runs",
-            &[("org", "acme"), ("step", "two"), ("range", "1y")],
+            &[
+                ("org", "acme"),
+                ("step", "two"),
+                ("range", "1y"),
+                ("error", "BOOM"),
+            ],
         )
+        .await
+        .body,
+    )
+    .expect("the list without the bad filters");
+    let fields: Vec<&str> = bad
+        .matched
+        .problems
+        .iter()
+        .map(|p| p.field.as_str())
+        .collect();
+    assert_eq!(fields, ["range", "step"]);
+    assert_eq!((bad.runs.len(), bad.matched.count), (2, 2));
+    assert_eq!(count(&[("step", "Step 2")]).await, 2);
+    assert_eq!(count(&[("version", "v1"), ("step", "2")]).await, 2);
+    let page = app
+        .get(Some(&cookie), "/o/acme/runs?step=two&error=BOOM")
         .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let error = bad.error();
     assert!(
-        error.field("step").is_some() && error.field("range").is_some(),
-        "{error:?}"
+        page.body.contains("“two” is not a step number"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("2 runs<!> match") || page.body.contains("2 runs match"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"aria-label="Remove the filter Error contains “BOOM”""#)
     );
     let page = app
         .get(Some(&cookie), "/o/acme/runs?status=Failed&error=boom")

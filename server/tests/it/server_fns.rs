@@ -530,8 +530,10 @@ async fn the_step_buttons_hand_the_edited_form_back_unsaved() {
     let kept = app
         .call(Some(&cookie), "editing_workflow", &[("org", "acme")])
         .await;
-    let kept: Option<app::server_fns::workflows::Editing> =
-        serde_json::from_str(&kept.body).expect("the form as it was left");
+    let (kept, _): (
+        Option<app::server_fns::workflows::Editing>,
+        switchyard::editor::EditorChoices,
+    ) = serde_json::from_str(&kept.body).expect("the form as it was left");
     let kept = kept.expect("kept");
     let actions: Vec<&str> = kept.input.steps.iter().map(|s| s.action.as_str()).collect();
     assert_eq!(actions, ["B.create", "A.create"]);
@@ -540,7 +542,7 @@ async fn the_step_buttons_hand_the_edited_form_back_unsaved() {
     let again = app
         .call(Some(&cookie), "editing_workflow", &[("org", "acme")])
         .await;
-    assert_eq!(again.body, "null");
+    assert!(again.body.starts_with("[null,"), "{}", again.body);
     // Without JavaScript: back to the form, which shows the steps in their new order.
     let answer = app
         .post_form(

@@ -518,8 +518,10 @@ async fn a_viewer_cannot_preview_unsaved_steps_and_an_editor_can() {
     let kept = app
         .call(Some(&cookie), "editing_workflow", &[("org", "acme")])
         .await;
-    let kept: Option<app::server_fns::workflows::Editing> =
-        serde_json::from_str(&kept.body).expect("the previewed form");
+    let (kept, _): (
+        Option<app::server_fns::workflows::Editing>,
+        switchyard::editor::EditorChoices,
+    ) = serde_json::from_str(&kept.body).expect("the previewed form");
     let dry = kept.and_then(|k| k.dry).expect("its preview");
     assert_eq!(dry.steps.len(), 12);
 }

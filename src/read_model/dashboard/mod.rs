@@ -29,6 +29,10 @@ use {
 
 /// The most failure groups the dashboard reads for a range, largest first.
 const GROUPS_READ: i64 = 500;
+/// The most workflows failing now that are read (an organization's live workflows).
+const FAILING_READ: i64 = 1_000;
+/// The most alerts read to make the range's incidents.
+const ALERTS_READ: i64 = 500;
 
 /// Reads the dashboard of the actor's organization over `range`, as of `now`.
 pub async fn dashboard(
@@ -83,7 +87,10 @@ pub async fn dashboard(
         largest,
     };
     let attention = attention::attention(conn, &scope, range, failing).await?;
-    let failing_now = repo::run::latest_failures(conn, org, from, LISTED as i64).await?;
+    // Not of the range: what fails now, whatever range is shown.
+    let mut failing_now = repo::run::failing_now(conn, org, FAILING_READ).await?;
+    let failing_now_count = failing_now.len();
+    failing_now.truncate(FAILING_LISTED);
     let alerts = alerts(conn, &scope, offset).await?;
     Ok(Dashboard {
         range,
@@ -97,6 +104,7 @@ pub async fn dashboard(
         attention,
         groups,
         failing_now,
+        failing_now_count,
         alerts,
     })
 }
@@ -104,14 +112,8 @@ pub async fn dashboard(
 /// The failure-rate alerts raised over the scope, newest first.
 async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainResult<Vec<Alert>> {
     use crate::hooks::HIGH_FAILURE_RATE;
-    let events = repo::event::of_type(
-        conn,
-        scope.org,
-        HIGH_FAILURE_RATE,
-        scope.from,
-        LISTED as i64,
-    )
-    .await?;
+    let events =
+        repo::event::of_type(conn, scope.org, HIGH_FAILURE_RATE, scope.from, ALERTS_READ).await?;
     let workflow_of = |e: &crate::entity::Event| {
         e.data
             .get("workflow")
@@ -121,19 +123,29 @@ async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainRe
     // Names of this organization's workflows only: an event's data says what it likes.
     let ids: Vec<WorkflowId> = events.iter().filter_map(workflow_of).collect();
     let names = repo::workflow::names_of(conn, scope.org, &ids).await?;
-    let mut out = Vec::with_capacity(events.len());
-    for e in events {
-        let workflow = workflow_of(&e);
-        let name = workflow
-            .as_ref()
-            .and_then(|w| names.get(w).cloned())
-            .unwrap_or_default();
-        out.push(Alert {
-            workflow,
-            name,
+    let raised: Vec<Raised> = events
+        .iter()
+        .map(|e| Raised {
+            workflow: workflow_of(e),
+            at: e.created_at,
             failure_rate: e.data.get("failureRate").and_then(|r| r.as_f64()),
-            at: crate::timefmt::moment(e.created_at, offset),
-        });
-    }
+        })
+        .collect();
+    let out = incidents(&raised)
+        .into_iter()
+        .take(LISTED)
+        .map(|(latest, started, times)| Alert {
+            name: latest
+                .workflow
+                .as_ref()
+                .and_then(|w| names.get(w).cloned())
+                .unwrap_or_default(),
+            workflow: latest.workflow,
+            failure_rate: latest.failure_rate,
+            started: crate::timefmt::moment(started, offset),
+            at: crate::timefmt::moment(latest.at, offset),
+            times,
+        })
+        .collect();
     Ok(out)
 }

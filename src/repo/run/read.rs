@@ -119,6 +119,22 @@ pub async fn search(
     Ok((rows.into_iter().map(to_summary).collect(), more))
 }
 
+/// How many runs of `org` match `query` (not its page), counting at most `most`.
+pub async fn count(
+    conn: &mut Conn,
+    org: &OrgId,
+    query: &RunQuery,
+    now: OffsetDateTime,
+    most: i64,
+) -> QueryResult<i64> {
+    let ids: Vec<RunId> = matching(org, query, now)
+        .select(runs::id)
+        .limit(most)
+        .load(conn)
+        .await?;
+    Ok(ids.len() as i64)
+}
+
 type Matching<'a> = diesel::dsl::IntoBoxed<
     'a,
     diesel::dsl::Filter<
@@ -193,21 +209,36 @@ pub async fn summary(
     Ok((to_summary(row), event_id, event_data))
 }
 
-/// The organization's latest failed runs that ended at or after `since`, newest first.
-pub async fn latest_failures(
-    conn: &mut Conn,
-    org: &OrgId,
-    since: OffsetDateTime,
-    limit: i64,
-) -> QueryResult<Vec<RunSummary>> {
+/// The runs that make the organization's workflows "failing now": each live workflow whose
+/// latest finished run failed or timed out, with that run, newest first. At most one a
+/// workflow, so the list is as long as the workflows are many (at most `limit`).
+pub async fn failing_now(conn: &mut Conn, org: &OrgId, limit: i64) -> QueryResult<Vec<RunSummary>> {
+    #[derive(QueryableByName)]
+    struct Latest {
+        #[diesel(sql_type = crate::sql_text::Stored)]
+        id: RunId,
+    }
+    let latest: Vec<Latest> = diesel::sql_query(
+        "SELECT r.id FROM workflows w
+         CROSS JOIN LATERAL (
+             SELECT id, status, finished_at FROM runs
+             WHERE runs.org_id = w.org_id AND runs.workflow_id = w.id
+               AND runs.finished_at IS NOT NULL
+             ORDER BY runs.queued_at DESC, runs.id DESC LIMIT 1) r
+         WHERE w.org_id = $1 AND w.deleted_at IS NULL AND r.status IN ('Failed', 'TimedOut')
+         ORDER BY r.finished_at DESC LIMIT $2",
+    )
+    .bind::<crate::sql_text::Stored, _>(org.as_str())
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    let ids: Vec<RunId> = latest.into_iter().map(|l| l.id).collect();
     let rows: Vec<SummaryRow> = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
         .filter(runs::org_id.eq(org.sql()))
-        .filter(runs::failure_group.is_not_null())
-        .filter(runs::finished_at.ge(since))
+        .filter(runs::id.eq_any(crate::sql_text::all(&ids)))
         .order(runs::finished_at.desc())
-        .limit(limit)
         .select(summary_columns())
         .load(conn)
         .await?;

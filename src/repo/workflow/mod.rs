@@ -264,3 +264,48 @@ pub async fn names(conn: &mut Conn, org: &OrgId) -> QueryResult<Vec<crate::entit
         .map(|(id, name)| crate::entity::NamedWorkflow { id, name })
         .collect())
 }
+
+/// The trigger and steps of the organization's live workflows (at most `limit`, newest
+/// first): what the editor offers to pick from.
+pub async fn definitions(
+    conn: &mut Conn,
+    org: &OrgId,
+    limit: i64,
+) -> QueryResult<Vec<(String, crate::definition::Steps)>> {
+    workflows::table
+        .filter(workflows::org_id.eq(org.sql()))
+        .filter(workflows::deleted_at.is_null())
+        .order(workflows::updated_at.desc())
+        .limit(limit)
+        .select((workflows::trigger_event, workflows::steps))
+        .load(conn)
+        .await
+        .map_err(Into::into)
+}
+
+/// The most steps and the latest version among the organization's workflows (or `only` one
+/// of them): what a run list's step and version filters offer.
+pub async fn bounds(
+    conn: &mut Conn,
+    org: &OrgId,
+    only: Option<&WorkflowId>,
+) -> QueryResult<(i32, i32)> {
+    #[derive(diesel::QueryableByName)]
+    struct Bounds {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        steps: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        versions: i32,
+    }
+    let b: Bounds = diesel::sql_query(
+        "SELECT coalesce(max(CASE WHEN jsonb_typeof(steps::jsonb) = 'array'
+                                  THEN jsonb_array_length(steps::jsonb) END), 0)::int4 AS steps,
+                coalesce(max(version), 0)::int4 AS versions
+         FROM workflows WHERE org_id = $1 AND ($2::text IS NULL OR id = $2)",
+    )
+    .bind::<crate::sql_text::Stored, _>(org.as_str())
+    .bind::<diesel::sql_types::Nullable<crate::sql_text::Stored>, _>(only.map(WorkflowId::as_str))
+    .get_result(conn)
+    .await?;
+    Ok((b.steps, b.versions))
+}

@@ -75,13 +75,52 @@ pub struct Attention {
     pub largest_group: Option<Group>,
 }
 
-/// A `workflow.high_failure_rate` alert raised in the range.
+/// An incident: a workflow's `workflow.high_failure_rate` alerts raised in the range, no two
+/// further apart than `INCIDENT_GAP`, as one line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub workflow: Option<WorkflowId>,
     pub name: String,
+    /// The failure rate the latest alert saw.
     pub failure_rate: Option<f64>,
+    /// When the first alert of the incident and its latest were raised.
+    pub started: String,
     pub at: String,
+    /// How many alerts the incident holds.
+    pub times: usize,
+}
+
+/// Alerts of one workflow further apart than this are two incidents.
+pub const INCIDENT_GAP: time::Duration = time::Duration::hours(6);
+
+/// One alert as raised: its workflow, when, the failure rate it saw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Raised {
+    pub workflow: Option<WorkflowId>,
+    pub at: time::OffsetDateTime,
+    pub failure_rate: Option<f64>,
+}
+
+/// Alerts (newest first) as incidents, newest first: each with its latest alert, when it
+/// started and how many alerts it holds.
+pub fn incidents(raised: &[Raised]) -> Vec<(Raised, time::OffsetDateTime, usize)> {
+    let mut out: Vec<(Raised, time::OffsetDateTime, usize)> = Vec::new();
+    for alert in raised {
+        // The incident this older alert belongs to: its workflow's last one, if close enough.
+        let open = out
+            .iter_mut()
+            .filter(|(latest, _, _)| latest.workflow == alert.workflow)
+            .last()
+            .filter(|(_, started, _)| *started - alert.at <= INCIDENT_GAP);
+        match open {
+            Some((_, started, times)) => {
+                *started = alert.at;
+                *times += 1;
+            }
+            None => out.push((alert.clone(), alert.at, 1)),
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,12 +136,17 @@ pub struct Dashboard {
     pub previous_failure_rate: Option<f64>,
     pub attention: Vec<Attention>,
     pub groups: Vec<Group>,
+    /// The workflows failing now (their latest finished run failed), each with that run,
+    /// newest first: the first `FAILING_LISTED` of `failing_now_count`.
     pub failing_now: Vec<RunSummary>,
+    pub failing_now_count: usize,
     pub alerts: Vec<Alert>,
 }
 
 /// How many workflows, groups and failing runs the dashboard lists.
 pub const LISTED: usize = 8;
+/// The workflows failing now that the dashboard lists; the count says how many there are.
+pub const FAILING_LISTED: usize = 25;
 
 #[cfg(test)]
 mod tests {
@@ -114,5 +158,40 @@ mod tests {
             assert_eq!(r.as_str().parse::<Range>(), Ok(r));
         }
         assert!("1y".parse::<Range>().is_err());
+    }
+}
+
+#[cfg(test)]
+mod incident_tests {
+    use super::{Raised, incidents};
+    use crate::id::WorkflowId;
+    use time::{Duration, OffsetDateTime};
+
+    #[test]
+    fn alerts_of_one_workflow_close_together_are_one_incident() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(100);
+        let a = WorkflowId::parse("workflow_AAAAAAAA");
+        let b = WorkflowId::parse("workflow_BBBBBBBB");
+        let raised = |w: &Option<WorkflowId>, hours_ago: i64| Raised {
+            workflow: w.clone(),
+            at: now - Duration::hours(hours_ago),
+            failure_rate: Some(0.5),
+        };
+        // Newest first: a's 8 alerts an hour apart, b's one, then a's a day before.
+        let mut all: Vec<Raised> = (0..8).map(|h| raised(&a, h)).collect();
+        all.insert(3, raised(&b, 3));
+        all.push(raised(&a, 40));
+        let found = incidents(&all);
+        let summary: Vec<(Option<WorkflowId>, i64, usize)> = found
+            .iter()
+            .map(|(latest, started, times)| {
+                (
+                    latest.workflow.clone(),
+                    (now - *started).whole_hours(),
+                    *times,
+                )
+            })
+            .collect();
+        assert_eq!(summary, [(a.clone(), 7, 8), (b, 3, 1), (a, 40, 1)]);
     }
 }

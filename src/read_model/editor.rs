@@ -1,0 +1,41 @@
+//! What the workflow editor offers to pick from, read from the organization's events, records
+//! and workflows (`editor::EditorChoices` says what each list holds).
+
+use crate::db::Conn;
+use crate::editor::EditorChoices;
+use crate::entity::Actor;
+use crate::error::DomainResult;
+use crate::id::WorkflowId;
+use crate::repo;
+
+/// How many recent events of the trigger type the offered values come from.
+const EVENTS_READ: i64 = 20;
+
+/// The choices for the form of workflow `id` (none: a new one) whose trigger is `typed`, or
+/// when nothing was typed yet, the saved workflow's.
+pub async fn choices(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    id: Option<&WorkflowId>,
+    typed: Option<&str>,
+) -> DomainResult<EditorChoices> {
+    crate::access::read(actor)?;
+    let org = &actor.org().id;
+    let trigger = match (typed, id) {
+        (Some(typed), _) => typed.trim().to_owned(),
+        (None, Some(id)) => repo::workflow::get(conn, org, id).await?.trigger_event,
+        (None, None) => String::new(),
+    };
+    let received = repo::event::types(conn, org, 200).await?;
+    let workflows = repo::workflow::definitions(conn, org, 500).await?;
+    let fields = repo::thing::fields(conn, org).await?;
+    let private = crate::workflow::is_private_event(&trigger);
+    let latest = if crate::workflow::is_event_type(&trigger) && !private {
+        repo::event::latest_data(conn, org, &trigger, EVENTS_READ).await?
+    } else {
+        Vec::new()
+    };
+    Ok(EditorChoices::assemble(
+        received, &workflows, fields, &trigger, latest,
+    ))
+}
