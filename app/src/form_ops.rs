@@ -36,6 +36,24 @@ impl FormOp {
         }
     }
 
+    /// The step (counted from 1) the form should come back at once applied, when the form
+    /// then has `steps` steps: the one added, moved or changed, or the one now where a step
+    /// was removed.
+    pub fn step_after(self, steps: usize) -> Option<usize> {
+        let at = match self {
+            FormOp::Save => return None,
+            FormOp::AddStep => steps,
+            FormOp::RemoveStep(i) => (i + 1).min(steps),
+            FormOp::MoveUp(i) => i,
+            FormOp::MoveDown(i) => i + 2,
+            FormOp::AddRow(i)
+            | FormOp::RemoveRow(i, _)
+            | FormOp::AddFallbackRow(i)
+            | FormOp::RemoveFallbackRow(i, _) => i + 1,
+        };
+        (1..=steps).contains(&at).then_some(at)
+    }
+
     /// Applies the operation; out-of-range positions change nothing.
     pub fn apply(self, input: &mut WorkflowInput) {
         let steps = &mut input.steps;
@@ -135,6 +153,17 @@ mod tests {
         );
         FormOp::parse("add_fallback_row:0").apply(&mut input);
         assert_eq!(input.steps[0].fallback_mapping.len(), 1);
+    }
+
+    #[test]
+    fn the_form_comes_back_at_the_step_a_button_changed() {
+        assert_eq!(FormOp::parse("add_step").step_after(3), Some(3));
+        assert_eq!(FormOp::parse("move_up:2").step_after(3), Some(2));
+        assert_eq!(FormOp::parse("move_down:0").step_after(3), Some(2));
+        assert_eq!(FormOp::parse("remove_step:2").step_after(2), Some(2));
+        assert_eq!(FormOp::parse("remove_step:0").step_after(0), None);
+        assert_eq!(FormOp::parse("add_row:1").step_after(3), Some(2));
+        assert_eq!(FormOp::parse("save").step_after(3), None);
     }
 
     #[test]

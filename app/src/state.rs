@@ -160,3 +160,28 @@ pub async fn member(org: &str) -> Result<(Member, PooledConn), AppError> {
     };
     Ok((member, conn))
 }
+
+/// Sends a form posted without a script back to the page it came from (its `Referer`), at
+/// `anchor` (`#step-2`). Only a page of the organization's workflows is gone back to; anything
+/// else keeps Leptos' own way back.
+pub async fn back_to_form(org: &str, anchor: &str) {
+    let Some(referer) = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }) else {
+        return;
+    };
+    // The path of the address, without its origin and its own anchor.
+    let path = match referer.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => referer.as_str(),
+    };
+    let path = path.split('#').next().unwrap_or_default();
+    let form = format!("/o/{org}/workflows/");
+    if path.starts_with(&form) && !path.contains("//") && !path.contains('\\') {
+        leptos_axum::redirect(&format!("{path}{anchor}"));
+    }
+}

@@ -174,22 +174,17 @@ test("trigger the demo workflow by hand and follow its run step by step", async 
   await ready(page);
   await expectAccessible(page);
 
-  // Sample data that is not JSON is refused next to its field, and nothing runs.
+  // The sample is a form of the event's fields, prefilled with examples of what the steps read.
   await page.getByText("Trigger by hand").click();
-  await expect(page.getByLabel("Sample Deal.won data")).toContainText('"name"');
-  await page.getByLabel("Sample Deal.won data").fill("{ not json");
-  await page.getByRole("button", { name: "Trigger now" }).click();
-  await expect(page.locator("#payload-error")).toContainText("not valid JSON");
-  await expect(page).toHaveURL(/\/o\/acme\/workflows\/workflow_/);
-  await ready(page);
+  const sample = page.getByRole("group", { name: "Sample Deal.won data" });
+  await expect(sample.getByLabel("name", { exact: true })).toHaveValue("Example name");
+  await expect(page.getByRole("textbox", { name: /Sample/ })).toHaveCount(0);
 
   // Preview with sample data: each step in words, nothing run.
-  if (!(await page.getByLabel("Sample Deal.won data").isVisible())) {
-    await page.getByText("Trigger by hand").click();
-  }
-  await page
-    .getByLabel("Sample Deal.won data")
-    .fill(JSON.stringify({ name: customer, plan: "pro", contact: { name: "Ada" } }));
+  await sample.getByLabel("name", { exact: true }).fill(customer);
+  await sample.getByLabel("plan", { exact: true }).fill("pro");
+  await sample.getByLabel("Add a field").fill("contact.name");
+  await sample.getByLabel("Its value").fill("Ada");
   await page.getByRole("button", { name: "Preview with sample data" }).click();
   const preview = page.getByRole("region", { name: "Preview with sample data" });
   await expect(preview).toContainText("every step would work");
@@ -198,13 +193,13 @@ test("trigger the demo workflow by hand and follow its run step by step", async 
   await ready(page);
   await expectAccessible(page);
 
-  // Good sample data: the run page opens, and the workers take the run to its end.
-  if (!(await page.getByLabel("Sample Deal.won data").isVisible())) {
+  // Good sample data: the run page opens, and the workers take the run to its end. The form
+  // comes back with what was previewed, the added field among the others.
+  if (!(await sample.isVisible())) {
     await page.getByText("Trigger by hand").click();
   }
-  await page
-    .getByLabel("Sample Deal.won data")
-    .fill(JSON.stringify({ name: customer, plan: "pro", contact: { name: "Ada" } }));
+  await expect(sample.getByLabel("name", { exact: true })).toHaveValue(customer);
+  await expect(sample.getByLabel("contact.name", { exact: true })).toHaveValue("Ada");
   await page.getByRole("button", { name: "Trigger now" }).click();
   await expect(page).toHaveURL(/\/o\/acme\/runs\/run_/);
   await expect(async () => {
@@ -258,7 +253,7 @@ test("a run in flight is followed on its page until it ends", async ({ page }) =
   await expect(page.locator(".page-head .badge")).toHaveText("Activated");
   await ready(page);
   await page.getByText("Trigger by hand").click();
-  await page.getByLabel("Sample Ticket.opened data").fill(JSON.stringify({ kind: "not an event type" }));
+  await page.getByRole("group", { name: "Sample Ticket.opened data" }).getByLabel("kind", { exact: true }).fill("not an event type");
   await page.getByRole("button", { name: "Trigger now" }).click();
   await expect(page).toHaveURL(/\/o\/acme\/runs\/run_/);
   const badge = page.locator(".page-head .badge");

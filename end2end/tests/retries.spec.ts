@@ -50,7 +50,9 @@ test("from a failure on the dashboard: fix step 2 from the run, save, retry the 
   await expect(page).toHaveURL(/\/edit\?run=run_\w+#step-2$/);
   await ready(page);
   await expect(step(page, 2)).toContainText("The run you are fixing failed here.");
-  await expect(page.locator("#sample")).toHaveValue(/"urgent queue"/);
+  const sample = page.getByRole("group", { name: "Sample Ticket.opened data" });
+  await expect(sample.getByLabel("route", { exact: true })).toHaveValue("urgent queue");
+  await expect(page.getByText("The event of the run you are fixing.")).toBeVisible();
   const value = mapping(page, 2, "Value");
   await expect(page.getByText("The run you are fixing got “urgent queue” from this value.")).toBeVisible();
   // The lists offer the event's fields as values and the action's fields as fields.

@@ -22,6 +22,7 @@ pub mod read_model;
 pub mod retry;
 pub mod role;
 pub mod run;
+pub mod sample;
 pub mod session;
 pub mod stats;
 pub mod status;

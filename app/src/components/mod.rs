@@ -5,5 +5,6 @@ pub mod field;
 pub mod format;
 pub mod layout;
 pub mod live;
+pub mod sample;
 pub mod steps_editor;
 pub mod value;

@@ -189,6 +189,11 @@ fn MappingRows(
     /// The ids of the step's field and value lists, and the remarks.
     lists: Option<(String, String, StepLists)>,
 ) -> impl IntoView {
+    // An example value from the trigger's real data, else one of its root.
+    let placeholder = lists
+        .as_ref()
+        .and_then(|(_, _, l)| l.choices.values.first().map(|v| v.expr.clone()))
+        .unwrap_or_else(|| "deal.name".to_owned());
     let (fields_list, values_list, lists) = match lists {
         Some((f, v, l)) => (Some(f), Some(v), Some(l)),
         None => (None, None, None),
@@ -225,7 +230,7 @@ fn MappingRows(
                                 label="Field" value=row.field placeholder="name" error=field_error
                                 note=lists.as_ref().and_then(|l| l.note(&format!("{row_key}.field"))) list=fields_list.clone() />
                             <TextField id=format!("{prefix}-{j}-expr") name=format!("steps[{step}][{list}][{j}][expr]")
-                                label="Value" value=row.expr placeholder="deal.name" error=expr_error note=note list=values_list.clone() />
+                                label="Value" value=row.expr placeholder=placeholder.clone() error=expr_error note=note list=values_list.clone() />
                             <button type="submit" formaction=EDIT name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">"Remove field"</button>
                         </div>
                     }

@@ -3,6 +3,7 @@
 
 use crate::components::format::{StatusBadge, maybe_time, rate, time};
 use crate::components::layout::org_param;
+use crate::components::sample::SampleFields;
 use crate::server_fns::workflows::{
     ApplyVerb, PreviewTrigger, TriggerWorkflow, WorkflowView, dry_run_workflow, get_workflow,
 };
@@ -177,12 +178,9 @@ fn TriggerForm(org: String, workflow: switchyard_model::Workflow) -> impl IntoVi
             <ActionForm action=trigger>
                 <input type="hidden" name="org" value=org />
                 <input type="hidden" name="id" value=workflow.id.to_string() />
-                <div class="field">
-                    <label for="payload">{format!("Sample {} data", workflow.trigger_event)}</label>
-                    <textarea id="payload" name="payload" rows="6">{sample}</textarea>
-                    <p class="hint">"The run gets this as the event's data. Change the examples to real values."</p>
-                    {move || error().map(|m| view! { <p class="field-error" id="payload-error" role="alert">{m}</p> })}
-                </div>
+                <p class="hint">"The run gets these fields as the event's data. Change the examples to real values."</p>
+                <SampleFields name="payload_field" title=format!("Sample {} data", workflow.trigger_event) data=sample error=None />
+                {move || error().map(|m| view! { <p class="field-error" id="payload-error" role="alert">{m}</p> })}
                 <button type="submit" class="primary">"Trigger now"</button>
                 " "
                 <button type="submit" formaction=PreviewTrigger::PATH>"Preview with sample data"</button>

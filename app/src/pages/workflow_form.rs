@@ -4,6 +4,7 @@
 use crate::components::field::{FieldMessage, TextField};
 use crate::components::format::StatusBadge;
 use crate::components::layout::org_param;
+use crate::components::sample::SampleFields;
 use crate::components::steps_editor::Choices;
 use crate::components::steps_editor::StepsEditor;
 use crate::error::AppError;
@@ -174,28 +175,33 @@ fn WorkflowForm(
     };
     let errors = outcome.clone();
     let dry = kept.as_ref().and_then(|k| k.dry.clone());
-    let sample = outcome
+    // The preview's sample, and where it comes from, in words.
+    let pretty = |data: &serde_json::Value| serde_json::to_string_pretty(data).unwrap_or_default();
+    let (sample, sample_origin) = if let Some(kept) = outcome
         .as_ref()
         .and_then(|e| e.kept("sample"))
         .or_else(|| kept.map(|k| k.sample))
-        .or_else(|| {
-            fixing
-                .as_ref()
-                .map(|f| serde_json::to_string_pretty(&f.sample).unwrap_or_default())
-        })
-        // The newest real event of the trigger type, before an example made up from the steps.
-        .or_else(|| {
-            choices
-                .latest
-                .as_ref()
-                .map(|data| serde_json::to_string_pretty(data).unwrap_or_default())
-        })
-        .unwrap_or_else(|| {
-            existing
-                .as_ref()
-                .map(|w| serde_json::to_string_pretty(&w.sample_data()).unwrap_or_default())
-                .unwrap_or_else(|| "{}".into())
-        });
+    {
+        (kept, "The sample as you left it.".to_owned())
+    } else if let Some(f) = &fixing {
+        (
+            pretty(&f.sample),
+            "The event of the run you are fixing.".to_owned(),
+        )
+    } else if let Some(latest) = &choices.latest {
+        (
+            pretty(latest),
+            format!("The latest {} event that arrived.", input.trigger_event),
+        )
+    } else {
+        // No real event yet: an example made up from what the steps read.
+        let expressions = input
+            .steps
+            .iter()
+            .flat_map(|s| s.mapping.iter().map(|r| r.expr.as_str()));
+        let example = switchyard_model::mapping::sample_data(&input.trigger_event, expressions);
+        (pretty(&example), "No such event has arrived yet: these are examples made up from what the steps read, to change to real values.".to_owned())
+    };
     let sample_error = errors.as_ref().and_then(|e| e.field("sample"));
     let trigger = input.trigger_event.clone();
     let open_preview = dry.is_some() || sample_error.is_some() || fixing.is_some();
@@ -225,12 +231,9 @@ fn WorkflowForm(
             <Fields input=input errors=errors blame=fixing.and_then(|f| f.blame) choices />
             <details class="trigger" open=open_preview>
                 <summary>"Preview with sample data"</summary>
-                <div class="field">
-                    <label for="sample">{format!("Sample {} data", if trigger.is_empty() { "event".to_owned() } else { trigger })}</label>
-                    <textarea id="sample" name="sample" rows="5">{sample}</textarea>
-                    <p class="hint">"Shows what each step, as typed above, would do with this data. Nothing is saved or run."</p>
-                    {sample_error.map(|m| view! { <p class="field-error" id="sample-error" role="alert">{m}</p> })}
-                </div>
+                <p class="hint">{sample_origin}" Shows what each step, as typed above, would do with this data. Nothing is saved or run."</p>
+                <SampleFields name="sample_field" title=format!("Sample {} data", if trigger.is_empty() { "event".to_owned() } else { trigger })
+                    data=sample error=sample_error />
                 <button type="submit" formaction=PreviewWorkflow::PATH>"Preview with sample data"</button>
                 {dry.map(|dry| view! { <crate::pages::workflow_detail::DryRunView dry /> })}
             </details>

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use switchyard_model::editor::EditorChoices;
 use switchyard_model::list_query::{Page, WorkflowFilters};
 use switchyard_model::read_model::workflow::Overview;
+use switchyard_model::sample::SampleField;
 use switchyard_model::workflow::WorkflowInput;
 use switchyard_model::{Member, Workflow};
 
@@ -139,8 +140,10 @@ pub async fn preview_workflow(
     #[server(default)] id: String,
     #[server(flatten)] form: WorkflowInput,
     #[server(default)] sample: String,
+    #[server(default)] sample_field: Vec<SampleField>,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
+    let sample = switchyard_model::sample::posted(&sample, &sample_field);
     let dry = switchyard::engine::dry_run_form(&mut conn, &member, &id, &form, &sample)
         .await
         .map_err(|e| AppError::from_domain(e, Some(&form)).keeping(&[("sample", &sample)]))?;
@@ -157,10 +160,18 @@ pub async fn edit_workflow_form(
     #[server(default)] op: String,
     #[server(flatten)] form: WorkflowInput,
     #[server(default)] sample: String,
+    #[server(default)] sample_field: Vec<SampleField>,
 ) -> Result<(), AppError> {
     crate::state::member(&org).await?;
+    let sample = switchyard_model::sample::posted(&sample, &sample_field);
     let editing = Editing::edited(form, &op, sample);
-    crate::state::keep_once(&editing_slot(&org, &id), editing).await
+    let step = crate::form_ops::FormOp::parse(&op).step_after(editing.input.steps.len());
+    crate::state::keep_once(&editing_slot(&org, &id), editing).await?;
+    // Without JavaScript the browser comes back to the form: at the step the button changed.
+    if let Some(step) = step {
+        crate::state::back_to_form(&org, &format!("#step-{step}")).await;
+    }
+    Ok(())
 }
 
 /// The workflow form as `preview_workflow` or `edit_workflow_form` kept it, taken out of the
@@ -201,9 +212,11 @@ pub async fn trigger_workflow(
     org: String,
     id: String,
     #[server(default)] payload: String,
+    #[server(default)] payload_field: Vec<SampleField>,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard_model::WorkflowId::from_path(&id)?;
+    let payload = switchyard_model::sample::posted(&payload, &payload_field);
     let hooks = crate::state::state()?.hooks;
     let (_, run) =
         switchyard::verbs::trigger_with_text(&mut conn, &hooks, &member, &id, &payload).await?;
@@ -218,9 +231,11 @@ pub async fn preview_trigger(
     org: String,
     id: String,
     #[server(default)] payload: String,
+    #[server(default)] payload_field: Vec<SampleField>,
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     let id = switchyard_model::WorkflowId::from_path(&id)?;
+    let payload = switchyard_model::sample::posted(&payload, &payload_field);
     switchyard::engine::dry_run_saved(&mut conn, &member, &id, &payload).await?;
     let sample = crate::urlencode(&payload);
     if sample.len() > SAMPLE_IN_ADDRESS_MAX {

@@ -887,3 +887,62 @@ async fn a_failed_run_leads_to_its_fix_and_the_fix_back_to_the_run() {
     assert!(page.body.contains("Your fix is saved."), "{}", page.body);
     assert!(page.body.contains("status=Failed&amp;group="));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trigger_form_sends_its_sample_as_fields_and_the_run_gets_them_as_data() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 1).await;
+    let mut conn = app.db.conn().await;
+    switchyard::verbs::activate(&mut conn, &Hooks::with_defaults(), &admin, &workflow.id)
+        .await
+        .unwrap();
+    let id = workflow.id.to_string();
+    let cookie = app.sign_in(&admin).await;
+    // The page's form: one row a field of the data, and one to add a field.
+    let page = app
+        .get(Some(&cookie), &format!("/o/acme/workflows/{id}"))
+        .await;
+    assert!(
+        page.body
+            .contains(r#"name="payload_field[0][path]" value="name""#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(r#"<textarea id="payload""#));
+    let form = [
+        ("org", "acme"),
+        ("id", id.as_str()),
+        ("payload_field[0][path]", "name"),
+        ("payload_field[0][value]", "Globex Ltd"),
+        ("payload_field[1][path]", "amount"),
+        ("payload_field[1][value]", "12"),
+        ("payload_field[2][path]", "contact.name"),
+        ("payload_field[2][value]", "Ada"),
+        ("payload_field[3][path]", ""),
+        ("payload_field[3][value]", ""),
+    ];
+    let done = app
+        .post_form(
+            Some(&cookie),
+            "trigger_workflow",
+            &form,
+            &format!("/o/acme/workflows/{id}"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::FOUND, "{}", done.body);
+    let run = done
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/o/acme/runs/"))
+        .expect("the run's page")
+        .to_owned();
+    let run = switchyard::id::RunId::parse(&run).expect("a run id");
+    let detail = switchyard::read_model::run::detail(&mut conn, &admin, &run)
+        .await
+        .expect("the run");
+    assert_eq!(
+        detail.event_data,
+        serde_json::json!({"name": "Globex Ltd", "amount": 12, "contact": {"name": "Ada"}})
+    );
+}

@@ -32,7 +32,9 @@ async fn with_runs(app: &TestApp, n: usize) -> (switchyard::Workflow, Vec<String
             .expect("ingest");
         runs.push(accepted.runs[0].to_string());
     }
-    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+    // A moment later, so that the runs just queued are ready: not a minute, which near the end
+    // of an hour would start them in the next one, after the dashboard's "now".
+    let later = time::OffsetDateTime::now_utc() + time::Duration::seconds(1);
     switchyard::engine::drain(&mut conn, "w", time::Duration::seconds(30), later)
         .await
         .expect("drain");

@@ -553,6 +553,29 @@ async fn the_step_buttons_hand_the_edited_form_back_unsaved() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    // At the step the button moved (step 2 moved up is step 1 now).
+    assert_eq!(
+        answer.location.as_deref(),
+        Some("/o/acme/workflows/new#step-1")
+    );
+    // A page elsewhere is not gone back to with an anchor of ours.
+    let elsewhere = app
+        .post_form(
+            Some(&cookie),
+            "edit_workflow_form",
+            &form,
+            "http://localhost/o/globex/workflows/new",
+        )
+        .await;
+    assert!(
+        !elsewhere
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .contains("#step-"),
+        "{:?}",
+        elsewhere.location
+    );
     let page = app.get(Some(&cookie), "/o/acme/workflows/new").await;
     let (b, a) = (
         page.body.find("B.create").expect("B shown"),
