@@ -389,10 +389,13 @@ test("compare two versions in plain words, then restore the older one", async ({
   await page.getByLabel("with version").fill("2");
   await page.getByRole("button", { name: "Compare" }).click();
   await expect(page).toHaveURL(/a=1&b=2/);
-  const step2 = page.getByRole("row", { name: /Step 2/ });
+  const step2 = page.getByRole("row", { name: /^Step 2 / });
   await expect(step2).toContainText("Changed");
   await expect(step2).toContainText('type ← "Reminder.sent"');
   await expect(step2).toContainText("type ← invoice.channel");
+  // In words, above the table; the changed lines are marked.
+  await expect(page.getByRole("listitem").filter({ hasText: "Step 2 “type” changed from the fixed text “Reminder.sent” to the invoice's channel." })).toBeVisible();
+  await expect(step2.locator("li.line-changed")).toHaveCount(2);
   await expect(page.getByText("{")).toHaveCount(0);
   await expectAccessible(page);
 
@@ -401,6 +404,14 @@ test("compare two versions in plain words, then restore the older one", async ({
   await page.getByRole("link", { name: "Restore version 1" }).click();
   const dialog = page.getByRole("alertdialog");
   await expect(dialog).toContainText(`This saves version ${current + 1} with the fields of version 1`);
+  // What goes back, in words (the project with JavaScript restores it first: for the other,
+  // the current version already has version 1's fields), and what it does not do.
+  if (jsOn(page)) {
+    await expect(dialog.getByRole("listitem").filter({ hasText: "Step 2 “type” changed from the invoice's channel to the fixed text “Reminder.sent”." })).toBeVisible();
+  } else {
+    await expect(dialog).toContainText(`Version 1 has the same fields as version ${current}`);
+  }
+  await expect(dialog).toContainText("Runs that failed stay failed");
   await ready(page);
   await dialog.getByRole("button", { name: "Restore version 1" }).click();
   await expect(page.getByRole("heading", { name: "Invoice Reminders" })).toBeVisible();

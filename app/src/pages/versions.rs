@@ -66,6 +66,19 @@ fn Body(
             .map(|e| e.to_string())
     };
     let confirming = confirm.filter(|v| versions.may_restore && *v != w.version && *v >= 1);
+    // The restore link compares the current version with the one restored: what goes back.
+    let goes_back = versions
+        .comparison
+        .as_ref()
+        .filter(|c| Some(c.b) == confirming && c.a == w.version)
+        .map(|c| {
+            c.fields
+                .iter()
+                .filter(|f| f.changed)
+                .map(|f| format!("{}: “{}” again, instead of “{}”.", f.label, f.b, f.a))
+                .chain(c.steps.iter().flat_map(|s| s.changes.clone()))
+                .collect::<Vec<_>>()
+        });
     view! {
         <Title text=format!("Versions of {}", w.name) />
         <p class="crumbs"><a href=base.clone()>"← " {w.name.clone()}</a></p>
@@ -75,6 +88,15 @@ fn Body(
             <div class="confirm" role="alertdialog" aria-labelledby="restore-title">
                 <h2 id="restore-title">{format!("Restore version {v}?")}</h2>
                 <p>{format!("This saves version {} with the fields of version {v}. Version {} and every other version stay in the history.", w.version + 1, w.version)}</p>
+                {goes_back.clone().map(|lines| if lines.is_empty() {
+                    view! { <p>{format!("Version {v} has the same fields as version {}: nothing changes but the version number.", w.version)}</p> }.into_any()
+                } else {
+                    view! {
+                        <p>"What goes back:"</p>
+                        <ul class="changes">{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                    }.into_any()
+                })}
+                <p class="hint">"Runs that failed stay failed: once it is saved, retry them from the runs page."</p>
                 <ActionForm action=restore attr:class="inline">
                     <input type="hidden" name="org" value=org.clone() />
                     <input type="hidden" name="id" value=w.id.to_string() />
@@ -97,7 +119,7 @@ fn Body(
             <button type="submit">"Compare"</button>
         </form>
         {versions.comparison.map(|c| view! { <Compared comparison=c /> }.into_any())}
-        <History base=base.clone() may_restore=versions.may_restore rows=versions.versions />
+        <History base=base.clone() may_restore=versions.may_restore current=w.version rows=versions.versions />
         <Pages base total=versions.total shown=numbers older=versions.older newer=versions.newer />
     }
 }
@@ -136,6 +158,8 @@ fn Pages(
 fn History(
     base: String,
     may_restore: bool,
+    /// The current version, which a restore is compared with.
+    current: i32,
     rows: Vec<switchyard_model::read_model::versions::VersionRow>,
 ) -> impl IntoView {
     view! {
@@ -157,7 +181,7 @@ fn History(
                             <td class="actions">
                                 {(n > 1).then(|| view! { <a href=format!("{base}/versions?a={}&b={n}", n - 1)>"Compare with the one before"</a> })}
                                 {(may_restore && !v.current).then(|| view! {
-                                    " " <a class="button" href=format!("{base}/versions?restore={n}")>{format!("Restore version {n}")}</a>
+                                    " " <a class="button" href=format!("{base}/versions?restore={n}&a={current}&b={n}")>{format!("Restore version {n}")}</a>
                                 })}
                             </td>
                         </tr>
@@ -173,19 +197,39 @@ fn History(
 fn Compared(comparison: Comparison) -> impl IntoView {
     let c = comparison;
     let (a, b) = (format!("Version {}", c.a), format!("Version {}", c.b));
-    let lines = |lines: Vec<String>| {
+    // A step's lines; those the other version does not have are marked.
+    let lines = |lines: Vec<String>, other: &[String]| {
         if lines.is_empty() {
             view! { <span class="hint">"No such step"</span> }.into_any()
         } else {
-            view! { <ul class="plain">{lines.into_iter().map(|l| view! { <li><code>{l}</code></li> }).collect_view()}</ul> }.into_any()
+            let other = other.to_vec();
+            view! {
+                <ul class="plain">
+                    {lines.into_iter().map(|l| {
+                        let changed = !other.contains(&l);
+                        view! { <li class:line-changed=changed>{changed.then(|| view! { <span class="visually-hidden">"Changed: "</span> })}<code>{l}</code></li> }
+                    }).collect_view()}
+                </ul>
+            }
+            .into_any()
         }
     };
+    let sentences: Vec<String> = c
+        .fields
+        .iter()
+        .filter(|f| f.changed)
+        .map(|f| format!("{} changed from “{}” to “{}”.", f.label, f.a, f.b))
+        .chain(c.steps.iter().flat_map(|s| s.changes.clone()))
+        .collect();
     let changes = c.fields.iter().filter(|f| f.changed).count()
         + c.steps.iter().filter(|s| s.changed).count();
     view! {
         <section aria-labelledby="compared">
             <h2 id="compared">{format!("Version {} and version {}", c.a, c.b)}</h2>
             <p class="hint">{match changes { 0 => "They are the same.".to_owned(), 1 => "One difference, marked “Changed”.".to_owned(), n => format!("{n} differences, marked “Changed”.") }}</p>
+            {(!sentences.is_empty()).then(|| view! {
+                <ul class="changes">{sentences.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+            })}
             <table class="workflows compare" tabindex="0">
                 <thead><tr><th scope="col">"Field"</th><th scope="col">{a.clone()}</th><th scope="col">{b.clone()}</th></tr></thead>
                 <tbody>
@@ -198,7 +242,7 @@ fn Compared(comparison: Comparison) -> impl IntoView {
                     {c.steps.into_iter().map(|s| view! {
                         <tr class:changed=s.changed>
                             <th scope="row">{format!("Step {}", s.number)}{s.changed.then(|| view! { <span class="badge changed">"Changed"</span> })}</th>
-                            <td>{lines(s.a)}</td><td>{lines(s.b)}</td>
+                            <td>{lines(s.a.clone(), &s.b)}</td><td>{lines(s.b.clone(), &s.a)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -3,6 +3,7 @@
 
 use crate::definition::{RetryPolicy, Step};
 use crate::entity::Workflow;
+use crate::mapping::in_words;
 use crate::workflow::WorkflowFields;
 use serde::{Deserialize, Serialize};
 
@@ -45,13 +46,15 @@ pub struct FieldRow {
     pub changed: bool,
 }
 
-/// One step of two versions, as lines the editor would show.
+/// One step of two versions, as lines the editor would show, and what changed in words.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StepRow {
     pub number: usize,
     pub a: Vec<String>,
     pub b: Vec<String>,
     pub changed: bool,
+    /// "Step 2 “type” changed from the fixed text “Reminder.sent” to the invoice's channel."
+    pub changes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,6 +121,11 @@ fn step_rows(a: &WorkflowFields, b: &WorkflowFields) -> Vec<StepRow> {
     let n = a.steps.len().max(b.steps.len());
     (0..n)
         .map(|i| {
+            let changes = step_changes(
+                i + 1,
+                (a.steps.get(i), &a.trigger_event),
+                (b.steps.get(i), &b.trigger_event),
+            );
             let lines = |f: &WorkflowFields| f.steps.get(i).map(step_lines).unwrap_or_default();
             let (a, b) = (lines(a), lines(b));
             StepRow {
@@ -125,9 +133,72 @@ fn step_rows(a: &WorkflowFields, b: &WorkflowFields) -> Vec<StepRow> {
                 changed: a != b,
                 a,
                 b,
+                changes,
             }
         })
         .collect()
+}
+
+/// What changed in step `number` from `a` to `b` (each with its workflow's trigger, for the
+/// words of its expressions; a missing step was added or removed), one sentence a change.
+pub fn step_changes(
+    number: usize,
+    (a, a_trigger): (Option<&Step>, &str),
+    (b, b_trigger): (Option<&Step>, &str),
+) -> Vec<String> {
+    let (a, b) = match (a, b) {
+        (None, None) => return Vec::new(),
+        (None, Some(b)) => return vec![format!("Step {number} was added: {}.", b.label())],
+        (Some(a), None) => return vec![format!("Step {number} ({}) was removed.", a.label())],
+        (Some(a), Some(b)) => (a, b),
+    };
+    let (was, now) = (
+        |e: &str| in_words(e, a_trigger),
+        |e: &str| in_words(e, b_trigger),
+    );
+    let mut out = Vec::new();
+    if a.action != b.action {
+        out.push(format!(
+            "Step {number} now does {} instead of {}.",
+            b.action, a.action
+        ));
+    }
+    if a.name != b.name {
+        out.push(format!("Step {number} is now called “{}”.", b.label()));
+    }
+    for (field, expr) in b.mapping.iter() {
+        match a.mapping.get(field) {
+            Some(before) if before == expr => {}
+            Some(before) => out.push(format!(
+                "Step {number} “{field}” changed from {} to {}.",
+                was(before),
+                now(expr)
+            )),
+            None => out.push(format!(
+                "Step {number} now fills “{field}” with {}.",
+                now(expr)
+            )),
+        }
+    }
+    for (field, _) in a.mapping.iter().filter(|(f, _)| b.mapping.get(f).is_none()) {
+        out.push(format!("Step {number} no longer fills “{field}”."));
+    }
+    match (&a.condition, &b.condition) {
+        (x, y) if x == y => {}
+        (_, Some(c)) => {
+            let when = now(&c.0);
+            let when = when.strip_prefix("whether ").unwrap_or(&when);
+            out.push(format!("Step {number} now runs only when {when}."))
+        }
+        (_, None) => out.push(format!("Step {number} now always runs.")),
+    }
+    if a.fallback != b.fallback {
+        out.push(match &b.fallback {
+            Some(f) => format!("Step {number}'s fallback is now {}.", f.action),
+            None => format!("Step {number} no longer has a fallback."),
+        });
+    }
+    out
 }
 
 /// Two versions side by side.
@@ -149,7 +220,13 @@ pub fn summary(before: &WorkflowFields, after: &WorkflowFields) -> String {
         .collect();
     let mut added = Vec::new();
     let mut removed = Vec::new();
-    for row in step_rows(before, after).into_iter().filter(|r| r.changed) {
+    let rows = step_rows(before, after);
+    // One change to one step, and nothing else: the sentence that says it.
+    let sentences: Vec<&String> = rows.iter().flat_map(|r| &r.changes).collect();
+    if changed.is_empty() && sentences.len() == 1 {
+        return sentences[0].clone();
+    }
+    for row in rows.into_iter().filter(|r| r.changed) {
         match (row.a.is_empty(), row.b.is_empty()) {
             (true, _) => added.push(format!("step {}", row.number)),
             (_, true) => removed.push(format!("step {}", row.number)),
@@ -244,6 +321,33 @@ mod tests {
                 .flat_map(|s| s.a.iter().chain(&s.b))
                 .all(|line| !line.contains('{')),
             "no JSON"
+        );
+        assert_eq!(
+            c.steps[0].changes,
+            ["Step 1 “name” changed from the deal's name to the deal's title."]
+        );
+    }
+
+    #[test]
+    fn each_change_to_a_step_is_a_sentence() {
+        let v1 = fields("Reminders", &[("Event.create", "\"Reminder.sent\"")]);
+        let v2 = fields(
+            "Reminders",
+            &[
+                ("Event.create", "deal.channel"),
+                ("Task.create", "deal.name"),
+            ],
+        );
+        let c = compare((1, &v1), (2, &v2));
+        assert_eq!(
+            c.steps[0].changes,
+            ["Step 1 “name” changed from the fixed text “Reminder.sent” to the deal's channel."]
+        );
+        assert_eq!(c.steps[1].changes, ["Step 2 was added: Task.create."]);
+        let v3 = fields("Reminders", &[("Event.create", "deal.channel")]);
+        assert_eq!(
+            summary(&v1, &v3),
+            "Step 1 “name” changed from the fixed text “Reminder.sent” to the deal's channel."
         );
     }
 }

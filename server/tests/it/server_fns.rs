@@ -644,7 +644,9 @@ async fn versions_compare_in_words_and_only_editors_restore() {
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Changed step 1"), "the history says it");
+    // The history says it in words: the one change is its sentence.
+    let said = "Step 1 “name” changed from the deal's name to the deal's title.";
+    assert!(page.body.contains(said), "{}", page.body);
     assert!(page.body.contains("name ← deal.title") && page.body.contains("name ← deal.name"));
     let watching = app.sign_in(&viewer).await;
     let restore = [
