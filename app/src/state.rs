@@ -164,7 +164,7 @@ pub async fn member(org: &str) -> Result<(Member, PooledConn), AppError> {
 /// Sends a form posted without a script back to the page it came from (its `Referer`), at
 /// `anchor` (`#step-2`). Only a page of the organization's workflows is gone back to; anything
 /// else keeps Leptos' own way back.
-pub async fn back_to_form(org: &str, anchor: &str) {
+pub fn back_to_form(org: &str, anchor: &str) {
     let Some(referer) = use_context::<http::request::Parts>().and_then(|parts| {
         parts
             .headers

@@ -18,15 +18,24 @@ pub struct Blame {
     pub value: Option<String>,
     /// What happened, in words.
     pub words: String,
-    /// The failure group of the runs that failed this way (the runs list's `group`).
-    pub group: String,
+    /// The failure group of the runs that failed this way (the runs list's `group`), as the
+    /// engine filed the run.
+    pub group: Option<String>,
     /// Whether the workflow changed since the version this run ran: a retry runs the new one.
     pub changed_since: bool,
 }
 
+/// How a step's error message names the field it is about: "The field type". The engine
+/// writes its messages with it, and `named_field` reads them back.
+pub fn the_field(field: &str) -> String {
+    format!("{FIELD_PREFIX}{field}")
+}
+
+const FIELD_PREFIX: &str = "The field ";
+
 /// The field a step's error message names: `The field type must be …` is `type`.
 pub fn named_field(error: &str) -> Option<&str> {
-    let (_, rest) = error.split_once("The field ")?;
+    let (_, rest) = error.split_once(FIELD_PREFIX)?;
     let end = rest
         .find(|c: char| c.is_whitespace() || c == ':' || c == ',')
         .unwrap_or(rest.len());
@@ -73,7 +82,7 @@ pub fn words(
 
 #[cfg(test)]
 mod tests {
-    use super::{named_field, words};
+    use super::{named_field, the_field, words};
     use crate::definition::Mapping;
     use serde_json::json;
 
@@ -91,6 +100,12 @@ mod tests {
             Some("name")
         );
         assert_eq!(named_field("There is no Task task_1"), None);
+        // What the engine writes with `the_field` reads back.
+        let written = format!(
+            "Step 3 (Task.update): {} must say which Task",
+            the_field("$id")
+        );
+        assert_eq!(named_field(&written), Some("$id"));
     }
 
     #[test]

@@ -7,6 +7,19 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 use time::{Duration, OffsetDateTime};
 
+/// A count with its thousands apart, as pages show counts: `1234567` is "1,234,567".
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// The hour `at` falls in.
 pub fn hour_of(at: OffsetDateTime) -> OffsetDateTime {
     at.replace_minute(0)

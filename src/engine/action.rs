@@ -1,6 +1,7 @@
 //! What a step does: create or change a Thing, or record an event. Each records the event its
 //! change stands for, which may start other workflows.
 
+use crate::blame::the_field;
 use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::id::{OrgId, random_base62};
@@ -108,12 +109,13 @@ pub fn intent(
             .to_owned();
         if !crate::workflow::is_event_type(&event_type) {
             return Err(format!(
-                "The field type must be an event type like Deal.won, not {:?}",
+                "{} must be an event type like Deal.won, not {:?}",
+                the_field("type"),
                 event_type
             ));
         }
         if let Some(reserved) = crate::workflow::reserved_event(&event_type) {
-            return Err(format!("The field type is {event_type}: {reserved}"));
+            return Err(format!("{} is {event_type}: {reserved}", the_field("type")));
         }
         let data = input.get("data").cloned().unwrap_or_else(|| json!({}));
         return Ok(Intent::Record { event_type, data });
@@ -130,7 +132,7 @@ pub fn intent(
         Some(id) => id.as_str(),
         None => trigger.names(noun),
     }
-    .ok_or_else(|| format!("The field $id must say which {noun} to change"))?;
+    .ok_or_else(|| format!("{} must say which {noun} to change", the_field("$id")))?;
     let past = if verb == "update" {
         "updated".to_owned()
     } else {

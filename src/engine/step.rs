@@ -3,6 +3,7 @@
 
 use super::action;
 use super::plan::Plan;
+use crate::blame::the_field;
 use crate::db::Conn;
 use crate::definition::{ErrorHandling, Mapping, RetryPolicy, Step};
 use crate::error::DomainError;
@@ -72,9 +73,12 @@ pub(super) fn resolve(rows: &Mapping, plan: &Plan) -> Result<Map<String, Value>,
     let mut total = 0;
     for (field, expr) in rows.iter() {
         let value = work_out(expr, plan)
-            .map_err(|e| format!("The field {field} cannot be worked out: {e}"))?;
+            .map_err(|e| format!("{} cannot be worked out: {e}", the_field(field)))?;
         total += mapping::json_size(&value, VALUE_MAX_BYTES).ok_or_else(|| {
-            format!("The field {field} cannot be worked out: its value would be larger than 1 MiB")
+            format!(
+                "{} cannot be worked out: its value would be larger than 1 MiB",
+                the_field(field)
+            )
         })?;
         if total > VALUE_MAX_BYTES {
             return Err("The step's fields together come to more than 1 MiB".into());

@@ -31,7 +31,9 @@ pub async fn history(
     let now = time::OffsetDateTime::now_utc();
     let (runs, more) = repo::run::search(conn, org, &query, now, PAGE).await?;
     let next = more.then(|| runs.last().map(|r| r.id.clone())).flatten();
-    let matched = matched(conn, org, &query, now).await?;
+    let mut matched = matched(conn, org, &query, now).await?;
+    // The page's own workflow is not one of its filters.
+    matched.applied.workflow = None;
     Ok(RunHistory {
         workflow_name: found.name,
         runs,
@@ -94,6 +96,10 @@ async fn matched(
         steps,
         versions,
         problems: Vec::new(),
+        applied: RunQuery {
+            before: None,
+            ..query.clone()
+        },
     })
 }
 
@@ -144,7 +150,7 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
         })
         .collect();
     let lineage = repo::run::lineage(conn, org, id).await?;
-    let lineage_next_step = lineage.next_step;
+    let (lineage_next_step, group) = (lineage.next_step, lineage.failure_group.clone());
     let retry_of = match (lineage.retry_of, lineage.requested_by) {
         (Some(of), Some(by)) => {
             let who = repo::org::who(conn, org, &by).await?;
@@ -164,7 +170,7 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
     };
     let state = (run.status, run.failed_step, lineage_next_step);
     let retry = crate::retry::options(state, (&fields, run.workflow_version), current.as_ref());
-    let blame = blame(&run, &fields, &steps, current.as_ref());
+    let blame = blame(&run, &fields, &steps, group, current.as_ref());
     Ok(RunDetail {
         run,
         event_id,
@@ -180,11 +186,13 @@ pub async fn detail(conn: &mut Conn, actor: &impl Actor, id: &RunId) -> DomainRe
     })
 }
 
-/// The mapping row that made the failed step's bad value, for the run page's "Fix step N".
+/// The mapping row that made the failed step's bad value, for the run page's "Fix step N";
+/// `group` is the failure group the engine filed the run under.
 fn blame(
     run: &crate::entity::RunSummary,
     fields: &crate::workflow::WorkflowFields,
     steps: &[RunStepView],
+    group: Option<String>,
     current: Option<&crate::Workflow>,
 ) -> Option<crate::blame::Blame> {
     let failed = steps.iter().find(|s| s.status == StepStatus::Failed)?;
@@ -198,17 +206,12 @@ fn blame(
         failed.input.as_ref(),
         &fields.trigger_event,
     );
-    // The key the engine gave the run's failure group, worked out the same way.
-    let failure = crate::repo::stats::Failure {
-        step: run.failed_step.unwrap_or(failed.index),
-        error: run.error.clone().unwrap_or_default(),
-    };
     Some(crate::blame::Blame {
         step: failed.index,
         field,
         value,
         words,
-        group: failure.group(&run.workflow),
+        group,
         changed_since: current.is_some_and(|w| w.version != run.workflow_version),
     })
 }

@@ -7,6 +7,7 @@
 use crate::components::format::rate;
 use leptos::prelude::*;
 use switchyard_model::read_model::dashboard::{Point, VersionMark};
+use switchyard_model::stats::thousands;
 use switchyard_model::timefmt::duration_ms as duration;
 
 const WIDTH: f64 = 720.0;
@@ -49,18 +50,6 @@ fn y_of(value: f64, top: f64) -> f64 {
 /// About six labels on the time axis, whatever the number of points.
 fn label_every(n: usize) -> usize {
     n.div_ceil(6).max(1)
-}
-
-fn thousands(n: i64) -> String {
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// A count on an axis: whole, or with its one decimal (the middle of 0 to 5 is 2.5).

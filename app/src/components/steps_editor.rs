@@ -7,6 +7,7 @@
 use crate::components::field::{FieldMessage, TextField};
 use crate::error::AppError;
 use leptos::prelude::*;
+use std::sync::Arc;
 use switchyard_model::blame::Blame;
 use switchyard_model::editor::{EditorChoices, step_outputs};
 use switchyard_model::workflow::{MappingRow, StepInput, WorkflowInput};
@@ -67,11 +68,12 @@ pub fn StepsEditor(
 ) -> impl IntoView {
     let count = input.steps.len();
     let steps = input.steps.clone();
-    let lists = StepLists {
+    // One copy for every step to read.
+    let lists = Arc::new(StepLists {
         input,
         choices,
         notes,
-    };
+    });
     let hint = format!(
         "Values can use the trigger's data ({trigger_root}.name), what an earlier step made (step.0.$id is step 1's id: \
          in values, steps count from 0), text in quotes, and + to join."
@@ -110,7 +112,7 @@ fn StepRow(
     step: StepInput,
     errors: Errors,
     marked: Option<Blame>,
-    lists: StepLists,
+    lists: Arc<StepLists>,
 ) -> impl IntoView {
     let key = format!("steps.{index}");
     let fields_list = format!("step-{}-fields", index + 1);
@@ -159,7 +161,7 @@ fn StepRow(
             <Choices id=fields_list.clone() options=field_options />
             <Choices id=values_list.clone() options=value_options />
             <MappingRows step=index rows=step.mapping errors=errors.clone() fallback=false marked=marked
-                lists=Some((fields_list.clone(), values_list.clone(), lists.clone())) />
+                fields_list=fields_list.clone() values_list=values_list.clone() lists=lists.clone() />
             <details class="advanced" open=open>
                 <summary>"Condition and fallback"</summary>
                 <TextField id=format!("{id}-condition") name=name("condition") label="Run only when (optional)"
@@ -171,7 +173,7 @@ fn StepRow(
                     hint="Runs instead of this step when it fails and error handling is Fallback."
                     error=message(&errors, &format!("{key}.fallbackAction")) />
                 <MappingRows step=index rows=step.fallback_mapping errors=errors fallback=true marked=None
-                    lists=Some((fields_list, values_list, lists)) />
+                    fields_list values_list lists />
             </details>
             </fieldset>
         </li>
@@ -186,18 +188,18 @@ fn MappingRows(
     fallback: bool,
     /// Where a failed run being fixed went wrong, when it is this step.
     marked: Option<Blame>,
-    /// The ids of the step's field and value lists, and the remarks.
-    lists: Option<(String, String, StepLists)>,
+    /// The ids of the step's field and value lists.
+    fields_list: String,
+    values_list: String,
+    /// What the lists offer, and the remarks.
+    lists: Arc<StepLists>,
 ) -> impl IntoView {
     // An example value from the trigger's real data, else one of its root.
     let placeholder = lists
-        .as_ref()
-        .and_then(|(_, _, l)| l.choices.values.first().map(|v| v.expr.clone()))
-        .unwrap_or_else(|| "deal.name".to_owned());
-    let (fields_list, values_list, lists) = match lists {
-        Some((f, v, l)) => (Some(f), Some(v), Some(l)),
-        None => (None, None, None),
-    };
+        .choices
+        .values
+        .first()
+        .map_or_else(|| "deal.name".to_owned(), |v| v.expr.clone());
     let (list, key, op, title) = if fallback {
         (
             "fallback_mapping",
@@ -228,9 +230,9 @@ fn MappingRows(
                         <div class="mapping-row" class:marked=blamed.is_some()>
                             <TextField id=format!("{prefix}-{j}-field") name=format!("steps[{step}][{list}][{j}][field]")
                                 label="Field" value=row.field placeholder="name" error=field_error
-                                note=lists.as_ref().and_then(|l| l.note(&format!("{row_key}.field"))) list=fields_list.clone() />
+                                note=lists.note(&format!("{row_key}.field")) list=Some(fields_list.clone()) />
                             <TextField id=format!("{prefix}-{j}-expr") name=format!("steps[{step}][{list}][{j}][expr]")
-                                label="Value" value=row.expr placeholder=placeholder.clone() error=expr_error note=note list=values_list.clone() />
+                                label="Value" value=row.expr placeholder=placeholder.clone() error=expr_error note=note list=Some(values_list.clone()) />
                             <button type="submit" formaction=EDIT name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">"Remove field"</button>
                         </div>
                     }

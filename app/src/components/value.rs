@@ -37,17 +37,24 @@ fn record(map: &serde_json::Map<String, Value>) -> Option<String> {
 #[component]
 pub fn Fields(value: Value) -> impl IntoView {
     match value {
-        Value::Object(map) if map.is_empty() => view! { <p class="hint">"No fields"</p> }.into_any(),
-        Value::Object(map) => view! {
-            <dl class="fields">
-                {record(&map).map(|name| view! { <dt>"Record"</dt><dd>{name}</dd> })}
-                {map.iter()
-                    .filter(|(k, _)| record(&map).is_none() || !matches!(k.as_str(), "$type" | "$id"))
-                    .map(|(k, v)| view! { <dt>{k.trim_start_matches('$').to_owned()}</dt><dd>{text(v)}</dd> })
-                    .collect_view()}
-            </dl>
+        Value::Object(map) if map.is_empty() => {
+            view! { <p class="hint">"No fields"</p> }.into_any()
         }
-        .into_any(),
+        Value::Object(map) => {
+            let named = record(&map);
+            let shown = map
+                .iter()
+                .filter(|(k, _)| named.is_none() || !matches!(k.as_str(), "$type" | "$id"))
+                .map(|(k, v)| view! { <dt>{k.trim_start_matches('$').to_owned()}</dt><dd>{text(v)}</dd> })
+                .collect_view();
+            view! {
+                <dl class="fields">
+                    {named.map(|name| view! { <dt>"Record"</dt><dd>{name}</dd> })}
+                    {shown}
+                </dl>
+            }
+            .into_any()
+        }
         other => view! { <p>{text(&other)}</p> }.into_any(),
     }
 }

@@ -62,19 +62,14 @@ pub fn FilterForm(
             .find(|p| p.field == key)
             .map(|p| view! { <p class="field-error" role="alert">{p.message.clone()}</p> })
     };
-    // Every filter in use, each with the address without it.
-    let active: Vec<(String, String)> = f
-        .pairs()
-        .into_iter()
-        .filter(|(k, v)| *k != "before" && !v.is_empty())
-        .filter(|(k, _)| !matched.problems.iter().any(|p| p.field == *k))
+    // Every filter applied, each with the address without it (and without the bad ones).
+    let applied = matched.applied.pairs();
+    let active: Vec<(String, String)> = applied
+        .iter()
         .map(|(key, value)| {
-            // The address without this filter, and without those that could not be used.
-            let rest: Vec<String> = f
-                .pairs()
-                .into_iter()
-                .filter(|(k, v)| *k != key && *k != "before" && !v.is_empty())
-                .filter(|(k, _)| !matched.problems.iter().any(|p| p.field == *k))
+            let rest: Vec<String> = applied
+                .iter()
+                .filter(|(k, _)| k != key)
                 .map(|(k, v)| format!("{k}={}", crate::urlencode(v)))
                 .collect();
             let href = if rest.is_empty() {
@@ -85,27 +80,13 @@ pub fn FilterForm(
             (chip_words(key, value, &workflows, group.as_deref()), href)
         })
         .collect();
-    let numbers = |max: i32, current: &str| {
-        let mut n: Vec<String> = (1..=max.max(1)).map(|i| i.to_string()).collect();
-        let current = current
-            .trim()
-            .trim_start_matches(|c: char| !c.is_ascii_digit())
-            .to_owned();
-        if !current.is_empty() && !n.contains(&current) {
-            n.push(current);
-        }
+    // The choices from 1 to `max`, and the one applied when it is past them.
+    let numbers = |max: i32, now: Option<i32>| {
+        let mut n: Vec<i32> = (1..=max.max(1)).collect();
+        n.extend(now.filter(|v| !n.contains(v)));
         n
     };
-    let step_now = f
-        .step
-        .trim()
-        .trim_start_matches(|c: char| !c.is_ascii_digit())
-        .to_owned();
-    let version_now = f
-        .version
-        .trim()
-        .trim_start_matches(|c: char| !c.is_ascii_digit())
-        .to_owned();
+    let (step_now, version_now) = (matched.applied.step, matched.applied.version);
     view! {
         <form method="get" class="filters" aria-label="Filter the runs">
             <div class="field" class:invalid=problem("status").is_some()>
@@ -137,16 +118,16 @@ pub fn FilterForm(
             <div class="field narrow" class:invalid=problem("step").is_some()>
                 <label for="step">"Failed at step"</label>
                 <select id="step" name="step">
-                    <option value="" selected=step_now.is_empty()>"Any step"</option>
-                    {numbers(matched.steps, &f.step).into_iter().map(|n| view! { <option value=n.clone() selected=step_now == n>{format!("Step {n}")}</option> }).collect_view()}
+                    <option value="" selected=step_now.is_none()>"Any step"</option>
+                    {numbers(matched.steps, step_now).into_iter().map(|n| view! { <option value=n.to_string() selected=step_now == Some(n)>{format!("Step {n}")}</option> }).collect_view()}
                 </select>
                 {problem("step")}
             </div>
             <div class="field narrow" class:invalid=problem("version").is_some()>
                 <label for="version">"Version"</label>
                 <select id="version" name="version">
-                    <option value="" selected=version_now.is_empty()>"Any version"</option>
-                    {numbers(matched.versions, &f.version).into_iter().rev().map(|n| view! { <option value=n.clone() selected=version_now == n>{format!("Version {n}")}</option> }).collect_view()}
+                    <option value="" selected=version_now.is_none()>"Any version"</option>
+                    {numbers(matched.versions, version_now).into_iter().rev().map(|n| view! { <option value=n.to_string() selected=version_now == Some(n)>{format!("Version {n}")}</option> }).collect_view()}
                 </select>
                 {problem("version")}
             </div>

@@ -240,10 +240,7 @@ fn BulkDialog(
         .zip(p.sample.as_ref())
         .filter(|_| p.may_edit)
         .map(|((_, n), s)| {
-            let href = format!(
-                "/o/{org}/workflows/{}/edit?run={}#step-{n}",
-                s.workflow, s.run
-            );
+            let href = crate::pages::runs::fix_href(&org, &s.workflow, &s.run, *n);
             view! { <a class="button primary" href=href>{format!("Fix step {n} first")}</a> " " }
         });
     let retry_label = match (p.retried, failing.is_some()) {

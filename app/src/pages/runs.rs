@@ -20,6 +20,16 @@ fn duration(run: &RunSummary) -> String {
         .map_or_else(|| "—".to_owned(), switchyard_model::timefmt::duration_ms)
 }
 
+/// The editor of `workflow`, opened to fix `run` at its step `step` (counted from 1).
+pub fn fix_href(
+    org: &str,
+    workflow: &switchyard_model::WorkflowId,
+    run: &switchyard_model::id::RunId,
+    step: i32,
+) -> String {
+    format!("/o/{org}/workflows/{workflow}/edit?run={run}#step-{step}")
+}
+
 /// A coloured run status.
 #[component]
 pub fn RunBadge(status: RunStatus) -> impl IntoView {
@@ -253,10 +263,7 @@ fn Actions(org: String, base: String, detail: RunDetail, fixed: bool) -> impl In
         .filter(|_| detail.may_edit && options.refused.is_none())
         .map(|b| {
             let step = b.step + 1;
-            let href = format!(
-                "/o/{org}/workflows/{}/edit?run={}#step-{step}",
-                r.workflow, r.id
-            );
+            let href = fix_href(&org, &r.workflow, &r.id, step);
             let class = if fix_first {
                 "button primary"
             } else {
@@ -264,8 +271,8 @@ fn Actions(org: String, base: String, detail: RunDetail, fixed: bool) -> impl In
             };
             view! { <a class=class href=href>{format!("Fix step {step}")}</a> " " }
         });
-    let same_way = blame.as_ref().filter(|_| fixed && detail.may_edit).map(|b| {
-        let href = format!("/o/{org}/runs?status=Failed&group={}&bulk=failed-step", b.group);
+    let same_way = blame.as_ref().and_then(|b| b.group.as_ref()).filter(|_| fixed && detail.may_edit).map(|group| {
+        let href = format!("/o/{org}/runs?status=Failed&group={group}&bulk=failed-step");
         view! {
             <p class="notice" role="status">"Your fix is saved. Retry this run to see it work, or every run that failed this way: "
                 <a href=href>"retry the runs that failed this way"</a>"."</p>
@@ -349,10 +356,7 @@ fn RetryDialog(
         && p.failed_step_refused.is_some()
         && p.run_status != switchyard_model::run::RunStatus::Succeeded;
     let fix = fails_at.map(|n| {
-        let href = format!(
-            "/o/{org}/workflows/{}/edit?run={}#step-{n}",
-            p.workflow, p.run
-        );
+        let href = fix_href(&org, &p.workflow, &p.run, n);
         view! { <a class="button primary" href=href>{format!("Fix step {n} first")}</a> " " }
     });
     // The confirm itself: at once when the retry would work, after "Retry anyway…" when not.

@@ -71,14 +71,7 @@ fn Body(
         .comparison
         .as_ref()
         .filter(|c| Some(c.b) == confirming && c.a == w.version)
-        .map(|c| {
-            c.fields
-                .iter()
-                .filter(|f| f.changed)
-                .map(|f| format!("{}: “{}” again, instead of “{}”.", f.label, f.b, f.a))
-                .chain(c.steps.iter().flat_map(|s| s.changes.clone()))
-                .collect::<Vec<_>>()
-        });
+        .map(Comparison::sentences);
     view! {
         <Title text=format!("Versions of {}", w.name) />
         <p class="crumbs"><a href=base.clone()>"← " {w.name.clone()}</a></p>
@@ -214,13 +207,7 @@ fn Compared(comparison: Comparison) -> impl IntoView {
             .into_any()
         }
     };
-    let sentences: Vec<String> = c
-        .fields
-        .iter()
-        .filter(|f| f.changed)
-        .map(|f| format!("{} changed from “{}” to “{}”.", f.label, f.a, f.b))
-        .chain(c.steps.iter().flat_map(|s| s.changes.clone()))
-        .collect();
+    let sentences = c.sentences();
     let changes = c.fields.iter().filter(|f| f.changed).count()
         + c.steps.iter().filter(|s| s.changed).count();
     view! {

@@ -152,7 +152,7 @@ fn TriggerForm(org: String, workflow: switchyard_model::Workflow) -> impl IntoVi
         [trigger.value(), preview.value()]
             .into_iter()
             .find_map(|value| value.get().and_then(|r| r.err()))
-            // The preview names the sample `sample`, the trigger `payload`: one textarea here.
+            // The preview names the sample `sample`, the trigger `payload`: one sample form here.
             .map(|e| {
                 e.field("payload")
                     .or_else(|| e.field("sample"))

@@ -169,7 +169,7 @@ pub async fn edit_workflow_form(
     crate::state::keep_once(&editing_slot(&org, &id), editing).await?;
     // Without JavaScript the browser comes back to the form: at the step the button changed.
     if let Some(step) = step {
-        crate::state::back_to_form(&org, &format!("#step-{step}")).await;
+        crate::state::back_to_form(&org, &format!("#step-{step}"));
     }
     Ok(())
 }

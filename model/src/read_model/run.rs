@@ -3,6 +3,7 @@
 
 use crate::entity::RunSummary;
 use crate::id::RunId;
+use crate::stats::thousands;
 use serde::{Deserialize, Serialize};
 
 pub const PAGE: i64 = 25;
@@ -19,6 +20,9 @@ pub struct Matched {
     pub versions: i32,
     /// Filters of the address that could not be used, each with why; the others still apply.
     pub problems: Vec<crate::workflow::FieldError>,
+    /// The filters as applied: without those that could not be used, numbers as read ("Step
+    /// 2" is 2).
+    pub applied: crate::list_query::RunQuery,
 }
 
 impl Matched {
@@ -30,19 +34,6 @@ impl Matched {
             n => format!("{} runs", thousands(n)),
         }
     }
-}
-
-/// `12345` as "12,345".
-fn thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A page of a workflow's run history.

@@ -65,6 +65,20 @@ pub struct Comparison {
     pub steps: Vec<StepRow>,
 }
 
+impl Comparison {
+    /// Every difference from `a` to `b` in words, fields first: "Name changed from “a” to
+    /// “b”.", "Step 2 “type” changed from the fixed text “Reminder.sent” to the invoice's
+    /// channel."
+    pub fn sentences(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|f| f.changed)
+            .map(|f| format!("{} changed from “{}” to “{}”.", f.label, f.a, f.b))
+            .chain(self.steps.iter().flat_map(|s| s.changes.iter().cloned()))
+            .collect()
+    }
+}
+
 /// A step in plain lines: its action and label, each field it fills, its gate, its fallback.
 pub fn step_lines(step: &Step) -> Vec<String> {
     let mut lines = vec![match &step.name {
@@ -344,6 +358,11 @@ mod tests {
             ["Step 1 “name” changed from the fixed text “Reminder.sent” to the deal's channel."]
         );
         assert_eq!(c.steps[1].changes, ["Step 2 was added: Task.create."]);
+        let renamed = fields("Chasers", &[("Event.create", "\"Reminder.sent\"")]);
+        assert_eq!(
+            compare((1, &v1), (2, &renamed)).sentences(),
+            ["Name changed from “Reminders” to “Chasers”."]
+        );
         let v3 = fields("Reminders", &[("Event.create", "deal.channel")]);
         assert_eq!(
             summary(&v1, &v3),

@@ -582,6 +582,12 @@ async fn the_step_buttons_hand_the_edited_form_back_unsaved() {
         page.body.find("A.create").expect("A shown"),
     );
     assert!(b < a, "moved up");
+    // An action nobody used before is said plainly next to its field.
+    assert!(
+        page.body.contains("No workflow has used A.create before."),
+        "{}",
+        page.body
+    );
     let list = app
         .call(Some(&cookie), "list_workflows", &[("org", "acme")])
         .await;

@@ -88,9 +88,8 @@ pub async fn dashboard(
     };
     let attention = attention::attention(conn, &scope, range, failing).await?;
     // Not of the range: what fails now, whatever range is shown.
-    let mut failing_now = repo::run::failing_now(conn, org, FAILING_READ).await?;
-    let failing_now_count = failing_now.len();
-    failing_now.truncate(FAILING_LISTED);
+    let (failing_now_count, failing_now) =
+        repo::run::failing_now(conn, org, FAILING_READ, FAILING_LISTED).await?;
     let alerts = alerts(conn, &scope, offset).await?;
     Ok(Dashboard {
         range,

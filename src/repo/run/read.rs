@@ -209,10 +209,15 @@ pub async fn summary(
     Ok((to_summary(row), event_id, event_data))
 }
 
-/// The runs that make the organization's workflows "failing now": each live workflow whose
-/// latest finished run failed or timed out, with that run, newest first. At most one a
-/// workflow, so the list is as long as the workflows are many (at most `limit`).
-pub async fn failing_now(conn: &mut Conn, org: &OrgId, limit: i64) -> QueryResult<Vec<RunSummary>> {
+/// The organization's workflows "failing now": each live workflow whose latest finished run
+/// failed or timed out. Answers how many there are (at most `read`) and the summaries of the
+/// newest `listed` of those runs; the others are counted, not read.
+pub async fn failing_now(
+    conn: &mut Conn,
+    org: &OrgId,
+    read: i64,
+    listed: usize,
+) -> QueryResult<(usize, Vec<RunSummary>)> {
     #[derive(QueryableByName)]
     struct Latest {
         #[diesel(sql_type = crate::sql_text::Stored)]
@@ -229,10 +234,10 @@ pub async fn failing_now(conn: &mut Conn, org: &OrgId, limit: i64) -> QueryResul
          ORDER BY r.finished_at DESC LIMIT $2",
     )
     .bind::<crate::sql_text::Stored, _>(org.as_str())
-    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .bind::<diesel::sql_types::BigInt, _>(read)
     .load(conn)
     .await?;
-    let ids: Vec<RunId> = latest.into_iter().map(|l| l.id).collect();
+    let ids: Vec<RunId> = latest.iter().take(listed).map(|l| l.id.clone()).collect();
     let rows: Vec<SummaryRow> = runs::table
         .inner_join(workflows::table.on(workflows::id.eq(runs::workflow_id)))
         .inner_join(events::table.on(events::id.eq(runs::event_id)))
@@ -242,7 +247,7 @@ pub async fn failing_now(conn: &mut Conn, org: &OrgId, limit: i64) -> QueryResul
         .select(summary_columns())
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(to_summary).collect())
+    Ok((latest.len(), rows.into_iter().map(to_summary).collect()))
 }
 
 /// What a retry reads of the run it repeats, with its event.
@@ -330,6 +335,8 @@ pub struct Lineage {
     pub requested_by: Option<String>,
     pub cancel_requested_by: Option<String>,
     pub next_step: i32,
+    /// The failure group the engine filed the run under, when it failed.
+    pub failure_group: Option<String>,
 }
 
 pub async fn lineage(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Lineage> {
@@ -342,6 +349,7 @@ pub async fn lineage(conn: &mut Conn, org: &OrgId, id: &RunId) -> QueryResult<Li
             runs::requested_by,
             runs::cancel_requested_by,
             runs::next_step,
+            runs::failure_group,
         ))
         .first(conn)
         .await
