@@ -282,6 +282,7 @@ pub async fn authenticate(
         OrgId,
         String,
         String,
+        String,
         Option<OffsetDateTime>,
         Vec<Scope>,
     );
@@ -302,6 +303,7 @@ pub async fn authenticate(
             organizations::id,
             organizations::slug,
             organizations::name,
+            organizations::time_zone,
             api_keys::last_used_at,
             api_keys::scopes,
         ))
@@ -309,7 +311,7 @@ pub async fn authenticate(
         .await
         .optional()
         .map_err(crate::store_error::StoreError::from)?;
-    let Some((id, _, org_id, slug, name, last_used, scopes)) =
+    let Some((id, _, org_id, slug, name, time_zone, last_used, scopes)) =
         found.filter(|(_, stored, ..)| *stored == digest(secret))
     else {
         return Ok(None);
@@ -333,6 +335,7 @@ pub async fn authenticate(
             id: org_id,
             slug,
             name,
+            time_zone,
         },
         key: id,
         scopes,

@@ -96,6 +96,7 @@ pub async fn create_org(conn: &mut Conn, new: &NewOrg) -> anyhow::Result<Member>
                 id: OrgId::generate(),
                 slug: new.slug.clone(),
                 name: new.name.trim().to_owned(),
+                time_zone: "UTC".to_owned(),
             };
             repo::org::insert_org(conn, &org.id, &org.slug, &org.name).await?;
             let user_id = match repo::org::user_by_email(conn, &new.admin_email).await? {

@@ -124,10 +124,22 @@ impl RequestOrg {
     }
 }
 
+/// The time zone of the organization a request's server functions acted for, as their member
+/// lookup found it: the page's times are shown in it (`components::format`).
+#[derive(Clone, Debug, Default)]
+pub struct RequestZone(pub Arc<std::sync::OnceLock<String>>);
+
+impl RequestZone {
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+}
+
 /// What every request's server functions and pages reach through context.
 pub fn provide_request_context(state: AppState) {
     provide_context(state);
     provide_context(RequestMembers::default());
+    provide_context(RequestZone::default());
     // The request's log slot, which the server's request log put among its extensions.
     let slot = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<RequestOrg>().cloned());
@@ -158,6 +170,9 @@ pub async fn member(org: &str) -> Result<(Member, PooledConn), AppError> {
             .clone(),
         None => lookup(&mut conn).await?,
     };
+    if let Some(zone) = use_context::<RequestZone>() {
+        let _ = zone.0.set(member.org.time_zone.clone());
+    }
     Ok((member, conn))
 }
 

@@ -150,7 +150,7 @@ type InvitationOrgRow = (
     String,
     Role,
     OffsetDateTime,
-    (crate::id::OrgId, String, String),
+    (crate::id::OrgId, String, String, String),
 );
 
 /// The pending invitation `token` opens, locked `FOR UPDATE` with `lock`.
@@ -170,7 +170,12 @@ async fn usable(
             invitations::email,
             invitations::role,
             invitations::expires_at,
-            (organizations::id, organizations::slug, organizations::name),
+            (
+                organizations::id,
+                organizations::slug,
+                organizations::name,
+                organizations::time_zone,
+            ),
         ));
     let row: Option<InvitationOrgRow> = if lock {
         query
@@ -186,11 +191,13 @@ async fn usable(
             .optional()
             .map_err(crate::store_error::StoreError::from)?
     };
-    let (id, email, role, expires_at, (org_id, slug, name)) = row.ok_or(DomainError::NotFound)?;
+    let (id, email, role, expires_at, (org_id, slug, name, time_zone)) =
+        row.ok_or(DomainError::NotFound)?;
     let org = Organization {
         id: org_id,
         slug,
         name,
+        time_zone,
     };
     Ok((
         id,

@@ -2,7 +2,7 @@
 //! the paused workflows that ignored it. Three queries a page, whatever its length.
 
 use crate::db::Conn;
-use crate::entity::{Actor, EventLogEntry, EventLogPage, NamedWorkflow, TriggeredRun};
+use crate::entity::{Actor, EventLogEntry, EventLogPage, EventSource, NamedWorkflow, TriggeredRun};
 use crate::error::DomainResult;
 use crate::id::{EventId, OrgId, RunId, WorkflowId};
 use crate::list_query::EventQuery;
@@ -75,23 +75,16 @@ pub async fn page(
     query: &EventQuery,
 ) -> DomainResult<EventLogPage> {
     crate::access::read(actor)?;
-    Ok(read_page(
-        conn,
-        &actor.org().id,
-        query.event_type.as_deref(),
-        query.before,
-        actor.may_administer(),
-    )
-    .await?)
+    Ok(read_page(conn, &actor.org().id, query, actor.may_administer()).await?)
 }
 
 async fn read_page(
     conn: &mut Conn,
     org: &OrgId,
-    event_type: Option<&str>,
-    before: Option<i64>,
+    query: &EventQuery,
     with_private: bool,
 ) -> QueryResult<EventLogPage> {
+    let (event_type, before) = (query.event_type.as_deref(), query.before);
     let mut q = events::table
         .filter(events::org_id.eq(org.sql()))
         .into_boxed();
@@ -100,6 +93,10 @@ async fn read_page(
     }
     if let Some(t) = event_type {
         q = q.filter(events::type_.eq(t));
+    }
+    // Asking for one type shows it, whoever recorded it.
+    if !query.system && event_type.is_none() {
+        q = q.filter(events::source.ne_all(crate::sql_text::all(&EventSource::SYSTEM)));
     }
     if let Some(before) = before {
         q = q.filter(events::seq.lt(before));

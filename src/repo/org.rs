@@ -33,11 +33,23 @@ pub async fn insert_org(conn: &mut Conn, id: &OrgId, slug: &str, name: &str) -> 
 pub async fn org_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Organization>> {
     organizations::table
         .filter(organizations::slug.eq(slug))
-        .select((organizations::id, organizations::slug, organizations::name))
-        .first::<(OrgId, String, String)>(conn)
+        .select((
+            organizations::id,
+            organizations::slug,
+            organizations::name,
+            organizations::time_zone,
+        ))
+        .first::<(OrgId, String, String, String)>(conn)
         .await
         .optional()
-        .map(|row| row.map(|(id, slug, name)| Organization { id, slug, name }))
+        .map(|row| {
+            row.map(|(id, slug, name, time_zone)| Organization {
+                id,
+                slug,
+                name,
+                time_zone,
+            })
+        })
         .map_err(Into::into)
 }
 
@@ -130,7 +142,7 @@ pub async fn add_member(
         .map_err(Into::into)
 }
 
-type MemberRow = (UserId, String, String, OrgId, String, String, Role);
+type MemberRow = (UserId, String, String, OrgId, String, String, String, Role);
 
 #[diesel::dsl::auto_type]
 fn member_rows() -> _ {
@@ -144,11 +156,14 @@ fn member_rows() -> _ {
             organizations::id,
             organizations::slug,
             organizations::name,
+            organizations::time_zone,
             memberships::role,
         ))
 }
 
-fn to_member((user_id, email, display_name, org_id, slug, name, role): MemberRow) -> Member {
+fn to_member(
+    (user_id, email, display_name, org_id, slug, name, time_zone, role): MemberRow,
+) -> Member {
     Member {
         user_id,
         email,
@@ -157,6 +172,7 @@ fn to_member((user_id, email, display_name, org_id, slug, name, role): MemberRow
             id: org_id,
             slug,
             name,
+            time_zone,
         },
         role,
     }

@@ -187,7 +187,12 @@ async fn sign_in_records_invitations_and_keys_events_are_for_admins_and_admin_ke
         types
     };
     let page_types = async |conn: &mut switchyard::db::Conn, member: &switchyard::Member| {
-        let page = switchyard::read_model::event::page(conn, member, &EventQuery::default())
+        // Switchyard's own events asked for too: private ones stay hidden even then.
+        let everything = EventQuery {
+            system: true,
+            ..EventQuery::default()
+        };
+        let page = switchyard::read_model::event::page(conn, member, &everything)
             .await
             .expect("page");
         page.entries

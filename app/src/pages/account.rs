@@ -1,7 +1,7 @@
 //! `/account`: the signed-in person's password and sessions.
 
 use crate::components::field::TextField;
-use crate::components::format::{maybe_time, time};
+use crate::components::format::{MaybeWhen, time};
 use crate::components::layout::SignOut;
 use crate::error::AppError;
 use crate::server_fns::account::{AccountView, ChangePassword, EndSession, get_account};
@@ -99,8 +99,8 @@ fn Sessions(view: AccountView, end: ServerAction<EndSession>) -> impl IntoView {
                             <tr>
                                 <td>{s.browser_name()}</td>
                                 <td>{s.address.clone().unwrap_or_else(|| "Unknown".into())}</td>
-                                <td>{maybe_time(s.signed_in_at)}</td>
-                                <td>{maybe_time(s.seen_at)}</td>
+                                <td><MaybeWhen at=s.signed_in_at /></td>
+                                <td><MaybeWhen at=s.seen_at /></td>
                                 <td>{action}</td>
                             </tr>
                         }

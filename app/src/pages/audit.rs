@@ -1,7 +1,7 @@
 //! `/o/{org}/audit`: who did what, newest first, for Admins: sign-ins, members, keys,
 //! workflows, retries; filtered by person and kind.
 
-use crate::components::format::time;
+use crate::components::format::When;
 use crate::components::layout::org_param;
 use crate::server_fns::audit::get_audit;
 use leptos::prelude::*;
@@ -89,7 +89,7 @@ pub fn AuditPage() -> impl IntoView {
                                         <tbody>
                                             {page.entries.into_iter().map(|e| view! {
                                                 <tr>
-                                                    <td>{time(e.at)}</td>
+                                                    <td><When at=e.at /></td>
                                                     <td>{e.who}</td>
                                                     <td>{label(&e.kind).to_owned()}</td>
                                                     <td>{e.what}</td>

@@ -1,7 +1,7 @@
 //! `/o/{org}/events`: every event, newest first, with what it started and which paused
 //! workflows ignored it.
 
-use crate::components::format::time;
+use crate::components::format::When;
 use crate::components::layout::org_param;
 use crate::server_fns::events::event_log;
 use leptos::prelude::*;
@@ -18,11 +18,12 @@ pub fn Events() -> impl IntoView {
         (
             q.get("type").unwrap_or_default(),
             q.get("before").unwrap_or_default(),
+            q.get("system").unwrap_or_default(),
         )
     });
     let page = Resource::new(
         move || (org.get(), filters.get()),
-        |(org, (t, before))| event_log(org, t, before),
+        |(org, (t, before, system))| event_log(org, t, before, system),
     );
     view! {
         <Title text="Events" />
@@ -32,21 +33,27 @@ pub fn Events() -> impl IntoView {
                 <label for="type">"Event type"</label>
                 <input type="text" id="type" name="type" value=move || filters.get().0 placeholder="Deal.won" />
             </div>
+            <div class="field check">
+                <input type="checkbox" id="system" name="system" value="1" checked=move || !filters.get().2.is_empty() />
+                <label for="system">"Include Switchyard's own events"</label>
+                <p class="hint">"Workflows changed, runs retried, sign-ins: left out unless you ask for them or for their type."</p>
+            </div>
             <button type="submit">"Show"</button>
         </form>
         <Suspense fallback=|| view! { <p>"Loading events…"</p> }>
             {move || Suspend::new(async move {
                 let org = org.get_untracked();
-                let (event_type, _) = filters.get_untracked();
+                let (event_type, _, system) = filters.get_untracked();
                 match page.await {
                     Ok(page) if page.entries.is_empty() => view! {
                         <div class="empty">
-                            <p>{if event_type.is_empty() { "No events yet.".to_owned() } else { format!("No {event_type} events.") }}</p>
+                            <p>{if !event_type.is_empty() { format!("No {event_type} events.") } else if system.is_empty() { "No events from your other systems yet.".to_owned() } else { "No events yet.".to_owned() }}</p>
+                            {(event_type.is_empty() && system.is_empty()).then(|| view! { <p><a href=format!("/o/{org}/events?system=1")>"Include Switchyard's own events"</a></p> })}
                             <p>"Events arrive from other systems through the API (create a key in " <a href=format!("/o/{org}/settings")>"Settings"</a> "), and from changes made here."</p>
                         </div>
                     }.into_any(),
                     Ok(page) => {
-                        let older = page.before.map(|b| format!("/o/{org}/events?type={}&before={b}", crate::urlencode(&event_type)));
+                        let older = page.before.map(|b| format!("/o/{org}/events?type={}&system={system}&before={b}", crate::urlencode(&event_type)));
                         view! {
                             <table class="workflows events-log" tabindex="0">
                                 <thead><tr>
@@ -74,7 +81,7 @@ fn EventRow(org: String, entry: EventLogEntry) -> impl IntoView {
     let e = entry.event;
     view! {
         <tr>
-            <td>{time(e.created_at)}</td>
+            <td><When at=e.created_at /></td>
             <td><code>{e.event_type.clone()}</code><br /><span class="hint">{e.source.label()}</span>
                 {e.note.clone().map(|n| view! { <p class="notice">{n}</p> })}</td>
             <td>

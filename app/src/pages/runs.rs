@@ -1,7 +1,7 @@
 //! `/o/{org}/workflows/{id}/runs` (a workflow's run history) and `/o/{org}/runs/{id}` (one run
 //! step by step).
 
-use crate::components::format::time;
+use crate::components::format::{MaybeWhen, When, time};
 use crate::components::layout::org_param;
 use crate::components::live::{Follow, LiveRegion};
 use crate::components::value::Fields;
@@ -64,7 +64,10 @@ pub fn RunTable(
                     <tr>
                         <td><a href=format!("/o/{org}/runs/{}", r.id)><RunBadge status=r.status /></a></td>
                         {with_workflow.then(|| view! { <td><a href=format!("/o/{org}/workflows/{}", r.workflow)>{r.workflow_name.clone()}{format!(" (v{})", r.workflow_version)}</a></td> })}
-                        <td>{r.started_at.map(time).unwrap_or_else(|| format!("Queued {}", time(r.queued_at)))}</td>
+                        <td>{match r.started_at {
+                            Some(at) => view! { <When at /> }.into_any(),
+                            None => view! { "Queued " <When at=r.queued_at /> }.into_any(),
+                        }}</td>
                         <td class="num">{duration(&r)}</td>
                         <td><code>{r.event_type.clone()}</code></td>
                         <td>{r.failed_step.map(|s| format!("Step {}", s + 1)).unwrap_or_default()}</td>
@@ -178,8 +181,8 @@ fn RunBody(
                 " " <crate::components::live::ShowLatest href=base.clone() /></p>
         })}
         <dl class="settings">
-            <dt>"Queued"</dt><dd>{time(r.queued_at)}</dd>
-            <dt>"Started"</dt><dd>{r.started_at.map(time).unwrap_or_else(|| "Not yet".into())}</dd>
+            <dt>"Queued"</dt><dd><When at=r.queued_at /></dd>
+            <dt>"Started"</dt><dd><MaybeWhen at=r.started_at none="Not yet" /></dd>
             <dt>"Duration"</dt><dd>{duration(&r)}</dd>
         </dl>
         <h2>"What started it"</h2>

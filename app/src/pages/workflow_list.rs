@@ -1,6 +1,6 @@
 //! `/o/{org}/workflows`: the organization's workflows, filtered, sorted and paged.
 
-use crate::components::format::{StatusBadge, maybe_time, rate};
+use crate::components::format::{MaybeWhen, StatusBadge, rate};
 use crate::components::layout::org_param;
 use crate::error::AppError;
 use crate::server_fns::workflows::list_workflows;
@@ -181,7 +181,7 @@ fn WorkflowTable(
                         <td><code>{w.trigger_event.clone()}</code></td>
                         <td><StatusBadge status=w.status /></td>
                         <td class="num">{w.version}</td>
-                        <td>{maybe_time(w.last_run_at)}</td>
+                        <td><MaybeWhen at=w.last_run_at /></td>
                         <td class="num">{w.run_count}</td>
                         <td class="num">{rate(w.success_rate)}</td>
                     </tr>

@@ -88,7 +88,7 @@ impl RetryPolicy {
         Duration::milliseconds(self.max_delay_ms.map_or(ms, |cap| ms.min(cap)))
     }
 
-    /// The policy in words: "Up to 3 attempts, waiting 500 ms, doubling each time, at most 4000 ms".
+    /// The policy in words: "Up to 3 attempts, waiting 0.5 s, doubling each time, at most 4 s".
     pub fn describe(policy: Option<&RetryPolicy>) -> String {
         let policy = Self::or_default(policy);
         if policy.max_attempts <= 1 {
@@ -101,11 +101,12 @@ impl RetryPolicy {
         };
         let cap = policy
             .max_delay_ms
-            .map(|m| format!(", at most {m} ms"))
+            .map(|m| format!(", at most {}", crate::timefmt::length_text(m)))
             .unwrap_or_default();
         format!(
-            "Up to {} attempts, waiting {} ms{growth}{cap}",
-            policy.max_attempts, policy.delay_ms
+            "Up to {} attempts, waiting {}{growth}{cap}",
+            policy.max_attempts,
+            crate::timefmt::length_text(policy.delay_ms)
         )
     }
 }
@@ -161,7 +162,7 @@ mod tests {
         };
         assert_eq!(
             RetryPolicy::describe(Some(&policy)),
-            "Up to 3 attempts, waiting 500 ms, doubling each time, at most 4000 ms"
+            "Up to 3 attempts, waiting 0.5 s, doubling each time, at most 4 s"
         );
         assert_eq!(
             serde_json::to_string(&policy).expect("json"),

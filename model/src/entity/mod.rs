@@ -118,6 +118,8 @@ pub struct Organization {
     pub id: OrgId,
     pub slug: String,
     pub name: String,
+    /// The IANA time zone its pages show times in ("Europe/Paris"; "UTC" until set).
+    pub time_zone: String,
 }
 
 /// A signed-in user acting inside one organization: who acts, where, and with which role.
@@ -141,6 +143,9 @@ pub enum EventSource {
 }
 
 impl EventSource {
+    /// Switchyard's own events: what its verbs and hooks recorded.
+    pub const SYSTEM: [EventSource; 2] = [EventSource::Verb, EventSource::Hook];
+
     pub const ALL: [EventSource; 5] = [
         EventSource::Api,
         EventSource::Verb,

@@ -263,12 +263,15 @@ impl<T> Page<T> {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventQuery {
     pub event_type: Option<String>,
+    /// Also Switchyard's own events (what its verbs and hooks recorded: a workflow activated, a
+    /// run retried, a member signed in), which the people's pages leave out unless asked.
+    pub system: bool,
     /// The position to continue before, for the next (older) page.
     pub before: Option<i64>,
 }
 
 impl EventQuery {
-    /// Reads the event log's address: `type` (or `event_type`), `before`.
+    /// Reads the event log's address: `type` (or `event_type`), `before`, `system` (`1`).
     pub fn parse(pairs: &[(&str, &str)]) -> DomainResult<Self> {
         let mut problems = Problems::default();
         let before = value(pairs, &["before"]).and_then(|b| {
@@ -283,6 +286,7 @@ impl EventQuery {
         problems.done(EventQuery {
             event_type: value(pairs, &["type", "event_type"]).map(str::to_owned),
             before,
+            system: value(pairs, &["system"]).is_some_and(|v| v != "0"),
         })
     }
 }

@@ -60,18 +60,30 @@ pub enum MappingError {
         "The expression is empty: write a value, a field such as deal.name, or text in quotes."
     )]
     Empty,
-    #[error("{message} (at character {position})")]
-    Syntax { position: usize, message: String },
-    #[error("`{root}` is not something this workflow knows. Start with one of: {}.", known.join(", "))]
+    #[error("{message} ({})", where_words(near))]
+    Syntax {
+        position: usize,
+        message: String,
+        /// The text from where it goes wrong, as the person wrote it (a few characters).
+        near: String,
+    },
+    #[error("“{root}” is not something this workflow knows. Start with one of: {}.", known.join(", "))]
     UnknownRoot { root: String, known: Vec<String> },
     #[error(
         "The expression has {chars} characters; at most {EXPRESSION_MAX_CHARS} are allowed. Split it over several fields or steps."
     )]
     TooLong { chars: usize },
-    #[error(
-        "Brackets nest more than {NESTING_MAX} levels deep (at character {position}); write it more simply."
-    )]
+    #[error("Brackets nest more than {NESTING_MAX} levels deep; write it more simply.")]
     TooDeep { position: usize },
+}
+
+/// Where a syntax error is, in words: "where it says “na me”", or "at the end".
+fn where_words(near: &str) -> String {
+    if near.trim().is_empty() {
+        "at the end".to_owned()
+    } else {
+        format!("where it says “{near}”")
+    }
 }
 
 impl MappingError {

@@ -71,10 +71,7 @@ impl Parser<'_> {
     }
 
     fn error(&self, message: impl Into<String>) -> MappingError {
-        MappingError::Syntax {
-            position: self.pos + 1,
-            message: message.into(),
-        }
+        syntax(self.src, self.pos, message)
     }
 
     fn trailing(&self) -> MappingError {
@@ -83,7 +80,7 @@ impl Parser<'_> {
             return self.error("Only one comparison is allowed in an expression");
         }
         self.error(format!(
-            "Unexpected `{}`: to use text with spaces, put it in quotes, like \"{}\"",
+            "Unexpected “{}”: to use text with spaces, put it in quotes, like \"{}\"",
             rest.split_whitespace().next().unwrap_or(rest),
             self.src.trim()
         ))
@@ -143,14 +140,14 @@ impl Parser<'_> {
                 self.depth -= 1;
                 self.skip_spaces();
                 if self.peek() != Some(')') {
-                    return Err(self.error("A `(` is never closed: add the missing `)`"));
+                    return Err(self.error("A “(” is never closed: add the missing “)”"));
                 }
                 self.pos += 1;
                 Ok(inner)
             }
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
             Some(c) if is_ident_start(c) => self.path_or_word(),
-            Some(c) => Err(self.error(format!("`{c}` cannot start a value"))),
+            Some(c) => Err(self.error(format!("“{c}” cannot start a value"))),
         }
     }
 
@@ -194,9 +191,12 @@ impl Parser<'_> {
         json.push('"');
         serde_json::from_str::<String>(&json)
             .map(|s| Expr::Literal(Value::String(s)))
-            .map_err(|_| MappingError::Syntax {
-                position: start + 1,
-                message: "This text has a backslash that is not a valid escape, or a line break: write \\n for one".into(),
+            .map_err(|_| {
+                syntax(
+                    self.src,
+                    start,
+                    "This text has a backslash that is not a valid escape, or a line break: write \\n for one",
+                )
             })
     }
 
@@ -223,7 +223,7 @@ impl Parser<'_> {
                 self.pos = start + end;
                 Ok(Expr::Literal(Value::Number(n)))
             }
-            Err(_) => Err(self.error(format!("`{text}` is not a number"))),
+            Err(_) => Err(self.error(format!("“{text}” is not a number"))),
         }
     }
 
@@ -264,7 +264,7 @@ impl Parser<'_> {
             }
             let segment = self.ident().to_owned();
             if segment.is_empty() {
-                return Err(self.error("A `.` must be followed by a field name"));
+                return Err(self.error("A “.” must be followed by a field name"));
             }
             segments.push(if dollar {
                 format!("${segment}")
@@ -276,5 +276,20 @@ impl Parser<'_> {
             root: word,
             segments,
         })
+    }
+}
+
+/// A syntax error at byte `pos` of `src`, with the few characters from there that show where.
+fn syntax(src: &str, pos: usize, message: impl Into<String>) -> MappingError {
+    const NEAR_CHARS: usize = 12;
+    let rest = src.get(pos..).unwrap_or_default();
+    let mut near: String = rest.chars().take(NEAR_CHARS).collect();
+    if rest.chars().count() > NEAR_CHARS {
+        near.push('…');
+    }
+    MappingError::Syntax {
+        position: pos + 1,
+        message: message.into(),
+        near,
     }
 }

@@ -99,7 +99,7 @@ pub fn step_lines(step: &Step) -> Vec<String> {
 fn field_rows(a: &WorkflowFields, b: &WorkflowFields) -> Vec<FieldRow> {
     let timeout = |f: &WorkflowFields| {
         f.timeout_ms
-            .map_or_else(|| "None".to_owned(), |t| format!("{t} ms"))
+            .map_or_else(|| "None".to_owned(), crate::timefmt::length_text)
     };
     let rows = [
         ("Name", a.name.clone(), b.name.clone()),

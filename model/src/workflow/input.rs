@@ -95,12 +95,12 @@ impl From<&Step> for StepInput {
 impl WorkflowInput {
     /// The editable input that shows stored fields again (for the edit form).
     pub fn from_fields(fields: &WorkflowFields) -> Self {
-        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        let length = |n: Option<i64>| n.map(crate::timefmt::length_text).unwrap_or_default();
         let retry = fields.retry_policy.map(|p| RetryInput {
             max_attempts: p.max_attempts.to_string(),
             backoff: p.backoff.as_str().to_owned(),
-            delay_ms: p.delay_ms.to_string(),
-            max_delay_ms: number(p.max_delay_ms),
+            delay_ms: crate::timefmt::length_text(p.delay_ms),
+            max_delay_ms: length(p.max_delay_ms),
         });
         WorkflowInput {
             name: fields.name.clone(),
@@ -108,7 +108,7 @@ impl WorkflowInput {
             trigger_event: fields.trigger_event.clone(),
             steps: fields.steps.iter().map(StepInput::from).collect(),
             error_handling: fields.error_handling.as_str().to_owned(),
-            timeout_ms: number(fields.timeout_ms),
+            timeout_ms: length(fields.timeout_ms),
             retry: retry.unwrap_or_default(),
         }
     }

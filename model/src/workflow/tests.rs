@@ -146,7 +146,7 @@ fn retry_policies_read_as_words() {
     .expect("policy");
     assert_eq!(
         RetryPolicy::describe(Some(&policy)),
-        "Up to 3 attempts, waiting 500 ms, doubling each time, at most 4000 ms"
+        "Up to 3 attempts, waiting 0.5 s, doubling each time, at most 4 s"
     );
 }
 

@@ -36,6 +36,21 @@ fn server_action(action: &str, mapping: &[MappingRow]) -> Option<String> {
     super::reserved_event(literal)
 }
 
+/// `read` when it is from `min` to `max`; else `message` for `field` among the errors.
+fn within(
+    read: Option<i64>,
+    (min, max): (i64, i64),
+    field: &str,
+    message: impl FnOnce() -> String,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
+    let n = read.filter(|n| (min..=max).contains(n));
+    if n.is_none() {
+        errors.push(FieldError::new(field, message()));
+    }
+    n
+}
+
 fn parse_integer(
     raw: &str,
     field: &str,
@@ -44,16 +59,29 @@ fn parse_integer(
     max: i64,
     errors: &mut Vec<FieldError>,
 ) -> Option<i64> {
-    match raw.trim().parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => Some(n),
-        _ => {
-            errors.push(FieldError::new(
-                field,
-                format!("{label} must be a whole number from {min} to {max}"),
-            ));
-            None
-        }
-    }
+    let message = || format!("{label} must be a whole number from {min} to {max}");
+    within(raw.trim().parse().ok(), (min, max), field, message, errors)
+}
+
+/// A length of time as typed (`timefmt::parse_length_ms`), from `min` to `max` milliseconds.
+fn parse_length(
+    raw: &str,
+    field: &str,
+    label: &str,
+    min: i64,
+    max: i64,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
+    use crate::timefmt::length_text;
+    let message = || {
+        format!(
+            "{label} must be a length of time like 30 s or 2 min, from {} to {} (a number alone counts milliseconds)",
+            length_text(min),
+            length_text(max)
+        )
+    };
+    let read = crate::timefmt::parse_length_ms(raw);
+    within(read, (min, max), field, message, errors)
 }
 
 impl WorkflowInput {
@@ -101,10 +129,10 @@ impl WorkflowInput {
         };
         let timeout_ms = match self.timeout_ms.trim() {
             "" => None,
-            raw => parse_integer(
+            raw => parse_length(
                 raw,
                 "timeout",
-                "Timeout (ms)",
+                "The time limit",
                 1,
                 TIMEOUT_MAX_MS,
                 &mut errors,
@@ -165,10 +193,10 @@ impl RetryInput {
         };
         let delay = match self.delay_ms.trim() {
             "" => Some(1000),
-            raw => parse_integer(
+            raw => parse_length(
                 raw,
                 "retryPolicy.delayMs",
-                "Delay (ms)",
+                "The first wait",
                 0,
                 DELAY_MAX_MS,
                 errors,
@@ -176,10 +204,10 @@ impl RetryInput {
         };
         let max_delay = match self.max_delay_ms.trim() {
             "" => None,
-            raw => Some(parse_integer(
+            raw => Some(parse_length(
                 raw,
                 "retryPolicy.maxDelayMs",
-                "Longest delay (ms)",
+                "The longest wait",
                 0,
                 MAX_DELAY_MAX_MS,
                 errors,
@@ -190,7 +218,7 @@ impl RetryInput {
         {
             errors.push(FieldError::new(
                 "retryPolicy.maxDelayMs",
-                "Longest delay must be at least the delay",
+                "The longest wait must be at least the first wait",
             ));
         }
         Some(RetryPolicy {

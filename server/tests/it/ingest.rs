@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use switchyard::Role;
+use switchyard::entity::EventSource;
 use switchyard::schema::{events, runs};
 use switchyard::sql_text::Sql;
 
@@ -382,8 +383,39 @@ async fn the_event_log_shows_what_an_event_started_and_who_ignored_it() {
         entry.ignored.iter().map(|w| &w.id).collect::<Vec<_>>(),
         [&made[1].id]
     );
+    // Switchyard's own events (the workflows made and activated) are left out unless asked.
+    let sources = |body: &str| {
+        let page: switchyard::entity::EventLogPage = serde_json::from_str(body).expect(body);
+        page.entries
+            .iter()
+            .map(|e| (e.event.event_type.clone(), e.event.source))
+            .collect::<Vec<_>>()
+    };
+    let people = sources(
+        &app.call(Some(&cookie), "event_log", &[("org", "acme")])
+            .await
+            .body,
+    );
+    assert_eq!(people, [("Deal.won".to_owned(), EventSource::Api)]);
+    let all = sources(
+        &app.call(
+            Some(&cookie),
+            "event_log",
+            &[("org", "acme"), ("system", "1")],
+        )
+        .await
+        .body,
+    );
+    assert!(
+        all.len() > 1
+            && all
+                .iter()
+                .any(|(t, s)| t.starts_with("Workflow.") && *s == EventSource::Verb),
+        "{all:?}"
+    );
     let html = app.get(Some(&cookie), "/o/acme/events").await;
     assert_eq!(html.status, StatusCode::OK);
+    assert!(!html.body.contains("Workflow.activated"), "{}", html.body);
     assert!(
         html.body.contains("Sent through the API") && html.body.contains(">paused<"),
         "{}",

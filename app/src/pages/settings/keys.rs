@@ -2,7 +2,7 @@
 //! the form for a new one (Admins).
 
 use crate::components::field::{FieldMessage, TextField};
-use crate::components::format::{maybe_time, time};
+use crate::components::format::{MaybeWhen, When, time};
 use crate::error::AppError;
 use crate::server_fns::settings::{CreateApiKey, RevokeApiKey, SettingsView};
 use leptos::prelude::*;
@@ -77,8 +77,8 @@ fn KeyTable(
                             <td>{k.name.clone()}</td>
                             <td><code>{format!("{}…", k.prefix)}</code></td>
                             <td>{scope_list(&k.scopes)}</td>
-                            <td>{time(k.created_at)}</td>
-                            <td>{maybe_time(k.last_used_at)}</td>
+                            <td><When at=k.created_at /></td>
+                            <td><MaybeWhen at=k.last_used_at /></td>
                             <td>{k.expires_at.map(last_day).unwrap_or_else(|| "Never".into())}</td>
                             <td>{key_status(&k, read_at)}</td>
                             <td>{action}</td>

@@ -2,7 +2,7 @@
 //! twice, the pending invitations and the invitation form.
 
 use crate::components::field::{FieldMessage, TextField};
-use crate::components::format::time;
+use crate::components::format::{When, time};
 use crate::error::AppError;
 use crate::server_fns::members::{ChangeMemberRole, InviteMember, RemoveMember, RevokeInvitation};
 use crate::server_fns::settings::SettingsView;
@@ -164,7 +164,7 @@ fn MemberLine(
                     <button type="submit" class="small">"Change role"</button>
                 </ActionForm>
             </td>
-            <td>{time(m.joined_at)}</td>
+            <td><When at=m.joined_at /></td>
             <td>{removal}</td>
         </tr>
     }
@@ -193,8 +193,8 @@ fn Invitations(
                     <tr>
                         <td>{i.email}</td>
                         <td>{i.role.as_str()}</td>
-                        <td>{time(i.created_at)}</td>
-                        <td>{time(i.expires_at)}</td>
+                        <td><When at=i.created_at /></td>
+                        <td><When at=i.expires_at /></td>
                         <td>
                             <ActionForm action=withdraw attr:class="inline">
                                 <input type="hidden" name="org" value=org />
