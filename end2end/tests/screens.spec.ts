@@ -40,6 +40,17 @@ test("on a phone no page scrolls sideways, and each stays accessible", async ({ 
     await expectNoSidewaysScroll(page, path);
     await expectAccessible(page);
   }
+  // The menu folds behind one button, and opens to every page (without JavaScript too: a
+  // checkbox does it).
+  await page.goto("/o/acme/dashboard");
+  const settings = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" });
+  await expect(settings).toBeHidden();
+  await page.getByText("Menu", { exact: true }).click();
+  await expect(settings).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expectNoSidewaysScroll(page, "the open menu");
+  await settings.click();
+  await expect(page).toHaveURL(/\/o\/acme\/settings$/);
   // The editor stacks a field over its value, each as wide as the step.
   await page.goto(`${workflow}/edit`);
   const field = page.getByRole("group", { name: "Fields" }).first().getByLabel("Field", { exact: true }).first();

@@ -38,6 +38,11 @@ fn TopBar(member: switchyard_model::Member) -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="brand" href=format!("/o/{slug}/dashboard")>"Switchyard"</a>
+            // On a narrow screen the menu folds behind a "Menu" button; a checkbox does it, so it
+            // works without JavaScript. On a wide one the button is not there.
+            <input type="checkbox" id="menu-open" class="menu-open" aria-controls="menu" />
+            <label for="menu-open" class="menu-button">"Menu"</label>
+            <div class="menu" id="menu">
             <nav aria-label="Main">
                 <A href=format!("/o/{slug}/dashboard")>"Dashboard"</A>
                 <A href=format!("/o/{slug}/workflows")>"Workflows"</A>
@@ -51,6 +56,7 @@ fn TopBar(member: switchyard_model::Member) -> impl IntoView {
                 <a href="/orgs" class="switch">"Switch organization"</a>
                 <a class="user" href="/account">{member.display_name.clone()} " · " {member.role.as_str()}</a>
                 <SignOut />
+            </div>
             </div>
         </header>
     }
