@@ -6,7 +6,11 @@ export const jsOn = (_page: Page) => test.info().project.use.javaScriptEnabled !
 
 export async function ready(page: Page) {
   // The islands (a run followed live) work once loaded; without JavaScript there is none.
-  if (jsOn(page)) await page.locator("body[data-hydrated]").waitFor();
+  if (jsOn(page)) {
+    await page.locator("body[data-hydrated]").waitFor();
+    // The workflow editor marks itself busy while a button's change is on its way.
+    await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+  }
 }
 
 export async function signIn(page: Page, org = "acme") {

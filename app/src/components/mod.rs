@@ -1,6 +1,7 @@
 //! Pieces shared by pages.
 
 pub mod chart;
+pub mod edit_in_place;
 pub mod field;
 pub mod format;
 pub mod layout;

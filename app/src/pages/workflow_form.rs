@@ -219,6 +219,8 @@ fn WorkflowForm(
         "Create workflow"
     };
     view! {
+        <crate::components::edit_in_place::EditInPlace />
+        <div id=crate::components::edit_in_place::EDITOR_ID>
         {errors.clone().map(|e| view! { <FormProblem error=e /> })}
         <ActionForm action=save attr:class="workflow-form" attr:novalidate="true">
             // Enter in a text field presses the first submit button: make it Save.
@@ -242,6 +244,7 @@ fn WorkflowForm(
                 <a href=cancel>"Cancel"</a>
             </div>
         </ActionForm>
+        </div>
     }
 }
 
@@ -334,8 +337,8 @@ fn Fields(
                 </select>
                 <FieldMessage id="error_handling" message=message("errorHandling") />
             </div>
-            <TextField id="timeout_ms" name="timeout_ms" label="Time limit for a run (ms, optional)" value=input.timeout_ms
-                placeholder="30000" error=message("timeout") />
+            <TextField id="timeout_ms" name="timeout_ms" label="Time limit for a run (optional)" value=input.timeout_ms
+                placeholder="30 s" hint="Like 30 s or 2 min. Leave empty for no limit." error=message("timeout") />
             <TextField id="retry_max_attempts" name="retry[max_attempts]" label="Attempts per step (optional)"
                 value=input.retry.max_attempts placeholder="1" hint="From 1 to 10. Leave empty for a single attempt."
                 error=message("retryPolicy.maxAttempts") />
@@ -350,10 +353,10 @@ fn Fields(
                 </select>
                 <FieldMessage id="retry_backoff" message=message("retryPolicy.backoff") />
             </div>
-            <TextField id="retry_delay_ms" name="retry[delay_ms]" label="First wait (ms)" value=input.retry.delay_ms
-                placeholder="1000" error=message("retryPolicy.delayMs") />
-            <TextField id="retry_max_delay_ms" name="retry[max_delay_ms]" label="Longest wait (ms, optional)"
-                value=input.retry.max_delay_ms error=message("retryPolicy.maxDelayMs") />
+            <TextField id="retry_delay_ms" name="retry[delay_ms]" label="First wait" value=input.retry.delay_ms
+                placeholder="1 s" hint="Like 1 s or 2 min." error=message("retryPolicy.delayMs") />
+            <TextField id="retry_max_delay_ms" name="retry[max_delay_ms]" label="Longest wait (optional)"
+                value=input.retry.max_delay_ms hint="Waits that grow stop growing here." error=message("retryPolicy.maxDelayMs") />
         </fieldset>
         <FieldMessage id="version" message=message("version") />
     }
