@@ -10,6 +10,7 @@ pub use switchyard_model::{
 };
 
 pub mod account;
+pub mod alerts;
 pub mod api_key;
 pub mod auth;
 pub mod db;

@@ -377,7 +377,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    alert_acknowledgements (org_id, workflow_id) {
+        org_id -> Stored,
+        workflow_id -> Stored,
+        through -> Timestamptz,
+        acknowledged_by -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    alert_acknowledgements,
     run_stats_org,
     run_stats_daily,
     run_batches,

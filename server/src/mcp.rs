@@ -60,7 +60,8 @@ pub struct FetchArgs {
 pub struct DoArgs {
     /// `Workflow.find`, `Workflow.get`, `Workflow.create`, `Workflow.update`, `Workflow.delete`,
     /// `Workflow.activate`, `Workflow.pause`, `Workflow.archive`, `Workflow.trigger`,
-    /// `Workflow.preview`, `Run.find`, `Run.get`, `Run.retry`, `Run.cancel` or `Event.send`.
+    /// `Workflow.preview`, `Workflow.acknowledgeAlerts`, `Run.find`, `Run.get`, `Run.retry`,
+    /// `Run.cancel` or `Event.send`.
     #[serde(default)]
     pub action: Option<String>,
     /// The `$id` the action is on (a workflow's or a run's).

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 pub const TYPES: [&str; 3] = ["Workflow", "Run", "Event"];
 
 /// The actions `do` knows, as `Type.method`.
-pub const ACTIONS: [&str; 15] = [
+pub const ACTIONS: [&str; 16] = [
     "Workflow.find",
     "Workflow.get",
     "Workflow.create",
@@ -31,6 +31,7 @@ pub const ACTIONS: [&str; 15] = [
     "Workflow.archive",
     "Workflow.trigger",
     "Workflow.preview",
+    "Workflow.acknowledgeAlerts",
     "Run.find",
     "Run.get",
     "Run.retry",
@@ -219,6 +220,10 @@ async fn call(
             let id = workflow_id()?;
             let dry = crate::engine::dry_run_saved(conn, actor, &id, &arg(1).to_string()).await?;
             Ok(json!(dry))
+        }
+        "Workflow.acknowledgeAlerts" => {
+            let id = workflow_id()?;
+            Ok(json!(crate::alerts::acknowledge(conn, actor, &id).await?))
         }
         "Run.find" => {
             let search = json!({ "type": "Run", "filter": arg(0), "limit": arg(1)["limit"], "cursor": arg(1)["cursor"] });

@@ -1,6 +1,7 @@
 //! Diesel repositories. Each function takes the connection first and returns `QueryResult`,
 //! so that its caller owns the transaction.
 
+pub mod alert;
 pub mod batch;
 pub mod chain;
 pub mod event;

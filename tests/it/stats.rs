@@ -415,3 +415,97 @@ async fn an_alert_naming_another_organizations_workflow_shows_no_name_of_it() {
     names.sort();
     assert_eq!(names, ["", "Ours"], "globex's name never reaches acme");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acknowledged_incident_says_who_saw_it_until_a_new_alert_comes() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let viewer = member(&mut conn, "acme", Role::Viewer).await;
+    let stranger = member(&mut conn, "globex", Role::Admin).await;
+    let seen = crate::create(&mut conn, &admin, "Seen", 1).await;
+    let unseen = crate::create(&mut conn, &admin, "Unseen", 1).await;
+    let raise = async |conn: &mut switchyard::db::Conn, workflow: &switchyard::WorkflowId| {
+        let event = switchyard::repo::event::NewEvent::new(
+            switchyard::hooks::HIGH_FAILURE_RATE,
+            json!({ "workflow": workflow, "failureRate": 0.5 }),
+            switchyard::entity::EventSource::Hook,
+        );
+        switchyard::repo::event::insert(conn, &admin.org.id, &event)
+            .await
+            .expect("event");
+    };
+    // The one acknowledged first was raised first, so it is listed second only once seen.
+    raise(&mut conn, &seen.id).await;
+    raise(&mut conn, &unseen.id).await;
+    let alerts = async |conn: &mut switchyard::db::Conn| {
+        let now = OffsetDateTime::now_utc() + Duration::minutes(1);
+        switchyard::read_model::dashboard::dashboard(
+            conn,
+            &admin,
+            switchyard::stats::Range::Day,
+            now,
+        )
+        .await
+        .expect("dashboard")
+        .alerts
+        .into_iter()
+        .map(|a| (a.name, a.acknowledged))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        alerts(&mut conn).await,
+        [("Unseen".to_owned(), None), ("Seen".to_owned(), None)]
+    );
+
+    // A Viewer may not; another organization's admin finds nothing, as for a missing id.
+    assert_eq!(
+        switchyard::alerts::acknowledge(&mut conn, &viewer, &seen.id).await,
+        Err(switchyard::DomainError::Forbidden)
+    );
+    let missing = switchyard::WorkflowId::parse("workflow_Missing0").expect("id");
+    assert_eq!(
+        switchyard::alerts::acknowledge(&mut conn, &stranger, &seen.id).await,
+        switchyard::alerts::acknowledge(&mut conn, &stranger, &missing).await,
+    );
+    assert_eq!(
+        switchyard::alerts::acknowledge(&mut conn, &stranger, &seen.id).await,
+        Err(switchyard::DomainError::NotFound)
+    );
+    assert_eq!(alerts(&mut conn).await[1].1, None, "nobody has seen it yet");
+
+    let done = switchyard::alerts::acknowledge(&mut conn, &admin, &seen.id)
+        .await
+        .expect("acknowledged");
+    assert_eq!(done.workflow, seen.id.to_string());
+    let listed = alerts(&mut conn).await;
+    assert_eq!(
+        listed[0],
+        ("Unseen".to_owned(), None),
+        "what nobody saw comes first"
+    );
+    assert_eq!(listed[1].0, "Seen");
+    let words = listed[1].1.clone().expect("acknowledged");
+    assert!(
+        words.starts_with(&format!("Acknowledged by {}, ", admin.display_name)),
+        "{words}"
+    );
+    // The audit keeps who did it.
+    let recorded: i64 = switchyard::schema::events::table
+        .filter(switchyard::schema::events::type_.eq(switchyard::alerts::ACKNOWLEDGED))
+        .filter(switchyard::schema::events::actor.eq(admin.user_id.to_string()))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(recorded, 1);
+
+    // A new alert asks for attention again.
+    raise(&mut conn, &seen.id).await;
+    assert!(
+        alerts(&mut conn)
+            .await
+            .iter()
+            .all(|(_, seen)| seen.is_none())
+    );
+}

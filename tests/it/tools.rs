@@ -214,3 +214,44 @@ async fn scopes_bad_input_and_another_organizations_ids_are_refused() {
         "action"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn do_acknowledges_a_workflows_alerts_as_the_pages_do() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let globex = member(&mut conn, "globex", Role::Admin).await;
+    let hooks = Hooks::with_defaults();
+    let ours = crate::create(&mut conn, &admin, "Ours", 1).await;
+    let theirs = crate::create(&mut conn, &globex, "Theirs", 1).await;
+    let writer = key(&admin, &[Scope::Write]);
+    let done = mcp_tools::act(
+        &mut conn,
+        &hooks,
+        &writer,
+        &json!({ "code": format!("await $.Workflow.acknowledgeAlerts('{}')", ours.id) }),
+    )
+    .await
+    .expect("do");
+    assert_eq!(done["results"][0]["result"]["workflow"], ours.id.as_str());
+    assert!(
+        done["results"][0]["result"]["acknowledgedThrough"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{done}"
+    );
+    let reader = key(&admin, &[Scope::Read]);
+    let json_form = json!({ "action": "Workflow.acknowledgeAlerts", "id": ours.id });
+    assert!(matches!(
+        mcp_tools::act(&mut conn, &hooks, &reader, &json_form).await,
+        Err(DomainError::Forbidden)
+    ));
+    let stranger = json!({ "action": "Workflow.acknowledgeAlerts", "id": theirs.id });
+    let missing = json!({ "action": "Workflow.acknowledgeAlerts", "id": "workflow_Missing0" });
+    let (theirs, missing) = (
+        mcp_tools::act(&mut conn, &hooks, &writer, &stranger).await,
+        mcp_tools::act(&mut conn, &hooks, &writer, &missing).await,
+    );
+    assert!(matches!(theirs, Err(DomainError::NotFound)), "{theirs:?}");
+    assert_eq!(format!("{theirs:?}"), format!("{missing:?}"));
+}

@@ -6,11 +6,11 @@ use crate::components::chart::{RateChart, RunsChart, Sparkline};
 use crate::components::format::rate;
 use crate::components::layout::org_param;
 use crate::pages::runs::RunTable;
-use crate::server_fns::dashboard::get_dashboard;
+use crate::server_fns::dashboard::{AcknowledgeAlert, get_dashboard};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use switchyard_model::read_model::dashboard::{Attention, Dashboard, Group};
+use switchyard_model::read_model::dashboard::{Alert, Attention, Dashboard, Group};
 use switchyard_model::stats::Range;
 
 #[component]
@@ -28,7 +28,7 @@ pub fn DashboardPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading the dashboard…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((member, dashboard)) => view! { <Body org=member.org.slug dashboard /> }.into_any(),
+                    Ok((member, dashboard)) => view! { <Body org=member.org.slug may_edit=member.role.may_edit() dashboard /> }.into_any(),
                     Err(err) => crate::pages::error_view(err),
                 }
             })}
@@ -37,7 +37,7 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
+fn Body(org: String, may_edit: bool, dashboard: Dashboard) -> impl IntoView {
     let d = dashboard;
     let range = d.range;
     let change = match (d.failure_rate, d.previous_failure_rate) {
@@ -80,17 +80,7 @@ fn Body(org: String, dashboard: Dashboard) -> impl IntoView {
             <section aria-labelledby="alerts">
                 <h2 id="alerts">"Alerts"</h2>
                 <ul class="alerts">
-                    {d.alerts.into_iter().map(|a| {
-                        let name = a.workflow.as_ref().map(|w| view! { <a href=format!("/o/{org}/workflows/{w}")>{a.name.clone()}</a> });
-                        let when = if a.times == 1 {
-                            format!("Raised {}.", a.at)
-                        } else if a.started == a.at {
-                            format!("Raised {} times, at {}.", a.times, a.at)
-                        } else {
-                            format!("Since {}, raised {} times, the latest {}.", a.started, a.times, a.at)
-                        };
-                        view! { <li>{name} {format!(" failed {} of its runs, above the threshold. ", rate(a.failure_rate))} <span class="hint">{when}</span></li> }
-                    }).collect_view()}
+                    {d.alerts.into_iter().map(|a| view! { <AlertItem org=org.clone() may_edit alert=a /> }).collect_view()}
                 </ul>
             </section>
         })}
@@ -186,4 +176,42 @@ pub fn GroupTable(org: String, groups: Vec<Group>) -> impl IntoView {
             </tbody>
         </table>
     }.into_any()
+}
+
+/// One incident of a workflow's alerts: what, since when, and who has seen it, or the button to
+/// say you have (for those who may change workflows).
+#[component]
+fn AlertItem(org: String, may_edit: bool, alert: Alert) -> impl IntoView {
+    let a = alert;
+    let acknowledge = ServerAction::<AcknowledgeAlert>::new();
+    let name = a
+        .workflow
+        .as_ref()
+        .map(|w| view! { <a href=format!("/o/{org}/workflows/{w}")>{a.name.clone()}</a> });
+    let when = if a.times == 1 {
+        format!("Raised {}.", a.at)
+    } else if a.started == a.at {
+        format!("Raised {} times, at {}.", a.times, a.at)
+    } else {
+        format!(
+            "Since {}, raised {} times, the latest {}.",
+            a.started, a.times, a.at
+        )
+    };
+    let seen = a.acknowledged.is_some();
+    let button = (!seen && may_edit).then(|| a.workflow.clone()).flatten().map(|w| view! {
+        <ActionForm action=acknowledge attr:class="inline">
+            <input type="hidden" name="org" value=org.clone() />
+            <input type="hidden" name="workflow" value=w.to_string() />
+            <button type="submit" class="small secondary">"Acknowledge"<span class="visually-hidden">{format!(" the alerts of {}", a.name)}</span></button>
+        </ActionForm>
+    });
+    view! {
+        <li class:acknowledged=seen>
+            {name} {format!(" failed {} of its runs, above the threshold. ", rate(a.failure_rate))}
+            <span class="hint">{when}</span>
+            {a.acknowledged.map(|words| view! { " " <span class="hint seen">{words}</span> })}
+            {button}
+        </li>
+    }
 }

@@ -34,3 +34,12 @@ pub async fn get_workflow_charts(
     let now = time::OffsetDateTime::now_utc();
     Ok(workflow_charts(&mut conn, &member, &id, range, now).await?)
 }
+
+/// Acknowledges a workflow's failure-rate alerts from the dashboard; the form comes back to it.
+#[server(endpoint = "acknowledge_alert")]
+pub async fn acknowledge_alert(org: String, workflow: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let workflow = switchyard_model::WorkflowId::from_path(&workflow)?;
+    switchyard::alerts::acknowledge(&mut conn, &member, &workflow).await?;
+    Ok(())
+}

@@ -28,6 +28,10 @@ pub const KINDS: &[(&str, &str)] = &[
     ("Workflow.triggered", "Ran a workflow"),
     ("Workflow.archived", "Archived a workflow"),
     ("Workflow.deleted", "Deleted a workflow"),
+    (
+        "Workflow.alertsAcknowledged",
+        "Acknowledged a workflow's alerts",
+    ),
     ("Run.retried", "Retried a run"),
     ("RunBatch.queued", "Retried runs in bulk"),
 ];

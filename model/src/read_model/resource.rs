@@ -89,6 +89,18 @@ impl QueuedRun {
     }
 }
 
+/// A workflow's failure-rate alerts acknowledged: those raised up to `acknowledgedThrough`
+/// are seen; a later one asks for attention again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AcknowledgedAlerts {
+    /// The workflow's `$id`.
+    pub workflow: String,
+    /// RFC 3339, UTC.
+    pub acknowledged_through: String,
+}
+
 /// A run as lists show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -251,6 +251,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(workflows::preview))
         .routes(routes!(runs::of_workflow))
         .routes(routes!(workflows::verb))
+        .routes(routes!(workflows::acknowledge_alerts))
         .routes(routes!(runs::list))
         .routes(routes!(runs::retry_bulk))
         .routes(routes!(runs::get))

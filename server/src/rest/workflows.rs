@@ -218,3 +218,25 @@ pub async fn preview(
         switchyard::engine::dry_run_saved(&mut conn, &caller, &id, &sample.to_string()).await?;
     Ok(axum::Json(dry).into_response())
 }
+
+/// `POST /~{org}/workflows/{id}/alerts/acknowledge`: the workflow's failure-rate alerts raised
+/// so far are seen; 200 with the moment they are acknowledged through.
+#[utoipa::path(
+    post, operation_id = "acknowledgeAlerts", path = "/~{org}/workflows/{id}/alerts/acknowledge", tag = "Workflows",
+    summary = "Acknowledge a workflow's failure-rate alerts",
+    description = "The alerts raised so far show as acknowledged on the dashboard, by whom and when; a later alert asks for attention again.",
+    params(("org" = String, Path, description = "The organization's slug"), ("id" = String, Path, description = "The workflow's `$id`")),
+    responses((status = 200, description = "Acknowledged", body = switchyard::read_model::resource::AcknowledgedAlerts),
+        (status = 401, description = "No key or session", body = ErrorBody), (status = 403, description = "Not allowed for this key or member", body = ErrorBody), (status = 404, description = "No such id in this organization", body = ErrorBody)),
+    security(("apiKey" = []), ("session" = []))
+)]
+pub async fn acknowledge_alerts(
+    State(state): State<AppState>,
+    Path((_, id)): Path<(String, String)>,
+    Api(caller): Api,
+) -> Result<Response, ApiError> {
+    let id = WorkflowId::from_path(&id)?;
+    let mut conn = state.pool.get().await.map_err(ApiError::internal)?;
+    let acknowledged = switchyard::alerts::acknowledge(&mut conn, &caller, &id).await?;
+    Ok((StatusCode::OK, axum::Json(acknowledged)).into_response())
+}

@@ -109,6 +109,7 @@ fn every_call(org: &str) -> Vec<Call> {
                 org: o(),
                 event_type: s(""),
                 before: s(""),
+                system: s(""),
             },
             Org,
         ),
@@ -328,6 +329,13 @@ fn every_call(org: &str) -> Vec<Call> {
             Org,
         ),
         call(
+            AcknowledgeAlert {
+                org: o(),
+                workflow: workflow.clone(),
+            },
+            Org,
+        ),
+        call(
             TriggerWorkflow {
                 org: o(),
                 id: workflow.clone(),
@@ -452,5 +460,5 @@ async fn to_another_organizations_admin_every_function_of_an_organization_answer
         );
         compared += 1;
     }
-    assert_eq!(compared, 34);
+    assert_eq!(compared, 35);
 }

@@ -25,6 +25,7 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/~{org}/workflows/{w}/archive"),
     ("POST", "/~{org}/workflows/{w}/trigger"),
     ("POST", "/~{org}/workflows/{w}/preview"),
+    ("POST", "/~{org}/workflows/{w}/alerts/acknowledge"),
     ("GET", "/~{org}/workflows/{w}/runs"),
     ("GET", "/~{org}/runs"),
     ("GET", "/~{org}/runs/{r}"),

@@ -541,3 +541,91 @@ async fn the_organizations_runs_filter_by_everything_the_address_says() {
         "two rows, with their links"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_is_acknowledged_from_the_dashboard_and_over_rest_once_per_incident() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Invoice Reminders", 1).await;
+    {
+        let mut conn = app.db.conn().await;
+        for _ in 0..3 {
+            let alert = switchyard::repo::event::NewEvent::new(
+                switchyard::hooks::HIGH_FAILURE_RATE,
+                serde_json::json!({ "workflow": workflow.id, "failureRate": 0.4 }),
+                EventSource::Hook,
+            );
+            switchyard::repo::event::insert(&mut conn, &admin.org.id, &alert)
+                .await
+                .expect("alert");
+        }
+    }
+    let cookie = app.sign_in(&admin).await;
+    let page = app.get(Some(&cookie), "/o/acme/dashboard").await;
+    // Three alerts close together are one incident, one line, with one button.
+    assert_eq!(
+        page.body.matches("Raised 3 times").count(),
+        1,
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        page.body.matches(">Acknowledge<").count(),
+        1,
+        "{}",
+        page.body
+    );
+
+    // The button is a plain form: it posts and comes back to the dashboard.
+    let posted = app
+        .post_form(
+            Some(&cookie),
+            "acknowledge_alert",
+            &[("org", "acme"), ("workflow", workflow.id.as_str())],
+            "http://switchyard.test/o/acme/dashboard",
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::FOUND, "{}", posted.body);
+    let page = app.get(Some(&cookie), "/o/acme/dashboard").await;
+    assert!(
+        page.body
+            .contains(&format!("Acknowledged by {}, ", admin.display_name)),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(">Acknowledge<"), "{}", page.body);
+
+    // A Viewer sees who acknowledged it, and no button.
+    let viewer = app.member("acme", Role::Viewer).await;
+    let viewer = app.sign_in(&viewer).await;
+    let seen = app.get(Some(&viewer), "/o/acme/dashboard").await;
+    assert!(seen.body.contains("Acknowledged by"), "{}", seen.body);
+    assert_eq!(
+        app.call(
+            Some(&viewer),
+            "acknowledge_alert",
+            &[("org", "acme"), ("workflow", workflow.id.as_str())]
+        )
+        .await
+        .error(),
+        AppError::Forbidden
+    );
+
+    // Over REST, with a key that may change workflows.
+    let key = crate::ingest::key(&app, "acme").await;
+    let answer = app
+        .send(
+            axum::http::Request::post(format!(
+                "/~acme/workflows/{}/alerts/acknowledge",
+                workflow.id
+            ))
+            .header("host", "switchyard.test")
+            .header("authorization", format!("Bearer {key}"))
+            .body(axum::body::Body::empty())
+            .expect("request"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body: serde_json::Value = serde_json::from_str(&answer.body).expect("json");
+    assert_eq!(body["workflow"], workflow.id.as_str());
+}

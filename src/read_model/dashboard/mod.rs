@@ -130,10 +130,23 @@ async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainRe
             failure_rate: e.data.get("failureRate").and_then(|r| r.as_f64()),
         })
         .collect();
-    let out = incidents(&raised)
+    let seen = repo::alert::of_org(conn, scope.org).await?;
+    let mut out: Vec<Alert> = incidents(&raised)
         .into_iter()
         .take(LISTED)
         .map(|(latest, started, times)| Alert {
+            acknowledged: latest
+                .workflow
+                .as_ref()
+                .and_then(|w| seen.get(w))
+                .filter(|s| s.through >= latest.at)
+                .map(|s| {
+                    format!(
+                        "Acknowledged by {}, {}.",
+                        s.by,
+                        crate::timefmt::moment(s.through, offset)
+                    )
+                }),
             name: latest
                 .workflow
                 .as_ref()
@@ -146,5 +159,7 @@ async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainRe
             times,
         })
         .collect();
+    // What nobody has acknowledged first.
+    out.sort_by_key(|a| a.acknowledged.is_some());
     Ok(out)
 }

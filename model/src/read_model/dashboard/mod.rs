@@ -88,6 +88,9 @@ pub struct Alert {
     pub at: String,
     /// How many alerts the incident holds.
     pub times: usize,
+    /// Who acknowledged it and when ("Acknowledged by Ana, Dec 7, 14:30"), unless a later alert
+    /// asks for attention again.
+    pub acknowledged: Option<String>,
 }
 
 /// Alerts of one workflow further apart than this are two incidents.
