@@ -67,7 +67,15 @@ pub async fn overview(
     let workflow = repo::workflow::get(conn, org, id).await?;
     let events = repo::event::for_subject(conn, org, id.as_str(), RECENT_EVENTS).await?;
     let (runs, _) = repo::run::history(conn, org, id, None, None, RECENT_RUNS).await?;
+    let latest_event = if crate::workflow::is_private_event(&workflow.trigger_event) {
+        None
+    } else {
+        repo::event::latest_data(conn, org, &workflow.trigger_event, 1)
+            .await?
+            .pop()
+    };
     Ok(Overview {
+        latest_event,
         verbs: crate::verbs::allowed(actor, &workflow),
         may_edit: actor.may_edit(),
         workflow,

@@ -1,7 +1,7 @@
 //! `/o/{org}/workflows/{id}`: every field, status, version, counters, recent events, and the
 //! verbs the status allows as buttons. Destructive verbs ask first.
 
-use crate::components::format::{StatusBadge, maybe_time, rate, time};
+use crate::components::format::{MaybeWhen, StatusBadge, When, rate};
 use crate::components::layout::org_param;
 use crate::components::sample::SampleFields;
 use crate::server_fns::workflows::{
@@ -88,7 +88,7 @@ fn Overview(view: WorkflowView) -> impl IntoView {
             <div><dt>"Succeeded"</dt><dd>{w.success_count}</dd></div>
             <div><dt>"Failed"</dt><dd>{w.failure_count}</dd></div>
             <div><dt>"Success rate"</dt><dd>{rate(w.success_rate())}</dd></div>
-            <div><dt>"Last run"</dt><dd>{maybe_time(w.last_run_at)}</dd></div>
+            <div><dt>"Last run"</dt><dd><MaybeWhen at=w.last_run_at /></dd></div>
         </dl>
     }
 }
@@ -123,7 +123,7 @@ fn Verbs(
             }).collect_view()}
             {verbs.contains(&Verb::Update).then(|| view! { <a class="button" href=format!("{base}/edit")>"Edit"</a> })}
         </div>
-        {verbs.contains(&Verb::Trigger).then(|| view! { <TriggerForm org=org.clone() workflow=w.clone() /> })}
+        {verbs.contains(&Verb::Trigger).then(|| view! { <TriggerForm org=org.clone() workflow=w.clone() latest=view.overview.latest_event.clone() /> })}
         {confirming.map(|verb| view! {
             <div class="confirm" role="alertdialog" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{format!("{} “{}”?", verb.label(), name)}</h2>
@@ -139,14 +139,30 @@ fn Verbs(
 /// Runs the workflow by hand with sample data, prefilled from what its steps read; or shows,
 /// step by step, what it would do with that data without running anything.
 #[component]
-fn TriggerForm(org: String, workflow: switchyard_model::Workflow) -> impl IntoView {
+fn TriggerForm(
+    org: String,
+    workflow: switchyard_model::Workflow,
+    latest: Option<serde_json::Value>,
+) -> impl IntoView {
     let trigger = ServerAction::<TriggerWorkflow>::new();
     // The preview button posts there; its error comes back to it.
     let preview = ServerAction::<PreviewTrigger>::new();
     let query = use_query_map();
     let asked = query.read_untracked().get("sample");
+    // The latest real event of its type, else examples made up from what the steps read.
+    let origin = match &latest {
+        Some(_) => format!(
+            "These fields come from the latest {} event that arrived: change what you like.",
+            workflow.trigger_event
+        ),
+        None => format!(
+            "No {} event has arrived yet: these are examples to change to real values.",
+            workflow.trigger_event
+        ),
+    };
     let sample = asked.clone().unwrap_or_else(|| {
-        serde_json::to_string_pretty(&workflow.sample_data()).unwrap_or_default()
+        let data = latest.unwrap_or_else(|| workflow.sample_data());
+        serde_json::to_string_pretty(&data).unwrap_or_default()
     });
     let error = move || {
         [trigger.value(), preview.value()]
@@ -178,7 +194,7 @@ fn TriggerForm(org: String, workflow: switchyard_model::Workflow) -> impl IntoVi
             <ActionForm action=trigger>
                 <input type="hidden" name="org" value=org />
                 <input type="hidden" name="id" value=workflow.id.to_string() />
-                <p class="hint">"The run gets these fields as the event's data. Change the examples to real values."</p>
+                <p class="hint">"The run gets these fields as the event's data. " {origin}</p>
                 <SampleFields name="payload_field" title=format!("Sample {} data", workflow.trigger_event) data=sample error=None />
                 {move || error().map(|m| view! { <p class="field-error" id="payload-error" role="alert">{m}</p> })}
                 <button type="submit" class="primary">"Trigger now"</button>
@@ -274,8 +290,8 @@ fn Details(view: WorkflowView) -> impl IntoView {
                 <dt>"If a step fails"</dt><dd>{w.error_handling.label()}</dd>
                 <dt>"Time limit"</dt><dd>{w.timeout_ms.map(|t| format!("{t} ms")).unwrap_or_else(|| "None".into())}</dd>
                 <dt>"Retries"</dt><dd>{RetryPolicy::describe(w.retry_policy.as_ref())}</dd>
-                <dt>"Created"</dt><dd>{time(w.created_at)}</dd>
-                <dt>"Updated"</dt><dd>{time(w.updated_at)}</dd>
+                <dt>"Created"</dt><dd><When at=w.created_at /></dd>
+                <dt>"Updated"</dt><dd><When at=w.updated_at /></dd>
             </dl>
             <h2>"Recent runs"</h2>
             {if overview.runs.is_empty() {
@@ -287,7 +303,7 @@ fn Details(view: WorkflowView) -> impl IntoView {
             <h2>"Recent activity"</h2>
             <ul class="events">
                 {overview.events.into_iter().map(|e| view! {
-                    <li><code>{e.event_type.clone()}</code> " · " {time(e.created_at)}</li>
+                    <li><code>{e.event_type.clone()}</code> " · " <When at=e.created_at /></li>
                 }).collect_view()}
             </ul>
         </section>

@@ -16,4 +16,7 @@ pub struct Overview {
     pub events: Vec<Event>,
     /// The latest runs, newest first.
     pub runs: Vec<RunSummary>,
+    /// The data of the latest event of its trigger type that arrived (none for events only
+    /// Admins may read), for "Trigger by hand" to start from.
+    pub latest_event: Option<serde_json::Value>,
 }

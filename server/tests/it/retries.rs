@@ -910,6 +910,16 @@ async fn the_trigger_form_sends_its_sample_as_fields_and_the_run_gets_them_as_da
         page.body
     );
     assert!(!page.body.contains(r#"<textarea id="payload""#));
+    assert!(
+        page.body.contains("No Deal.won event has arrived yet"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"value="Example name""#),
+        "{}",
+        page.body
+    );
     let form = [
         ("org", "acme"),
         ("id", id.as_str()),
@@ -944,5 +954,26 @@ async fn the_trigger_form_sends_its_sample_as_fields_and_the_run_gets_them_as_da
     assert_eq!(
         detail.event_data,
         serde_json::json!({"name": "Globex Ltd", "amount": 12, "contact": {"name": "Ada"}})
+    );
+    // Now that a Deal.won has arrived, the form of another Deal.won workflow starts from it,
+    // not from examples.
+    let second = app.workflow(&admin, "Second", 1).await;
+    switchyard::verbs::activate(&mut conn, &Hooks::with_defaults(), &admin, &second.id)
+        .await
+        .unwrap();
+    let page = app
+        .get(Some(&cookie), &format!("/o/acme/workflows/{}", second.id))
+        .await;
+    assert!(
+        page.body
+            .contains("These fields come from the latest Deal.won event that arrived"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"value="Globex Ltd""#), "{}", page.body);
+    assert!(
+        !page.body.contains(r#"value="Example name""#),
+        "{}",
+        page.body
     );
 }
