@@ -107,25 +107,7 @@ pub async fn page(conn: &mut Conn, actor: &Member, query: &AuditQuery) -> Domain
 
     // Names of people who acted, members now or not, and of the keys and workflows named.
     let actors: Vec<&str> = rows.iter().filter_map(|r| r.3.as_deref()).collect();
-    let mut names: HashMap<String, String> = users::table
-        .filter(users::id.eq_any(crate::sql_text::all(&actors)))
-        .select((users::id, users::display_name))
-        .load::<(String, String)>(conn)
-        .await
-        .map_err(crate::store_error::StoreError::from)?
-        .into_iter()
-        .collect();
-    let keys: Vec<(String, String)> = crate::schema::api_keys::table
-        .filter(crate::schema::api_keys::org_id.eq(org.sql()))
-        .filter(crate::schema::api_keys::id.eq_any(crate::sql_text::all(&actors)))
-        .select((crate::schema::api_keys::id, crate::schema::api_keys::name))
-        .load(conn)
-        .await
-        .map_err(crate::store_error::StoreError::from)?;
-    names.extend(
-        keys.into_iter()
-            .map(|(id, name)| (id, format!("API key “{name}”"))),
-    );
+    let names = crate::repo::org::actor_names(conn, org, &actors).await?;
     let named: Vec<&str> = rows
         .iter()
         .filter_map(|r| r.4["workflow"].as_str())

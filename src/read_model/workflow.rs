@@ -65,7 +65,22 @@ pub async fn overview(
     crate::access::read(actor)?;
     let org = &actor.org().id;
     let workflow = repo::workflow::get(conn, org, id).await?;
-    let events = repo::event::for_subject(conn, org, id.as_str(), RECENT_EVENTS).await?;
+    let mut events = repo::event::for_subject(conn, org, id.as_str(), RECENT_EVENTS).await?;
+    // What hooks recorded after a verb repeats what the verb's own event says; their alert
+    // is news of its own.
+    events.retain(|e| {
+        e.source != crate::entity::EventSource::Hook
+            || e.event_type == crate::hooks::HIGH_FAILURE_RATE
+    });
+    let actors: Vec<&str> = events.iter().filter_map(|e| e.actor.as_deref()).collect();
+    let names = repo::org::actor_names(conn, org, &actors).await?;
+    let activity = events
+        .iter()
+        .map(|e| {
+            let by = e.actor.as_ref().and_then(|a| names.get(a).cloned());
+            Activity::of(e, by)
+        })
+        .collect();
     let (runs, _) = repo::run::history(conn, org, id, None, None, RECENT_RUNS).await?;
     let latest_event = if crate::workflow::is_private_event(&workflow.trigger_event) {
         None
@@ -79,7 +94,7 @@ pub async fn overview(
         verbs: crate::verbs::allowed(actor, &workflow),
         may_edit: actor.may_edit(),
         workflow,
-        events,
+        activity,
         runs,
     })
 }

@@ -3,7 +3,7 @@
 
 use crate::db::Conn;
 use crate::id::{OrgId, WorkflowId};
-use crate::schema::{alert_acknowledgements as acks, api_keys, users};
+use crate::schema::alert_acknowledgements as acks;
 use crate::sql_text::Sql;
 use crate::store_error::QueryResult;
 use diesel::prelude::*;
@@ -51,27 +51,8 @@ pub async fn of_org(conn: &mut Conn, org: &OrgId) -> QueryResult<HashMap<Workflo
         .select((acks::workflow_id, acks::through, acks::acknowledged_by))
         .load(conn)
         .await?;
-    if rows.is_empty() {
-        return Ok(HashMap::new());
-    }
     let refs: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
-    let mut names: HashMap<String, String> = users::table
-        .filter(users::id.eq_any(crate::sql_text::all(&refs)))
-        .select((users::id, users::display_name))
-        .load::<(String, String)>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let keys: Vec<(String, String)> = api_keys::table
-        .filter(api_keys::org_id.eq(org.sql()))
-        .filter(api_keys::id.eq_any(crate::sql_text::all(&refs)))
-        .select((api_keys::id, api_keys::name))
-        .load(conn)
-        .await?;
-    names.extend(
-        keys.into_iter()
-            .map(|(id, name)| (id, format!("API key “{name}”"))),
-    );
+    let names = crate::repo::org::actor_names(conn, org, &refs).await?;
     Ok(rows
         .into_iter()
         .map(|(workflow, through, by)| {

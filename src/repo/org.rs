@@ -274,3 +274,35 @@ pub async fn who(conn: &mut Conn, org: &OrgId, reference: &str) -> QueryResult<S
     };
     Ok(name.unwrap_or_else(|| "someone".into()))
 }
+
+/// The names of whoever events name as their actor (`Actor::reference`): a person's display
+/// name (a member now or not), an org's API key as “API key “name””. Ids naming neither are
+/// left out.
+pub async fn actor_names(
+    conn: &mut Conn,
+    org: &OrgId,
+    refs: &[&str],
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    use crate::schema::api_keys;
+    if refs.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut names: std::collections::HashMap<String, String> = users::table
+        .filter(users::id.eq_any(crate::sql_text::all(refs)))
+        .select((users::id, users::display_name))
+        .load::<(String, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let keys: Vec<(String, String)> = api_keys::table
+        .filter(api_keys::org_id.eq(org.sql()))
+        .filter(api_keys::id.eq_any(crate::sql_text::all(refs)))
+        .select((api_keys::id, api_keys::name))
+        .load(conn)
+        .await?;
+    names.extend(
+        keys.into_iter()
+            .map(|(id, name)| (id, format!("API key “{name}”"))),
+    );
+    Ok(names)
+}

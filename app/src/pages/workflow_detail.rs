@@ -301,9 +301,16 @@ fn Details(view: WorkflowView) -> impl IntoView {
             }}
             <p><a href=format!("/o/{}/workflows/{}/runs", member.org.slug, w.id)>"All runs"</a></p>
             <h2>"Recent activity"</h2>
+            {overview.activity.is_empty().then(|| view! { <p class="empty">"Nothing yet."</p> })}
             <ul class="events">
-                {overview.events.into_iter().map(|e| view! {
-                    <li><code>{e.event_type.clone()}</code> " · " <When at=e.created_at /></li>
+                {overview.activity.into_iter().map(|a| {
+                    let words = match &a.run {
+                        Some(run) => view! { <a href=format!("/o/{}/runs/{run}", member.org.slug)>{a.words.clone()}</a> }.into_any(),
+                        None => view! { {a.words.clone()} }.into_any(),
+                    };
+                    view! {
+                        <li>{words} {a.by.map(|by| format!(" by {by}"))} " · " <When at=a.at /></li>
+                    }
                 }).collect_view()}
             </ul>
         </section>

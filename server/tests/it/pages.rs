@@ -276,3 +276,32 @@ async fn forms_a_member_cannot_use_say_why_instead() {
             && !edit.body.contains("Save changes")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflows_recent_activity_reads_in_words_with_who_did_it() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 1).await;
+    app.activate(&admin, &workflow.id).await;
+    let cookie = app.sign_in(&admin).await;
+    let page = app
+        .get(Some(&cookie), &format!("/o/acme/workflows/{}", workflow.id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Without the markers Leptos puts between a view's parts.
+    let text = page.body.replace("<!>", "");
+    let activity = text
+        .split("Recent activity")
+        .nth(1)
+        .expect("the activity list");
+    for said in [
+        format!("Activated by {}", admin.display_name),
+        format!("Created by {}", admin.display_name),
+    ] {
+        assert!(activity.contains(&said), "{said}: {activity}");
+    }
+    assert!(
+        !activity.to_lowercase().contains("workflow.activated"),
+        "{activity}"
+    );
+}
