@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod api_key;
 pub mod auth;
 pub mod db;
+pub mod egress;
 pub mod engine;
 pub mod hooks;
 pub mod housekeeping;

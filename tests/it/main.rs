@@ -7,6 +7,7 @@ mod api_keys;
 mod auth;
 mod concurrency;
 mod editor;
+mod egress;
 mod engine;
 mod failing;
 mod feed;
