@@ -5,6 +5,7 @@
 //! addresses (no second lookup a DNS answer could change). Every redirect is checked the same
 //! way, at most `MAX_REDIRECTS`, never from https to http. No proxy from the environment.
 
+pub mod call;
 pub mod policy;
 
 pub use policy::Allowed;

@@ -160,3 +160,89 @@ async fn the_metadata_service_stays_refused_when_the_operator_allows_it() {
         assert!(why.to_string().contains("metadata service"), "{url}: {why}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_is_kept_within_its_limits_and_a_slow_one_times_out() {
+    use switchyard::egress::call::{CallFailure, Limits, call};
+    let guard = Guard::new(Allowed::parse("127.0.0.1").expect("allowed")).expect("guard");
+    let request = |port: u16, body: Vec<u8>| {
+        guard
+            .request(
+                reqwest::Method::POST,
+                format!("http://127.0.0.1:{port}/").parse().expect("url"),
+            )
+            .expect("allowed")
+            .body(body)
+            .build()
+            .expect("request")
+    };
+
+    // JSON is parsed.
+    let json = Counting::start(|_| {
+        let body = r#"{"id": "cus_1"}"#;
+        format!(
+            "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .await;
+    let answer = call(&guard, request(json.port, b"{}".to_vec()), Limits::STEP)
+        .await
+        .expect("answered");
+    assert_eq!(answer.status, 201);
+    assert_eq!(answer.body, serde_json::json!({"id": "cus_1"}));
+    assert!(!answer.truncated);
+
+    // A 10 MiB answer is read up to 5 MiB and kept up to 64 KiB, marked truncated.
+    let huge = Counting::start(|_| {
+        let body = "x".repeat(10 * 1024 * 1024);
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .await;
+    let answer = call(&guard, request(huge.port, Vec::new()), Limits::STEP)
+        .await
+        .expect("answered");
+    assert!(answer.truncated);
+    assert_eq!(
+        answer.body.as_str().map(str::len),
+        Some(Limits::STEP.keep_max)
+    );
+
+    // A body over the limit is refused, and nothing is sent.
+    let counting = Counting::start(Counting::ok()).await;
+    let too_big = vec![b'a'; Limits::STEP.body_max + 1];
+    let refused = call(&guard, request(counting.port, too_big), Limits::STEP).await;
+    assert!(
+        matches!(refused, Err(CallFailure::BodyTooLarge { bytes, .. }) if bytes == Limits::STEP.body_max + 1),
+        "{refused:?}"
+    );
+    assert_eq!(counting.count(), 0);
+
+    // An answer slower than the time limit: the call gives up at the limit.
+    let slow = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = slow.local_addr().expect("address").port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = slow.accept().await {
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                drop(socket);
+            });
+        }
+    });
+    let limits = Limits {
+        timeout: std::time::Duration::from_millis(300),
+        ..Limits::STEP
+    };
+    let started = std::time::Instant::now();
+    let timed_out = call(&guard, request(port, Vec::new()), limits).await;
+    assert!(
+        matches!(timed_out, Err(CallFailure::TimedOut(_))),
+        "{timed_out:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
