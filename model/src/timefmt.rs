@@ -1,9 +1,9 @@
-//! Dates as people read them on the charts, in the organization's time zone: "Nov 27" for a
-//! day, "Nov 27, 14:00" for an hour. The zone's clock is read by PostgreSQL, which knows every
-//! zone; these only print.
+//! Dates as people read them, in the organization's time zone: "Nov 27" for a day, "Nov 27,
+//! 14:00" for an hour or a moment. The charts' periods are cut by PostgreSQL in the zone and
+//! only printed here; a moment is read in the zone by that day's rules (`Moment`, `moment`).
 
 use time::macros::format_description;
-use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 /// A period's label from its start as the zone's clock reads it (`YYYY-MM-DD HH:MM`).
 pub fn period_label(local: &str, hourly: bool) -> String {
@@ -22,14 +22,25 @@ pub fn period_label(local: &str, hourly: bool) -> String {
     t.format(format).unwrap_or_else(|_| local.to_owned())
 }
 
-/// A moment as the zone's clock read it `offset_seconds` ahead of UTC: "Nov 27, 14:03".
-pub fn moment(at: OffsetDateTime, offset_seconds: i32) -> String {
-    let offset = UtcOffset::from_whole_seconds(offset_seconds).unwrap_or(UtcOffset::UTC);
-    at.to_offset(offset)
-        .format(format_description!(
-            "[month repr:short] [day padding:none], [hour]:[minute]"
-        ))
-        .unwrap_or_default()
+/// An organization's time zone with the time now: what moments are read in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Local {
+    pub zone: String,
+    pub now: OffsetDateTime,
+}
+
+impl Local {
+    pub fn new(zone: &str, now: OffsetDateTime) -> Local {
+        Local {
+            zone: zone.to_owned(),
+            now,
+        }
+    }
+}
+
+/// A moment as the pages show it, in `local`'s zone by that day's rules: "Nov 27, 14:03".
+pub fn moment(at: OffsetDateTime, local: &Local) -> String {
+    Moment::new(at, &local.zone, local.now).short
 }
 
 /// A moment as the pages show it in the organization's time zone `zone` (an IANA name; UTC
@@ -243,9 +254,15 @@ mod tests {
         assert_eq!(period_label("2026-11-07 14:00", true), "Nov 7, 14:00");
         assert_eq!(period_label("2026-11-27 00:00", false), "Nov 27");
         assert_eq!(period_label("garbage", false), "garbage");
+        let paris = Local::new("Europe/Paris", datetime!(2026-12-07 12:00 UTC));
         assert_eq!(
-            moment(datetime!(2026-11-27 23:30 UTC), 3600),
+            moment(datetime!(2026-11-27 23:30 UTC), &paris),
             "Nov 28, 00:30"
+        );
+        // A moment of the summer read in winter keeps its summer offset.
+        assert_eq!(
+            moment(datetime!(2026-07-01 10:00 UTC), &paris),
+            "Jul 1, 12:00"
         );
     }
 }

@@ -33,7 +33,7 @@ pub async fn workflow_charts(
         to: now,
     };
     let charted = chart(conn, &scope, range, &time_zone).await?;
-    let offset = repo::stats::utc_offset(conn, &time_zone).await?;
+    let local = crate::timefmt::Local::new(&time_zone, now);
     let marks = repo::workflow::version_history(conn, org, workflow)
         .await?
         .into_iter()
@@ -45,10 +45,10 @@ pub async fn workflow_charts(
                 .rposition(|(start, _, _)| *start <= v.created_at)
                 .unwrap_or(0),
             by: v.created_by,
-            at: crate::timefmt::moment(v.created_at, offset),
+            at: crate::timefmt::moment(v.created_at, &local),
         })
         .collect();
-    let since = failing_since(conn, &scope, threshold, offset).await?;
+    let since = failing_since(conn, &scope, threshold, &local).await?;
     let groups = repo::stats::groups(conn, &scope, LISTED as i64).await?;
     Ok(WorkflowCharts {
         range,
@@ -57,6 +57,6 @@ pub async fn workflow_charts(
         points: charted.into_iter().map(|(_, p, _)| p).collect(),
         marks,
         since,
-        groups: groups.into_iter().map(|g| group(g, offset)).collect(),
+        groups: groups.into_iter().map(|g| group(g, &local)).collect(),
     })
 }

@@ -23,7 +23,7 @@ pub async fn versions(
     let org = &actor.org().id;
     let workflow = repo::workflow::get(conn, org, id).await?;
     let (_, time_zone) = repo::org::preferences(conn, org).await?;
-    let offset = repo::stats::utc_offset(conn, &time_zone).await?;
+    let local = crate::timefmt::Local::new(&time_zone, time::OffsetDateTime::now_utc());
     let mut history = repo::workflow::version_history(conn, org, id).await?;
     history.reverse();
     let start = before.map_or(0, |b| history.partition_point(|v| v.version >= b));
@@ -52,7 +52,7 @@ pub async fn versions(
             };
             VersionRow {
                 version: v.version,
-                saved: crate::timefmt::moment(v.created_at, offset),
+                saved: crate::timefmt::moment(v.created_at, &local),
                 by: v.created_by.clone(),
                 summary,
                 current: v.version == workflow.version,

@@ -17,7 +17,7 @@ use {
 pub(super) struct Failing<'a> {
     pub threshold: f64,
     pub tz: &'a str,
-    pub offset: i32,
+    pub local: crate::timefmt::Local,
     /// Each workflow's largest failure group over the range.
     pub largest: BTreeMap<WorkflowId, Group>,
 }
@@ -33,7 +33,7 @@ pub(super) async fn attention(
     let Failing {
         threshold,
         tz,
-        offset,
+        local,
         mut largest,
     } = failing_with;
     let in_range = repo::stats::by_version(conn, scope).await?;
@@ -97,7 +97,7 @@ pub(super) async fn attention(
             .collect();
         let stood_out = rates.get(&workflow).and_then(|r| stands_out(r, threshold));
         let since = match stood_out {
-            Some(version) => version_mark(conn, scope.org, &workflow, version, offset).await?,
+            Some(version) => version_mark(conn, scope.org, &workflow, version, &local).await?,
             None => None,
         };
         let name = names.get(&workflow).cloned().unwrap_or_default();
@@ -121,7 +121,7 @@ async fn version_mark(
     org: &crate::id::OrgId,
     workflow: &WorkflowId,
     version: i32,
-    offset: i32,
+    local: &crate::timefmt::Local,
 ) -> DomainResult<Option<VersionMark>> {
     let history = repo::workflow::version_history(conn, org, workflow).await?;
     Ok(history
@@ -131,7 +131,7 @@ async fn version_mark(
             version,
             index: 0,
             by: h.created_by,
-            at: crate::timefmt::moment(h.created_at, offset),
+            at: crate::timefmt::moment(h.created_at, local),
         }))
 }
 
@@ -142,7 +142,7 @@ pub(crate) async fn failing_since(
     conn: &mut Conn,
     scope: &Selection<'_>,
     threshold: f64,
-    offset: i32,
+    local: &crate::timefmt::Local,
 ) -> DomainResult<Option<VersionMark>> {
     let wide = Selection {
         from: scope.to - Duration::days(90),
@@ -160,5 +160,5 @@ pub(crate) async fn failing_since(
     let Some(workflow) = scope.workflow else {
         return Ok(None);
     };
-    version_mark(conn, scope.org, workflow, version, offset).await
+    version_mark(conn, scope.org, workflow, version, local).await
 }

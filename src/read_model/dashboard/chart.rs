@@ -51,7 +51,7 @@ pub(crate) async fn chart(
         .collect())
 }
 
-pub(crate) fn group(g: repo::stats::GroupRow, offset: i32) -> Group {
+pub(crate) fn group(g: repo::stats::GroupRow, local: &crate::timefmt::Local) -> Group {
     Group {
         key: g.key,
         workflow: g.workflow_id,
@@ -60,8 +60,8 @@ pub(crate) fn group(g: repo::stats::GroupRow, offset: i32) -> Group {
         error: without_step(&g.error).to_owned(),
         runs: g.runs,
         runs_all_time: g.runs_all_time,
-        first_seen: crate::timefmt::moment(g.first_seen, offset),
-        last_seen: crate::timefmt::moment(g.last_seen, offset),
+        first_seen: crate::timefmt::moment(g.first_seen, local),
+        last_seen: crate::timefmt::moment(g.last_seen, local),
         versions: g.versions,
         sample_run: g.sample_run,
     }

@@ -67,13 +67,13 @@ pub async fn dashboard(
     for (_, _, _, t) in repo::stats::by_version(conn, &before).await? {
         previous.add(&t);
     }
-    let offset = repo::stats::utc_offset(conn, &time_zone).await?;
+    let local = crate::timefmt::Local::new(&time_zone, now);
     // Every group of the range, largest first, read once: the list shows the first few, and
     // each workflow that needs attention its largest.
     let all_groups: Vec<Group> = repo::stats::groups(conn, &scope, GROUPS_READ)
         .await?
         .into_iter()
-        .map(|g| group(g, offset))
+        .map(|g| group(g, &local))
         .collect();
     let mut largest: BTreeMap<WorkflowId, Group> = BTreeMap::new();
     for g in all_groups.iter().rev() {
@@ -83,14 +83,14 @@ pub async fn dashboard(
     let failing = attention::Failing {
         threshold,
         tz: &time_zone,
-        offset,
+        local: local.clone(),
         largest,
     };
     let attention = attention::attention(conn, &scope, range, failing).await?;
     // Not of the range: what fails now, whatever range is shown.
     let (failing_now_count, failing_now) =
         repo::run::failing_now(conn, org, FAILING_READ, FAILING_LISTED).await?;
-    let alerts = alerts(conn, &scope, offset).await?;
+    let alerts = alerts(conn, &scope, &local).await?;
     Ok(Dashboard {
         range,
         threshold,
@@ -109,7 +109,11 @@ pub async fn dashboard(
 }
 
 /// The failure-rate alerts raised over the scope, newest first.
-async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainResult<Vec<Alert>> {
+async fn alerts(
+    conn: &mut Conn,
+    scope: &Selection<'_>,
+    local: &crate::timefmt::Local,
+) -> DomainResult<Vec<Alert>> {
     use crate::hooks::HIGH_FAILURE_RATE;
     let events =
         repo::event::of_type(conn, scope.org, HIGH_FAILURE_RATE, scope.from, ALERTS_READ).await?;
@@ -144,7 +148,7 @@ async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainRe
                     format!(
                         "Acknowledged by {}, {}.",
                         s.by,
-                        crate::timefmt::moment(s.through, offset)
+                        crate::timefmt::moment(s.through, local)
                     )
                 }),
             name: latest
@@ -154,8 +158,8 @@ async fn alerts(conn: &mut Conn, scope: &Selection<'_>, offset: i32) -> DomainRe
                 .unwrap_or_default(),
             workflow: latest.workflow,
             failure_rate: latest.failure_rate,
-            started: crate::timefmt::moment(started, offset),
-            at: crate::timefmt::moment(latest.at, offset),
+            started: crate::timefmt::moment(started, local),
+            at: crate::timefmt::moment(latest.at, local),
             times,
         })
         .collect();

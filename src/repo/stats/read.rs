@@ -458,22 +458,6 @@ pub async fn periods(
     Ok(starts.into_iter().map(|s| (s.start, s.local)).collect())
 }
 
-/// How far the time zone `tz`'s clock is ahead of UTC now, in seconds.
-pub async fn utc_offset(conn: &mut Conn, tz: &str) -> QueryResult<i32> {
-    #[derive(QueryableByName)]
-    struct Offset {
-        #[diesel(sql_type = Integer)]
-        seconds: i32,
-    }
-    let offset: Offset = diesel::sql_query(
-        "SELECT extract(epoch FROM (now() AT TIME ZONE $1) - (now() AT TIME ZONE 'UTC'))::int4 AS seconds",
-    )
-    .bind::<crate::sql_text::Stored, _>(tz)
-    .get_result(conn)
-    .await?;
-    Ok(offset.seconds)
-}
-
 /// Whether PostgreSQL knows the time zone `tz` (`Europe/Paris`, `UTC`).
 pub async fn is_time_zone(conn: &mut Conn, tz: &str) -> QueryResult<bool> {
     diesel::select(
