@@ -150,12 +150,12 @@ fn check(allowed: &Allowed, url: &Url) -> Result<(), Refused> {
 
 /// The refusal somewhere in the chain of causes of a client error, if it is one.
 fn refusal_in(err: &reqwest::Error) -> Option<Refused> {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cause {
+    let mut link: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = link {
         if let Some(refused) = e.downcast_ref::<Refused>() {
             return Some(refused.clone());
         }
-        cause = e.source();
+        link = e.source();
     }
     None
 }
