@@ -6,7 +6,8 @@
 
 pub use switchyard_model::{
     access, blame, clock, definition, editor, entity, error, forms, list_query, mapping, payload,
-    preview, rate, role, run, session, stats, status, team, timefmt, workflow, workflow_search,
+    preview, rate, role, run, secret, session, stats, status, team, timefmt, workflow,
+    workflow_search,
 };
 
 pub mod account;
@@ -27,6 +28,7 @@ pub mod read_model;
 pub mod repo;
 pub mod retry;
 pub mod schema;
+pub mod secrets;
 pub mod seed;
 pub mod setup;
 pub mod sql_text;

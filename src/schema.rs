@@ -389,8 +389,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    secrets (org_id, name) {
+        org_id -> Stored,
+        name -> Text,
+        nonce -> Bytea,
+        ciphertext -> Bytea,
+        key_id -> Text,
+        hosts -> Array<Text>,
+        set_by -> Text,
+        set_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alert_acknowledgements,
+    secrets,
     run_stats_org,
     run_stats_daily,
     run_batches,

@@ -24,6 +24,12 @@ pub fn manage(member: &crate::entity::Member) -> DomainResult<()> {
     allow(member.role.may_administer())
 }
 
+/// Refuses actors that may not hold the organization's keys to other systems (all but Admins
+/// and keys with the `admin` scope).
+pub fn administer(actor: &impl Actor) -> DomainResult<()> {
+    allow(actor.may_administer())
+}
+
 fn allow(allowed: bool) -> DomainResult<()> {
     if allowed {
         Ok(())

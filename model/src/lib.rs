@@ -23,6 +23,7 @@ pub mod retry;
 pub mod role;
 pub mod run;
 pub mod sample;
+pub mod secret;
 pub mod session;
 pub mod stats;
 pub mod status;

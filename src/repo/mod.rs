@@ -8,6 +8,7 @@ pub mod event;
 pub mod org;
 pub mod run;
 pub mod run_step;
+pub mod secret;
 pub mod session;
 pub mod stats;
 pub mod thing;

@@ -17,6 +17,7 @@ mod list;
 mod members;
 mod retries;
 mod search;
+mod secrets;
 mod stats;
 mod tools;
 mod trust;
