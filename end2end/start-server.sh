@@ -13,6 +13,9 @@ db="sy_e2e_$(date +%s)"
 export DATABASE_URL="${DATABASE_URL%/*}/$db"
 export LEPTOS_OUTPUT_NAME=switchyard LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_SITE_ADDR="127.0.0.1:$port" SWITCHYARD_SEED_DEMO=1
+# A key of this run's own for the organizations' secrets.
+SWITCHYARD_SECRETS_KEY=$("${SWITCHYARD_BIN:-target/release/switchyard}" secrets new-key)
+export SWITCHYARD_SECRETS_KEY
 # Every request and run end is logged, to a file the last browser test reads for secrets.
 export RUST_LOG=${RUST_LOG:-info,tower_sessions=warn}
 log=target/e2e-server.log

@@ -28,6 +28,16 @@ export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 export SWITCHYARD_SEED_DEMO=${SWITCHYARD_SEED_DEMO:-1}
+if [ -z "${SWITCHYARD_SECRETS_KEY:-}" ]; then
+  # This machine's own key for the organizations' secrets, made once and kept beside the private
+  # database (data/ is not in git). In production the operator sets SWITCHYARD_SECRETS_KEY.
+  if [ ! -s data/secrets.key ]; then
+    mkdir -p data
+    (umask 077 && target/release/switchyard secrets new-key > data/secrets.key)
+  fi
+  SWITCHYARD_SECRETS_KEY=$(cat data/secrets.key)
+  export SWITCHYARD_SECRETS_KEY
+fi
 echo
 echo "Open http://$LEPTOS_SITE_ADDR and sign in as admin@acme.test with the password switchyard-demo."
 echo "(editor@acme.test and viewer@acme.test have the same password.) Stop with Ctrl-C."

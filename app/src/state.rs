@@ -27,6 +27,8 @@ pub struct AppState {
     /// The address people reach the app at, when configured (`SWITCHYARD_PUBLIC_URL`): links
     /// the app hands out (invitations) start with it.
     pub public_url: Option<String>,
+    /// The key organizations' secrets are sealed with, when the operator gave one.
+    pub secrets_key: Option<switchyard::secrets::SecretsKey>,
 }
 
 pub fn state() -> Result<AppState, AppError> {

@@ -36,7 +36,7 @@ export async function makeKey(page: Page, name: string, scopes: ("events:write" 
   await signIn(page);
   await page.goto("/o/acme/settings");
   await ready(page);
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   const boxes = { "events:write": /Send events/, read: /Read workflows/, write: /Change workflows/ } as const;
   for (const [scope, label] of Object.entries(boxes)) {
     const box = page.getByRole("checkbox", { name: label });

@@ -152,7 +152,7 @@ test("an Admin creates an API key, sees it once, and revokes it", async ({ page 
   await page.getByRole("button", { name: "Create key" }).click();
   await expect(page.locator("#key_name-error")).toContainText("Name is required");
   await ready(page);
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   // What it may do: send events (checked already) and read; it works through a last day.
   await expect(page.getByRole("checkbox", { name: /Send events/ })).toBeChecked();
   await page.getByRole("checkbox", { name: /Read workflows, runs and events/ }).check();
@@ -604,4 +604,41 @@ test("someone with an account joins another organization only by signing in and 
   await ready(admin);
   await expect(admin.getByRole("cell", { name: "Joined" }).first()).toBeVisible();
   await acme.close();
+});
+
+test("an Admin keeps a secret: set, listed without its value, deleted after asking", async ({ page }) => {
+  const project = test.info().project.name.replace(/[^a-z]/g, "");
+  const name = `CRM_TOKEN_${project.toUpperCase()}`;
+  const value = `whsk_journey_${project}_value`;
+  await signIn(page);
+  await page.goto("/o/acme/settings#secrets");
+  await ready(page);
+  const secrets = page.getByRole("region", { name: "Secrets" });
+  // A mistake is named next to its field, and the value is not sent back.
+  await secrets.getByLabel("Secret name").fill("crm token");
+  await secrets.getByLabel("Secret value").fill(value);
+  await secrets.getByLabel("May be sent to").fill("crm.example.com");
+  await secrets.getByRole("button", { name: "Save secret" }).click();
+  await expect(page.locator("#secret_name-error")).toContainText("capitals, digits and _");
+  await expect(page.getByLabel("Secret name")).toHaveValue("crm token");
+  await expect(page.getByLabel("Secret value")).toHaveValue("");
+  await ready(page);
+  await expectAccessible(page);
+
+  await page.getByLabel("Secret name").fill(name);
+  await page.getByLabel("Secret value").fill(value);
+  await page.getByRole("button", { name: "Save secret" }).click();
+  const row = page.getByRole("row", { name: new RegExp(name) });
+  await expect(row).toContainText("crm.example.com");
+  await expect(row).toContainText("Ada Admin");
+  expect(await page.content()).not.toContain(value);
+  await ready(page);
+  await expectAccessible(page);
+
+  // Deleting asks first.
+  await row.getByRole("link", { name: `Delete ${name}` }).click();
+  await ready(page);
+  await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("Steps that use it will fail.");
+  await page.getByRole("button", { name: "Delete for good" }).click();
+  await expect(page.getByRole("row", { name: new RegExp(name) })).toHaveCount(0);
 });

@@ -12,12 +12,22 @@ pub const VALUE_MAX: usize = 8 * 1024;
 pub const HOSTS_MAX: usize = 20;
 
 /// A secret as an Admin types it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretInput {
     pub name: String,
     pub value: String,
     /// Host names, separated by commas, spaces or lines.
     pub hosts: String,
+}
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretInput")
+            .field("name", &self.name)
+            .field("value", &"••••")
+            .field("hosts", &self.hosts)
+            .finish()
+    }
 }
 
 /// A secret ready to store: its name, value and hosts, checked.

@@ -37,6 +37,8 @@ USAGE
                             remove a member (the last Admin stays)
   switchyard backup FILE    write the whole database to FILE (pg_dump, custom format)
   switchyard restore FILE   restore FILE into the empty database at DATABASE_URL
+  switchyard secrets new-key
+                            print a new random key for SWITCHYARD_SECRETS_KEY
   switchyard openapi        print the REST API's OpenAPI 3.1 document (as /api/openapi.json)
   switchyard help           show this text
 
@@ -113,6 +115,13 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
             println!("{said}");
             Ok(())
         }
+        "secrets" => match rest {
+            [sub] if sub == "new-key" => {
+                println!("{}", switchyard::secrets::SecretsKey::new_text());
+                Ok(())
+            }
+            _ => bail!("`switchyard secrets` takes `new-key`; see `switchyard help`"),
+        },
         "openapi" => {
             let doc = crate::rest::document();
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -335,6 +344,7 @@ async fn serve() -> anyhow::Result<()> {
         pool,
         hooks: Hooks::with_defaults(),
         clock: switchyard::clock::Clock::default(),
+        secrets_key: config.secrets_key.clone(),
     };
     let liveness = crate::workers::Liveness::default();
     let web = crate::security::Web {

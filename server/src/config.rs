@@ -27,6 +27,9 @@ pub struct Config {
     /// Transactions recording events sent through the API at the same time (group commit).
     pub event_committers: usize,
     pub housekeeping: crate::housekeeping::HousekeepingSettings,
+    /// The key organizations' secrets are sealed with (`SWITCHYARD_SECRETS_KEY`); without
+    /// it the server keeps no secrets.
+    pub secrets_key: Option<switchyard::secrets::SecretsKey>,
 }
 
 fn flag(name: &str) -> bool {
@@ -106,6 +109,12 @@ impl Config {
             workers,
             event_committers: (number("SWITCHYARD_EVENT_COMMITTERS", 4)? as usize).max(1),
             housekeeping,
+            secrets_key: match std::env::var(switchyard::secrets::key::ENV) {
+                Ok(text) if !text.trim().is_empty() => Some(
+                    switchyard::secrets::SecretsKey::parse(&text).map_err(anyhow::Error::msg)?,
+                ),
+                _ => None,
+            },
         })
     }
 }

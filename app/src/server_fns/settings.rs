@@ -15,6 +15,10 @@ pub struct SettingsView {
     pub new_key: Option<(String, String)>,
     /// What an invitation did a moment ago, with its link (shown this once).
     pub invited: Option<(switchyard_model::team::Invited, String)>,
+    /// The organization's secrets, for Admins (never their values).
+    pub secrets: Option<Vec<switchyard_model::secret::SecretSummary>>,
+    /// Whether this server keeps secrets at all (its operator gave it a key).
+    pub keeps_secrets: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -29,11 +33,17 @@ pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
     // A secret waits in the session until it has been shown once.
     let new_key = crate::state::take_once(&new_key_slot(&org)).await?;
     let invited = crate::state::take_once(&crate::server_fns::members::invited_slot(&org)).await?;
+    let secrets = match member.role.may_administer() {
+        true => Some(switchyard::secrets::list(&mut conn, &member).await?),
+        false => None,
+    };
     Ok(SettingsView {
         member,
         settings,
         new_key,
         invited,
+        secrets,
+        keeps_secrets: crate::state::state()?.secrets_key.is_some(),
     })
 }
 
@@ -70,5 +80,31 @@ pub async fn save_preferences(
 ) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
     switchyard::preferences::save(&mut conn, &member, &failure_threshold, &time_zone).await?;
+    Ok(())
+}
+
+/// Sets (creates or replaces) a secret (Admins). A bad field comes back with the name and the
+/// hosts as typed, never the value.
+#[server(endpoint = "set_secret")]
+pub async fn set_secret(
+    org: String,
+    #[server(flatten)] input: switchyard_model::secret::SecretInput,
+) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    let key = crate::state::state()?.secrets_key;
+    switchyard::secrets::set(&mut conn, key.as_ref(), &member, &input)
+        .await
+        .map_err(|e| {
+            AppError::from(e).keeping(&[("name", &input.name), ("hosts", &input.hosts)])
+        })?;
+    Ok(())
+}
+
+/// Deletes a secret (Admins), after the page asked.
+#[server(endpoint = "delete_secret")]
+pub async fn delete_secret(org: String, name: String) -> Result<(), AppError> {
+    let (member, mut conn) = crate::state::member(&org).await?;
+    switchyard::secrets::delete(&mut conn, &member, &name).await?;
+    leptos_axum::redirect(&format!("/o/{org}/settings#secrets"));
     Ok(())
 }

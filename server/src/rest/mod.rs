@@ -8,6 +8,7 @@ mod docs;
 mod events;
 mod runs;
 pub mod schema;
+mod secrets;
 mod workflows;
 
 pub use auth::Api;
@@ -257,6 +258,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runs::get))
         .routes(routes!(runs::retry))
         .routes(routes!(runs::cancel))
+        .routes(routes!(secrets::list))
+        .routes(routes!(secrets::set, secrets::delete))
 }
 
 /// The generated OpenAPI 3.1 document with its title, description and security schemes.

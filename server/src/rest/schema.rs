@@ -188,3 +188,41 @@ impl BulkRetryBody {
             .unwrap_or_else(|| switchyard::id::random_base62(16))
     }
 }
+
+/// A secret to set: its value (never answered back) and the hosts it may be sent to.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SecretBody {
+    pub value: String,
+    /// Host names, like `crm.example.com`.
+    pub hosts: Vec<String>,
+}
+
+/// A secret as listed: never its value.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretResource {
+    /// Capitals, digits and `_`, like `CRM_TOKEN`.
+    pub name: String,
+    pub hosts: Vec<String>,
+    /// Who set it last, by name.
+    pub set_by: String,
+    /// RFC 3339, UTC.
+    pub set_at: String,
+}
+
+impl From<switchyard::secret::SecretSummary> for SecretResource {
+    fn from(s: switchyard::secret::SecretSummary) -> Self {
+        SecretResource {
+            name: s.name,
+            hosts: s.hosts,
+            set_by: s.set_by,
+            set_at: switchyard::timefmt::rfc3339(s.set_at),
+        }
+    }
+}
+
+/// The organization's secrets, by name.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct SecretList {
+    pub results: Vec<SecretResource>,
+}

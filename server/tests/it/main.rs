@@ -140,6 +140,13 @@ impl TestApp {
             events: switchyard::ingest::GroupCommit::start(db.pool.clone(), 2, 64),
             hooks: Hooks::with_defaults(),
             clock: clock.clone(),
+            secrets_key:
+                Some(
+                    switchyard::secrets::SecretsKey::parse(
+                        &switchyard::secrets::SecretsKey::new_text(),
+                    )
+                    .expect("a key"),
+                ),
         };
         let options = LeptosOptions::builder()
             .output_name("switchyard")

@@ -329,6 +329,24 @@ fn every_call(org: &str) -> Vec<Call> {
             Org,
         ),
         call(
+            SetSecret {
+                org: o(),
+                input: switchyard::secret::SecretInput {
+                    name: s("CRM_TOKEN"),
+                    value: s("x"),
+                    hosts: s("crm.example.com"),
+                },
+            },
+            Org,
+        ),
+        call(
+            DeleteSecret {
+                org: o(),
+                name: s("NO_SUCH"),
+            },
+            Org,
+        ),
+        call(
             AcknowledgeAlert {
                 org: o(),
                 workflow: workflow.clone(),
@@ -460,5 +478,5 @@ async fn to_another_organizations_admin_every_function_of_an_organization_answer
         );
         compared += 1;
     }
-    assert_eq!(compared, 35);
+    assert_eq!(compared, 37);
 }

@@ -26,6 +26,9 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("POST", "/~{org}/workflows/{w}/trigger"),
     ("POST", "/~{org}/workflows/{w}/preview"),
     ("POST", "/~{org}/workflows/{w}/alerts/acknowledge"),
+    ("GET", "/~{org}/secrets"),
+    ("PUT", "/~{org}/secrets/{name}"),
+    ("DELETE", "/~{org}/secrets/{name}"),
     ("GET", "/~{org}/workflows/{w}/runs"),
     ("GET", "/~{org}/runs"),
     ("GET", "/~{org}/runs/{r}"),
@@ -667,6 +670,7 @@ async fn every_route_refuses_the_signed_out_and_hides_another_organizations_ids(
         path.replace("{org}", org)
             .replace("{w}", w)
             .replace("{r}", r)
+            .replace("{name}", "CRM_TOKEN")
     };
     let before = snapshot(&app).await;
     for (method, path) in &routes {
@@ -851,10 +855,11 @@ async fn the_list_takes_mongodb_style_filters_and_refuses_bad_ones_by_name() {
     }
 }
 
-/// The scope a route needs: reads and the dry run `read`, sending events `events:write`,
-/// everything else `write`.
+/// The scope a route needs: secrets `admin`, reads and the dry run `read`, sending events
+/// `events:write`, everything else `write`.
 fn needs(method: &str, path: &str) -> Scope {
     match (method, path) {
+        (_, p) if p.starts_with("/~{org}/secrets") => Scope::Admin,
         ("POST", "/~{org}/events") => Scope::EventsWrite,
         ("GET", _) | ("POST", "/~{org}/workflows/{w}/preview") => Scope::Read,
         _ => Scope::Write,
@@ -892,7 +897,8 @@ async fn on_every_route_a_key_without_the_scope_and_a_viewer_are_refused_and_cha
         let concrete = path
             .replace("{org}", "acme")
             .replace("{w}", made[0].id.as_str())
-            .replace("{r}", &run);
+            .replace("{r}", &run)
+            .replace("{name}", "CRM_TOKEN");
         let method: Method = method.parse().expect("method");
         let body = Some(json!({"type": "Deal.won"}));
         for (scope, key) in &keys {

@@ -242,3 +242,117 @@ async fn an_admin_sets_the_threshold_and_time_zone_and_nobody_else_can() {
     .expect("settings");
     assert_eq!(after.settings.threshold, 0.25, "nobody else changed it");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_sets_a_secret_on_the_page_and_over_rest_and_its_value_never_comes_back() {
+    const VALUE: &str = "sk_live_PageAndRestValue42";
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let cookie = app.sign_in(&admin).await;
+    let settings = "http://switchyard.test/o/acme/settings";
+
+    // A mistake comes back named, with the name and hosts as typed, and never the value.
+    let bad = app
+        .post_form(
+            Some(&cookie),
+            "set_secret",
+            &[
+                ("org", "acme"),
+                ("name", "crm token"),
+                ("value", VALUE),
+                ("hosts", "crm.example.com"),
+            ],
+            settings,
+        )
+        .await;
+    let back = bad.location.clone().expect("back to the page");
+    let page = app.get(Some(&cookie), &back).await;
+    assert!(
+        page.body.contains("A secret&#x27;s name is capitals")
+            || page.body.contains("A secret's name is capitals"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("crm token"), "the name as typed");
+    assert!(!page.body.contains(VALUE), "the value is not sent back");
+
+    // Set from the page (a plain form): listed by name and hosts, never the value.
+    let set = app
+        .post_form(
+            Some(&cookie),
+            "set_secret",
+            &[
+                ("org", "acme"),
+                ("name", "CRM_TOKEN"),
+                ("value", VALUE),
+                ("hosts", "crm.example.com"),
+            ],
+            settings,
+        )
+        .await;
+    assert_eq!(set.status, axum::http::StatusCode::FOUND, "{}", set.body);
+    let page = app.get(Some(&cookie), "/o/acme/settings").await;
+    assert!(page.body.contains("CRM_TOKEN") && page.body.contains("crm.example.com"));
+    assert!(!page.body.contains(VALUE));
+
+    // An Editor sees no secret.
+    let editor = app.member("acme", Role::Editor).await;
+    let editor = app.sign_in(&editor).await;
+    let theirs = app.get(Some(&editor), "/o/acme/settings").await;
+    assert!(
+        theirs
+            .body
+            .contains("Only Admins of this organization see and set its secrets.")
+    );
+    assert!(!theirs.body.contains("CRM_TOKEN"));
+
+    // Over REST with an admin key: set another, list both, never a value.
+    let key = crate::ingest::key(&app, "acme").await;
+    let rest = |method: &str, path: &str, body: Option<serde_json::Value>, key: &str| {
+        axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "switchyard.test")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {key}"))
+            .body(axum::body::Body::from(
+                body.map(|b| b.to_string()).unwrap_or_default(),
+            ))
+            .expect("request")
+    };
+    let put = app
+        .send(rest(
+            "PUT",
+            "/~acme/secrets/API_KEY",
+            Some(serde_json::json!({"value": VALUE, "hosts": ["api.example.com"]})),
+            &key,
+        ))
+        .await;
+    assert_eq!(put.status, axum::http::StatusCode::OK, "{}", put.body);
+    assert!(!put.body.contains(VALUE));
+    let listed = app.send(rest("GET", "/~acme/secrets", None, &key)).await;
+    let names: Vec<String> = serde_json::from_str::<serde_json::Value>(&listed.body).expect("json")
+        ["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(names, ["API_KEY", "CRM_TOKEN"]);
+    assert!(!listed.body.contains(VALUE));
+
+    // Another organization's admin key: acme's secret looks like a missing one.
+    let globex = crate::ingest::key(&app, "globex").await;
+    let theirs = app
+        .send(rest("DELETE", "/~globex/secrets/CRM_TOKEN", None, &globex))
+        .await;
+    let missing = app
+        .send(rest("DELETE", "/~globex/secrets/NO_SUCH", None, &globex))
+        .await;
+    assert_eq!(theirs.status, axum::http::StatusCode::NOT_FOUND);
+    assert_eq!(theirs.body, missing.body);
+    let deleted = app
+        .send(rest("DELETE", "/~acme/secrets/CRM_TOKEN", None, &key))
+        .await;
+    assert_eq!(deleted.status, axum::http::StatusCode::NO_CONTENT);
+}

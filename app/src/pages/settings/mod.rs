@@ -1,8 +1,9 @@
-//! `/o/{org}/settings`: the dashboard's preferences, the members (`members`) and the API keys
-//! (`keys`).
+//! `/o/{org}/settings`: the dashboard's preferences, the members (`members`), the API keys
+//! (`keys`) and the secrets (`secrets`).
 
 mod keys;
 mod members;
+mod secrets;
 
 use crate::components::field::TextField;
 use crate::components::layout::org_param;
@@ -31,12 +32,14 @@ pub fn Settings() -> impl IntoView {
             {move || {
                 let confirm = query.read().get("revoke");
                 let removing = query.read().get("remove");
+                let deleting = query.read().get("delete_secret");
                 Suspend::new(async move {
                     match data.await {
                         Ok(view) => view! {
                             <Preferences view=view.clone() save=prefs />
                             <Members view=view.clone() team removing />
-                            <SettingsBody view create revoke confirm />
+                            <SettingsBody view=view.clone() create revoke confirm />
+                            <secrets::Secrets view confirm=deleting />
                         }.into_any(),
                         Err(err) => crate::pages::error_view(err),
                     }
