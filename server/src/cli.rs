@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `work`, `migrate`, `create-org`, `seed-demo`, `help`.
 
 use crate::config::Config;
+pub use crate::secrets_cli::rotate_secrets;
 use anyhow::{Context, bail};
 use app::state::AppState;
 use switchyard::hooks::Hooks;
@@ -39,6 +40,8 @@ USAGE
   switchyard restore FILE   restore FILE into the empty database at DATABASE_URL
   switchyard secrets new-key
                             print a new random key for SWITCHYARD_SECRETS_KEY
+  switchyard secrets rotate re-seal the secrets sealed with SWITCHYARD_SECRETS_OLD_KEY
+                            with SWITCHYARD_SECRETS_KEY
   switchyard openapi        print the REST API's OpenAPI 3.1 document (as /api/openapi.json)
   switchyard help           show this text
 
@@ -118,6 +121,16 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         "secrets" => match rest {
             [sub] if sub == "new-key" => {
                 println!("{}", switchyard::secrets::SecretsKey::new_text());
+                Ok(())
+            }
+            [sub] if sub == "rotate" => {
+                let config = Config::from_env()?;
+                let old = std::env::var("SWITCHYARD_SECRETS_OLD_KEY").context(
+                    "set SWITCHYARD_SECRETS_OLD_KEY to the key the secrets are sealed with now",
+                )?;
+                let said =
+                    rotate_secrets(&config.database_url, &old, config.secrets_key.as_ref()).await?;
+                println!("{said}");
                 Ok(())
             }
             _ => bail!("`switchyard secrets` takes `new-key`; see `switchyard help`"),

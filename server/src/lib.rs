@@ -12,6 +12,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod rest;
 pub mod routes;
+pub mod secrets_cli;
 pub mod security;
 pub mod serve;
 pub mod session_store;

@@ -109,3 +109,54 @@ pub async fn delete(conn: &mut Conn, org: &OrgId, name: &str) -> QueryResult<boo
     .map(|n| n > 0)
     .map_err(Into::into)
 }
+
+/// Every organization's secrets sealed with the key `key_id`, locked for the rest of the
+/// transaction: what a rotation re-seals.
+pub async fn sealed_with(
+    conn: &mut Conn,
+    key_id: &str,
+) -> QueryResult<Vec<(OrgId, String, Sealed)>> {
+    type Row = (OrgId, String, Vec<u8>, Vec<u8>, Vec<String>);
+    let rows: Vec<Row> = secrets::table
+        .filter(secrets::key_id.eq(key_id))
+        .select((
+            secrets::org_id,
+            secrets::name,
+            secrets::nonce,
+            secrets::ciphertext,
+            secrets::hosts,
+        ))
+        .for_update()
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(org, name, nonce, ciphertext, hosts)| {
+            let sealed = Sealed {
+                nonce,
+                ciphertext,
+                key_id: key_id.to_owned(),
+                hosts,
+            };
+            (org, name, sealed)
+        })
+        .collect())
+}
+
+/// Replaces a secret's sealed value and key, keeping who set it and when.
+pub async fn reseal(conn: &mut Conn, org: &OrgId, name: &str, sealed: &Sealed) -> QueryResult<()> {
+    diesel::update(
+        secrets::table
+            .filter(secrets::org_id.eq(org.sql()))
+            .filter(secrets::name.eq(name)),
+    )
+    .set((
+        secrets::nonce.eq(&sealed.nonce),
+        secrets::ciphertext.eq(&sealed.ciphertext),
+        secrets::key_id.eq(&sealed.key_id),
+    ))
+    .execute(conn)
+    .await
+    .map(drop)
+    .map_err(Into::into)
+}

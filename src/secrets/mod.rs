@@ -122,6 +122,39 @@ pub async fn reveal(
     Ok(Some((opened, sealed.hosts)))
 }
 
+/// Re-seals with `new` every organization's secrets sealed with `old`, in one transaction (the
+/// operator's `switchyard secrets rotate`); how many. One that `old` cannot open stops it and
+/// changes nothing.
+pub async fn rotate(conn: &mut Conn, old: &SecretsKey, new: &SecretsKey) -> DomainResult<usize> {
+    conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
+        crate::store_error::domain(async {
+            let sealed = repo::secret::sealed_with(conn, old.id()).await?;
+            for (org, name, s) in &sealed {
+                let context = context(org, name);
+                let value = old
+                    .open(&context, &s.nonce, &s.ciphertext)
+                    .ok_or_else(|| {
+                        DomainError::Refused(format!(
+                            "The secret {name} of {org} does not open with the old key: nothing was changed."
+                        ))
+                    })?;
+                let (nonce, ciphertext) = new.seal(&context, &value);
+                let resealed = Sealed {
+                    nonce,
+                    ciphertext,
+                    key_id: new.id().to_owned(),
+                    hosts: s.hosts.clone(),
+                };
+                repo::secret::reseal(conn, org, name, &resealed).await?;
+            }
+            Ok(sealed.len())
+        })
+        .await
+    })
+    .await
+    .map_err(Into::into)
+}
+
 async fn record(
     conn: &mut Conn,
     actor: &impl Actor,

@@ -198,3 +198,37 @@ async fn only_admins_touch_secrets_and_another_organization_finds_none() {
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["name", "value", "hosts"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotation_reseals_every_organizations_secrets_with_the_new_key() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let acme = member(&mut conn, "acme", Role::Admin).await;
+    let globex = member(&mut conn, "globex", Role::Admin).await;
+    let old = SecretsKey::parse(&SecretsKey::new_text()).expect("key");
+    let new = SecretsKey::parse(&SecretsKey::new_text()).expect("key");
+    for admin in [&acme, &globex] {
+        secrets::set(&mut conn, Some(&old), admin, &input("CRM_TOKEN"))
+            .await
+            .expect("set");
+    }
+    assert_eq!(secrets::rotate(&mut conn, &old, &new).await, Ok(2));
+    for admin in [&acme, &globex] {
+        let opened = secrets::reveal(&mut conn, Some(&new), &admin.org.id, "CRM_TOKEN")
+            .await
+            .expect("opens with the new key")
+            .expect("there");
+        assert_eq!(opened.0, VALUE);
+        assert!(
+            secrets::reveal(&mut conn, Some(&old), &admin.org.id, "CRM_TOKEN")
+                .await
+                .is_err()
+        );
+    }
+    assert_eq!(
+        secrets::rotate(&mut conn, &old, &new).await,
+        Ok(0),
+        "nothing left to do"
+    );
+    assert_eq!(occurrences(&mut conn, VALUE).await, 0);
+}

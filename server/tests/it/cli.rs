@@ -178,3 +178,46 @@ async fn create_api_key_prints_a_key_that_opens_its_organization() {
         "--scopes: “owner” is not a scope: choose events:write, read, write or admin"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_rotate_reseals_with_the_new_key_and_says_so() {
+    use switchyard::secrets::{self, SecretsKey};
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let old_text = SecretsKey::new_text();
+    let old = SecretsKey::parse(&old_text).expect("key");
+    let new = SecretsKey::parse(&SecretsKey::new_text()).expect("key");
+    let mut conn = app.db.conn().await;
+    let input = switchyard::secret::SecretInput {
+        name: "CRM_TOKEN".into(),
+        value: "rotate-me".into(),
+        hosts: "crm.example.com".into(),
+    };
+    secrets::set(&mut conn, Some(&old), &admin, &input)
+        .await
+        .expect("set");
+    let said = server::cli::rotate_secrets(&app.db.url, &old_text, Some(&new))
+        .await
+        .expect("rotated");
+    assert!(said.starts_with("Re-sealed 1 secret(s)"), "{said}");
+    let opened = secrets::reveal(&mut conn, Some(&new), &admin.org.id, "CRM_TOKEN")
+        .await
+        .expect("opens")
+        .expect("there");
+    assert_eq!(opened.0, "rotate-me");
+    let again = server::cli::rotate_secrets(&app.db.url, &old_text, Some(&new))
+        .await
+        .expect("nothing to do");
+    assert!(
+        again.starts_with("No secret is sealed with the old key"),
+        "{again}"
+    );
+    let bad = server::cli::rotate_secrets(&app.db.url, "not a key", Some(&new)).await;
+    assert!(bad.is_err());
+    let none = server::cli::rotate_secrets(&app.db.url, &old_text, None).await;
+    assert!(
+        none.expect_err("no new key")
+            .to_string()
+            .contains("SWITCHYARD_SECRETS_KEY")
+    );
+}
