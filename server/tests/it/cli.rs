@@ -214,6 +214,13 @@ async fn secrets_rotate_reseals_with_the_new_key_and_says_so() {
     );
     let bad = server::cli::rotate_secrets(&app.db.url, "not a key", Some(&new)).await;
     assert!(bad.is_err());
+    let same = server::cli::rotate_secrets(&app.db.url, &old_text, Some(&old)).await;
+    assert!(
+        same.expect_err("the same key")
+            .to_string()
+            .contains("the same"),
+        "the same key twice is refused"
+    );
     let none = server::cli::rotate_secrets(&app.db.url, &old_text, None).await;
     assert!(
         none.expect_err("no new key")
