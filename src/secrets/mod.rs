@@ -5,6 +5,7 @@
 //! events only Admins read, which never hold the value.
 
 pub mod key;
+pub mod mask;
 
 pub use key::SecretsKey;
 
