@@ -19,6 +19,35 @@ pub struct SampleField {
     pub value: String,
 }
 
+/// Where a sample form starts, and the sentence that says so: the latest real event of
+/// `trigger_event` when one arrived, else `examples()` (made up from what the steps read).
+pub fn starting(
+    trigger_event: &str,
+    latest: Option<&Value>,
+    examples: impl FnOnce() -> Value,
+) -> (Value, String) {
+    let trigger = trigger_event.trim();
+    match latest {
+        Some(data) => (
+            data.clone(),
+            format!(
+                "These fields come from the latest {trigger} event that arrived: change what you like."
+            ),
+        ),
+        None if trigger.is_empty() => (
+            examples(),
+            "No trigger event is chosen yet: these are examples to change to real values."
+                .to_owned(),
+        ),
+        None => (
+            examples(),
+            format!(
+                "No {trigger} event has arrived yet: these are examples made up from what the steps read, to change to real values."
+            ),
+        ),
+    }
+}
+
 /// The fields of `data` (an object), in order: each scalar at its path; a list, an empty
 /// object or anything deeper as JSON text at its own.
 pub fn fields_of(data: &Value) -> Vec<SampleField> {
@@ -111,6 +140,22 @@ pub fn posted(text: &str, fields: &[SampleField]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_starts_from_the_latest_real_event_and_says_so() {
+        let latest = serde_json::json!({"name": "Acme"});
+        let (data, said) = starting("Deal.won", Some(&latest), || unreachable!());
+        assert_eq!(data, latest);
+        assert!(said.starts_with("These fields come from the latest Deal.won event"));
+        let (data, said) = starting("Deal.won", None, || serde_json::json!({"name": "Example"}));
+        assert_eq!(data["name"], "Example");
+        assert!(said.starts_with("No Deal.won event has arrived yet"));
+        assert!(
+            starting(" ", None, || Value::Null)
+                .1
+                .starts_with("No trigger event is chosen")
+        );
+    }
     use serde_json::json;
 
     #[test]

@@ -29,13 +29,22 @@ pub async fn choices(
     let received = repo::event::types(conn, org, 200).await?;
     let workflows = repo::workflow::definitions(conn, org, 500).await?;
     let fields = repo::thing::fields(conn, org).await?;
-    let private = crate::workflow::is_private_event(&trigger);
-    let latest = if crate::workflow::is_event_type(&trigger) && !private {
-        repo::event::latest_data(conn, org, &trigger, EVENTS_READ).await?
-    } else {
-        Vec::new()
-    };
+    let latest = real_samples(conn, org, &trigger, EVENTS_READ).await?;
     Ok(EditorChoices::assemble(
         received, &workflows, fields, &trigger, latest,
     ))
+}
+
+/// The data of the newest `limit` events of `trigger` that arrived, newest first: what sample
+/// forms start from. Events only Admins may read never serve as samples.
+pub(crate) async fn real_samples(
+    conn: &mut Conn,
+    org: &crate::id::OrgId,
+    trigger: &str,
+    limit: i64,
+) -> crate::store_error::QueryResult<Vec<serde_json::Value>> {
+    if !crate::workflow::is_event_type(trigger) || crate::workflow::is_private_event(trigger) {
+        return Ok(Vec::new());
+    }
+    repo::event::latest_data(conn, org, trigger, limit).await
 }

@@ -149,21 +149,13 @@ fn TriggerForm(
     let preview = ServerAction::<PreviewTrigger>::new();
     let query = use_query_map();
     let asked = query.read_untracked().get("sample");
-    // The latest real event of its type, else examples made up from what the steps read.
-    let origin = match &latest {
-        Some(_) => format!(
-            "These fields come from the latest {} event that arrived: change what you like.",
-            workflow.trigger_event
-        ),
-        None => format!(
-            "No {} event has arrived yet: these are examples to change to real values.",
-            workflow.trigger_event
-        ),
-    };
-    let sample = asked.clone().unwrap_or_else(|| {
-        let data = latest.unwrap_or_else(|| workflow.sample_data());
-        serde_json::to_string_pretty(&data).unwrap_or_default()
-    });
+    let (data, origin) =
+        switchyard_model::sample::starting(&workflow.trigger_event, latest.as_ref(), || {
+            workflow.sample_data()
+        });
+    let sample = asked
+        .clone()
+        .unwrap_or_else(|| serde_json::to_string_pretty(&data).unwrap_or_default());
     let error = move || {
         [trigger.value(), preview.value()]
             .into_iter()

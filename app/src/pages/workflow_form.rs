@@ -188,19 +188,20 @@ fn WorkflowForm(
             pretty(&f.sample),
             "The event of the run you are fixing.".to_owned(),
         )
-    } else if let Some(latest) = &choices.latest {
-        (
-            pretty(latest),
-            format!("The latest {} event that arrived.", input.trigger_event),
-        )
     } else {
-        // No real event yet: an example made up from what the steps read.
-        let expressions = input
-            .steps
-            .iter()
-            .flat_map(|s| s.mapping.iter().map(|r| r.expr.as_str()));
-        let example = switchyard_model::mapping::sample_data(&input.trigger_event, expressions);
-        (pretty(&example), "No such event has arrived yet: these are examples made up from what the steps read, to change to real values.".to_owned())
+        let examples = || {
+            let expressions = input
+                .steps
+                .iter()
+                .flat_map(|s| s.mapping.iter().map(|r| r.expr.as_str()));
+            switchyard_model::mapping::sample_data(&input.trigger_event, expressions)
+        };
+        let (data, origin) = switchyard_model::sample::starting(
+            &input.trigger_event,
+            choices.latest.as_ref(),
+            examples,
+        );
+        (pretty(&data), origin)
     };
     let sample_error = errors.as_ref().and_then(|e| e.field("sample"));
     let trigger = input.trigger_event.clone();
