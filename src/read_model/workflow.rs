@@ -65,13 +65,10 @@ pub async fn overview(
     crate::access::read(actor)?;
     let org = &actor.org().id;
     let workflow = repo::workflow::get(conn, org, id).await?;
-    let mut events = repo::event::for_subject(conn, org, id.as_str(), RECENT_EVENTS).await?;
-    // What hooks recorded after a verb repeats what the verb's own event says; their alert
-    // is news of its own.
-    events.retain(|e| {
-        e.source != crate::entity::EventSource::Hook
-            || e.event_type == crate::hooks::HIGH_FAILURE_RATE
-    });
+    // The failure-rate alert is the one hook event that is news of its own.
+    let hook_kept = crate::hooks::HIGH_FAILURE_RATE;
+    let events =
+        repo::event::activity(conn, org, id.as_str(), Some(hook_kept), RECENT_EVENTS).await?;
     let actors: Vec<&str> = events.iter().filter_map(|e| e.actor.as_deref()).collect();
     let names = repo::org::actor_names(conn, org, &actors).await?;
     let activity = events
@@ -82,13 +79,9 @@ pub async fn overview(
         })
         .collect();
     let (runs, _) = repo::run::history(conn, org, id, None, None, RECENT_RUNS).await?;
-    let latest_event = if crate::workflow::is_private_event(&workflow.trigger_event) {
-        None
-    } else {
-        repo::event::latest_data(conn, org, &workflow.trigger_event, 1)
-            .await?
-            .pop()
-    };
+    let latest_event = super::editor::real_samples(conn, org, &workflow.trigger_event, 1)
+        .await?
+        .pop();
     Ok(Overview {
         latest_event,
         verbs: crate::verbs::allowed(actor, &workflow),

@@ -184,9 +184,33 @@ pub async fn for_subject(
     subject: &str,
     limit: i64,
 ) -> QueryResult<Vec<Event>> {
-    let rows: Vec<Row> = events::table
+    activity(conn, org, subject, None, limit).await
+}
+
+/// What hooks record: left out of a subject's activity but for the one type kept.
+const HOOKS: [EventSource; 1] = [EventSource::Hook];
+
+/// The newest events about one subject, newest first; with `hooks_but`, without what hooks
+/// recorded (it repeats what the verb's own event says) except events of that type.
+pub async fn activity(
+    conn: &mut Conn,
+    org: &OrgId,
+    subject: &str,
+    hooks_but: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let mut q = events::table
         .filter(events::org_id.eq(org.sql()))
         .filter(events::subject.eq(subject))
+        .into_boxed();
+    if let Some(kept) = hooks_but {
+        q = q.filter(
+            events::source
+                .ne_all(crate::sql_text::all(&HOOKS))
+                .or(events::type_.eq(kept.to_owned())),
+        );
+    }
+    let rows: Vec<Row> = q
         .order(events::seq.desc())
         .limit(limit)
         .select(columns())
