@@ -15,8 +15,6 @@ pub struct SettingsView {
     pub new_key: Option<(String, String)>,
     /// What an invitation did a moment ago, with its link (shown this once).
     pub invited: Option<(switchyard_model::team::Invited, String)>,
-    /// The organization's secrets, for Admins (never their values).
-    pub secrets: Option<Vec<switchyard_model::secret::SecretSummary>>,
     /// Whether this server keeps secrets at all (its operator gave it a key).
     pub keeps_secrets: bool,
 }
@@ -33,16 +31,11 @@ pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
     // A secret waits in the session until it has been shown once.
     let new_key = crate::state::take_once(&new_key_slot(&org)).await?;
     let invited = crate::state::take_once(&crate::server_fns::members::invited_slot(&org)).await?;
-    let secrets = match member.role.may_administer() {
-        true => Some(switchyard::secrets::list(&mut conn, &member).await?),
-        false => None,
-    };
     Ok(SettingsView {
         member,
         settings,
         new_key,
         invited,
-        secrets,
         keeps_secrets: crate::state::state()?.secrets_key.is_some(),
     })
 }

@@ -10,6 +10,8 @@ pub struct Settings {
     pub keys: Option<Vec<ApiKey>>,
     /// The members with what Admins manage, and pending invitations (`None` for others).
     pub team: Option<crate::team::Team>,
+    /// The secrets by name, never their values (`None` for all but Admins).
+    pub secrets: Option<Vec<crate::secret::SecretSummary>>,
     /// The dashboard's failure threshold (a rate) and the charts' time zone.
     pub threshold: f64,
     pub time_zone: String,

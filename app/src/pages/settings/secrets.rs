@@ -11,7 +11,7 @@ use switchyard_model::secret::SecretSummary;
 #[component]
 pub(super) fn Secrets(view: SettingsView, confirm: Option<String>) -> impl IntoView {
     let org = view.member.org.slug.clone();
-    let Some(secrets) = view.secrets else {
+    let Some(secrets) = view.settings.secrets else {
         return view! {
             <section id="secrets" aria-labelledby="secrets-title">
                 <h2 id="secrets-title">"Secrets"</h2>
