@@ -356,3 +356,36 @@ async fn an_admin_sets_a_secret_on_the_page_and_over_rest_and_its_value_never_co
         .await;
     assert_eq!(deleted.status, axum::http::StatusCode::NO_CONTENT);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_show_times_in_the_organizations_time_zone_with_the_exact_time_on_hover() {
+    let app = TestApp::new().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let workflow = app.workflow(&admin, "Onboarding", 1).await;
+    let cookie = app.sign_in(&admin).await;
+    let page = format!("/o/acme/workflows/{}", workflow.id);
+    let before = app.get(Some(&cookie), &page).await;
+    assert!(before.body.contains("<time datetime="), "{}", before.body);
+    assert!(before.body.contains(" UTC (UTC+00:00)"), "{}", before.body);
+
+    let saved = app
+        .call(
+            Some(&cookie),
+            "save_preferences",
+            &[
+                ("org", "acme"),
+                ("failure_threshold", "10"),
+                ("time_zone", "Europe/Paris"),
+            ],
+        )
+        .await;
+    assert!(saved.status.is_success(), "{}", saved.body);
+    let after = app.get(Some(&cookie), &page).await;
+    // The hover names the zone and its offset on that day (+01:00 in winter, +02:00 in summer).
+    assert!(
+        after.body.contains(" Europe/Paris (UTC+0"),
+        "{}",
+        after.body
+    );
+    assert!(!after.body.contains(" UTC (UTC+00:00)"), "{}", after.body);
+}

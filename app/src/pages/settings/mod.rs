@@ -77,10 +77,10 @@ fn Preferences(view: SettingsView, save: ServerAction<SavePreferences>) -> impl 
                 <input type="hidden" name="org" value=view.member.org.slug.clone() />
                 <div class="grid two">
                     <TextField id="failure_threshold" name="failure_threshold" label="Failure threshold (%)" value=percent
-                        hint="A workflow that fails more than this share of its runs needs attention, and raises the workflow.high_failure_rate alert."
+                        hint="A workflow that fails more than this share of its runs needs attention, and raises an alert on the dashboard."
                         error=error("failureThreshold") />
                     <TextField id="time_zone" name="time_zone" label="Time zone" value=zone
-                        hint="The charts' dates read in it: UTC, Europe/Paris, America/New_York…"
+                        hint="Every date on these pages reads in it: UTC, Europe/Paris, America/New_York…"
                         error=error("timeZone") />
                 </div>
                 <button type="submit" class="primary">"Save"</button>
