@@ -3,9 +3,14 @@
 //! the run page, the form and the workflow page all read these types, never the JSON text.
 //! Compiles for wasm too.
 
+mod request;
 pub mod retry;
 mod step;
 
+pub use request::{
+    Auth, Body, HTTP_ACTION, Method, Request, SECRET_ROOT, Success, TIMEOUT_DEFAULT_MS,
+    TIMEOUT_MAX_MS, secret_names,
+};
 pub use retry::{Backoff, RetryPolicy};
 pub use step::{Condition, Fallback, Mapping, Step, Steps};
 

@@ -12,6 +12,9 @@ pub struct Step {
     pub action: String,
     #[serde(default)]
     pub mapping: Mapping,
+    /// What an `HTTP.request` step sends; none for other actions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<super::Request>,
     /// A label for people; the action stands in when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -33,8 +36,13 @@ impl Step {
     /// Every expression of the step: its mapping, its condition, its fallback's mapping.
     pub fn expressions(&self) -> impl Iterator<Item = &str> {
         let fallback = self.fallback.iter().flat_map(|f| f.mapping.expressions());
+        let request = self
+            .request
+            .iter()
+            .flat_map(|r| r.secret_expressions().chain(r.body_expressions()));
         self.mapping
             .expressions()
+            .chain(request)
             .chain(self.condition.iter().map(|c| c.0.as_str()))
             .chain(fallback)
     }
@@ -144,6 +152,7 @@ mod tests {
                 ("contact".into(), "deal.contact".into()),
             ]),
             name: Some("Create customer".into()),
+            request: None,
             condition: Some(Condition("deal.amount > 1000".into())),
             fallback: Some(Fallback {
                 action: "Task.create".into(),

@@ -144,6 +144,16 @@ impl Expr {
     }
 }
 
+/// The paths `source` reads under `root`, as segment lists (`secret.CRM_TOKEN` gives
+/// `[["CRM_TOKEN"]]` under `secret`); none when it cannot be read.
+pub fn paths_read(source: &str, root: &str) -> Vec<Vec<String>> {
+    let mut paths = Vec::new();
+    if let Ok(expr) = parse_any_root(source) {
+        expr.paths_under(root, &mut paths);
+    }
+    paths
+}
+
 /// An example of the trigger event's data, built from the paths the steps read under the
 /// trigger's root (`deal.contact.name` gives `{"contact": {"name": "Example name"}}`).
 pub fn sample_data<'a>(

@@ -30,6 +30,9 @@ pub struct StepInput {
     pub fallback_action: String,
     #[serde(default)]
     pub fallback_mapping: Vec<MappingRow>,
+    /// What the step sends, when its action is `HTTP.request`.
+    #[serde(default)]
+    pub request: super::RequestInput,
 }
 
 /// The retry policy as a form edits it.
@@ -88,6 +91,11 @@ impl From<&Step> for StepInput {
             mapping: rows(&step.mapping),
             fallback_action: fallback.action,
             fallback_mapping: rows(&fallback.mapping),
+            request: step
+                .request
+                .as_ref()
+                .map(super::RequestInput::from)
+                .unwrap_or_default(),
         }
     }
 }
@@ -135,6 +143,7 @@ impl StepInput {
             && self.fallback_action.trim().is_empty()
             && self.mapping.iter().all(MappingRow::is_blank)
             && self.fallback_mapping.iter().all(MappingRow::is_blank)
+            && self.request.is_blank()
     }
 }
 

@@ -3,11 +3,13 @@
 //! names its field and says what is expected.
 
 mod input;
+mod request_input;
 pub mod resource;
 mod validate;
 
 pub use crate::definition::ErrorHandling;
 pub use input::{MappingRow, RetryInput, StepInput, WorkflowInput};
+pub use request_input::RequestInput;
 
 use crate::definition::{RetryPolicy, Steps, from_json_or_text};
 use serde::{Deserialize, Serialize};

@@ -235,3 +235,87 @@ fn stored_fields_read_back_from_a_first_version_snapshot() {
     assert_eq!(read.steps, fields.steps);
     assert_eq!(read.retry_policy.map(|p| p.max_attempts), Some(2));
 }
+
+fn row(field: &str, expr: &str) -> MappingRow {
+    MappingRow {
+        field: field.into(),
+        expr: expr.into(),
+    }
+}
+
+fn http_step(request: RequestInput) -> WorkflowInput {
+    let mut input = onboarding();
+    input.steps = vec![StepInput {
+        action: "HTTP.request".into(),
+        request,
+        ..Default::default()
+    }];
+    input
+}
+
+#[test]
+fn an_http_request_is_built_from_the_form_and_round_trips() {
+    let request = RequestInput {
+        method: "post".into(),
+        url: "\"https://crm.example/customers/\" + deal.id".into(),
+        query: vec![row("page", "1"), row("", "")],
+        headers: vec![row("X-Key", "\"k \" + secret.CRM_KEY")],
+        body_kind: "json".into(),
+        body: vec![row("name", "deal.name")],
+        auth_kind: "bearer".into(),
+        auth_secret: "CRM_TOKEN".into(),
+        success: "200, 201".into(),
+        timeout: "10 s".into(),
+        ..Default::default()
+    };
+    let fields = http_step(request).validate().expect("valid");
+    let stored = fields.steps[0].request.clone().expect("a request");
+    assert_eq!(stored.method, crate::definition::Method::Post);
+    assert_eq!(stored.timeout_ms, Some(10_000));
+    assert_eq!(stored.secrets(), ["CRM_TOKEN", "CRM_KEY"]);
+    let again = WorkflowInput::from_fields(&fields);
+    assert_eq!(again.validate().expect("valid again"), fields);
+    assert_eq!(again.steps[0].request.timeout, "10 s");
+    assert_eq!(again.steps[0].request.success, "200, 201");
+}
+
+#[test]
+fn a_bad_http_request_names_every_field_in_error() {
+    let request = RequestInput {
+        method: "TRACE".into(),
+        url: "\"ftp://files.example\"".into(),
+        headers: vec![row("Host", "\"x\""), row("bad name", "\"x\"")],
+        body_kind: "json".into(),
+        // The body may not read secrets: only the URL, query and headers may.
+        body: vec![row("token", "secret.CRM_TOKEN")],
+        auth_kind: "header".into(),
+        auth_secret: "crm token".into(),
+        success: "3xx".into(),
+        timeout: "10 min".into(),
+        ..Default::default()
+    };
+    let fields = fields_in_error(&http_step(request));
+    for field in [
+        "steps.0.request.method",
+        "steps.0.request.url",
+        "steps.0.request.headers.0.field",
+        "steps.0.request.headers.1.field",
+        "steps.0.request.body.0.expr",
+        "steps.0.request.authSecret",
+        "steps.0.request.authHeader",
+        "steps.0.request.success",
+        "steps.0.request.timeout",
+    ] {
+        assert!(fields.contains(&field.to_owned()), "{field} in {fields:?}");
+    }
+    let with_user = RequestInput {
+        url: "\"https://ops:pw@crm.example/\"".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        fields_in_error(&http_step(with_user)),
+        ["steps.0.request.url"]
+    );
+    let missing = fields_in_error(&http_step(RequestInput::default()));
+    assert_eq!(missing, ["steps.0.request.url"]);
+}

@@ -311,6 +311,14 @@ fn validate_step(
     } else if let Some(problem) = server_action(action, &step.mapping) {
         errors.push(FieldError::new(format!("{key}.action"), problem));
     }
+    let http = action == crate::definition::HTTP_ACTION;
+    let request = http.then(|| step.request.validate(index, roots, errors));
+    if http && step.mapping.iter().any(|r| !r.is_blank()) {
+        errors.push(FieldError::new(
+            format!("{key}.mapping"),
+            "An HTTP request fills no fields: put them in its body",
+        ));
+    }
     let mapping = validate_mapping(&step.mapping, index, ("mapping", "a step"), roots, errors);
     let condition = Some(step.condition.trim()).filter(|c| !c.is_empty());
     if let Some(condition) = condition
@@ -345,6 +353,7 @@ fn validate_step(
     Step {
         action: action.to_owned(),
         mapping,
+        request,
         name: Some(step.name.trim().to_owned()).filter(|n| !n.is_empty()),
         condition: condition.map(|c| Condition(c.to_owned())),
         fallback,
