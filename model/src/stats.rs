@@ -214,9 +214,22 @@ impl Tally {
     }
 }
 
+/// An HTTP step's error about an answer it got ("… (HTTP.request): crm.example answered 503
+/// Service Unavailable: …") by its host and status alone, whatever the body said: "the CRM
+/// answers 503" is one failure group.
+fn http_fingerprint(error: &str) -> Option<String> {
+    let (_, rest) = error.split_once(&format!("({}): ", crate::definition::HTTP_ACTION))?;
+    let (host, after) = rest.split_once(" answered ")?;
+    let status = after.get(..3).filter(|s| s.bytes().all(|b| b.is_ascii_digit()))?;
+    (!host.contains(' ')).then(|| format!("HTTP {host} answered {status}"))
+}
+
 /// A failed run's error with what differs from one run to the next taken out: quoted values,
 /// ids (`customer_a1B2c3D4`) and numbers. Errors equal once so reduced are one failure group.
 pub fn fingerprint(error: &str) -> String {
+    if let Some(answered) = http_fingerprint(error) {
+        return answered;
+    }
     let mut out = String::with_capacity(error.len());
     let mut chars = error.chars().peekable();
     while let Some(c) = chars.next() {
@@ -305,6 +318,17 @@ mod tests {
             fingerprint(r#"The field type must be an event type like Deal.won, not "deal won""#),
             fingerprint(r#"The field type must be an event type like Deal.won, not "x""#)
         );
+    }
+
+    #[test]
+    fn http_answers_are_grouped_by_host_and_status_whatever_their_body() {
+        let a = "Step 2 (HTTP.request): crm.example answered 503 Service Unavailable: busy";
+        let b = "Step 2 (HTTP.request): crm.example answered 503 Service Unavailable: try later";
+        let c = "Step 2 (HTTP.request): crm.example answered 502 Bad Gateway: busy";
+        let d = "Step 2 (HTTP.request): mail.example answered 503 Service Unavailable: busy";
+        assert_eq!(fingerprint(a), fingerprint(b));
+        assert_ne!(fingerprint(a), fingerprint(c));
+        assert_ne!(fingerprint(a), fingerprint(d));
     }
 
     #[test]

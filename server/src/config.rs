@@ -57,6 +57,12 @@ impl Config {
                 .context("SWITCHYARD_DB_POOL_SIZE must be a whole number")?,
             Err(_) => 10,
         };
+        let secrets_key = match std::env::var(switchyard::secrets::key::ENV) {
+            Ok(text) if !text.trim().is_empty() => Some(
+                switchyard::secrets::SecretsKey::parse(&text).map_err(anyhow::Error::msg)?,
+            ),
+            _ => None,
+        };
         let defaults = crate::workers::WorkerSettings::default();
         let workers = crate::workers::WorkerSettings {
             count: number("SWITCHYARD_WORKERS", defaults.count as u64)? as usize,
@@ -70,6 +76,7 @@ impl Config {
                 defaults.poll.as_millis() as u64,
             )?),
             step_pause: std::time::Duration::from_millis(number("SWITCHYARD_STEP_PAUSE_MS", 0)?),
+            caller: caller_from_env(secrets_key.clone())?,
         };
         if workers.lease < time::Duration::milliseconds(100) {
             anyhow::bail!("SWITCHYARD_LEASE_MS must be at least 100");
@@ -109,14 +116,28 @@ impl Config {
             workers,
             event_committers: (number("SWITCHYARD_EVENT_COMMITTERS", 4)? as usize).max(1),
             housekeeping,
-            secrets_key: match std::env::var(switchyard::secrets::key::ENV) {
-                Ok(text) if !text.trim().is_empty() => Some(
-                    switchyard::secrets::SecretsKey::parse(&text).map_err(anyhow::Error::msg)?,
-                ),
-                _ => None,
-            },
+            secrets_key,
         })
     }
+}
+
+/// How HTTP steps call out: `SWITCHYARD_EGRESS_ALLOW` (hosts and ranges of the operator's own
+/// network a step may reach), `SWITCHYARD_HTTP_PER_ORG` and `SWITCHYARD_HTTP_PER_HOST` (calls
+/// in flight at once), and the secrets key.
+fn caller_from_env(
+    key: Option<switchyard::secrets::SecretsKey>,
+) -> anyhow::Result<switchyard::engine::call::Caller> {
+    let allow = std::env::var("SWITCHYARD_EGRESS_ALLOW").unwrap_or_default();
+    let allowed = switchyard::egress::Allowed::parse(&allow)
+        .map_err(|e| anyhow::anyhow!("SWITCHYARD_EGRESS_ALLOW: {e}"))?;
+    Ok(switchyard::engine::call::Caller {
+        guard: switchyard::egress::Guard::new(allowed).context("the HTTP client")?,
+        key,
+        inflight: switchyard::egress::Inflight::new(
+            number("SWITCHYARD_HTTP_PER_ORG", 8)? as usize,
+            number("SWITCHYARD_HTTP_PER_HOST", 4)? as usize,
+        ),
+    })
 }
 
 /// The origin of `SWITCHYARD_PUBLIC_URL` (`https://switchyard.example`), if it is set.

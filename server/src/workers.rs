@@ -31,6 +31,8 @@ pub struct WorkerSettings {
     pub poll: StdDuration,
     /// A pause after every step, to watch runs move or to test crashes mid-run.
     pub step_pause: StdDuration,
+    /// How HTTP steps call out: the egress allowances, the secrets key, the bounds in flight.
+    pub caller: engine::call::Caller,
 }
 
 impl Default for WorkerSettings {
@@ -41,6 +43,7 @@ impl Default for WorkerSettings {
             lease: Duration::seconds(30),
             poll: StdDuration::from_secs(1),
             step_pause: StdDuration::ZERO,
+            caller: engine::call::Caller::public(),
         }
     }
 }
@@ -113,14 +116,14 @@ pub fn start_counted(
             settings: settings.clone(),
             stop: stop.clone(),
             turn: Turn::default(),
+            wake: wake.clone(),
         };
         liveness.expected.fetch_add(1, Relaxed);
         liveness.running.fetch_add(1, Relaxed);
         let running = Running(liveness.running.clone());
-        let wake = wake.clone();
         tokio::spawn(async move {
             let _running = running;
-            worker.run(wake).await;
+            worker.run().await;
         })
     }));
     tasks
@@ -168,10 +171,12 @@ struct Worker {
     settings: WorkerSettings,
     stop: watch::Receiver<bool>,
     turn: Turn,
+    wake: Arc<Notify>,
 }
 
 impl Worker {
-    async fn run(mut self, wake: Arc<Notify>) {
+    async fn run(mut self) {
+        let wake = self.wake.clone();
         while !self.stopping() {
             // Armed before looking, so a notification sent while busy is not missed.
             let woken = wake.notified();
@@ -289,6 +294,9 @@ impl Worker {
                     );
                 }
                 Ok(Progress::Rescheduled(_) | Progress::Lost) => {}
+                // The step calls out: the call goes on by itself, so the other runs' steps
+                // do not wait for it; the run comes back to a worker once it is recorded.
+                Ok(Progress::Call(call)) => self.call_out(*call, h),
                 // Rolled back to before the step and recorded as a failed try.
                 Err(error) => {
                     tracing::warn!(worker = %self.name, run = %h.claim.run, "the engine failed on a run: {error}");
@@ -296,6 +304,59 @@ impl Worker {
             }
         }
         Ok(going_on)
+    }
+}
+
+impl Worker {
+    /// Makes an HTTP step's call in a task of its own, with no transaction open, records its
+    /// answer fenced by the claim, and hands the run back to be claimed at once.
+    fn call_out(&self, call: engine::call::Call, held: Held) {
+        let (pool, name, wake) = (self.pool.clone(), self.name.clone(), self.wake.clone());
+        let (caller, lease) = (self.settings.caller.clone(), self.settings.lease);
+        tokio::spawn(async move {
+            let recorded = async {
+                use engine::call::{self as http, Sent};
+                let clock = OffsetDateTime::now_utc;
+                // A connection only to open the secrets and to record: none is held during
+                // the call.
+                let opened = http::open(&mut *pool.get().await?, &caller, &call).await;
+                let sent = match opened {
+                    Ok(opened) => http::send_opened(&caller, &call, opened).await,
+                    Err(sent) => sent,
+                };
+                let mut conn = pool.get().await?;
+                let progress = match sent {
+                    Sent::Busy => engine::set_aside(&mut conn, &name, &call.claim, clock()).await,
+                    Sent::Answered(answered) => {
+                        engine::record_answer(&mut conn, &name, &answered, lease, clock()).await
+                    }
+                };
+                let progress = match progress {
+                    Err(error) => {
+                        engine::stall(&mut conn, &name, &call.claim, &error, clock()).await?;
+                        return Err(anyhow::Error::from(error));
+                    }
+                    Ok(progress) => progress,
+                };
+                if progress == Progress::Continue {
+                    engine::release(&mut conn, &name, &call.claim).await?;
+                }
+                anyhow::Ok(progress)
+            };
+            match recorded.await {
+                Ok(Progress::Finished(status)) => {
+                    metrics::counter!("switchyard_runs_ended_total", "status" => status.as_str())
+                        .increment(1);
+                    tracing::info!(org = held.org, run = %held.claim.run, status = status.as_str(),
+                        ms = held.started.elapsed().as_millis() as u64, "run ended");
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(worker = %name, run = %held.claim.run, "recording a call failed: {error}");
+                }
+            }
+            wake.notify_waiters();
+        });
     }
 }
 

@@ -6,8 +6,10 @@
 //! way, at most `MAX_REDIRECTS`, never from https to http. No proxy from the environment.
 
 pub mod call;
+pub mod inflight;
 pub mod policy;
 
+pub use inflight::Inflight;
 pub use policy::Allowed;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -44,6 +46,10 @@ pub enum Refused {
     TooManyRedirects,
     #[error("It redirected from https to plain http, which would send the request unencrypted")]
     Downgrade,
+    #[error(
+        "It redirected to {0}, another host: the request carries secrets, so it was not followed"
+    )]
+    SecretsElsewhere(String),
 }
 
 /// What became of a request that got no answer.
@@ -62,35 +68,60 @@ pub enum Failure {
 pub struct Guard {
     allowed: Arc<Allowed>,
     client: Client,
+    /// The client of requests that carry secrets: it follows no redirect to another host.
+    keeping_host: Client,
+}
+
+fn client(allowed: &Arc<Allowed>, keep_host: bool) -> Result<Client, reqwest::Error> {
+    let on_redirect = Arc::clone(allowed);
+    Client::builder()
+        .no_proxy()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .dns_resolver(Arc::new(Checked(Arc::clone(allowed))))
+        .redirect(redirect::Policy::custom(move |attempt| {
+            let first = attempt.previous().first();
+            let from_https = attempt
+                .previous()
+                .last()
+                .is_some_and(|u| u.scheme() == "https");
+            let other_host = first.is_some_and(|u| u.host_str() != attempt.url().host_str());
+            let refused = if attempt.previous().len() > MAX_REDIRECTS {
+                Some(Refused::TooManyRedirects)
+            } else if from_https && attempt.url().scheme() != "https" {
+                Some(Refused::Downgrade)
+            } else if keep_host && other_host {
+                Some(Refused::SecretsElsewhere(
+                    attempt.url().host_str().unwrap_or_default().to_owned(),
+                ))
+            } else {
+                check(&on_redirect, attempt.url()).err()
+            };
+            match refused {
+                Some(refused) => attempt.error(refused),
+                None => attempt.follow(),
+            }
+        }))
+        .build()
 }
 
 impl Guard {
     pub fn new(allowed: Allowed) -> Result<Guard, reqwest::Error> {
         let allowed = Arc::new(allowed);
-        let on_redirect = Arc::clone(&allowed);
-        let client = Client::builder()
-            .no_proxy()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .dns_resolver(Arc::new(Checked(Arc::clone(&allowed))))
-            .redirect(redirect::Policy::custom(move |attempt| {
-                let from_https = attempt
-                    .previous()
-                    .last()
-                    .is_some_and(|u| u.scheme() == "https");
-                let refused = if attempt.previous().len() > MAX_REDIRECTS {
-                    Some(Refused::TooManyRedirects)
-                } else if from_https && attempt.url().scheme() != "https" {
-                    Some(Refused::Downgrade)
-                } else {
-                    check(&on_redirect, attempt.url()).err()
-                };
-                match refused {
-                    Some(refused) => attempt.error(refused),
-                    None => attempt.follow(),
-                }
-            }))
-            .build()?;
-        Ok(Guard { allowed, client })
+        Ok(Guard {
+            client: client(&allowed, false)?,
+            keeping_host: client(&allowed, true)?,
+            allowed,
+        })
+    }
+
+    /// This guard for a request that carries secrets: a redirect to another host is refused
+    /// (so the secrets are never sent there), not followed.
+    pub fn keeping_host(&self) -> Guard {
+        Guard {
+            allowed: Arc::clone(&self.allowed),
+            client: self.keeping_host.clone(),
+            keeping_host: self.keeping_host.clone(),
+        }
     }
 
     /// Whether `url` may be called as far as it can be told without resolving its host.

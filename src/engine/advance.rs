@@ -2,6 +2,7 @@
 //! (with its first step) and its end (with its last) included, so a one-step run is one
 //! transaction. The workflow's row is written last, to hold its lock for as short as can be.
 
+use super::call::Answered;
 use super::decide::{Decision, decide, past_limit};
 use super::plan::{self, Plan};
 use super::step::{self, Ctx, Move};
@@ -44,10 +45,12 @@ pub(super) async fn advance(
     lease: Duration,
     now: OffsetDateTime,
     limits: &Limits,
+    answer: Option<&Answered>,
 ) -> DomainResult<Progress> {
     conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         relaxed_commit(conn).await?;
-        let (progress, moved) = advance_in(conn, worker, claim, lease, now, limits).await?;
+        let step = (lease, now, limits, answer);
+        let (progress, moved) = advance_in(conn, worker, claim, step).await?;
         settle_statuses(conn, moved.as_slice()).await?;
         Ok(progress)
     })
@@ -77,7 +80,7 @@ pub(super) async fn advance_all(
             let result = conn
                 .transaction::<_, crate::store_error::StoreError, _>(async |conn| {
                     crate::store_error::domain(async {
-                        advance_in(conn, worker, claim, lease, now, limits).await
+                        advance_in(conn, worker, claim, (lease, now, limits, None)).await
                     })
                     .await
                 })
@@ -120,22 +123,25 @@ async fn advance_in(
     conn: &mut Conn,
     worker: &str,
     claim: &Claim,
-    lease: Duration,
-    now: OffsetDateTime,
-    limits: &Limits,
+    (lease, now, limits, answer): (Duration, OffsetDateTime, &Limits, Option<&Answered>),
 ) -> DomainResult<(Progress, Option<Moved>)> {
     let Some(run) = repo::run::held(conn, worker, claim).await? else {
         return Ok((Progress::Lost, None));
     };
+    // An answer for another step or attempt than the run's (it moved on meanwhile): stale.
+    if answer.is_some_and(|a| a.step != run.next_step || a.attempt != run.attempt) {
+        return Ok((Progress::Lost, None));
+    }
     let progress = if run.cancel_requested_by.is_some() {
         cancelled(conn, &run, now).await?
     } else if run.stalls >= STALLS_MAX {
         give_up(conn, &run, now).await?
     } else {
         let plan = plan::load(conn, &run).await?;
-        one_step(conn, &run, &plan, lease, now, limits).await?
+        let held = Held { run: &run, claim };
+        one_step(conn, held, &plan, (lease, now, limits, answer)).await?
     };
-    let started = run.started_at.is_none();
+    let started = run.started_at.is_none() && !matches!(progress, Progress::Call(_));
     let ended = matches!(progress, Progress::Finished(_));
     let moved = (started || ended).then(|| Moved {
         workflow: run.workflow_id.clone(),
@@ -169,17 +175,26 @@ async fn settle_statuses(conn: &mut Conn, moved: &[Moved]) -> QueryResult<()> {
     Ok(())
 }
 
+/// The run a worker holds, and the claim it holds it under.
+struct Held<'a> {
+    run: &'a RunRow,
+    claim: &'a Claim,
+}
+
 /// One step of the run (or its end), in the caller's transaction: works out and performs the
-/// step, `decide`s where the run goes, and writes it.
+/// step, `decide`s where the run goes, and writes it. A step that calls out writes nothing but
+/// a longer lease: the call is made after the transaction, its answer recorded in the next.
 async fn one_step(
     conn: &mut Conn,
-    run: &RunRow,
+    Held { run, claim }: Held<'_>,
     plan: &Plan,
-    lease: Duration,
-    now: OffsetDateTime,
-    limits: &Limits,
+    (lease, now, limits, answer): (Duration, OffsetDateTime, &Limits, Option<&Answered>),
 ) -> DomainResult<Progress> {
-    let started = run.started_at.unwrap_or(now);
+    // A run whose first step called out started when the call was worked out.
+    let started = run
+        .started_at
+        .or(answer.map(|a| a.prepared_at))
+        .unwrap_or(now);
     let idx = run.next_step;
     let steps = &plan.fields.steps;
     let timed_out = past_limit(plan.fields.timeout_ms, started, now);
@@ -198,10 +213,19 @@ async fn one_step(
         now,
         news: Mutex::new(run.news()),
         events: Mutex::new(events),
+        claim,
+        answer,
     };
     let performed = match step {
         Some(step) => Some(step::perform(conn, &ctx, step).await?),
         None => None,
+    };
+    let performed = match performed {
+        Some(Move::Call(call)) => {
+            repo::run::hold_until(conn, run, now + call.lease()).await?;
+            return Ok(Progress::Call(call));
+        }
+        other => other,
     };
     let Decision {
         mv,
@@ -283,6 +307,8 @@ async fn write(
             finish(conn, run, &plan.fields.name, end, events).await?;
             Progress::Finished(status)
         }
+        // `one_step` returns before writing a step that calls out.
+        Move::Call(call) => return Ok(Progress::Call(call)),
     };
     if fresh && !matches!(progress, Progress::Finished(_)) {
         let start = Settle {

@@ -11,6 +11,7 @@
 
 mod action;
 mod advance;
+pub mod call;
 mod decide;
 mod dry_run;
 mod plan;
@@ -49,6 +50,9 @@ pub enum Progress {
     Finished(RunStatus),
     /// The lease was lost to another worker: nothing was written.
     Lost,
+    /// The step calls out: make the call (`call_out`) with no transaction open. The run's
+    /// lease was lengthened to outlast it.
+    Call(Box<call::Call>),
 }
 
 /// A worker's place in the round of organizations: the one it served last.
@@ -101,7 +105,54 @@ pub async fn advance(
     lease: Duration,
     now: OffsetDateTime,
 ) -> DomainResult<Progress> {
-    advance::advance(conn, worker, claim, lease, now, &Limits::DEFAULT).await
+    advance::advance(conn, worker, claim, lease, now, &Limits::DEFAULT, None).await
+}
+
+/// Makes the call a step asked for (`Progress::Call`) with no transaction open, then records
+/// its answer as the step's outcome in a transaction fenced by the claim: a worker that lost
+/// the run meanwhile writes nothing (`Progress::Lost`). A call that must wait its turn sets the
+/// run aside for `call::BUSY_PAUSE` (`Progress::Rescheduled`), no attempt counted.
+pub async fn call_out(
+    conn: &mut Conn,
+    worker: &str,
+    caller: &call::Caller,
+    prepared: &call::Call,
+    lease: Duration,
+    clock: &(dyn Fn() -> OffsetDateTime + Sync),
+) -> DomainResult<Progress> {
+    match call::send(conn, caller, prepared).await {
+        call::Sent::Busy => set_aside(conn, worker, &prepared.claim, clock()).await,
+        call::Sent::Answered(answered) => record_answer(conn, worker, &answered, lease, clock()).await,
+    }
+}
+
+/// Records a call's answer as its step's outcome, in a transaction fenced by the claim: a
+/// worker that lost the run meanwhile writes nothing (`Progress::Lost`).
+pub async fn record_answer(
+    conn: &mut Conn,
+    worker: &str,
+    answered: &call::Answered,
+    lease: Duration,
+    now: OffsetDateTime,
+) -> DomainResult<Progress> {
+    let (claim, limits) = (&answered.claim, &Limits::DEFAULT);
+    advance::advance(conn, worker, claim, lease, now, limits, Some(answered)).await
+}
+
+/// Sets a run whose call must wait its turn aside for `call::BUSY_PAUSE`, no attempt counted.
+pub async fn set_aside(
+    conn: &mut Conn,
+    worker: &str,
+    claim: &Claim,
+    now: OffsetDateTime,
+) -> DomainResult<Progress> {
+    let at = now + call::BUSY_PAUSE;
+    let kept = repo::run::set_aside(conn, worker, claim, at).await?;
+    Ok(if kept {
+        Progress::Rescheduled(at)
+    } else {
+        Progress::Lost
+    })
 }
 
 /// Hands a claimed run back (a worker stopping between steps): the next claim takes it at
@@ -223,7 +274,20 @@ pub async fn drain_within(
     now: OffsetDateTime,
     limits: &Limits,
 ) -> DomainResult<usize> {
-    drain_with(conn, worker, lease, &|| now, usize::MAX, limits).await
+    let caller = call::Caller::public();
+    drain_with(conn, worker, lease, &|| now, usize::MAX, (limits, &caller)).await
+}
+
+/// Like `drain`, making HTTP steps' calls with `caller` (its egress allowances and key).
+pub async fn drain_calling(
+    conn: &mut Conn,
+    worker: &str,
+    lease: Duration,
+    now: OffsetDateTime,
+    caller: &call::Caller,
+) -> DomainResult<usize> {
+    let limits = &Limits::DEFAULT;
+    drain_with(conn, worker, lease, &|| now, usize::MAX, (limits, caller)).await
 }
 
 /// Claims at most `max` ready runs, organizations in turn, and takes each to its end or its
@@ -236,7 +300,8 @@ pub async fn drain_at_most(
     clock: &(dyn Fn() -> OffsetDateTime + Sync),
     max: usize,
 ) -> DomainResult<usize> {
-    drain_with(conn, worker, lease, clock, max, &Limits::DEFAULT).await
+    let caller = call::Caller::public();
+    drain_with(conn, worker, lease, clock, max, (&Limits::DEFAULT, &caller)).await
 }
 
 async fn drain_with(
@@ -245,7 +310,7 @@ async fn drain_with(
     lease: Duration,
     clock: &(dyn Fn() -> OffsetDateTime + Sync),
     max: usize,
-    limits: &Limits,
+    (limits, caller): (&Limits, &call::Caller),
 ) -> DomainResult<usize> {
     let mut finished = 0;
     let mut turn = Turn::default();
@@ -254,10 +319,17 @@ async fn drain_with(
             break;
         };
         loop {
-            match advance::advance(conn, worker, &claim, lease, clock(), limits).await {
+            let stepped = advance::advance(conn, worker, &claim, lease, clock(), limits, None).await;
+            let stepped = match stepped {
+                Ok(Progress::Call(prepared)) => {
+                    call_out(conn, worker, caller, &prepared, lease, clock).await
+                }
+                other => other,
+            };
+            match stepped {
                 Ok(Progress::Continue) => continue,
                 Ok(Progress::Finished(_)) => finished += 1,
-                Ok(Progress::Rescheduled(_) | Progress::Lost) => {}
+                Ok(Progress::Rescheduled(_) | Progress::Lost | Progress::Call(_)) => {}
                 Err(error) => stall(conn, worker, &claim, &error, clock()).await?,
             }
             break;

@@ -2,6 +2,7 @@
 //! what happens when it fails (a retry, the next step, its fallback, or the end of the run).
 
 use super::action;
+use super::call::{self, Answered, Call, Failed, Retry};
 use super::plan::Plan;
 use crate::blame::the_field;
 use crate::db::Conn;
@@ -11,7 +12,7 @@ use crate::ingest::{ChainedEvent, Limits};
 use crate::mapping::{self, VALUE_MAX_BYTES};
 use crate::repo;
 use crate::repo::event::NewEvent;
-use crate::repo::run::{News, RunRow};
+use crate::repo::run::{Claim, News, RunRow};
 use crate::repo::run_step::StepRecord;
 use crate::run::{RunStatus, StepStatus};
 use crate::store_error::{QueryResult, StoreError};
@@ -27,6 +28,8 @@ pub(super) enum Move {
     Next { failed: bool },
     /// The step waits for its next attempt at `at`, the claim handed back meanwhile.
     Retry { at: OffsetDateTime, attempts: i32 },
+    /// The step calls out: the call is made once the transaction is over (`super::call`).
+    Call(Box<Call>),
     /// The run ends now.
     End {
         status: RunStatus,
@@ -45,6 +48,9 @@ pub(super) struct Ctx<'a> {
     pub now: OffsetDateTime,
     pub news: Mutex<News>,
     pub events: Mutex<Vec<ChainedEvent>>,
+    /// The claim the step runs under, and the answer of its call once it was made.
+    pub claim: &'a Claim,
+    pub answer: Option<&'a Answered>,
 }
 
 impl Ctx<'_> {
@@ -159,7 +165,7 @@ async fn attempt(
 }
 
 /// Does the run's current step (or skips it, when its condition does not hold), records it,
-/// and says where the run goes.
+/// and says where the run goes. An HTTP step without its answer yet says `Move::Call`.
 pub(super) async fn perform(conn: &mut Conn, ctx: &Ctx<'_>, step: &Step) -> QueryResult<Move> {
     let idx = ctx.run.next_step;
     let action = step.action.as_str();
@@ -172,17 +178,33 @@ pub(super) async fn perform(conn: &mut Conn, ctx: &Ctx<'_>, step: &Step) -> Quer
             }
             Err(e) => {
                 let message = format!("Its condition cannot be worked out: {e}");
-                return fail(conn, ctx, step, None, message, ctx.run.attempt + 1).await;
+                let failed = Failed::plain(message);
+                return fail(conn, ctx, step, None, failed, ctx.run.attempt + 1).await;
             }
         }
     }
     let attempts = ctx.run.attempt + 1;
-    let (input, result) = match resolve(&step.mapping, ctx.plan) {
-        Ok(input) => (
-            Some(Value::Object(input.clone())),
-            attempt(conn, ctx, action, &input).await,
-        ),
-        Err(message) => (None, Err(message)),
+    let (input, result) = match (&step.request, ctx.answer) {
+        (Some(_), Some(answered)) if call::is_http(action) => {
+            (Some(answered.shown.clone()), answered.result.clone())
+        }
+        (Some(request), None) if call::is_http(action) => {
+            let key_run = repo::run::call_key_run(conn, ctx.run).await?;
+            let now = ctx.now;
+            match call::prepare((ctx.run, ctx.claim), ctx.plan, request, &key_run, now) {
+                Ok(prepared) => return Ok(Move::Call(Box::new(prepared))),
+                Err(message) => (None, Err(Failed::plain(message))),
+            }
+        }
+        _ => match resolve(&step.mapping, ctx.plan) {
+            Ok(input) => (
+                Some(Value::Object(input.clone())),
+                attempt(conn, ctx, action, &input)
+                    .await
+                    .map_err(Failed::plain),
+            ),
+            Err(message) => (None, Err(Failed::plain(message))),
+        },
     };
     match result {
         Ok(output) => {
@@ -198,7 +220,7 @@ pub(super) async fn perform(conn: &mut Conn, ctx: &Ctx<'_>, step: &Step) -> Quer
             ctx.write(conn, &record).await?;
             Ok(Move::Next { failed: false })
         }
-        Err(message) => fail(conn, ctx, step, input, message, attempts).await,
+        Err(failed) => fail(conn, ctx, step, input, failed, attempts).await,
     }
 }
 
@@ -208,27 +230,40 @@ async fn fail(
     ctx: &Ctx<'_>,
     step: &Step,
     input: Option<Value>,
-    message: String,
+    failed: Failed,
     attempts: i32,
 ) -> QueryResult<Move> {
     let idx = ctx.run.next_step;
     let action = step.action.as_str();
     let policy = RetryPolicy::or_default(ctx.plan.fields.retry_policy.as_ref());
+    let Failed {
+        message,
+        answer,
+        retry,
+    } = failed;
     let error = format!("Step {} ({action}): {message}", idx + 1);
-    let record = |status, output, error| StepRecord {
+    // A call's answer is kept with the step, failed or not, for the run page.
+    let record = |status, output: Option<Value>, error| StepRecord {
         idx,
         action,
         status,
         input: input.clone(),
-        output,
+        output: output.or_else(|| answer.clone()),
         error: Some(error),
         attempts,
     };
-    if attempts < policy.max_attempts {
+    if attempts < policy.max_attempts && retry != Retry::Never {
         ctx.write(conn, &record(StepStatus::Pending, None, error))
             .await?;
-        let at = ctx.now + policy.delay_after(attempts);
-        return Ok(Move::Retry { at, attempts });
+        let wait = policy.delay_after(attempts);
+        let wait = match retry {
+            Retry::After(asked) => wait.max(time::Duration::try_from(asked).unwrap_or(wait)),
+            _ => wait,
+        };
+        return Ok(Move::Retry {
+            at: ctx.now + wait,
+            attempts,
+        });
     }
     match (ctx.plan.fields.error_handling, &step.fallback) {
         (ErrorHandling::Continue, _) => {

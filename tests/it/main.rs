@@ -12,6 +12,7 @@ mod engine;
 mod failing;
 mod feed;
 mod group_commit;
+mod http_steps;
 mod limits;
 mod list;
 mod members;

@@ -20,7 +20,7 @@ fn input(name: &str) -> SecretInput {
 
 /// How many places of the database hold `needle`: every text, JSON, array and byte column of
 /// every table, as text and as bytes.
-async fn occurrences(conn: &mut switchyard::db::Conn, needle: &str) -> i64 {
+pub async fn occurrences(conn: &mut switchyard::db::Conn, needle: &str) -> i64 {
     #[derive(QueryableByName)]
     struct Column {
         #[diesel(sql_type = diesel::sql_types::Text)]

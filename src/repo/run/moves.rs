@@ -206,3 +206,57 @@ pub async fn plan_inputs(conn: &mut Conn, run: &RunRow) -> QueryResult<PlanInput
         org_name,
     })
 }
+
+/// The run whose id an HTTP step's `Idempotency-Key` carries: the run itself, or, for a retry
+/// from a step, the run it repeats (and so on up), so that a retry from the step that called
+/// sends the same key again. A retry from the start is a new run with keys of its own.
+pub async fn call_key_run(conn: &mut Conn, run: &RunRow) -> QueryResult<String> {
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    let found: Option<Found> = diesel::sql_query(
+        "WITH RECURSIVE up(id, retry_of, retry_from, n) AS ( \
+           SELECT id, retry_of, retry_from, 0 FROM runs WHERE id = $1 AND org_id = $2 \
+           UNION ALL \
+           SELECT r.id, r.retry_of, r.retry_from, up.n + 1 FROM runs r JOIN up ON r.id = up.retry_of \
+           WHERE up.retry_from > 0 AND r.org_id = $2 AND up.n < 100) \
+         SELECT id::text AS id FROM up ORDER BY n DESC LIMIT 1",
+    )
+    .bind::<crate::sql_text::Stored, _>(run.id.as_str())
+    .bind::<crate::sql_text::Stored, _>(run.org_id.as_str())
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(found.map_or_else(|| run.id.to_string(), |f| f.id))
+}
+
+/// Lengthens the claimed run's lease to `until`, for a step that calls out.
+pub async fn hold_until(conn: &mut Conn, run: &RunRow, until: OffsetDateTime) -> QueryResult<()> {
+    diesel::update(runs::table.find(run.id.sql()))
+        .set(runs::lease_until.eq(until))
+        .execute(conn)
+        .await
+        .map(drop)
+        .map_err(Into::into)
+}
+
+/// Hands a claimed run back until `at` (a call that waits for its turn): no attempt counts.
+pub async fn set_aside(
+    conn: &mut Conn,
+    worker: &str,
+    claim: &Claim,
+    at: OffsetDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(runs::table.filter(claimed(worker, claim)))
+        .set((
+            runs::run_at.eq(at),
+            runs::lease_owner.eq(None::<String>),
+            runs::lease_until.eq(None::<OffsetDateTime>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
+}
