@@ -3,18 +3,62 @@
 
 use switchyard_model::workflow::{MappingRow, StepInput, WorkflowInput};
 
+/// A step's list of rows of a name and a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// The fields the step fills.
+    Fields,
+    /// The fields its fallback fills.
+    Fallback,
+    /// An HTTP request's query parameters, headers and body fields.
+    Query,
+    Headers,
+    Body,
+}
+
+impl Rows {
+    const ALL: [Rows; 5] = [
+        Rows::Fields,
+        Rows::Fallback,
+        Rows::Query,
+        Rows::Headers,
+        Rows::Body,
+    ];
+
+    /// The list's name in buttons' values (`add_header_row:1`) and on its fieldset.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rows::Fields => "row",
+            Rows::Fallback => "fallback_row",
+            Rows::Query => "query_row",
+            Rows::Headers => "header_row",
+            Rows::Body => "body_row",
+        }
+    }
+
+    fn of(self, step: &mut StepInput) -> &mut Vec<MappingRow> {
+        match self {
+            Rows::Fields => &mut step.mapping,
+            Rows::Fallback => &mut step.fallback_mapping,
+            Rows::Query => &mut step.request.query,
+            Rows::Headers => &mut step.request.headers,
+            Rows::Body => &mut step.request.body,
+        }
+    }
+}
+
 /// What a button of the workflow form asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormOp {
     Save,
     AddStep,
+    /// A step that calls out: `HTTP.request` with its request form.
+    AddHttpStep,
     RemoveStep(usize),
     MoveUp(usize),
     MoveDown(usize),
-    AddRow(usize),
-    RemoveRow(usize, usize),
-    AddFallbackRow(usize),
-    RemoveFallbackRow(usize, usize),
+    AddRow(Rows, usize),
+    RemoveRow(Rows, usize, usize),
 }
 
 impl FormOp {
@@ -23,15 +67,23 @@ impl FormOp {
         let mut parts = op.split(':');
         let name = parts.next().unwrap_or_default();
         let mut num = || parts.next().and_then(|p| p.parse::<usize>().ok());
-        match (name, num(), num()) {
+        let (i, j) = (num(), num());
+        let rows = |prefix: &str| {
+            let list = name.strip_prefix(prefix)?;
+            Rows::ALL.into_iter().find(|r| r.as_str() == list)
+        };
+        match (name, i, j) {
             ("add_step", _, _) => FormOp::AddStep,
+            ("add_http_step", _, _) => FormOp::AddHttpStep,
             ("remove_step", Some(i), _) => FormOp::RemoveStep(i),
             ("move_up", Some(i), _) => FormOp::MoveUp(i),
             ("move_down", Some(i), _) => FormOp::MoveDown(i),
-            ("add_row", Some(i), _) => FormOp::AddRow(i),
-            ("remove_row", Some(i), Some(j)) => FormOp::RemoveRow(i, j),
-            ("add_fallback_row", Some(i), _) => FormOp::AddFallbackRow(i),
-            ("remove_fallback_row", Some(i), Some(j)) => FormOp::RemoveFallbackRow(i, j),
+            (_, Some(i), None) if rows("add_").is_some() => {
+                FormOp::AddRow(rows("add_").unwrap_or(Rows::Fields), i)
+            }
+            (_, Some(i), Some(j)) if rows("remove_").is_some() => {
+                FormOp::RemoveRow(rows("remove_").unwrap_or(Rows::Fields), i, j)
+            }
             _ => FormOp::Save,
         }
     }
@@ -42,14 +94,11 @@ impl FormOp {
     pub fn step_after(self, steps: usize) -> Option<usize> {
         let at = match self {
             FormOp::Save => return None,
-            FormOp::AddStep => steps,
+            FormOp::AddStep | FormOp::AddHttpStep => steps,
             FormOp::RemoveStep(i) => (i + 1).min(steps),
             FormOp::MoveUp(i) => i,
             FormOp::MoveDown(i) => i + 2,
-            FormOp::AddRow(i)
-            | FormOp::RemoveRow(i, _)
-            | FormOp::AddFallbackRow(i)
-            | FormOp::RemoveFallbackRow(i, _) => i + 1,
+            FormOp::AddRow(_, i) | FormOp::RemoveRow(_, i, _) => i + 1,
         };
         (1..=steps).contains(&at).then_some(at)
     }
@@ -63,29 +112,29 @@ impl FormOp {
                 mapping: vec![MappingRow::default()],
                 ..Default::default()
             }),
+            FormOp::AddHttpStep => steps.push(StepInput {
+                action: switchyard_model::definition::HTTP_ACTION.into(),
+                request: switchyard_model::workflow::RequestInput {
+                    method: "POST".into(),
+                    body_kind: "json".into(),
+                    body: vec![MappingRow::default()],
+                    ..Default::default()
+                },
+                ..Default::default()
+            }),
             FormOp::RemoveStep(i) if i < steps.len() => {
                 steps.remove(i);
             }
             FormOp::MoveUp(i) if i > 0 && i < steps.len() => steps.swap(i - 1, i),
             FormOp::MoveDown(i) if i + 1 < steps.len() => steps.swap(i, i + 1),
-            FormOp::AddRow(i) => {
+            FormOp::AddRow(rows, i) => {
                 if let Some(step) = steps.get_mut(i) {
-                    step.mapping.push(MappingRow::default());
+                    rows.of(step).push(MappingRow::default());
                 }
             }
-            FormOp::RemoveRow(i, j) => {
-                if let Some(step) = steps.get_mut(i).filter(|s| j < s.mapping.len()) {
-                    step.mapping.remove(j);
-                }
-            }
-            FormOp::AddFallbackRow(i) => {
-                if let Some(step) = steps.get_mut(i) {
-                    step.fallback_mapping.push(MappingRow::default());
-                }
-            }
-            FormOp::RemoveFallbackRow(i, j) => {
-                if let Some(step) = steps.get_mut(i).filter(|s| j < s.fallback_mapping.len()) {
-                    step.fallback_mapping.remove(j);
+            FormOp::RemoveRow(rows, i, j) => {
+                if let Some(list) = steps.get_mut(i).map(|s| rows.of(s)).filter(|l| j < l.len()) {
+                    list.remove(j);
                 }
             }
             _ => {}
@@ -153,6 +202,23 @@ mod tests {
         );
         FormOp::parse("add_fallback_row:0").apply(&mut input);
         assert_eq!(input.steps[0].fallback_mapping.len(), 1);
+        FormOp::parse("add_header_row:0").apply(&mut input);
+        FormOp::parse("add_query_row:0").apply(&mut input);
+        FormOp::parse("add_body_row:0").apply(&mut input);
+        FormOp::parse("add_body_row:0").apply(&mut input);
+        FormOp::parse("remove_body_row:0:1").apply(&mut input);
+        let request = &input.steps[0].request;
+        assert_eq!(
+            (
+                request.headers.len(),
+                request.query.len(),
+                request.body.len()
+            ),
+            (1, 1, 1)
+        );
+        FormOp::parse("add_http_step").apply(&mut input);
+        assert_eq!(input.steps[1].action, "HTTP.request");
+        assert_eq!(input.steps[1].request.body_kind, "json");
     }
 
     #[test]
@@ -171,5 +237,6 @@ mod tests {
         assert_eq!(FormOp::parse("save"), FormOp::Save);
         assert_eq!(FormOp::parse("explode:1"), FormOp::Save);
         assert_eq!(FormOp::parse("remove_row:1"), FormOp::Save);
+        assert_eq!(FormOp::parse("add_nothing_row:1"), FormOp::Save);
     }
 }

@@ -642,3 +642,85 @@ test("an Admin keeps a secret: set, listed without its value, deleted after aski
   await page.getByRole("button", { name: "Delete for good" }).click();
   await expect(page.getByRole("row", { name: new RegExp(name) })).toHaveCount(0);
 });
+
+test("an Editor builds Deal won → POST to the CRM with a secret → an Activity from the answer, and reads the call on the run page", async ({ page, browser }) => {
+  const project = test.info().project.name.replace(/[^a-z]/g, "");
+  const secret = `CRM_KEY_${project.toUpperCase()}`;
+  const value = `whsk_journey_${project}_crm`;
+  const name = `Deal to CRM ${project} ${Date.now()}`;
+  // An Admin keeps the CRM's key, for the CRM's host only.
+  await signIn(page);
+  await page.goto("/o/acme/settings#secrets");
+  await ready(page);
+  await page.getByLabel("Secret name").fill(secret);
+  await page.getByLabel("Secret value").fill(value);
+  await page.getByLabel("May be sent to").fill("127.0.0.1");
+  await page.getByRole("button", { name: "Save secret" }).click();
+  await expect(page.getByRole("row", { name: new RegExp(secret) })).toBeVisible();
+
+  // An Editor builds the workflow without typing JSON.
+  const context = await browser.newContext({ javaScriptEnabled: jsOn(page) });
+  const editor = await context.newPage();
+  await editor.goto("/login");
+  await editor.getByLabel("Email").fill("editor@acme.test");
+  await editor.getByLabel("Password").fill("switchyard-demo");
+  await editor.getByRole("button", { name: "Sign in" }).click();
+  await expect(editor.getByRole("heading", { name: /Workflows|Organizations/ }).first()).toBeVisible();
+  await editor.goto("/o/acme/workflows/new");
+  await ready(editor);
+  await editor.getByLabel("Name", { exact: true }).fill(name);
+  await editor.getByLabel("Trigger event").fill("Deal.won");
+  await editor.getByRole("button", { name: "Create workflow" }).click();
+  await expect(editor.getByRole("heading", { name })).toBeVisible();
+  await ready(editor);
+  await editor.getByRole("link", { name: "Edit" }).click();
+  await ready(editor);
+  await editor.getByRole("button", { name: "Add HTTP request step" }).click();
+  const call = step(editor, 1);
+  await expect(call.getByRole("group", { name: "Request" })).toBeVisible();
+  await ready(editor);
+  const origin = new URL(editor.url()).origin.replace("localhost", "127.0.0.1");
+  await call.getByLabel("Method").selectOption("POST");
+  await call.getByLabel("URL").fill(`"${origin}/demo/crm/orders"`);
+  const body = call.getByRole("group", { name: /Body fields/ });
+  await body.getByLabel("Field", { exact: true }).first().fill("customer");
+  await body.getByLabel("Value", { exact: true }).first().fill("deal.name");
+  await call.getByLabel("Authentication", { exact: true }).selectOption("bearer");
+  await call.getByLabel("Secret", { exact: true }).fill(secret);
+  await editor.getByRole("button", { name: "Add step", exact: true }).click();
+  await expect(step(editor, 2).getByLabel("Action", { exact: true })).toBeVisible();
+  await ready(editor);
+  await expect(call.getByLabel("URL")).toHaveValue(`"${origin}/demo/crm/orders"`);
+  await expect(call.getByLabel("Secret", { exact: true })).toHaveValue(secret);
+  await step(editor, 2).getByLabel("Action", { exact: true }).fill("Activity.create");
+  await mapping(editor, 2, "Field").fill("subject");
+  await mapping(editor, 2, "Value").fill('"CRM order " + step.0.body.id');
+  await expectAccessible(editor);
+  await editor.getByRole("button", { name: "Save changes" }).click();
+  await expect(editor.getByRole("heading", { name })).toBeVisible();
+  await ready(editor);
+  await editor.getByRole("button", { name: "Activate" }).click();
+  await expect(editor.locator(".page-head .badge")).toHaveText("Activated");
+  await ready(editor);
+
+  // A deal won, sent by hand: the run calls the CRM and logs its answer.
+  await editor.getByText("Trigger by hand").click();
+  await editor.getByRole("group", { name: "Sample Deal.won data" }).getByLabel("name", { exact: true }).fill(`Hooli ${project}`);
+  await editor.getByRole("button", { name: "Trigger now" }).click();
+  await expect(editor).toHaveURL(/\/o\/acme\/runs\/run_/);
+  await expect(async () => {
+    await editor.reload();
+    await expect(editor.locator(".page-head .badge")).toHaveText("Succeeded", { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await ready(editor);
+  const steps = editor.locator("ol.timeline > li");
+  const host = origin.replace(/^https?:\/\//, "");
+  await expect(steps.nth(0)).toContainText(`POST to ${host}/demo/crm/orders with 1 field, using the secret ${secret}`);
+  await expect(steps.nth(0)).toContainText(`Bearer ••••(${secret})`);
+  await expect(steps.nth(0)).toContainText("Answered 201 Created");
+  await expect(steps.nth(0)).toContainText(`Hooli ${project}`);
+  await expect(steps.nth(1)).toContainText("CRM order crm_");
+  expect(await editor.content()).not.toContain(value);
+  await expectAccessible(editor);
+  await context.close();
+});

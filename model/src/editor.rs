@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The actions of the specification's examples.
-pub const SPEC_ACTIONS: [&str; 7] = [
+pub const SPEC_ACTIONS: [&str; 8] = [
     "Customer.create",
     "Subscription.create",
     "Project.create",
@@ -18,6 +18,7 @@ pub const SPEC_ACTIONS: [&str; 7] = [
     "Contact.assign",
     "Task.create",
     "Event.create",
+    crate::definition::HTTP_ACTION,
 ];
 
 /// The trigger events of the specification's examples.
@@ -59,6 +60,9 @@ pub struct EditorChoices {
     pub values: Vec<ValueChoice>,
     /// The latest real event of the trigger type's data: the preview's sample.
     pub latest: Option<Value>,
+    /// The organization's secrets, by name and the hosts each may go to: what an HTTP step's
+    /// authentication may pick.
+    pub secrets: Vec<(String, Vec<String>)>,
 }
 
 impl EditorChoices {
@@ -131,6 +135,7 @@ impl EditorChoices {
             fields,
             values: value_choices(trigger_event, &latest),
             latest: latest.into_iter().next(),
+            secrets: Vec::new(),
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod blame;
+pub mod call_words;
 pub mod clock;
 pub mod definition;
 pub mod editor;

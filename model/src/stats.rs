@@ -220,7 +220,9 @@ impl Tally {
 fn http_fingerprint(error: &str) -> Option<String> {
     let (_, rest) = error.split_once(&format!("({}): ", crate::definition::HTTP_ACTION))?;
     let (host, after) = rest.split_once(" answered ")?;
-    let status = after.get(..3).filter(|s| s.bytes().all(|b| b.is_ascii_digit()))?;
+    let status = after
+        .get(..3)
+        .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))?;
     (!host.contains(' ')).then(|| format!("HTTP {host} answered {status}"))
 }
 

@@ -94,7 +94,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
         "seed-demo" => {
             let config = Config::from_env()?;
             switchyard::db::migrate(&config.database_url).await?;
-            seed_demo(&config).await
+            seed_demo(&config, leptos_options()?.site_addr).await
         }
         "create-org" => create_org(rest, &Config::from_env()?.database_url)
             .await
@@ -148,14 +148,25 @@ pub async fn run(args: &[String]) -> anyhow::Result<()> {
     }
 }
 
-async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+/// Where the demo's CRM is reached, for a server listening on `addr`.
+fn own_address(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    match addr.ip() {
+        ip if ip.is_unspecified() => {
+            std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+async fn seed_demo(config: &Config, addr: std::net::SocketAddr) -> anyhow::Result<()> {
     let pool = switchyard::db::pool_with(
         &config.database_url,
         2,
         switchyard::db::Timeouts::COMMAND_LINE,
     )?;
     let mut conn = pool.get().await?;
-    if seed::seed_demo(&mut conn).await? {
+    let crm = format!("http://{}{}", own_address(addr), crate::demo_crm::PATH);
+    if seed::seed_demo(&mut conn, &crm).await? {
         println!("Created the demo organization `{}`.", seed::DEMO_SLUG);
     }
     println!(
@@ -330,8 +341,13 @@ fn cli_flag(field: &str) -> &str {
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     switchyard::db::migrate(&config.database_url).await?;
+    let options = leptos_options()?;
+    let mut config = config;
     if config.seed_demo {
-        seed_demo(&config).await?;
+        seed_demo(&config, options.site_addr).await?;
+        // The demo's HTTP step calls the CRM this server serves itself.
+        let caller = &mut config.workers.caller;
+        caller.guard = caller.guard.with_own(own_address(options.site_addr))?;
     }
     let pool = switchyard::db::pool_with(
         &config.database_url,
@@ -344,7 +360,6 @@ async fn serve() -> anyhow::Result<()> {
         config.engine_limits,
     )?;
     switchyard::auth::warm_up();
-    let options = leptos_options()?;
     let addr = options.site_addr;
     housekeeping(&engine_pool, &config);
     let state = AppState {
@@ -363,6 +378,7 @@ async fn serve() -> anyhow::Result<()> {
     let web = crate::security::Web {
         workers: liveness.clone(),
         engine_pool: Some(engine_pool.clone()),
+        demo_crm: config.seed_demo,
         ..config.web.clone()
     };
     let app = crate::routes::router(state, options, web);

@@ -58,9 +58,9 @@ impl Config {
             Err(_) => 10,
         };
         let secrets_key = match std::env::var(switchyard::secrets::key::ENV) {
-            Ok(text) if !text.trim().is_empty() => Some(
-                switchyard::secrets::SecretsKey::parse(&text).map_err(anyhow::Error::msg)?,
-            ),
+            Ok(text) if !text.trim().is_empty() => {
+                Some(switchyard::secrets::SecretsKey::parse(&text).map_err(anyhow::Error::msg)?)
+            }
             _ => None,
         };
         let defaults = crate::workers::WorkerSettings::default();
@@ -193,6 +193,7 @@ fn web_from_env() -> anyhow::Result<crate::security::Web> {
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty()),
         engine_pool: None,
+        demo_crm: false,
         request_timeout: std::time::Duration::from_secs(
             number("SWITCHYARD_REQUEST_TIMEOUT_SECS", 30)?.max(1),
         ),

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bodies;
 pub mod cli;
 pub mod config;
+pub mod demo_crm;
 pub mod form_errors;
 pub mod health;
 pub mod housekeeping;

@@ -92,7 +92,13 @@ pub fn router_with(
         workers: web.workers.clone(),
         token: web.metrics_token.clone(),
     };
+    let demo = if web.demo_crm {
+        Router::new().route(crate::demo_crm::PATH, post(crate::demo_crm::orders))
+    } else {
+        Router::new()
+    };
     Router::new()
+        .merge(demo)
         .route("/healthz", get(crate::health::healthz))
         .route("/readyz", get(crate::health::readyz).with_state(readiness))
         .route("/metrics", get(crate::metrics::metrics).with_state(scrape))

@@ -38,6 +38,8 @@ pub struct Web {
     pub metrics_token: Option<String>,
     /// The workers' connection pool, for `/metrics`.
     pub engine_pool: Option<switchyard::db::Pool>,
+    /// Serve the demo's CRM endpoint (`crate::demo_crm`).
+    pub demo_crm: bool,
 }
 
 impl Default for Web {
@@ -55,6 +57,7 @@ impl Default for Web {
             workers: crate::workers::Liveness::default(),
             metrics_token: None,
             engine_pool: None,
+            demo_crm: false,
         }
     }
 }
@@ -125,7 +128,7 @@ pub async fn same_origin_changes(
 ) -> Response {
     let path = req.uri().path();
     let headers = req.headers();
-    let program = path.starts_with("/~")
+    let program = (path.starts_with("/~") || path == crate::demo_crm::PATH)
         && (headers.contains_key(header::AUTHORIZATION) || !headers.contains_key(header::COOKIE));
     if is_safe(req.method()) || program || from_own_origin(headers, web.origin.as_deref()) {
         return next.run(req).await;

@@ -88,10 +88,19 @@ mod tests {
     fn calls_wait_at_the_bound_of_their_organization_or_host() {
         let inflight = Inflight::new(2, 1);
         let first = inflight.enter("org_a", "crm.example").expect("room");
-        assert!(inflight.enter("org_a", "crm.example").is_none(), "host full");
+        assert!(
+            inflight.enter("org_a", "crm.example").is_none(),
+            "host full"
+        );
         let second = inflight.enter("org_a", "mail.example").expect("other host");
-        assert!(inflight.enter("org_a", "chat.example").is_none(), "org full");
-        assert!(inflight.enter("org_b", "chat.example").is_some(), "other org");
+        assert!(
+            inflight.enter("org_a", "chat.example").is_none(),
+            "org full"
+        );
+        assert!(
+            inflight.enter("org_b", "chat.example").is_some(),
+            "other org"
+        );
         drop(first);
         assert!(inflight.enter("org_a", "crm.example").is_some(), "freed");
         drop(second);

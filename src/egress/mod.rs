@@ -114,6 +114,11 @@ impl Guard {
         })
     }
 
+    /// This guard letting steps reach Switchyard's own `addr` too (the demo's CRM).
+    pub fn with_own(&self, addr: std::net::SocketAddr) -> Result<Guard, reqwest::Error> {
+        Guard::new((*self.allowed).clone().with_own(addr))
+    }
+
     /// This guard for a request that carries secrets: a redirect to another host is refused
     /// (so the secrets are never sent there), not followed.
     pub fn keeping_host(&self) -> Guard {
@@ -169,6 +174,9 @@ fn check(allowed: &Allowed, url: &Url) -> Result<(), Refused> {
         url::Host::Domain(_) => return Ok(()),
     };
     let host = url.host_str().unwrap_or_default();
+    if allowed.is_own(ip, url.port_or_known_default()) {
+        return Ok(());
+    }
     match allowed.refuses(host, ip) {
         Some(why) => Err(Refused::Address {
             host: host.to_owned(),

@@ -82,9 +82,25 @@ fn metadata(ip: IpAddr) -> bool {
 pub struct Allowed {
     hosts: Vec<String>,
     ranges: Vec<(IpAddr, u8)>,
+    /// Switchyard's own address and port, written out in a URL: the demo's endpoint.
+    own: Vec<std::net::SocketAddr>,
 }
 
 impl Allowed {
+    /// These allowances and Switchyard's own `addr` (its address and port exactly, written
+    /// in the URL as an address): what the demo's HTTP step calls.
+    pub fn with_own(mut self, addr: std::net::SocketAddr) -> Allowed {
+        self.own.push(addr);
+        self
+    }
+
+    /// Whether `ip:port` is Switchyard's own address, let through by `with_own`.
+    pub fn is_own(&self, ip: IpAddr, port: Option<u16>) -> bool {
+        self.own
+            .iter()
+            .any(|a| a.ip() == ip && Some(a.port()) == port && !metadata(ip))
+    }
+
     /// Reads `SWITCHYARD_EGRESS_ALLOW`: entries separated by commas or spaces. A bad entry is
     /// an error that names it (the server does not start on a setting it cannot read).
     pub fn parse(text: &str) -> Result<Allowed, String> {

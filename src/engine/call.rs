@@ -256,7 +256,10 @@ impl Call {
                 let value = if shown {
                     format!("Basic {pair}")
                 } else {
-                    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(pair)
+                    )
                 };
                 headers.push(("Authorization".into(), value));
             }
@@ -466,9 +469,9 @@ pub async fn send_opened(caller: &Caller, call: &Call, opened: Opened) -> Sent {
         Err(CallFailure::Refused(refused)) => Err(Failed::never(mask(&format!(
             "{refused}. Nothing was sent."
         )))),
-        Err(failure @ CallFailure::BodyTooLarge { .. }) => Err(Failed::never(format!(
-            "{failure}. Nothing was sent."
-        ))),
+        Err(failure @ CallFailure::BodyTooLarge { .. }) => {
+            Err(Failed::never(format!("{failure}. Nothing was sent.")))
+        }
         Err(CallFailure::TimedOut(limit)) => Err(Failed::plain(format!(
             "{host} did not answer within {}",
             crate::timefmt::length_text(limit.as_millis() as i64)
@@ -503,7 +506,9 @@ fn answered_words(host: &str, status: u16, body: &Value) -> String {
     if start.len() < said.len() {
         start.push('…');
     }
-    let head = format!("{host} answered {status} {reason}").trim_end().to_owned();
+    let head = format!("{host} answered {status} {reason}")
+        .trim_end()
+        .to_owned();
     if start.is_empty() {
         head
     } else {

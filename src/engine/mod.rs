@@ -122,7 +122,9 @@ pub async fn call_out(
 ) -> DomainResult<Progress> {
     match call::send(conn, caller, prepared).await {
         call::Sent::Busy => set_aside(conn, worker, &prepared.claim, clock()).await,
-        call::Sent::Answered(answered) => record_answer(conn, worker, &answered, lease, clock()).await,
+        call::Sent::Answered(answered) => {
+            record_answer(conn, worker, &answered, lease, clock()).await
+        }
     }
 }
 
@@ -319,7 +321,8 @@ async fn drain_with(
             break;
         };
         loop {
-            let stepped = advance::advance(conn, worker, &claim, lease, clock(), limits, None).await;
+            let stepped =
+                advance::advance(conn, worker, &claim, lease, clock(), limits, None).await;
             let stepped = match stepped {
                 Ok(Progress::Call(prepared)) => {
                     call_out(conn, worker, caller, &prepared, lease, clock).await

@@ -30,9 +30,14 @@ pub async fn choices(
     let workflows = repo::workflow::definitions(conn, org, 500).await?;
     let fields = repo::thing::fields(conn, org).await?;
     let latest = real_samples(conn, org, &trigger, EVENTS_READ).await?;
-    Ok(EditorChoices::assemble(
-        received, &workflows, fields, &trigger, latest,
-    ))
+    let secrets = repo::secret::list(conn, org).await?;
+    Ok(EditorChoices {
+        secrets: secrets
+            .into_iter()
+            .map(|(name, hosts, ..)| (name, hosts))
+            .collect(),
+        ..EditorChoices::assemble(received, &workflows, fields, &trigger, latest)
+    })
 }
 
 /// The data of the newest `limit` events of `trigger` that arrived, newest first: what sample

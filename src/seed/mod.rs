@@ -83,9 +83,58 @@ fn demo_workflows() -> Vec<(WorkflowInput, &'static [&'static str])> {
 /// (and the browser tests check) that one organization never sees another's workflows.
 pub const NEIGHBOUR_SLUG: &str = "globex";
 
-/// Creates the demo organization and its neighbour unless they exist. Returns whether the
-/// demo organization was created.
-pub async fn seed_demo(conn: &mut Conn) -> anyhow::Result<bool> {
+/// The demo's workflow that reaches outside: an order placed is sent to the CRM the demo serves
+/// itself at `crm` (so it works offline), and the CRM's id is logged as an activity.
+fn orders_to_crm(crm: &str) -> WorkflowInput {
+    use crate::workflow::RequestInput;
+    let row = |field: &str, expr: &str| MappingRow {
+        field: field.into(),
+        expr: expr.into(),
+    };
+    WorkflowInput {
+        name: "Orders to CRM".into(),
+        description: "When an order is placed, create it in the CRM and log the CRM's id.".into(),
+        trigger_event: "Order.placed".into(),
+        steps: vec![
+            StepInput {
+                action: crate::definition::HTTP_ACTION.into(),
+                name: "Create the order in the CRM".into(),
+                request: RequestInput {
+                    method: "POST".into(),
+                    url: format!("\"{crm}\""),
+                    headers: vec![row("X-Source", "\"switchyard\"")],
+                    body_kind: "json".into(),
+                    body: vec![
+                        row("customer", "order.customer"),
+                        row("total", "order.total"),
+                        row("fail", "order.fail"),
+                    ],
+                    timeout: "10 s".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            step(
+                "Activity.create",
+                &[
+                    ("subject", "\"Order in the CRM as \" + step.0.body.id"),
+                    ("type", "Note"),
+                ],
+            ),
+        ],
+        error_handling: ErrorHandling::Stop.as_str().into(),
+        ..Default::default()
+    }
+}
+
+/// The order the demo places once it is seeded, so that its CRM workflow has a run to show.
+pub fn first_order() -> serde_json::Value {
+    serde_json::json!({"customer": "Initech", "total": 1250})
+}
+
+/// Creates the demo organization and its neighbour unless they exist, its HTTP workflow
+/// calling the CRM at `crm`. Returns whether the demo organization was created.
+pub async fn seed_demo(conn: &mut Conn, crm: &str) -> anyhow::Result<bool> {
     seed_neighbour(conn).await?;
     if repo::org::org_by_slug(conn, DEMO_SLUG).await?.is_some() {
         return Ok(false);
@@ -127,6 +176,22 @@ pub async fn seed_demo(conn: &mut Conn) -> anyhow::Result<bool> {
         }
     }
     history::seed_history(conn, &admin, time::OffsetDateTime::now_utc()).await?;
+    // After the history, which runs its workflows before the server (and its CRM) is up.
+    let crm_workflow = verbs::create(conn, &hooks, &admin, &orders_to_crm(crm)).await?;
+    verbs::activate(conn, &hooks, &admin, &crm_workflow.id).await?;
+    let order = crate::ingest::PostedEvent {
+        event_type: "Order.placed".into(),
+        data: first_order(),
+        id: None,
+    };
+    crate::ingest::ingest(
+        conn,
+        &admin.org.id,
+        &order,
+        crate::entity::EventSource::Api,
+        None,
+    )
+    .await?;
     Ok(true)
 }
 

@@ -246,3 +246,41 @@ async fn an_answer_is_kept_within_its_limits_and_a_slow_one_times_out() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn its_own_address_lets_through_that_port_only() {
+    let own = Counting::start(Counting::ok()).await;
+    let other = Counting::start(Counting::ok()).await;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], own.port));
+    let guard = Guard::new(Allowed::default())
+        .expect("guard")
+        .with_own(addr)
+        .expect("with own");
+    let answer = get(&guard, &format!("http://127.0.0.1:{}/demo", own.port))
+        .await
+        .expect("its own address is reached");
+    assert_eq!(answer.status(), 200);
+    let why = refused(get(&guard, &format!("http://127.0.0.1:{}/", other.port)).await);
+    assert!(matches!(why, Refused::Address { .. }), "{why:?}");
+    // Not by name either, nor redirected to from there.
+    let why = refused(get(&guard, &format!("http://localhost:{}/", own.port)).await);
+    assert!(matches!(why, Refused::Address { .. }), "{why:?}");
+    assert_eq!((own.count(), other.count()), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_with_secrets_follows_no_redirect_to_another_host() {
+    let target = Counting::start(Counting::ok()).await;
+    let to = format!("http://localhost:{}/", target.port);
+    let jump = Counting::start(Counting::redirect(to)).await;
+    let allowed = Allowed::parse("127.0.0.1 localhost").expect("allow");
+    let guard = Guard::new(allowed).expect("guard");
+    let url = format!("http://127.0.0.1:{}/", jump.port);
+    // Without secrets the redirect to another allowed host is followed…
+    assert_eq!(get(&guard, &url).await.expect("followed").status(), 200);
+    assert_eq!(target.count(), 1);
+    // …with them, it is not: the secrets never reach the other host.
+    let why = refused(get(&guard.keeping_host(), &url).await);
+    assert_eq!(why, Refused::SecretsElsewhere("localhost".into()));
+    assert_eq!(target.count(), 1);
+}

@@ -230,7 +230,12 @@ async fn the_mapping_builds_the_body_and_the_answer_reaches_the_next_step() {
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
     let crm = Endpoint::start(|_, _| Reply::json(201, json!({"id": "crm_42"}))).await;
-    let w = active(&mut conn, &admin, to_crm(&crm.url("/customers"), RequestInput::default(), 1)).await;
+    let w = active(
+        &mut conn,
+        &admin,
+        to_crm(&crm.url("/customers"), RequestInput::default(), 1),
+    )
+    .await;
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let now = OffsetDateTime::now_utc();
     let caller = local_caller(None);
@@ -245,7 +250,10 @@ async fn the_mapping_builds_the_body_and_the_answer_reaches_the_next_step() {
     assert_eq!(body, json!({"name": "Acme", "amount": 5000}));
     assert_eq!(got[0].header("content-type"), Some("application/json"));
     assert_eq!(got[0].header("x-source"), Some("switchyard"));
-    assert_eq!(got[0].header("idempotency-key"), Some(format!("{run}-0").as_str()));
+    assert_eq!(
+        got[0].header("idempotency-key"),
+        Some(format!("{run}-0").as_str())
+    );
 
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Succeeded");
     let (input, output) = step_record(&mut conn, run.as_str(), 0).await;
@@ -270,8 +278,14 @@ async fn a_4xx_fails_at_once_with_what_the_server_said() {
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
-    let crm = Endpoint::start(|_, _| Reply::json(422, json!({"message": "name is required"}))).await;
-    active(&mut conn, &admin, to_crm(&crm.url("/customers"), RequestInput::default(), 3)).await;
+    let crm =
+        Endpoint::start(|_, _| Reply::json(422, json!({"message": "name is required"}))).await;
+    active(
+        &mut conn,
+        &admin,
+        to_crm(&crm.url("/customers"), RequestInput::default(), 3),
+    )
+    .await;
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let caller = local_caller(None);
     let now = OffsetDateTime::now_utc();
@@ -287,7 +301,10 @@ async fn a_4xx_fails_at_once_with_what_the_server_said() {
     );
     assert_eq!(crm.received().len(), 1, "a 422 is not tried again");
     let (_, output) = step_record(&mut conn, run.as_str(), 0).await;
-    assert_eq!(output["status"], 422, "the answer is kept with the failed step");
+    assert_eq!(
+        output["status"], 422,
+        "the answer is kept with the failed step"
+    );
     assert_eq!(steps_of(&mut conn, run.as_str()).await[0].2, 1);
 }
 
@@ -301,7 +318,12 @@ async fn a_503_then_a_200_succeeds_on_the_second_attempt_with_the_same_key() {
         _ => Reply::json(200, json!({"id": "crm_7"})),
     })
     .await;
-    active(&mut conn, &admin, to_crm(&crm.url("/customers"), RequestInput::default(), 3)).await;
+    active(
+        &mut conn,
+        &admin,
+        to_crm(&crm.url("/customers"), RequestInput::default(), 3),
+    )
+    .await;
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let caller = local_caller(None);
     let now = OffsetDateTime::now_utc();
@@ -342,10 +364,19 @@ async fn a_slow_answer_times_out_and_a_huge_one_is_cut() {
     engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
         .await
         .expect("drain");
-    assert!(started.elapsed() < StdDuration::from_secs(4), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < StdDuration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
     let (status, error) = run_status(&mut conn, run.as_str()).await;
     assert_eq!(status, "Failed");
-    assert!(error.as_deref().is_some_and(|e| e.contains("did not answer within 1 s")), "{error:?}");
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("did not answer within 1 s")),
+        "{error:?}"
+    );
 
     // 10 MiB of text: read up to 5 MiB, kept up to 64 KiB, marked.
     let admin2 = member(&mut conn, "globex", Role::Admin).await;
@@ -366,7 +397,11 @@ async fn a_slow_answer_times_out_and_a_huge_one_is_cut() {
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Succeeded");
     let (_, output) = step_record(&mut conn, run.as_str(), 0).await;
     assert_eq!(output["truncated"], true);
-    assert!(output["body"].as_str().is_some_and(|b| b.len() <= 64 * 1024 && b.len() > 60_000));
+    assert!(
+        output["body"]
+            .as_str()
+            .is_some_and(|b| b.len() <= 64 * 1024 && b.len() > 60_000)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -375,7 +410,12 @@ async fn with_no_allowance_a_local_address_is_refused_and_not_tried_again() {
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
     let crm = Endpoint::start(|_, _| Reply::json(200, json!({"id": "x"}))).await;
-    active(&mut conn, &admin, to_crm(&crm.url("/customers"), RequestInput::default(), 3)).await;
+    active(
+        &mut conn,
+        &admin,
+        to_crm(&crm.url("/customers"), RequestInput::default(), 3),
+    )
+    .await;
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     // `drain` calls out as a server with SWITCHYARD_EGRESS_ALLOW unset does.
     engine::drain(&mut conn, "w", LEASE, OffsetDateTime::now_utc())
@@ -384,10 +424,17 @@ async fn with_no_allowance_a_local_address_is_refused_and_not_tried_again() {
     let (status, error) = run_status(&mut conn, run.as_str()).await;
     assert_eq!(status, "Failed");
     let error = error.expect("error");
-    assert!(error.contains("loopback") || error.contains("Switchyard does not call it"), "{error}");
+    assert!(
+        error.contains("loopback") || error.contains("Switchyard does not call it"),
+        "{error}"
+    );
     assert!(error.contains("Nothing was sent"), "{error}");
     assert_eq!(crm.received().len(), 0);
-    assert_eq!(steps_of(&mut conn, run.as_str()).await[0].2, 1, "not retried");
+    assert_eq!(
+        steps_of(&mut conn, run.as_str()).await[0].2,
+        1,
+        "not retried"
+    );
 }
 
 const VALUE: &str = "sk_live_crm_value_93f1";
@@ -404,12 +451,11 @@ async fn a_secret_goes_only_to_its_hosts_and_is_kept_nowhere() {
             value: VALUE.into(),
             hosts: hosts.into(),
         };
-        secrets::set(&mut conn, Some(&key), &admin, &input).await.expect("set");
+        secrets::set(&mut conn, Some(&key), &admin, &input)
+            .await
+            .expect("set");
     }
-    let crm = Endpoint::start(|_, _| {
-        Reply::json(200, json!({"id": "crm_1", "echo": VALUE}))
-    })
-    .await;
+    let crm = Endpoint::start(|_, _| Reply::json(200, json!({"id": "crm_1", "echo": VALUE}))).await;
     let bearer = RequestInput {
         auth_kind: "bearer".into(),
         auth_secret: "CRM_TOKEN".into(),
@@ -426,12 +472,18 @@ async fn a_secret_goes_only_to_its_hosts_and_is_kept_nowhere() {
         .expect("drain");
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Succeeded");
     let got = crm.received();
-    assert_eq!(got[0].header("authorization"), Some(format!("Bearer {VALUE}").as_str()));
+    assert_eq!(
+        got[0].header("authorization"),
+        Some(format!("Bearer {VALUE}").as_str())
+    );
     assert_eq!(got[0].header("x-key"), Some(format!("k={VALUE}").as_str()));
     let (input, output) = step_record(&mut conn, run.as_str(), 0).await;
     assert_eq!(input["headers"]["Authorization"], "Bearer ••••(CRM_TOKEN)");
     assert_eq!(input["headers"]["X-Key"], "k=••••(CRM_TOKEN)");
-    assert_eq!(output["body"]["echo"], "••••(CRM_TOKEN)", "an echo is masked too");
+    assert_eq!(
+        output["body"]["echo"], "••••(CRM_TOKEN)",
+        "an echo is masked too"
+    );
     assert_eq!(
         crate::secrets::occurrences(&mut conn, VALUE).await,
         0,
@@ -493,32 +545,52 @@ async fn a_worker_that_lost_its_run_during_a_slow_call_records_nothing() {
     let now = OffsetDateTime::now_utc();
 
     // Worker A claims the run and works out the call.
-    let a = engine::claim(&mut conn, "a", LEASE, now).await.expect("claim").expect("a run");
-    let Progress::Call(call_a) = engine::advance(&mut conn, "a", &a, LEASE, now).await.expect("advance")
+    let a = engine::claim(&mut conn, "a", LEASE, now)
+        .await
+        .expect("claim")
+        .expect("a run");
+    let Progress::Call(call_a) = engine::advance(&mut conn, "a", &a, LEASE, now)
+        .await
+        .expect("advance")
     else {
         panic!("the step calls out");
     };
     // A's call is slow: its lease (the call's time limit and a margin) runs out, B takes over.
     let later = now + Duration::minutes(5);
-    let b = engine::claim(&mut conn, "b", LEASE, later).await.expect("claim").expect("taken over");
+    let b = engine::claim(&mut conn, "b", LEASE, later)
+        .await
+        .expect("claim")
+        .expect("taken over");
     assert!(b.fence > a.fence);
-    let Progress::Call(call_b) = engine::advance(&mut conn, "b", &b, LEASE, later).await.expect("advance")
+    let Progress::Call(call_b) = engine::advance(&mut conn, "b", &b, LEASE, later)
+        .await
+        .expect("advance")
     else {
         panic!("the step calls out");
     };
     let done_b = engine::call_out(&mut conn, "b", &caller, &call_b, LEASE, &|| later)
         .await
         .expect("b records");
-    assert_eq!(done_b, Progress::Finished(switchyard::run::RunStatus::Succeeded));
+    assert_eq!(
+        done_b,
+        Progress::Finished(switchyard::run::RunStatus::Succeeded)
+    );
     // A's answer arrives last: it writes nothing.
     let done_a = engine::call_out(&mut conn, "a", &caller, &call_a, LEASE, &|| later)
         .await
         .expect("a tries");
     assert_eq!(done_a, Progress::Lost);
-    assert_eq!(steps_of(&mut conn, run.as_str()).await.len(), 1, "one record of the step");
+    assert_eq!(
+        steps_of(&mut conn, run.as_str()).await.len(),
+        1,
+        "one record of the step"
+    );
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Succeeded");
     let got = crm.received();
     assert_eq!(got.len(), 2, "at-least-once: the call was made by both");
-    assert_eq!(got[0].header("idempotency-key"), got[1].header("idempotency-key"));
+    assert_eq!(
+        got[0].header("idempotency-key"),
+        got[1].header("idempotency-key")
+    );
     let _ = Status::Active;
 }

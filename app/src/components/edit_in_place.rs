@@ -205,10 +205,9 @@ mod browser {
                         .find_map(|b| in_step(&format!("button[value^='{b}:']:not([disabled])")))
                 };
                 match op {
-                    FormOp::AddStep => in_step("input"),
-                    FormOp::AddRow(_) | FormOp::RemoveRow(..) => last_row(step.as_deref(), 0),
-                    FormOp::AddFallbackRow(_) | FormOp::RemoveFallbackRow(..) => {
-                        last_row(step.as_deref(), 1)
+                    FormOp::AddStep | FormOp::AddHttpStep => in_step("input"),
+                    FormOp::AddRow(rows, _) | FormOp::RemoveRow(rows, ..) => {
+                        last_row(step.as_deref(), rows.as_str())
                     }
                     FormOp::MoveUp(_) => first_enabled(["move_up", "move_down"]),
                     FormOp::MoveDown(_) => first_enabled(["move_down", "move_up"]),
@@ -225,13 +224,13 @@ mod browser {
         }
     }
 
-    /// In the step `step` (`#step-2`), the field of the last row of its `nth` list of fields
-    /// (0: its fields, 1: its fallback's), or that list's "Add field" when it has no row.
-    fn last_row(step: Option<&str>, nth: u32) -> Option<Element> {
-        let lists = document()
-            .query_selector_all(&format!("{} fieldset.mapping", step?))
-            .ok()?;
-        let list = lists.item(nth)?.dyn_into::<Element>().ok()?;
+    /// In the step `step` (`#step-2`), the field of the last row of its list `rows` (its
+    /// fields, its fallback's, its request's headers…), or that list's "Add" button when it has
+    /// no row.
+    fn last_row(step: Option<&str>, rows: &str) -> Option<Element> {
+        let list = document()
+            .query_selector(&format!("{} fieldset.mapping[data-rows='{rows}']", step?))
+            .ok()??;
         let rows = list
             .query_selector_all(":scope > .mapping-row input")
             .ok()?;

@@ -65,3 +65,32 @@ pub fn TextField(
         </div>
     }
 }
+
+/// A choice among a few options with a visible label and its error message.
+#[component]
+pub fn SelectField(
+    #[prop(into)] id: String,
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(into)] value: String,
+    /// Each option's value and the words shown for it.
+    options: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    #[prop(optional, into)] hint: Option<String>,
+) -> impl IntoView {
+    let invalid = error.is_some();
+    let described = invalid.then(|| format!("{id}-error"));
+    view! {
+        <div class="field" class:invalid=invalid>
+            <label for=id.clone()>{label}</label>
+            <select id=id.clone() name=name aria-invalid=invalid.then_some("true") aria-describedby=described>
+                {options
+                    .into_iter()
+                    .map(|(v, words)| view! { <option value=v selected=v.eq_ignore_ascii_case(&value)>{words}</option> })
+                    .collect_view()}
+            </select>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <FieldMessage id=id message=error />
+        </div>
+    }
+}

@@ -5,10 +5,13 @@
 //! reach "Move up" in "Step 2" by what they see.
 
 use crate::components::field::{FieldMessage, TextField};
+use crate::components::request_form::RequestForm;
 use crate::error::AppError;
+use crate::form_ops::Rows;
 use leptos::prelude::*;
 use std::sync::Arc;
 use switchyard_model::blame::Blame;
+use switchyard_model::definition::HTTP_ACTION;
 use switchyard_model::editor::{EditorChoices, step_outputs};
 use switchyard_model::workflow::{MappingRow, StepInput, WorkflowInput};
 
@@ -16,7 +19,7 @@ use switchyard_model::workflow::{MappingRow, StepInput, WorkflowInput};
 #[derive(Clone, Debug)]
 pub struct StepLists {
     input: WorkflowInput,
-    choices: EditorChoices,
+    pub(crate) choices: EditorChoices,
     notes: Vec<(String, String)>,
 }
 
@@ -44,12 +47,12 @@ pub fn Choices(#[prop(into)] id: String, options: Vec<(String, String)>) -> impl
 }
 
 /// Where the step editor's buttons post: they edit the form as typed and keep it unsaved.
-const EDIT: &str =
+pub(crate) const EDIT: &str =
     <crate::server_fns::workflows::EditWorkflowForm as leptos::server_fn::ServerFn>::PATH;
 
-type Errors = Option<AppError>;
+pub(crate) type Errors = Option<AppError>;
 
-fn message(errors: &Errors, key: &str) -> Option<String> {
+pub(crate) fn message(errors: &Errors, key: &str) -> Option<String> {
     errors.as_ref().and_then(|e| e.field(key))
 }
 
@@ -100,7 +103,10 @@ pub fn StepsEditor(
                 }
                     .into_any()
             }}
-            <button type="submit" formaction=EDIT name="op" value="add_step" class="secondary">"Add step"</button>
+            <div class="step-adders">
+                <button type="submit" formaction=EDIT name="op" value="add_step" class="secondary">"Add step"</button>
+                <button type="submit" formaction=EDIT name="op" value="add_http_step" class="secondary">"Add HTTP request step"</button>
+            </div>
         </fieldset>
     }
 }
@@ -141,6 +147,7 @@ fn StepRow(
         view! { <p class="field-note" role="note">{format!("The run you are fixing failed here. {}", b.words)}</p> }
     });
     let open = !step.condition.is_empty() || !step.fallback_action.is_empty();
+    let http = step.action.trim() == HTTP_ACTION;
     view! {
         <li class="step" class:marked=is_marked id=id.clone()>
             <fieldset class="step-group">
@@ -160,8 +167,17 @@ fn StepRow(
             </div>
             <Choices id=fields_list.clone() options=field_options />
             <Choices id=values_list.clone() options=value_options />
-            <MappingRows step=index rows=step.mapping errors=errors.clone() fallback=false marked=marked
-                fields_list=fields_list.clone() values_list=values_list.clone() lists=lists.clone() />
+            {if http {
+                view! {
+                    <RequestForm step=index request=step.request.clone() errors=errors.clone()
+                        values_list=values_list.clone() lists=lists.clone() />
+                }.into_any()
+            } else {
+                view! {
+                    <MappingRows step=index rows=step.mapping errors=errors.clone() kind=Rows::Fields marked=marked
+                        fields_list=fields_list.clone() values_list=values_list.clone() lists=lists.clone() />
+                }.into_any()
+            }}
             <details class="advanced" open=open>
                 <summary>"Condition and fallback"</summary>
                 <TextField id=format!("{id}-condition") name=name("condition") label="Run only when (optional)"
@@ -172,7 +188,7 @@ fn StepRow(
                     value=step.fallback_action placeholder="Task.create"
                     hint="Runs instead of this step when it fails and error handling is Fallback."
                     error=message(&errors, &format!("{key}.fallbackAction")) />
-                <MappingRows step=index rows=step.fallback_mapping errors=errors fallback=true marked=None
+                <MappingRows step=index rows=step.fallback_mapping errors=errors kind=Rows::Fallback marked=None
                     fields_list values_list lists />
             </details>
             </fieldset>
@@ -181,11 +197,12 @@ fn StepRow(
 }
 
 #[component]
-fn MappingRows(
+pub(crate) fn MappingRows(
     step: usize,
     rows: Vec<MappingRow>,
     errors: Errors,
-    fallback: bool,
+    /// Which of the step's lists: its fields, its fallback's, its request's.
+    kind: Rows,
     /// Where a failed run being fixed went wrong, when it is this step.
     marked: Option<Blame>,
     /// The ids of the step's field and value lists.
@@ -200,19 +217,44 @@ fn MappingRows(
         .values
         .first()
         .map_or_else(|| "deal.name".to_owned(), |v| v.expr.clone());
-    let (list, key, op, title) = if fallback {
-        (
+    // The list's name in the form, in error keys, its title and its rows' words.
+    let (list, key, title, (name_label, name_example), thing) = match kind {
+        Rows::Fields => ("mapping", "mapping", "Fields", ("Field", "name"), "field"),
+        Rows::Fallback => (
             "fallback_mapping",
             "fallbackMapping",
-            "fallback_row",
             "Fallback fields",
-        )
-    } else {
-        ("mapping", "mapping", "row", "Fields")
+            ("Field", "name"),
+            "field",
+        ),
+        Rows::Query => (
+            "request][query",
+            "request.query",
+            "Query parameters",
+            ("Parameter", "page"),
+            "parameter",
+        ),
+        Rows::Headers => (
+            "request][headers",
+            "request.headers",
+            "Headers",
+            ("Header", "X-Source"),
+            "header",
+        ),
+        Rows::Body => (
+            "request][body",
+            "request.body",
+            "Body fields (JSON or form)",
+            ("Field", "name"),
+            "field",
+        ),
     };
-    let prefix = format!("step-{step}-{list}");
+    let op = kind.as_str();
+    let prefix = format!("step-{step}-{}", op.trim_end_matches("_row"));
+    // Field names are offered for the step's own fields only.
+    let fields_list = matches!(kind, Rows::Fields | Rows::Fallback).then_some(fields_list);
     view! {
-        <fieldset class="mapping">
+        <fieldset class="mapping" data-rows=op>
             <legend>{title}</legend>
             {rows
                 .into_iter()
@@ -229,16 +271,16 @@ fn MappingRows(
                     view! {
                         <div class="mapping-row" class:marked=blamed.is_some()>
                             <TextField id=format!("{prefix}-{j}-field") name=format!("steps[{step}][{list}][{j}][field]")
-                                label="Field" value=row.field placeholder="name" error=field_error
-                                note=lists.note(&format!("{row_key}.field")) list=Some(fields_list.clone()) />
+                                label=name_label value=row.field placeholder=name_example error=field_error
+                                note=lists.note(&format!("{row_key}.field")) list=fields_list.clone() />
                             <TextField id=format!("{prefix}-{j}-expr") name=format!("steps[{step}][{list}][{j}][expr]")
                                 label="Value" value=row.expr placeholder=placeholder.clone() error=expr_error note=note list=Some(values_list.clone()) />
-                            <button type="submit" formaction=EDIT name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">"Remove field"</button>
+                            <button type="submit" formaction=EDIT name="op" value=format!("remove_{op}:{step}:{j}") class="danger small">{format!("Remove {thing}")}</button>
                         </div>
                     }
                 })
                 .collect_view()}
-            <button type="submit" formaction=EDIT name="op" value=format!("add_{op}:{step}") class="secondary small">"Add field"</button>
+            <button type="submit" formaction=EDIT name="op" value=format!("add_{op}:{step}") class="secondary small">{format!("Add {thing}")}</button>
         </fieldset>
     }
 }

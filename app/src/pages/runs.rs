@@ -1,6 +1,7 @@
 //! `/o/{org}/workflows/{id}/runs` (a workflow's run history) and `/o/{org}/runs/{id}` (one run
 //! step by step).
 
+use crate::components::call::CallView;
 use crate::components::format::{MaybeWhen, When, time};
 use crate::components::layout::org_param;
 use crate::components::live::{Follow, LiveRegion};
@@ -456,8 +457,15 @@ fn Timeline(org: String, detail: RunDetail) -> impl IntoView {
                         </p>
                         {reused}
                         {s.error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
-                        {s.input.clone().map(|v| view! { <h4>"Sent"</h4> <Fields value=v /> })}
-                        {s.output.clone().map(|v| view! { <h4>"Result"</h4> <Fields value=v /> })}
+                        {if s.action == switchyard_model::definition::HTTP_ACTION && s.input.is_some() {
+                            let shown = s.input.clone().unwrap_or_default();
+                            view! { <CallView shown=shown answer=s.output.clone() /> }.into_any()
+                        } else {
+                            view! {
+                                {s.input.clone().map(|v| view! { <h4>"Sent"</h4> <Fields value=v /> })}
+                                {s.output.clone().map(|v| view! { <h4>"Result"</h4> <Fields value=v /> })}
+                            }.into_any()
+                        }}
                     </li>
                 }
             }).collect_view()}

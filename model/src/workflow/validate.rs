@@ -336,6 +336,11 @@ fn validate_step(
                 format!("{key}.fallbackAction"),
                 "Fallback action must look like Noun.verb, for example Task.create",
             ));
+        } else if fallback_action == crate::definition::HTTP_ACTION {
+            errors.push(FieldError::new(
+                format!("{key}.fallbackAction"),
+                "A fallback cannot call out: make the call a step of its own",
+            ));
         } else if let Some(problem) = server_action(fallback_action, &step.fallback_mapping) {
             errors.push(FieldError::new(format!("{key}.fallbackAction"), problem));
         }

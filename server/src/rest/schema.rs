@@ -47,7 +47,7 @@ pub struct WorkflowFieldsBody {
     pub name: Option<String>,
     pub description: Option<String>,
     pub trigger_event: Option<String>,
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<StepBody>>)]
     pub steps: Option<Value>,
     #[schema(value_type = Option<Object>)]
     pub retry_policy: Option<Value>,
@@ -56,6 +56,57 @@ pub struct WorkflowFieldsBody {
     /// The version the change is based on (or send `If-Match`); 409 when it is not current.
     #[serde(rename = "$version")]
     pub version_: Option<i32>,
+}
+
+/// One step: an action and the fields it fills (each an expression such as `deal.name`), or,
+/// for `HTTP.request`, the request it sends.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct StepBody {
+    /// `Noun.verb`, like `Customer.create`, or `HTTP.request`.
+    pub action: String,
+    /// Field name -> expression, in order.
+    #[schema(value_type = Option<Object>)]
+    pub mapping: Option<Value>,
+    /// What an `HTTP.request` step sends.
+    pub request: Option<RequestBody>,
+    pub name: Option<String>,
+    /// The step runs only when this expression holds.
+    pub condition: Option<String>,
+    /// `{action, mapping}` run in place of the failed step (error handling `Fallback`).
+    #[schema(value_type = Option<Object>)]
+    pub fallback: Option<Value>,
+}
+
+/// An HTTP step's request. Every value is an expression (the URL as text in quotes joined to
+/// values with `+`); the URL, query and header expressions may read secrets as `secret.NAME`.
+/// Each attempt carries `Idempotency-Key: <run id>-<step index>`.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RequestBody {
+    /// GET, POST (when none is given), PUT, PATCH or DELETE.
+    pub method: Option<String>,
+    pub url: String,
+    /// Name -> expression.
+    #[schema(value_type = Option<Object>)]
+    pub query: Option<Value>,
+    /// Name -> expression.
+    #[schema(value_type = Option<Object>)]
+    pub headers: Option<Value>,
+    /// `{"json": {field: expression}}`, `{"form": {field: expression}}` or `{"text": expression}`.
+    #[schema(value_type = Option<Object>)]
+    pub body: Option<Value>,
+    /// `{"bearer": "SECRET"}`, `{"basic": {"user": "ops", "password": "SECRET"}}` or
+    /// `{"header": {"name": "X-Api-Key", "secret": "SECRET"}}`: secrets by name.
+    #[schema(value_type = Option<Object>)]
+    pub auth: Option<Value>,
+    /// `"2xx"` (when none is given) or a list of statuses.
+    #[schema(value_type = Option<Object>)]
+    pub success: Option<Value>,
+    /// One attempt's time limit in ms (30000 when none is given, at most 120000).
+    pub timeout_ms: Option<u64>,
 }
 
 /// An event to record: what starts workflows.
