@@ -12,6 +12,11 @@ pub fn place(url: &str) -> String {
     rest.trim_end_matches('/').to_owned()
 }
 
+/// The host a URL goes to, with its port: `crm.example`.
+pub fn host(url: &str) -> String {
+    place(url).split('/').next().unwrap_or_default().to_owned()
+}
+
 /// "POST to crm.example/customers with 2 fields, using the secret CRM_TOKEN".
 pub fn request_words(shown: &Value) -> String {
     let method = shown["method"].as_str().unwrap_or("POST");
@@ -54,6 +59,18 @@ pub fn answer_words(answer: &Value) -> String {
         words.push_str("; the answer was longer than what is kept (64 KiB), so it is cut");
     }
     words
+}
+
+/// "got 502 Bad Gateway after 30 s": what an attempt got, for a preview's last attempt.
+pub fn got_words(answer: &Value) -> String {
+    let status = answer["status"].as_u64().unwrap_or(0);
+    let reason = reason(status as u16);
+    let ms = answer["ms"].as_i64().unwrap_or(0);
+    let space = if reason.is_empty() { "" } else { " " };
+    format!(
+        "got {status}{space}{reason} after {}",
+        crate::timefmt::duration_ms(ms)
+    )
 }
 
 fn count(n: usize, what: &str) -> String {
@@ -112,6 +129,9 @@ mod tests {
         assert_eq!(request_words(&get), "GET to a.example");
         let answer = json!({"status": 201, "ms": 50, "truncated": false});
         assert_eq!(answer_words(&answer), "Answered 201 Created in 0.05 s");
+        let bad = json!({"status": 502, "ms": 30000});
+        assert_eq!(got_words(&bad), "got 502 Bad Gateway after 30 s");
+        assert_eq!(host("https://crm.example:8443/a/b?c"), "crm.example:8443");
         let cut = json!({"status": 299, "ms": 2500, "truncated": true});
         assert!(answer_words(&cut).starts_with("Answered 299 in 2.5 s; the answer was longer"));
     }

@@ -17,6 +17,8 @@ pub enum Effect {
     Changes { noun: String },
     /// Records an event of this type.
     Records { event_type: String },
+    /// Calls out to this host (an HTTP step): a preview sends nothing.
+    Calls { host: String },
     /// Its condition does not hold.
     Skipped,
     /// It fails; `stops` when the run ends there.
@@ -35,6 +37,7 @@ impl Effect {
             Effect::Creates { .. }
                 | Effect::Changes { .. }
                 | Effect::Records { .. }
+                | Effect::Calls { .. }
                 | Effect::Recovered
         )
     }

@@ -164,6 +164,36 @@ pub(super) fn prepare(
     key_run: &str,
     now: OffsetDateTime,
 ) -> Result<Call, String> {
+    let key = format!("{key_run}-{}", run.next_step);
+    let at = (
+        claim.clone(),
+        run.org_id.clone(),
+        run.next_step,
+        run.attempt,
+    );
+    work_out(at, plan, request, key, now)
+}
+
+/// The request a step would send, as people see it (secrets masked), worked out for a
+/// preview: nothing is sent, no secret is read.
+pub(super) fn preview(plan: &Plan, request: &Request, org: &OrgId) -> Result<Value, String> {
+    use crate::id::Generate;
+    let claim = Claim {
+        run: crate::id::RunId::generate(),
+        fence: 0,
+    };
+    let at = (claim, org.clone(), 0, 0);
+    let key = "(the run)-(the step)".to_owned();
+    Ok(work_out(at, plan, request, key, OffsetDateTime::now_utc())?.shown())
+}
+
+fn work_out(
+    (claim, org, step, attempt): (Claim, OrgId, i32, i32),
+    plan: &Plan,
+    request: &Request,
+    key: String,
+    now: OffsetDateTime,
+) -> Result<Call, String> {
     let nonce = random_base62(12);
     let secrets = request.secrets();
     let read_in_expressions = request
@@ -213,10 +243,10 @@ pub(super) fn prepare(
         )),
     };
     Ok(Call {
-        claim: claim.clone(),
-        org: run.org_id.clone(),
-        step: run.next_step,
-        attempt: run.attempt,
+        claim,
+        org,
+        step,
+        attempt,
         method: request.method,
         url,
         query,
@@ -225,7 +255,7 @@ pub(super) fn prepare(
         auth: request.auth.clone(),
         success: request.success.clone(),
         timeout: request.timeout(),
-        key: format!("{key_run}-{}", run.next_step),
+        key,
         nonce,
         secrets,
         prepared_at: now,

@@ -136,6 +136,23 @@ impl Sim<'_, '_> {
                 }
             }
         }
+        if let Some(request) = step
+            .request
+            .as_ref()
+            .filter(|_| super::call::is_http(&step.action))
+        {
+            return match off_runtime(|| super::call::preview(self.plan, request, self.org)) {
+                Ok(shown) => {
+                    let (words, output) = call_words(&shown, earlier);
+                    preview.effect = Effect::Calls {
+                        host: crate::call_words::host(shown["url"].as_str().unwrap_or("")),
+                    };
+                    preview.words = words;
+                    Ok((output, false))
+                }
+                Err(message) => self.failed(step, preview, message).await,
+            };
+        }
         let outcome = match off_runtime(|| resolve(&step.mapping, self.plan)) {
             Ok(input) => {
                 preview.fields = input.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -280,6 +297,33 @@ impl Sim<'_, '_> {
     }
 }
 
+/// What an HTTP step would send, in words, with what its last attempt got when the run being
+/// repeated made one; and what later steps would read of its answer: the last one's, else an
+/// empty answer.
+fn call_words(shown: &Value, earlier: Option<&StoredStep>) -> (String, Value) {
+    let mut words = format!(
+        "Would send {}. A preview sends nothing.",
+        crate::call_words::request_words(shown)
+    );
+    let last = earlier
+        .and_then(|e| e.output.clone())
+        .filter(|o| o.get("status").is_some());
+    if let Some(answer) = &last {
+        words.push_str(&format!(
+            " The last attempt {}.",
+            crate::call_words::got_words(answer)
+        ));
+    } else if let Some(error) = earlier.and_then(|e| e.error.as_deref()) {
+        words.push_str(&format!(
+            " The last attempt failed: {}",
+            crate::read_model::dashboard::without_step(error)
+        ));
+    }
+    let output =
+        last.unwrap_or_else(|| serde_json::json!({"status": null, "headers": {}, "body": {}}));
+    (words, output)
+}
+
 /// The effects a run's records show, step by step, for comparing with its preview: `steps`
 /// are the workflow version's steps, `done` the run's records, `handling` its error handling.
 pub fn recorded_effects(
@@ -299,6 +343,14 @@ pub fn recorded_effects(
                 return Effect::Reused;
             }
             let effect = match record.status {
+                StepStatus::Succeeded if super::call::is_http(&step.action) => Effect::Calls {
+                    host: record
+                        .input
+                        .as_ref()
+                        .and_then(|i| i["url"].as_str())
+                        .map(crate::call_words::host)
+                        .unwrap_or_default(),
+                },
                 StepStatus::Succeeded => effect_of(&step.action, record.output.as_ref()),
                 StepStatus::Recovered => Effect::Recovered,
                 StepStatus::Failed => {

@@ -594,3 +594,93 @@ async fn a_worker_that_lost_its_run_during_a_slow_call_records_nothing() {
     );
     let _ = Status::Active;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_from_the_step_sends_the_same_key_and_a_preview_sends_nothing() {
+    use switchyard::preview::Effect;
+    use switchyard::retry::{self, RetryFrom};
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let crm = Endpoint::start(|_, before| match before {
+        0 => Reply::json(502, json!({"error": "down"})),
+        _ => Reply::json(200, json!({"id": "crm_5"})),
+    })
+    .await;
+    // The call is step 2: a retry from it reuses step 1; a retry from the start runs both.
+    let mut input = to_crm(&crm.url("/customers"), RequestInput::default(), 1);
+    input.steps.truncate(1);
+    input.steps.insert(
+        0,
+        crate::engine::step("Customer.create", &[("name", "deal.name")]),
+    );
+    let w = active(&mut conn, &admin, input).await;
+    let first = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
+    let caller = local_caller(None);
+    let now = OffsetDateTime::now_utc();
+    engine::drain_calling(&mut conn, "w", LEASE, now, &caller)
+        .await
+        .expect("drain");
+    let (status, error) = run_status(&mut conn, first.as_str()).await;
+    assert_eq!(status, "Failed");
+    assert!(error.is_some_and(|e| e.contains("502 Bad Gateway")));
+
+    // The retry preview says what would be sent and what the last attempt got; it sends nothing.
+    let preview = retry::preview(&mut conn, &admin, &first, RetryFrom::FailedStep)
+        .await
+        .expect("preview");
+    let call = &preview.steps[1];
+    assert_eq!(
+        call.effect,
+        Effect::Calls {
+            host: format!("127.0.0.1:{}", crm.port)
+        }
+    );
+    assert!(
+        call.words.starts_with(&format!(
+            "Would send POST to 127.0.0.1:{}/customers with 2 fields. A preview sends nothing. The last attempt got 502 Bad Gateway after",
+            crm.port
+        )),
+        "{}",
+        call.words
+    );
+    // So does the dry run of the workflow.
+    let dry = engine::dry_run_saved(&mut conn, &admin, &w.id, &deal().to_string())
+        .await
+        .expect("dry run");
+    assert!(
+        dry.steps[1].words.starts_with("Would send POST to"),
+        "{}",
+        dry.steps[1].words
+    );
+    assert_eq!(crm.received().len(), 1, "previews sent nothing");
+
+    // A retry from the failed step is the same request: the same key.
+    let again = retry::retry(&mut conn, &admin, &first, RetryFrom::FailedStep, Some(0))
+        .await
+        .expect("retry");
+    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
+        .await
+        .expect("drain");
+    assert_eq!(run_status(&mut conn, again.as_str()).await.0, "Succeeded");
+    // A retry from the start is a new run with a key of its own.
+    let fresh = retry::retry(&mut conn, &admin, &first, RetryFrom::Start, Some(1))
+        .await
+        .expect("retry from the start");
+    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
+        .await
+        .expect("drain");
+    let keys: Vec<String> = crm
+        .received()
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            format!("{first}-1"),
+            format!("{first}-1"),
+            format!("{fresh}-1")
+        ]
+    );
+}

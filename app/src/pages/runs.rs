@@ -410,6 +410,7 @@ pub fn PreviewStep(step: StepPreview, #[prop(optional)] dry: bool) -> impl IntoV
     let (tag, class) = match &step.effect {
         Effect::Reused => ("Reused", "reused"),
         Effect::Creates { .. } | Effect::Changes { .. } | Effect::Records { .. } => (runs, "runs"),
+        Effect::Calls { .. } => ("Calls out", "runs"),
         Effect::Recovered => ("Falls back", "runs"),
         Effect::Skipped => ("Skipped", "skipped"),
         Effect::Fails { .. } => ("Would fail", "fails"),
