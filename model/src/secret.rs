@@ -138,6 +138,9 @@ pub struct SecretSummary {
     /// Who set it last, by name.
     pub set_by: String,
     pub set_at: OffsetDateTime,
+    /// The workflows whose steps use it, by id and name.
+    #[serde(default)]
+    pub used_by: Vec<(crate::id::WorkflowId, String)>,
 }
 
 #[cfg(test)]

@@ -71,9 +71,22 @@ pub async fn list(conn: &mut Conn, actor: &impl Actor) -> DomainResult<Vec<Secre
     let rows = repo::secret::list(conn, org).await?;
     let refs: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
     let names = repo::org::actor_names(conn, org, &refs).await?;
+    let calling = repo::workflow::calling_out(conn, org).await?;
+    let uses: Vec<(&crate::id::WorkflowId, &String, Vec<String>)> = calling
+        .iter()
+        .map(|(id, name, steps)| {
+            let used = steps.iter().filter_map(|s| s.request.as_ref());
+            (id, name, used.flat_map(|r| r.secrets()).collect())
+        })
+        .collect();
     Ok(rows
         .into_iter()
         .map(|(name, hosts, by, set_at)| SecretSummary {
+            used_by: uses
+                .iter()
+                .filter(|(.., secrets)| secrets.contains(&name))
+                .map(|(id, workflow, _)| ((*id).clone(), (*workflow).clone()))
+                .collect(),
             name,
             hosts,
             set_by: names.get(&by).cloned().unwrap_or_else(|| "Someone".into()),

@@ -490,6 +490,22 @@ async fn a_secret_goes_only_to_its_hosts_and_is_kept_nowhere() {
         "the value is in no column of any table, events included"
     );
 
+    // Settings say where each secret is used.
+    let listed = secrets::list(&mut conn, &admin).await.expect("list");
+    let used: Vec<(&str, Vec<&str>)> = listed
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.used_by.iter().map(|(_, n)| n.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        used,
+        [("CRM_TOKEN", vec!["Deal to CRM"]), ("ELSEWHERE", vec![])]
+    );
+
     // A secret whose hosts do not include the URL's: nothing is sent.
     let elsewhere = RequestInput {
         auth_kind: "header".into(),

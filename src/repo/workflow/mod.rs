@@ -283,6 +283,26 @@ pub async fn definitions(
         .map_err(Into::into)
 }
 
+/// The organization's workflows with an HTTP step, by id and name with their steps: where
+/// secrets are used.
+pub async fn calling_out(
+    conn: &mut Conn,
+    org: &OrgId,
+) -> QueryResult<Vec<(crate::id::WorkflowId, String, crate::definition::Steps)>> {
+    workflows::table
+        .filter(workflows::org_id.eq(org.sql()))
+        .filter(workflows::deleted_at.is_null())
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "workflows.steps::text LIKE '%HTTP.request%'",
+        ))
+        .order(workflows::name.asc())
+        .limit(500)
+        .select((workflows::id, workflows::name, workflows::steps))
+        .load(conn)
+        .await
+        .map_err(Into::into)
+}
+
 /// The most steps and the latest version among the organization's workflows (or `only` one
 /// of them): what a run list's step and version filters offer.
 pub async fn bounds(

@@ -43,7 +43,7 @@ fn SecretTable(secrets: Vec<SecretSummary>, org: String, confirm: Option<String>
     view! {
         <table class="workflows secrets" tabindex="0">
             <thead><tr>
-                <th scope="col">"Name"</th><th scope="col">"May be sent to"</th><th scope="col">"Set by"</th>
+                <th scope="col">"Name"</th><th scope="col">"May be sent to"</th><th scope="col">"Used by"</th><th scope="col">"Set by"</th>
                 <th scope="col">"When"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
             </tr></thead>
             <tbody>
@@ -55,6 +55,18 @@ fn SecretTable(secrets: Vec<SecretSummary>, org: String, confirm: Option<String>
                         <tr>
                             <td><code>{s.name.clone()}</code></td>
                             <td>{s.hosts.join(", ")}</td>
+                            <td>{if s.used_by.is_empty() {
+                                view! { <span class="hint">"No workflow"</span> }.into_any()
+                            } else {
+                                let org = org.clone();
+                                view! {
+                                    <ul class="plain">
+                                        {s.used_by.iter().map(|(id, name)| view! {
+                                            <li><a href=format!("/o/{org}/workflows/{id}")>{name.clone()}</a></li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}</td>
                             <td>{s.set_by.clone()}</td>
                             <td><When at=s.set_at /></td>
                             <td>{if asking {
