@@ -255,3 +255,58 @@ async fn do_acknowledges_a_workflows_alerts_as_the_pages_do() {
     assert!(matches!(theirs, Err(DomainError::NotFound)), "{theirs:?}");
     assert_eq!(format!("{theirs:?}"), format!("{missing:?}"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn do_creates_a_workflow_with_an_http_step_and_fetch_reads_it_back() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let caller = key(&admin, &[Scope::Read, Scope::Write]);
+    let code = r#"
+        const w = await $.Workflow.create({
+          name: 'Deal to CRM',
+          triggerEvent: 'Deal.won',
+          steps: [
+            { action: 'HTTP.request', name: 'Create the customer in the CRM',
+              request: { method: 'POST', url: '"https://crm.example/customers"',
+                         body: { json: { name: 'deal.name' } }, auth: { bearer: 'CRM_TOKEN' } } },
+            { action: 'Activity.create', mapping: { subject: '"CRM id " + step.0.body.id' } },
+          ],
+        })
+        await $.Workflow.activate(w.$id)
+    "#;
+    let done = mcp_tools::act(
+        &mut conn,
+        &Hooks::with_defaults(),
+        &caller,
+        &json!({ "code": code }),
+    )
+    .await
+    .expect("do");
+    assert_eq!(done["results"][1]["result"]["status"], "Activated");
+    let id = done["results"][0]["result"]["$id"].as_str().expect("id");
+    let fetched = mcp_tools::fetch(&mut conn, &caller, &json!({ "type": "Workflow", "id": id }))
+        .await
+        .expect("fetch");
+    let text = fetched.to_string();
+    assert!(text.contains("HTTP.request"), "{text}");
+    assert!(
+        text.contains("CRM_TOKEN") && text.contains("crm.example/customers"),
+        "{text}"
+    );
+
+    // A request without its URL is refused with the field named, and nothing is created.
+    let bad = r#"await $.Workflow.create({ name: 'No URL', triggerEvent: 'Deal.won',
+        steps: [{ action: 'HTTP.request', request: { method: 'GET' } }] })"#;
+    let refused = mcp_tools::act(
+        &mut conn,
+        &Hooks::with_defaults(),
+        &caller,
+        &json!({ "code": bad }),
+    )
+    .await;
+    assert!(
+        matches!(&refused, Err(DomainError::Validation(e)) if e.iter().any(|f| f.field == "steps.0.request.url")),
+        "{refused:?}"
+    );
+}

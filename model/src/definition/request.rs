@@ -188,6 +188,8 @@ impl fmt::Display for SuccessError {
 pub struct Request {
     #[serde(default)]
     pub method: Method,
+    /// Empty only in input, which validation then refuses with the field named.
+    #[serde(default)]
     pub url: String,
     #[serde(default, skip_serializing_if = "Mapping::is_empty")]
     pub query: Mapping,

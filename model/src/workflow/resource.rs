@@ -127,7 +127,7 @@ pub fn merge(
                     Err(e) => errors.push(FieldError::new(
                         "steps",
                         format!(
-                            "`steps` must be an array of {{\"action\", \"mapping\"?, \"name\"?, \"condition\"?, \"fallback\"?}} (or its JSON text): {e}"
+                            "`steps` must be an array of {{\"action\", \"mapping\"?, \"request\"?, \"name\"?, \"condition\"?, \"fallback\"?}} (or its JSON text): {e}"
                         ),
                     )),
                 },
