@@ -1,30 +1,32 @@
 //! How many calls are in flight, per organization and per host, so that one organization's
-//! slow endpoint cannot hold every worker: a call that would pass either bound waits its turn
-//! (its run is handed back for a moment) instead of being made.
+//! slow endpoint cannot hold every worker: a call over either bound waits for a place (a
+//! short while; each call is a task of its own, so waiting holds up no other run), and past
+//! that its run is handed back for a moment instead of being made.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The bounds, and the calls in flight under them. Cheap to clone: clones share the counts.
+/// The bounds, and the places in flight under them. Cheap to clone: clones share the places.
 #[derive(Clone, Debug)]
 pub struct Inflight {
     per_org: usize,
     per_host: usize,
-    counts: Arc<Mutex<Counts>>,
+    places: Arc<Mutex<Places>>,
 }
 
 #[derive(Debug, Default)]
-struct Counts {
-    orgs: HashMap<String, usize>,
-    hosts: HashMap<String, usize>,
+struct Places {
+    orgs: HashMap<String, Arc<Semaphore>>,
+    hosts: HashMap<String, Arc<Semaphore>>,
 }
 
 /// A call's place in flight; dropping it frees the place.
 #[derive(Debug)]
 pub struct Ticket {
-    org: String,
-    host: String,
-    counts: Arc<Mutex<Counts>>,
+    _org: OwnedSemaphorePermit,
+    _host: OwnedSemaphorePermit,
 }
 
 impl Inflight {
@@ -33,25 +35,50 @@ impl Inflight {
         Inflight {
             per_org: per_org.max(1),
             per_host: per_host.max(1),
-            counts: Arc::default(),
+            places: Arc::default(),
         }
     }
 
-    /// A place for a call of `org` to `host`, or `None` while either is at its bound.
+    fn semaphores(&self, org: &str, host: &str) -> (Arc<Semaphore>, Arc<Semaphore>) {
+        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        let org = Arc::clone(
+            places
+                .orgs
+                .entry(org.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_org))),
+        );
+        let host = Arc::clone(
+            places
+                .hosts
+                .entry(host.to_ascii_lowercase())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.per_host))),
+        );
+        (org, host)
+    }
+
+    /// A place for a call of `org` to `host` now, or `None` while either is at its bound.
     pub fn enter(&self, org: &str, host: &str) -> Option<Ticket> {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let in_org = counts.orgs.get(org).copied().unwrap_or(0);
-        let at_host = counts.hosts.get(host).copied().unwrap_or(0);
-        if in_org >= self.per_org || at_host >= self.per_host {
-            return None;
-        }
-        *counts.orgs.entry(org.to_owned()).or_default() += 1;
-        *counts.hosts.entry(host.to_owned()).or_default() += 1;
+        let (org, host) = self.semaphores(org, host);
+        let org = org.try_acquire_owned().ok()?;
+        let host = host.try_acquire_owned().ok()?;
         Some(Ticket {
-            org: org.to_owned(),
-            host: host.to_owned(),
-            counts: Arc::clone(&self.counts),
+            _org: org,
+            _host: host,
         })
+    }
+
+    /// A place for a call of `org` to `host`, waiting at most `wait` for one.
+    pub async fn wait_for(&self, org: &str, host: &str, wait: Duration) -> Option<Ticket> {
+        let (org, host) = self.semaphores(org, host);
+        let places = async {
+            let org = org.acquire_owned().await.ok()?;
+            let host = host.acquire_owned().await.ok()?;
+            Some(Ticket {
+                _org: org,
+                _host: host,
+            })
+        };
+        tokio::time::timeout(wait, places).await.ok().flatten()
     }
 }
 
@@ -62,34 +89,16 @@ impl Default for Inflight {
     }
 }
 
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        let mut guard = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let counts = &mut *guard;
-        for (map, key) in [
-            (&mut counts.orgs, &self.org),
-            (&mut counts.hosts, &self.host),
-        ] {
-            if let Some(n) = map.get_mut(key) {
-                *n -= 1;
-                if *n == 0 {
-                    map.remove(key);
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn calls_wait_at_the_bound_of_their_organization_or_host() {
+    #[tokio::test]
+    async fn calls_wait_at_the_bound_of_their_organization_or_host() {
         let inflight = Inflight::new(2, 1);
         let first = inflight.enter("org_a", "crm.example").expect("room");
         assert!(
-            inflight.enter("org_a", "crm.example").is_none(),
+            inflight.enter("org_a", "CRM.example").is_none(),
             "host full"
         );
         let second = inflight.enter("org_a", "mail.example").expect("other host");
@@ -101,8 +110,20 @@ mod tests {
             inflight.enter("org_b", "chat.example").is_some(),
             "other org"
         );
-        drop(first);
-        assert!(inflight.enter("org_a", "crm.example").is_some(), "freed");
+        let short = Duration::from_millis(20);
+        assert!(
+            inflight
+                .wait_for("org_a", "chat.example", short)
+                .await
+                .is_none()
+        );
+        let waiting = inflight.wait_for("org_a", "crm.example", Duration::from_secs(5));
+        let freed = async {
+            tokio::time::sleep(short).await;
+            drop(first);
+        };
+        let (ticket, ()) = tokio::join!(waiting, freed);
+        assert!(ticket.is_some(), "a place freed while waiting is taken");
         drop(second);
     }
 }

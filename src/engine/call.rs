@@ -22,7 +22,10 @@ use time::OffsetDateTime;
 
 /// The longest a `Retry-After` may make a step wait.
 pub const RETRY_AFTER_MAX: Duration = Duration::from_secs(600);
-/// How long a call waiting for its turn (`Inflight`) is set aside.
+/// How long a call waits for a place in flight before its run is set aside; well within the
+/// margin its run's lease has over the call.
+const PLACE_WAIT: Duration = Duration::from_secs(5);
+/// How long a call that found no place in flight (`Inflight`) is set aside.
 pub const BUSY_PAUSE: time::Duration = time::Duration::seconds(1);
 /// How much longer than its call a run's lease lasts.
 const LEASE_MARGIN: time::Duration = time::Duration::seconds(30);
@@ -416,7 +419,10 @@ pub async fn send_opened(caller: &Caller, call: &Call, opened: Opened) -> Sent {
             )));
         }
     }
-    let Some(_ticket) = caller.inflight.enter(call.org.as_str(), &host) else {
+    let place = caller
+        .inflight
+        .wait_for(call.org.as_str(), &host, PLACE_WAIT);
+    let Some(_ticket) = place.await else {
         return Sent::Busy;
     };
     let guard = if opened.is_empty() {
