@@ -665,7 +665,7 @@ test("an Editor builds Deal won → POST to the CRM with a secret → an Activit
   await editor.getByLabel("Email").fill("editor@acme.test");
   await editor.getByLabel("Password").fill("switchyard-demo");
   await editor.getByRole("button", { name: "Sign in" }).click();
-  await expect(editor.getByRole("heading", { name: /Workflows|Organizations/ }).first()).toBeVisible();
+  await expect(editor).toHaveURL(/\/o\/acme\//);
   await editor.goto("/o/acme/workflows/new");
   await ready(editor);
   await editor.getByLabel("Name", { exact: true }).fill(name);
@@ -673,7 +673,7 @@ test("an Editor builds Deal won → POST to the CRM with a secret → an Activit
   await editor.getByRole("button", { name: "Create workflow" }).click();
   await expect(editor.getByRole("heading", { name })).toBeVisible();
   await ready(editor);
-  await editor.getByRole("link", { name: "Edit" }).click();
+  await editor.getByRole("link", { name: "Edit", exact: true }).click();
   await ready(editor);
   await editor.getByRole("button", { name: "Add HTTP request step" }).click();
   const call = step(editor, 1);

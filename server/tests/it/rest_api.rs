@@ -961,3 +961,69 @@ async fn on_every_route_a_key_without_the_scope_and_a_viewer_are_refused_and_cha
         "nothing written by refused calls"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workflow_with_an_http_step_is_created_and_read_back_through_rest() {
+    let app = TestApp::new().await;
+    let key = scoped_key(&app, "acme", &[Scope::Read, Scope::Write]).await;
+    let workflow = json!({
+        "name": "Deal to CRM",
+        "triggerEvent": "Deal.won",
+        "steps": [{
+            "action": "HTTP.request",
+            "name": "Create the customer in the CRM",
+            "request": {
+                "method": "POST",
+                "url": "\"https://crm.example/customers/\" + deal.id",
+                "headers": {"X-Source": "\"switchyard\""},
+                "body": {"json": {"name": "deal.name"}},
+                "auth": {"bearer": "CRM_TOKEN"},
+                "success": [200, 201]
+            }
+        }]
+    });
+    let created = call(
+        &app,
+        Method::POST,
+        "/~acme/workflows",
+        Auth::Key(&key),
+        Some(workflow.clone()),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = json_body(&created)["$id"].as_str().expect("$id").to_owned();
+    let read = call(
+        &app,
+        Method::GET,
+        &format!("/~acme/workflows/{id}"),
+        Auth::Key(&key),
+        None,
+    )
+    .await;
+    let body = json_body(&read);
+    assert_eq!(body["steps"][0]["request"], workflow["steps"][0]["request"]);
+
+    // A request that would send a user name in its URL is refused, with the field named.
+    let mut bad = workflow.clone();
+    bad["name"] = json!("Bad");
+    bad["steps"][0]["request"]["url"] = json!("\"https://ops:pw@crm.example/\"");
+    let refused = call(
+        &app,
+        Method::POST,
+        "/~acme/workflows",
+        Auth::Key(&key),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("steps.0.request.url"),
+        "{}",
+        refused.body
+    );
+}
