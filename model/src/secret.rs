@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// The longest name, value and host list a secret may have.
-pub const NAME_MAX: usize = 64;
+pub const NAME_MAX: usize = crate::definition::SECRET_NAME_MAX;
 pub const VALUE_MAX: usize = 8 * 1024;
 pub const HOSTS_MAX: usize = 20;
 
@@ -49,13 +49,7 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Whether `name` can name a secret: capitals, digits and `_`, starting with a capital.
-pub fn is_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() <= NAME_MAX
-        && chars.next().is_some_and(|c| c.is_ascii_uppercase())
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-}
+pub use crate::definition::is_secret_name as is_name;
 
 fn is_host(host: &str) -> bool {
     host.len() <= 253

@@ -16,7 +16,6 @@ use crate::ingest::{self, ChainedEvent, Limits};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::repo::run::{End, News, RunRow};
-use crate::repo::run_step::StepRecord;
 use crate::repo::stats::{Failure, RunOutcome};
 use crate::repo::workflow::AlertCheck;
 use crate::run::RunStatus;
@@ -133,9 +132,9 @@ async fn advance_in(
         return Ok((Progress::Lost, None));
     }
     let progress = if run.cancel_requested_by.is_some() {
-        cancelled(conn, &run, now).await?
+        super::stop::cancelled(conn, &run, now).await?
     } else if run.stalls >= STALLS_MAX {
-        give_up(conn, &run, now).await?
+        super::stop::give_up(conn, &run, now).await?
     } else {
         let plan = plan::load(conn, &run).await?;
         let held = Held { run: &run, claim };
@@ -325,7 +324,7 @@ async fn write(
 /// Ends the run: its `Run.succeeded` or `Run.failed` event (recorded with the transaction's
 /// other `events`), its row, and its workflow; a run that ends at its first step also starts
 /// here, and its start may raise the failure-rate alert.
-async fn finish(
+pub(super) async fn finish(
     conn: &mut Conn,
     run: &RunRow,
     name: &str,
@@ -362,57 +361,6 @@ fn failure_of(run: &RunRow, end: &End<'_>) -> Option<Failure> {
         step: end.failed_step.unwrap_or(run.next_step),
         error: end.error.unwrap_or_default().to_owned(),
     })
-}
-
-/// Ends a run that stalled `STALLS_MAX` times (its worker died, or the engine failed on it)
-/// as Failed, with the last problem on its page. Reads nothing that could fail again.
-async fn give_up(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainResult<Progress> {
-    let cause = run
-        .error
-        .clone()
-        .unwrap_or_else(|| "the worker running it stopped each time".into());
-    let error = format!(
-        "Switchyard could not carry on with this run: step {} stopped {STALLS_MAX} times without finishing. The last problem: {cause}",
-        run.next_step + 1
-    );
-    let name = repo::workflow::name_of(conn, &run.workflow_id).await?;
-    let end = End {
-        news: run.news(),
-        status: RunStatus::Failed,
-        next_step: run.next_step,
-        started: run.started_at.unwrap_or(now),
-        finished: now,
-        error: Some(&error),
-        failed_step: Some(run.next_step),
-    };
-    finish(conn, run, &name, end, Vec::new()).await?;
-    Ok(Progress::Finished(RunStatus::Failed))
-}
-
-/// Ends a run someone asked to stop, before its next step: the steps done stay done, the
-/// ones not reached are Skipped.
-async fn cancelled(conn: &mut Conn, run: &RunRow, now: OffsetDateTime) -> DomainResult<Progress> {
-    let name = repo::workflow::name_of(conn, &run.workflow_id).await?;
-    let fields = plan::load(conn, run).await?.fields;
-    for (i, step) in fields.steps.iter().enumerate().skip(run.next_step as usize) {
-        let record = StepRecord::skipped(i as i32, &step.action);
-        repo::run_step::write(conn, &run.id, &run.org_id, &record, now).await?;
-    }
-    let error = match run.next_step {
-        0 => "Cancelled before its first step.".to_owned(),
-        n => format!("Cancelled after step {n}; the steps after it did not run."),
-    };
-    let end = End {
-        news: run.news(),
-        status: RunStatus::Cancelled,
-        next_step: run.next_step,
-        started: run.started_at.unwrap_or(now),
-        finished: now,
-        error: Some(&error),
-        failed_step: None,
-    };
-    finish(conn, run, &name, end, Vec::new()).await?;
-    Ok(Progress::Finished(RunStatus::Cancelled))
 }
 
 /// An event about the run's workflow, one link further down the run's chain.

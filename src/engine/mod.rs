@@ -17,6 +17,7 @@ mod dry_run;
 mod plan;
 mod preview;
 mod step;
+mod stop;
 
 pub use crate::definition::{Backoff, RetryPolicy};
 pub use crate::ingest::Limits;

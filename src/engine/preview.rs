@@ -316,7 +316,7 @@ fn call_words(shown: &Value, earlier: Option<&StoredStep>) -> (String, Value) {
     } else if let Some(error) = earlier.and_then(|e| e.error.as_deref()) {
         words.push_str(&format!(
             " The last attempt failed: {}",
-            crate::read_model::dashboard::without_step(error)
+            switchyard_model::read_model::dashboard::without_step(error)
         ));
     }
     let output =

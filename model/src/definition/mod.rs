@@ -8,8 +8,8 @@ pub mod retry;
 mod step;
 
 pub use request::{
-    Auth, Body, HTTP_ACTION, Method, Request, SECRET_ROOT, Success, TIMEOUT_DEFAULT_MS,
-    TIMEOUT_MAX_MS, secret_names,
+    Auth, Body, HTTP_ACTION, Method, Request, SECRET_NAME_MAX, SECRET_ROOT, Success,
+    TIMEOUT_DEFAULT_MS, TIMEOUT_MAX_MS, is_secret_name, secret_names,
 };
 pub use retry::{Backoff, RetryPolicy};
 pub use step::{Condition, Fallback, Mapping, Step, Steps};

@@ -16,6 +16,17 @@ pub const SECRET_ROOT: &str = "secret";
 pub const TIMEOUT_DEFAULT_MS: u64 = 30_000;
 pub const TIMEOUT_MAX_MS: u64 = 120_000;
 
+/// The longest name a secret may have.
+pub const SECRET_NAME_MAX: usize = 64;
+
+/// Whether `name` can name a secret: capitals, digits and `_`, starting with a capital.
+pub fn is_secret_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= SECRET_NAME_MAX
+        && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// The methods a step may use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

@@ -191,7 +191,7 @@ impl Exprs<'_> {
 
 fn secret_name(raw: &str, key: String, errors: &mut Vec<FieldError>) -> String {
     let name = raw.trim();
-    if !crate::secret::is_name(name) {
+    if !crate::definition::is_secret_name(name) {
         errors.push(FieldError::new(
             key,
             "Pick a secret by its name, like CRM_TOKEN (set secrets on Settings)",

@@ -1,0 +1,77 @@
+//! What an HTTP step's answers and failures say, in words: the host, the status with its
+//! reason and the start of what the server said; and which of them are worth another attempt.
+
+use serde_json::Value;
+
+/// Statuses worth another attempt: 408, 425, 429 and 5xx.
+pub fn retryable(status: u16) -> bool {
+    matches!(status, 408 | 425 | 429) || status >= 500
+}
+
+/// "crm.example answered 422 Unprocessable Entity: name is required".
+pub(super) fn answered_words(host: &str, status: u16, body: &Value) -> String {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    let said = match body {
+        Value::Object(map) => ["message", "error", "detail", "title", "description"]
+            .iter()
+            .find_map(|k| map.get(*k).and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| body.to_string()),
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let said: String = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut start: String = said.chars().take(200).collect();
+    if start.len() < said.len() {
+        start.push('…');
+    }
+    let head = format!("{host} answered {status} {reason}")
+        .trim_end()
+        .to_owned();
+    if start.is_empty() {
+        head
+    } else {
+        format!("{head}: {start}")
+    }
+}
+
+pub(super) fn http_words(host: &str, e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        format!("Could not connect to {host}")
+    } else if e.is_timeout() {
+        format!("{host} did not answer in time")
+    } else if e.is_redirect() {
+        format!("{host} redirected too often")
+    } else {
+        let cause = std::error::Error::source(e)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "the connection failed".into());
+        format!("The call to {host} failed: {cause}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_answer_reads_as_its_host_status_and_the_start_of_its_body() {
+        let body = json!({"message": "name is required", "code": 7});
+        assert_eq!(
+            answered_words("crm.example", 422, &body),
+            "crm.example answered 422 Unprocessable Entity: name is required"
+        );
+        assert_eq!(
+            answered_words("crm.example", 503, &Value::Null),
+            "crm.example answered 503 Service Unavailable"
+        );
+        let long = Value::String("x ".repeat(300));
+        assert!(answered_words("a.example", 500, &long).ends_with('…'));
+        assert!(retryable(503) && retryable(429) && retryable(408));
+        assert!(!retryable(422) && !retryable(404));
+    }
+}
