@@ -1,7 +1,7 @@
 //! Making a worked-out call: opening its secrets, checking where they may go, waiting for a
 //! place in flight, and sending it through the egress guard within the step's limits.
 
-use super::words::{answered_words, http_words};
+use super::words::{answered_words, http_words, retry_after};
 use super::*;
 
 /// The secrets a call uses, opened: kept only in memory, for as long as the call takes.
@@ -144,8 +144,8 @@ pub async fn send_opened(caller: &Caller, call: &Call, opened: Opened) -> Sent {
                     .headers
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-                    .and_then(|(_, v)| v.trim().parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s).min(RETRY_AFTER_MAX));
+                    .and_then(|(_, v)| retry_after(v, OffsetDateTime::now_utc()))
+                    .map(|wait| wait.min(RETRY_AFTER_MAX));
                 let retry = match (retryable(answer.status), retry_after) {
                     (false, _) => Retry::Never,
                     (true, Some(wait)) => Retry::After(wait),

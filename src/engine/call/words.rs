@@ -53,6 +53,18 @@ pub(super) fn http_words(host: &str, e: &reqwest::Error) -> String {
     }
 }
 
+/// How long a `Retry-After` asks to wait, given as seconds or as an HTTP date (`Sun, 06 Nov
+/// 1994 08:49:37 GMT`) read at `now`; a date already past asks for no wait.
+pub(super) fn retry_after(value: &str, now: time::OffsetDateTime) -> Option<std::time::Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(seconds));
+    }
+    let at =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    Some(std::time::Duration::try_from(at - now).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +85,15 @@ mod tests {
         assert!(answered_words("a.example", 500, &long).ends_with('…'));
         assert!(retryable(503) && retryable(429) && retryable(408));
         assert!(!retryable(422) && !retryable(404));
+        let now = time::macros::datetime!(1994-11-06 08:49:00 UTC);
+        let secs = |v: &str| retry_after(v, now).map(|d| d.as_secs());
+        assert_eq!(secs("120"), Some(120));
+        assert_eq!(secs("Sun, 06 Nov 1994 08:49:37 GMT"), Some(37));
+        assert_eq!(
+            secs("Sun, 06 Nov 1994 08:48:00 GMT"),
+            Some(0),
+            "past: no wait"
+        );
+        assert_eq!(secs("soon"), None);
     }
 }
