@@ -43,18 +43,30 @@ pub fn request_words(shown: &Value) -> String {
     words
 }
 
+/// An answer's status with its reason ("502 Bad Gateway") and how long it took ("30 s").
+fn status_and_time(answer: &Value) -> Option<(String, String)> {
+    let status = answer["status"].as_u64()? as u16;
+    let ms = answer["ms"].as_i64().unwrap_or(0);
+    Some((status_words(status), crate::timefmt::duration_ms(ms)))
+}
+
+/// "422 Unprocessable Entity": a status and its usual reason, when it has one.
+pub fn status_words(status: u16) -> String {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason());
+    match reason {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
 /// "Answered 201 Created in 0.05 s", and whether the body was cut.
 pub fn answer_words(answer: &Value) -> String {
-    let Some(status) = answer["status"].as_u64() else {
+    let Some((status, took)) = status_and_time(answer) else {
         return "No answer".into();
     };
-    let reason = reason(status as u16);
-    let ms = answer["ms"].as_i64().unwrap_or(0);
-    let mut words = format!(
-        "Answered {status}{}{reason} in {}",
-        if reason.is_empty() { "" } else { " " },
-        crate::timefmt::duration_ms(ms)
-    );
+    let mut words = format!("Answered {status} in {took}");
     if answer["truncated"].as_bool() == Some(true) {
         words.push_str("; the answer was longer than what is kept (64 KiB), so it is cut");
     }
@@ -63,14 +75,10 @@ pub fn answer_words(answer: &Value) -> String {
 
 /// "got 502 Bad Gateway after 30 s": what an attempt got, for a preview's last attempt.
 pub fn got_words(answer: &Value) -> String {
-    let status = answer["status"].as_u64().unwrap_or(0);
-    let reason = reason(status as u16);
-    let ms = answer["ms"].as_i64().unwrap_or(0);
-    let space = if reason.is_empty() { "" } else { " " };
-    format!(
-        "got {status}{space}{reason} after {}",
-        crate::timefmt::duration_ms(ms)
-    )
+    match status_and_time(answer) {
+        Some((status, took)) => format!("got {status} after {took}"),
+        None => "got no answer".into(),
+    }
 }
 
 fn count(n: usize, what: &str) -> String {
@@ -78,33 +86,6 @@ fn count(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
-    }
-}
-
-/// The usual reason phrase of the statuses a step meets most.
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        304 => "Not Modified",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        422 => "Unprocessable Entity",
-        425 => "Too Early",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
     }
 }
 

@@ -136,11 +136,7 @@ impl Sim<'_, '_> {
                 }
             }
         }
-        if let Some(request) = step
-            .request
-            .as_ref()
-            .filter(|_| super::call::is_http(&step.action))
-        {
+        if let Some(request) = step.http_request() {
             return match off_runtime(|| super::call::preview(self.plan, request, self.org)) {
                 Ok(shown) => {
                     let (words, output) = call_words(&shown, earlier);
@@ -343,7 +339,7 @@ pub fn recorded_effects(
                 return Effect::Reused;
             }
             let effect = match record.status {
-                StepStatus::Succeeded if super::call::is_http(&step.action) => Effect::Calls {
+                StepStatus::Succeeded if step.http_request().is_some() => Effect::Calls {
                     host: record
                         .input
                         .as_ref()

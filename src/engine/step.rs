@@ -61,8 +61,17 @@ impl Ctx<'_> {
 
 /// Works out one expression; the error says why, for the step's message.
 pub(super) fn work_out(source: &str, plan: &Plan) -> Result<Value, String> {
-    let expr = mapping::parse(source, &plan.roots).map_err(|e| e.to_string())?;
-    expr.eval_until(&plan.context, plan.deadline)
+    work_out_in(source, (&plan.roots, &plan.context), plan.deadline)
+}
+
+/// Works out one expression with these roots against this context, until `deadline`.
+pub(super) fn work_out_in(
+    source: &str,
+    (roots, context): (&[String], &Value),
+    deadline: Option<std::time::Instant>,
+) -> Result<Value, String> {
+    let expr = mapping::parse(source, roots).map_err(|e| e.to_string())?;
+    expr.eval_until(context, deadline)
         .map_err(|e| format!("{e}"))
 }
 
@@ -184,11 +193,9 @@ pub(super) async fn perform(conn: &mut Conn, ctx: &Ctx<'_>, step: &Step) -> Quer
         }
     }
     let attempts = ctx.run.attempt + 1;
-    let (input, result) = match (&step.request, ctx.answer) {
-        (Some(_), Some(answered)) if call::is_http(action) => {
-            (Some(answered.shown.clone()), answered.result.clone())
-        }
-        (Some(request), None) if call::is_http(action) => {
+    let (input, result) = match (step.http_request(), ctx.answer) {
+        (Some(_), Some(answered)) => (Some(answered.shown.clone()), answered.result.clone()),
+        (Some(request), None) => {
             let key_run = repo::run::call_key_run(conn, ctx.run).await?;
             let now = ctx.now;
             match call::prepare((ctx.run, ctx.claim), ctx.plan, request, &key_run, now) {

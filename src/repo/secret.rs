@@ -26,27 +26,20 @@ pub async fn put(
     by: &str,
 ) -> QueryResult<()> {
     use diesel::dsl::now;
+    // What a new secret is set to, and what setting it again replaces.
+    let set = (
+        secrets::nonce.eq(&sealed.nonce),
+        secrets::ciphertext.eq(&sealed.ciphertext),
+        secrets::key_id.eq(&sealed.key_id),
+        secrets::hosts.eq(&sealed.hosts),
+        secrets::set_by.eq(by),
+        secrets::set_at.eq(now),
+    );
     diesel::insert_into(secrets::table)
-        .values((
-            secrets::org_id.eq(org.sql()),
-            secrets::name.eq(name),
-            secrets::nonce.eq(&sealed.nonce),
-            secrets::ciphertext.eq(&sealed.ciphertext),
-            secrets::key_id.eq(&sealed.key_id),
-            secrets::hosts.eq(&sealed.hosts),
-            secrets::set_by.eq(by),
-            secrets::set_at.eq(now),
-        ))
+        .values((secrets::org_id.eq(org.sql()), secrets::name.eq(name), set))
         .on_conflict((secrets::org_id, secrets::name))
         .do_update()
-        .set((
-            secrets::nonce.eq(&sealed.nonce),
-            secrets::ciphertext.eq(&sealed.ciphertext),
-            secrets::key_id.eq(&sealed.key_id),
-            secrets::hosts.eq(&sealed.hosts),
-            secrets::set_by.eq(by),
-            secrets::set_at.eq(now),
-        ))
+        .set(set)
         .execute(conn)
         .await
         .map(drop)

@@ -75,7 +75,7 @@ pub async fn list(conn: &mut Conn, actor: &impl Actor) -> DomainResult<Vec<Secre
     let uses: Vec<(&crate::id::WorkflowId, &String, Vec<String>)> = calling
         .iter()
         .map(|(id, name, steps)| {
-            let used = steps.iter().filter_map(|s| s.request.as_ref());
+            let used = steps.iter().filter_map(|s| s.http_request());
             (id, name, used.flat_map(|r| r.secrets()).collect())
         })
         .collect();

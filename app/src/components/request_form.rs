@@ -7,15 +7,9 @@ use crate::components::steps_editor::{Choices, Errors, MappingRows, StepLists, m
 use crate::form_ops::Rows;
 use leptos::prelude::*;
 use std::sync::Arc;
+use switchyard_model::definition::Method;
 use switchyard_model::workflow::RequestInput;
 
-const METHODS: [(&str, &str); 5] = [
-    ("GET", "GET"),
-    ("POST", "POST"),
-    ("PUT", "PUT"),
-    ("PATCH", "PATCH"),
-    ("DELETE", "DELETE"),
-];
 const BODIES: [(&str, &str); 4] = [
     ("", "No body"),
     ("json", "JSON from the body fields"),
@@ -40,6 +34,7 @@ pub fn RequestForm(
     let id = |field: &str| format!("step-{}-request-{field}", step + 1);
     let name = |field: &str| format!("steps[{step}][request][{field}]");
     let error = |field: &str| message(&errors, &format!("steps.{step}.request.{field}"));
+    let methods = Method::ALL.map(|m| (m.as_str(), m.as_str())).to_vec();
     let secrets_list = format!("step-{}-secrets", step + 1);
     let secrets: Vec<(String, String)> = lists
         .choices
@@ -56,7 +51,7 @@ pub fn RequestForm(
             <FieldMessage id=format!("step-{}-mapping", step + 1) message=message(&errors, &format!("steps.{step}.mapping")) />
             <div class="grid two">
                 <SelectField id=id("method") name=name("method") label="Method" value=request.method.clone()
-                    options=METHODS.to_vec() error=error("method") />
+                    options=methods error=error("method") />
                 <TextField id=id("url") name=name("url") label="URL" value=request.url.clone()
                     placeholder="\"https://crm.example/customers\""
                     hint="Text in quotes, joined with + to values: \"https://crm.example/customers/\" + deal.id. A secret reads secret.NAME."

@@ -33,6 +33,13 @@ impl Step {
             .unwrap_or(&self.action)
     }
 
+    /// What the step sends, when it is an `HTTP.request` step.
+    pub fn http_request(&self) -> Option<&super::Request> {
+        self.request
+            .as_ref()
+            .filter(|_| self.action == super::HTTP_ACTION)
+    }
+
     /// Every expression of the step: its mapping, its condition, its fallback's mapping.
     pub fn expressions(&self) -> impl Iterator<Item = &str> {
         let fallback = self.fallback.iter().flat_map(|f| f.mapping.expressions());

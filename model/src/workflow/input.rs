@@ -67,7 +67,8 @@ pub struct WorkflowInput {
     pub retry: RetryInput,
 }
 
-fn rows(mapping: &Mapping) -> Vec<MappingRow> {
+/// A mapping as the form's rows.
+pub(super) fn rows(mapping: &Mapping) -> Vec<MappingRow> {
     mapping
         .iter()
         .map(|(field, expr)| MappingRow {

@@ -2,14 +2,15 @@
 //! the way back from the stored request.
 
 use super::FieldError;
-use super::input::MappingRow;
+use super::input::{MappingRow, rows};
+use super::validate::{check_expr, expr_message};
 use crate::definition::{
     Auth, Body, Mapping, Method, Request, SECRET_ROOT, Success, TIMEOUT_MAX_MS,
 };
 use crate::mapping;
 use serde::{Deserialize, Serialize};
 
-/// The longest URL expression and header name a request may have.
+/// The longest name a query parameter, a header or a body field may have.
 pub const HEADER_NAME_MAX: usize = 100;
 
 /// A request as typed: method, URL, rows of query parameters and headers, a body of one kind,
@@ -33,16 +34,6 @@ pub struct RequestInput {
     pub auth_header: String,
     pub success: String,
     pub timeout: String,
-}
-
-fn rows(mapping: &Mapping) -> Vec<MappingRow> {
-    mapping
-        .iter()
-        .map(|(field, expr)| MappingRow {
-            field: field.to_owned(),
-            expr: expr.to_owned(),
-        })
-        .collect()
 }
 
 impl From<&Request> for RequestInput {
@@ -124,17 +115,8 @@ struct Exprs<'a> {
 
 impl Exprs<'_> {
     fn check(&self, source: &str, key: String, what: &str, errors: &mut Vec<FieldError>) {
-        let parsed = match self.roots {
-            Some(roots) => mapping::parse(source, roots).map(drop),
-            None => mapping::parse_any_root(source).map(drop),
-        };
-        if let Err(err) = parsed {
-            let message = if err.is_limit() {
-                format!("Step {}, {what}: {err}", self.step + 1)
-            } else {
-                err.to_string()
-            };
-            errors.push(FieldError::new(key, message));
+        if let Err(err) = check_expr(source, self.roots) {
+            errors.push(FieldError::new(key, expr_message(&err, self.step, what)));
         }
     }
 

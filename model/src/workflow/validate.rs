@@ -231,7 +231,10 @@ impl RetryInput {
 }
 
 /// Checks an expression; with no roots (the trigger event is itself invalid) any root is let through.
-fn check_expr(source: &str, roots: Option<&[String]>) -> Result<(), mapping::MappingError> {
+pub(super) fn check_expr(
+    source: &str,
+    roots: Option<&[String]>,
+) -> Result<(), mapping::MappingError> {
     match roots {
         Some(roots) => mapping::parse(source, roots).map(drop),
         None => mapping::parse_any_root(source).map(drop),
@@ -239,7 +242,7 @@ fn check_expr(source: &str, roots: Option<&[String]>) -> Result<(), mapping::Map
 }
 
 /// The message for an expression's error: a limit names the step and field it was met in.
-fn expr_message(err: &mapping::MappingError, step: usize, field: &str) -> String {
+pub(super) fn expr_message(err: &mapping::MappingError, step: usize, field: &str) -> String {
     if err.is_limit() {
         format!("Step {}, {field}: {err}", step + 1)
     } else {

@@ -13,13 +13,13 @@ pub use send::{Opened, open, send, send_opened};
 pub use words::retryable;
 
 use super::plan::Plan;
-use super::step::resolve;
+use super::step::{resolve, work_out_in};
 use crate::db::Conn;
-use crate::definition::{Auth, Body, HTTP_ACTION, Method, Request, SECRET_ROOT, Success};
+use crate::definition::{Auth, Body, Method, Request, SECRET_ROOT, Success};
 use crate::egress::call::{CallFailure, Limits};
 use crate::egress::{Guard, Inflight};
 use crate::id::{OrgId, random_base62};
-use crate::mapping::{self, as_text};
+use crate::mapping::as_text;
 use crate::repo::run::{Claim, RunRow};
 use crate::secrets::SecretsKey;
 use serde_json::{Map, Value, json};
@@ -205,12 +205,10 @@ fn work_out(
 ) -> Result<Call, String> {
     let nonce = random_base62(12);
     let secrets = request.secrets();
-    let read_in_expressions = request
-        .secret_expressions()
-        .any(|e| !crate::definition::secret_names(e).is_empty());
+    // The URL, query and header expressions read secrets as `secret.NAME`: placeholders here.
     let mut roots = plan.roots.clone();
     roots.push(SECRET_ROOT.to_owned());
-    let with_secrets = read_in_expressions.then(|| {
+    let with_secrets = (!secrets.is_empty()).then(|| {
         let mut context = plan.context.clone();
         let names: Map<String, Value> = secrets
             .iter()
@@ -221,12 +219,9 @@ fn work_out(
     });
     let context = with_secrets.as_ref().unwrap_or(&plan.context);
     let text = |source: &str, what: &str| -> Result<String, String> {
-        let expr = mapping::parse(source, &roots)
-            .map_err(|e| format!("{what} cannot be worked out: {e}"))?;
-        let value = expr
-            .eval_until(context, plan.deadline)
-            .map_err(|e| format!("{what} cannot be worked out: {e}"))?;
-        Ok(as_text(&value))
+        work_out_in(source, (&roots, context), plan.deadline)
+            .map(|v| as_text(&v))
+            .map_err(|e| format!("{what} cannot be worked out: {e}"))
     };
     let url = text(&request.url, "Its URL")?;
     let rows = |rows: &crate::definition::Mapping, what: &str| {
@@ -352,9 +347,4 @@ impl Call {
             result,
         }))
     }
-}
-
-/// Whether `action` is the HTTP step's.
-pub fn is_http(action: &str) -> bool {
-    action == HTTP_ACTION
 }
