@@ -280,19 +280,7 @@ impl Worker {
             metrics::histogram!("switchyard_step_duration_seconds").record(per_run);
             match progress {
                 Ok(Progress::Continue) => going_on.push(h),
-                Ok(Progress::Finished(status)) => {
-                    metrics::counter!("switchyard_runs_ended_total", "status" => status.as_str())
-                        .increment(1);
-                    metrics::histogram!("switchyard_run_duration_seconds")
-                        .record(h.started.elapsed().as_secs_f64());
-                    tracing::info!(
-                        org = h.org,
-                        run = %h.claim.run,
-                        status = status.as_str(),
-                        ms = h.started.elapsed().as_millis() as u64,
-                        "run ended"
-                    );
-                }
+                Ok(Progress::Finished(status)) => h.ended(status),
                 Ok(Progress::Rescheduled(_) | Progress::Lost) => {}
                 // The step calls out: the call goes on by itself, so the other runs' steps
                 // do not wait for it; the run comes back to a worker once it is recorded.
@@ -315,7 +303,7 @@ impl Worker {
         let (caller, lease) = (self.settings.caller.clone(), self.settings.lease);
         tokio::spawn(async move {
             let recorded = async {
-                use engine::call::{self as http, Sent};
+                use engine::call as http;
                 let clock = OffsetDateTime::now_utc;
                 // A connection only to open the secrets and to record: none is held during
                 // the call.
@@ -325,13 +313,9 @@ impl Worker {
                     Err(sent) => sent,
                 };
                 let mut conn = pool.get().await?;
-                let progress = match sent {
-                    Sent::Busy => engine::set_aside(&mut conn, &name, &call.claim, clock()).await,
-                    Sent::Answered(answered) => {
-                        engine::record_answer(&mut conn, &name, &answered, lease, clock()).await
-                    }
-                };
-                let progress = match progress {
+                let settled = (lease, clock());
+                let progress = engine::settle_call(&mut conn, &name, &call.claim, sent, settled);
+                let progress = match progress.await {
                     Err(error) => {
                         engine::stall(&mut conn, &name, &call.claim, &error, clock()).await?;
                         return Err(anyhow::Error::from(error));
@@ -344,12 +328,7 @@ impl Worker {
                 anyhow::Ok(progress)
             };
             match recorded.await {
-                Ok(Progress::Finished(status)) => {
-                    metrics::counter!("switchyard_runs_ended_total", "status" => status.as_str())
-                        .increment(1);
-                    tracing::info!(org = held.org, run = %held.claim.run, status = status.as_str(),
-                        ms = held.started.elapsed().as_millis() as u64, "run ended");
-                }
+                Ok(Progress::Finished(status)) => held.ended(status),
                 Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(worker = %name, run = %held.claim.run, "recording a call failed: {error}");
@@ -365,4 +344,20 @@ struct Held {
     claim: Claim,
     org: String,
     started: std::time::Instant,
+}
+
+impl Held {
+    /// Counts and logs the run's end, in a worker's round or after its call.
+    fn ended(&self, status: switchyard::run::RunStatus) {
+        metrics::counter!("switchyard_runs_ended_total", "status" => status.as_str()).increment(1);
+        metrics::histogram!("switchyard_run_duration_seconds")
+            .record(self.started.elapsed().as_secs_f64());
+        tracing::info!(
+            org = self.org,
+            run = %self.claim.run,
+            status = status.as_str(),
+            ms = self.started.elapsed().as_millis() as u64,
+            "run ended"
+        );
+    }
 }

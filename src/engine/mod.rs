@@ -109,10 +109,9 @@ pub async fn advance(
     advance::advance(conn, worker, claim, lease, now, &Limits::DEFAULT, None).await
 }
 
-/// Makes the call a step asked for (`Progress::Call`) with no transaction open, then records
-/// its answer as the step's outcome in a transaction fenced by the claim: a worker that lost
-/// the run meanwhile writes nothing (`Progress::Lost`). A call that must wait its turn sets the
-/// run aside for `call::BUSY_PAUSE` (`Progress::Rescheduled`), no attempt counted.
+/// Makes the call a step asked for (`Progress::Call`) with no transaction open, then settles it
+/// (`settle_call`). Holds `conn` through the call: workers open the secrets and settle on
+/// connections of their own instead, and hold none while the call is made.
 pub async fn call_out(
     conn: &mut Conn,
     worker: &str,
@@ -121,41 +120,35 @@ pub async fn call_out(
     lease: Duration,
     clock: &(dyn Fn() -> OffsetDateTime + Sync),
 ) -> DomainResult<Progress> {
-    match call::send(conn, caller, prepared).await {
-        call::Sent::Busy => set_aside(conn, worker, &prepared.claim, clock()).await,
-        call::Sent::Answered(answered) => {
-            record_answer(conn, worker, &answered, lease, clock()).await
-        }
-    }
+    let sent = call::send(conn, caller, prepared).await;
+    settle_call(conn, worker, &prepared.claim, sent, (lease, clock())).await
 }
 
-/// Records a call's answer as its step's outcome, in a transaction fenced by the claim: a
-/// worker that lost the run meanwhile writes nothing (`Progress::Lost`).
-pub async fn record_answer(
-    conn: &mut Conn,
-    worker: &str,
-    answered: &call::Answered,
-    lease: Duration,
-    now: OffsetDateTime,
-) -> DomainResult<Progress> {
-    let (claim, limits) = (&answered.claim, &Limits::DEFAULT);
-    advance::advance(conn, worker, claim, lease, now, limits, Some(answered)).await
-}
-
-/// Sets a run whose call must wait its turn aside for `call::BUSY_PAUSE`, no attempt counted.
-pub async fn set_aside(
+/// Records what became of a call: its answer as its step's outcome, in a transaction fenced by
+/// the claim (a worker that lost the run meanwhile writes nothing: `Progress::Lost`); or, when
+/// it found no place in flight, the run set aside for `call::BUSY_PAUSE`
+/// (`Progress::Rescheduled`), no attempt counted.
+pub async fn settle_call(
     conn: &mut Conn,
     worker: &str,
     claim: &Claim,
-    now: OffsetDateTime,
+    sent: call::Sent,
+    (lease, now): (Duration, OffsetDateTime),
 ) -> DomainResult<Progress> {
-    let at = now + call::BUSY_PAUSE;
-    let kept = repo::run::set_aside(conn, worker, claim, at).await?;
-    Ok(if kept {
-        Progress::Rescheduled(at)
-    } else {
-        Progress::Lost
-    })
+    let answered = match sent {
+        call::Sent::Answered(answered) => answered,
+        call::Sent::Busy => {
+            let at = now + call::BUSY_PAUSE;
+            let kept = repo::run::set_aside(conn, worker, claim, at).await?;
+            return Ok(if kept {
+                Progress::Rescheduled(at)
+            } else {
+                Progress::Lost
+            });
+        }
+    };
+    let limits = &Limits::DEFAULT;
+    advance::advance(conn, worker, claim, lease, now, limits, Some(&answered)).await
 }
 
 /// Hands a claimed run back (a worker stopping between steps): the next claim takes it at
