@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// How many organizations and hosts are remembered before those with no call in flight go.
+const KEPT_MAX: usize = 1024;
+
 /// The bounds, and the places in flight under them. Cheap to clone: clones share the places.
 #[derive(Clone, Debug)]
 pub struct Inflight {
@@ -40,7 +43,16 @@ impl Inflight {
     }
 
     fn semaphores(&self, org: &str, host: &str) -> (Arc<Semaphore>, Arc<Semaphore>) {
-        let mut places = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.places.lock().unwrap_or_else(|e| e.into_inner());
+        let places = &mut *guard;
+        // Hosts come from what steps work out: keep only the ones in use once there are many.
+        // A place held keeps its semaphore alive (`OwnedSemaphorePermit`), so one no call holds
+        // is full and may go.
+        for map in [&mut places.orgs, &mut places.hosts] {
+            if map.len() >= KEPT_MAX {
+                map.retain(|_, semaphore| Arc::strong_count(semaphore) > 1);
+            }
+        }
         let org = Arc::clone(
             places
                 .orgs
@@ -125,5 +137,22 @@ mod tests {
         let (ticket, ()) = tokio::join!(waiting, freed);
         assert!(ticket.is_some(), "a place freed while waiting is taken");
         drop(second);
+    }
+
+    #[test]
+    fn hosts_with_no_call_in_flight_are_forgotten_once_there_are_many() {
+        let inflight = Inflight::new(8, 4);
+        let held = inflight.enter("org_a", "kept.example").expect("room");
+        for n in 0..3 * KEPT_MAX {
+            drop(inflight.enter("org_a", &format!("h{n}.example")));
+        }
+        let places = inflight.places.lock().expect("lock");
+        assert!(places.hosts.len() <= KEPT_MAX, "{}", places.hosts.len());
+        assert!(
+            places.hosts.contains_key("kept.example"),
+            "the one in use stays"
+        );
+        drop(places);
+        drop(held);
     }
 }
