@@ -10,16 +10,12 @@ pub fn retryable(status: u16) -> bool {
 
 /// "crm.example answered 422 Unprocessable Entity: name is required".
 pub(super) fn answered_words(host: &str, status: u16, body: &Value) -> String {
-    let reason = reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("");
     let said = match body {
         Value::Object(map) => ["message", "error", "detail", "title", "description"]
             .iter()
             .find_map(|k| map.get(*k).and_then(Value::as_str).map(str::to_owned))
             .unwrap_or_else(|| body.to_string()),
-        Value::String(text) => text.clone(),
+        Value::String(text) => without_markup(text),
         Value::Null => String::new(),
         other => other.to_string(),
     };
@@ -28,14 +24,37 @@ pub(super) fn answered_words(host: &str, status: u16, body: &Value) -> String {
     if start.len() < said.len() {
         start.push('…');
     }
-    let head = format!("{host} answered {status} {reason}")
-        .trim_end()
-        .to_owned();
+    let head = format!(
+        "{host} answered {}",
+        crate::call_words::status_words(status)
+    );
     if start.is_empty() {
         head
     } else {
         format!("{head}: {start}")
     }
+}
+
+/// An HTML page's text without its tags (`<p>Refused</p>` reads "Refused"); other text as it
+/// is. Error pages of servers and proxies are often HTML, and people read the words.
+fn without_markup(text: &str) -> String {
+    if !text.trim_start().starts_with('<') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 pub(super) fn http_words(host: &str, e: &reqwest::Error) -> String {
@@ -80,6 +99,14 @@ mod tests {
         assert_eq!(
             answered_words("crm.example", 503, &Value::Null),
             "crm.example answered 503 Service Unavailable"
+        );
+        let page = Value::String(
+            "<!DOCTYPE html><html><title>Refused</title><p>Sent from another site.</p></html>"
+                .into(),
+        );
+        assert_eq!(
+            answered_words("crm.example", 403, &page),
+            "crm.example answered 403 Forbidden: Refused Sent from another site."
         );
         let long = Value::String("x ".repeat(300));
         assert!(answered_words("a.example", 500, &long).ends_with('…'));
