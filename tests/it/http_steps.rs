@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
+use switchyard::Role;
 use switchyard::egress::{Allowed, Guard, Inflight};
 use switchyard::engine::{self, Progress, call::Caller};
 use switchyard::schema::{run_steps, things};
@@ -17,7 +18,6 @@ use switchyard::secrets::{self, SecretsKey};
 use switchyard::sql_text::Sql;
 use switchyard::testing::{TestDb, member};
 use switchyard::workflow::{MappingRow, RequestInput, RetryInput, StepInput, WorkflowInput};
-use switchyard::{Role, Status};
 use time::{Duration, OffsetDateTime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -174,6 +174,13 @@ fn rows(pairs: &[(&str, &str)]) -> Vec<MappingRow> {
         .collect()
 }
 
+/// Takes every ready run to its end or next retry at `at`, calling out with `caller`.
+async fn drain_at(conn: &mut switchyard::db::Conn, caller: &Caller, at: OffsetDateTime) {
+    engine::drain_calling(conn, "w", LEASE, at, caller)
+        .await
+        .expect("drain");
+}
+
 pub fn http_step(request: RequestInput) -> StepInput {
     StepInput {
         action: "HTTP.request".into(),
@@ -230,7 +237,7 @@ async fn the_mapping_builds_the_body_and_the_answer_reaches_the_next_step() {
     let mut conn = db.conn().await;
     let admin = member(&mut conn, "acme", Role::Admin).await;
     let crm = Endpoint::start(|_, _| Reply::json(201, json!({"id": "crm_42"}))).await;
-    let w = active(
+    active(
         &mut conn,
         &admin,
         to_crm(&crm.url("/customers"), RequestInput::default(), 1),
@@ -239,9 +246,7 @@ async fn the_mapping_builds_the_body_and_the_answer_reaches_the_next_step() {
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let now = OffsetDateTime::now_utc();
     let caller = local_caller(None);
-    engine::drain_calling(&mut conn, "w", LEASE, now, &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, now).await;
 
     let got = crm.received();
     assert_eq!(got.len(), 1);
@@ -270,7 +275,6 @@ async fn the_mapping_builds_the_body_and_the_answer_reaches_the_next_step() {
         .await
         .expect("activity");
     assert_eq!(subject["subject"], "CRM customer crm_42");
-    let _ = w;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -289,9 +293,7 @@ async fn a_4xx_fails_at_once_with_what_the_server_said() {
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let caller = local_caller(None);
     let now = OffsetDateTime::now_utc();
-    engine::drain_calling(&mut conn, "w", LEASE, now, &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, now).await;
     let (status, error) = run_status(&mut conn, run.as_str()).await;
     assert_eq!(status, "Failed");
     let error = error.expect("error");
@@ -327,13 +329,9 @@ async fn a_503_then_a_200_succeeds_on_the_second_attempt_with_the_same_key() {
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let caller = local_caller(None);
     let now = OffsetDateTime::now_utc();
-    engine::drain_calling(&mut conn, "w", LEASE, now, &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, now).await;
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Running");
-    engine::drain_calling(&mut conn, "w", LEASE, now + Duration::seconds(5), &caller)
-        .await
-        .expect("drain again");
+    drain_at(&mut conn, &caller, now + Duration::seconds(5)).await;
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Succeeded");
     let got = crm.received();
     assert_eq!(got.len(), 2);
@@ -361,9 +359,7 @@ async fn a_slow_answer_times_out_and_a_huge_one_is_cut() {
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let caller = local_caller(None);
     let started = std::time::Instant::now();
-    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, OffsetDateTime::now_utc()).await;
     assert!(
         started.elapsed() < StdDuration::from_secs(4),
         "{:?}",
@@ -391,9 +387,7 @@ async fn a_slow_answer_times_out_and_a_huge_one_is_cut() {
     input.steps.truncate(1);
     active(&mut conn, &admin2, input).await;
     let run = post(&mut conn, &admin2, "Deal.won", deal()).await.runs[0].clone();
-    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, OffsetDateTime::now_utc()).await;
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Succeeded");
     let (_, output) = step_record(&mut conn, run.as_str(), 0).await;
     assert_eq!(output["truncated"], true);
@@ -467,9 +461,7 @@ async fn a_secret_goes_only_to_its_hosts_and_is_kept_nowhere() {
     active(&mut conn, &admin, input).await;
     let run = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let caller = local_caller(Some(key.clone()));
-    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, OffsetDateTime::now_utc()).await;
     assert_eq!(run_status(&mut conn, run.as_str()).await.0, "Succeeded");
     let got = crm.received();
     assert_eq!(
@@ -518,9 +510,7 @@ async fn a_secret_goes_only_to_its_hosts_and_is_kept_nowhere() {
     input.trigger_event = "Deal.lost".into();
     active(&mut conn, &admin, input).await;
     let run = post(&mut conn, &admin, "Deal.lost", deal()).await.runs[0].clone();
-    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, OffsetDateTime::now_utc()).await;
     let (status, error) = run_status(&mut conn, run.as_str()).await;
     assert_eq!(status, "Failed");
     let error = error.expect("error");
@@ -539,9 +529,7 @@ async fn a_secret_goes_only_to_its_hosts_and_is_kept_nowhere() {
     };
     active(&mut conn, &other, to_crm(&crm.url("/customers"), bearer, 1)).await;
     let run = post(&mut conn, &other, "Deal.won", deal()).await.runs[0].clone();
-    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, OffsetDateTime::now_utc()).await;
     let error = run_status(&mut conn, run.as_str()).await.1.expect("error");
     assert!(error.contains("There is no secret CRM_TOKEN"), "{error}");
     assert_eq!(crm.received().len(), 1);
@@ -608,7 +596,6 @@ async fn a_worker_that_lost_its_run_during_a_slow_call_records_nothing() {
         got[0].header("idempotency-key"),
         got[1].header("idempotency-key")
     );
-    let _ = Status::Active;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -634,9 +621,7 @@ async fn a_retry_from_the_step_sends_the_same_key_and_a_preview_sends_nothing() 
     let first = post(&mut conn, &admin, "Deal.won", deal()).await.runs[0].clone();
     let caller = local_caller(None);
     let now = OffsetDateTime::now_utc();
-    engine::drain_calling(&mut conn, "w", LEASE, now, &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, now).await;
     let (status, error) = run_status(&mut conn, first.as_str()).await;
     assert_eq!(status, "Failed");
     assert!(error.is_some_and(|e| e.contains("502 Bad Gateway")));
@@ -675,17 +660,13 @@ async fn a_retry_from_the_step_sends_the_same_key_and_a_preview_sends_nothing() 
     let again = retry::retry(&mut conn, &admin, &first, RetryFrom::FailedStep, Some(0))
         .await
         .expect("retry");
-    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, OffsetDateTime::now_utc()).await;
     assert_eq!(run_status(&mut conn, again.as_str()).await.0, "Succeeded");
     // A retry from the start is a new run with a key of its own.
     let fresh = retry::retry(&mut conn, &admin, &first, RetryFrom::Start, Some(1))
         .await
         .expect("retry from the start");
-    engine::drain_calling(&mut conn, "w", LEASE, OffsetDateTime::now_utc(), &caller)
-        .await
-        .expect("drain");
+    drain_at(&mut conn, &caller, OffsetDateTime::now_utc()).await;
     let keys: Vec<String> = crm
         .received()
         .iter()
