@@ -21,6 +21,7 @@ pub mod hooks;
 pub mod housekeeping;
 pub mod id;
 pub mod ingest;
+pub mod mail;
 pub mod mcp_tools;
 pub mod members;
 pub mod preferences;

@@ -71,6 +71,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Stored,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     sign_in_failures (email, failed_at) {
         email -> Text,
         failed_at -> Timestamptz,
@@ -338,6 +351,7 @@ diesel::table! {
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(invitations -> organizations (org_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(workflows -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::joinable!(runs -> workflows (workflow_id));
@@ -416,6 +430,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     sessions,
     invitations,
+    password_resets,
     sign_in_failures,
     workflows,
     workflow_versions,

@@ -15,6 +15,7 @@ pub mod error;
 pub mod forms;
 pub mod id;
 pub mod list_query;
+pub mod mail;
 pub mod mapping;
 pub mod payload;
 pub mod preview;

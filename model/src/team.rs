@@ -52,6 +52,15 @@ impl Invited {
     }
 }
 
+/// An invitation made, and how it reached the person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationSent {
+    pub email: String,
+    pub role: Role,
+    pub expires_at: OffsetDateTime,
+    pub handed: crate::mail::Handed,
+}
+
 /// An invitation as its link shows it, before the person accepts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationView {

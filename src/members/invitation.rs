@@ -18,13 +18,14 @@ use crate::entity::{EventSource, Member, Organization};
 use crate::error::{DomainError, DomainResult};
 use crate::id::Generate;
 use crate::id::{InvitationId, UserId, digest, random_base62};
+use crate::mail::{Handed, Letter, Mail};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::role::Role;
 use crate::schema::{invitations, memberships, organizations, users};
 use crate::sql_text::Sql;
 use crate::store_error::QueryResult;
-use crate::team::{InvitationPage, InvitationView, Invited, Visitor};
+use crate::team::{InvitationPage, InvitationSent, InvitationView, Invited, Visitor};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -98,6 +99,57 @@ pub async fn invite(
         }).await })
         .await?;
     Ok(invited)
+}
+
+/// Invites `email` with `role` as `invite` does, then emails the link (on the app reached at
+/// `base`) when email is on: the Admin then never sees it. With email off, or a mail server
+/// that does not take the letter, the link is handed back to give to the person, with why.
+/// No transaction is open while the mail server is asked.
+pub async fn invite_and_tell(
+    conn: &mut Conn,
+    mail: &Mail,
+    base: &str,
+    by: &impl Managing,
+    email: &str,
+    role: &str,
+) -> DomainResult<InvitationSent> {
+    let invited = invite(conn, by, email, role).await?;
+    let link = invited.link(base);
+    let handed = if mail.is_on() {
+        let manager = by.manager()?;
+        let who = match &manager.user {
+            Some(user) => repo::org::who(conn, &manager.org.id, user.as_str()).await?,
+            None => "An Admin".to_owned(),
+        };
+        let org = &manager.org;
+        let letter = Letter::invitation(
+            &invited.email,
+            &org.name,
+            &who,
+            invited.role.as_str(),
+            &link,
+            invited.expires_at,
+            &org.time_zone,
+        );
+        match mail.send(&letter).await {
+            Ok(_) => Handed::Mailed,
+            Err(refusal) => Handed::Link {
+                link,
+                not_mailed: Some(refusal.to_string()),
+            },
+        }
+    } else {
+        Handed::Link {
+            link,
+            not_mailed: None,
+        }
+    };
+    Ok(InvitationSent {
+        email: invited.email,
+        role: invited.role,
+        expires_at: invited.expires_at,
+        handed,
+    })
 }
 
 /// Whether the account of `email` (if there is one) is a member of `org`.

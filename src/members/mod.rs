@@ -15,7 +15,9 @@ use crate::role::Role;
 use crate::schema::{invitations, memberships, users};
 use crate::sql_text::Sql;
 use crate::store_error::QueryResult;
-pub use crate::team::{InvitationView, Invited, MemberEntry, PendingInvitation, Team};
+pub use crate::team::{
+    InvitationSent, InvitationView, Invited, MemberEntry, PendingInvitation, Team,
+};
 use crate::workflow::FieldError;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -25,8 +27,8 @@ use time::OffsetDateTime;
 mod invitation;
 
 pub use invitation::{
-    INVITATION_DAYS, NAME_MAX, accept, decline, invitation, invitation_page, invite, join,
-    revoke_invitation,
+    INVITATION_DAYS, NAME_MAX, accept, decline, invitation, invitation_page, invite,
+    invite_and_tell, join, revoke_invitation,
 };
 
 /// Who manages an organization's members: one of its Admins, or the server's operator at the

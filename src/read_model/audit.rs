@@ -40,7 +40,13 @@ fn describe(
         | "Member.unlocked"
         | "Member.invitationRevoked"
         | "Member.invitationDeclined" => text("email"),
-        "Member.passwordChanged" => match data["sessionsEnded"].as_i64() {
+        "Email.tested" => format!(
+            "To {}: {} ({})",
+            text("to"),
+            text("outcome"),
+            text("answer")
+        ),
+        "Member.passwordChanged" | "Member.passwordReset" => match data["sessionsEnded"].as_i64() {
             Some(n) if n > 0 => format!("{n} other session(s) ended"),
             _ => String::new(),
         },

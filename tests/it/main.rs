@@ -15,6 +15,7 @@ mod group_commit;
 mod http_steps;
 mod limits;
 mod list;
+mod mail;
 mod members;
 mod retries;
 mod search;

@@ -552,7 +552,7 @@ async fn only_admins_manage_and_another_organizations_people_look_missing() {
     assert!(member_events(&mut conn, &globex_admin).await.is_empty());
 }
 
-async fn plant_session(conn: &mut switchyard::db::Conn, id: &str, user: &Member) {
+pub async fn plant_session(conn: &mut switchyard::db::Conn, id: &str, user: &Member) {
     let now = time::OffsetDateTime::now_utc();
     diesel::insert_into(sessions::table)
         .values((

@@ -93,8 +93,16 @@ pub const SERVER_NOUNS: &[&str] = &[
 ];
 
 /// The nouns of the events only Admins, and keys with the `admin` scope, may read: sign-ins
-/// and their addresses and browsers, invitations and the addresses invited, API keys.
-pub const PRIVATE_NOUNS: &[&str] = &["Member", "ApiKey", "Invitation", "Session", "Secret"];
+/// and their addresses and browsers, invitations and the addresses invited, API keys, secrets,
+/// and the test emails sent and to whom.
+pub const PRIVATE_NOUNS: &[&str] = &[
+    "Member",
+    "ApiKey",
+    "Invitation",
+    "Session",
+    "Secret",
+    "Email",
+];
 
 /// Whether an event of this type is for Admins only (see `PRIVATE_NOUNS`).
 pub fn is_private_event(event_type: &str) -> bool {

@@ -6,6 +6,8 @@ use crate::db::Conn;
 use crate::entity::EventSource;
 use crate::error::{DomainError, DomainResult};
 use crate::id::UserId;
+pub mod reset;
+
 pub use crate::read_model::account::SessionEntry;
 use crate::repo;
 use crate::repo::event::NewEvent;

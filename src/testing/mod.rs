@@ -48,15 +48,15 @@ fn template_name() -> String {
     for migration in migrations {
         migration.name().to_string().hash(&mut hasher);
     }
-    include_str!("../migrations/2026-11-27-000001_base/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000002_api_keys/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000003_runs/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000004_engine/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000005_runs_running/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000006_limits/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000007_run_stats/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000008_alerts_versions/up.sql").hash(&mut hasher);
-    include_str!("../migrations/2026-11-27-000009_runs_by_org/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000001_base/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000002_api_keys/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000003_runs/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000004_engine/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000005_runs_running/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000006_limits/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000007_run_stats/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000008_alerts_versions/up.sql").hash(&mut hasher);
+    include_str!("../../migrations/2026-11-27-000009_runs_by_org/up.sql").hash(&mut hasher);
     format!("sy_tpl_{:x}", hasher.finish())
 }
 
@@ -149,3 +149,5 @@ pub async fn member(conn: &mut AsyncPgConnection, slug: &str, role: Role) -> Mem
 
 /// The password of every fixture user.
 pub const PASSWORD: &str = "correct horse battery";
+
+pub mod smtp;
