@@ -16,6 +16,13 @@ export LEPTOS_SITE_ADDR="127.0.0.1:$port" SWITCHYARD_SEED_DEMO=1
 # A key of this run's own for the organizations' secrets.
 SWITCHYARD_SECRETS_KEY=$("${SWITCHYARD_BIN:-target/release/switchyard}" secrets new-key)
 export SWITCHYARD_SECRETS_KEY
+# Email on, through a mail server of the tests' own (mail-sink.mjs) on the port after next,
+# writing what it takes to target/e2e-mail.jsonl; links in emails start with this address.
+mail_port=$((port + 2))
+node end2end/mail-sink.mjs "$mail_port" target/e2e-mail.jsonl $$ &
+export SWITCHYARD_SMTP_URL="smtp://127.0.0.1:$mail_port?tls=none"
+export SWITCHYARD_MAIL_FROM="Switchyard <switchyard@acme.test>"
+export SWITCHYARD_PUBLIC_URL="http://127.0.0.1:$port"
 # Every request and run end is logged, to a file the last browser test reads for secrets.
 export RUST_LOG=${RUST_LOG:-info,tower_sessions=warn}
 log=target/e2e-server.log

@@ -33,7 +33,8 @@ use pages::runs::RunPage;
 use pages::versions::VersionsPage;
 use pages::{
     account::AccountPage, audit::AuditPage, events::Events, invite::InvitePage, login::Login,
-    logout::Logout, not_found::NotFound, orgs::Orgs, settings::Settings,
+    logout::Logout, not_found::NotFound, orgs::Orgs, reset::ForgotPage, reset::ResetPage,
+    settings::Settings,
 };
 use pages::{
     workflow_detail::WorkflowDetail,
@@ -74,6 +75,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/orgs") view=Orgs ssr=SsrMode::Async />
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async />
+                <Route path=path!("/reset/:token") view=ResetPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/o/:org") view=OrgLayout ssr=SsrMode::Async>
                     <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("workflows") view=WorkflowList ssr=SsrMode::Async />

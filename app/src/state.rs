@@ -29,6 +29,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The key organizations' secrets are sealed with, when the operator gave one.
     pub secrets_key: Option<switchyard::secrets::SecretsKey>,
+    /// The instance's email (off without `SWITCHYARD_SMTP_URL`).
+    pub mail: switchyard::mail::Mail,
 }
 
 pub fn state() -> Result<AppState, AppError> {

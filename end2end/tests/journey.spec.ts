@@ -1,6 +1,7 @@
 import { expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 import { jsOn, mapping, ready, signIn, step } from "./helpers";
+import { linkIn, mailCount, nextMail } from "./mail";
 
 test("sign in, build a workflow with two steps, and move it through its verbs", async ({ page }) => {
   const name = `Onboarding ${test.info().project.name} ${Date.now()}`;
@@ -470,10 +471,16 @@ test("an Admin invites a member, who joins as an Editor, then is made a Viewer a
   await expect(page.getByText("Email must look like name@example.com")).toBeVisible();
   await expect(invite.getByLabel("Email")).toHaveValue("grace at acme");
   await invite.getByLabel("Email").fill(email);
+  const seen = mailCount(email);
   await page.getByRole("button", { name: "Invite" }).click();
-  const link = (await page.locator("#invitation-link code.secret").innerText()).trim();
-  expect(link).toMatch(/\/invite\/[A-Za-z0-9]{40}$/);
+  // Email is on: the invitation goes to their mailbox, and the Admin sees that, not the link.
+  await expect(page.locator("#invitation-link")).toContainText(`Emailed to ${email}`);
+  await expect(page.locator("#invitation-link code.secret")).toHaveCount(0);
   await expectAccessible(page);
+  const mail = await nextMail(email, seen);
+  expect(mail.subject).toBe("Ada Admin invited you to Acme Inc on Switchyard");
+  const link = linkIn(mail, "/invite/");
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9]{40}$/);
 
   // The invited person, in a browser of their own.
   const theirs = await browser.newContext({ javaScriptEnabled: jsOn(page) });
@@ -538,16 +545,103 @@ test("an Admin invites a member, who joins as an Editor, then is made a Viewer a
   await expectAccessible(page);
 });
 
-/** Invites `email` from the settings page of `org` (its Admin signed in on `page`); the link. */
+/** Invites `email` from the settings page of `org` (its Admin signed in on `page`); the link
+ * from the invitation's email. */
 async function invite(page: import("@playwright/test").Page, org: string, email: string, role: string) {
   await page.goto(`/o/${org}/settings`);
   await ready(page);
   const form = page.locator("form.invite");
   await form.getByLabel("Email").fill(email);
   await form.getByLabel("Role").selectOption(role);
+  const seen = mailCount(email);
   await page.getByRole("button", { name: "Invite" }).click();
-  return (await page.locator("#invitation-link code.secret").innerText()).trim();
+  await expect(page.locator("#invitation-link")).toContainText(`Emailed to ${email}`);
+  return linkIn(await nextMail(email, seen), "/invite/");
 }
+
+test("someone who forgot their password gets a link by email, chooses a new one, and is signed out elsewhere", async ({ page, browser }) => {
+  const email = `rosa-${jsOn(page) ? "on" : "off"}@acme.test`;
+  const context = () => browser.newContext({ javaScriptEnabled: jsOn(page) });
+  await signIn(page);
+  const joining = await invite(page, "acme", email, "Viewer");
+  // Rosa joins, and stays signed in on that browser.
+  const elsewhere = await context();
+  const before = await elsewhere.newPage();
+  await before.goto(joining);
+  await ready(before);
+  await before.getByLabel("Your name").fill("Rosa");
+  await before.getByLabel("Password", { exact: true }).fill("a quiet harbour at dawn");
+  await before.getByLabel("Password again").fill("a quiet harbour at dawn");
+  await before.getByRole("button", { name: "Make my account and join" }).click();
+  await expect(before).toHaveURL(/\/o\/acme\/dashboard$/);
+
+  // On another browser she has forgotten it.
+  const fresh = await context();
+  const rosa = await fresh.newPage();
+  await rosa.goto("/login");
+  await ready(rosa);
+  await rosa.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(rosa).toHaveURL(/\/forgot$/);
+  await ready(rosa);
+  await expectAccessible(rosa);
+  await rosa.getByLabel("Email").fill("rosa at acme");
+  await rosa.getByRole("button", { name: "Send me a link" }).click();
+  await expect(rosa.getByText("Email must look like name@example.com")).toBeVisible();
+  await expect(rosa.getByLabel("Email")).toHaveValue("rosa at acme");
+  const seen = mailCount(email);
+  await rosa.getByLabel("Email").fill(email);
+  await rosa.getByRole("button", { name: "Send me a link" }).click();
+  await expect(rosa.getByText("If that address has an account here")).toBeVisible();
+  await expectAccessible(rosa);
+  const mail = await nextMail(email, seen);
+  expect(mail.subject).toBe("Choose a new Switchyard password");
+  const link = linkIn(mail, "/reset/");
+
+  await rosa.goto(link);
+  await ready(rosa);
+  await expect(rosa.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await expectAccessible(rosa);
+  await rosa.getByLabel("New password", { exact: true }).fill("password1234");
+  await rosa.getByLabel("New password again").fill("password1234");
+  await rosa.getByRole("button", { name: "Save my new password" }).click();
+  await expect(rosa.getByText("too common or too easy to guess")).toBeVisible();
+  await rosa.getByLabel("New password", { exact: true }).fill("lanterns over the old canal");
+  await rosa.getByLabel("New password again").fill("lanterns over the old canal");
+  await rosa.getByRole("button", { name: "Save my new password" }).click();
+  await expect(rosa).toHaveURL(/\/login\?reset=1$/);
+  await expect(rosa.getByText("Your password is changed")).toBeVisible();
+  await expectAccessible(rosa);
+  await rosa.getByLabel("Email").fill(email);
+  await rosa.getByLabel("Password").fill("lanterns over the old canal");
+  await rosa.getByRole("button", { name: "Sign in" }).click();
+  await expect(rosa).toHaveURL(/\/o\/acme\/dashboard$/);
+
+  // The link worked once; the browser signed in before is signed out.
+  await rosa.goto(link);
+  await expect(rosa.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+  await before.goto("/o/acme/workflows");
+  await expect(before).toHaveURL(/\/login\?next=/);
+  await elsewhere.close();
+  await fresh.close();
+});
+
+test("an Admin sends a test email from Settings and reads what the mail server answered", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/o/acme/settings");
+  await ready(page);
+  const email = page.getByRole("region", { name: "Email" });
+  await expect(email).toContainText("Email goes out through 127.0.0.1:");
+  await email.getByLabel("Send a test email to").fill("ops at acme");
+  await email.getByRole("button", { name: "Send a test email" }).click();
+  await expect(page.getByText("Send to an address like name@example.com")).toBeVisible();
+  const to = `ops-${jsOn(page) ? "on" : "off"}@acme.test`;
+  const seen = mailCount(to);
+  await page.getByLabel("Send a test email to").fill(to);
+  await page.getByRole("button", { name: "Send a test email" }).click();
+  await expect(page.locator("#test-email-sent")).toContainText(`A test email went to ${to}. The mail server answered: 250`);
+  await expectAccessible(page);
+  expect((await nextMail(to, seen)).subject).toBe("Switchyard test email");
+});
 
 test("someone with an account joins another organization only by signing in and saying yes", async ({ page, browser }) => {
   const email = `pat-${jsOn(page) ? "on" : "off"}@elsewhere.test`;

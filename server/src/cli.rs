@@ -53,7 +53,8 @@ SWITCHYARD_BODY_MIN_BYTES_PER_SEC, SWITCHYARD_SLOW_BODIES_PER_CLIENT,
 SWITCHYARD_STATEMENT_TIMEOUT_MS, SWITCHYARD_ENGINE_STATEMENT_TIMEOUT_MS, SWITCHYARD_TRUST_PROXY,
 SWITCHYARD_DB_POOL_SIZE, SWITCHYARD_ENGINE_POOL_SIZE, SWITCHYARD_SEED_DEMO, SWITCHYARD_WORKERS,
 SWITCHYARD_WORKER_BATCH, SWITCHYARD_EVENT_COMMITTERS, SWITCHYARD_LEASE_MS, SWITCHYARD_POLL_MS, SWITCHYARD_STEP_PAUSE_MS, SWITCHYARD_FOLD_MS,
-SWITCHYARD_RETENTION_DAYS.";
+SWITCHYARD_RETENTION_DAYS, SWITCHYARD_SECRETS_KEY, SWITCHYARD_EGRESS_ALLOW, SWITCHYARD_HTTP_PER_ORG,
+SWITCHYARD_HTTP_PER_HOST, SWITCHYARD_SMTP_URL, SWITCHYARD_MAIL_FROM.";
 
 /// Reads `--flag value` pairs; unknown flags are errors.
 fn flags(
@@ -373,6 +374,7 @@ async fn serve() -> anyhow::Result<()> {
         hooks: Hooks::with_defaults(),
         clock: switchyard::clock::Clock::default(),
         secrets_key: config.secrets_key.clone(),
+        mail: config.mail.clone(),
     };
     let liveness = crate::workers::Liveness::default();
     let web = crate::security::Web {

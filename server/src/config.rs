@@ -30,6 +30,8 @@ pub struct Config {
     /// The key organizations' secrets are sealed with (`SWITCHYARD_SECRETS_KEY`); without
     /// it the server keeps no secrets.
     pub secrets_key: Option<switchyard::secrets::SecretsKey>,
+    /// The instance's email (`SWITCHYARD_SMTP_URL`, `SWITCHYARD_MAIL_FROM`); off when unset.
+    pub mail: switchyard::mail::Mail,
 }
 
 fn flag(name: &str) -> bool {
@@ -88,6 +90,13 @@ impl Config {
             retention: time::Duration::days(number("SWITCHYARD_RETENTION_DAYS", 90)?.max(1) as i64),
         };
         let web = web_from_env()?;
+        let mail = switchyard::mail::Mail::from_env().map_err(anyhow::Error::msg)?;
+        if mail.is_on() && web.origin.is_none() {
+            anyhow::bail!(
+                "{} needs SWITCHYARD_PUBLIC_URL: links in emails must point at the address people reach Switchyard at, never at one a request names",
+                switchyard::mail::URL_ENV
+            );
+        }
         let statement = |name, default: switchyard::db::Timeouts| -> anyhow::Result<_> {
             let ms = number(name, default.statement.as_millis() as u64)?.max(100);
             Ok(switchyard::db::Timeouts {
@@ -117,6 +126,7 @@ impl Config {
             event_committers: (number("SWITCHYARD_EVENT_COMMITTERS", 4)? as usize).max(1),
             housekeeping,
             secrets_key,
+            mail,
         })
     }
 }

@@ -39,7 +39,8 @@ pub async fn fold_stats(pool: Pool, settings: HousekeepingSettings) {
     }
 }
 
-/// Every quarter of an hour: expired sessions, failed sign-ins past the throttle's hour, and
+/// Every quarter of an hour: expired sessions, failed sign-ins past the throttle's hour, reset
+/// links a day past their hour, and
 /// runs and rollups past their retention.
 pub async fn quarter_hourly(pool: Pool, settings: HousekeepingSettings) {
     let store = crate::session_store::DieselStore::new(pool.clone());
@@ -58,6 +59,9 @@ pub async fn quarter_hourly(pool: Pool, settings: HousekeepingSettings) {
         };
         if let Err(e) = switchyard::auth::prune_failures(&mut conn).await {
             tracing::warn!("pruning failed sign-ins failed: {e}");
+        }
+        if let Err(e) = switchyard::account::reset::prune(&mut conn).await {
+            tracing::warn!("pruning password reset links failed: {e}");
         }
         let now = time::OffsetDateTime::now_utc();
         match switchyard::housekeeping::prune(&mut conn, now, settings.retention).await {

@@ -280,12 +280,15 @@ async fn judge(
 
 // ---- Logs ----
 
-/// The path as logs show it: no query string, and an invitation's secret left out.
+/// The path as logs show it: no query string, and the secret of an invitation's or a
+/// password reset's link left out.
 pub fn loggable_path(path: &str) -> String {
-    match path.strip_prefix("/invite/") {
-        Some(_) => "/invite/…".to_owned(),
-        None => path.to_owned(),
+    for secret in ["/invite/", "/reset/"] {
+        if path.starts_with(secret) {
+            return format!("{secret}…");
+        }
     }
+    path.to_owned()
 }
 
 /// The organization a path is about (`/o/{org}/…`, `/~{org}/…`), for the log line.

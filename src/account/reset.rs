@@ -34,8 +34,15 @@ pub fn link(base: &str, token: &str) -> String {
 
 /// Sends a reset link to `email` if it has an account (and has not had `LINKS_PER_HOUR` in
 /// the last hour). The answer is the same either way; a malformed address is a field error,
-/// and with email off it is `Refused`.
-pub async fn ask(conn: &mut Conn, mail: &Mail, base: &str, email: &str) -> DomainResult<()> {
+/// and with email off it is `Refused`. `base` is the configured address of the app
+/// (`SWITCHYARD_PUBLIC_URL`), never one a request names: whoever asks for someone else's link
+/// must not choose where it points. Without it no link is sent.
+pub async fn ask(
+    conn: &mut Conn,
+    mail: &Mail,
+    base: Option<&str>,
+    email: &str,
+) -> DomainResult<()> {
     let email = email.trim();
     if !crate::setup::is_email(email) {
         return Err(DomainError::field(
@@ -46,6 +53,12 @@ pub async fn ask(conn: &mut Conn, mail: &Mail, base: &str, email: &str) -> Domai
     if !mail.is_on() {
         return Err(DomainError::Refused(Refusal::Off.to_string()));
     }
+    let base = base.ok_or_else(|| {
+        DomainError::Refused(
+            "This server cannot send links by email until its operator sets SWITCHYARD_PUBLIC_URL."
+                .to_owned(),
+        )
+    })?;
     let Some(user) = repo::org::user_by_email(conn, email).await? else {
         return Ok(());
     };
@@ -186,4 +199,13 @@ pub async fn reset(
     })
     .await?;
     Ok(())
+}
+
+/// Forgets reset links that ended more than a day ago (the hour's bound on asks reads only the
+/// last hour); returns how many.
+pub async fn prune(conn: &mut Conn) -> diesel::QueryResult<usize> {
+    let before = OffsetDateTime::now_utc() - Duration::days(1);
+    diesel::delete(password_resets::table.filter(password_resets::expires_at.lt(before)))
+        .execute(conn)
+        .await
 }

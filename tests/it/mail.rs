@@ -225,10 +225,10 @@ async fn a_reset_link_works_once_for_an_hour_and_ends_every_other_session() {
     let (sink, mail) = mail().await;
 
     // Whether or not the address has an account, the answer is the same.
-    reset::ask(&mut conn, &mail, BASE, "nobody@acme.test")
+    reset::ask(&mut conn, &mail, Some(BASE), "nobody@acme.test")
         .await
         .expect("same answer");
-    reset::ask(&mut conn, &mail, BASE, "Editor@ACME.test")
+    reset::ask(&mut conn, &mail, Some(BASE), "Editor@ACME.test")
         .await
         .expect("asked");
     let got = sink.wait_for(1).await;
@@ -318,7 +318,7 @@ async fn old_and_superseded_reset_links_open_nothing_and_asks_are_bounded() {
     member(&mut conn, "acme", Role::Editor).await;
     let (sink, mail) = mail().await;
     for _ in 0..reset::LINKS_PER_HOUR + 2 {
-        reset::ask(&mut conn, &mail, BASE, "editor@acme.test")
+        reset::ask(&mut conn, &mail, Some(BASE), "editor@acme.test")
             .await
             .expect("asked");
     }
@@ -365,13 +365,18 @@ async fn old_and_superseded_reset_links_open_nothing_and_asks_are_bounded() {
         reset::opened(&mut conn, &tokens[2]).await,
         Err(DomainError::NotFound)
     );
+    // Without the app's configured address no link goes out (a request does not choose it).
+    assert!(matches!(
+        reset::ask(&mut conn, &mail, None, "editor@acme.test").await,
+        Err(DomainError::Refused(ref m)) if m.contains("SWITCHYARD_PUBLIC_URL")
+    ));
     // Malformed addresses and email off say so.
     assert!(matches!(
-        reset::ask(&mut conn, &mail, BASE, "nope").await,
+        reset::ask(&mut conn, &mail, Some(BASE), "nope").await,
         Err(DomainError::Validation(_))
     ));
     assert!(matches!(
-        reset::ask(&mut conn, &Mail::off(), BASE, "editor@acme.test").await,
+        reset::ask(&mut conn, &Mail::off(), Some(BASE), "editor@acme.test").await,
         Err(DomainError::Refused(ref m)) if m.contains("Email is off")
     ));
 }

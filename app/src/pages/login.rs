@@ -10,6 +10,7 @@ pub fn Login() -> impl IntoView {
     let login = ServerAction::<LoginFn>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let reset = move || query.read().get("reset").is_some();
     let error = move || {
         login
             .value()
@@ -21,6 +22,7 @@ pub fn Login() -> impl IntoView {
         <Title text="Sign in" />
         <main class="page narrow login">
             <h1>"Sign in to Switchyard"</h1>
+            {move || reset().then(|| view! { <p class="done" role="status">"Your password is changed, and everywhere else you were signed in is signed out. Sign in with your new password."</p> })}
             {move || error().map(|e| view! { <p class="error" role="alert" id="login-error">{e}</p> })}
             <ActionForm action=login>
                 <input type="hidden" name="next" value=next />
@@ -34,6 +36,7 @@ pub fn Login() -> impl IntoView {
                 </div>
                 <button type="submit" class="primary">"Sign in"</button>
             </ActionForm>
+            <p><a href="/forgot">"Forgot your password?"</a></p>
         </main>
     }
 }

@@ -9,6 +9,7 @@ pub mod login;
 pub mod logout;
 pub mod not_found;
 pub mod orgs;
+pub mod reset;
 pub mod run_filters;
 pub mod run_list;
 pub mod runs;

@@ -40,15 +40,23 @@ pub fn invited_slot(org: &str) -> String {
     format!("invited:{org}")
 }
 
-/// Invites `email` with `role`. The page then shows the one-time link, once.
+/// Invites `email` with `role`: by email when email is on; else the page shows the one-time
+/// link, once.
 #[server(endpoint = "invite_member")]
 pub async fn invite_member(org: String, email: String, role: String) -> Result<(), AppError> {
     let (member, mut conn) = crate::state::member(&org).await?;
-    let invited = switchyard::members::invite(&mut conn, &member, &email, &role)
-        .await
-        .map_err(|e| AppError::from(e).keeping(&[("email", &email), ("role", &role)]))?;
-    let link = invited.link(&own_origin()?);
-    crate::state::keep_once(&invited_slot(&org), (invited, link)).await
+    let mail = crate::state::state()?.mail;
+    let sent = switchyard::members::invite_and_tell(
+        &mut conn,
+        &mail,
+        &own_origin()?,
+        &member,
+        &email,
+        &role,
+    )
+    .await
+    .map_err(|e| AppError::from(e).keeping(&[("email", &email), ("role", &role)]))?;
+    crate::state::keep_once(&invited_slot(&org), sent).await
 }
 
 #[server(endpoint = "change_member_role")]

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod dashboard;
 pub mod events;
+pub mod mail;
 pub mod members;
 pub mod runs;
 pub mod settings;

@@ -13,10 +13,14 @@ pub struct SettingsView {
     pub settings: Settings,
     /// A key created a moment ago: its secret, shown this once.
     pub new_key: Option<(String, String)>,
-    /// What an invitation did a moment ago, with its link (shown this once).
-    pub invited: Option<(switchyard_model::team::Invited, String)>,
+    /// What an invitation did a moment ago, with its link when not emailed (shown this once).
+    pub invited: Option<switchyard_model::team::InvitationSent>,
     /// Whether this server keeps secrets at all (its operator gave it a key).
     pub keeps_secrets: bool,
+    /// Whether this server sends email, and through what.
+    pub email: switchyard_model::mail::EmailStatus,
+    /// A test email sent a moment ago, and what the mail server answered (shown this once).
+    pub tested: Option<switchyard_model::mail::EmailSent>,
 }
 
 #[cfg(feature = "ssr")]
@@ -31,12 +35,16 @@ pub async fn get_settings(org: String) -> Result<SettingsView, AppError> {
     // A secret waits in the session until it has been shown once.
     let new_key = crate::state::take_once(&new_key_slot(&org)).await?;
     let invited = crate::state::take_once(&crate::server_fns::members::invited_slot(&org)).await?;
+    let tested = crate::state::take_once(&crate::server_fns::mail::tested_slot(&org)).await?;
+    let state = crate::state::state()?;
     Ok(SettingsView {
         member,
         settings,
         new_key,
         invited,
-        keeps_secrets: crate::state::state()?.secrets_key.is_some(),
+        keeps_secrets: state.secrets_key.is_some(),
+        email: state.mail.status(),
+        tested,
     })
 }
 

@@ -5,6 +5,7 @@
 
 mod auth;
 mod docs;
+mod email;
 mod events;
 mod runs;
 pub mod schema;
@@ -260,6 +261,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runs::cancel))
         .routes(routes!(secrets::list))
         .routes(routes!(secrets::set, secrets::delete))
+        .routes(routes!(email::test))
 }
 
 /// The generated OpenAPI 3.1 document with its title, description and security schemes.

@@ -240,6 +240,12 @@ impl BulkRetryBody {
     }
 }
 
+/// Where to send a test email.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct TestEmailBody {
+    pub to: String,
+}
+
 /// A secret to set: its value (never answered back) and the hosts it may be sent to.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct SecretBody {

@@ -5,6 +5,7 @@ mod api_trigger;
 mod assets;
 mod backup;
 mod cli;
+mod email;
 mod health;
 mod ingest;
 mod limits;
@@ -128,6 +129,29 @@ impl TestApp {
 
     /// The app served with these defences, its browser bundle from `site_root`.
     pub async fn with_site(web: server::security::Web, site_root: &str) -> Self {
+        Self::with_parts(web, site_root, switchyard::mail::Mail::off()).await
+    }
+
+    /// The app with email on, through a test SMTP server, configured to be reached at `ORIGIN`
+    /// (the address links in emails start with).
+    pub async fn with_mail() -> (Self, switchyard::testing::smtp::SmtpSink) {
+        let sink = switchyard::testing::smtp::SmtpSink::start().await;
+        let settings =
+            switchyard::mail::Settings::parse(&sink.url(), "Switchyard <switchyard@acme.test>")
+                .expect("settings");
+        let web = server::security::Web {
+            origin: Some(ORIGIN.to_owned()),
+            ..Default::default()
+        };
+        let mail = switchyard::mail::Mail::new(settings).expect("mail");
+        (Self::with_parts(web, "target/site", mail).await, sink)
+    }
+
+    async fn with_parts(
+        web: server::security::Web,
+        site_root: &str,
+        mail: switchyard::mail::Mail,
+    ) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
@@ -147,6 +171,7 @@ impl TestApp {
                     )
                     .expect("a key"),
                 ),
+            mail,
         };
         let options = LeptosOptions::builder()
             .output_name("switchyard")

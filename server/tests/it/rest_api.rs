@@ -29,6 +29,7 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("GET", "/~{org}/secrets"),
     ("PUT", "/~{org}/secrets/{name}"),
     ("DELETE", "/~{org}/secrets/{name}"),
+    ("POST", "/~{org}/email/test"),
     ("GET", "/~{org}/workflows/{w}/runs"),
     ("GET", "/~{org}/runs"),
     ("GET", "/~{org}/runs/{r}"),
@@ -84,7 +85,7 @@ async fn call(
     app.send(request(method, path, auth, body.as_ref())).await
 }
 
-async fn scoped_key(app: &TestApp, org: &str, scopes: &[Scope]) -> String {
+pub(crate) async fn scoped_key(app: &TestApp, org: &str, scopes: &[Scope]) -> String {
     let admin = app.member(org, Role::Admin).await;
     let mut conn = app.db.conn().await;
     switchyard::api_key::create(&mut conn, &admin, &KeyRequest::new("scoped", scopes))
@@ -855,11 +856,11 @@ async fn the_list_takes_mongodb_style_filters_and_refuses_bad_ones_by_name() {
     }
 }
 
-/// The scope a route needs: secrets `admin`, reads and the dry run `read`, sending events
+/// The scope a route needs: secrets and the test email `admin`, reads and the dry run `read`, sending events
 /// `events:write`, everything else `write`.
 fn needs(method: &str, path: &str) -> Scope {
     match (method, path) {
-        (_, p) if p.starts_with("/~{org}/secrets") => Scope::Admin,
+        (_, p) if p.starts_with("/~{org}/secrets") || p == "/~{org}/email/test" => Scope::Admin,
         ("POST", "/~{org}/events") => Scope::EventsWrite,
         ("GET", _) | ("POST", "/~{org}/workflows/{w}/preview") => Scope::Read,
         _ => Scope::Write,

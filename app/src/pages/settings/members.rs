@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::server_fns::members::{ChangeMemberRole, InviteMember, RemoveMember, RevokeInvitation};
 use crate::server_fns::settings::SettingsView;
 use leptos::prelude::*;
+use switchyard_model::mail::Handed;
 
 /// The server functions the members section calls.
 #[derive(Clone, Copy)]
@@ -88,13 +89,7 @@ pub(super) fn Members(
             {move || team.refusal().map(|message| view! {
                 <p class="problem" role="alert">{message}</p>
             })}
-            {view.invited.map(|(invited, link)| view! {
-                <div class="problem conflict" role="status" id="invitation-link">
-                    <h3>{format!("Invitation for {} ({})", invited.email, invited.role.as_str())}</h3>
-                    <p>"Send them this link; it works once, until "{time(invited.expires_at)}". It is shown only now. They join when they open it and say yes (signing in first if they already have an account)."</p>
-                    <p><code class="secret">{link}</code></p>
-                </div>
-            })}
+            {view.invited.map(|sent| view! { <InvitationSent sent /> })}
             <table class="workflows members" tabindex="0">
                 <thead><tr>
                     <th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th>
@@ -113,6 +108,32 @@ pub(super) fn Members(
         </section>
     }
     .into_any()
+}
+
+/// What an invitation just did: emailed (the link is not shown), or its link to hand over,
+/// shown this once.
+#[component]
+fn InvitationSent(sent: switchyard_model::team::InvitationSent) -> impl IntoView {
+    let heading = format!("Invitation for {} ({})", sent.email, sent.role.as_str());
+    match sent.handed {
+        Handed::Mailed => view! {
+            <div class="done" role="status" id="invitation-link">
+                <h3>{heading}</h3>
+                <p>{format!("Emailed to {}. The link in it works once, until ", sent.email)}{time(sent.expires_at)}
+                    ". They join when they open it and say yes (signing in first if they already have an account)."</p>
+            </div>
+        }
+        .into_any(),
+        Handed::Link { link, not_mailed } => view! {
+            <div class="problem conflict" role="status" id="invitation-link">
+                <h3>{heading}</h3>
+                {not_mailed.map(|why| view! { <p>"The email could not be sent: "{why}</p> })}
+                <p>"Send them this link; it works once, until "{time(sent.expires_at)}". It is shown only now. They join when they open it and say yes (signing in first if they already have an account)."</p>
+                <p><code class="secret">{link}</code></p>
+            </div>
+        }
+        .into_any(),
+    }
 }
 
 /// One member's row for Admins: role, when they joined, remove (asked twice).

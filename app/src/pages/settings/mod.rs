@@ -1,6 +1,7 @@
 //! `/o/{org}/settings`: the dashboard's preferences, the members (`members`), the API keys
-//! (`keys`) and the secrets (`secrets`).
+//! (`keys`), the secrets (`secrets`) and email (`email`).
 
+mod email;
 mod keys;
 mod members;
 mod secrets;
@@ -39,7 +40,8 @@ pub fn Settings() -> impl IntoView {
                             <Preferences view=view.clone() save=prefs />
                             <Members view=view.clone() team removing />
                             <SettingsBody view=view.clone() create revoke confirm />
-                            <secrets::Secrets view confirm=deleting />
+                            <secrets::Secrets view=view.clone() confirm=deleting />
+                            <email::Email view />
                         }.into_any(),
                         Err(err) => crate::pages::error_view(err),
                     }
