@@ -7,7 +7,7 @@
 pub use switchyard_model::{
     access, blame, call_words, clock, definition, editor, entity, error, forms, list_query,
     mapping, payload, preview, rate, role, run, secret, session, stats, status, team, timefmt,
-    workflow, workflow_search,
+    webhook, workflow, workflow_search,
 };
 
 pub mod account;
@@ -36,6 +36,7 @@ pub mod sql_text;
 pub mod store_error;
 pub mod testing;
 pub mod verbs;
+pub mod webhooks;
 
 pub use switchyard_model::entity::{Member, Organization, Workflow};
 pub use switchyard_model::error::{DomainError, DomainResult};

@@ -348,10 +348,73 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    webhook_endpoints (id) {
+        id -> Stored,
+        org_id -> Stored,
+        url -> Text,
+        description -> Text,
+        events -> Array<Text>,
+        nonce -> Bytea,
+        ciphertext -> Bytea,
+        key_id -> Text,
+        previous_nonce -> Nullable<Bytea>,
+        previous_ciphertext -> Nullable<Bytea>,
+        previous_key_id -> Nullable<Text>,
+        previous_until -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamptz>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    webhook_deliveries (id) {
+        id -> Stored,
+        org_id -> Stored,
+        endpoint_id -> Stored,
+        event_id -> Nullable<Stored>,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        tries -> Int4,
+        next_at -> Nullable<Timestamptz>,
+        lease_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    webhook_attempts (delivery_id, n) {
+        delivery_id -> Stored,
+        n -> Int4,
+        at -> Timestamptz,
+        status -> Nullable<Int4>,
+        duration_ms -> Int4,
+        answer -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(invitations -> organizations (org_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(workflows -> organizations (org_id));
 diesel::joinable!(api_keys -> organizations (org_id));
 diesel::joinable!(runs -> workflows (workflow_id));
@@ -432,6 +495,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     password_resets,
     sign_in_failures,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
     workflows,
     workflow_versions,
     events,

@@ -13,7 +13,10 @@
 
 use crate::definition::{ErrorHandling, RetryPolicy, Steps};
 use crate::entity::{EventSource, Scope};
-use crate::id::{ApiKeyId, BatchId, EventId, InvitationId, OrgId, RunId, UserId, WorkflowId};
+use crate::id::{
+    ApiKeyId, BatchId, DeliveryId, EndpointId, EventId, InvitationId, OrgId, RunId, UserId,
+    WorkflowId,
+};
 use crate::role::Role;
 use crate::run::{RunStatus, StepStatus};
 use crate::status::Status;
@@ -183,6 +186,8 @@ stored_by_name!(
     ApiKeyId,
     BatchId,
     InvitationId,
+    EndpointId,
+    DeliveryId,
     Status,
     Role,
     RunStatus,

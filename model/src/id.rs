@@ -97,6 +97,9 @@ prefixed_id!(RunId, "run", 8);
 prefixed_id!(ApiKeyId, "key", 8);
 prefixed_id!(BatchId, "batch", 8);
 prefixed_id!(InvitationId, "inv", 8);
+prefixed_id!(EndpointId, "endpoint", 8);
+// A delivery's id is its `webhook-id`, the same on every attempt.
+prefixed_id!(DeliveryId, "msg", 16);
 
 #[cfg(test)]
 mod tests {

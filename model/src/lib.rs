@@ -31,6 +31,7 @@ pub mod stats;
 pub mod status;
 pub mod team;
 pub mod timefmt;
+pub mod webhook;
 pub mod workflow;
 pub mod workflow_search;
 

@@ -52,6 +52,7 @@ fn describe(
         },
         "ApiKey.created" | "ApiKey.revoked" => format!("“{}” ({}…)", text("name"), text("prefix")),
         k if k.starts_with("Workflow.") => text("name"),
+        k if k.starts_with("Endpoint.") => text("url"),
         "Run.retried" | "RunBatch.queued" => data["workflow"]
             .as_str()
             .and_then(names)

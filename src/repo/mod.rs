@@ -12,4 +12,5 @@ pub mod secret;
 pub mod session;
 pub mod stats;
 pub mod thing;
+pub mod webhook;
 pub mod workflow;

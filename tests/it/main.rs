@@ -24,6 +24,7 @@ mod stats;
 mod tools;
 mod trust;
 mod verbs;
+mod webhooks;
 
 use switchyard::entity::Member;
 use switchyard::hooks::Hooks;
