@@ -241,3 +241,82 @@ pub async fn secrets(
         ((n, c, k), previous)
     }))
 }
+
+/// Every endpoint with a secret (current, or still signing from before a rotation) sealed with
+/// the key `key_id`, locked for the rest of the transaction: what a key rotation re-seals. The
+/// secrets sealed with another key are `None`.
+pub async fn sealed_with(
+    conn: &mut Conn,
+    key_id: &str,
+) -> QueryResult<
+    Vec<(
+        OrgId,
+        EndpointId,
+        Option<SealedSecret>,
+        Option<SealedSecret>,
+    )>,
+> {
+    type Row = (
+        OrgId,
+        EndpointId,
+        Vec<u8>,
+        Vec<u8>,
+        String,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = ep::table
+        .filter(ep::key_id.eq(key_id).or(ep::previous_key_id.eq(key_id)))
+        .select((
+            ep::org_id,
+            ep::id,
+            ep::nonce,
+            ep::ciphertext,
+            ep::key_id,
+            ep::previous_nonce,
+            ep::previous_ciphertext,
+            ep::previous_key_id,
+        ))
+        .for_update()
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(org, id, n, c, k, pn, pc, pk)| {
+            let current = (k == key_id).then_some((n, c, k));
+            let previous = match (pn, pc, pk) {
+                (Some(n), Some(c), Some(k)) if k == key_id => Some((n, c, k)),
+                _ => None,
+            };
+            (org, id, current, previous)
+        })
+        .collect())
+}
+
+/// Replaces an endpoint's sealed secrets (those given), keeping everything else.
+pub async fn reseal(
+    conn: &mut Conn,
+    id: &EndpointId,
+    current: Option<&SealedSecret>,
+    previous: Option<&SealedSecret>,
+) -> QueryResult<()> {
+    let row = ep::table.filter(ep::id.eq(id.sql()));
+    if let Some((n, c, k)) = current {
+        diesel::update(row)
+            .set((ep::nonce.eq(n), ep::ciphertext.eq(c), ep::key_id.eq(k)))
+            .execute(conn)
+            .await?;
+    }
+    if let Some((n, c, k)) = previous {
+        diesel::update(row)
+            .set((
+                ep::previous_nonce.eq(n),
+                ep::previous_ciphertext.eq(c),
+                ep::previous_key_id.eq(k),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

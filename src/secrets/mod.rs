@@ -12,7 +12,7 @@ pub use key::SecretsKey;
 use crate::db::Conn;
 use crate::entity::{Actor, EventSource};
 use crate::error::{DomainError, DomainResult};
-use crate::id::OrgId;
+use crate::id::{EndpointId, OrgId};
 use crate::repo;
 use crate::repo::event::NewEvent;
 use crate::repo::secret::Sealed;
@@ -23,6 +23,11 @@ use serde_json::json;
 /// What a sealed value is bound to: its organization and name.
 fn context(org: &OrgId, name: &str) -> Vec<u8> {
     format!("{org}/{name}").into_bytes()
+}
+
+/// What a webhook endpoint's sealed signing secret is bound to: its organization and id.
+pub fn endpoint_context(org: &OrgId, id: &EndpointId) -> Vec<u8> {
+    format!("{org}/webhook/{id}").into_bytes()
 }
 
 fn no_key() -> DomainError {
@@ -136,9 +141,9 @@ pub async fn reveal(
     Ok(Some((opened, sealed.hosts)))
 }
 
-/// Re-seals with `new` every organization's secrets sealed with `old`, in one transaction (the
-/// operator's `switchyard secrets rotate`); how many. One that `old` cannot open stops it and
-/// changes nothing.
+/// Re-seals with `new` every organization's secrets and webhook endpoints' signing secrets
+/// sealed with `old`, in one transaction (the operator's `switchyard secrets rotate`); how
+/// many. One that `old` cannot open stops it and changes nothing.
 pub async fn rotate(conn: &mut Conn, old: &SecretsKey, new: &SecretsKey) -> DomainResult<usize> {
     conn.transaction::<_, crate::store_error::StoreError, _>(async |conn| {
         crate::store_error::domain(async {
@@ -161,7 +166,28 @@ pub async fn rotate(conn: &mut Conn, old: &SecretsKey, new: &SecretsKey) -> Doma
                 };
                 repo::secret::reseal(conn, org, name, &resealed).await?;
             }
-            Ok(sealed.len())
+            let endpoints = repo::webhook::sealed_with(conn, old.id()).await?;
+            let mut count = sealed.len();
+            for (org, id, current, previous) in &endpoints {
+                let context = endpoint_context(org, id);
+                let mut again = |s: &Option<repo::webhook::SealedSecret>| {
+                    s.as_ref()
+                        .map(|(nonce, ciphertext, _)| {
+                            count += 1;
+                            let value = old.open(&context, nonce, ciphertext).ok_or_else(|| {
+                                DomainError::Refused(format!(
+                                    "The signing secret of the webhook endpoint {id} of {org} does not open with the old key: nothing was changed."
+                                ))
+                            })?;
+                            let (nonce, ciphertext) = new.seal(&context, &value);
+                            Ok::<_, DomainError>((nonce, ciphertext, new.id().to_owned()))
+                        })
+                        .transpose()
+                };
+                let (current, previous) = (again(current)?, again(previous)?);
+                repo::webhook::reseal(conn, id, current.as_ref(), previous.as_ref()).await?;
+            }
+            Ok(count)
         })
         .await
     })

@@ -38,10 +38,7 @@ impl std::fmt::Debug for WithSecret {
     }
 }
 
-/// What a sealed endpoint secret is bound to.
-fn context(org: &OrgId, id: &EndpointId) -> Vec<u8> {
-    format!("{org}/webhook/{id}").into_bytes()
-}
+use crate::secrets::endpoint_context as context;
 
 fn no_key() -> DomainError {
     DomainError::Refused(format!(

@@ -204,3 +204,42 @@ async fn only_admins_keep_endpoints_and_another_organizations_look_missing() {
         .expect("secrets");
     assert_eq!(signing, [made.secret]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operators_key_rotation_reseals_endpoint_secrets_too() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let (old, new) = (key(), key());
+    let made = endpoints::create(
+        &mut conn,
+        Some(&old),
+        &admin,
+        &input("https://hooks.example.com/in", "Run.failed"),
+    )
+    .await
+    .expect("created");
+    let id = EndpointId::parse(&made.endpoint.id).unwrap();
+    let rotated = endpoints::rotate(&mut conn, Some(&old), &admin, &id)
+        .await
+        .expect("rotated");
+    assert_eq!(
+        switchyard::secrets::rotate(&mut conn, &old, &new).await,
+        Ok(2),
+        "the current and the previous secret"
+    );
+    let signing = endpoints::signing_secrets(&mut conn, Some(&new), &admin.org.id, &id)
+        .await
+        .expect("opens with the new key");
+    assert_eq!(signing, [rotated.secret, made.secret]);
+    assert!(
+        endpoints::signing_secrets(&mut conn, Some(&old), &admin.org.id, &id)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        switchyard::secrets::rotate(&mut conn, &old, &new).await,
+        Ok(0),
+        "nothing left to do"
+    );
+}

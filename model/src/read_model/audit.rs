@@ -25,7 +25,10 @@ pub const KINDS: &[(&str, &str)] = &[
     ("Email.tested", "Sent a test email"),
     ("Endpoint.created", "Added a webhook endpoint"),
     ("Endpoint.updated", "Changed a webhook endpoint"),
-    ("Endpoint.secretRotated", "Rotated a webhook endpoint's secret"),
+    (
+        "Endpoint.secretRotated",
+        "Rotated a webhook endpoint's secret",
+    ),
     ("Endpoint.enabled", "Sent to a webhook endpoint again"),
     ("Endpoint.deleted", "Deleted a webhook endpoint"),
     ("Workflow.created", "Created a workflow"),
