@@ -125,6 +125,21 @@ pub async fn call(
     })
 }
 
+pub fn http_words(host: &str, e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        format!("Could not connect to {host}")
+    } else if e.is_timeout() {
+        format!("{host} did not answer in time")
+    } else if e.is_redirect() {
+        format!("{host} redirected too often")
+    } else {
+        let cause = std::error::Error::source(e)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "the connection failed".into());
+        format!("The call to {host} failed: {cause}")
+    }
+}
+
 /// The body as kept: parsed JSON when it is JSON and its text fits in `keep_max`, else its
 /// text cut to `keep_max` bytes (on a character boundary); whether it was cut.
 fn kept(read: &[u8], json: bool, keep_max: usize) -> (Value, bool) {

@@ -70,6 +70,18 @@ pub struct Guard {
     client: Client,
     /// The client of requests that carry secrets: it follows no redirect to another host.
     keeping_host: Client,
+    /// The client of webhook deliveries: it follows no redirect at all (a redirect is an
+    /// answer, and not a 2xx one).
+    staying: Client,
+}
+
+fn staying(allowed: &Arc<Allowed>) -> Result<Client, reqwest::Error> {
+    Client::builder()
+        .no_proxy()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .dns_resolver(Arc::new(Checked(Arc::clone(allowed))))
+        .redirect(redirect::Policy::none())
+        .build()
 }
 
 fn client(allowed: &Arc<Allowed>, keep_host: bool) -> Result<Client, reqwest::Error> {
@@ -110,6 +122,7 @@ impl Guard {
         Ok(Guard {
             client: client(&allowed, false)?,
             keeping_host: client(&allowed, true)?,
+            staying: staying(&allowed)?,
             allowed,
         })
     }
@@ -126,6 +139,17 @@ impl Guard {
             allowed: Arc::clone(&self.allowed),
             client: self.keeping_host.clone(),
             keeping_host: self.keeping_host.clone(),
+            staying: self.staying.clone(),
+        }
+    }
+
+    /// This guard following no redirect: a 3xx comes back as the answer (webhook deliveries).
+    pub fn staying(&self) -> Guard {
+        Guard {
+            allowed: Arc::clone(&self.allowed),
+            client: self.staying.clone(),
+            keeping_host: self.staying.clone(),
+            staying: self.staying.clone(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! Recorded events: every event (posted, a verb's, a hook's, a step's, a run's) is inserted by
-//! `insert`, and read back as `Event` through `columns` and `to_event`.
+//! `insert` or `insert_all`, which write the webhook outbox in the same statement's
+//! transaction (`repo::webhook::queue`), and read back as `Event` through `columns` and
+//! `to_event`.
 
 use crate::db::Conn;
 use crate::entity::{Event, EventSource};
@@ -77,14 +79,17 @@ pub async fn insert(
     event: &NewEvent,
 ) -> QueryResult<Option<EventId>> {
     let id = EventId::generate();
-    diesel::insert_into(events::table)
+    let recorded: Option<EventId> = diesel::insert_into(events::table)
         .values(values(&id, org, event))
         .on_conflict_do_nothing()
         .returning(events::id)
         .get_result(conn)
         .await
-        .optional()
-        .map_err(Into::into)
+        .optional()?;
+    if let Some(id) = &recorded {
+        crate::repo::webhook::queue(conn, &[id]).await?;
+    }
+    Ok(recorded)
 }
 
 /// Records `events` (none with an idempotency key) in one statement, their sequence numbers in
@@ -104,6 +109,7 @@ pub async fn insert_all(
         .values(rows)
         .execute(conn)
         .await?;
+    crate::repo::webhook::queue(conn, &ids.iter().collect::<Vec<_>>()).await?;
     Ok(ids)
 }
 

@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod batch;
 pub mod chain;
+pub mod delivery;
 pub mod event;
 pub mod org;
 pub mod run;

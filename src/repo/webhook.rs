@@ -320,3 +320,31 @@ pub async fn reseal(
     }
     Ok(())
 }
+
+/// Writes the outbox: a delivery, due now, of each of `events` to each endpoint of its
+/// organization that takes its type and is neither disabled nor deleted. Called by
+/// `repo::event` in the transaction that records the events, so a delivery exists exactly when
+/// its event does. Each delivery's id (its `webhook-id`) is drawn here, from PostgreSQL's
+/// random UUIDs.
+pub async fn queue(conn: &mut Conn, events: &[&crate::id::EventId]) -> QueryResult<usize> {
+    let ids: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
+    diesel::sql_query(
+        "INSERT INTO webhook_deliveries (id, org_id, endpoint_id, event_id, event_type, payload, next_at)
+         SELECT 'msg_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16), e.org_id, w.id,
+                e.id, e.type,
+                jsonb_build_object(
+                    'type', e.type,
+                    'timestamp', to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+                    'data', e.data),
+                now()
+         FROM events e
+         JOIN webhook_endpoints w
+           ON w.org_id = e.org_id AND e.type = ANY (w.events)
+          AND w.disabled_at IS NULL AND w.deleted_at IS NULL
+         WHERE e.id = ANY ($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(ids)
+    .execute(conn)
+    .await
+    .map_err(Into::into)
+}

@@ -2,6 +2,7 @@
 //! an outbox written in each event's transaction, signed (`sign`) as the Standard Webhooks
 //! specification says, retried on `webhook::SCHEDULE`, and logged attempt by attempt.
 
+pub mod deliver;
 pub mod endpoints;
 pub mod sign;
 

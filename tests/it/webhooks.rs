@@ -243,3 +243,368 @@ async fn the_operators_key_rotation_reseals_endpoint_secrets_too() {
         "nothing left to do"
     );
 }
+
+async fn post(
+    conn: &mut switchyard::db::Conn,
+    admin: &switchyard::Member,
+    event_type: &str,
+) -> String {
+    let posted = switchyard::ingest::PostedEvent {
+        event_type: event_type.into(),
+        data: serde_json::json!({"name": "Globex", "amount": 1200}),
+        id: None,
+    };
+    switchyard::ingest::send(conn, admin, &posted)
+        .await
+        .expect("sent")
+        .event
+        .to_string()
+}
+
+/// The outbox's rows: (endpoint, event, type, payload).
+async fn outbox(
+    conn: &mut switchyard::db::Conn,
+) -> Vec<(String, Option<String>, String, serde_json::Value)> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::webhook_deliveries as d;
+    d::table
+        .order(d::created_at)
+        .select((d::endpoint_id, d::event_id, d::event_type, d::payload))
+        .load::<(
+            EndpointId,
+            Option<switchyard::id::EventId>,
+            String,
+            serde_json::Value,
+        )>(conn)
+        .await
+        .expect("outbox")
+        .into_iter()
+        .map(|(e, ev, t, p)| (e.to_string(), ev.map(|e| e.to_string()), t, p))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_writes_a_delivery_for_each_endpoint_that_takes_it_in_its_own_transaction() {
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let globex = member(&mut conn, "globex", Role::Admin).await;
+    let key = key();
+    let deals = endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input("https://a.example/", "Deal.won"),
+    )
+    .await
+    .expect("created");
+    let runs = endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input("https://b.example/", "Run.failed Deal.won"),
+    )
+    .await
+    .expect("created");
+    endpoints::create(
+        &mut conn,
+        Some(&key),
+        &globex,
+        &input("https://c.example/", "Deal.won"),
+    )
+    .await
+    .expect("globex's");
+    let gone = endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input("https://d.example/", "Deal.won"),
+    )
+    .await
+    .expect("created");
+    endpoints::delete(
+        &mut conn,
+        &admin,
+        &EndpointId::parse(&gone.endpoint.id).unwrap(),
+    )
+    .await
+    .expect("deleted");
+    assert!(
+        outbox(&mut conn).await.is_empty(),
+        "the endpoints' own events are not sent to them"
+    );
+
+    let event = post(&mut conn, &admin, "Deal.won").await;
+    post(&mut conn, &admin, "Deal.lost").await;
+    let queued = outbox(&mut conn).await;
+    let mut to: Vec<&str> = queued.iter().map(|q| q.0.as_str()).collect();
+    to.sort();
+    let mut expected = vec![deals.endpoint.id.as_str(), runs.endpoint.id.as_str()];
+    expected.sort();
+    assert_eq!(
+        to, expected,
+        "acme's live endpoints taking Deal.won, not globex's or a deleted one"
+    );
+    assert!(
+        queued
+            .iter()
+            .all(|q| q.1.as_deref() == Some(event.as_str()) && q.2 == "Deal.won")
+    );
+    let payload = &queued[0].3;
+    assert_eq!(payload["type"], "Deal.won");
+    assert_eq!(payload["data"]["name"], "Globex");
+    assert!(
+        payload["timestamp"].as_str().unwrap().ends_with('Z'),
+        "{payload}"
+    );
+
+    // An event whose transaction rolls back leaves no delivery behind.
+    use diesel_async::AsyncConnection;
+    let rolled: Result<(), switchyard::store_error::StoreError> = conn
+        .transaction(async |conn| {
+            let event = switchyard::repo::event::NewEvent::new(
+                "Deal.won",
+                serde_json::json!({}),
+                switchyard::entity::EventSource::Api,
+            );
+            switchyard::repo::event::insert(conn, &admin.org.id, &event).await?;
+            Err(switchyard::store_error::StoreError::Domain(
+                DomainError::NotFound,
+            ))
+        })
+        .await;
+    assert!(rolled.is_err());
+    assert_eq!(outbox(&mut conn).await.len(), 2);
+}
+
+/// Verifies a delivery as a receiver would, by the Standard Webhooks specification, with code
+/// of its own (not the signer's): HMAC-SHA256 of `id.timestamp.body` under the secret's
+/// decoded key, one of the space-separated `v1,` signatures equal to it.
+fn verifies(secret: &str, received: &crate::http_steps::Received) -> bool {
+    use base64::Engine as _;
+    use hmac::{KeyInit, Mac};
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = b64
+        .decode(secret.trim_start_matches("whsec_"))
+        .expect("key");
+    let id = received.header("webhook-id").expect("webhook-id");
+    let timestamp = received
+        .header("webhook-timestamp")
+        .expect("webhook-timestamp");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("hmac");
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(&received.body);
+    let expected = format!("v1,{}", b64.encode(mac.finalize().into_bytes()));
+    received
+        .header("webhook-signature")
+        .expect("webhook-signature")
+        .split(' ')
+        .any(|s| s == expected)
+}
+
+async fn attempts(conn: &mut switchyard::db::Conn) -> Vec<(Option<i32>, String)> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::webhook_attempts as a;
+    a::table
+        .order((a::at, a::n))
+        .select((a::status, a::answer))
+        .load(conn)
+        .await
+        .expect("attempts")
+}
+
+fn sender(
+    clock: &switchyard::clock::Clock,
+    key: &SecretsKey,
+) -> switchyard::webhooks::deliver::Sender {
+    use switchyard::egress::{Allowed, Guard};
+    let guard = Guard::new(Allowed::parse("127.0.0.1").expect("allow")).expect("guard");
+    switchyard::webhooks::deliver::Sender::new(&guard, Some(key.clone()), clock.clone())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_receiver_gets_the_same_signed_delivery_on_the_schedule_until_it_answers_2xx() {
+    use crate::http_steps::{Endpoint, Reply};
+    use switchyard::webhooks::deliver::send_due;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let key = key();
+    let receiver = Endpoint::start(|_, before| {
+        Reply::json(
+            if before < 3 { 500 } else { 200 },
+            serde_json::json!({"seen": before}),
+        )
+    })
+    .await;
+    let made = endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input(&receiver.url("/hooks"), "Deal.won"),
+    )
+    .await
+    .expect("created");
+    let clock = switchyard::clock::Clock::default();
+    let sender = sender(&clock, &key);
+    post(&mut conn, &admin, "Deal.won").await;
+
+    assert_eq!(send_due(&db.pool, &sender, 10).await, Ok(1), "at once");
+    assert_eq!(
+        send_due(&db.pool, &sender, 10).await,
+        Ok(0),
+        "not due again yet"
+    );
+    // 5 s later (within a tenth), then 5 min, then 30 min.
+    for (early, due) in [
+        (4_400, 5_600),
+        (4 * 60_000 + 25_000, 5 * 60_000 + 35_000),
+        (26 * 60_000, 34 * 60_000),
+    ] {
+        clock.advance(time::Duration::milliseconds(early));
+        assert_eq!(
+            send_due(&db.pool, &sender, 10).await,
+            Ok(0),
+            "not before {early} ms"
+        );
+        clock.advance(time::Duration::milliseconds(due - early));
+        assert_eq!(send_due(&db.pool, &sender, 10).await, Ok(1), "by {due} ms");
+    }
+    let tried = attempts(&mut conn).await;
+    let statuses: Vec<Option<i32>> = tried.iter().map(|t| t.0).collect();
+    assert_eq!(statuses, [Some(500), Some(500), Some(500), Some(200)]);
+    assert_eq!(
+        tried[3].1, r#"{"seen":3}"#,
+        "the start of the answer is kept"
+    );
+    clock.advance(time::Duration::hours(11));
+    assert_eq!(
+        send_due(&db.pool, &sender, 10).await,
+        Ok(0),
+        "delivered once"
+    );
+
+    let received = receiver.received();
+    assert_eq!(received.len(), 4);
+    let id = received[0].header("webhook-id").unwrap().to_owned();
+    assert!(id.starts_with("msg_"), "{id}");
+    for r in &received {
+        assert_eq!(
+            r.header("webhook-id"),
+            Some(id.as_str()),
+            "the same id on every attempt"
+        );
+        assert!(
+            verifies(&made.secret, r),
+            "signed with the endpoint's secret"
+        );
+        assert!(!verifies(&sign::new_secret(), r), "and not with any other");
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            (body["type"].as_str(), body["data"]["name"].as_str()),
+            (Some("Deal.won"), Some("Globex"))
+        );
+    }
+    let stamps: Vec<i64> = received
+        .iter()
+        .map(|r| r.header("webhook-timestamp").unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        stamps.windows(2).all(|w| w[1] > w[0]),
+        "each attempt signed at its own time: {stamps:?}"
+    );
+    let endpoint = endpoints::get(
+        &mut conn,
+        &admin,
+        &EndpointId::parse(&made.endpoint.id).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(endpoint.disabled, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_410_disables_the_endpoint_and_says_so_and_a_redirect_is_a_failure() {
+    use crate::http_steps::{Endpoint, Reply};
+    use switchyard::webhooks::deliver::send_due;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let key = key();
+    let gone = Endpoint::start(|_, _| Reply::json(410, serde_json::json!({}))).await;
+    let moved = Endpoint::start(|_, _| Reply {
+        status: 301,
+        headers: vec![("location", "http://127.0.0.1:9/elsewhere".into())],
+        body: Vec::new(),
+        pause: std::time::Duration::ZERO,
+    })
+    .await;
+    let first = endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input(&gone.url("/"), "Deal.won"),
+    )
+    .await
+    .expect("created");
+    endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input(&moved.url("/"), "Deal.won"),
+    )
+    .await
+    .expect("created");
+    let watcher = Endpoint::start(|_, _| Reply::json(204, serde_json::json!(null))).await;
+    endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input(&watcher.url("/"), "Endpoint.disabled"),
+    )
+    .await
+    .expect("created");
+    let clock = switchyard::clock::Clock::default();
+    let sender = sender(&clock, &key);
+    post(&mut conn, &admin, "Deal.won").await;
+    assert_eq!(send_due(&db.pool, &sender, 10).await, Ok(2));
+
+    let id = EndpointId::parse(&first.endpoint.id).unwrap();
+    let disabled = endpoints::get(&mut conn, &admin, &id)
+        .await
+        .unwrap()
+        .disabled;
+    let (_, reason) = disabled.expect("disabled by the 410");
+    assert!(reason.contains("410 Gone"), "{reason}");
+    let mut statuses: Vec<Option<i32>> = attempts(&mut conn).await.iter().map(|t| t.0).collect();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [Some(301), Some(410)],
+        "the redirect was not followed"
+    );
+    assert_eq!(moved.received().len(), 1);
+    // The disabling is an event other endpoints may take: the watcher gets it.
+    assert_eq!(send_due(&db.pool, &sender, 10).await, Ok(1));
+    let told = watcher.received();
+    let body: serde_json::Value = serde_json::from_slice(&told[0].body).unwrap();
+    assert_eq!(body["type"], "Endpoint.disabled");
+    assert_eq!(body["data"]["endpoint"], first.endpoint.id.as_str());
+    // Nothing more is queued for the disabled endpoint; enabled again, it takes events again.
+    post(&mut conn, &admin, "Deal.won").await;
+    assert_eq!(gone.received().len(), 1);
+    clock.advance(time::Duration::seconds(10));
+    send_due(&db.pool, &sender, 10).await.unwrap();
+    assert_eq!(gone.received().len(), 1);
+    endpoints::enable(&mut conn, &admin, &id)
+        .await
+        .expect("enabled");
+    post(&mut conn, &admin, "Deal.won").await;
+    send_due(&db.pool, &sender, 10).await.unwrap();
+    assert_eq!(gone.received().len(), 2);
+}

@@ -1,6 +1,7 @@
 //! What an HTTP step's answers and failures say, in words: the host, the status with its
 //! reason and the start of what the server said; and which of them are worth another attempt.
 
+pub(super) use crate::egress::call::http_words;
 use serde_json::Value;
 
 /// Statuses worth another attempt: 408, 425, 429 and 5xx.
@@ -55,21 +56,6 @@ fn without_markup(text: &str) -> String {
         }
     }
     out
-}
-
-pub(super) fn http_words(host: &str, e: &reqwest::Error) -> String {
-    if e.is_connect() {
-        format!("Could not connect to {host}")
-    } else if e.is_timeout() {
-        format!("{host} did not answer in time")
-    } else if e.is_redirect() {
-        format!("{host} redirected too often")
-    } else {
-        let cause = std::error::Error::source(e)
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "the connection failed".into());
-        format!("The call to {host} failed: {cause}")
-    }
 }
 
 /// How long a `Retry-After` asks to wait, given as seconds or as an HTTP date (`Sun, 06 Nov
