@@ -170,6 +170,83 @@ pub struct EndpointSummary {
     pub previous_secret_until: Option<OffsetDateTime>,
 }
 
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryStatus {
+    /// Waiting for its first attempt or its next one.
+    Pending,
+    Delivered,
+    /// Every attempt spent, or the endpoint gone (410, disabled, deleted).
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 3] = [Self::Pending, Self::Delivered, Self::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Delivered => "Delivered",
+            Self::Failed => "Failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// One attempt at a delivery, as the log shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub at: OffsetDateTime,
+    /// The HTTP status; `None` when no answer came.
+    pub status: Option<i32>,
+    pub duration_ms: i32,
+    /// The start of the answer, or why none came.
+    pub answer: String,
+}
+
+/// A delivery with its attempts, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// Its `webhook-id`, the same on every attempt.
+    pub id: String,
+    pub event_type: String,
+    /// The event delivered; `None` for a test event.
+    pub event_id: Option<String>,
+    pub status: DeliveryStatus,
+    pub created_at: OffsetDateTime,
+    /// When the next attempt is due, while pending.
+    pub next_at: Option<OffsetDateTime>,
+    pub attempts: Vec<AttemptView>,
+}
+
+/// The filters of an endpoint's delivery log.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryQuery {
+    pub status: Option<DeliveryStatus>,
+    pub event_type: Option<String>,
+    /// Older than this delivery (the next page).
+    pub before: Option<String>,
+}
+
+/// One page of an endpoint's deliveries, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<DeliveryView>,
+    /// The `before` of the next page, when there is one.
+    pub next_before: Option<String>,
+}
+
+/// Deliveries on one page of the log.
+pub const DELIVERY_PAGE: i64 = 25;
+
+/// The event type of a test event.
+pub const TEST_EVENT: &str = "Endpoint.test";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -427,6 +427,15 @@ fn housekeeping(engine_pool: &switchyard::db::Pool, config: &Config) {
         engine_pool.clone(),
         config.housekeeping.clone(),
     ));
+    let sender = switchyard::webhooks::deliver::Sender::new(
+        &config.workers.caller.guard,
+        config.secrets_key.clone(),
+        switchyard::clock::Clock::default(),
+    );
+    tokio::spawn(crate::housekeeping::send_webhooks(
+        engine_pool.clone(),
+        sender,
+    ));
 }
 
 /// Runs workflows without serving anything: the workers and the housekeeping, until SIGTERM or

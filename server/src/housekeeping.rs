@@ -75,3 +75,23 @@ pub async fn quarter_hourly(pool: Pool, settings: HousekeepingSettings) {
         }
     }
 }
+
+/// Sends the webhook outbox: every second, the deliveries that are due, 32 at a time at once,
+/// until none is left due.
+pub async fn send_webhooks(pool: Pool, sender: switchyard::webhooks::deliver::Sender) {
+    const BATCH: i64 = 32;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        loop {
+            match switchyard::webhooks::deliver::send_due(&pool, &sender, BATCH).await {
+                Ok(n) if n as i64 == BATCH => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!("sending webhooks failed: {e}");
+                    break;
+                }
+            }
+        }
+    }
+}

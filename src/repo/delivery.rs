@@ -198,3 +198,170 @@ pub async fn disable(
     .await?;
     Ok(changed > 0)
 }
+
+/// A page of an endpoint's deliveries, newest first, with their attempts (newest first):
+/// of `status` and `event_type` when given, older than the delivery `before` when given.
+/// At most `limit` + 1 (the caller tells from the extra one that there is a next page).
+pub async fn page(
+    conn: &mut Conn,
+    org: &OrgId,
+    endpoint: &EndpointId,
+    query: &crate::webhook::DeliveryQuery,
+    limit: i64,
+) -> QueryResult<Vec<crate::webhook::DeliveryView>> {
+    use crate::webhook::{AttemptView, DeliveryStatus, DeliveryView};
+    let mut q = d::table
+        .filter(d::org_id.eq(org.sql()))
+        .filter(d::endpoint_id.eq(endpoint.sql()))
+        .into_boxed();
+    if let Some(status) = query.status {
+        q = q.filter(d::status.eq(status.as_str()));
+    }
+    if let Some(kind) = query.event_type.as_deref().filter(|k| !k.is_empty()) {
+        q = q.filter(d::event_type.eq(kind.to_owned()));
+    }
+    if let Some(before) = query.before.as_deref().and_then(DeliveryId::parse) {
+        let at: Option<OffsetDateTime> = d::table
+            .filter(d::id.eq(before.sql()))
+            .filter(d::org_id.eq(org.sql()))
+            .select(d::created_at)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(at) = at {
+            q = q.filter(
+                d::created_at
+                    .lt(at)
+                    .or(d::created_at.eq(at).and(d::id.lt(before.sql_owned()))),
+            );
+        }
+    }
+    type Row = (
+        DeliveryId,
+        String,
+        Option<crate::id::EventId>,
+        String,
+        OffsetDateTime,
+        Option<OffsetDateTime>,
+    );
+    let rows: Vec<Row> = q
+        .order((d::created_at.desc(), d::id.desc()))
+        .limit(limit + 1)
+        .select((
+            d::id,
+            d::event_type,
+            d::event_id,
+            d::status,
+            d::created_at,
+            d::next_at,
+        ))
+        .load(conn)
+        .await?;
+    let ids: Vec<&DeliveryId> = rows.iter().map(|r| &r.0).collect();
+    let tried: Vec<(DeliveryId, OffsetDateTime, Option<i32>, i32, String)> = a::table
+        .filter(a::delivery_id.eq_any(crate::sql_text::all(&ids)))
+        .order((a::delivery_id, a::n.desc()))
+        .select((a::delivery_id, a::at, a::status, a::duration_ms, a::answer))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, event_type, event_id, status, created_at, next_at)| {
+            let attempts = tried
+                .iter()
+                .filter(|t| t.0 == id)
+                .map(|(_, at, status, duration_ms, answer)| AttemptView {
+                    at: *at,
+                    status: *status,
+                    duration_ms: *duration_ms,
+                    answer: answer.clone(),
+                })
+                .collect();
+            DeliveryView {
+                id: id.to_string(),
+                event_type,
+                event_id: event_id.map(|e| e.to_string()),
+                status: DeliveryStatus::parse(&status).unwrap_or(DeliveryStatus::Failed),
+                created_at,
+                next_at,
+                attempts,
+            }
+        })
+        .collect())
+}
+
+/// Queues deliveries of the endpoint again, due now, with their schedule from the start: the
+/// one named by `one`, or every failed one made since `since`; how many.
+pub async fn requeue(
+    conn: &mut Conn,
+    org: &OrgId,
+    endpoint: &EndpointId,
+    one: Option<&DeliveryId>,
+    since: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> QueryResult<usize> {
+    let mut q = diesel::update(d::table)
+        .filter(d::org_id.eq(org.sql()))
+        .filter(d::endpoint_id.eq(endpoint.sql()))
+        .filter(d::status.ne("Pending"))
+        .into_boxed();
+    if let Some(one) = one {
+        q = q.filter(d::id.eq(one.clone().sql_owned()));
+    }
+    if let Some(since) = since {
+        q = q
+            .filter(d::status.eq("Failed"))
+            .filter(d::created_at.ge(since));
+    }
+    q.set((
+        d::status.eq("Pending"),
+        d::tries.eq(0),
+        d::next_at.eq(now),
+        d::ended_at.eq(None::<OffsetDateTime>),
+        d::lease_until.eq(None::<OffsetDateTime>),
+    ))
+    .execute(conn)
+    .await
+    .map_err(Into::into)
+}
+
+/// Queues a test event for the endpoint, due now; its delivery id.
+pub async fn queue_test(
+    conn: &mut Conn,
+    org: &OrgId,
+    endpoint: &EndpointId,
+    payload: &serde_json::Value,
+    now: OffsetDateTime,
+) -> QueryResult<DeliveryId> {
+    use crate::id::Generate;
+    let id = DeliveryId::generate();
+    diesel::insert_into(d::table)
+        .values((
+            d::id.eq(id.sql()),
+            d::org_id.eq(org.sql()),
+            d::endpoint_id.eq(endpoint.sql()),
+            d::event_type.eq(crate::webhook::TEST_EVENT),
+            d::payload.eq(payload),
+            d::next_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Whether the endpoint has the delivery `id` (of any status).
+pub async fn exists(
+    conn: &mut Conn,
+    org: &OrgId,
+    endpoint: &EndpointId,
+    id: &DeliveryId,
+) -> QueryResult<bool> {
+    let count: i64 = d::table
+        .filter(d::org_id.eq(org.sql()))
+        .filter(d::endpoint_id.eq(endpoint.sql()))
+        .filter(d::id.eq(id.sql()))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(count > 0)
+}

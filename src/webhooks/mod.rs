@@ -3,6 +3,7 @@
 //! specification says, retried on `webhook::SCHEDULE`, and logged attempt by attempt.
 
 pub mod deliver;
+pub mod deliveries;
 pub mod endpoints;
 pub mod sign;
 

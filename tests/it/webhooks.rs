@@ -608,3 +608,202 @@ async fn a_410_disables_the_endpoint_and_says_so_and_a_redirect_is_a_failure() {
     send_due(&db.pool, &sender, 10).await.unwrap();
     assert_eq!(gone.received().len(), 2);
 }
+
+/// Sends what is due until every pending delivery's attempts are spent.
+async fn spend(
+    pool: &switchyard::db::Pool,
+    sender: &switchyard::webhooks::deliver::Sender,
+    clock: &switchyard::clock::Clock,
+) {
+    for _ in 0..9 {
+        switchyard::webhooks::deliver::send_due(pool, sender, 10)
+            .await
+            .unwrap();
+        clock.advance(time::Duration::hours(11));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_delivery_log_filters_resends_and_sends_a_test_event_for_admins_of_its_organization_only()
+ {
+    use crate::http_steps::{Endpoint, Reply};
+    use switchyard::webhook::{DeliveryQuery, DeliveryStatus, TEST_EVENT};
+    use switchyard::webhooks::deliver::send_due;
+    use switchyard::webhooks::deliveries;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let viewer = member(&mut conn, "acme", Role::Viewer).await;
+    let stranger = member(&mut conn, "globex", Role::Admin).await;
+    let key = key();
+    // Deal.won fails for good (400 then a 410 would disable: use 400 until told otherwise).
+    let healthy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = healthy.clone();
+    let receiver = Endpoint::start(move |r, _| {
+        let ok = flag.load(std::sync::atomic::Ordering::SeqCst)
+            || r.body.windows(9).any(|w| w == b"Deal.lost");
+        Reply::json(if ok { 200 } else { 400 }, serde_json::json!({"ok": ok}))
+    })
+    .await;
+    let made = endpoints::create(
+        &mut conn,
+        Some(&key),
+        &admin,
+        &input(&receiver.url("/"), "Deal.won Deal.lost"),
+    )
+    .await
+    .expect("created");
+    let id = EndpointId::parse(&made.endpoint.id).unwrap();
+    let clock = switchyard::clock::Clock::default();
+    let sender = sender(&clock, &key);
+    post(&mut conn, &admin, "Deal.won").await;
+    post(&mut conn, &admin, "Deal.lost").await;
+    spend(&db.pool, &sender, &clock).await;
+    let log = deliveries::page(&mut conn, &admin, &id, &DeliveryQuery::default())
+        .await
+        .expect("log");
+    assert_eq!(log.deliveries.len(), 2);
+    let failed = log
+        .deliveries
+        .iter()
+        .find(|d| d.event_type == "Deal.won")
+        .unwrap();
+    assert_eq!(failed.status, DeliveryStatus::Failed);
+    assert_eq!(failed.attempts.len(), 8, "eight attempts in all");
+    assert_eq!(failed.attempts[0].status, Some(400), "newest first");
+    let only_failed = DeliveryQuery {
+        status: Some(DeliveryStatus::Failed),
+        ..Default::default()
+    };
+    let filtered = deliveries::page(&mut conn, &admin, &id, &only_failed)
+        .await
+        .unwrap();
+    assert_eq!(
+        filtered
+            .deliveries
+            .iter()
+            .map(|d| d.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["Deal.won"]
+    );
+    let lost = DeliveryQuery {
+        event_type: Some("Deal.lost".into()),
+        ..Default::default()
+    };
+    let filtered = deliveries::page(&mut conn, &admin, &id, &lost)
+        .await
+        .unwrap();
+    assert_eq!(filtered.deliveries[0].status, DeliveryStatus::Delivered);
+    assert_eq!(filtered.deliveries.len(), 1);
+
+    // Resend: the same delivery (same webhook-id), due now, its schedule from the start.
+    healthy.store(true, std::sync::atomic::Ordering::SeqCst);
+    let delivery = switchyard::id::DeliveryId::parse(&failed.id).unwrap();
+    for (someone, refused) in [
+        (&viewer, DomainError::Forbidden),
+        (&stranger, DomainError::NotFound),
+    ] {
+        assert_eq!(
+            deliveries::resend(&mut conn, someone, &id, &delivery).await,
+            Err(refused.clone())
+        );
+        assert_eq!(
+            deliveries::page(&mut conn, someone, &id, &DeliveryQuery::default())
+                .await
+                .map(|p| p.deliveries.len()),
+            Err(refused.clone())
+        );
+        assert_eq!(
+            deliveries::send_test(&mut conn, someone, &id)
+                .await
+                .map(|d| d.to_string()),
+            Err(refused.clone())
+        );
+        let since = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+        assert_eq!(
+            deliveries::resend_failed_since(&mut conn, someone, &id, since).await,
+            Err(refused)
+        );
+    }
+    deliveries::resend(&mut conn, &admin, &id, &delivery)
+        .await
+        .expect("resent");
+    assert!(
+        matches!(
+            deliveries::resend(&mut conn, &admin, &id, &delivery).await,
+            Err(DomainError::Refused(_))
+        ),
+        "on its way already"
+    );
+    send_due(&db.pool, &sender, 10).await.unwrap();
+    let received = receiver.received();
+    let last = received.last().unwrap();
+    assert_eq!(last.header("webhook-id"), Some(failed.id.as_str()));
+    let log = deliveries::page(&mut conn, &admin, &id, &DeliveryQuery::default())
+        .await
+        .unwrap();
+    let again = log.deliveries.iter().find(|d| d.id == failed.id).unwrap();
+    assert_eq!(
+        (again.status, again.attempts.len()),
+        (DeliveryStatus::Delivered, 9)
+    );
+
+    // Many at once: every failed one since a moment (not one before it).
+    healthy.store(false, std::sync::atomic::Ordering::SeqCst);
+    post(&mut conn, &admin, "Deal.won").await;
+    spend(&db.pool, &sender, &clock).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let since = time::OffsetDateTime::now_utc();
+    post(&mut conn, &admin, "Deal.won").await;
+    post(&mut conn, &admin, "Deal.won").await;
+    spend(&db.pool, &sender, &clock).await;
+    assert_eq!(
+        deliveries::page(&mut conn, &admin, &id, &only_failed)
+            .await
+            .unwrap()
+            .deliveries
+            .len(),
+        3
+    );
+    // Failing since the first of these, more than five days by the clock: disabled, and said why.
+    let (_, reason) = endpoints::get(&mut conn, &admin, &id)
+        .await
+        .unwrap()
+        .disabled
+        .expect("disabled after 5 days of failures");
+    assert_eq!(reason, "Every delivery failed for 5 days");
+    endpoints::enable(&mut conn, &admin, &id)
+        .await
+        .expect("enabled");
+    healthy.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        deliveries::resend_failed_since(&mut conn, &admin, &id, since).await,
+        Ok(2),
+        "the two since, not the older one"
+    );
+    send_due(&db.pool, &sender, 10).await.unwrap();
+    let failed_now = deliveries::page(&mut conn, &admin, &id, &only_failed)
+        .await
+        .unwrap();
+    assert_eq!(
+        failed_now.deliveries.len(),
+        1,
+        "the older one is still failed"
+    );
+
+    // A test event: signed like any delivery, logged with its type.
+    let test = deliveries::send_test(&mut conn, &admin, &id)
+        .await
+        .expect("queued");
+    send_due(&db.pool, &sender, 10).await.unwrap();
+    let last = receiver.received().last().cloned().unwrap();
+    assert_eq!(last.header("webhook-id"), Some(test.as_str()));
+    assert!(verifies(&made.secret, &last));
+    let body: serde_json::Value = serde_json::from_slice(&last.body).unwrap();
+    assert_eq!(body["type"], TEST_EVENT);
+    let missing = switchyard::id::DeliveryId::parse("msg_0000000000000000").unwrap();
+    assert_eq!(
+        deliveries::resend(&mut conn, &admin, &id, &missing).await,
+        Err(DomainError::NotFound)
+    );
+}
