@@ -28,6 +28,7 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::dashboard::DashboardPage;
+use pages::endpoint::EndpointPage;
 use pages::run_list::{OrgRuns, WorkflowRuns};
 use pages::runs::RunPage;
 use pages::versions::VersionsPage;
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("workflows") view=WorkflowList ssr=SsrMode::Async />
                     <Route path=path!("settings") view=Settings ssr=SsrMode::Async />
+                    <Route path=path!("settings/webhooks/:id") view=EndpointPage ssr=SsrMode::Async />
                     <Route path=path!("events") view=Events ssr=SsrMode::Async />
                     <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async />
                     <Route path=path!("workflows/new") view=NewWorkflow ssr=SsrMode::Async />

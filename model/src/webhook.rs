@@ -26,6 +26,63 @@ pub const WELL_KNOWN: &[(&str, &str)] = &[
     ("Endpoint.disabled", "A webhook endpoint was disabled"),
 ];
 
+/// The endpoint form's checkbox of each well-known event type, by the form field it posts.
+pub const CHOICES: [(&str, &str); 7] = [
+    ("run_failed", "Run.failed"),
+    ("run_succeeded", "Run.succeeded"),
+    ("high_failure_rate", "workflow.high_failure_rate"),
+    ("failure_group_opened", "FailureGroup.opened"),
+    ("workflow_activated", "Workflow.activated"),
+    ("workflow_paused", "Workflow.paused"),
+    ("endpoint_disabled", "Endpoint.disabled"),
+];
+
+/// The event types as the endpoint form posts them: a box per well-known type (checked boxes
+/// are sent, others are not) and any other `Noun.verb` typed in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventChoice {
+    #[serde(default)]
+    pub run_failed: Option<String>,
+    #[serde(default)]
+    pub run_succeeded: Option<String>,
+    #[serde(default)]
+    pub high_failure_rate: Option<String>,
+    #[serde(default)]
+    pub failure_group_opened: Option<String>,
+    #[serde(default)]
+    pub workflow_activated: Option<String>,
+    #[serde(default)]
+    pub workflow_paused: Option<String>,
+    #[serde(default)]
+    pub endpoint_disabled: Option<String>,
+    /// Other event types, separated by commas or spaces (`Deal.won, Contact.created`).
+    #[serde(default)]
+    pub other_events: String,
+}
+
+impl EventChoice {
+    /// The checked types and the typed ones, as `EndpointInput::events` takes them.
+    pub fn events_text(&self) -> String {
+        let checked = [
+            &self.run_failed,
+            &self.run_succeeded,
+            &self.high_failure_rate,
+            &self.failure_group_opened,
+            &self.workflow_activated,
+            &self.workflow_paused,
+            &self.endpoint_disabled,
+        ];
+        let mut events: Vec<&str> = CHOICES
+            .iter()
+            .zip(checked)
+            .filter(|(_, on)| on.is_some())
+            .map(|((_, kind), _)| *kind)
+            .collect();
+        events.push(self.other_events.as_str());
+        events.join(",")
+    }
+}
+
 /// When a delivery that failed is tried again, after each failed attempt: the first attempt is
 /// made at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h later (8 attempts in all),
 /// each wait drawn within ±10% (`jittered`) so that many deliveries do not come back at once.
@@ -241,6 +298,62 @@ pub struct DeliveryPage {
     pub next_before: Option<String>,
 }
 
+/// One attempt at a delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptResource {
+    pub at: String,
+    /// The HTTP status; null when no answer came.
+    pub status: Option<i32>,
+    pub duration_ms: i32,
+    /// The start of the answer (1 KiB), or why none came.
+    pub answer: String,
+}
+
+/// A delivery of an event to an endpoint, with its attempts, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryResource {
+    /// Its `webhook-id`, the same on every attempt.
+    #[serde(rename = "$id")]
+    pub id: String,
+    pub event_type: String,
+    /// The event delivered; null for a test event.
+    pub event: Option<String>,
+    /// Pending, Delivered or Failed.
+    pub status: String,
+    #[serde(rename = "$createdAt")]
+    pub created_at: String,
+    pub next_attempt_at: Option<String>,
+    pub attempts: Vec<AttemptResource>,
+}
+
+impl From<DeliveryView> for DeliveryResource {
+    fn from(d: DeliveryView) -> Self {
+        use crate::timefmt::rfc3339;
+        DeliveryResource {
+            id: d.id,
+            event_type: d.event_type,
+            event: d.event_id,
+            status: d.status.as_str().into(),
+            created_at: rfc3339(d.created_at),
+            next_attempt_at: d.next_at.map(rfc3339),
+            attempts: d
+                .attempts
+                .into_iter()
+                .map(|a| AttemptResource {
+                    at: rfc3339(a.at),
+                    status: a.status,
+                    duration_ms: a.duration_ms,
+                    answer: a.answer,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Deliveries on one page of the log.
 pub const DELIVERY_PAGE: i64 = 25;
 
@@ -294,6 +407,30 @@ mod tests {
             .collect::<Vec<_>>()
             .join(",");
         assert_eq!(fields(input("https://x.example/", &many)), ["events"]);
+    }
+
+    #[test]
+    fn the_forms_boxes_and_typed_types_make_the_event_list() {
+        let choice = EventChoice {
+            run_failed: Some("on".into()),
+            endpoint_disabled: Some("on".into()),
+            other_events: "Deal.won Contact.created".into(),
+            ..Default::default()
+        };
+        let input = EndpointInput {
+            url: "https://x.example/".into(),
+            events: choice.events_text(),
+            description: String::new(),
+        };
+        assert_eq!(
+            input.validate().unwrap().events,
+            [
+                "Run.failed",
+                "Endpoint.disabled",
+                "Deal.won",
+                "Contact.created"
+            ]
+        );
     }
 
     #[test]

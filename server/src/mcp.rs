@@ -25,12 +25,14 @@ use switchyard::entity::Caller;
 /// `search`'s arguments, as the spec's example writes them.
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SearchArgs {
-    /// What to search: `Workflow`, `Run` or `Event`.
+    /// What to search: `Workflow`, `Run`, `Event`, or `Delivery` (a webhook endpoint's
+    /// deliveries with their attempts, for keys with the admin scope).
     #[serde(rename = "type")]
     pub type_: String,
     /// Workflow: MongoDB-style, on the spec's fields, e.g. `{"status": "Activated", "runCount": {"$gt": 0}}`
     /// (operators `$eq $ne $gt $gte $lt $lte $in $nin $exists $regex $and $or $not`).
     /// Run: `{"status": "Failed", "workflow": "workflow_…", "range": "7d"}`. Event: `{"type": "Deal.won"}`.
+    /// Delivery: `{"endpoint": "endpoint_…", "status": "Failed", "eventType": "Run.failed"}`.
     #[serde(default)]
     pub filter: Option<Value>,
     /// Workflows only: fields and directions, e.g. `{"lastRunAt": "desc"}`. Runs come newest

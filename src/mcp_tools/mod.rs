@@ -1,5 +1,5 @@
 //! The MCP server's three tools as domain calls: `search` (`{type, filter, sort, limit,
-//! cursor}` over Workflow, Run and Event), `fetch` (`{type, id}`) and `do` (one verb as
+//! cursor}` over Workflow, Run, Event and an endpoint's webhook deliveries), `fetch` (`{type, id}`) and `do` (one verb as
 //! `{action, id, data}`, or the spec's statements as `{code}`, parsed by `statement`, never
 //! evaluated). Each answers JSON for the tool's structured content; what an actor may do is
 //! asked by the same domain functions the pages and the REST API call.
@@ -16,8 +16,8 @@ use crate::read_model::resource;
 use crate::workflow_search::Search;
 use serde_json::{Map, Value, json};
 
-/// The types `search` and `fetch` know.
-pub const TYPES: [&str; 3] = ["Workflow", "Run", "Event"];
+/// The types `search` and `fetch` know (`Delivery`: `search` only, within one endpoint).
+pub const TYPES: [&str; 4] = ["Workflow", "Run", "Event", "Delivery"];
 
 /// The actions `do` knows, as `Type.method`.
 pub const ACTIONS: [&str; 16] = [
@@ -134,8 +134,45 @@ pub async fn search(conn: &mut Conn, actor: &impl Actor, args: &Value) -> Domain
                 json!({ "type": "Event", "results": results, "hasMore": feed.has_more, "cursor": feed.cursor }),
             )
         }
+        Some("Delivery") => deliveries(conn, actor, filter, cursor).await,
         _ => Err(type_error(&args["type"])),
     }
+}
+
+/// An endpoint's webhook deliveries with their attempts, newest first (Admins and keys with
+/// the `admin` scope): `filter` names the `endpoint`, and may name a `status` (Pending,
+/// Delivered, Failed) and an `eventType`.
+async fn deliveries(
+    conn: &mut Conn,
+    actor: &impl Actor,
+    filter: &Value,
+    cursor: &Value,
+) -> DomainResult<Value> {
+    use crate::webhook::{DeliveryQuery, DeliveryResource, DeliveryStatus};
+    let endpoint = filter["endpoint"].as_str().ok_or_else(|| {
+        DomainError::field(
+            "filter",
+            "Deliveries are an endpoint's: filter by {\"endpoint\": \"endpoint_…\"}",
+        )
+    })?;
+    let endpoint = crate::id::EndpointId::from_path(endpoint)?;
+    let status = match filter["status"].as_str() {
+        Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
+            DomainError::field("filter", "status is Pending, Delivered or Failed")
+        })?),
+        None => None,
+    };
+    let query = DeliveryQuery {
+        status,
+        event_type: filter["eventType"].as_str().map(str::to_owned),
+        before: cursor.as_str().map(str::to_owned),
+    };
+    let page = crate::webhooks::deliveries::page(conn, actor, &endpoint, &query).await?;
+    let results: Vec<DeliveryResource> = page.deliveries.into_iter().map(Into::into).collect();
+    Ok(json!({
+        "type": "Delivery", "results": results,
+        "hasMore": page.next_before.is_some(), "cursor": page.next_before,
+    }))
 }
 
 /// `fetch`: `{"type", "id"}`: one workflow, run (with its steps) or event.

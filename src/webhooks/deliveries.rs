@@ -58,14 +58,18 @@ pub async fn resend(
     }
 }
 
-/// Sends again every failed delivery of the endpoint made since `since`; how many.
+/// Sends again every failed delivery of the endpoint made since `since` (`None`: a moment
+/// that could not be read, a field error); how many.
 pub async fn resend_failed_since(
     conn: &mut Conn,
     actor: &impl Actor,
     id: &EndpointId,
-    since: OffsetDateTime,
+    since: Option<OffsetDateTime>,
 ) -> DomainResult<usize> {
     endpoint(conn, actor, id).await?;
+    let since = since.ok_or_else(|| {
+        DomainError::field("since", "since must be a moment like 2026-12-07T00:00:00Z")
+    })?;
     let now = OffsetDateTime::now_utc();
     Ok(repo::delivery::requeue(conn, &actor.org().id, id, None, Some(since), now).await?)
 }

@@ -721,7 +721,7 @@ async fn the_delivery_log_filters_resends_and_sends_a_test_event_for_admins_of_i
         );
         let since = time::OffsetDateTime::now_utc() - time::Duration::days(1);
         assert_eq!(
-            deliveries::resend_failed_since(&mut conn, someone, &id, since).await,
+            deliveries::resend_failed_since(&mut conn, someone, &id, Some(since)).await,
             Err(refused)
         );
     }
@@ -777,7 +777,7 @@ async fn the_delivery_log_filters_resends_and_sends_a_test_event_for_admins_of_i
         .expect("enabled");
     healthy.store(true, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(
-        deliveries::resend_failed_since(&mut conn, &admin, &id, since).await,
+        deliveries::resend_failed_since(&mut conn, &admin, &id, Some(since)).await,
         Ok(2),
         "the two since, not the older one"
     );
@@ -805,5 +805,50 @@ async fn the_delivery_log_filters_resends_and_sends_a_test_event_for_admins_of_i
     assert_eq!(
         deliveries::resend(&mut conn, &admin, &id, &missing).await,
         Err(DomainError::NotFound)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mcp_search_lists_an_endpoints_deliveries_for_admins_of_its_organization() {
+    use switchyard::mcp_tools;
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let admin = member(&mut conn, "acme", Role::Admin).await;
+    let viewer = member(&mut conn, "acme", Role::Viewer).await;
+    let stranger = member(&mut conn, "globex", Role::Admin).await;
+    let made = endpoints::create(
+        &mut conn,
+        Some(&key()),
+        &admin,
+        &input("https://hooks.example.com/", "Deal.won"),
+    )
+    .await
+    .expect("created");
+    post(&mut conn, &admin, "Deal.won").await;
+    let args = serde_json::json!({"type": "Delivery", "filter": {"endpoint": made.endpoint.id, "status": "Pending"}});
+    let found = mcp_tools::search(&mut conn, &admin, &args)
+        .await
+        .expect("found");
+    assert_eq!(found["results"][0]["eventType"], "Deal.won");
+    assert_eq!(found["results"][0]["status"], "Pending");
+    assert!(
+        found["results"][0]["$id"]
+            .as_str()
+            .unwrap()
+            .starts_with("msg_")
+    );
+    assert_eq!(
+        mcp_tools::search(&mut conn, &viewer, &args).await,
+        Err(DomainError::Forbidden)
+    );
+    assert_eq!(
+        mcp_tools::search(&mut conn, &stranger, &args).await,
+        Err(DomainError::NotFound)
+    );
+    let unnamed =
+        mcp_tools::search(&mut conn, &admin, &serde_json::json!({"type": "Delivery"})).await;
+    assert!(
+        matches!(unnamed, Err(DomainError::Validation(ref f)) if f[0].field == "filter"),
+        "{unnamed:?}"
     );
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod audit;
 pub mod dashboard;
+pub mod endpoint;
 pub mod events;
 pub mod invite;
 pub mod login;

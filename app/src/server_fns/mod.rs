@@ -9,4 +9,5 @@ pub mod mail;
 pub mod members;
 pub mod runs;
 pub mod settings;
+pub mod webhooks;
 pub mod workflows;

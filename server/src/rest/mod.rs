@@ -10,6 +10,7 @@ mod events;
 mod runs;
 pub mod schema;
 mod secrets;
+mod webhooks;
 mod workflows;
 
 pub use auth::Api;
@@ -262,6 +263,13 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(secrets::list))
         .routes(routes!(secrets::set, secrets::delete))
         .routes(routes!(email::test))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::resend_failed))
+        .routes(routes!(webhooks::resend))
 }
 
 /// The generated OpenAPI 3.1 document with its title, description and security schemes.

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchyard::read_model::resource::{EventResource, RunResource};
+pub use switchyard::webhook::{AttemptResource, DeliveryResource};
 use switchyard::workflow::resource::WorkflowResource;
 use utoipa::ToSchema;
 
@@ -238,6 +239,95 @@ impl BulkRetryBody {
             })
             .unwrap_or_else(|| switchyard::id::random_base62(16))
     }
+}
+
+/// A webhook endpoint to add or to change: its URL, the event types it is sent, a note.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct EndpointBody {
+    pub url: String,
+    /// Event types, like `Run.failed` or `Deal.won`.
+    pub events: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// Why an endpoint stopped receiving deliveries.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Disabled {
+    pub at: String,
+    pub reason: String,
+}
+
+/// A webhook endpoint: never its secret, except `secret` in the answer that adds it or
+/// rotates it.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct EndpointResource {
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "$type")]
+    pub type_: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: String,
+    #[serde(rename = "$createdAt")]
+    pub created_at: String,
+    pub disabled: Option<Disabled>,
+    /// Until when the secret before the last rotation still signs too.
+    #[serde(rename = "previousSecretUntil")]
+    pub previous_secret_until: Option<String>,
+    /// `whsec_…`: only in the answer that adds the endpoint or rotates its secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl From<switchyard::webhook::EndpointSummary> for EndpointResource {
+    fn from(e: switchyard::webhook::EndpointSummary) -> Self {
+        use switchyard::timefmt::rfc3339;
+        EndpointResource {
+            id: e.id,
+            type_: "Endpoint".into(),
+            url: e.url,
+            events: e.events,
+            description: e.description,
+            created_at: rfc3339(e.created_at),
+            disabled: e.disabled.map(|(at, reason)| Disabled {
+                at: rfc3339(at),
+                reason,
+            }),
+            previous_secret_until: e.previous_secret_until.map(rfc3339),
+            secret: None,
+        }
+    }
+}
+
+/// The organization's webhook endpoints.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct EndpointList {
+    pub results: Vec<EndpointResource>,
+}
+
+/// A page of an endpoint's deliveries, newest first.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryPageBody {
+    pub results: Vec<DeliveryResource>,
+    pub has_more: bool,
+    /// Send it back as `cursor` for the next page.
+    pub cursor: Option<String>,
+}
+
+/// Resend every failed delivery made since a moment.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ResendBody {
+    /// RFC 3339, like `2026-12-07T00:00:00Z`.
+    pub since: String,
+}
+
+/// How many deliveries were queued again, or the test event's delivery.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct Queued {
+    pub queued: usize,
+    /// The delivery made (a test event, a single resend).
+    pub delivery: Option<String>,
 }
 
 /// Where to send a test email.

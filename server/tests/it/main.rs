@@ -24,6 +24,7 @@ mod server_fns;
 mod sessions;
 mod settings;
 mod trust;
+mod webhooks;
 mod workers;
 
 use app::error::AppError;

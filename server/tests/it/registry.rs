@@ -6,7 +6,7 @@ use crate::TestApp;
 use app::error::AppError;
 use app::server_fns::{
     account::*, audit::*, auth::*, dashboard::*, events::*, mail::*, members::*, runs::*,
-    settings::*, workflows::*,
+    settings::*, webhooks::*, workflows::*,
 };
 use axum::http::StatusCode;
 use server_fn::ServerFn;
@@ -43,6 +43,7 @@ fn every_call(org: &str) -> Vec<Call> {
     let o = || org.to_owned();
     let s = |text: &str| text.to_owned();
     let (workflow, run) = (s("workflow_Missing0"), s("run_Missing0"));
+    let endpoint = s("endpoint_Missing0");
     let form = || switchyard::workflow::WorkflowInput {
         name: s("New"),
         trigger_event: s("Deal.won"),
@@ -107,6 +108,73 @@ fn every_call(org: &str) -> Vec<Call> {
                 password_again: s("a quiet harbour at dawn"),
             },
             Open,
+        ),
+        call(ListEndpoints { org: o() }, Org),
+        call(
+            CreateEndpoint {
+                org: o(),
+                url: s("https://hooks.example.com/"),
+                description: s(""),
+                events: switchyard::webhook::EventChoice {
+                    run_failed: Some(s("on")),
+                    ..Default::default()
+                },
+            },
+            Org,
+        ),
+        call(
+            GetEndpoint {
+                org: o(),
+                id: endpoint.clone(),
+                status: s(""),
+                event_type: s(""),
+                before: s(""),
+            },
+            Org,
+        ),
+        call(
+            SendTestEvent {
+                org: o(),
+                id: endpoint.clone(),
+            },
+            Org,
+        ),
+        call(
+            ResendDelivery {
+                org: o(),
+                id: endpoint.clone(),
+                delivery: s("msg_0000000000000000"),
+            },
+            Org,
+        ),
+        call(
+            ResendFailedDeliveries {
+                org: o(),
+                id: endpoint.clone(),
+                within: s("24h"),
+            },
+            Org,
+        ),
+        call(
+            RotateEndpointSecret {
+                org: o(),
+                id: endpoint.clone(),
+            },
+            Org,
+        ),
+        call(
+            EnableEndpoint {
+                org: o(),
+                id: endpoint.clone(),
+            },
+            Org,
+        ),
+        call(
+            DeleteEndpoint {
+                org: o(),
+                id: endpoint,
+            },
+            Org,
         ),
         call(
             SendTestEmail {
@@ -506,5 +574,5 @@ async fn to_another_organizations_admin_every_function_of_an_organization_answer
         );
         compared += 1;
     }
-    assert_eq!(compared, 38);
+    assert_eq!(compared, 47);
 }

@@ -30,6 +30,16 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/~{org}/secrets/{name}"),
     ("DELETE", "/~{org}/secrets/{name}"),
     ("POST", "/~{org}/email/test"),
+    ("GET", "/~{org}/webhooks"),
+    ("POST", "/~{org}/webhooks"),
+    ("GET", "/~{org}/webhooks/{e}"),
+    ("PUT", "/~{org}/webhooks/{e}"),
+    ("DELETE", "/~{org}/webhooks/{e}"),
+    ("POST", "/~{org}/webhooks/{e}/rotate"),
+    ("POST", "/~{org}/webhooks/{e}/test"),
+    ("GET", "/~{org}/webhooks/{e}/deliveries"),
+    ("POST", "/~{org}/webhooks/{e}/deliveries/resend"),
+    ("POST", "/~{org}/webhooks/{e}/deliveries/{d}/resend"),
     ("GET", "/~{org}/workflows/{w}/runs"),
     ("GET", "/~{org}/runs"),
     ("GET", "/~{org}/runs/{r}"),
@@ -672,6 +682,8 @@ async fn every_route_refuses_the_signed_out_and_hides_another_organizations_ids(
             .replace("{w}", w)
             .replace("{r}", r)
             .replace("{name}", "CRM_TOKEN")
+            .replace("{e}", "endpoint_Missing0")
+            .replace("{d}", "msg_0000000000000000")
     };
     let before = snapshot(&app).await;
     for (method, path) in &routes {
@@ -860,7 +872,13 @@ async fn the_list_takes_mongodb_style_filters_and_refuses_bad_ones_by_name() {
 /// `events:write`, everything else `write`.
 fn needs(method: &str, path: &str) -> Scope {
     match (method, path) {
-        (_, p) if p.starts_with("/~{org}/secrets") || p == "/~{org}/email/test" => Scope::Admin,
+        (_, p)
+            if p.starts_with("/~{org}/secrets")
+                || p.starts_with("/~{org}/webhooks")
+                || p == "/~{org}/email/test" =>
+        {
+            Scope::Admin
+        }
         ("POST", "/~{org}/events") => Scope::EventsWrite,
         ("GET", _) | ("POST", "/~{org}/workflows/{w}/preview") => Scope::Read,
         _ => Scope::Write,
@@ -899,7 +917,9 @@ async fn on_every_route_a_key_without_the_scope_and_a_viewer_are_refused_and_cha
             .replace("{org}", "acme")
             .replace("{w}", made[0].id.as_str())
             .replace("{r}", &run)
-            .replace("{name}", "CRM_TOKEN");
+            .replace("{name}", "CRM_TOKEN")
+            .replace("{e}", "endpoint_Missing0")
+            .replace("{d}", "msg_0000000000000000");
         let method: Method = method.parse().expect("method");
         let body = Some(json!({"type": "Deal.won"}));
         for (scope, key) in &keys {

@@ -1,10 +1,11 @@
 //! `/o/{org}/settings`: the dashboard's preferences, the members (`members`), the API keys
-//! (`keys`), the secrets (`secrets`) and email (`email`).
+//! (`keys`), the secrets (`secrets`), webhook endpoints (`webhooks`) and email (`email`).
 
 mod email;
 mod keys;
 mod members;
 mod secrets;
+mod webhooks;
 
 use crate::components::field::TextField;
 use crate::components::layout::org_param;
@@ -41,6 +42,7 @@ pub fn Settings() -> impl IntoView {
                             <Members view=view.clone() team removing />
                             <SettingsBody view=view.clone() create revoke confirm />
                             <secrets::Secrets view=view.clone() confirm=deleting />
+                            <webhooks::Webhooks org=view.member.org.slug.clone() />
                             <email::Email view />
                         }.into_any(),
                         Err(err) => crate::pages::error_view(err),

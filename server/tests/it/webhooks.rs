@@ -1,0 +1,233 @@
+//! Webhook endpoints and their deliveries through REST: an Admin key adds one (its secret
+//! answered once), reads, changes, rotates, reads deliveries, sends a test event and resends;
+//! other keys and organizations are kept out.
+
+use crate::TestApp;
+use crate::ingest::json_body;
+use crate::rest_api::scoped_key;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use switchyard::entity::Scope;
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    key: &str,
+    body: Option<Value>,
+) -> crate::Answer {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    app.send(request.body(body).expect("request")).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_key_keeps_endpoints_and_reads_their_deliveries() {
+    let app = TestApp::new().await;
+    let admin = scoped_key(&app, "acme", &[Scope::Admin]).await;
+    let events = scoped_key(&app, "acme", &[Scope::EventsWrite]).await;
+    let reader = scoped_key(&app, "acme", &[Scope::Read, Scope::Write]).await;
+    let globex = scoped_key(&app, "globex", &Scope::ALL).await;
+
+    let made = call(&app, "POST", "/~acme/webhooks", &admin, Some(json!({"url": "https://hooks.example.com/in", "events": ["Deal.won", "Run.failed"], "description": "CRM"}))).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let made = json_body(&made);
+    let id = made["$id"].as_str().expect("id").to_owned();
+    let secret = made["secret"]
+        .as_str()
+        .expect("the secret, this once")
+        .to_owned();
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(made["events"], json!(["Deal.won", "Run.failed"]));
+
+    let listed = call(&app, "GET", "/~acme/webhooks", &admin, None).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(
+        !listed.body.contains(&secret) && !listed.body.contains("\"secret\""),
+        "{}",
+        listed.body
+    );
+    let one = call(&app, "GET", &format!("/~acme/webhooks/{id}"), &admin, None).await;
+    assert_eq!(json_body(&one)["url"], "https://hooks.example.com/in");
+    assert!(!one.body.contains(&secret));
+
+    let bad = call(
+        &app,
+        "POST",
+        "/~acme/webhooks",
+        &admin,
+        Some(json!({"url": "ftp://x", "events": ["Member.signedIn"]})),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(json_body(&bad)["error"]["field"], "url");
+
+    let changed = call(
+        &app,
+        "PUT",
+        &format!("/~acme/webhooks/{id}"),
+        &admin,
+        Some(json!({"url": "https://hooks.example.com/v2", "events": ["Deal.won"]})),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(json_body(&changed)["events"], json!(["Deal.won"]));
+    let rotated = call(
+        &app,
+        "POST",
+        &format!("/~acme/webhooks/{id}/rotate"),
+        &admin,
+        None,
+    )
+    .await;
+    let rotated = json_body(&rotated);
+    assert!(rotated["secret"].as_str().is_some_and(|s| s != secret));
+    assert!(rotated["previousSecretUntil"].is_string());
+
+    // An event: its delivery is in the log at once, waiting for the sender.
+    let sent = call(
+        &app,
+        "POST",
+        "/~acme/events",
+        &events,
+        Some(json!({"type": "Deal.won", "data": {"name": "Globex"}})),
+    )
+    .await;
+    assert!(sent.status.is_success(), "{}", sent.body);
+    let test = call(
+        &app,
+        "POST",
+        &format!("/~acme/webhooks/{id}/test"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(test.status, StatusCode::ACCEPTED, "{}", test.body);
+    let log = call(
+        &app,
+        "GET",
+        &format!("/~acme/webhooks/{id}/deliveries"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let log = json_body(&log);
+    let kinds: Vec<&str> = log["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["eventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Endpoint.test", "Deal.won"], "newest first");
+    assert_eq!(log["results"][1]["status"], "Pending");
+    let only = call(
+        &app,
+        "GET",
+        &format!("/~acme/webhooks/{id}/deliveries?type=Deal.won&status=Pending"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(json_body(&only)["results"].as_array().unwrap().len(), 1);
+    let wrong = call(
+        &app,
+        "GET",
+        &format!("/~acme/webhooks/{id}/deliveries?status=Lost"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let delivery = log["results"][1]["$id"].as_str().unwrap();
+    let pending = call(
+        &app,
+        "POST",
+        &format!("/~acme/webhooks/{id}/deliveries/{delivery}/resend"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        pending.status,
+        StatusCode::CONFLICT,
+        "on its way already: {}",
+        pending.body
+    );
+    let since = call(
+        &app,
+        "POST",
+        &format!("/~acme/webhooks/{id}/deliveries/resend"),
+        &admin,
+        Some(json!({"since": "2026-01-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(json_body(&since)["queued"], 0, "nothing failed");
+
+    // Other keys: refused; another organization's: exactly like a missing id.
+    for path in [
+        format!("/~acme/webhooks/{id}"),
+        format!("/~acme/webhooks/{id}/deliveries"),
+        "/~acme/webhooks".to_owned(),
+    ] {
+        assert_eq!(
+            call(&app, "GET", &path, &reader, None).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    for (method, path) in [
+        ("GET", format!("/~globex/webhooks/{id}")),
+        ("PUT", format!("/~globex/webhooks/{id}")),
+        ("DELETE", format!("/~globex/webhooks/{id}")),
+        ("POST", format!("/~globex/webhooks/{id}/rotate")),
+        ("POST", format!("/~globex/webhooks/{id}/test")),
+        ("GET", format!("/~globex/webhooks/{id}/deliveries")),
+        (
+            "POST",
+            format!("/~globex/webhooks/{id}/deliveries/{delivery}/resend"),
+        ),
+    ] {
+        let body = Some(json!({"url": "https://evil.example/", "events": ["Deal.won"]}));
+        let theirs = call(&app, method, &path, &globex, body.clone()).await;
+        let missing = call(
+            &app,
+            method,
+            &path.replace(&id, "endpoint_Missing0"),
+            &globex,
+            body,
+        )
+        .await;
+        assert_eq!(
+            theirs.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            theirs.body
+        );
+        assert_eq!(
+            (theirs.status, theirs.body),
+            (missing.status, missing.body),
+            "{method} {path}"
+        );
+    }
+    let gone = call(
+        &app,
+        "DELETE",
+        &format!("/~acme/webhooks/{id}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        call(&app, "GET", &format!("/~acme/webhooks/{id}"), &admin, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
