@@ -23,6 +23,11 @@ node end2end/mail-sink.mjs "$mail_port" target/e2e-mail.jsonl $$ &
 export SWITCHYARD_SMTP_URL="smtp://127.0.0.1:$mail_port?tls=none"
 export SWITCHYARD_MAIL_FROM="Switchyard <switchyard@acme.test>"
 export SWITCHYARD_PUBLIC_URL="http://127.0.0.1:$port"
+# Webhooks go to a receiver of the tests' own (hook-receiver.mjs) on the port after that,
+# writing what it gets to target/e2e-hooks.jsonl; this machine's address is let through.
+hooks_port=$((port + 3))
+node end2end/hook-receiver.mjs "$hooks_port" target/e2e-hooks.jsonl $$ &
+export SWITCHYARD_EGRESS_ALLOW=127.0.0.1
 # Every request and run end is logged, to a file the last browser test reads for secrets.
 export RUST_LOG=${RUST_LOG:-info,tower_sessions=warn}
 log=target/e2e-server.log

@@ -2,6 +2,7 @@ import { expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 import { jsOn, mapping, ready, signIn, step } from "./helpers";
 import { linkIn, mailCount, nextMail } from "./mail";
+import { hooksPort, nthHook, signedWith } from "./hooks";
 
 test("sign in, build a workflow with two steps, and move it through its verbs", async ({ page }) => {
   const name = `Onboarding ${test.info().project.name} ${Date.now()}`;
@@ -817,4 +818,76 @@ test("an Editor builds Deal won → POST to the CRM with a secret → an Activit
   expect(await editor.content()).not.toContain(value);
   await expectAccessible(editor);
   await context.close();
+});
+
+test("an Admin adds a webhook endpoint, sends a test event, reads its delivery and resends it", async ({ page, baseURL }) => {
+  const urlPath = `/hooks/${jsOn(page) ? "on" : "off"}`;
+  const url = `http://127.0.0.1:${hooksPort(baseURL!)}${urlPath}`;
+  await signIn(page);
+  await page.goto("/o/acme/settings");
+  await ready(page);
+  const hooks = page.getByRole("region", { name: "Webhooks" });
+  // A wrong URL is refused next to the field, and what was typed stays.
+  await hooks.getByLabel("URL").fill("ftp://hooks.example");
+  await hooks.getByLabel("Other events of this organization (optional)").fill("Deal.won");
+  await hooks.getByRole("button", { name: "Add endpoint" }).click();
+  await expect(page.getByText("The URL must start with https:// (or http://)")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Webhooks" }).getByLabel("URL")).toHaveValue("ftp://hooks.example");
+  await page.getByRole("region", { name: "Webhooks" }).getByLabel("URL").fill(url);
+  await page.getByRole("region", { name: "Webhooks" }).getByLabel("Description (optional)").fill("The CRM's inbox");
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+
+  // Its page: the secret, shown once.
+  await expect(page).toHaveURL(/\/o\/acme\/settings\/webhooks\/endpoint_[A-Za-z0-9]{8}$/);
+  const endpointPage = page.url();
+  const secret = (await page.locator("#endpoint-secret code.secret").innerText()).trim();
+  expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+  await expect(page.getByText("Run.failed, Deal.won")).toBeVisible();
+  await expectAccessible(page);
+
+  // A test event: it arrives signed with that secret, and the log shows it delivered.
+  await page.getByRole("button", { name: "Send a test event" }).click();
+  await expect(page.locator("#endpoint-done")).toContainText("A test event is on its way");
+  await expect(page.locator("#endpoint-secret")).toHaveCount(0);
+  const first = await nthHook(urlPath, 0);
+  expect(JSON.parse(first.body).type).toBe("Endpoint.test");
+  expect(signedWith(secret, first), "the receiver's own check of the signature").toBe(true);
+  await expect
+    .poll(async () => {
+      await page.goto(endpointPage);
+      return page.locator("li.delivery-delivered").count();
+    }, { timeout: 20_000 })
+    .toBe(1);
+  await ready(page);
+  const delivery = page.locator("li.delivery-delivered").first();
+  await expect(delivery).toContainText("Endpoint.test · Delivered");
+  await delivery.getByText("1 attempt").click();
+  await expect(delivery.getByRole("cell", { name: "200", exact: true })).toBeVisible();
+  await expectAccessible(page);
+
+  // Resend: the same webhook-id again.
+  await delivery.getByRole("button", { name: "Resend" }).click();
+  await expect(page.locator("#endpoint-done")).toContainText("is on its way again, with the same webhook-id");
+  const second = await nthHook(urlPath, 1);
+  expect(second.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
+  expect(signedWith(secret, second)).toBe(true);
+  await expect
+    .poll(async () => {
+      await page.goto(endpointPage);
+      return page.getByText("2 attempts").count();
+    }, { timeout: 20_000 })
+    .toBe(1);
+
+  // Filters: nothing failed.
+  await page.getByLabel("Status").selectOption("Failed");
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page.getByText("No deliveries yet")).toBeVisible();
+
+  // Delete, after asking.
+  await page.goto(endpointPage);
+  await ready(page);
+  await page.getByRole("link", { name: "Delete" }).click();
+  await page.getByRole("button", { name: "Delete for good" }).click();
+  await expect(page).toHaveURL(/\/o\/acme\/settings(#webhooks)?$/);
+  await expect(page.getByRole("link", { name: url })).toHaveCount(0);
 });

@@ -168,7 +168,7 @@ fn Log(view: switchyard_model::webhook::DeliveryPage, org: String, id: String) -
                 </div>
                 <div class="field">
                     <label for="delivery_type">"Event type"</label>
-                    <input id="delivery_type" name="event_type" value=event_type.clone() placeholder="Run.failed" />
+                    <input type="text" id="delivery_type" name="event_type" value=event_type.clone() placeholder="Run.failed" />
                 </div>
                 <button type="submit">"Show"</button>
             </form>
@@ -222,7 +222,7 @@ fn Delivery(d: DeliveryView, org: String, id: String) -> impl IntoView {
             {(tries > 0).then(|| view! {
                 <details>
                     <summary>{format!("{tries} attempt{}", if tries == 1 { "" } else { "s" })}</summary>
-                    <table class="workflows attempts">
+                    <table class="workflows attempts" tabindex="0">
                         <thead><tr><th scope="col">"When"</th><th scope="col">"Answer"</th><th scope="col">"Took"</th><th scope="col">"What it said"</th></tr></thead>
                         <tbody>
                             {d.attempts.iter().map(|a| view! {
