@@ -188,6 +188,17 @@ proptest! {
     }
 }
 
+/// The data of every `FailureGroup.opened` event.
+async fn opened_groups(conn: &mut switchyard::db::Conn) -> Vec<serde_json::Value> {
+    use switchyard::schema::events;
+    events::table
+        .filter(events::type_.eq("FailureGroup.opened"))
+        .select(events::data)
+        .load::<serde_json::Value>(conn)
+        .await
+        .expect("events")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_rollups_of_real_runs_equal_a_recount_of_the_runs() {
     let db = TestDb::new().await;
@@ -258,6 +269,15 @@ async fn the_rollups_of_real_runs_equal_a_recount_of_the_runs() {
         .await
         .expect("grouped");
     assert_eq!(grouped, 2, "the failed runs carry their group");
+    // Each new group recorded FailureGroup.opened once, naming it; more of the same open none.
+    let first = opened_groups(&mut conn).await;
+    let mut named: Vec<&str> = first.iter().map(|d| d["group"].as_str().unwrap()).collect();
+    named.sort();
+    let mut keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+    keys.sort();
+    assert_eq!(named, keys);
+    assert!(first.iter().all(|d| d["workflow"] == f.id.as_str()
+        && d["run"].as_str().is_some_and(|r| r.starts_with("run_"))));
     let w_total = stats::by_version(
         &mut conn,
         &Selection {
@@ -269,6 +289,24 @@ async fn the_rollups_of_real_runs_equal_a_recount_of_the_runs() {
     .expect("one workflow");
     assert_eq!(w_total.len(), 1);
     assert_eq!(w_total[0].3.succeeded, 6);
+    post(
+        &mut conn,
+        &admin,
+        "Deal.won",
+        json!({"name": "Acme", "customer": "customer_Nope9999"}),
+    )
+    .await;
+    engine::drain(&mut conn, "w1", LEASE, OffsetDateTime::now_utc())
+        .await
+        .expect("drain");
+    switchyard::housekeeping::fold(&mut conn)
+        .await
+        .expect("fold");
+    assert_eq!(
+        opened_groups(&mut conn).await.len(),
+        2,
+        "no new group, no new event"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

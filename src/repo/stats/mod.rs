@@ -208,7 +208,9 @@ pub async fn fold(conn: &mut Conn, batch: i64) -> QueryResult<usize> {
             add_daily_stats(conn, org, workflow, *version, *day, tally).await?;
         }
         for (key, part) in &groups {
-            add_group(conn, key, part).await?;
+            if add_group(conn, key, part).await? {
+                opened(conn, key, part).await?;
+            }
         }
         for ((key, hour), (org, runs)) in &group_hours {
             diesel::sql_query(
@@ -364,7 +366,36 @@ async fn add_daily_stats(
     .map_err(Into::into)
 }
 
-async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()> {
+/// The event a failure group's first failure records (and any webhook endpoint taking it is
+/// sent), in the fold's transaction: the workflow, the step, the error and a run of it.
+async fn opened(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()> {
+    let event = crate::repo::event::NewEvent {
+        subject: Some(g.workflow.to_string()),
+        ..crate::repo::event::NewEvent::new(
+            OPENED,
+            serde_json::json!({
+                "group": key, "workflow": g.workflow, "step": g.step, "error": g.error,
+                "run": g.sample, "firstSeen": crate::timefmt::rfc3339(g.first),
+            }),
+            crate::entity::EventSource::Verb,
+        )
+    };
+    crate::repo::event::insert(conn, &g.org, &event)
+        .await
+        .map(drop)
+}
+
+/// The event a new failure group records.
+pub const OPENED: &str = "FailureGroup.opened";
+
+#[derive(diesel::QueryableByName)]
+struct Upserted {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    inserted: bool,
+}
+
+/// Adds a fold's part of a failure group; whether the group is new.
+async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<bool> {
     diesel::sql_query(
         "INSERT INTO failure_groups (key, org_id, workflow_id, step, fingerprint, error, runs,
              first_seen, last_seen, versions, sample_run)
@@ -377,7 +408,8 @@ async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()>
              sample_run = CASE WHEN excluded.last_seen >= failure_groups.last_seen
                  THEN excluded.sample_run ELSE failure_groups.sample_run END,
              last_seen = GREATEST(failure_groups.last_seen, excluded.last_seen),
-             versions = ARRAY(SELECT DISTINCT v FROM unnest(failure_groups.versions || excluded.versions) AS v ORDER BY v)",
+             versions = ARRAY(SELECT DISTINCT v FROM unnest(failure_groups.versions || excluded.versions) AS v ORDER BY v)
+         RETURNING (xmax = 0) AS inserted",
     )
     .bind::<crate::sql_text::Stored, _>(key)
     .bind::<crate::sql_text::Stored, _>(g.org.as_str())
@@ -390,9 +422,10 @@ async fn add_group(conn: &mut Conn, key: &str, g: &GroupPart) -> QueryResult<()>
     .bind::<Timestamptz, _>(g.last)
     .bind::<Array<Integer>, _>(&g.versions)
     .bind::<crate::sql_text::Stored, _>(&g.sample)
-    .execute(conn)
+    .get_result::<Upserted>(conn)
     .await
-    .map(drop).map_err(Into::into)
+    .map(|u| u.inserted)
+    .map_err(Into::into)
 }
 
 /// Removes rollups and failure-group hours older than `before`; returns how many rows.
