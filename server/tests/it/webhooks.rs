@@ -8,6 +8,7 @@ use crate::rest_api::scoped_key;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
+use std::time::Duration;
 use switchyard::entity::Scope;
 
 async fn call(
@@ -230,4 +231,115 @@ async fn an_admin_key_keeps_endpoints_and_reads_their_deliveries() {
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// A receiver on `port` answering 200 to every request; the `webhook-id` of each it got.
+async fn receiver(port: u16) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let got: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = got.clone();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("listen");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let mut read = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !read.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => read.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&read).to_lowercase();
+                let id = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("webhook-id:"))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                kept.lock().unwrap().push(id);
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    got
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_survives_a_sigkill_of_the_server_and_is_delivered_once_after_the_restart() {
+    use crate::process::{free_port, serve_at, wait_for};
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchyard::schema::{webhook_attempts as a, webhook_deliveries as d};
+    let app = TestApp::new().await;
+    let admin = app.member("acme", switchyard::Role::Admin).await;
+    let key_text = switchyard::secrets::SecretsKey::new_text();
+    let key = switchyard::secrets::SecretsKey::parse(&key_text).unwrap();
+    let port = free_port();
+    let mut conn = app.db.conn().await;
+    let input = switchyard::webhook::EndpointInput {
+        url: format!("http://127.0.0.1:{port}/hook"),
+        events: "Deal.won".into(),
+        description: String::new(),
+    };
+    switchyard::webhooks::endpoints::create(&mut conn, Some(&key), &admin, &input)
+        .await
+        .expect("endpoint");
+    let env = [
+        ("SWITCHYARD_SECRETS_KEY", key_text.as_str()),
+        ("SWITCHYARD_EGRESS_ALLOW", "127.0.0.1"),
+    ];
+    // The receiver is not up yet: the first attempt finds nobody, and the next is due in 5 s.
+    let first = serve_at(&app.db.url, free_port(), &env);
+    let posted = switchyard::ingest::PostedEvent {
+        event_type: "Deal.won".into(),
+        data: json!({"name": "Globex"}),
+        id: None,
+    };
+    switchyard::ingest::send(&mut conn, &admin, &posted)
+        .await
+        .expect("event");
+    let db = &app.db;
+    let tried = async || {
+        let mut conn = db.conn().await;
+        a::table.count().get_result::<i64>(&mut conn).await.unwrap() >= 1
+    };
+    wait_for("a first attempt", Duration::from_secs(30), tried).await;
+    drop(first); // SIGKILL
+    let got = receiver(port).await;
+    let second = serve_at(&app.db.url, free_port(), &env);
+    let delivered = async || {
+        let mut conn = db.conn().await;
+        let status: String = d::table.select(d::status).first(&mut conn).await.unwrap();
+        status == "Delivered"
+    };
+    wait_for(
+        "the delivery after the restart",
+        Duration::from_secs(30),
+        delivered,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    drop(second);
+    let ids = got.lock().unwrap().clone();
+    assert_eq!(ids.len(), 1, "delivered once: {ids:?}");
+    let id: String = d::table
+        .select(d::id)
+        .first::<switchyard::id::DeliveryId>(&mut conn)
+        .await
+        .unwrap()
+        .to_string();
+    assert_eq!(ids[0], id.to_lowercase(), "its webhook-id");
+    let attempts: Vec<Option<i32>> = a::table
+        .order(a::n)
+        .select(a::status)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(attempts, [None, Some(200)], "nobody there, then delivered");
 }
