@@ -76,21 +76,43 @@ pub async fn quarter_hourly(pool: Pool, settings: HousekeepingSettings) {
     }
 }
 
-/// Sends the webhook outbox: every second, the deliveries that are due, 32 at a time at once,
-/// until none is left due.
+/// Sends the webhook outbox: every second (and as soon as a place frees), the deliveries that
+/// are due, at most `IN_FLIGHT` at once; a slow endpoint holds only its own deliveries' places.
 pub async fn send_webhooks(pool: Pool, sender: switchyard::webhooks::deliver::Sender) {
-    const BATCH: i64 = 32;
+    use switchyard::webhooks::deliver;
+    const IN_FLIGHT: usize = 32;
+    let places = std::sync::Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         loop {
-            match switchyard::webhooks::deliver::send_due(&pool, &sender, BATCH).await {
-                Ok(n) if n as i64 == BATCH => continue,
-                Ok(_) => break,
+            let free = places.available_permits();
+            if free == 0 {
+                break;
+            }
+            let claimed = match deliver::claim_due(&pool, &sender, free as i64).await {
+                Ok(claimed) => claimed,
                 Err(e) => {
-                    tracing::warn!("sending webhooks failed: {e}");
+                    tracing::warn!("claiming webhook deliveries failed: {e}");
                     break;
                 }
+            };
+            let full = claimed.len() == free;
+            for claimed in claimed {
+                let Ok(place) = places.clone().try_acquire_owned() else {
+                    break;
+                };
+                let (pool, sender) = (pool.clone(), sender.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = deliver::deliver(&pool, &sender, &claimed).await {
+                        tracing::warn!(delivery = %claimed.id, "a webhook delivery could not be settled: {e}");
+                    }
+                    drop(place);
+                });
+            }
+            if !full {
+                break;
             }
         }
     }

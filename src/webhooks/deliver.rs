@@ -53,16 +53,20 @@ impl Sender {
     }
 }
 
-/// Sends up to `limit` due deliveries, at once; how many were attempted.
-pub async fn send_due(pool: &Pool, sender: &Sender, limit: i64) -> DomainResult<usize> {
+/// Claims up to `limit` due deliveries for this sender, for `LEASE`.
+pub async fn claim_due(pool: &Pool, sender: &Sender, limit: i64) -> DomainResult<Vec<Claimed>> {
     let now = sender.clock.now();
-    let claimed = {
-        let mut conn = pool
-            .get()
-            .await
-            .map_err(|e| DomainError::internal(e.to_string()))?;
-        repo::delivery::claim(&mut conn, now, now + LEASE, limit).await?
-    };
+    let mut conn = pool
+        .get()
+        .await
+        .map_err(|e| DomainError::internal(e.to_string()))?;
+    Ok(repo::delivery::claim(&mut conn, now, now + LEASE, limit).await?)
+}
+
+/// Sends up to `limit` due deliveries, at once, and waits for them all; how many were
+/// attempted. (The server's sender instead keeps `limit` in flight: `claim_due`, `deliver`.)
+pub async fn send_due(pool: &Pool, sender: &Sender, limit: i64) -> DomainResult<usize> {
+    let claimed = claim_due(pool, sender, limit).await?;
     let count = claimed.len();
     let mut sends = tokio::task::JoinSet::new();
     for claimed in claimed {
@@ -86,7 +90,8 @@ enum Outcome {
     Stopped,
 }
 
-async fn deliver(pool: &Pool, sender: &Sender, claimed: &Claimed) -> DomainResult<()> {
+/// Sends one claimed delivery and settles it.
+pub async fn deliver(pool: &Pool, sender: &Sender, claimed: &Claimed) -> DomainResult<()> {
     let (url, secrets) = {
         let mut conn = pool
             .get()
