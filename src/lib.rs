@@ -5,9 +5,9 @@
 //! No web code lives here.
 
 pub use switchyard_model::{
-    access, blame, call_words, clock, definition, editor, entity, error, forms, list_query,
-    mapping, payload, preview, rate, role, run, secret, session, stats, status, team, timefmt,
-    webhook, workflow, workflow_search,
+    access, alert_rule, blame, call_words, clock, definition, editor, entity, error, forms,
+    list_query, mapping, payload, preview, rate, role, run, secret, session, stats, status, team,
+    timefmt, webhook, workflow, workflow_search,
 };
 
 pub mod account;

@@ -37,6 +37,7 @@ diesel::table! {
         org_id -> Stored,
         role -> Stored,
         created_at -> Timestamptz,
+        alert_emails -> Bool,
     }
 }
 
@@ -409,6 +410,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    alert_rules (org_id, kind) {
+        org_id -> Stored,
+        kind -> Text,
+        email_to -> Array<Text>,
+        quiet_minutes -> Int4,
+    }
+}
+
+diesel::table! {
+    use crate::sql_text::Stored;
+    use diesel::sql_types::*;
+
+    alert_emails (org_id, kind, subject) {
+        org_id -> Stored,
+        kind -> Text,
+        subject -> Text,
+        sent_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organizations (org_id));
 diesel::joinable!(invitations -> organizations (org_id));
@@ -498,6 +523,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_deliveries,
     webhook_attempts,
+    alert_rules,
+    alert_emails,
     workflows,
     workflow_versions,
     events,

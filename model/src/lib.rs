@@ -5,6 +5,7 @@
 //! stores and runs them; the browser build compiles only this.
 
 pub mod access;
+pub mod alert_rule;
 pub mod blame;
 pub mod call_words;
 pub mod clock;

@@ -436,6 +436,11 @@ fn housekeeping(engine_pool: &switchyard::db::Pool, config: &Config) {
         engine_pool.clone(),
         sender,
     ));
+    tokio::spawn(crate::housekeeping::email_alerts(
+        engine_pool.clone(),
+        config.mail.clone(),
+        config.web.origin.clone(),
+    ));
 }
 
 /// Runs workflows without serving anything: the workers and the housekeeping, until SIGTERM or

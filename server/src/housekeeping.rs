@@ -117,3 +117,16 @@ pub async fn send_webhooks(pool: Pool, sender: switchyard::webhooks::deliver::Se
         }
     }
 }
+
+/// Emails the alerts raised since the last look, every 5 seconds (`alerts::notify`).
+pub async fn email_alerts(pool: Pool, mail: switchyard::mail::Mail, base: Option<String>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = time::OffsetDateTime::now_utc();
+        if let Err(e) = switchyard::alerts::notify::tick(&pool, &mail, base.as_deref(), now).await {
+            tracing::warn!("emailing alerts failed: {e}");
+        }
+    }
+}

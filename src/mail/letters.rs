@@ -82,6 +82,19 @@ impl Letter {
         }
     }
 
+    /// An alert of the organization `org`: `[Org] subject`, and the text.
+    pub fn alert(to: &str, org: &str, subject: &str, text: &str) -> Letter {
+        Letter {
+            to: to.to_owned(),
+            subject: format!("[{}] {}", plain(org), plain(subject)),
+            text: format!(
+                "{text}\nYou get this email as a member of {}. To stop alert emails from it, \
+                 turn them off under Your account.\n{SIGNATURE}",
+                plain(org)
+            ),
+        }
+    }
+
     /// The letter as lettre sends it, from `from`.
     pub(super) fn message(
         &self,

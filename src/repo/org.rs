@@ -30,6 +30,30 @@ pub async fn insert_org(conn: &mut Conn, id: &OrgId, slug: &str, name: &str) -> 
         .map_err(Into::into)
 }
 
+/// The organization of `id`, for the background tasks that act for every organization.
+pub async fn org_by_id(conn: &mut Conn, id: &OrgId) -> QueryResult<Option<Organization>> {
+    organizations::table
+        .find(id.sql())
+        .select((
+            organizations::id,
+            organizations::slug,
+            organizations::name,
+            organizations::time_zone,
+        ))
+        .first::<(OrgId, String, String, String)>(conn)
+        .await
+        .optional()
+        .map(|row| {
+            row.map(|(id, slug, name, time_zone)| Organization {
+                id,
+                slug,
+                name,
+                time_zone,
+            })
+        })
+        .map_err(Into::into)
+}
+
 pub async fn org_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Organization>> {
     organizations::table
         .filter(organizations::slug.eq(slug))

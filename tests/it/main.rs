@@ -3,6 +3,7 @@
 //! database cloned from a migrated template.
 
 mod actions;
+mod alert_emails;
 mod api_keys;
 mod auth;
 mod concurrency;

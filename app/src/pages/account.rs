@@ -27,6 +27,7 @@ pub fn AccountPage() -> impl IntoView {
                         Ok(view) => view! {
                             <p>{format!("{} · {}", view.display_name, view.email)}</p>
                             <PasswordForm change />
+                            <AlertEmails alerts=view.alert_emails.clone() />
                             <Sessions view end />
                         }.into_any(),
                         Err(err) => crate::pages::error_view(err),
@@ -66,6 +67,37 @@ fn PasswordForm(change: ServerAction<ChangePassword>) -> impl IntoView {
                     <p class="hint" role="status">"Your password is changed. You are still signed in here; everywhere else you are signed out."</p>
                 })}
             </ActionForm>
+        </section>
+    }
+}
+
+/// Each organization's alert emails, on or off for this person.
+#[component]
+fn AlertEmails(alerts: Vec<(String, String, bool)>) -> impl IntoView {
+    let set = ServerAction::<crate::server_fns::alerts::SetAlertEmails>::new();
+    view! {
+        <section id="alert-emails" aria-labelledby="alert-emails-title">
+            <h2 id="alert-emails-title">"Alert emails"</h2>
+            <p class="hint">"When a workflow fails too often or fails in a new way, an organization's Admins choose who is emailed. You can stop the ones you get."</p>
+            <ul class="plain alert-emails">
+                {alerts.into_iter().map(|(slug, name, on)| {
+                    let (state, button, value) = if on {
+                        (format!("You get alert emails from {name}."), format!("Stop alert emails from {name}"), "false")
+                    } else {
+                        (format!("You get no alert emails from {name}."), format!("Get alert emails from {name} again"), "true")
+                    };
+                    view! {
+                        <li>
+                            <ActionForm action=set attr:class="inline">
+                                <input type="hidden" name="org" value=slug />
+                                <input type="hidden" name="on" value=value />
+                                <span>{state}" "</span>
+                                <button type="submit" class="small">{button}</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

@@ -11,6 +11,8 @@ pub struct AccountView {
     pub display_name: String,
     pub email: String,
     pub sessions: Vec<SessionEntry>,
+    /// Each of the person's organizations (slug, name) and whether they get its alert emails.
+    pub alert_emails: Vec<(String, String, bool)>,
     /// When it was read (the browser's clock is not asked).
     pub read_at: time::OffsetDateTime,
 }
@@ -38,10 +40,16 @@ pub async fn get_account() -> Result<AccountView, AppError> {
         .map_err(AppError::internal)?
         .ok_or(AppError::Unauthorized)?;
     let sessions = switchyard::account::sessions(&mut conn, &user, current.as_deref()).await?;
+    let alert_emails = switchyard::alerts::rules::own_emails_everywhere(&mut conn, &user)
+        .await?
+        .into_iter()
+        .map(|(org, on)| (org.slug, org.name, on))
+        .collect();
     Ok(AccountView {
         display_name,
         email,
         sessions,
+        alert_emails,
         read_at: time::OffsetDateTime::now_utc(),
     })
 }

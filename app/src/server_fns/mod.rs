@@ -1,6 +1,7 @@
 //! Server functions: short bodies that find the member, call one domain function, map the error.
 
 pub mod account;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod dashboard;

@@ -3,6 +3,7 @@
 //! answer. Errors are `{"error": {"code", "message", "field"?}}`; another organization's ids
 //! answer exactly like missing ones.
 
+mod alerts;
 mod auth;
 mod docs;
 mod email;
@@ -263,6 +264,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(secrets::list))
         .routes(routes!(secrets::set, secrets::delete))
         .routes(routes!(email::test))
+        .routes(routes!(alerts::get))
+        .routes(routes!(alerts::set))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::rotate))

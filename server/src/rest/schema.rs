@@ -330,6 +330,57 @@ pub struct Queued {
     pub delivery: Option<String>,
 }
 
+/// Who one kind of alert is emailed to.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRuleResource {
+    /// FailureRate, FailureGroup or EndpointDisabled.
+    pub kind: String,
+    /// The members emailed, by user id.
+    pub email_to: Vec<String>,
+    /// At most one email per workflow (or endpoint) in this many minutes.
+    pub quiet_minutes: i32,
+    /// False until an Admin chose: the organization's Admins, hourly.
+    pub chosen: bool,
+}
+
+impl From<switchyard::alert_rule::AlertRule> for AlertRuleResource {
+    fn from(r: switchyard::alert_rule::AlertRule) -> Self {
+        AlertRuleResource {
+            kind: r.kind.as_str().into(),
+            email_to: r.email_to.iter().map(ToString::to_string).collect(),
+            quiet_minutes: r.quiet_minutes,
+            chosen: !r.default,
+        }
+    }
+}
+
+/// A member who may be emailed alerts.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertMember {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// They turned this organization's alert emails off.
+    pub opted_out: bool,
+}
+
+/// The organization's alert rules, and its members.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct AlertSettingsBody {
+    pub results: Vec<AlertRuleResource>,
+    pub members: Vec<AlertMember>,
+}
+
+/// Who one kind of alert goes to.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRuleBody {
+    pub email_to: Vec<String>,
+    pub quiet_minutes: i32,
+}
+
 /// Where to send a test email.
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct TestEmailBody {

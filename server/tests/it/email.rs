@@ -316,3 +316,77 @@ async fn without_email_the_pages_say_it_is_off() {
         asked.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_chooses_who_alerts_are_emailed_to_and_a_member_turns_theirs_off() {
+    let (app, _sink) = TestApp::with_mail().await;
+    let admin = app.member("acme", Role::Admin).await;
+    let editor = app.member("acme", Role::Editor).await;
+    let viewer = app.member("acme", Role::Viewer).await;
+    let cookie = app.sign_in(&admin).await;
+    let page = app.get(Some(&cookie), "/o/acme/settings").await;
+    assert!(
+        page.body
+            .contains("A workflow fails more than the threshold<!> (not chosen yet: the Admins)"),
+        "{}",
+        page.body
+    );
+    // Without JavaScript, the checked boxes only: the Editor and the Viewer, not the Admin.
+    let (e, v) = (editor.user_id.to_string(), viewer.user_id.to_string());
+    let form = [
+        ("org", "acme"),
+        ("kind", "FailureRate"),
+        ("quiet_minutes", "90"),
+        ("email_to[1]", e.as_str()),
+        ("email_to[2]", v.as_str()),
+    ];
+    from_settings(&app, &cookie, "save_alert_rule", &form).await;
+    let mut conn = app.db.conn().await;
+    let settings = switchyard::alerts::rules::settings(&mut conn, &admin)
+        .await
+        .unwrap();
+    let rule = &settings.rules[0];
+    assert_eq!(
+        (rule.email_to.clone(), rule.quiet_minutes, rule.default),
+        (
+            vec![editor.user_id.clone(), viewer.user_id.clone()],
+            90,
+            false
+        )
+    );
+    // The Viewer stops theirs, on their account page.
+    let theirs = app.sign_in(&viewer).await;
+    let account = app.get(Some(&theirs), "/account").await;
+    assert!(
+        account.body.contains("You get alert emails from Org acme."),
+        "{}",
+        account.body
+    );
+    let posted = app
+        .post_form(
+            Some(&theirs),
+            "set_alert_emails",
+            &[("org", "acme"), ("on", "false")],
+            &format!("{ORIGIN}/account"),
+        )
+        .await;
+    assert!(posted.status.is_redirection(), "{}", posted.body);
+    let account = app.get(Some(&theirs), "/account").await;
+    assert!(
+        account
+            .body
+            .contains("You get no alert emails from Org acme."),
+        "{}",
+        account.body
+    );
+    let page = app.get(Some(&cookie), "/o/acme/settings").await;
+    assert!(page.body.contains("(turned alert emails off)"));
+    // An Editor may not choose.
+    let editing = app.sign_in(&editor).await;
+    assert_eq!(
+        app.call(Some(&editing), "save_alert_rule", &form)
+            .await
+            .error(),
+        AppError::Forbidden
+    );
+}

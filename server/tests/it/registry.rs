@@ -5,8 +5,8 @@
 use crate::TestApp;
 use app::error::AppError;
 use app::server_fns::{
-    account::*, audit::*, auth::*, dashboard::*, events::*, mail::*, members::*, runs::*,
-    settings::*, webhooks::*, workflows::*,
+    account::*, alerts::*, audit::*, auth::*, dashboard::*, events::*, mail::*, members::*,
+    runs::*, settings::*, webhooks::*, workflows::*,
 };
 use axum::http::StatusCode;
 use server_fn::ServerFn;
@@ -110,6 +110,23 @@ fn every_call(org: &str) -> Vec<Call> {
             Open,
         ),
         call(ListEndpoints { org: o() }, Org),
+        call(GetAlerts { org: o() }, Org),
+        call(
+            SaveAlertRule {
+                org: o(),
+                kind: s("FailureRate"),
+                quiet_minutes: s("60"),
+                email_to: vec![],
+            },
+            Org,
+        ),
+        call(
+            SetAlertEmails {
+                org: o(),
+                on: s("false"),
+            },
+            Org,
+        ),
         call(
             CreateEndpoint {
                 org: o(),
@@ -574,5 +591,5 @@ async fn to_another_organizations_admin_every_function_of_an_organization_answer
         );
         compared += 1;
     }
-    assert_eq!(compared, 47);
+    assert_eq!(compared, 50);
 }

@@ -30,6 +30,8 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/~{org}/secrets/{name}"),
     ("DELETE", "/~{org}/secrets/{name}"),
     ("POST", "/~{org}/email/test"),
+    ("GET", "/~{org}/alerts"),
+    ("PUT", "/~{org}/alerts/{k}"),
     ("GET", "/~{org}/webhooks"),
     ("POST", "/~{org}/webhooks"),
     ("GET", "/~{org}/webhooks/{e}"),
@@ -684,6 +686,7 @@ async fn every_route_refuses_the_signed_out_and_hides_another_organizations_ids(
             .replace("{name}", "CRM_TOKEN")
             .replace("{e}", "endpoint_Missing0")
             .replace("{d}", "msg_0000000000000000")
+            .replace("{k}", "FailureRate")
     };
     let before = snapshot(&app).await;
     for (method, path) in &routes {
@@ -875,6 +878,7 @@ fn needs(method: &str, path: &str) -> Scope {
         (_, p)
             if p.starts_with("/~{org}/secrets")
                 || p.starts_with("/~{org}/webhooks")
+                || p.starts_with("/~{org}/alerts")
                 || p == "/~{org}/email/test" =>
         {
             Scope::Admin
@@ -919,7 +923,8 @@ async fn on_every_route_a_key_without_the_scope_and_a_viewer_are_refused_and_cha
             .replace("{r}", &run)
             .replace("{name}", "CRM_TOKEN")
             .replace("{e}", "endpoint_Missing0")
-            .replace("{d}", "msg_0000000000000000");
+            .replace("{d}", "msg_0000000000000000")
+            .replace("{k}", "FailureRate");
         let method: Method = method.parse().expect("method");
         let body = Some(json!({"type": "Deal.won"}));
         for (scope, key) in &keys {

@@ -343,3 +343,71 @@ async fn a_delivery_survives_a_sigkill_of_the_server_and_is_delivered_once_after
         .unwrap();
     assert_eq!(attempts, [None, Some(200)], "nobody there, then delivered");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_key_reads_and_sets_who_alerts_are_emailed_to() {
+    let app = TestApp::new().await;
+    let admin = scoped_key(&app, "acme", &[Scope::Admin]).await;
+    let reader = scoped_key(&app, "acme", &[Scope::Read, Scope::Write]).await;
+    let editor = app.member("acme", switchyard::Role::Editor).await;
+    let read = call(&app, "GET", "/~acme/alerts", &admin, None).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    let read = json_body(&read);
+    assert_eq!(read["results"].as_array().unwrap().len(), 3);
+    assert_eq!(read["results"][0]["chosen"], false);
+    assert!(
+        read["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["email"] == "editor@acme.test")
+    );
+    let body = json!({"emailTo": [editor.user_id.to_string()], "quietMinutes": 30});
+    let set = call(
+        &app,
+        "PUT",
+        "/~acme/alerts/FailureGroup",
+        &admin,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(json_body(&set)["quietMinutes"], 30);
+    assert_eq!(json_body(&set)["chosen"], true);
+    let unknown = call(
+        &app,
+        "PUT",
+        "/~acme/alerts/Sunspots",
+        &admin,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let bad = call(
+        &app,
+        "PUT",
+        "/~acme/alerts/FailureGroup",
+        &admin,
+        Some(json!({"emailTo": ["user_Nobody00"], "quietMinutes": 1})),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(
+        call(&app, "GET", "/~acme/alerts", &reader, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(
+            &app,
+            "PUT",
+            "/~acme/alerts/FailureGroup",
+            &reader,
+            Some(body)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

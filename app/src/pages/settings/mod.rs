@@ -1,6 +1,8 @@
 //! `/o/{org}/settings`: the dashboard's preferences, the members (`members`), the API keys
-//! (`keys`), the secrets (`secrets`), webhook endpoints (`webhooks`) and email (`email`).
+//! (`keys`), the secrets (`secrets`), who alerts are emailed to (`alerts`), webhook endpoints
+//! (`webhooks`) and email (`email`).
 
+mod alerts;
 mod email;
 mod keys;
 mod members;
@@ -42,6 +44,7 @@ pub fn Settings() -> impl IntoView {
                             <Members view=view.clone() team removing />
                             <SettingsBody view=view.clone() create revoke confirm />
                             <secrets::Secrets view=view.clone() confirm=deleting />
+                            <alerts::Alerts org=view.member.org.slug.clone() email_on=view.email.is_on() />
                             <webhooks::Webhooks org=view.member.org.slug.clone() />
                             <email::Email view />
                         }.into_any(),

@@ -3,6 +3,9 @@
 //! raised. Who may change workflows may acknowledge; the pages, the REST API and the MCP tools
 //! all call `acknowledge`.
 
+pub mod notify;
+pub mod rules;
+
 use crate::db::Conn;
 use crate::entity::{Actor, EventSource};
 use crate::error::DomainResult;
