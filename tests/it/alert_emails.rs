@@ -33,6 +33,23 @@ async fn a_failing_workflow_emails_its_people_once_per_quiet_time_and_not_those_
         ..Default::default()
     };
     active(&mut conn, &admin, failing).await;
+    // A webhook endpoint taking the same alert.
+    let key = switchyard::secrets::SecretsKey::parse(&switchyard::secrets::SecretsKey::new_text())
+        .unwrap();
+    let hook = switchyard::webhook::EndpointInput {
+        url: "https://hooks.example.com/alerts".into(),
+        events: "workflow.high_failure_rate".into(),
+        description: String::new(),
+    };
+    switchyard::webhooks::endpoints::create(&mut conn, Some(&key), &admin, &hook)
+        .await
+        .expect("endpoint");
+    let deliveries = async |conn: &mut switchyard::db::Conn| -> i64 {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use switchyard::schema::webhook_deliveries as d;
+        d::table.count().get_result(conn).await.expect("count")
+    };
     let t0 = OffsetDateTime::now_utc() + Duration::minutes(1);
     for _ in 0..3 {
         post(&mut conn, &admin, "Deal.won", json!({})).await;
@@ -149,6 +166,11 @@ async fn a_failing_workflow_emails_its_people_once_per_quiet_time_and_not_those_
     );
     let got = sink.wait_for(3).await;
     assert_eq!(got[2].to, ["editor@acme.test"]);
+    assert_eq!(
+        deliveries(&mut conn).await,
+        3,
+        "each time the engine raised it, one webhook"
+    );
     assert!(
         got.iter()
             .all(|m| !m.to.iter().any(|t| t.contains("globex")))
