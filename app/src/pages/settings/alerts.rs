@@ -76,7 +76,7 @@ fn Rule(
                         </div>
                     }
                 }).collect_view()}
-                <TextField id=format!("alert_{kind}_quiet") name="quiet_minutes" label="At most one email per workflow every (minutes)"
+                <TextField id=format!("alert_{kind}_quiet") name="quiet_minutes" label=format!("At most one email per {} every (minutes)", if rule.kind == switchyard_model::alert_rule::AlertKind::EndpointDisabled { "endpoint" } else { "workflow" })
                     value=rule.quiet_minutes.to_string() kind="number" error=None />
             </fieldset>
             <button type="submit">"Save"</button>
