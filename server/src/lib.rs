@@ -17,4 +17,5 @@ pub mod secrets_cli;
 pub mod security;
 pub mod serve;
 pub mod session_store;
+pub mod setup_cli;
 pub mod workers;
