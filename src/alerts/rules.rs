@@ -194,17 +194,6 @@ pub async fn set_own_emails(conn: &mut Conn, member: &Member, on: bool) -> Domai
     Ok(())
 }
 
-/// Whether the member gets alert emails from their organization.
-pub async fn own_emails(conn: &mut Conn, member: &Member) -> DomainResult<bool> {
-    Ok(memberships::table
-        .filter(memberships::user_id.eq(member.user_id.sql()))
-        .filter(memberships::org_id.eq(member.org.id.sql()))
-        .select(memberships::alert_emails)
-        .first(conn)
-        .await
-        .map_err(StoreError::from)?)
-}
-
 /// The addresses to email about `kind` in `org` now: the rule's members (or the Admins) who
 /// have not turned alert emails off, and the quiet time.
 pub(super) async fn recipients(

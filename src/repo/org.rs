@@ -30,50 +30,50 @@ pub async fn insert_org(conn: &mut Conn, id: &OrgId, slug: &str, name: &str) -> 
         .map_err(Into::into)
 }
 
+type OrgColumns = (
+    organizations::id,
+    organizations::slug,
+    organizations::name,
+    organizations::time_zone,
+);
+
+/// An organization's row, as `to_org` reads it.
+const ORG_COLUMNS: OrgColumns = (
+    organizations::id,
+    organizations::slug,
+    organizations::name,
+    organizations::time_zone,
+);
+
+fn to_org((id, slug, name, time_zone): (OrgId, String, String, String)) -> Organization {
+    Organization {
+        id,
+        slug,
+        name,
+        time_zone,
+    }
+}
+
 /// The organization of `id`, for the background tasks that act for every organization.
 pub async fn org_by_id(conn: &mut Conn, id: &OrgId) -> QueryResult<Option<Organization>> {
     organizations::table
         .find(id.sql())
-        .select((
-            organizations::id,
-            organizations::slug,
-            organizations::name,
-            organizations::time_zone,
-        ))
-        .first::<(OrgId, String, String, String)>(conn)
+        .select(ORG_COLUMNS)
+        .first(conn)
         .await
         .optional()
-        .map(|row| {
-            row.map(|(id, slug, name, time_zone)| Organization {
-                id,
-                slug,
-                name,
-                time_zone,
-            })
-        })
+        .map(|row| row.map(to_org))
         .map_err(Into::into)
 }
 
 pub async fn org_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Organization>> {
     organizations::table
         .filter(organizations::slug.eq(slug))
-        .select((
-            organizations::id,
-            organizations::slug,
-            organizations::name,
-            organizations::time_zone,
-        ))
-        .first::<(OrgId, String, String, String)>(conn)
+        .select(ORG_COLUMNS)
+        .first(conn)
         .await
         .optional()
-        .map(|row| {
-            row.map(|(id, slug, name, time_zone)| Organization {
-                id,
-                slug,
-                name,
-                time_zone,
-            })
-        })
+        .map(|row| row.map(to_org))
         .map_err(Into::into)
 }
 
